@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module map (DESIGN.md): nothing imports upward.
+//   subbit ─► Orchestrator ─► Training ─► Quantization ─► ModelIO
+//                  │   └─► DecoderHardware ─► EntropyCoding
+//                  └─► Plotting
+let package = Package(
+    name: "SubBit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "subbit", targets: ["subbit"]),
+        .library(name: "EntropyCoding", targets: ["EntropyCoding"]),
+        .library(name: "ModelIO", targets: ["ModelIO"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Plotting", targets: ["Plotting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "EntropyCoding"),
+        .target(name: "ModelIO", dependencies: ["CZlib"]),
+        .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
+        .target(name: "Plotting"),
+        .executableTarget(
+            name: "subbit",
+            dependencies: [
+                "EntropyCoding", "ModelIO", "Training", "Plotting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// The EntropyCoding module of SubBit (see DESIGN.md). Concepts live one per file.
+public enum EntropyCodingModule {}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `subbit` command line: thin commands that parse, call a module, and print.
+@main
+struct SubBit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subbit",
+        abstract: "Sub-bit neural-network weight compression: quantize, entropy-code, model the decoder.",
+        version: "0.1.0",
+        subcommands: [
+            // One line per command; keep alphabetical.
+        ])
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import ModelIO
+
+final class ModelIOPlaceholderTests: XCTestCase {
+    func testModuleLinks() { XCTAssertNotNil(ModelIOModule.self as Any.Type?) }
+}

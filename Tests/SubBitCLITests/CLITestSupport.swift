@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+
+/// Runs the built `subbit` executable and captures its output, for end-to-end CLI tests.
+struct CLIResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum SubBitCLI {
+    /// The products directory of this test bundle, where `subbit` sits beside it.
+    static var executableURL: URL {
+        var dir = Bundle(for: BundleMarker.self).bundleURL
+        if dir.pathExtension == "xctest" { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("subbit")
+    }
+
+    /// Runs `subbit args…` in `directory` (default: a fresh temporary folder).
+    @discardableResult
+    static func run(_ args: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = executableURL
+        process.arguments = args
+        if let directory { process.currentDirectoryURL = directory }
+        // Capture into files, not pipes: a chatty child can never block on a full pipe.
+        let scratch = FileManager.default.temporaryDirectory
+        let outURL = scratch.appendingPathComponent("subbit-out-\(UUID().uuidString)")
+        let errURL = scratch.appendingPathComponent("subbit-err-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        if let stdin {
+            let input = Pipe()
+            process.standardInput = input
+            try process.run()
+            try input.fileHandleForWriting.write(contentsOf: stdin)
+            try input.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        let outData = try Data(contentsOf: outURL)
+        let errData = try Data(contentsOf: errURL)
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary directory, removed by the caller's `addTeardownBlock`.
+    static func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("subbit-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+}
+
+private final class BundleMarker {}
+
+final class CLIBasicsTests: XCTestCase {
+    func testHelpListsCommandsAndExitsZero() throws {
+        let result = try SubBitCLI.run(["--help"])
+        XCTAssertEqual(result.status, 0)
+        XCTAssertTrue(result.stdout.contains("USAGE: subbit"), result.stdout)
+    }
+
+    func testUnknownSubcommandFails() throws {
+        let result = try SubBitCLI.run(["no-such-command"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertFalse(result.stderr.isEmpty)
+    }
+}
