@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh
 Scripts/fetch-data.sh
-swift build --build-tests
-swift test --skip-build --disable-swift-testing
+swift build -c release --build-tests -Xswiftc -enable-testing
+swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing
