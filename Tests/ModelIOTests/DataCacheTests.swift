@@ -115,5 +115,7 @@ final class RealDataTests: XCTestCase {
         let weights = try model.tensor("features.0.0.weight").floats()
         XCTAssertTrue(weights.allSatisfy(\.isFinite))
         XCTAssertGreaterThan(weights.map(abs).max()!, 0.1)
+        // Scripts/convert_torch_pickle.py lays files out like the reference writer, and so do we.
+        XCTAssertEqual(model.serialized(), Array(try Data(contentsOf: url)))
     }
 }
