@@ -1,0 +1,67 @@
+import Foundation
+
+/// Runs gnuplot on a `.gp` script inside the script's folder (so its relative `.dat` paths
+/// resolve exactly as when a user re-renders by hand).
+///
+/// ```swift
+/// let gnuplot = try GnuplotRenderer.locate()            // gnuplot on PATH
+/// try gnuplot.run(script: "frontier.gp", in: plotsFolder)
+/// ```
+public struct GnuplotRenderer: Sendable {
+    /// The gnuplot executable.
+    public var executable: URL
+
+    /// A renderer using `executable`; ``run(script:in:)`` fails with
+    /// ``PlottingError/gnuplotNotFound(searched:)`` if it is not an executable file.
+    public init(executable: URL) {
+        self.executable = executable
+    }
+
+    /// Finds `gnuplot` on the `PATH` of `environment`.
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> GnuplotRenderer {
+        let path = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("gnuplot")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return GnuplotRenderer(executable: candidate)
+            }
+        }
+        throw PlottingError.gnuplotNotFound(searched: "looked for 'gnuplot' on PATH=\(path)")
+    }
+
+    /// Checks that the executable exists and can run, before anything is written.
+    public func validate() throws {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw PlottingError.gnuplotNotFound(searched: "'\(executable.path)' is not an executable file")
+        }
+    }
+
+    /// Runs `gnuplot <script>` with `folder` as the working directory; gnuplot's own error
+    /// message becomes ``PlottingError/gnuplotFailed(script:status:message:)``.
+    public func run(script: String, in folder: URL) throws {
+        try validate()
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [script]
+        process.currentDirectoryURL = folder
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errors = Pipe()
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw PlottingError.gnuplotNotFound(searched: "could not start '\(executable.path)': \(error)")
+        }
+        // Drain stderr before waiting: a chatty gnuplot must not block on a full pipe.
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            throw PlottingError.gnuplotFailed(
+                script: script, status: process.terminationStatus,
+                message: String(decoding: message.suffix(2000), as: UTF8.self))
+        }
+    }
+}
