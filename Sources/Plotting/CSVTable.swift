@@ -79,13 +79,14 @@ public struct CSVTable: Sendable, Equatable {
         }
     }
 
-    /// The cells of `column` as booleans (`1`/`0`, `true`/`false`, `yes`/`no`); empty reads as nil.
+    /// The cells of `column` as booleans (`1`/`0`, `true`/`false`, `yes`/`no`, any other
+    /// number: non-zero); empty and `NaN` read as nil.
     public func booleans(_ column: String) throws -> [Bool?] {
         let i = try index(of: column)
         return try rows.enumerated().map { r, row in
             let cell = row[i].trimmingCharacters(in: .whitespaces).lowercased()
             switch cell {
-            case "": return nil
+            case "", "nan": return nil
             case "1", "true", "yes": return true
             case "0", "false", "no": return false
             default:
@@ -126,7 +127,8 @@ public struct CSVTable: Sendable, Equatable {
     }
 
     static func quoted(_ field: String) -> String {
-        let needsQuotes = field.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        // Unicode scalars, not Characters: "\r\n" is one Character equal to neither "\r" nor "\n".
+        let needsQuotes = field.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
             || field.first?.isWhitespace == true || field.last?.isWhitespace == true
         guard needsQuotes else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -52,12 +52,14 @@ enum DecodersPlot {
             }
             if severalPorts { name += ", W = \(compactNumber(key.portBits)) bits" }
             dat.beginBlock("table log \(name), one row per lane count")
+            var upFlags: [Bool] = []
             for config in configs {
                 let rows = groups[config] ?? []
                 let meanThroughput = finiteMean(rows.map { throughput[$0] })
                 let meanArea = finiteMean(rows.map { area[$0] })
                 let meanSaved = finiteMean(rows.map { netSaved[$0] })
                 let up = rows.allSatisfy { keepsUp[$0] == true }
+                upFlags.append(up)
                 let label = (labelAll || s == 0) ? "P=\(compactNumber(config.lanes))" : ""
                 dat.addRow([.number(config.lanes), .number(meanThroughput), .number(meanArea),
                             .number(meanSaved), .integer(up ? 1 : 0), .text(label)])
@@ -70,8 +72,13 @@ enum DecodersPlot {
             // The key entry is a NaN function: a series whose points are all hollow (or all
             // filled) would otherwise lose its entry, as gnuplot skips empty data sets.
             top.append("NaN with linespoints lw 1 pt \(PlotStyle.filledPoint(s)) ps 1.1 \(colour) title \(gnuplotString(name))")
-            top.append("\(file) index \(index) using 2:($5 > 0 ? $3 : NaN) with points pt \(PlotStyle.filledPoint(s)) ps 1.1 \(colour) notitle")
-            top.append("\(file) index \(index) using 2:($5 > 0 ? NaN : $3) with points pt \(PlotStyle.hollowPoint(s)) ps 1.1 \(colour) notitle")
+            // Only the clauses that have points: gnuplot warns about empty ones.
+            if upFlags.contains(true) {
+                top.append("\(file) index \(index) using 2:($5 > 0 ? $3 : NaN) with points pt \(PlotStyle.filledPoint(s)) ps 1.1 \(colour) notitle")
+            }
+            if upFlags.contains(false) {
+                top.append("\(file) index \(index) using 2:($5 > 0 ? NaN : $3) with points pt \(PlotStyle.hollowPoint(s)) ps 1.1 \(colour) notitle")
+            }
             top.append("\(file) index \(index) using 2:3:6 with labels left offset char 0.7,-0.3 font \",8\" tc rgb \"#333333\" notitle")
             bottom.append("\(file) index \(index) using 1:4 with linespoints lw 1.5 pt \(PlotStyle.filledPoint(s)) ps 0.9 \(colour) notitle")
         }
@@ -93,12 +100,10 @@ enum DecodersPlot {
         set title "area against throughput" font ",10"
         set xlabel "throughput (weights/s)"
         set ylabel "decoder area (µm²)"
-        set format x "%.0s%c"
-        set format y "%.0s%c"
         set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
 
         """
-        body += x.commands(axis: "x") + y.commands(axis: "y")
+        body += x.commands(axis: "x") + y.commands(axis: "y") + x.siFormat(axis: "x") + y.siFormat(axis: "y")
         body += plotCommand(top, emptyMessage: "no run has decoder area and throughput")
         body += """
         set tmargin at screen 0.42
@@ -111,7 +116,12 @@ enum DecodersPlot {
         set arrow 1 from graph 0, first 0 to graph 1, first 0 nohead lw 1 lc rgb "\(PlotStyle.ruleGrey)" back
 
         """
-        body += laneAxis.commands(axis: "x", logBase: 2) + savedAxis.commands(axis: "y")
+        body += laneAxis.commands(axis: "x", logBase: 2) + savedAxis.commands(axis: "y") + savedAxis.siFormat(axis: "y")
+        // Lanes are whole numbers: tic the lane counts of the sweep when they are few.
+        let laneCounts = Set(laneValues).sorted()
+        if !laneCounts.isEmpty && laneCounts.count <= 12 {
+            body += "set xtics (" + laneCounts.map { gnuplotNumber($0) }.joined(separator: ", ") + ")\nunset mxtics\n"
+        }
         body += plotCommand(bottom, emptyMessage: "no run has decoder area and throughput")
         body += "unset multiplot\n"
         return PlotArtifact(kind: .decoders, width: 960, height: 760, data: dat.text, body: body)

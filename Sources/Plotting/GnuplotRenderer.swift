@@ -41,26 +41,43 @@ public struct GnuplotRenderer: Sendable {
     /// Runs `gnuplot <script>` with `folder` as the working directory; gnuplot's own error
     /// message becomes ``PlottingError/gnuplotFailed(script:status:message:)``.
     public func run(script: String, in folder: URL) throws {
+        try run(scripts: [script], in: folder)
+    }
+
+    /// Runs one gnuplot per script, all at once (each plot is independent and gnuplot is
+    /// single-threaded), and waits for all; the first failure in `scripts` order is thrown.
+    /// gnuplot's messages go to a file per script in `folder` (removed afterwards), not a
+    /// pipe, so no process can block on a full pipe while another is being waited for.
+    public func run(scripts: [String], in folder: URL) throws {
         try validate()
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [script]
-        process.currentDirectoryURL = folder
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        do {
-            try process.run()
-        } catch {
-            throw PlottingError.gnuplotNotFound(searched: "could not start '\(executable.path)': \(error)")
+        let fm = FileManager.default
+        var running: [(script: String, process: Process, log: URL)] = []
+        defer { for job in running { try? fm.removeItem(at: job.log) } }
+        for script in scripts {
+            let log = folder.appendingPathComponent(".\(script).stderr")
+            guard fm.createFile(atPath: log.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+            }
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = [script]
+            process.currentDirectoryURL = folder
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            do {
+                try process.run()
+            } catch {
+                running.forEach { $0.process.waitUntilExit() }
+                throw PlottingError.gnuplotNotFound(searched: "could not start '\(executable.path)': \(error)")
+            }
+            running.append((script, process, log))
         }
-        // Drain stderr before waiting: a chatty gnuplot must not block on a full pipe.
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+        running.forEach { $0.process.waitUntilExit() }
+        for job in running where job.process.terminationReason != .exit || job.process.terminationStatus != 0 {
+            let message = (try? Data(contentsOf: job.log)) ?? Data()
             throw PlottingError.gnuplotFailed(
-                script: script, status: process.terminationStatus,
+                script: job.script, status: job.process.terminationStatus,
                 message: String(decoding: message.suffix(2000), as: UTF8.self))
         }
     }

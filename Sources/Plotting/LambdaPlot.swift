@@ -68,7 +68,11 @@ enum LambdaPlot {
 
         """
         body += x.commands(axis: "x") + yAcc.commands(axis: "y") + yBits.commands(axis: "y2")
-        if logAxis && hasZero {
+        let distinctX = Set(xs)
+        if distinctX.count == 1, let only = distinctX.first {
+            // One λ: a single tic, so the padding around it does not show negative λ values.
+            body += "set xtics (\(gnuplotString(compactNumber(only))) \(gnuplotNumber(only)))\n"
+        } else if logAxis && hasZero {
             // λ = 0 is a stand-in position, not a decade: no minor tics pretending otherwise.
             body += "set xtics add (\"0\" \(gnuplotNumber(zeroPosition)))\nunset mxtics\n"
         }

@@ -15,18 +15,20 @@ struct LayerView {
         let layers = try results.layers()
         let L = ResultsSchema.Layers.self
         let layerPoint = try layers.strings(L.pointID)
-        let row = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point)
-        let id = try runs.strings(ResultsSchema.Runs.pointID)[row]
-        description = OperatingPoint.describe(runs: runs, row: row)
+        let chosen = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point)
+        let id = try chosen.map { try runs.strings(ResultsSchema.Runs.pointID)[$0] }
+        description = chosen.map { OperatingPoint.describe(runs: runs, row: $0) }
+            ?? "no point of \(ResultsSchema.Runs.fileName) has rows in \(ResultsSchema.Layers.fileName)"
 
         let names = try layers.strings(L.layer)
         let params = try layers.doubles(L.params)
         let bins = try layers.doubles(L.bins)
         let fixed = try layers.doubles(L.fixedWidthBits)
         let coded = try layers.doubles(L.codedBits)
-        var rows = layerPoint.indices.filter { layerPoint[$0] == id }
+        var rows = layerPoint.indices.filter { id != nil && layerPoint[$0] == id }
         if layers.hasColumn(L.layerIndex) {
-            let order = try layers.doubles(L.layerIndex)
+            // A missing index sorts last (NaN would make the ordering inconsistent).
+            let order = try layers.doubles(L.layerIndex).map { $0.isNaN ? Double.infinity : $0 }
             rows.sort { (order[$0], $0) < (order[$1], $1) }
         }
         self.names = rows.map { names[$0] }
@@ -51,9 +53,9 @@ struct LayerView {
     /// Height (screen fraction of a canvas `height` pixels high) the rotated names need.
     func labelMargin(height: Int) -> Double {
         let longest = tickNames.map(\.count).max() ?? 0
-        // 9-pt DejaVu is about 6 px per character; names are rotated by 45°; plus the xlabel.
-        let pixels = Double(min(longest, LayerView.maxNameLength)) * 6.0 * 0.72 + 48
-        return min(0.45, pixels / Double(height))
+        // 9-pt DejaVu is about 6 px per character; names are rotated by 45°; plus tics and xlabel.
+        let pixels = Double(min(longest, LayerView.maxNameLength)) * 6.0 * 0.72 + 62
+        return min(0.45, max(0.13, pixels / Double(height)))
     }
 
     /// The `using` column that writes the name of every `tickStride`-th layer (column 1 holds

@@ -9,7 +9,8 @@
 enum OperatingPoint {
     static let tolerance = 1.0
 
-    static func select(runs: CSVTable, layerPoints: Set<String>, requested: String?) throws -> Int {
+    /// The chosen row of `runs`, or nil when no row has layers.
+    static func select(runs: CSVTable, layerPoints: Set<String>, requested: String?) throws -> Int? {
         let ids = try runs.strings(ResultsSchema.Runs.pointID)
         if let requested {
             guard let i = ids.firstIndex(of: requested) else {
@@ -18,11 +19,8 @@ enum OperatingPoint {
             return i
         }
         var candidates = ids.indices.filter { layerPoints.contains(ids[$0]) }
-        guard !candidates.isEmpty else {
-            throw PlottingError.malformedCSV(
-                file: runs.source, line: 1,
-                reason: "no point_id of this file has rows in \(ResultsSchema.Layers.fileName)")
-        }
+        // No point with layers (an empty sweep): the plots say so instead of failing.
+        guard !candidates.isEmpty else { return nil }
         if runs.hasColumn(ResultsSchema.Runs.codec) {
             let codecs = try runs.strings(ResultsSchema.Runs.codec)
             let tans = candidates.filter { codecs[$0].lowercased() == ResultsSchema.Codec.tans }
@@ -53,7 +51,7 @@ enum OperatingPoint {
         func cell(_ column: String) -> String? {
             guard let c = try? runs.index(of: column) else { return nil }
             let v = runs.rows[i][c].trimmingCharacters(in: .whitespaces)
-            return v.isEmpty ? nil : v
+            return v.isEmpty || v.lowercased() == "nan" ? nil : v
         }
         var parts: [String] = []
         if let model = cell(ResultsSchema.Runs.model) {

@@ -78,12 +78,14 @@ public enum PlotCatalogue {
         try fm.createDirectory(at: staging, withIntermediateDirectories: false)
         defer { try? fm.removeItem(at: staging) }
 
-        var names: [String] = []
         for artifact in artifacts {
             try Data(artifact.data.utf8).write(to: staging.appendingPathComponent(artifact.dataFileName))
             try Data(artifact.script(formats: request.formats).utf8)
                 .write(to: staging.appendingPathComponent(artifact.scriptFileName))
-            try gnuplot.run(script: artifact.scriptFileName, in: staging)
+        }
+        try gnuplot.run(scripts: artifacts.map(\.scriptFileName), in: staging)
+        var names: [String] = []
+        for artifact in artifacts {
             names += [artifact.dataFileName, artifact.scriptFileName]
             for format in request.formats {
                 let image = artifact.imageFileName(format)

@@ -15,7 +15,7 @@ struct BenchPlot: ParsableCommand {
     @Option(name: .long, help: "Timed repetitions; the best and the median are reported.")
     var repeats: Int = 3
 
-    @Option(name: .long, help: "Keep the plots in this folder (default: a temporary folder, removed).")
+    @Option(name: .long, help: "Keep the synthetic results (DIR/results) and plots (DIR/plots) here (default: a temporary folder, removed).")
     var keep: String?
 
     @Option(name: .long, help: "gnuplot executable (default: gnuplot on PATH).")
@@ -28,13 +28,13 @@ struct BenchPlot: ParsableCommand {
             let renderer = try gnuplot.map { GnuplotRenderer(executable: URL(fileURLWithPath: $0)) }
                 ?? GnuplotRenderer.locate()
             let fm = FileManager.default
-            let scratch = fm.temporaryDirectory.appendingPathComponent("subbit-bench-plot-\(UUID().uuidString)")
-            defer { try? fm.removeItem(at: scratch) }
+            let scratch = keep.map { URL(fileURLWithPath: $0, isDirectory: true) }
+                ?? fm.temporaryDirectory.appendingPathComponent("subbit-bench-plot-\(UUID().uuidString)")
+            defer { if keep == nil { try? fm.removeItem(at: scratch) } }
             let sweep = SyntheticResults.benchmark
-            let results = scratch.appendingPathComponent(sweep.experiment)
+            let results = scratch.appendingPathComponent("results").appendingPathComponent(sweep.experiment)
             try sweep.write(to: results)
-            let output = keep.map { URL(fileURLWithPath: $0, isDirectory: true) }
-                ?? scratch.appendingPathComponent("plots")
+            let output = scratch.appendingPathComponent("plots")
             let request = PlotRequest(resultsDirectory: results, outputDirectory: output, formats: formats)
 
             var seconds: [Double] = []
@@ -50,9 +50,14 @@ struct BenchPlot: ParsableCommand {
                 + "\(images.count) images (\(formats.map(\.rawValue).joined(separator: ",")))")
             print(String(format: "bench plot: best %.3f s, median %.3f s over %d runs (target < 5 s): %@",
                          sorted[0], sorted[sorted.count / 2], repeats, sorted[sorted.count / 2] < 5 ? "PASS" : "FAIL"))
-            if keep != nil { print("bench plot: plots kept in \(output.path)") }
+            if keep != nil { print("bench plot: results kept in \(results.path), plots in \(output.path)") }
         } catch let error as PlottingError {
-            throw ValidationError(error.description)
+            // Bad arguments get the usage hint; a problem with the data or the machine is
+            // printed once, by itself, with exit status 1.
+            switch error {
+            case .unknownPlot, .unknownFormat: throw ValidationError(error.description)
+            default: throw error
+            }
         }
     }
 }

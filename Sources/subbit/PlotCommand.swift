@@ -54,7 +54,12 @@ struct Plot: ParsableCommand {
                 print(file.path)
             }
         } catch let error as PlottingError {
-            throw ValidationError(error.description)
+            // Bad arguments get the usage hint; a problem with the data or the machine is
+            // printed once, by itself, with exit status 1.
+            switch error {
+            case .unknownPlot, .unknownFormat: throw ValidationError(error.description)
+            default: throw error
+            }
         }
     }
 }
