@@ -157,7 +157,8 @@ func plotCommand(_ clauses: [String], emptyMessage: String) -> String {
 
         """
     }
-    return "plot " + clauses.joined(separator: ", \\\n     ") + "\n"
+    // In a multiplot an earlier panel's message would otherwise carry over.
+    return "unset label 99\nplot " + clauses.joined(separator: ", \\\n     ") + "\n"
 }
 
 /// `x` with exactly `digits` decimals (deterministic, locale-free).

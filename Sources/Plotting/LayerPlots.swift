@@ -38,25 +38,59 @@ struct LayerView {
         codedBits = rows.map { coded[$0] }
     }
 
-    /// Layer names as tick labels: long names keep their (more specific) tail.
+    /// Layer names as tick labels: a suffix every name shares (`.weight`) is dropped, and
+    /// long names keep their (more specific) tail.
     var tickNames: [String] {
-        names.map { $0.count > LayerView.maxNameLength ? "…" + String($0.suffix(LayerView.maxNameLength - 1)) : $0 }
+        let suffix = ".weight"
+        let dropSuffix = !names.isEmpty && names.allSatisfy { $0.hasSuffix(suffix) && $0.count > suffix.count }
+        return names.map { full in
+            let name = dropSuffix ? String(full.dropLast(suffix.count)) : full
+            return name.count > LayerView.maxNameLength ? "…" + String(name.suffix(LayerView.maxNameLength - 1)) : name
+        }
     }
 
-    static let maxNameLength = 24
+    static let maxNameLength = 20
     /// At most this many layer names are written under the axis; more would overlap.
     static let maxTicks = 40
+    /// Beyond this many layers the names stand upright (90°): at 45° the first ones would run
+    /// off the left edge and neighbours would overlap.
+    static let maxSlantedTicks = 12
+    /// Horizontal room one character of a 45°-slanted 9-pt tick label takes in the PNGs,
+    /// measured, with some slack.
+    static let characterPixels = 8.5
 
     /// Every `tickStride`-th layer gets its name under the axis.
     var tickStride: Int { max(1, (count + LayerView.maxTicks - 1) / LayerView.maxTicks) }
 
-    /// Height (screen fraction of a canvas `height` pixels high) the rotated names need.
+    var tickRotation: Int { count > LayerView.maxSlantedTicks ? 90 : 45 }
+
+    var longestTick: Double { Double(tickNames.map(\.count).max() ?? 0) }
+
+    /// Height (screen fraction of a canvas `height` pixels high) the rotated names need,
+    /// plus the tics and the axis title.
     func labelMargin(height: Int) -> Double {
-        let longest = tickNames.map(\.count).max() ?? 0
-        // 9-pt DejaVu is about 6 px per character; names are rotated by 45°; plus tics and xlabel.
-        let pixels = Double(min(longest, LayerView.maxNameLength)) * 6.0 * 0.72 + 62
+        // Upright names measure about 6.5 px per character; slanted ones come out taller than
+        // their 45° projection, so they use the larger measured figure.
+        let perCharacter = tickRotation == 90 ? 6.5 : LayerView.characterPixels * 0.72
+        let pixels = longestTick * perCharacter + 50
         return min(0.45, max(0.13, pixels / Double(height)))
     }
+
+    /// Left margin (screen fraction) so the first slanted name stays on the canvas.
+    func leftMargin(width: Int, minimum: Double) -> Double {
+        guard tickRotation == 45 else { return minimum }
+        return max(minimum, (longestTick * LayerView.characterPixels * 0.72 - 20) / Double(width))
+    }
+
+    /// The axis title under the names, placed on the canvas bottom: gnuplot positions an
+    /// `xlabel` from its own (larger) estimate of rotated tick labels, which can push it off
+    /// the canvas. `left` and `right` are the panel's screen margins.
+    func axisTitle(left: Double, right: Double) -> String {
+        "unset xlabel\nset label 20 \"layer\" at screen \(gnuplotNumber((left + right) / 2)), screen 0.02 center\n"
+    }
+
+    /// The `set xtics` options for the layer names.
+    var tickOptions: String { "rotate by \(tickRotation) right font \",9\"" }
 
     /// The `using` column that writes the name of every `tickStride`-th layer (column 1 holds
     /// the layer position, column 2 the name).
@@ -93,6 +127,7 @@ enum LayerMemoryPlot {
         let bottom = view.labelMargin(height: height)
         let middle = bottom + (0.86 - bottom) / 2
         let totalFixed = finiteSum(fixed), totalCoded = finiteSum(coded)
+        let memoryLeft = view.leftMargin(width: 960, minimum: 0.09)
         let ratio = totalCoded > 0 ? " (\(formatFixed(totalFixed / totalCoded, digits: 1))× smaller)" : ""
         let file = gnuplotString(PlotKind.layerMemory.fileStem + ".dat")
         let hasData = view.count > 0
@@ -100,7 +135,7 @@ enum LayerMemoryPlot {
         set multiplot title \(gnuplotString("Per-layer weight memory: \(view.description)"))
         set style data boxes
         set boxwidth 0.7 absolute
-        set lmargin at screen 0.09
+        set lmargin at screen \(gnuplotNumber(memoryLeft))
         set rmargin at screen 0.97
         unset key
         set ylabel "memory (KiB)"
@@ -122,9 +157,8 @@ enum LayerMemoryPlot {
         set tmargin at screen \(gnuplotNumber(middle - 0.01))
         set bmargin at screen \(gnuplotNumber(bottom))
         set title \(gnuplotString("tANS coded: \(formatFixed(totalCoded, digits: 1)) KiB in total\(ratio)")) font ",10"
-        set xtics format "%g" rotate by 45 right font ",9" \(view.tickStride)
-        set xlabel "layer"
-        \(AxisRange.linear(coded, include: [0], padding: 0.08).commands(axis: "y"))
+        set xtics format "%g" \(view.tickOptions) \(view.tickStride)
+        \(view.axisTitle(left: memoryLeft, right: 0.97))\(AxisRange.linear(coded, include: [0], padding: 0.08).commands(axis: "y"))
         """
         body += hasData
             ? "plot \(file) index 0 using 1:4:\(view.xticColumn) lc rgb \"\(PlotStyle.color(1))\" notitle\n"
@@ -156,6 +190,7 @@ enum BinsPerLayerPlot {
                 dat.addRow([.integer(k), .text(compactNumber(b)), .number(b), .integer(members.count), .number(share)])
             }
         }
+        let binsLeft = view.leftMargin(width: 960, minimum: 0.08)
         let maxCount = distinct.map { b in Double(view.bins.filter { $0 == b }.count) }.max() ?? 1
         let height = 600
         let bottom = view.labelMargin(height: height)
@@ -166,11 +201,14 @@ enum BinsPerLayerPlot {
         let binAxis = logBins
             ? AxisRange(lower: 0.8, upper: (finiteBins.max() ?? 1) * 1.4, isLog: true)
             : AxisRange(lower: 0, upper: max(1, finiteBins.max() ?? 1) * 1.1, isLog: false)
-        // Tics at the bin counts that occur (plus 0 on a linear axis), when they are few.
-        let ticValues = logBins ? distinct : [0] + distinct
-        let binTics = distinct.count <= 12 && !distinct.isEmpty
+        // Linear axis: tics at the bin counts that occur, when few. Log axis: at 2^k − 1, the
+        // largest bin count a k-bit fixed-width code holds.
+        let ticValues = logBins
+            ? (0...8).map { Double((1 << $0) - 1) }.filter { $0 >= 1 && $0 <= binAxis.upper }
+            : [0] + distinct
+        let binTics = (logBins || distinct.count <= 12) && !distinct.isEmpty
             ? "set ytics (" + ticValues.map { "\"\(compactNumber($0))\" \(gnuplotNumber($0))" }.joined(separator: ", ") + ")\n"
-            : "set ytics\n"
+            : "set ytics autofreq\n"
         var body = """
         set multiplot title \(gnuplotString("Quantization bins per layer: \(view.description)"))
         set style data boxes
@@ -178,12 +216,11 @@ enum BinsPerLayerPlot {
         unset key
         set tmargin at screen 0.86
         set bmargin at screen \(gnuplotNumber(bottom))
-        set lmargin at screen 0.08
-        set rmargin at screen 0.63
+        set lmargin at screen \(gnuplotNumber(binsLeft))
+        set rmargin at screen 0.58
         set title "bins of each layer (N = 2K + 1)" font ",10"
         set ylabel "bins (count)"
-        set xlabel "layer"
-        \(view.xRangeCommand)set xtics rotate by 45 right font ",9" \(view.tickStride)
+        \(view.axisTitle(left: binsLeft, right: 0.58))\(view.xRangeCommand)set xtics \(view.tickOptions) \(view.tickStride)
         \(binTics)\(binAxis.commands(axis: "y", logBase: 2))
         """
         body += view.count > 0
@@ -192,12 +229,13 @@ enum BinsPerLayerPlot {
                 + "with boxxyerror lc rgb \"\(PlotStyle.color(0))\" notitle\n"
             : plotCommand([], emptyMessage: "no layers for this point in layers.csv")
         body += """
-        set lmargin at screen 0.72
+        set lmargin at screen 0.67
         set rmargin at screen 0.97
+        unset label 20
         set title "distribution across layers" font ",10"
         set ylabel "layers (count)"
         set xlabel "bins"
-        set xtics norotate font ",10" 1
+        set xtics \(distinct.count > 7 ? "rotate by 45 right" : "norotate") font ",9" 1
         set ytics \(gnuplotNumber(max(1, (maxCount / 8).rounded(.up))))
         set format y "%g"
         set xrange [-0.6:\(gnuplotNumber(Double(max(distinct.count, 1)) - 0.4))]
