@@ -57,7 +57,9 @@ struct AxisRange: Sendable, Equatable {
     func commands(axis: String, logBase: Int = 10) -> String {
         // Scale first: a range with negative ends on a still-logarithmic axis makes gnuplot warn.
         let scale = isLog ? "set logscale \(axis) \(logBase)\n" : "unset logscale \(axis)\n"
-        return scale + "set \(axis)range [\(gnuplotNumber(lower)):\(gnuplotNumber(upper))]\n"
+        // Six significant digits keep the script readable; the padding absorbs the rounding.
+        let lo = String(format: "%.6g", lower), hi = String(format: "%.6g", upper)
+        return scale + "set \(axis)range [\(lo):\(hi)]\n"
     }
 }
 

@@ -4,10 +4,11 @@ import XCTest
 
 final class PlotCatalogueTests: XCTestCase {
     /// A small synthetic sweep (54 runs) written to a fresh results folder named `quick`.
-    func makeResults(_ edit: (inout CSVTable, inout CSVTable) -> Void = { _, _ in }) throws -> URL {
+    func makeResults(_ sweep: SyntheticResults = SyntheticResults(),
+                     _ edit: (inout CSVTable, inout CSVTable) -> Void = { _, _ in }) throws -> URL {
         let folder = try temporaryFolder().appendingPathComponent("Results/quick", isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var (runs, layers) = SyntheticResults().tables()
+        var (runs, layers) = sweep.tables()
         edit(&runs, &layers)
         try runs.write(to: folder.appendingPathComponent(ResultsSchema.Runs.fileName))
         try layers.write(to: folder.appendingPathComponent(ResultsSchema.Layers.fileName))
@@ -80,18 +81,18 @@ final class PlotCatalogueTests: XCTestCase {
 
     func testDegenerateSweepsRender() throws {
         // One sweep point.
-        try renderAndCheck(try makeResults { runs, layers in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, layers in
             runs.rows = [runs.rows[0]]
             let id = runs.rows[0][0]
             layers.rows = layers.rows.filter { $0[0] == id }
         }, formats: [.svg])
         // Every run has the same λ (and so one x value in the lambda plot).
-        try renderAndCheck(try makeResults { runs, _ in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, _ in
             let l = runs.header.firstIndex(of: ResultsSchema.Runs.lambda)!
             for r in runs.rows.indices { runs.rows[r][l] = "0.01" }
         }, formats: [.svg])
         // Only λ = 0, one bin policy, one table log and one lane count.
-        try renderAndCheck(try makeResults { runs, layers in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, layers in
             let keep = Set(runs.rows.indices.filter { r in
                 let row = runs.rows[r]
                 return row[5] == "0.0" && row[6] == "learned" && row[8] == "8" && row[9] == "4"
@@ -102,7 +103,7 @@ final class PlotCatalogueTests: XCTestCase {
             layers.rows = layers.rows.filter { ids.contains($0[0]) }
         }, formats: [.png])
         // Empty and NaN cells all over: every second numeric cell blanked.
-        try renderAndCheck(try makeResults { runs, layers in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, layers in
             var rng = SplitMix64(seed: 3)
             let textColumns: Set<String> = ["point_id", "experiment", "dataset", "model", "bin_policy", "codec", "layer", "shape"]
             for table in [0, 1] {
@@ -116,14 +117,29 @@ final class PlotCatalogueTests: XCTestCase {
             }
         }, formats: [.svg, .png])
         // A sweep with no rows at all.
-        try renderAndCheck(try makeResults { runs, layers in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, layers in
             runs.rows = []
             layers.rows = []
         }, formats: [.svg])
     }
 
+    /// A MobileNet-sized model: 60 layers with long names, one point per λ.
+    func testManyLayersWithLongNamesRender() throws {
+        var sweep = SyntheticResults()
+        sweep.layers = (0..<60).map { i in
+            SyntheticResults.Layer(name: "features.\(i / 3).conv.\(i % 3).block.depthwise.weight",
+                                   shape: [8 * (1 + i % 5), 8, 3, 3])
+        }
+        sweep.tableLogs = [10]
+        sweep.lanes = [4]
+        let output = try renderAndCheck(try makeResults(sweep), formats: [.svg])
+        let dat = try String(contentsOf: output.appendingPathComponent("layer-memory.dat"), encoding: .utf8)
+        // Names lose the shared ".weight" and keep their specific tail.
+        XCTAssertTrue(dat.contains("\"…v.2.block.depthwise\"") && !dat.contains(".weight"), dat)
+    }
+
     func testAnAllNaNColumnStillRenders() throws {
-        try renderAndCheck(try makeResults { runs, _ in
+        try renderAndCheck(try makeResults(SyntheticResults()) { runs, _ in
             for column in [ResultsSchema.Runs.top1Decoded, ResultsSchema.Runs.top1Quantized,
                            ResultsSchema.Runs.decoderAreaUM2, ResultsSchema.Runs.bitsPerWeightEntropy] {
                 let c = runs.header.firstIndex(of: column)!
@@ -153,7 +169,7 @@ final class PlotCatalogueTests: XCTestCase {
     }
 
     func testMissingColumnNamesColumnAndFileAndWritesNothing() throws {
-        let results = try makeResults { runs, _ in
+        let results = try makeResults(SyntheticResults()) { runs, _ in
             let c = runs.header.firstIndex(of: ResultsSchema.Runs.bitsPerWeightHuffman)!
             runs.header.remove(at: c)
             for r in runs.rows.indices { runs.rows[r].remove(at: c) }
