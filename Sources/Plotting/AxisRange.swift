@@ -107,24 +107,3 @@ extension AxisRange {
         return "set \(axis)tics autofreq\nset format \(axis) \"%.\(decimals)s%c\"\n"
     }
 }
-
-/// A tic label with an SI prefix and at most three significant digits: `997.9M` → `998M`,
-/// `2214` → `2.21k`, `0.5` → `0.5`.
-func siLabel(_ x: Double) -> String {
-    guard x.isFinite, x != 0 else { return x.isFinite ? "0" : "NaN" }
-    let prefixes: [Int: String] = [-12: "p", -9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"]
-    var exponent = Int(Foundation.floor(Foundation.log10(abs(x)) / 3)) * 3
-    exponent = min(12, max(-12, exponent))
-    var mantissa = x / Foundation.pow(10, Double(exponent))
-    // Three significant digits: 1.23, 12.3, 123.
-    let digits = abs(mantissa) >= 100 ? 0 : abs(mantissa) >= 10 ? 1 : 2
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    mantissa = (mantissa * scale).rounded() / scale
-    var text = formatFixed(mantissa, digits: digits)
-    if text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text + (prefixes[exponent] ?? "e\(exponent)")
-}

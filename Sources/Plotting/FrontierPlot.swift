@@ -145,34 +145,3 @@ enum FrontierPlot {
         return PlotArtifact(kind: .frontier, width: 960, height: 600, data: dat.text, body: body)
     }
 }
-
-/// A `plot` command joining `clauses`, or, when there is nothing to draw, an empty frame with a
-/// centred message (gnuplot refuses to plot nothing, and a blank image says nothing).
-func plotCommand(_ clauses: [String], emptyMessage: String) -> String {
-    guard !clauses.isEmpty else {
-        return """
-        set label 99 \(gnuplotString(emptyMessage)) at graph 0.5, graph 0.5 center
-        unset key
-        plot NaN notitle
-
-        """
-    }
-    // In a multiplot an earlier panel's message would otherwise carry over.
-    return "unset label 99\nplot " + clauses.joined(separator: ", \\\n     ") + "\n"
-}
-
-/// `x` with exactly `digits` decimals (deterministic, locale-free).
-func formatFixed(_ x: Double, digits: Int) -> String {
-    guard x.isFinite else { return "NaN" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(x) * scale).rounded()
-    let whole = Int64(scaled / scale)
-    var out = (x < 0 && scaled > 0 ? "-" : "") + String(whole)
-    if digits > 0 {
-        let frac = Int64(scaled) - whole * Int64(scale)
-        let fracText = String(frac)
-        out += "." + String(repeating: "0", count: digits - fracText.count) + fracText
-    }
-    return out
-}

@@ -70,13 +70,6 @@ func finiteMean(_ values: [Double]) -> Double {
     return finite.isEmpty ? .nan : finite.reduce(0, +) / Double(finite.count)
 }
 
-/// A short label for a number: shortest round-trip form, without a trailing `.0`.
-func compactNumber(_ x: Double) -> String {
-    guard x.isFinite else { return "NaN" }
-    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-    return "\(x)"
-}
-
 /// Distinct values in first-seen order.
 func orderedUnique<T: Hashable>(_ values: [T]) -> [T] {
     var seen = Set<T>()
