@@ -48,7 +48,7 @@ enum BinsPerLayerPlot {
         set bmargin at screen \(gnuplotNumber(bottom))
         set lmargin at screen \(gnuplotNumber(binsLeft))
         set rmargin at screen 0.58
-        set title "bins of each layer (N = 2K + 1)" font ",10"
+        set title "bins of each layer (N = 2K + 1)" font medium
         set ylabel "bins (count)"
         \(view.axisTitle(left: binsLeft, right: 0.58))\(view.xRangeCommand)set xtics \(view.tickOptions) \(view.tickStride)
         \(binTics)\(binAxis.commands(axis: "y", logBase: 2))
@@ -62,10 +62,10 @@ enum BinsPerLayerPlot {
         set lmargin at screen 0.67
         set rmargin at screen 0.97
         unset label 20
-        set title "distribution across layers" font ",10"
+        set title "distribution across layers" font medium
         set ylabel "layers (count)"
         set xlabel "bins"
-        set xtics \(distinct.count > 7 ? "rotate by 45 right" : "norotate") font ",9" 1
+        set xtics \(distinct.count > 7 ? "rotate by 45 right" : "norotate") font small 1
         set ytics \(gnuplotNumber(max(1, (maxCount / 8).rounded(.up))))
         set format y "%g"
         set xrange [-0.6:\(gnuplotNumber(Double(max(distinct.count, 1)) - 0.4))]
@@ -75,7 +75,7 @@ enum BinsPerLayerPlot {
         body += distinct.isEmpty
             ? plotCommand([], emptyMessage: "no bin counts")
             : "plot \(file) index 1 using 1:4:xtic(2) lc rgb \"\(PlotStyle.color(2))\" notitle, \\\n"
-                + "     \(file) index 1 using 1:4:(sprintf(\"%d\", $4)) with labels offset 0,0.7 font \",9\" notitle\n"
+                + "     \(file) index 1 using 1:4:(sprintf(\"%d\", $4)) with labels offset 0,0.7 font small notitle\n"
         body += "unset multiplot\n"
         return PlotArtifact(kind: .binsPerLayer, width: 960, height: height, data: dat.text, body: body)
     }

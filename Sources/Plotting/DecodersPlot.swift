@@ -79,7 +79,7 @@ enum DecodersPlot {
             if upFlags.contains(false) {
                 top.append("\(file) index \(index) using 2:($5 > 0 ? NaN : $3) with points pt \(PlotStyle.hollowPoint(s)) ps 1.1 \(colour) notitle")
             }
-            top.append("\(file) index \(index) using 2:3:6 with labels left offset char 0.7,-0.3 font \",8\" tc rgb \"#333333\" notitle")
+            top.append("\(file) index \(index) using 2:3:6 with labels left offset char 0.7,-0.3 font tiny tc rgb \"#333333\" notitle")
             bottom.append("\(file) index \(index) using 1:4 with linespoints lw 1.5 pt \(PlotStyle.filledPoint(s)) ps 0.9 \(colour) notitle")
         }
         if !top.isEmpty {
@@ -96,8 +96,8 @@ enum DecodersPlot {
         set lmargin at screen 0.11
         set rmargin at screen 0.70
         set tmargin at screen 0.90
-        set bmargin at screen 0.58
-        set title "area against throughput" font ",10"
+        set bmargin at screen 0.59
+        set title "area against throughput" font medium
         set xlabel "throughput (weights/s)"
         set ylabel "decoder area (µm²)"
         set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
@@ -107,8 +107,8 @@ enum DecodersPlot {
         body += plotCommand(top, emptyMessage: "no run has decoder area and throughput")
         body += """
         set tmargin at screen 0.42
-        set bmargin at screen 0.08
-        set title "net area saved (weight memory saved minus decoder area; below 0: a loss)" font ",10"
+        set bmargin at screen 0.10
+        set title "net area saved (weight memory saved minus decoder area; below 0: a loss)" font medium
         set xlabel "lanes P (weights decoded per cycle)"
         set ylabel "net area saved (µm²)"
         set format x "%g"

@@ -116,12 +116,12 @@ enum FrontierPlot {
             // Drawn first among the lines so the baselines stay visible where they cross it.
             clauses.append("\(file) index \(index) using 1:2 with lines lw 2 lc rgb \"#000000\" title \"tANS frontier\"")
             clauses.append("\(file) index \(index) using 1:2:4 with labels left offset char 0.5,0.7 "
-                + "font \",9\" tc rgb \"#000000\" notitle")
+                + "font small tc rgb \"#000000\" notitle")
             clauses.append("\(file) index \(index) using 1:2:5 with labels right offset char -0.5,0.7 "
-                + "font \",9\" tc rgb \"#000000\" notitle")
+                + "font small tc rgb \"#000000\" notitle")
         }
         var body = """
-        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font ",10"
+        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
         set xlabel "bits per weight (bits/weight)"
         set ylabel "top-1 accuracy (%)"
         set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"
@@ -129,7 +129,7 @@ enum FrontierPlot {
         set format y "%g"
         set mxtics default
         set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "\(PlotStyle.ruleGrey)" back
-        set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font ",9" tc rgb "\(PlotStyle.ruleGrey)"
+        set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "\(PlotStyle.ruleGrey)"
 
         """
         body += x.commands(axis: "x", logBase: 2) + x.powerOfTwoTics(axis: "x")
@@ -137,7 +137,7 @@ enum FrontierPlot {
         if floatTop1.isFinite {
             body += """
             set arrow 2 from graph 0, first \(gnuplotNumber(floatTop1)) to graph 1, first \(gnuplotNumber(floatTop1)) nohead dt 3 lw 1.5 lc rgb "\(PlotStyle.ruleGrey)" back
-            set label 2 \(gnuplotString("float baseline \(formatFixed(floatTop1, digits: 1)) %")) at graph 0.01, first \(gnuplotNumber(floatTop1)) left offset 0,0.6 font ",9" tc rgb "\(PlotStyle.ruleGrey)"
+            set label 2 \(gnuplotString("float baseline \(formatFixed(floatTop1, digits: 1)) %")) at graph 0.01, first \(gnuplotNumber(floatTop1)) left offset 0,0.6 font small tc rgb "\(PlotStyle.ruleGrey)"
 
             """
         }

@@ -78,13 +78,13 @@ enum LambdaPlot {
         }
         body += """
         set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "\(PlotStyle.ruleGrey)" back
-        set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font ",9" tc rgb "\(PlotStyle.ruleGrey)"
+        set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font small tc rgb "\(PlotStyle.ruleGrey)"
 
         """
         if floatTop1.isFinite {
             body += """
             set arrow 2 from graph 0, first \(gnuplotNumber(floatTop1)) to graph 1, first \(gnuplotNumber(floatTop1)) nohead dt 4 lw 1 lc rgb "\(PlotStyle.ruleGrey)" back
-            set label 2 \(gnuplotString("float baseline \(formatFixed(floatTop1, digits: 1)) %")) at graph 0.01, first \(gnuplotNumber(floatTop1)) left offset 0,0.6 font ",9" tc rgb "\(PlotStyle.ruleGrey)"
+            set label 2 \(gnuplotString("float baseline \(formatFixed(floatTop1, digits: 1)) %")) at graph 0.01, first \(gnuplotNumber(floatTop1)) left offset 0,0.6 font small tc rgb "\(PlotStyle.ruleGrey)"
 
             """
         }

@@ -37,7 +37,7 @@ enum LayerMemoryPlot {
         body += """
         set tmargin at screen 0.86
         set bmargin at screen \(gnuplotNumber(middle + 0.05))
-        set title \(gnuplotString("quantized, fixed-width packing: \(formatFixed(totalFixed, digits: 1)) KiB in total")) font ",10"
+        set title \(gnuplotString("quantized, fixed-width packing: \(formatFixed(totalFixed, digits: 1)) KiB in total")) font medium
         set xtics format "" \(view.tickStride)
         \(AxisRange.linear(fixed, include: [0], padding: 0.08).commands(axis: "y"))
         """
@@ -47,7 +47,7 @@ enum LayerMemoryPlot {
         body += """
         set tmargin at screen \(gnuplotNumber(middle - 0.01))
         set bmargin at screen \(gnuplotNumber(bottom))
-        set title \(gnuplotString("tANS coded: \(formatFixed(totalCoded, digits: 1)) KiB in total\(ratio)")) font ",10"
+        set title \(gnuplotString("tANS coded: \(formatFixed(totalCoded, digits: 1)) KiB in total\(ratio)")) font medium
         set xtics format "%g" \(view.tickOptions) \(view.tickStride)
         \(view.axisTitle(left: memoryLeft, right: 0.97))\(AxisRange.linear(coded, include: [0], padding: 0.08).commands(axis: "y"))
         """

@@ -90,7 +90,7 @@ struct LayerView {
     }
 
     /// The `set xtics` options for the layer names.
-    var tickOptions: String { "rotate by \(tickRotation) right font \",9\"" }
+    var tickOptions: String { "rotate by \(tickRotation) right font small" }
 
     /// The `using` column that writes the name of every `tickStride`-th layer (column 1 holds
     /// the layer position, column 2 the name).

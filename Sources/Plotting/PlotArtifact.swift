@@ -31,9 +31,11 @@ struct PlotArtifact: Sendable {
         do for [fmt in formats] {
             reset
             if (fmt eq "svg") {
-                set terminal svg size \(width),\(height) fixed noenhanced font "\(PlotStyle.font),\(PlotStyle.fontSize)" background "#ffffff"
+                set terminal svg size \(width),\(height) fixed noenhanced font "\(PlotStyle.font),\(PlotStyle.svgFontSize)" background "#ffffff"
+                \(PlotStyle.svgSmallerFonts)
             } else {
-                set terminal pngcairo size \(width),\(height) noenhanced font "\(PlotStyle.font),\(PlotStyle.fontSize)" background "#ffffff"
+                set terminal pngcairo size \(width),\(height) noenhanced font "\(PlotStyle.font),\(PlotStyle.pngFontSize)" background "#ffffff"
+                \(PlotStyle.pngSmallerFonts)
             }
             set output "\(stem).".fmt
             set encoding utf8

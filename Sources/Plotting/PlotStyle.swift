@@ -13,7 +13,14 @@ enum PlotStyle {
     static let ruleGrey = "#555555"
     static let lightGrey = "#999999"
     static let font = "DejaVu Sans"
-    static let fontSize = 11
+    /// pngcairo reads font sizes in points and the svg terminal in pixels; these two sizes
+    /// make the same text about equally tall in both images.
+    static let pngFontSize = 11
+    static let svgFontSize = 14
+    /// The smaller fonts of tick names, point labels and panel titles, as gnuplot variables
+    /// the scripts use (`font small`), set per terminal for the same reason.
+    static let pngSmallerFonts = #"tiny = ",8"; small = ",9"; medium = ",10""#
+    static let svgSmallerFonts = #"tiny = ",11"; small = ",12"; medium = ",13""#
 
     static func color(_ i: Int) -> String { palette[i % palette.count] }
     static func filledPoint(_ i: Int) -> Int { filledPoints[i % filledPoints.count] }
