@@ -51,6 +51,8 @@ enum FrontierPlot {
         let fixedBits = try runs.doubles(R.bitsPerWeightFixed)
         let huffmanBits = try runs.doubles(R.bitsPerWeightHuffman)
         let floatTop1 = finiteMean(try runs.doubles(R.top1Float))
+        // The points and their frontier are tANS runs; the baselines recode the same models.
+        let coded = try tansRows(runs)
         // Several models in one sweep: name the model in each series so they stay apart.
         var seriesName = policy
         if runs.hasColumn(R.model) {
@@ -69,7 +71,7 @@ enum FrontierPlot {
         let names = orderedUnique(seriesName).sorted(by: binPolicyOrder)
         for (s, name) in names.enumerated() {
             let rows = runs.rows.indices.filter {
-                seriesName[$0] == name && bits[$0].isFinite && accuracy[$0].isFinite
+                coded.contains($0) && seriesName[$0] == name && bits[$0].isFinite && accuracy[$0].isFinite
             }
             guard !rows.isEmpty else { continue }
             dat.beginBlock("bin policy \(name) (coded bits)")
@@ -103,12 +105,13 @@ enum FrontierPlot {
         let x = AxisRange.auto(allBits, include: [1], ratio: 8)
         let y = AxisRange.linear(allAccuracy, include: floatTop1.isFinite ? [floatTop1] : [])
 
-        let coded = ParetoFrontier.indices(bits: bits, accuracy: accuracy)
-        if !coded.isEmpty {
-            let (leftLabels, rightLabels) = lambdaLabels(coded, bits: bits, accuracy: accuracy,
+        let codedBits = bits.indices.map { coded.contains($0) ? bits[$0] : .nan }
+        let frontier = ParetoFrontier.indices(bits: codedBits, accuracy: accuracy)
+        if !frontier.isEmpty {
+            let (leftLabels, rightLabels) = lambdaLabels(frontier, bits: bits, accuracy: accuracy,
                                                          lambda: lambda, x: x, y: y)
             dat.beginBlock("non-dominated frontier, coded bits; labels = λ where they do not collide")
-            for (n, i) in coded.enumerated() {
+            for (n, i) in frontier.enumerated() {
                 dat.addRow([.number(bits[i]), .number(accuracy[i]), .number(lambda[i]),
                             .text(leftLabels[n]), .text(rightLabels[n])])
             }

@@ -1,5 +1,5 @@
 /// `lambda`: accuracy (left axis, solid) and coded bits per weight (right axis, dashed)
-/// against the entropy weight λ, one colour per bin policy; runs sharing a policy and λ
+/// against the entropy weight λ, one colour per bin policy; tANS runs sharing a policy and λ
 /// (seeds, codec configurations) are averaged. λ spans decades, so the axis is logarithmic
 /// when it can be; λ = 0 then sits one decade left of the smallest positive λ, labelled `0`.
 enum LambdaPlot {
@@ -11,6 +11,7 @@ enum LambdaPlot {
         let accuracy = try runAccuracy(runs)
         let bits = try runs.doubles(R.bitsPerWeightCoded)
         let floatTop1 = finiteMean(try runs.doubles(R.top1Float))
+        let coded = try tansRows(runs)
 
         let positive = lambda.filter { $0.isFinite && $0 > 0 }
         let hasZero = lambda.contains(0)
@@ -26,7 +27,7 @@ enum LambdaPlot {
         let file = gnuplotString(PlotKind.lambda.fileStem + ".dat")
         for (s, name) in orderedUnique(policy).sorted(by: binPolicyOrder).enumerated() {
             var byLambda: [Double: [Int]] = [:]
-            for i in runs.rows.indices where policy[i] == name && lambda[i].isFinite {
+            for i in runs.rows.indices where coded.contains(i) && policy[i] == name && lambda[i].isFinite {
                 byLambda[lambda[i], default: []].append(i)
             }
             guard !byLambda.isEmpty else { continue }

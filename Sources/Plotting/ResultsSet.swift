@@ -64,6 +64,16 @@ func runAccuracy(_ runs: CSVTable) throws -> [Double] {
     return zip(decoded, quantized).map { $0.isFinite ? $0 : $1 }
 }
 
+/// The rows whose `codec` is tANS, the code the plots are about; every row when the file has
+/// no `codec` column or no tANS row (a sweep of another codec still plots).
+func tansRows(_ runs: CSVTable) throws -> Set<Int> {
+    let all = Set(runs.rows.indices)
+    guard runs.hasColumn(ResultsSchema.Runs.codec) else { return all }
+    let codec = try runs.strings(ResultsSchema.Runs.codec)
+    let tans = all.filter { codec[$0].lowercased() == ResultsSchema.Codec.tans }
+    return tans.isEmpty ? all : tans
+}
+
 /// Mean of the finite values, NaN when there are none.
 func finiteMean(_ values: [Double]) -> Double {
     let finite = values.filter(\.isFinite)

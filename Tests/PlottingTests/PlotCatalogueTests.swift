@@ -138,6 +138,23 @@ final class PlotCatalogueTests: XCTestCase {
         XCTAssertTrue(dat.contains("\"…v.2.block.depthwise\"") && !dat.contains(".weight"), dat)
     }
 
+    /// Rows of other codecs neither appear as points nor shape the tANS frontier.
+    func testFrontierUsesTANSRowsOnly() throws {
+        var (runs, layers) = SyntheticResults().tables()
+        let codec = runs.header.firstIndex(of: ResultsSchema.Runs.codec)!
+        let bits = runs.header.firstIndex(of: ResultsSchema.Runs.bitsPerWeightCoded)!
+        runs.rows.append(contentsOf: runs.rows.prefix(3).map { row in
+            var r = row
+            r[codec] = ResultsSchema.Codec.huffman
+            r[bits] = "0.000123"
+            return r
+        })
+        let results = ResultsSet(directory: URL(fileURLWithPath: "/r"), runs: runs, layers: layers)
+        let frontier = try FrontierPlot.make(results)
+        XCTAssertFalse(frontier.data.contains("0.000123"), frontier.data)
+        XCTAssertTrue(frontier.data.contains("non-dominated frontier"))
+    }
+
     func testAnAllNaNColumnStillRenders() throws {
         try renderAndCheck(try makeResults(SyntheticResults()) { runs, _ in
             for column in [ResultsSchema.Runs.top1Decoded, ResultsSchema.Runs.top1Quantized,
