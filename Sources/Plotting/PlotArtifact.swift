@@ -53,11 +53,15 @@ struct PlotArtifact: Sendable {
 }
 
 /// A `plot` command joining `clauses`, or, when there is nothing to draw, an empty frame with a
-/// centred message (gnuplot refuses to plot nothing, and a blank image says nothing).
+/// centred message and no tick numbers (gnuplot refuses to plot nothing, a blank image says
+/// nothing, and the numbers of a made-up range would mislead).
 func plotCommand(_ clauses: [String], emptyMessage: String) -> String {
     guard !clauses.isEmpty else {
         return """
         set label 99 \(gnuplotString(emptyMessage)) at graph 0.5, graph 0.5 center
+        set format x ""
+        set format y ""
+        set format y2 ""
         unset key
         plot NaN notitle
 
