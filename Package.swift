@@ -40,6 +40,6 @@ let package = Package(
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
+        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "Plotting"]),
     ]
 )
