@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "subbit", targets: ["subbit"]),
         .library(name: "EntropyCoding", targets: ["EntropyCoding"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Plotting", targets: ["Plotting"]),
     ],
@@ -28,18 +29,20 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         .target(name: "EntropyCoding"),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
+        .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
         .target(name: "Plotting"),
         .executableTarget(
             name: "subbit",
             dependencies: [
-                "EntropyCoding", "ModelIO", "Training", "Plotting",
+                "EntropyCoding", "ModelIO", "Quantization", "Training", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
+        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "ModelIO", "Quantization"]),
     ]
 )
