@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelIO
+import EntropyCoding
 import Quantization
 
 /// `subbit compress`: post-training quantization + entropy coding of a safetensors model.
@@ -89,8 +90,8 @@ struct CompressionOptions: ParsableArguments {
         }
         let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: storage)
-        guard let kind = CodecOptions.Codec(rawValue: codec) else {
-            throw ValidationError("unknown --codec '\(codec)': use one of \(CodecOptions.Codec.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard let kind = CodecKind(rawValue: codec) else {
+            throw ValidationError("unknown --codec '\(codec)': use one of \(CodecKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let codecOptions = try validating { try CodecOptions(codec: kind, tableLog: tableLog, lanes: lanes) }
         let calibration = try makeCalibration(codec: codecOptions)

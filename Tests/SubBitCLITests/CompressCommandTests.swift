@@ -38,7 +38,7 @@ final class CompressCommandTests: XCTestCase {
              .fixed(try BinPolicy(bins: 3, overrides: [("features.0.*", 15)]), .mse)),
             (["--bins", "15", "--codec", "rans", "--lanes", "4"], .fixed(try BinPolicy(bins: 15), .mse)),
             (["--rate-weight", "1e-4", "--lanes", "8", "--table-log", "9"],
-             .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: CodecOptions(tableLog: 9, lanes: 8).rateModel))),
+             .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: try CodecOptions(tableLog: 9, lanes: 8).rateModel))),
         ]
         for (i, (args, calibration)) in cases.enumerated() {
             let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
@@ -90,7 +90,7 @@ final class CompressCommandTests: XCTestCase {
         let failures: [([String], String)] = [
             (["compress", dir.appendingPathComponent("missing.safetensors").path, "-o", sbw.path], "no such file"),
             (["compress", modelURL.path, "-o", sbw.path, "--bins", "4"], "odd number"),
-            (["compress", modelURL.path, "-o", sbw.path, "--bins", "5", "--rate-weight", "1"], "--rate-weight"),
+            (["compress", modelURL.path, "-o", sbw.path, "--bins", "5", "--rate-weight", "1"], "do not apply"),
             (["compress", modelURL.path, "-o", sbw.path, "--calibration", "rd"], "--rate-weight"),
             (["compress", modelURL.path, "-o", sbw.path, "--codec", "zip"], "--codec"),
             (["compress", modelURL.path, "-o", sbw.path, "--table-log", "40"], "table log"),
