@@ -47,7 +47,7 @@ public struct RateDistortionCalibration: Sendable {
         public var cost: Double
     }
 
-    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 40, refinements: Int = 12) throws {
+    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 32, refinements: Int = 10) throws {
         guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
         self.rateWeight = rateWeight
         self.rate = rate
