@@ -9,5 +9,9 @@ struct SubBit: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One line per command; keep alphabetical.
+            Bench.self,
+            Decode.self,
+            Encode.self,
+            Inspect.self,
         ])
 }
