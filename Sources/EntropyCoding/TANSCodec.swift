@@ -139,8 +139,11 @@ public enum TANSCodec {
 
     static func resolveEscapes(_ escape: TANSEscape, in output: inout [UInt8]) throws {
         let symbol = escape.symbol
-        var positions = 0
-        for s in output where s == symbol { positions += 1 }
+        let positions = output.withUnsafeBufferPointer { out in
+            var count = 0
+            for s in out { count &+= s == symbol ? 1 : 0 }
+            return count
+        }
         guard positions == escape.symbolCount else {
             throw EntropyCodingError.corrupt("main stream holds \(positions) escapes but the header announces \(escape.symbolCount)")
         }
@@ -158,10 +161,14 @@ public enum TANSCodec {
                 }
             }
         }
-        var next = 0
-        for i in output.indices where output[i] == symbol {
-            output[i] = values[next]
-            next += 1
+        output.withUnsafeMutableBufferPointer { out in
+            values.withUnsafeBufferPointer { values in
+                var next = 0
+                for i in 0..<out.count where out[i] == symbol {
+                    out[i] = values[next]
+                    next &+= 1
+                }
+            }
         }
     }
 }

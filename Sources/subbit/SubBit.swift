@@ -9,8 +9,12 @@ struct SubBit: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One line per command; keep alphabetical.
+            Bench.self,
             CompressCommand.self,
             CompressSweepCommand.self,
+            Decode.self,
             DecompressCommand.self,
+            Encode.self,
+            Inspect.self,
         ])
 }
