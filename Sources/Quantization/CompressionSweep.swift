@@ -135,6 +135,9 @@ public struct CompressionSweep: Sendable {
         for r in reports {
             md += "\n## \(r.label)\n\n" + r.markdownTable()
         }
+        if let first = reports.first, !first.kept.isEmpty {
+            md += "\n## Kept tensors (every point)\n\n" + first.keptMarkdownTable()
+        }
         return md
     }
 }

@@ -5,5 +5,5 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run a benchmark.",
-        subcommands: [BenchCodec.self])
+        subcommands: [BenchCodec.self, BenchSoftEntropy.self])
 }

@@ -15,7 +15,7 @@ struct CompressCommand: ParsableCommand {
             Choose either fixed bins (--bins, with --calibration max-abs or mse) or a rate weight \
             (--rate-weight μ, calibration rd: per layer, bins and step minimizing squared error + μ·tANS bits). \
             Prints a per-layer table; bits per quantized weight and bits per parameter (all parameters, \
-            whole file) are reported separately.
+            whole file) are reported separately. 'subbit inspect FILE.sbw' lists the stored tensors.
             """)
 
     @Argument(help: "The model to compress (.safetensors).")
@@ -26,7 +26,7 @@ struct CompressCommand: ParsableCommand {
 
     @OptionGroup var options: CompressionOptions
 
-    @Option(help: "Also write the per-layer table as CSV to this path.")
+    @Option(help: "Also write the per-tensor table (quantized layers and kept tensors) as CSV to this path.")
     var report: String?
 
     func run() throws {
@@ -39,7 +39,7 @@ struct CompressCommand: ParsableCommand {
         print(result.report.markdownTable())
         print(result.report.summary())
         if let report {
-            let csv = ([CompressionReport.layersCSVHeader] + result.report.layersCSVRows(point: result.report.label))
+            let csv = ([CompressionReport.layersCSVHeader] + result.report.layersCSVRows(point: result.report.label, includeKept: true))
                 .joined(separator: "\n") + "\n"
             try failing { try AtomicFile.write(Array(csv.utf8), to: URL(fileURLWithPath: report)) }
         }
