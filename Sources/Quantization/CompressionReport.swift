@@ -98,6 +98,12 @@ public struct CompressionReport: Sendable {
     public var compressionRatioVsFloat32: Double {
         fileBytes == 0 ? 0 : Double(parameterCount) * 4 / Double(fileBytes)
     }
+    /// Layers that tANS codes under 1 bit per weight while Huffman needs at least 1: where the
+    /// "1-bit frontier" of symbol-by-symbol codes is broken.
+    public var subBitLayerCount: Int {
+        layers.filter { $0.tansBitsPerWeight < 1 && $0.huffmanBitsPerWeight >= 1 }.count
+    }
+
     public var bins: ClosedRange<Int>? {
         guard let lo = layers.map(\.bins).min(), let hi = layers.map(\.bins).max() else { return nil }
         return lo...hi
@@ -140,7 +146,7 @@ public struct CompressionReport: Sendable {
         SQNR of quantized weights: \(Self.db(totalDistortion.sqnrDecibels)) dB
         bits per quantized weight: entropy \(Self.f3(entropyBitsPerQuantizedWeight)), \
         fixed-width \(Self.f3(fixedWidthBitsPerQuantizedWeight)), Huffman \(Self.f3(huffmanBitsPerQuantizedWeight)), \
-        tANS \(Self.f3(tansBitsPerQuantizedWeight))
+        tANS \(Self.f3(tansBitsPerQuantizedWeight)); \(subBitLayerCount) layer(s) under 1 bit with tANS where Huffman needs ≥ 1
         file (\(codec)): \(fileBytes) bytes = \(Self.f3(Double(fileBytes) / 1e6)) MB, \
         \(Self.f3(fileBitsPerParameter)) bits per parameter (all \(parameterCount)), \
         \(Self.f2(compressionRatioVsFloat32))× smaller than float32

@@ -70,7 +70,7 @@ public struct CompressionSweep: Sendable {
 
     /// Header of the per-point CSV.
     public static let summaryCSVHeader =
-        "point,codec,table_log,lanes,float_dtype,params,params_quantized,params_kept,kept_bytes,bins_min,bins_max,sqnr_db,entropy_bits_per_quantized_weight,fixed_bits_per_quantized_weight,huffman_bits_per_quantized_weight,tans_bits_per_quantized_weight,fixed_bytes,huffman_bytes,tans_bytes,file_bytes,file_bits_per_param,size_mb,compression_ratio_vs_f32"
+        "point,codec,table_log,lanes,float_dtype,params,params_quantized,params_kept,kept_bytes,bins_min,bins_max,sqnr_db,entropy_bits_per_quantized_weight,fixed_bits_per_quantized_weight,huffman_bits_per_quantized_weight,tans_bits_per_quantized_weight,fixed_bytes,huffman_bytes,tans_bytes,file_bytes,file_bits_per_param,size_mb,compression_ratio_vs_f32,sub_bit_layers"
 
     /// The per-point CSV (with header).
     public func summaryCSV(_ reports: [CompressionReport]) -> String {
@@ -86,6 +86,7 @@ public struct CompressionSweep: Sendable {
                 f(r.huffmanBitsPerQuantizedWeight), f(r.tansBitsPerQuantizedWeight),
                 "\(r.fixedWidthBytes)", "\(r.huffmanBytes)", "\(r.tansBytes)", "\(r.fileBytes)",
                 f(r.fileBitsPerParameter), f(Double(r.fileBytes) / 1e6), f(r.compressionRatioVsFloat32),
+                "\(r.subBitLayerCount)",
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -114,10 +115,11 @@ public struct CompressionSweep: Sendable {
             Bits per weight count every coded byte of a layer, headers included (fixed-width: \
             ⌈log₂ N⌉ bits per weight; Huffman: canonical code lengths; tANS: normalized counts and \
             lane states). *b/qw* = bits per quantized weight; *b/param* = the whole `.sbw` file \
-            (kept tensors and metadata too) over all parameters. Size MB = `.sbw` bytes / 10⁶.
+            (kept tensors and metadata too) over all parameters. Size MB = `.sbw` bytes / 10⁶. \
+            *Sub-bit layers*: layers tANS codes under 1 bit per weight while Huffman needs ≥ 1.
 
-            | point | bins | SQNR dB | entropy b/qw | fixed b/qw | Huffman b/qw | tANS b/qw | b/param | size MB | × vs f32 |
-            | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+            | point | bins | SQNR dB | entropy b/qw | fixed b/qw | Huffman b/qw | tANS b/qw | b/param | size MB | × vs f32 | sub-bit layers |
+            | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 
             """
         for r in reports {
@@ -125,7 +127,7 @@ public struct CompressionSweep: Sendable {
                 + "\(f3(r.entropyBitsPerQuantizedWeight)) | \(f3(r.fixedWidthBitsPerQuantizedWeight)) | "
                 + "\(f3(r.huffmanBitsPerQuantizedWeight)) | \(f3(r.tansBitsPerQuantizedWeight)) | "
                 + "\(f3(r.fileBitsPerParameter)) | \(f3(Double(r.fileBytes) / 1e6)) | "
-                + "\(CompressionReport.f2(r.compressionRatioVsFloat32)) |\n"
+                + "\(CompressionReport.f2(r.compressionRatioVsFloat32)) | \(r.subBitLayerCount) |\n"
         }
         if let first = reports.first {
             md += "\nParameters: \(first.parameterCount) (\(first.quantizedParameterCount) quantized in "
