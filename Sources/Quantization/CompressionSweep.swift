@@ -1,21 +1,25 @@
 import ModelIO
 
 /// One operating point of a compression sweep: a fixed bin count (MSE-calibrated steps) or a
-/// rate–distortion weight μ.
+/// rate–distortion weight μ, optionally with a bin cap.
 ///
-/// Written and parsed as `bins=15` or `mu=1e-05`.
+/// Written and parsed as `bins=15`, `mu=1e-05` or `mu=0.001@3` (μ with at most 3 bins per layer).
 public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     case bins(Int)
-    case rateWeight(Double)
+    case rateWeight(Double, maxBins: Int)
 
-    /// Parses `bins=N` or `mu=μ`.
+    /// Parses `bins=N`, `mu=μ` or `mu=μ@N`.
     public init(parsing text: String) throws {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         if parts.count == 2, parts[0] == "bins", let n = Int(parts[1]) {
-            _ = try BinPolicy(bins: n)
+            guard (try? BinPolicy(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             self = .bins(n)
-        } else if parts.count == 2, parts[0] == "mu", let mu = Double(parts[1]), mu.isFinite, mu >= 0 {
-            self = .rateWeight(mu)
+        } else if parts.count == 2, parts[0] == "mu" {
+            let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
+            let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : 255
+            guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
+            self = .rateWeight(mu, maxBins: cap)
         } else {
             throw QuantizationError.invalidOperatingPoint(text)
         }
@@ -24,7 +28,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .bins(let n): return "bins=\(n)"
-        case .rateWeight(let mu): return "mu=\(mu)"
+        case .rateWeight(let mu, let cap): return cap == 255 ? "mu=\(mu)" : "mu=\(mu)@\(cap)"
         }
     }
 
@@ -32,7 +36,8 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public func calibration(rate: RateModel) throws -> Calibration {
         switch self {
         case .bins(let n): return .fixed(try BinPolicy(bins: n), .mse)
-        case .rateWeight(let mu): return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate))
+        case .rateWeight(let mu, let cap):
+            return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap))
         }
     }
 }
@@ -110,7 +115,7 @@ public struct CompressionSweep: Sendable {
             \(codec.lanes) lane(s). Quantized: float tensors of rank ≥ 2 (conv, depthwise conv and \
             linear weights); kept: everything else, floats stored as \(policy.floatStorage.rawValue). \
             `bins=N`: N bins in every layer, MSE-optimal step per layer. `mu=μ`: per layer, bins and \
-            step minimizing squared error + μ·(tANS bits).
+            step minimizing squared error + μ·(tANS bits); `mu=μ@N`: the same with at most N bins.
 
             Bits per weight count every coded byte of a layer, headers included (fixed-width: \
             ⌈log₂ N⌉ bits per weight; Huffman: canonical code lengths; tANS: normalized counts and \

@@ -17,7 +17,8 @@ public enum Calibration: Sendable {
     public var label: String {
         switch self {
         case .fixed(let bins, let rule): return "\(rule.rawValue), \(bins)"
-        case .rateDistortion(let rd): return "rd, μ=\(rd.rateWeight)"
+        case .rateDistortion(let rd):
+            return rd.maxBins == 255 ? "rd, μ=\(rd.rateWeight)" : "rd, μ=\(rd.rateWeight), ≤ \(rd.maxBins) bins"
         }
     }
 }

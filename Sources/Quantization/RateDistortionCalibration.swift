@@ -15,7 +15,7 @@ import Darwin
 ///
 /// **Search.** With an entropy coder, extra outer bins cost almost nothing, so for a step
 /// `Δ` the natural bin count is the smallest that clips nothing,
-/// `N(Δ) = min(255, 2·round(max|w|/Δ) + 1)`. The search evaluates `J` on `gridPoints`
+/// `N(Δ) = min(maxBins, 2·round(max|w|/Δ) + 1)`. The search evaluates `J` on `gridPoints`
 /// log-spaced steps over `[max|w|/508, 2·max|w|]` (the low end clips at 255 bins; the high end
 /// rounds everything to zero), plus `N = 1` (prune), refines the best step by golden section
 /// between its grid neighbours, and finally tries clipping (`N − 2`, `N − 4`, … while `J`
@@ -36,6 +36,9 @@ public struct RateDistortionCalibration: Sendable {
     public let gridPoints: Int
     /// Golden-section iterations after the grid.
     public let refinements: Int
+    /// The most bins any layer may get (odd, 1…255): 255 lets μ alone decide; 3 searches
+    /// ternary quantizers only (the step still trades zeros against error).
+    public let maxBins: Int
 
     /// The chosen quantizer of one layer and its cost terms.
     public struct Choice: Sendable {
@@ -47,8 +50,11 @@ public struct RateDistortionCalibration: Sendable {
         public var cost: Double
     }
 
-    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 32, refinements: Int = 10) throws {
+    public init(rateWeight: Double, rate: RateModel, maxBins: Int = 255, gridPoints: Int = 32,
+                refinements: Int = 10) throws {
         guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
+        _ = try ZeroPointQuantizer(bins: maxBins, step: 1)
+        self.maxBins = maxBins
         self.rateWeight = rateWeight
         self.rate = rate
         self.gridPoints = max(gridPoints, 2)
@@ -63,7 +69,7 @@ public struct RateDistortionCalibration: Sendable {
 
         func bins(for logStep: Double) -> Int {
             let k = (m / exp(logStep)).rounded()
-            return k >= 127 ? 255 : 2 * Int(k) + 1
+            return k >= Double(maxBins / 2) ? maxBins : 2 * Int(k) + 1
         }
         func choice(_ logStep: Double) -> Choice {
             let step = StepCalibration.clampStep(Float(exp(logStep)))

@@ -56,6 +56,9 @@ struct CompressionOptions: ParsableArguments {
             help: "Rate–distortion weight μ ≥ 0 (squared error per coded bit): larger means smaller. Implies --calibration rd.")
     var rateWeight: Double?
 
+    @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
+    var maxBins: Int = 255
+
     @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
     var calibration: String?
 
@@ -108,11 +111,11 @@ struct CompressionOptions: ParsableArguments {
             guard bins == nil, layerBins.isEmpty else {
                 throw ValidationError("--bins and --layer-bins do not apply to --calibration rd, which chooses the bins of every layer: drop them, or use --calibration mse")
             }
-            let rd = try validating { try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel) }
+            let rd = try validating { try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins) }
             return .rateDistortion(rd)
         case "max-abs", "mse":
-            guard rateWeight == nil else {
-                throw ValidationError("--rate-weight only applies to --calibration rd: drop it, or use --calibration rd")
+            guard rateWeight == nil, maxBins == 255 else {
+                throw ValidationError("--rate-weight and --max-bins only apply to --calibration rd: drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()
             for item in layerBins {

@@ -38,3 +38,20 @@ final class RateDistortionCalibrationTests: XCTestCase {
         XCTAssertEqual(c.distortion.squaredError, 0)
     }
 }
+
+final class OperatingPointTests: XCTestCase {
+    func testParsingAndBinCap() throws {
+        XCTAssertEqual(try OperatingPoint(parsing: "bins=7"), .bins(7))
+        XCTAssertEqual(try OperatingPoint(parsing: "mu=1e-3"), .rateWeight(0.001, maxBins: 255))
+        XCTAssertEqual(try OperatingPoint(parsing: "mu=0.001@3"), .rateWeight(0.001, maxBins: 3))
+        XCTAssertEqual(try OperatingPoint(parsing: "mu=0.001@3").description, "mu=0.001@3")
+        for bad in ["bins=4", "mu=-1", "mu=x", "mu=1@4", "mu=1@", "foo=3", "bins", ""] {
+            XCTAssertThrowsError(try OperatingPoint(parsing: bad), bad)
+        }
+        var rng = SplitMix64(seed: 8)
+        let w = (0..<3000).map { _ in Float(rng.normal() * 0.1) }
+        let capped = try RateDistortionCalibration(rateWeight: 1e-6, rate: .entropy, maxBins: 3).calibrate(weights: w)
+        XCTAssertLessThanOrEqual(capped.quantizer.bins, 3)
+        XCTAssertThrowsError(try RateDistortionCalibration(rateWeight: 1, rate: .entropy, maxBins: 2))
+    }
+}
