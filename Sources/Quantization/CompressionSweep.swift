@@ -6,20 +6,21 @@ import ModelIO
 /// Written and parsed as `bins=15`, `mu=1e-05` or `mu=0.001@3` (μ with at most 3 bins per layer).
 public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     case bins(Int)
-    case rateWeight(Double, maxBins: Int)
+    case rateWeight(Double, maxBins: Int, measure: RateDistortionCalibration.Measure = .absolute)
 
-    /// Parses `bins=N`, `mu=μ` or `mu=μ@N`.
+    /// Parses `bins=N`, `mu=μ` or `mu=μ@N` (absolute squared error), `rmu=μ` or `rmu=μ@N`
+    /// (relative: per-layer noise-to-signal).
     public init(parsing text: String) throws {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         if parts.count == 2, parts[0] == "bins", let n = Int(parts[1]) {
             guard (try? BinPolicy(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             self = .bins(n)
-        } else if parts.count == 2, parts[0] == "mu" {
+        } else if parts.count == 2, parts[0] == "mu" || parts[0] == "rmu" {
             let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
             let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : 255
             guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
-            self = .rateWeight(mu, maxBins: cap)
+            self = .rateWeight(mu, maxBins: cap, measure: parts[0] == "mu" ? .absolute : .relative)
         } else {
             throw QuantizationError.invalidOperatingPoint(text)
         }
@@ -28,7 +29,9 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .bins(let n): return "bins=\(n)"
-        case .rateWeight(let mu, let cap): return cap == 255 ? "mu=\(mu)" : "mu=\(mu)@\(cap)"
+        case .rateWeight(let mu, let cap, let measure):
+            let key = measure == .absolute ? "mu" : "rmu"
+            return cap == 255 ? "\(key)=\(mu)" : "\(key)=\(mu)@\(cap)"
         }
     }
 
@@ -36,8 +39,8 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public func calibration(rate: RateModel) throws -> Calibration {
         switch self {
         case .bins(let n): return .fixed(try BinPolicy(bins: n), .mse)
-        case .rateWeight(let mu, let cap):
-            return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap))
+        case .rateWeight(let mu, let cap, let measure):
+            return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap, measure: measure))
         }
     }
 }
@@ -115,7 +118,8 @@ public struct CompressionSweep: Sendable {
             \(codec.lanes) lane(s). Quantized: float tensors of rank ≥ 2 (conv, depthwise conv and \
             linear weights); kept: everything else, floats stored as \(policy.floatStorage.rawValue). \
             `bins=N`: N bins in every layer, MSE-optimal step per layer. `mu=μ`: per layer, bins and \
-            step minimizing squared error + μ·(tANS bits); `mu=μ@N`: the same with at most N bins.
+            step minimizing squared error + μ·(tANS bits); `rmu=μ`: the same with each layer's error \
+            relative to its mean squared weight (same SQNR slope in every layer); `@N`: at most N bins.
 
             Bits per weight count every coded byte of a layer, headers included (fixed-width: \
             ⌈log₂ N⌉ bits per weight; Huffman: canonical code lengths; tANS: normalized counts and \

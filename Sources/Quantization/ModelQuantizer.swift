@@ -18,7 +18,8 @@ public enum Calibration: Sendable {
         switch self {
         case .fixed(let bins, let rule): return "\(rule.rawValue), \(bins)"
         case .rateDistortion(let rd):
-            return rd.maxBins == 255 ? "rd, μ=\(rd.rateWeight)" : "rd, μ=\(rd.rateWeight), ≤ \(rd.maxBins) bins"
+            let mu = "rd \(rd.measure.rawValue), μ=\(rd.rateWeight)"
+            return rd.maxBins == 255 ? mu : "\(mu), ≤ \(rd.maxBins) bins"
         }
     }
 }

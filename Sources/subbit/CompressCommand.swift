@@ -56,6 +56,9 @@ struct CompressionOptions: ParsableArguments {
             help: "Rate–distortion weight μ ≥ 0 (squared error per coded bit): larger means smaller. Implies --calibration rd.")
     var rateWeight: Double?
 
+    @Option(help: "With --rate-weight: distortion measured as absolute squared error, or relative to each layer's mean squared weight.")
+    var distortion: String = "absolute"
+
     @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
     var maxBins: Int = 255
 
@@ -111,11 +114,16 @@ struct CompressionOptions: ParsableArguments {
             guard bins == nil, layerBins.isEmpty else {
                 throw ValidationError("--bins and --layer-bins do not apply to --calibration rd, which chooses the bins of every layer: drop them, or use --calibration mse")
             }
-            let rd = try validating { try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins) }
+            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
+                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
+            }
+            let rd = try validating {
+                try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins, measure: measure)
+            }
             return .rateDistortion(rd)
         case "max-abs", "mse":
-            guard rateWeight == nil, maxBins == 255 else {
-                throw ValidationError("--rate-weight and --max-bins only apply to --calibration rd: drop them, or use --calibration rd")
+            guard rateWeight == nil, maxBins == 255, distortion == "absolute" else {
+                throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd: drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()
             for item in layerBins {
