@@ -73,7 +73,7 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
         if lanes == 4 && n >= 8 {
             encodeSplit4(src, table: table, into: &result)
             return
@@ -143,7 +143,7 @@ extension TANSCodec {
         let size = 1 << table.tableLog
         let counts = (0..<4).map { (n - $0 + 3) / 4 }
         let region = 16 + (counts[0] * table.tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: 4 * region)
+        var scratch = [UInt8](unsafeUninitializedCapacity: 4 * region) { _, count in count = 4 * region }  // written before read
         var starts = [Int](repeating: 0, count: 4), bitCounts = [Int](repeating: 0, count: 4)
         var finalStates = [Int](repeating: 0, count: 4)
         table.stateTable.withUnsafeBufferPointer { stateTable in
@@ -200,7 +200,7 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let size = 1 << tableLog
         let capacity = 16 + (n * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
         let active = min(n, lanes)
         var states = [UInt64](repeating: 0, count: lanes)
         var start = 0
