@@ -12,8 +12,11 @@ let package = Package(
         .executable(name: "subbit", targets: ["subbit"]),
         .library(name: "EntropyCoding", targets: ["EntropyCoding"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "DecoderHardware", targets: ["DecoderHardware"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Orchestrator", targets: ["Orchestrator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -28,18 +31,33 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         .target(name: "EntropyCoding"),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
-        .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
+        .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
+        .target(name: "Training", dependencies: ["CBLAS", "ModelIO", "Quantization"]),
+        .target(
+            name: "DecoderHardware",
+            dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
         .target(name: "Plotting"),
+        .target(
+            name: "Orchestrator",
+            dependencies: [
+                "Training", "Quantization", "DecoderHardware", "EntropyCoding", "ModelIO", "Plotting",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "subbit",
             dependencies: [
-                "EntropyCoding", "ModelIO", "Training", "Plotting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "EntropyCoding", "ModelIO", "Quantization", "Training", "DecoderHardware", "Plotting",
+                "Orchestrator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
+        .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "Plotting"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
+        .testTarget(
+            name: "SubBitCLITests",
+            dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),
     ]
 )

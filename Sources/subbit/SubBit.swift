@@ -10,6 +10,17 @@ struct SubBit: ParsableCommand {
         subcommands: [
             // One line per command; keep alphabetical.
             Bench.self,
+            CompressCommand.self,
+            CompressSweepCommand.self,
+            Decode.self,
+            DecoderCommand.self,
+            DecompressCommand.self,
+            Encode.self,
+            Eval.self,
+            Inspect.self,
+            Merge.self,
             Plot.self,
+            Run.self,
+            Train.self,
         ])
 }

@@ -1,0 +1,98 @@
+/// Chooses the tables for ``TANSCodec``: plain tANS, or tANS with an escape path for the `k`
+/// least frequent symbols, whichever has the smallest estimated size (ideal code length under
+/// the normalized counts, plus the exact header bits of both tables).
+struct TANSPlanner {
+    struct Rare {
+        /// Per symbol value: routed through the escape stream.
+        var isRare: [Bool]
+        /// The escape symbol (the smallest rare value).
+        var symbol: UInt8
+    }
+
+    var counts: NormalizedCounts
+    var rare: Rare?
+    var escapeCounts: NormalizedCounts?
+    var estimatedBits: Double
+
+    static func plan(histogram: [Int], tableLog: Int, policy: TANSEscapePolicy) throws -> TANSPlanner {
+        let size = 1 << tableLog
+        let present = histogram.indices.filter { histogram[$0] > 0 }
+        var best: TANSPlanner?
+        if present.count <= size {
+            let counts = try NormalizedCounts(histogram: histogram, tableLog: tableLog)
+            let bits = counts.cost(of: histogram) + Double(NormalizedCountsCoding.bitCount(counts))
+            best = TANSPlanner(counts: counts, rare: nil, escapeCounts: nil, estimatedBits: bits)
+        }
+        guard policy == .automatic || best == nil else { return best! }
+        guard present.count >= 3 else {
+            guard let best else { throw EntropyCodingError.invalidParameter("alphabet does not fit the table") }
+            return best
+        }
+        if policy == .never {
+            throw EntropyCodingError.invalidParameter(
+                "\(present.count) present symbols do not fit a table of \(size) slots; raise the table log or allow the escape path")
+        }
+        // Candidate rare sets: the k least frequent symbols, for every k from the smallest that
+        // makes the main table fit up to all but the most frequent symbol. (Escaping even fairly
+        // frequent symbols can pay: at P(zero) = 0.98 a binary main table {zero, escape} with
+        // the other levels in the escape table loses less to normalization than any other split.)
+        let ascending = present.sorted { (histogram[$0], $0) < (histogram[$1], $1) }
+        let kMin = max(2, present.count - size + 1)
+        let kMax = present.count - 1
+        guard kMin <= kMax else {
+            guard let best else { throw EntropyCodingError.invalidParameter("alphabet does not fit the table") }
+            return best
+        }
+        // Large alphabets: a coarse pass over k (every k up to kMin + 16, then steps growing by
+        // ~8%), then every k between the best coarse candidate's neighbours.
+        var coarse: [Int] = []
+        var k = kMin
+        while k <= kMax {
+            coarse.append(k)
+            k += k < kMin + 16 ? 1 : max(1, k / 12)
+        }
+        if coarse.last != kMax { coarse.append(kMax) }
+        var bestK: Int?
+        func consider(_ k: Int) throws {
+            let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
+            if best == nil || plan.estimatedBits < best!.estimatedBits {
+                best = plan
+                bestK = k
+            }
+        }
+        for k in coarse { try consider(k) }
+        if let found = bestK, let index = coarse.firstIndex(of: found) {
+            let low = index > 0 ? coarse[index - 1] + 1 : found
+            let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
+            for k in low...high where k != found && !coarse.contains(k) { try consider(k) }
+        }
+        return best!
+    }
+
+    /// The plan that escapes the `k` least frequent symbols (`ascending[0..<k]`).
+    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int) throws -> TANSPlanner {
+        let rareSymbols = ascending[0..<k]
+        let escapeSymbol = rareSymbols.min()!
+        var isRare = [Bool](repeating: false, count: 256)
+        var main = histogram
+        var escapeHistogram = [Int](repeating: 0, count: histogram.count)
+        var escaped = 0
+        for s in rareSymbols {
+            isRare[s] = true
+            escapeHistogram[s] = histogram[s]
+            escaped += histogram[s]
+            main[s] = 0
+        }
+        main[escapeSymbol] = escaped
+        let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
+        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
+        let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+        let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
+        // Ideal code lengths of both tables, both headers, and the escape's fixed fields.
+        let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
+            + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
+            + Double(8 + escapeLog + 2 * 30 + 4)
+        return TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
+                           escapeCounts: escapeCounts, estimatedBits: bits)
+    }
+}
