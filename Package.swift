@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "DecoderHardware", targets: ["DecoderHardware"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,16 +31,20 @@ let package = Package(
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
         .target(name: "Plotting"),
+        .target(
+            name: "DecoderHardware",
+            dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "subbit",
             dependencies: [
-                "EntropyCoding", "ModelIO", "Training", "Plotting",
+                "EntropyCoding", "ModelIO", "Training", "Plotting", "DecoderHardware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
     ]
 )
