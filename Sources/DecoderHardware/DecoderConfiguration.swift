@@ -99,6 +99,10 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
                 throw DecoderConfigurationError.layerNeedsLargerTable(
                     layer: layer.name, layerTableLog: layer.tableLog, tableLog: tableLog)
             }
+            if layer.escapeTableLog > tableLog {
+                throw DecoderConfigurationError.layerNeedsLargerTable(
+                    layer: layer.name + " (escape table)", layerTableLog: layer.escapeTableLog, tableLog: tableLog)
+            }
             if layer.laneBits.count != lanes {
                 throw DecoderConfigurationError.laneMismatch(
                     layer: layer.name, layerLanes: layer.laneBits.count, lanes: lanes)
