@@ -79,16 +79,17 @@ public struct CycleSimulator: Sendable {
     public func run(_ layer: SimulatedLayer) throws -> LayerSimulation {
         let config = configuration
         let p = config.lanes
-        guard layer.lanes == p else {
-            throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
-        }
         let n = layer.symbolCount
+        // A constant layer has no table and no streams: any lane count decodes it.
         guard let table = layer.table else {
             let profile = layer.profile
             let cycles = LayerCycles(setup: DecoderCostModel.setupCycles(layer: profile, config: config, primed: 0),
                                      decode: (n + p - 1) / p, stalls: 0, words: 0, symbols: n)
             return LayerSimulation(name: layer.name, symbols: [UInt16](repeating: layer.constantSymbol, count: n),
                                    cycles: cycles, portIdleCycles: cycles.decode)
+        }
+        guard layer.lanes == p else {
+            throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
         }
         guard layer.layout == config.layout, layer.streams.count == (layer.layout == .split ? p : 1) else {
             throw SimulationError.layoutMismatch(layer: layer.name)

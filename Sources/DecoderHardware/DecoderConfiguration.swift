@@ -103,7 +103,7 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
                 throw DecoderConfigurationError.layerNeedsLargerTable(
                     layer: layer.name + " (escape table)", layerTableLog: layer.escapeTableLog, tableLog: tableLog)
             }
-            if layer.laneBits.count != lanes {
+            if layer.tableLog > 0 && layer.laneBits.count != lanes {
                 throw DecoderConfigurationError.laneMismatch(
                     layer: layer.name, layerLanes: layer.laneBits.count, lanes: lanes)
             }

@@ -13,7 +13,8 @@ public struct LayerProfile: Sendable, Equatable {
     public var usedSymbols: Int
     /// Table log the layer was coded with (≤ the hardware's R).
     public var tableLog: Int
-    /// Coded payload bits of each lane, `laneBits.count` = lanes P the layer was coded for.
+    /// Coded payload bits of each lane, `laneBits.count` = lanes P the layer was coded for
+    /// (empty for a constant layer, `tableLog` 0, which any lane count decodes).
     /// (Interleaved layout: the shared stream's bits may all sit in `laneBits[0]`; only the
     /// total matters there.)
     public var laneBits: [Int]
@@ -56,10 +57,4 @@ public struct LayerProfile: Sendable, Equatable {
     /// Coded bits per weight b / n.
     public var bitsPerWeight: Double { symbolCount == 0 ? 0 : Double(codedBits) / Double(symbolCount) }
 
-    /// Symbols lane j decodes: ⌈(n − j) / P⌉.
-    @inlinable
-    public func symbols(lane: Int) -> Int {
-        let lanes = laneBits.count
-        return symbolCount > lane ? (symbolCount - lane + lanes - 1) / lanes : 0
-    }
 }

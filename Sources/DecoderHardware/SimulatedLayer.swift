@@ -114,7 +114,7 @@ public struct SimulatedLayer: Sendable {
 
     /// The analytic model's view of this layer.
     public var profile: LayerProfile {
-        var laneBits = [Int](repeating: 0, count: lanes)
+        var laneBits = [Int](repeating: 0, count: table == nil ? 0 : lanes)
         switch layout {
         case .split:
             for (j, s) in streams.enumerated() where j < lanes { laneBits[j] = s.bitCount }

@@ -10,7 +10,7 @@ public enum SyntheticLayers {
     /// The weight tensors of torchvision's MobileNetV2 (width 1.0, 1000 classes), in order:
     /// stem 3×3 conv, then per inverted-residual block (t, c, n, s) of the paper's Table 2 an
     /// optional 1×1 expansion, a 3×3 depthwise and a 1×1 projection, then the 1×1 head conv and
-    /// the classifier. 3.50 M weights in 52 tensors (biases and batch-norm excluded).
+    /// the classifier: 3.50 M weights in 53 tensors (biases and batch-norm excluded).
     public static let mobileNetV2: [(name: String, weights: Int)] = {
         var layers: [(String, Int)] = [("features.0.conv", 3 * 32 * 9)]
         let blocks: [(t: Int, c: Int, n: Int)] = [(1, 16, 1), (6, 24, 2), (6, 32, 3), (6, 64, 4),
