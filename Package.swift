@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "subbit", targets: ["subbit"]),
         .library(name: "EntropyCoding", targets: ["EntropyCoding"]),
         .library(name: "ModelIO", targets: ["ModelIO"]),
+        .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "DecoderHardware", targets: ["DecoderHardware"]),
@@ -29,6 +30,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         .target(name: "EntropyCoding"),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
+        .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
         .target(name: "Plotting"),
         .target(
@@ -37,14 +39,15 @@ let package = Package(
         .executableTarget(
             name: "subbit",
             dependencies: [
-                "EntropyCoding", "ModelIO", "Training", "Plotting", "DecoderHardware",
+                "EntropyCoding", "ModelIO", "Quantization", "Training", "Plotting", "DecoderHardware",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
+        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "ModelIO", "Quantization"]),
     ]
 )

@@ -10,6 +10,9 @@ struct SubBit: ParsableCommand {
         subcommands: [
             // One line per command; keep alphabetical.
             Bench.self,
+            CompressCommand.self,
+            CompressSweepCommand.self,
             DecoderCommand.self,
+            DecompressCommand.self,
         ])
 }
