@@ -20,20 +20,21 @@ public enum DecoderBenchmark {
 
     /// Evaluates a 5 lanes × 3 table logs × 2 ports × 2 sharings × 2 layouts grid on a
     /// MobileNetV2-shaped model (53 layers, 3.5 M weights, 0.3–2 coded bits per weight) until at
-    /// least `minimumSeconds` have passed. Configurations and profiles are built outside the
-    /// timed loop; each evaluation includes validation and every output (area, energy, cycles).
+    /// least `minimumSeconds` have passed. Configurations and ``ModelProfile``s are built outside
+    /// the timed loop; each evaluation includes validation, the per-layer cycles and every output
+    /// (area, energy, memory, net area).
     public static func run(technology: Technology, minimumSeconds: Double) throws -> Result {
         var rng = SplitMix64(seed: 7)
         let lanes = [1, 2, 4, 8, 16]
-        var models: [Int: [LayerProfile]] = [:]
+        var models: [Int: ModelProfile] = [:]
         let bitsPerWeight = SyntheticLayers.mobileNetV2.map { _ in 0.3 + 1.7 * rng.nextUnit() }
         for p in lanes {
-            models[p] = zip(SyntheticLayers.mobileNetV2, bitsPerWeight).map { tensor, bpw in
+            models[p] = ModelProfile(zip(SyntheticLayers.mobileNetV2, bitsPerWeight).map { tensor, bpw in
                 let total = Int(Double(tensor.weights) * bpw)
                 let bits = (0..<p).map { total / p + ($0 < total % p ? 1 : 0) }
                 return LayerProfile(name: tensor.name, symbolCount: tensor.weights, alphabetSize: 15,
                                     usedSymbols: 15, tableLog: 8, laneBits: bits)
-            }
+            })
         }
         var configs: [DecoderConfiguration] = []
         for p in lanes {
@@ -55,7 +56,7 @@ public enum DecoderBenchmark {
         var elapsed = 0.0
         repeat {
             for config in configs {
-                let cost = try model.evaluate(config, layers: models[config.lanes]!)
+                let cost = try model.evaluate(config, model: models[config.lanes]!)
                 checksum += Double(cost.totalCycles) + (cost.area?.total ?? 0)
                 evaluations += 1
             }

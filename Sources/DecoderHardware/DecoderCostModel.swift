@@ -53,44 +53,58 @@ public struct DecoderCostModel: Sendable {
     /// Evaluates a configuration on a model (its layers, coded for `config.lanes` lanes).
     /// Throws ``DecoderConfigurationError`` for configurations the hardware cannot realise.
     public func evaluate(_ config: DecoderConfiguration, layers: [LayerProfile]) throws -> DecoderCost {
-        try config.validate()
-        try config.validate(for: layers)
-        return evaluateValidated(config, layers: layers)
+        try evaluate(config, model: ModelProfile(layers))
     }
 
-    /// ``evaluate(_:layers:)`` without the validation (the caller has validated).
-    public func evaluateValidated(_ config: DecoderConfiguration, layers: [LayerProfile]) -> DecoderCost {
-        var perLayer: [LayerCycles] = []
-        perLayer.reserveCapacity(layers.count)
-        var maxBins = 1
-        var symbols = 0
-        var codedBits = 0
+    /// Evaluates a configuration on a prepared model (the fast path for sweeps and benchmarks).
+    public func evaluate(_ config: DecoderConfiguration, model: ModelProfile) throws -> DecoderCost {
+        try config.validate()
+        try config.validate(for: model)
+        return evaluateValidated(config, model: model)
+    }
+
+    /// ``evaluate(_:model:)`` without the validation (the caller has validated).
+    public func evaluateValidated(_ config: DecoderConfiguration, model: ModelProfile) -> DecoderCost {
+        let count = model.count
         var storedBits = 0
-        var fixedBits = 0
-        var words = 0
-        var escapes = false
-        for layer in layers {
-            escapes = escapes || layer.hasEscape
-            let cycles = Self.cycles(layer: layer, config: config)
-            perLayer.append(cycles)
-            maxBins = max(maxBins, layer.alphabetSize)
-            symbols += layer.symbolCount
-            codedBits += layer.codedBits
-            fixedBits += layer.fixedWidthBits
-            storedBits += Self.storedBits(layer: layer, config: config)
-            words += cycles.words
+        var totals = LayerCycles.zero
+        let perLayer = [LayerCycles](unsafeUninitializedCapacity: count) { buffer, initialized in
+            model.symbolCount.withUnsafeBufferPointer { n in
+            model.alphabetSize.withUnsafeBufferPointer { bins in
+            model.tableLog.withUnsafeBufferPointer { logs in
+            model.escapeSymbols.withUnsafeBufferPointer { eSymbols in
+            model.escapeBits.withUnsafeBufferPointer { eBits in
+            model.escapeTableLog.withUnsafeBufferPointer { eLogs in
+            model.laneStart.withUnsafeBufferPointer { starts in
+            model.laneBits.withUnsafeBufferPointer { lanes in
+            model.laneTotal.withUnsafeBufferPointer { laneTotals in
+                for i in 0..<count {
+                    let laneCount = starts[i + 1] - starts[i]
+                    let cycles = Self.cycles(
+                        symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
+                        laneBits: UnsafeBufferPointer(rebasing: lanes[starts[i]..<(starts[i] + laneCount)]),
+                        laneTotal: laneTotals[i], escapeSymbols: eSymbols[i], escapeBits: eBits[i],
+                        escapeTableLog: eLogs[i], config: config)
+                    (buffer.baseAddress! + i).initialize(to: cycles)
+                    totals.accumulate(cycles)
+                    storedBits += Self.headerBits(symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
+                                                  escapeTableLog: eLogs[i], config: config)
+                        + cycles.words * config.portBits
+                }
+            }}}}}}}}}
+            initialized = count
         }
-        let totals = perLayer.reduce(into: LayerCycles.zero) { $0.accumulate($1) }
-        let geometry = Geometry(config: config, maxBins: maxBins, escapeUnit: escapes)
+        let fixedBits = model.fixedWidthBits
+        let geometry = Geometry(config: config, maxBins: model.maxBins, escapeUnit: model.hasEscape)
         var cost = DecoderCost(
             configuration: config, technologyName: technology.name, layers: perLayer,
-            totals: totals, symbols: symbols, codedBits: codedBits, storedBits: storedBits,
+            totals: totals, symbols: model.symbols, codedBits: model.codedBits, storedBits: storedBits,
             fixedWidthBits: fixedBits)
         switch technology.kind {
         case .asic(let asic):
             let area = Self.area(geometry: geometry, asic: asic)
             cost.area = area
-            cost.energy = Self.energy(geometry: geometry, asic: asic, layers: layers, totals: totals,
+            cost.energy = Self.energy(geometry: geometry, asic: asic, model: model, totals: totals,
                                       storedBits: storedBits, fixedBits: fixedBits)
             let saved = asic.sramArea(bits: Double(fixedBits - storedBits))
             cost.memoryAreaSavedUm2 = saved
@@ -115,17 +129,25 @@ public struct DecoderCostModel: Sendable {
     /// loads its symbol and step only.
     @inlinable
     public static func setupCycles(layer: LayerProfile, config: DecoderConfiguration, primed: Int) -> Int {
+        setupCycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
+                    escapeTableLog: layer.escapeTableLog, config: config, primed: primed)
+    }
+
+    /// ``setupCycles(layer:config:primed:)`` on the layer's counts.
+    @inlinable
+    public static func setupCycles(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
+                                   config: DecoderConfiguration, primed: Int) -> Int {
         let w = config.portBits
-        if layer.tableLog == 0 { return (8 + stepBits + w - 1) / w }
-        let states = min(layer.symbolCount, config.lanes) * layer.tableLog
-        var setup = (layer.alphabetSize * (layer.tableLog + 1) + w - 1) / w
-            + 2 * (1 << layer.tableLog)
+        if tableLog == 0 { return (8 + stepBits + w - 1) / w }
+        let states = min(symbolCount, config.lanes) * tableLog
+        var setup = (alphabetSize * (tableLog + 1) + w - 1) / w
+            + 2 * (1 << tableLog)
             + (states + stepBits + w - 1) / w
             + primed
-        if layer.hasEscape {
-            setup += (layer.alphabetSize * (layer.escapeTableLog + 1) + w - 1) / w
-                + 2 * (1 << layer.escapeTableLog)
-                + (layer.escapeTableLog + 8 + w - 1) / w
+        if escapeTableLog > 0 {
+            setup += (alphabetSize * (escapeTableLog + 1) + w - 1) / w
+                + 2 * (1 << escapeTableLog)
+                + (escapeTableLog + 8 + w - 1) / w
         }
         return setup
     }
@@ -133,54 +155,78 @@ public struct DecoderCostModel: Sendable {
     /// Cycles of one layer (see the type's documentation for the formulas).
     @inlinable
     public static func cycles(layer: LayerProfile, config: DecoderConfiguration) -> LayerCycles {
+        layer.laneBits.withUnsafeBufferPointer { lanes in
+            cycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
+                   laneBits: lanes, laneTotal: layer.laneBitsTotal, escapeSymbols: layer.escapeSymbols,
+                   escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog, config: config)
+        }
+    }
+
+    /// ``cycles(layer:config:)`` on the layer's counts.
+    @inlinable
+    public static func cycles(symbolCount n: Int, alphabetSize: Int, tableLog: Int,
+                              laneBits: UnsafeBufferPointer<Int>, laneTotal: Int, escapeSymbols: Int,
+                              escapeBits: Int, escapeTableLog: Int, config: DecoderConfiguration) -> LayerCycles {
         let w = config.portBits
         let p = config.lanes
+        // ⌈b/W⌉ by a shift when W is a power of two (the usual case): divisions would dominate.
+        let shift = w.trailingZeroBitCount
+        let powerOfTwo = w & (w &- 1) == 0
+        @inline(__always) func wordsFor(_ bits: Int) -> Int {
+            powerOfTwo ? (bits &+ w &- 1) &>> shift : (bits + w - 1) / w
+        }
         var words = 0
         var primed = 0
         switch config.layout {
         case .split:
-            for bits in layer.laneBits where bits > 0 {
-                words += (bits + w - 1) / w
-                primed += 1
+            for bits in laneBits where bits > 0 {
+                words &+= wordsFor(bits)
+                primed &+= 1
             }
         case .interleaved:
-            words = (layer.laneBitsTotal + w - 1) / w
+            words = wordsFor(laneTotal)
             primed = min(p, words)
         }
-        if layer.escapeBits > 0 {
-            words += (layer.escapeBits + w - 1) / w
-            primed += 1
+        if escapeBits > 0 {
+            words &+= wordsFor(escapeBits)
+            primed &+= 1
         }
-        let setup = setupCycles(layer: layer, config: config, primed: primed)
-        let decode = (layer.symbolCount + p - 1) / p
+        let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
+                                escapeTableLog: escapeTableLog, config: config, primed: primed)
+        let decode = (n + p - 1) / p
         let remaining = words - primed
         var decodePhase = max(decode, remaining > 0 ? remaining + 1 : 0)
         // The escape unit yields at most one value per cycle.
-        if layer.escapeSymbols > 0 { decodePhase = max(decodePhase, layer.escapeSymbols + 1) }
-        return LayerCycles(setup: setup, decode: decode, stalls: decodePhase - decode, words: words,
-                           symbols: layer.symbolCount)
+        if escapeSymbols > 0 { decodePhase = max(decodePhase, escapeSymbols + 1) }
+        return LayerCycles(setup: setup, decode: decode, stalls: decodePhase - decode, words: words, symbols: n)
     }
 
-    /// Bits the layer occupies in weight memory: its header (N normalized counts of R_l+1 bits,
-    /// min(n,P) final states of R_l bits, the 16-bit step; escape: its counts, state and symbol)
-    /// plus its streams padded to whole port words.
+    /// Header bits of a layer in weight memory: N normalized counts of R_l+1 bits, min(n,P)
+    /// final states of R_l bits, the 16-bit step; with an escape path, its counts, state and
+    /// symbol. A constant layer stores its symbol and step.
     @inlinable
-    public static func storedBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
-        let w = config.portBits
-        if layer.tableLog == 0 { return 8 + stepBits }
-        var bits = layer.alphabetSize * (layer.tableLog + 1)
-            + min(layer.symbolCount, config.lanes) * layer.tableLog + stepBits
-        switch config.layout {
-        case .split:
-            bits += layer.laneBits.reduce(0) { $0 + ($1 + w - 1) / w * w }
-        case .interleaved:
-            bits += (layer.laneBitsTotal + w - 1) / w * w
-        }
-        if layer.hasEscape {
-            bits += layer.alphabetSize * (layer.escapeTableLog + 1) + layer.escapeTableLog + 8
-                + (layer.escapeBits + w - 1) / w * w
+    public static func headerBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
+        headerBits(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
+                   escapeTableLog: layer.escapeTableLog, config: config)
+    }
+
+    /// ``headerBits(layer:config:)`` on the layer's counts.
+    @inlinable
+    public static func headerBits(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
+                                  config: DecoderConfiguration) -> Int {
+        if tableLog == 0 { return 8 + stepBits }
+        var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits
+        if escapeTableLog > 0 {
+            bits += alphabetSize * (escapeTableLog + 1) + escapeTableLog + 8
         }
         return bits
+    }
+
+    /// Bits the layer occupies in weight memory: its header plus its streams padded to whole port
+    /// words (`words · W`, the words of ``cycles(layer:config:)``).
+    @inlinable
+    public static func storedBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
+        headerBits(layer: layer, config: config) + cycles(layer: layer, config: config).words * config.portBits
     }
 
     // MARK: Geometry shared by area and energy
@@ -300,7 +346,7 @@ public struct DecoderCostModel: Sendable {
 
     // MARK: Energy (ASIC)
 
-    static func energy(geometry g: Geometry, asic: ASICTechnology, layers: [LayerProfile],
+    static func energy(geometry g: Geometry, asic: ASICTechnology, model: ModelProfile,
                        totals: LayerCycles, storedBits: Int, fixedBits: Int) -> EnergyBreakdown {
         let n = Double(max(totals.symbols, 1))
         let eg = asic.gateEnergyPJ
@@ -324,16 +370,9 @@ public struct DecoderCostModel: Sendable {
             readPerSymbol = entryBits * Double(g.entries) / 2 * emux
             writePerEntry = entryBits * eff
         }
-        var builtEntries = 0.0
-        var escapeBuilt = 0.0
-        var escapes = 0.0
-        for layer in layers {
-            if layer.tableLog > 0 { builtEntries += 2 * Double(1 << layer.tableLog) }
-            if layer.hasEscape {
-                escapeBuilt += 2 * Double(1 << layer.escapeTableLog)
-                escapes += Double(layer.escapeSymbols)
-            }
-        }
+        let builtEntries = model.builtEntries
+        let escapeBuilt = model.escapeBuiltEntries
+        let escapes = model.escapedSymbols
         let escapeReadPerSymbol = entryBits * asic.sramReadEnergyPerBit(bytes: tableBytes)
         let tables = (readPerSymbol * n + writePerEntry * builtEntries
             + escapeReadPerSymbol * (escapes + escapeBuilt)) / n
@@ -458,6 +497,7 @@ public struct LayerCycles: Sendable, Equatable {
     /// All cycles: `setup + decode + stalls`.
     @inlinable public var total: Int { setup + decode + stalls }
 
+    @inlinable
     mutating func accumulate(_ other: LayerCycles) {
         setup += other.setup
         decode += other.decode

@@ -64,8 +64,50 @@ public enum DecoderReport {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// For each (table log, port, sharing, layout) group of the sweep, the point with the fewest
+    /// lanes that keeps up with a compute array taking `consumer` weights per cycle
+    /// (``DecoderCost/keepsUp(consumerWeightsPerCycle:)``), or nil if no lane count does.
+    public static func smallestKeepingUp(_ points: [DecoderSweep.Point], consumer: Int)
+        -> [(group: String, point: DecoderSweep.Point?)] {
+        var order: [String] = []
+        var best: [String: DecoderSweep.Point?] = [:]
+        for point in points {
+            let c = point.configuration
+            let group = "R=\(c.tableLog) W=\(c.portBits) \(c.sharing.rawValue) \(c.layout.rawValue)"
+            if best[group] == nil {
+                order.append(group)
+                best[group] = .some(nil)
+            }
+            guard point.cost.keepsUp(consumerWeightsPerCycle: consumer) else { continue }
+            if let current = best[group]!, current.configuration.lanes <= c.lanes { continue }
+            best[group] = point
+        }
+        return order.map { ($0, best[$0]!) }
+    }
+
+    /// One line per group of ``smallestKeepingUp(_:consumer:)``.
+    public static func keepingUpSummary(_ points: [DecoderSweep.Point], consumer: Int) -> String {
+        smallestKeepingUp(points, consumer: consumer).map { group, point in
+            guard let point else {
+                return "C=\(consumer) \(group): no lane count in the sweep keeps up"
+            }
+            let cost = point.cost
+            var line = "C=\(consumer) \(group): smallest P keeping up = \(point.configuration.lanes)"
+            line += String(format: ", %.1f Mweights/s", cost.throughputWeightsPerSecond / 1e6)
+            if let area = cost.area, let energy = cost.energy, let net = cost.netAreaSavedUm2 {
+                line += String(format: ", decoder %.0f um2, %.3f pJ/weight (+ %.3f memory), net area saved %.0f um2",
+                               area.total, energy.decoderPerWeight, energy.weightMemoryPerWeight, net)
+            }
+            if let r = cost.resources {
+                line += ", \(r.luts) LUT, \(r.flipFlops) FF, \(r.bram18) BRAM18, \(r.dsp) DSP, net BRAM18 saved \(cost.netBram18Saved ?? 0)"
+            }
+            line += String(format: ", added latency %.1f us", cost.addedLatencySeconds(consumerWeightsPerCycle: consumer) * 1e6)
+            return line
+        }.joined(separator: "\n") + "\n"
+    }
+
     /// A fixed-width table for the terminal.
-    public static func table(_ points: [DecoderSweep.Point], consumer: Int? = nil) -> String {
+    public static func table(_ points: [DecoderSweep.Point]) -> String {
         let fpga = points.first?.cost.resources != nil
         var header = ["P", "R", "W", "sharing", "layout", "bits/w", "cycles", "stalls", "Mweights/s"]
         header += fpga ? ["LUT", "FF", "BRAM18", "DSP", "net BRAM18"]

@@ -154,13 +154,14 @@ public enum DecoderSweep {
                             simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
                         }
                     }
+                    let prepared = ModelProfile(profiles)
                     for w in axes.portBits {
                         var simulation: Simulation?
                         for sharing in axes.sharings {
                             let config = try DecoderConfiguration(
                                 lanes: p, tableLog: r, sharing: sharing, portBits: w,
                                 laneBufferBits: axes.laneBufferBits, clockHz: clock, layout: layout)
-                            let cost = try model.evaluate(config, layers: profiles)
+                            let cost = try model.evaluate(config, model: prepared)
                             // Sharing does not change the cycles: simulate once per port width.
                             if simulate && simulation == nil {
                                 simulation = try Self.simulate(simulated, layers: layers, cost: cost)

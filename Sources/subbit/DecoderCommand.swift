@@ -42,8 +42,10 @@ struct DecoderCommand: ParsableCommand {
     @Option(name: .customLong("clock-mhz"), help: "Clock in MHz (default: the technology file's).")
     var clockMHz: Double?
 
-    @Option(help: "Weights per cycle the compute array consumes, for 'keeps up' and added latency (default: P).")
-    var consumer: Int?
+    @Option(help: """
+        Weights per cycle the compute array consumes, comma-separated: prints the smallest lane count         keeping up with each; the CSV's keeps_up and latency_added_us use the first (default: P).
+        """)
+    var consumer: String?
 
     @Flag(help: "Also run the cycle-level simulator on the real streams.")
     var simulate = false
@@ -60,8 +62,9 @@ struct DecoderCommand: ParsableCommand {
             layouts: try Self.names(layout, option: "--layout"),
             laneBufferBits: bufferBits,
             clockHz: clockMHz.map { $0 * 1e6 })
-        if let consumer, consumer < 1 {
-            throw ValidationError("--consumer must be at least 1 weight per cycle")
+        let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
+        if consumers.contains(where: { $0 < 1 }) {
+            throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")
         }
         do {
             let technology = try Technology.load(contentsOf: URL(fileURLWithPath: tech))
@@ -69,11 +72,14 @@ struct DecoderCommand: ParsableCommand {
             let points = try DecoderSweep.run(layers: layers, axes: axes, technology: technology, simulate: simulate)
             print("\(model): \(layers.count) quantized tensors, \(layers.reduce(0) { $0 + $1.symbols.count }) weights; "
                   + "technology \(technology.name)")
-            print(DecoderReport.table(points, consumer: consumer), terminator: "")
+            print(DecoderReport.table(points), terminator: "")
+            for c in consumers {
+                print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")
+            }
             if let output {
                 let url = URL(fileURLWithPath: output)
                 // Atomic: written to a temporary file beside the target, then renamed.
-                try Data(DecoderReport.csv(points, consumer: consumer).utf8).write(to: url, options: .atomic)
+                try Data(DecoderReport.csv(points, consumer: consumers.first).utf8).write(to: url, options: .atomic)
                 print("wrote \(output)")
             }
         } catch let error as TechnologyError {

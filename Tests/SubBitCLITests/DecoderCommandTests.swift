@@ -39,8 +39,10 @@ final class DecoderCommandTests: XCTestCase {
         let model = try writeModel(in: dir)
         let result = try SubBitCLI.run(["decoder", model.path, "--lanes", "1,4", "--table-log", "8,10",
                                         "--port-bits", "32", "--tech", techFile, "--sharing", "replicated,shared",
-                                        "--simulate", "-o", "out.csv"], in: dir)
+                                        "--simulate", "--consumer", "4,64", "-o", "out.csv"], in: dir)
         XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("C=4 R=8 W=32 replicated split: smallest P keeping up = 4"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("C=64 R=10 W=32 shared split: no lane count in the sweep keeps up"), result.stdout)
         XCTAssertTrue(result.stdout.contains("2 quantized tensors"), result.stdout)
         XCTAssertTrue(result.stdout.contains("sim cycles"), result.stdout)
         let csv = try String(contentsOf: dir.appendingPathComponent("out.csv"), encoding: .utf8)
@@ -67,6 +69,7 @@ final class DecoderCommandTests: XCTestCase {
             (["--clock-mhz", "0"], "clock"),
             (["--lanes", "two"], "not a whole number"),
             (["--sharing", "banked"], "unknown"),
+            (["--consumer", "0"], "at least 1 weight"),
         ]
         for (extra, expected) in cases {
             let result = try SubBitCLI.run(["decoder", model.path, "--tech", techFile, "-o", "out.csv"] + extra, in: dir)
