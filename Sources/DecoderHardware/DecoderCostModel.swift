@@ -195,7 +195,14 @@ public struct DecoderCostModel: Sendable {
                                 escapeTableLog: escapeTableLog, config: config, primed: primed)
         let decode = (n + p - 1) / p
         let remaining = words - primed
-        var decodePhase = max(decode, remaining > 0 ? remaining + 1 : 0)
+        // Split start-up: the round-robin port reaches the last lane's second word only after P
+        // cycles, while a lane spending b/n bits per symbol drains its primed word in W·n/b
+        // cycles; the difference stalls the lockstep group once.
+        var startup = 0
+        if config.layout == .split && laneTotal > 0 && p > 1 {
+            startup = max(0, min(p, decode) - (w * n) / laneTotal)
+        }
+        var decodePhase = max(decode + startup, remaining > 0 ? remaining + 1 : 0)
         // The escape unit yields at most one value per cycle.
         if escapeSymbols > 0 { decodePhase = max(decodePhase, escapeSymbols + 1) }
         return LayerCycles(setup: setup, decode: decode, stalls: decodePhase - decode, words: words, symbols: n)

@@ -100,6 +100,8 @@ public enum DecoderSweep {
         public var maxTotalError: Double
         /// Largest per-layer |analytic − simulated| / simulated over decode-phase cycles only.
         public var maxDecodePhaseError: Double
+        /// The layer of ``maxDecodePhaseError`` with its analytic and simulated decode-phase cycles.
+        public var worstDecodePhaseLayer: (name: String, analytic: Int, simulated: Int)
     }
 
     /// One configuration's results.
@@ -183,6 +185,7 @@ public enum DecoderSweep {
         var measured: [LayerCycles] = []
         var maxTotal = 0.0
         var maxPhase = 0.0
+        var worst = (name: "", analytic: 0, simulated: 0)
         for (i, layer) in simulated.enumerated() {
             let result = try simulator.run(layer)
             let reference = layers[i].symbols
@@ -193,10 +196,15 @@ public enum DecoderSweep {
             let analytic = cost.layers[i]
             measured.append(result.cycles)
             maxTotal = max(maxTotal, relativeError(analytic.total, result.cycles.total))
-            maxPhase = max(maxPhase, relativeError(analytic.decodePhase, result.cycles.decodePhase))
+            let phaseError = relativeError(analytic.decodePhase, result.cycles.decodePhase)
+            if phaseError > maxPhase || worst.name.isEmpty {
+                maxPhase = max(maxPhase, phaseError)
+                worst = (layer.name, analytic.decodePhase, result.cycles.decodePhase)
+            }
         }
         let totals = measured.reduce(into: LayerCycles.zero) { $0.accumulate($1) }
-        return Simulation(layers: measured, totals: totals, maxTotalError: maxTotal, maxDecodePhaseError: maxPhase)
+        return Simulation(layers: measured, totals: totals, maxTotalError: maxTotal, maxDecodePhaseError: maxPhase,
+                          worstDecodePhaseLayer: worst)
     }
 
     /// |a − s| / s (0 when both are 0).
