@@ -30,7 +30,10 @@ import Foundation
 /// `T = ⌈b/W⌉` (interleaved). When the lanes' demand P·(b/n) exceeds W the port is the
 /// bottleneck: the last of the `T − primed` remaining words arrives at the end of decode cycle
 /// `T − primed`, and the final group decodes one cycle later, so
-/// `decodePhase = max(⌈n/P⌉, T − primed + 1)` and `stalls = decodePhase − ⌈n/P⌉`.
+/// `decodePhase = max(⌈n/P⌉ + startup, T − primed + 1)` and `stalls = decodePhase − ⌈n/P⌉`.
+/// `startup = max(0, min(P, ⌈n/P⌉) − ⌊W·n/b⌋)` (split layout only): the round-robin port reaches
+/// the last lane's second word after P cycles, while a lane spending b/n bits per symbol drains
+/// its primed word in W·n/b cycles.
 /// With an escape path, its stream's words join T (and one primed word), its table is built in
 /// setup, and since the shared escape unit yields at most one value per cycle into a P-deep FIFO,
 /// `decodePhase ≥ E + 1` for E escaped symbols.

@@ -38,6 +38,25 @@ final class DecoderCostModelTests: XCTestCase {
                                                config: interleaved).words, 2000)
     }
 
+    func testSplitStartupStallWhenLanesDrainTheirPrimedWordBeforeTheRoundRobinReturns() throws {
+        // 16 lanes × 16 symbols at 2.5 bits: 40 bits = 2 words per lane. A primed 32-bit word lasts
+        // ⌊32 / 2.5⌋ = 12 cycles, the port needs 16 to reach every lane: 4 start-up stalls, more
+        // than the word bound (32 − 16 primed + 1 = 17 < 16 + 4).
+        let l = layer(n: 256, bitsPerWeight: 2.5, lanes: 16)
+        let split = try DecoderConfiguration(lanes: 16, tableLog: 10, portBits: 32, clockHz: 1e9)
+        let cycles = DecoderCostModel.cycles(layer: l, config: split)
+        XCTAssertEqual(cycles.decode, 16)
+        XCTAssertEqual(cycles.words, 32)
+        XCTAssertEqual(cycles.decodePhase, 20)
+        // Interleaved: one stream, 20 words, 16 primed: no round-robin start-up.
+        var interleaved = split
+        interleaved.layout = .interleaved
+        XCTAssertEqual(DecoderCostModel.cycles(layer: l, config: interleaved).decodePhase, 16)
+        // A 256-bit port: a primed word lasts the whole layer.
+        let wide = try DecoderConfiguration(lanes: 16, tableLog: 10, portBits: 256, clockHz: 1e9)
+        XCTAssertEqual(DecoderCostModel.cycles(layer: l, config: wide).decodePhase, 16)
+    }
+
     func testAreaScalesAsDocumented() throws {
         let m = try model()
         let layers1 = [layer(n: 50_000, bitsPerWeight: 0.8, lanes: 1)]
