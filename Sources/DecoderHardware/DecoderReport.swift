@@ -2,19 +2,23 @@ import Foundation
 
 /// Formats sweep results as a terminal table and as tidy CSV (one row per configuration, units in
 /// the column names, empty cells where a quantity does not apply to the technology).
+///
+/// Cycle columns: `setup_cycles` (table loads), `busy_cycles` (Σ ⌈n/P⌉), `stall_cycles`, and
+/// `decode_cycles` = their sum, the name DESIGN.md's runs.csv uses; likewise `decoder_area_um2`,
+/// `decoder_energy_pj_per_weight`, `throughput_weights_per_s`, `net_area_saved_um2`.
 public enum DecoderReport {
     /// CSV column names, in order.
     public static let columns = [
         "technology", "lanes", "table_log", "port_bits", "sharing", "layout", "buffer_bits", "clock_mhz",
         "params", "bits_per_weight_coded", "stored_bits", "fixed_width_bits", "memory_saved_bits",
-        "setup_cycles", "decode_cycles", "stall_cycles", "total_cycles", "throughput_weights_per_s",
+        "setup_cycles", "busy_cycles", "stall_cycles", "decode_cycles", "throughput_weights_per_s",
         "decode_rate_weights_per_cycle", "consumer_weights_per_cycle", "keeps_up", "latency_added_us",
-        "area_um2", "area_tables_um2", "area_state_um2", "area_extractors_um2", "area_dequantizers_um2",
-        "area_control_um2", "energy_pj_per_weight", "energy_tables_pj_per_weight", "energy_state_pj_per_weight",
+        "decoder_area_um2", "area_tables_um2", "area_state_um2", "area_extractors_um2", "area_dequantizers_um2",
+        "area_control_um2", "decoder_energy_pj_per_weight", "energy_tables_pj_per_weight", "energy_state_pj_per_weight",
         "energy_extractors_pj_per_weight", "energy_dequantizers_pj_per_weight", "energy_control_pj_per_weight",
         "memory_energy_pj_per_weight", "fixed_width_memory_energy_pj_per_weight", "memory_area_saved_um2",
         "net_area_saved_um2", "luts", "flip_flops", "bram18", "dsp", "memory_bram18_saved", "net_bram18_saved",
-        "sim_total_cycles", "sim_stall_cycles", "sim_max_layer_error_pct", "sim_max_layer_decode_phase_error_pct",
+        "sim_decode_cycles", "sim_stall_cycles", "sim_max_layer_error_pct", "sim_max_layer_decode_phase_error_pct",
     ]
 
     /// The compute array's rate used for "keeps up" and "latency added": `consumer` if given,

@@ -49,13 +49,13 @@ final class DecoderCommandTests: XCTestCase {
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.count, 1 + 2 * 2 * 2)
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
-        XCTAssertTrue(header.contains("net_area_saved_um2") && header.contains("sim_total_cycles"))
+        XCTAssertTrue(header.contains("net_area_saved_um2") && header.contains("sim_decode_cycles"))
         for line in lines.dropFirst() {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
             XCTAssertEqual(cells.count, header.count)
             // Analytic and simulated totals agree within 3 %.
-            let analytic = Double(cells[header.firstIndex(of: "total_cycles")!])!
-            let simulated = Double(cells[header.firstIndex(of: "sim_total_cycles")!])!
+            let analytic = Double(cells[header.firstIndex(of: "decode_cycles")!])!
+            let simulated = Double(cells[header.firstIndex(of: "sim_decode_cycles")!])!
             XCTAssertEqual(analytic, simulated, accuracy: simulated * 0.03)
         }
     }
