@@ -111,6 +111,13 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     }
 }
 
+extension DecoderConfiguration {
+    /// A short human label, e.g. `P=8 R=10 W=64 replicated split`.
+    public var label: String {
+        "P=\(lanes) R=\(tableLog) W=\(portBits) \(sharing.rawValue) \(layout.rawValue)"
+    }
+}
+
 /// Bits needed to write the integers 0…value: ⌈log₂(value+1)⌉ (0 for value 0).
 @inlinable
 public func bitsToRepresent(_ value: Int) -> Int {

@@ -212,10 +212,3 @@ public enum DecoderSweep {
         simulated == 0 ? (analytic == 0 ? 0 : .infinity) : Double(abs(analytic - simulated)) / Double(simulated)
     }
 }
-
-extension DecoderConfiguration {
-    /// A short human label, e.g. `P=8 R=10 W=64 replicated split`.
-    public var label: String {
-        "P=\(lanes) R=\(tableLog) W=\(portBits) \(sharing.rawValue) \(layout.rawValue)"
-    }
-}
