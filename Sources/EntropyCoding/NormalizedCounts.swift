@@ -162,19 +162,22 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
             f[s] <= 1 ? .infinity : weight[s] * log2(Double(f[s]) / Double(f[s] - 1))
         }
         var sum = f.reduce(0, +)
-        while sum > tableSize {
-            var best = -1
-            var bestLoss = Double.infinity
-            for s in present where loss(s) < bestLoss { best = s; bestLoss = loss(s) }
-            f[best] -= 1
-            sum -= 1
+        // Phases 2a/2b can take one move per symbol; a heap keeps each move O(log n).
+        if sum > tableSize {
+            var heap = MaxHeap(present.compactMap { s in f[s] > 1 ? (-loss(s), s) : nil })
+            while sum > tableSize, let (_, s) = heap.pop() {
+                f[s] -= 1
+                sum -= 1
+                if f[s] > 1 { heap.push((-loss(s), s)) }
+            }
         }
-        while sum < tableSize {
-            var best = -1
-            var bestGain = -Double.infinity
-            for s in present where gain(s) > bestGain { best = s; bestGain = gain(s) }
-            f[best] += 1
-            sum += 1
+        if sum < tableSize {
+            var heap = MaxHeap(present.map { (gain($0), $0) })
+            while sum < tableSize, let (_, s) = heap.pop() {
+                f[s] += 1
+                sum += 1
+                heap.push((gain(s), s))
+            }
         }
         // Pairwise exchange until no move lowers the cost (relative tolerance avoids cycling on ties).
         var moves = 0
@@ -199,5 +202,47 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
             moves += 1
         }
         return f
+    }
+}
+
+/// A binary max-heap of (key, symbol) pairs for the normalization moves.
+struct MaxHeap {
+    private var items: [(Double, Int)]
+
+    init(_ items: [(Double, Int)]) {
+        self.items = items
+        for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    mutating func push(_ item: (Double, Int)) {
+        items.append(item)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[parent].0 < items[i].0 else { break }
+            items.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Double, Int)? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        if !items.isEmpty { siftDown(0) }
+        return top
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var largest = i
+            if l < items.count && items[l].0 > items[largest].0 { largest = l }
+            if r < items.count && items[r].0 > items[largest].0 { largest = r }
+            guard largest != i else { return }
+            items.swapAt(i, largest)
+            i = largest
+        }
     }
 }

@@ -56,6 +56,16 @@ struct BackwardBitWriter {
     }
 }
 
+/// One tANS encoding step on encoder state `x ∈ [L, 2L)`: prepends the low `nb` bits of `x`
+/// and moves to the state that encodes the symbol whose transform is `t`.
+@inline(__always)
+func tansEncodeStep(_ x: inout UInt64, _ t: UInt64, _ writer: inout BackwardBitWriter, _ stateTable: UnsafePointer<UInt16>) {
+    let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
+    let high = x &>> nb
+    writer.prepend(x &- (high &<< nb), nb)   // the low nb bits of x
+    x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
+}
+
 extension TANSCodec {
     /// Encodes lane by lane into one payload (split layout).
     static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
@@ -63,7 +73,11 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
+        if lanes == 4 && n >= 8 {
+            encodeSplit4(src, table: table, into: &result)
+            return
+        }
         var payload = [UInt8]()
         payload.reserveCapacity(n * tableLog / 8 / 4 + 64)
         var states = [Int]()
@@ -99,7 +113,7 @@ extension TANSCodec {
     /// stream's first byte in `buffer`, its bit count, and the decoder's initial state.
     /// `buffer` has room for `count·R` bits plus 16 bytes, so the backward writer's 8-byte
     /// stores never leave it.
-    @inline(__always)
+    @inline(never)
     static func encodeLane(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
                            stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
                            firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
@@ -111,27 +125,73 @@ extension TANSCodec {
         var p = src + max(j, 0) * stride
         // Two symbols (≤ 30 bits) between flushes keep `accBits ≤ 37`.
         while j >= 1 {
-            let t0 = transform[Int(p.pointee)]
-            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
-            p -= stride
-            let t1 = transform[Int(p.pointee)]
-            let nb1 = (x &+ (t1 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb1) &- 1), nb1)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb1) &+ Int64(Int32(truncatingIfNeeded: t1 &>> 32)))])
-            p -= stride
+            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
+            tansEncodeStep(&x, transform[Int((p - stride).pointee)], &writer, stateTable)
             writer.flush(buffer)
-            j -= 2
+            p -= 2 &* stride
+            j &-= 2
         }
-        if j == 0 {
-            let t0 = transform[Int(p.pointee)]
-            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
-        }
+        if j == 0 { tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable) }
         let (start, bits) = writer.finish(buffer, end: end)
         return (start, bits, Int(x) - size)
+    }
+
+    /// Split layout with four lanes: the lanes' independent state chains advance together in
+    /// one loop (instruction-level parallelism), each writing backwards into its own region.
+    static func encodeSplit4(_ src: UnsafeBufferPointer<UInt8>, table: TANSEncodeTable, into result: inout TANSEncoded) {
+        let n = src.count
+        let size = 1 << table.tableLog
+        let counts = (0..<4).map { (n - $0 + 3) / 4 }
+        let region = 16 + (counts[0] * table.tableLog + 7) / 8
+        var scratch = [UInt8](unsafeUninitializedCapacity: 4 * region) { _, count in count = 4 * region }  // written before read
+        var starts = [Int](repeating: 0, count: 4), bitCounts = [Int](repeating: 0, count: 4)
+        var finalStates = [Int](repeating: 0, count: 4)
+        table.stateTable.withUnsafeBufferPointer { stateTable in
+            table.symbolTransform.withUnsafeBufferPointer { transform in
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    let st = stateTable.baseAddress!, tt = transform.baseAddress!, p = src.baseAddress!
+                    var x = [UInt64](repeating: 0, count: 4)
+                    var w = (0..<4).map { BackwardBitWriter(end: ($0 + 1) * region) }
+                    let shared = n / 4 - 1   // joint steps j = shared − 1 … 0 (lane 3's last symbol is at j = n/4 − 1)
+                    for lane in 0..<4 {
+                        x[lane] = UInt64(size) + UInt64(table.firstState[Int(p[4 * (counts[lane] - 1) + lane])])
+                        if counts[lane] - 1 > shared {
+                            tansEncodeStep(&x[lane], tt[Int(p[4 * shared + lane])], &w[lane], st)
+                            w[lane].flush(buffer.baseAddress!)
+                        }
+                    }
+                    var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                    var w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3]
+                    let out = buffer.baseAddress!
+                    var j = shared - 1
+                    while j >= 0 {
+                        let q = p + 4 * j
+                        tansEncodeStep(&x0, tt[Int(q[0])], &w0, st)
+                        tansEncodeStep(&x1, tt[Int(q[1])], &w1, st)
+                        tansEncodeStep(&x2, tt[Int(q[2])], &w2, st)
+                        tansEncodeStep(&x3, tt[Int(q[3])], &w3, st)
+                        w0.flush(out); w1.flush(out); w2.flush(out); w3.flush(out)
+                        j -= 1
+                    }
+                    x = [x0, x1, x2, x3]
+                    w = [w0, w1, w2, w3]
+                    for lane in 0..<4 {
+                        (starts[lane], bitCounts[lane]) = w[lane].finish(out, end: (lane + 1) * region)
+                        finalStates[lane] = Int(x[lane]) - size
+                    }
+                }
+            }
+        }
+        var payload = [UInt8]()
+        payload.reserveCapacity((0..<4).reduce(0) { $0 + (lane: $1, bytes: (bitCounts[$1] + 7) / 8).bytes })
+        var streams = [TANSLaneStream]()
+        for lane in 0..<4 {
+            streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bitCounts[lane]))
+            payload.append(contentsOf: scratch[starts[lane]..<((lane + 1) * region)])
+        }
+        result.initialStates = finalStates
+        result.laneStreams = streams
+        result.payload = payload
     }
 
     /// Encodes all lanes into one shared stream (interleaved layout), symbols backwards.
@@ -140,7 +200,7 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let size = 1 << tableLog
         let capacity = 16 + (n * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
         let active = min(n, lanes)
         var states = [UInt64](repeating: 0, count: lanes)
         var start = 0
@@ -156,13 +216,31 @@ extension TANSCodec {
                         var writer = BackwardBitWriter(end: capacity)
                         var lane = (n - active) % lanes
                         var i = n - active - 1
+                        if lanes == 4 {
+                            // Top partial group one by one, then whole groups (lanes 3, 2, 1, 0).
+                            let st = stateTable.baseAddress!, tt = transform.baseAddress!, out = buffer.baseAddress!
+                            while i >= 0 && i % 4 != 3 {
+                                tansEncodeStep(&x[i % 4], tt[Int(src[i])], &writer, st)
+                                writer.flush(out)
+                                i -= 1
+                            }
+                            var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                            while i >= 3 {
+                                let q = src.baseAddress! + (i - 3)
+                                tansEncodeStep(&x3, tt[Int(q[3])], &writer, st)
+                                tansEncodeStep(&x2, tt[Int(q[2])], &writer, st)
+                                writer.flush(out)
+                                tansEncodeStep(&x1, tt[Int(q[1])], &writer, st)
+                                tansEncodeStep(&x0, tt[Int(q[0])], &writer, st)
+                                writer.flush(out)
+                                i -= 4
+                            }
+                            x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3
+                            lane = 0
+                        }
                         while i >= 0 {
                             lane = lane == 0 ? lanes - 1 : lane - 1
-                            let t = transform[Int(src[i])]
-                            let s = x[lane]
-                            let nb = (s &+ (t & 0xFFFF_FFFF)) &>> 16
-                            writer.prepend(s & ((1 &<< nb) &- 1), nb)
-                            x[lane] = UInt64(stateTable[Int(truncatingIfNeeded: Int64(s &>> nb) &+ Int64(Int32(truncatingIfNeeded: t &>> 32)))])
+                            tansEncodeStep(&x[lane], transform[Int(src[i])], &writer, stateTable.baseAddress!)
                             writer.flush(buffer.baseAddress!)
                             i -= 1
                         }
@@ -182,43 +260,101 @@ extension TANSCodec {
 /// is checked against `stream.count − 8` (cheap and predictable), so a corrupt stream can never
 /// read out of bounds. Exact consumption of each lane's bit count is verified at the end.
 enum TANSDecoderKernels {
-    static func decodeSplit(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeSplit(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                             streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
-        for lane in 0..<min(n, lanes) {
-            let count = (n - lane + lanes - 1) / lanes
-            let s = streams[lane]
-            let startBit = s.byteOffset * 8 + s.padBits
-            let endBit = try decodeLane(entries: entries, stream: stream.baseAddress!, limit: limit, bitPosition: startBit,
-                                        state: states[lane], output: output.baseAddress! + lane, stride: lanes, count: count)
-            guard endBit == startBit + s.bitCount else {
-                throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(s.bitCount)")
+        let base = stream.baseAddress!
+        let active = min(n, lanes)
+        var bits = (0..<active).map { streams[$0].byteOffset * 8 + streams[$0].padBits }
+        var x = Array(states.prefix(active))
+        var done = 0
+        if lanes == 4 && n >= 8 {
+            // All four lanes step together while each has a full step left (lane 3 has the fewest).
+            done = bits.withUnsafeMutableBufferPointer { b in
+                x.withUnsafeMutableBufferPointer { x in
+                    split4(entries: entries, stream: base, limit: limit, bits: b.baseAddress!, states: x.baseAddress!,
+                           output: output.baseAddress!, steps: n / 4 - 1)
+                }
             }
         }
-        for lane in min(n, lanes)..<lanes where streams[lane].bitCount != 0 {
+        for lane in 0..<active {
+            let count = (n - lane + lanes - 1) / lanes - done
+            let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
+            let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
+                                        state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count,
+                                        maxBits: maxBits)
+            guard endBit == startBit + streams[lane].bitCount else {
+                throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
+            }
+        }
+        for lane in active..<lanes where streams[lane].bitCount != 0 {
             throw EntropyCodingError.corrupt("empty tANS lane \(lane) has a non-empty stream")
         }
     }
 
+    /// Four split lanes in one loop (independent dependency chains, for instruction-level
+    /// parallelism). Runs at most `steps` full steps per lane and stops early where a lane's next
+    /// load could pass `limit`; returns the steps done (the caller finishes with `decodeLane`).
+    @inline(never)
+    static func split4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int,
+                       bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
+                       output: UnsafeMutablePointer<UInt8>, steps: Int) -> Int {
+        var b0 = bits[0], b1 = bits[1], b2 = bits[2], b3 = bits[3]
+        var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+        var out = output
+        var j = 0
+        while j < steps && max(max(b0, b1), max(b2, b3)) &>> 3 <= limit {
+            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+            UnsafeMutableRawPointer(out).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+            let p0 = loadBigEndian64(stream + (b0 &>> 3)) &<< UInt64(b0 & 7)
+            let p1 = loadBigEndian64(stream + (b1 &>> 3)) &<< UInt64(b1 & 7)
+            let p2 = loadBigEndian64(stream + (b2 &>> 3)) &<< UInt64(b2 & 7)
+            let p3 = loadBigEndian64(stream + (b3 &>> 3)) &<< UInt64(b3 & 7)
+            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
+            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
+            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
+            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
+            b0 &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
+            b1 &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
+            b2 &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
+            b3 &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
+            out += 4
+            j &+= 1
+        }
+        bits[0] = b0; bits[1] = b1; bits[2] = b2; bits[3] = b3
+        states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        return j
+    }
+
     /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position.
-    @inline(__always)
+    ///
+    /// Steps run in chunks without per-step checks: a step reads at most `maxBits` bits, so the
+    /// `j`-th step of a chunk starting at bit `b` loads at byte `≤ (b + j·maxBits) / 8`, which
+    /// the chunk length keeps `≤ limit`.
+    @inline(never)
     static func decodeLane(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
-                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int) throws -> Int {
+                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int, maxBits: Int = 15) throws -> Int {
         var x = state
         var bit = bitPosition
         var out = output
         var remaining = count - 1
+        let lastSafeBit = limit &* 8 &+ 7
         while remaining > 0 {
-            let e = entries[x]
-            out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
-            let byte = bit &>> 3
-            guard byte <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
-            let peek = loadBigEndian64(stream + byte) &<< UInt64(bit & 7)
-            x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
-            bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
-            out += stride
-            remaining &-= 1
+            guard bit <= lastSafeBit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
+            var chunk = min(remaining, (lastSafeBit &- bit) / maxBits &+ 1)
+            remaining &-= chunk
+            while chunk > 0 {
+                let e = entries[x]
+                out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
+                let peek = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
+                x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
+                bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                out += stride
+                chunk &-= 1
+            }
         }
         out.pointee = UInt8(truncatingIfNeeded: entries[x] &>> 16)
         return bit
@@ -235,8 +371,13 @@ enum TANSDecoderKernels {
         var x = states + [Int](repeating: 0, count: lanes - active)
         try x.withUnsafeMutableBufferPointer { x in
             let base = stream.baseAddress!
-            var lane = 0
-            for i in 0..<full {
+            var i = 0
+            if lanes == 4 {
+                i = interleaved4(entries: entries, stream: base, limit: limit, bit: &bit, states: x.baseAddress!,
+                                 output: output.baseAddress!, full: full)
+            }
+            var lane = i % lanes
+            while i < full {
                 let e = entries[x[lane]]
                 output[i] = UInt8(truncatingIfNeeded: e &>> 16)
                 let byte = bit &>> 3
@@ -246,6 +387,7 @@ enum TANSDecoderKernels {
                 bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
                 lane &+= 1
                 if lane == lanes { lane = 0 }
+                i &+= 1
             }
             for i in full..<n {
                 output[i] = UInt8(truncatingIfNeeded: entries[x[i % lanes]] &>> 16)
@@ -254,5 +396,38 @@ enum TANSDecoderKernels {
         guard bit == startBit + laneStream.bitCount else {
             throw EntropyCodingError.corrupt("tANS interleaved stream used \(bit - startBit) bits but has \(laneStream.bitCount)")
         }
+    }
+
+    /// Four interleaved lanes, a group of four symbols per iteration, for the first `full`
+    /// symbols; stops early where a group's loads could pass `limit` (four steps read at most
+    /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
+    @inline(never)
+    static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
+                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
+        var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+        var b = bit
+        var i = 0
+        while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
+            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+            UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+            let p0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
+            b &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
+            let p1 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
+            b &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
+            let p2 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
+            b &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
+            let p3 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
+            b &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
+            i &+= 4
+        }
+        bit = b
+        states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        return i
     }
 }

@@ -7,6 +7,7 @@ struct Bench: ParsableCommand {
         abstract: "Measure the speed of SubBit's components.",
         subcommands: [
             // One line per benchmark; keep alphabetical.
+            BenchCodec.self,
             BenchDecoderCommand.self,
         ])
 }

@@ -12,7 +12,10 @@ struct SubBit: ParsableCommand {
             Bench.self,
             CompressCommand.self,
             CompressSweepCommand.self,
+            Decode.self,
             DecoderCommand.self,
             DecompressCommand.self,
+            Encode.self,
+            Inspect.self,
         ])
 }
