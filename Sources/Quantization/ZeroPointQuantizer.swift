@@ -43,15 +43,18 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     @inlinable public var range: Float { Float(maxLevel) * step }
 
     /// The signed level `q ∈ [−K, K]` of a weight.
+    ///
+    /// Clamping before rounding gives the same level (rounding is monotone and `±K` are
+    /// integers) and bounds `|t| ≤ 127`, so `t ± 0.5` is exact in `Double` and truncation
+    /// finishes round-half-away-from-zero without a `roundf` call in the hot loop.
     @inlinable @inline(__always)
     public func level(for weight: Float) -> Int {
         let k = Float(maxLevel)
-        let r = (weight / step).rounded()
+        var t = weight / step
         // Written so that NaN fails both comparisons and lands on zero.
-        if r >= k { return maxLevel }
-        if r <= -k { return -maxLevel }
-        if r.isNaN { return 0 }
-        return Int(r)
+        if t > k { t = k } else if t < -k { t = -k } else if t.isNaN { return 0 }
+        let d = Double(t)
+        return Int(d < 0 ? d - 0.5 : d + 0.5)
     }
 
     /// The stored symbol `q + K ∈ [0, N)` of a weight.
@@ -71,6 +74,26 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     @inlinable @inline(__always)
     public func fakeQuantize(_ weight: Float) -> Float {
         Float(level(for: weight)) * step
+    }
+
+    /// Straight-through gradient of the fake-quantized weight with respect to the weight:
+    /// 1 inside the range (`|w/Δ| ≤ K`), 0 where the weight is clipped.
+    @inlinable @inline(__always)
+    public func straightThroughGradient(_ weight: Float) -> Float {
+        abs(weight / step) <= Float(maxLevel) ? 1 : 0
+    }
+
+    /// LSQ gradient (Esser et al., arXiv 1902.08153) of the fake-quantized weight `ŵ = q·Δ`
+    /// with respect to the step: `q − w/Δ` inside the range (rounding passed straight
+    /// through), `±K` where the weight is clipped. Training multiplies it by `∂L/∂ŵ` (and, as
+    /// LSQ recommends, a scale `1/√(n·K)`).
+    @inlinable @inline(__always)
+    public func stepGradient(_ weight: Float) -> Float {
+        let t = weight / step
+        let k = Float(maxLevel)
+        if t > k { return k }
+        if t < -k { return -k }
+        return Float(level(for: weight)) - t
     }
 
     /// Symbols of every weight, in order.

@@ -9,5 +9,6 @@ struct Bench: ParsableCommand {
             // One line per benchmark; keep alphabetical.
             BenchCodec.self,
             BenchDecoderCommand.self,
+            BenchSoftEntropy.self,
         ])
 }
