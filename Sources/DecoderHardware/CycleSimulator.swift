@@ -51,8 +51,9 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
 /// Streams: one per lane (split) or one shared (interleaved), plus the escape stream if the
 /// layer has one. Each has a buffer (lane: B bits; interleaved shared buffer: P·B; escape: B).
 /// Per decode-phase cycle:
-/// 1. **Port arbitration** on the start-of-cycle fill levels: round-robin from the stream after
-///    the last one served, the first stream with words left whose buffer has ≥ W free bits.
+/// 1. **Port arbitration** on the start-of-cycle fill levels: the escape stream if it has words
+///    left and ≥ W free bits (its unit serves every lane, so it must not starve), else round-robin
+///    from the main stream after the last one served, the first with words left and ≥ W free bits.
 /// 2. **Lockstep decode**: if every lane of the current group holds the nbBits its symbol needs
 ///    (interleaved: the shared buffer holds the group's total, consumed in lane order; a lane's
 ///    last symbol reads nothing) and the escape FIFO holds as many values as the group emits
@@ -219,16 +220,22 @@ public struct CycleSimulator: Sendable {
             let payload = mainWords.baseAddress!
             let escapeBitsPointer = escapeWords.baseAddress!
             while group < groups {
-                // 1. Arbitration on start-of-cycle fill levels.
+                // 1. Arbitration on start-of-cycle fill levels: the escape stream first (its unit
+                //    serves every lane), then round-robin over the main streams.
                 var chosen = -1
-                var candidate = pointer
-                for _ in 0..<streamCount {
-                    if streams.wordsLeft[candidate] > 0
-                        && streams.capacity[candidate] &- streams.available(candidate) >= w {
-                        chosen = candidate
-                        break
+                if hasEscape && streams.wordsLeft[escapeIndex] > 0
+                    && streams.capacity[escapeIndex] &- streams.available(escapeIndex) >= w {
+                    chosen = escapeIndex
+                } else {
+                    var candidate = pointer
+                    for _ in 0..<mainStreams {
+                        if streams.wordsLeft[candidate] > 0
+                            && streams.capacity[candidate] &- streams.available(candidate) >= w {
+                            chosen = candidate
+                            break
+                        }
+                        candidate = candidate &+ 1 == mainStreams ? 0 : candidate &+ 1
                     }
-                    candidate = candidate &+ 1 == streamCount ? 0 : candidate &+ 1
                 }
 
                 // 2. Lockstep decode of the group.
@@ -304,7 +311,7 @@ public struct CycleSimulator: Sendable {
                 if chosen >= 0 {
                     streams.fetched[chosen] = min(streams.fetched[chosen] &+ w, streams.bits[chosen])
                     streams.wordsLeft[chosen] &-= 1
-                    pointer = chosen &+ 1 == streamCount ? 0 : chosen &+ 1
+                    if chosen != escapeIndex { pointer = chosen &+ 1 == mainStreams ? 0 : chosen &+ 1 }
                 } else {
                     idle &+= 1
                     if !ready && !escapeProgress {

@@ -34,9 +34,10 @@ import Foundation
 /// `startup = max(0, min(P, ⌈n/P⌉) − ⌊W·n/b⌋)` (split layout only): the round-robin port reaches
 /// the last lane's second word after P cycles, while a lane spending b/n bits per symbol drains
 /// its primed word in W·n/b cycles.
-/// With an escape path, its stream's words join T (and one primed word), its table is built in
-/// setup, and since the shared escape unit yields at most one value per cycle into a P-deep FIFO,
-/// `decodePhase ≥ E + 1` for E escaped symbols.
+/// With an escape path, its stream's words join T (and one primed word; the port serves it
+/// first), its table is built in setup, and the shared escape unit yields at most one value per
+/// cycle into a P-deep FIFO: `decodePhase ≥ E + 1` for E escaped symbols, and the groups waiting
+/// for escape values add `⌈n/P⌉ · s` stalls, s from the FIFO's Markov chain (``EscapeQueue``).
 /// Buffers of B ≥ 2W absorb the per-symbol jitter of the demand; ``CycleSimulator`` measures the
 /// remainder and the tests bound it.
 public struct DecoderCostModel: Sendable {
@@ -81,20 +82,21 @@ public struct DecoderCostModel: Sendable {
             model.laneStart.withUnsafeBufferPointer { starts in
             model.laneBits.withUnsafeBufferPointer { lanes in
             model.laneTotal.withUnsafeBufferPointer { laneTotals in
+            model.escapeStallsPerGroup.withUnsafeBufferPointer { escapeStalls in
                 for i in 0..<count {
                     let laneCount = starts[i + 1] - starts[i]
                     let cycles = Self.cycles(
                         symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
                         laneBits: UnsafeBufferPointer(rebasing: lanes[starts[i]..<(starts[i] + laneCount)]),
                         laneTotal: laneTotals[i], escapeSymbols: eSymbols[i], escapeBits: eBits[i],
-                        escapeTableLog: eLogs[i], config: config)
+                        escapeTableLog: eLogs[i], escapeStallsPerGroup: escapeStalls[i], config: config)
                     (buffer.baseAddress! + i).initialize(to: cycles)
                     totals.accumulate(cycles)
                     storedBits += Self.headerBits(symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
                                                   escapeTableLog: eLogs[i], config: config)
                         + cycles.words * config.portBits
                 }
-            }}}}}}}}}
+            }}}}}}}}}}
             initialized = count
         }
         let fixedBits = model.fixedWidthBits
@@ -161,7 +163,8 @@ public struct DecoderCostModel: Sendable {
         layer.laneBits.withUnsafeBufferPointer { lanes in
             cycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
                    laneBits: lanes, laneTotal: layer.laneBitsTotal, escapeSymbols: layer.escapeSymbols,
-                   escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog, config: config)
+                   escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog,
+                   escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config)
         }
     }
 
@@ -169,7 +172,8 @@ public struct DecoderCostModel: Sendable {
     @inlinable
     public static func cycles(symbolCount n: Int, alphabetSize: Int, tableLog: Int,
                               laneBits: UnsafeBufferPointer<Int>, laneTotal: Int, escapeSymbols: Int,
-                              escapeBits: Int, escapeTableLog: Int, config: DecoderConfiguration) -> LayerCycles {
+                              escapeBits: Int, escapeTableLog: Int, escapeStallsPerGroup: Double = 0,
+                              config: DecoderConfiguration) -> LayerCycles {
         let w = config.portBits
         let p = config.lanes
         // ⌈b/W⌉ by a shift when W is a power of two (the usual case): divisions would dominate.
@@ -205,7 +209,9 @@ public struct DecoderCostModel: Sendable {
         if config.layout == .split && laneTotal > 0 && p > 1 {
             startup = max(0, min(p, decode) - (w * n) / laneTotal)
         }
-        var decodePhase = max(decode + startup, remaining > 0 ? remaining + 1 : 0)
+        // Escape FIFO: groups waiting for escape values (stationary rate of ``EscapeQueue``).
+        let escapeStalls = escapeStallsPerGroup > 0 ? Int((Double(decode) * escapeStallsPerGroup).rounded()) : 0
+        var decodePhase = max(decode + startup + escapeStalls, remaining > 0 ? remaining + 1 : 0)
         // The escape unit yields at most one value per cycle.
         if escapeSymbols > 0 { decodePhase = max(decodePhase, escapeSymbols + 1) }
         return LayerCycles(setup: setup, decode: decode, stalls: decodePhase - decode, words: words, symbols: n)

@@ -39,6 +39,15 @@ public struct LayerProfile: Sendable, Equatable {
         self.escapeTableLog = escapeTableLog
     }
 
+    /// Expected lane stalls per decoded group waiting for escape values: the shared escape unit
+    /// yields one value per cycle into a FIFO as deep as the lane count (``EscapeQueue``).
+    public var escapeStallsPerGroup: Double {
+        guard escapeSymbols > 0, symbolCount > 0, !laneBits.isEmpty else { return 0 }
+        return EscapeQueue.stallsPerGroup(lanes: laneBits.count,
+                                          escapeProbability: Double(escapeSymbols) / Double(symbolCount),
+                                          depth: laneBits.count)
+    }
+
     /// Whether the layer uses the escape path.
     public var hasEscape: Bool { escapeTableLog > 0 }
 

@@ -18,6 +18,8 @@ public struct ModelProfile: Sendable {
     @usableFromInline let laneStart: [Int]
     @usableFromInline let laneBits: [Int]
     @usableFromInline let laneTotal: [Int]
+    /// Expected escape-FIFO stalls per decoded group of each layer (``EscapeQueue``).
+    @usableFromInline let escapeStallsPerGroup: [Double]
 
     /// Lane count of every layer with a table (nil if they differ; 0 if there are none).
     public let lanes: Int?
@@ -55,6 +57,7 @@ public struct ModelProfile: Sendable {
         laneStart = start
         laneBits = flat
         laneTotal = layers.map(\.laneBitsTotal)
+        escapeStallsPerGroup = layers.map(\.escapeStallsPerGroup)
         lanes = laneCounts.count <= 1 ? (laneCounts.first ?? 0) : nil
         maxBins = layers.map(\.alphabetSize).max() ?? 1
         maxUsedSymbols = layers.map(\.usedSymbols).max() ?? 0
