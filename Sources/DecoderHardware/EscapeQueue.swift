@@ -58,7 +58,9 @@ public enum EscapeQueue {
             var total = 0.0
             for i in 0..<states { total += next[i] }
             for i in 0..<states {
-                let value = next[i] / total
+                // Lazy step (½ stay, ½ move): same stationary distribution, and it converges
+                // even when the chain is periodic (e.g. every group needs exactly P escapes).
+                let value = 0.5 * (pi[i] + next[i] / total)
                 change += abs(value - pi[i])
                 pi[i] = value
             }
