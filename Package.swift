@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Orchestrator", targets: ["Orchestrator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
         .target(name: "Plotting"),
+        .target(name: "Orchestrator", dependencies: [.product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "subbit",
             dependencies: [
@@ -40,6 +42,7 @@ let package = Package(
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
         .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
     ]
 )
