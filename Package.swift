@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
         .target(name: "Plotting"),
-        .target(name: "Orchestrator", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Orchestrator", dependencies: ["Plotting", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "subbit",
             dependencies: [
@@ -43,6 +43,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding"]),
+        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "Plotting"]),
     ]
 )

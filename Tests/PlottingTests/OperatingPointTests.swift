@@ -1,0 +1,36 @@
+import XCTest
+@testable import Plotting
+
+final class OperatingPointTests: XCTestCase {
+    func runs(_ rows: [(id: String, policy: String, bits: Double, top1: Double)], float: Double = 90) -> CSVTable {
+        CSVTable(
+            header: ["point_id", "bin_policy", "codec", "bits_per_weight_coded", "top1_decoded", "top1_float"],
+            rows: rows.map { [$0.id, $0.policy, "tans", "\($0.bits)", "\($0.top1)", "\(float)"] },
+            source: "runs.csv")
+    }
+
+    func testPicksFewestBitsWithinOnePointOfFloat() throws {
+        let table = runs([("a", "learned", 2.0, 89.9), ("b", "learned", 0.9, 89.2),
+                          ("c", "learned", 0.4, 85.0), ("d", "learned", 1.2, 88.5)])
+        let all: Set = ["a", "b", "c", "d"]
+        XCTAssertEqual(try OperatingPoint.select(runs: table, layerPoints: all, requested: nil), 1)
+        // Only points with layer rows count.
+        XCTAssertEqual(try OperatingPoint.select(runs: table, layerPoints: ["a", "c"], requested: nil), 0)
+        XCTAssertNil(try OperatingPoint.select(runs: table, layerPoints: [], requested: nil))
+    }
+
+    func testFallsBackToMostAccurateAndPrefersLearned() throws {
+        let far = runs([("a", "learned", 2.0, 80), ("b", "learned", 1.0, 75)])
+        XCTAssertEqual(try OperatingPoint.select(runs: far, layerPoints: ["a", "b"], requested: nil), 0)
+        let mixed = runs([("f", "fixed-3", 0.5, 89.9), ("l", "learned", 1.5, 89.5)])
+        XCTAssertEqual(try OperatingPoint.select(runs: mixed, layerPoints: ["f", "l"], requested: nil), 1)
+    }
+
+    func testRequestedPointMustExist() throws {
+        let table = runs([("a", "learned", 2.0, 89.9)])
+        XCTAssertEqual(try OperatingPoint.select(runs: table, layerPoints: ["a"], requested: "a"), 0)
+        XCTAssertThrowsError(try OperatingPoint.select(runs: table, layerPoints: ["a"], requested: "zz")) { error in
+            XCTAssertEqual(error as? PlottingError, .unknownPoint(id: "zz", file: "runs.csv"))
+        }
+    }
+}
