@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "EntropyCoding"),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
-        .target(name: "Training", dependencies: ["CBLAS", "ModelIO"]),
+        .target(name: "Training", dependencies: ["CBLAS", "ModelIO", "Quantization"]),
         .target(name: "Plotting"),
         .executableTarget(
             name: "subbit",
@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "ModelIO", "Quantization"]),
     ]
