@@ -9,5 +9,6 @@ struct SubBit: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One line per command; keep alphabetical.
+            Bench.self,
         ])
 }
