@@ -10,5 +10,7 @@ struct SubBit: ParsableCommand {
         subcommands: [
             // One line per command; keep alphabetical.
             Bench.self,
+            Eval.self,
+            Train.self,
         ])
 }
