@@ -6,7 +6,7 @@
 /// writes its columns of the output directly (`[out, N·OH·OW]` *is* the channel-major
 /// output). Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
 /// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
-/// results are deterministic. For stride 1, `∂input` is itself a convolution — of `∂output`
+/// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
 /// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
 /// is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`) that writes `∂input`
 /// directly, with no col2im scatter; strided convolutions use GEMM + col2im.
@@ -68,8 +68,10 @@ public final class Conv2d: WeightedLayer {
         max(1, chunkFloats / max(1, g.patchSize * g.outHeight * g.outWidth))
     }
 
-    /// Whether `∂input` is computed as a convolution of `∂output` (stride 1, p ≤ k − 1).
-    private var usesTransposedBackward: Bool { stride == 1 && padding <= kernelSize - 1 && !isPointwise }
+    /// Whether `∂input` is computed as a convolution of `∂output`: for stride-1 "same"
+    /// convolutions (2p = k − 1). With less padding the backward convolution would run over
+    /// a zero border larger than the output (LeNet's conv2: 2× the FLOPs), so GEMM + col2im wins.
+    private var usesTransposedBackward: Bool { stride == 1 && 2 * padding == kernelSize - 1 && !isPointwise }
 
     /// The geometry of that backward convolution over `∂output` `[out, N, OH, OW]`.
     private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry {
