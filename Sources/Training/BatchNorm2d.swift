@@ -75,11 +75,7 @@ public final class BatchNorm2d: Layer {
                         invp[c] = inv
                         // y = a·x + b with a = γ/σ, b = β − a·μ.
                         let a = gp[c] * inv, b = bp[c] - gp[c] * inv * mu
-                        if relu {
-                            for i in 0..<m { yc[i] = max(a * xc[i] + b, 0) }
-                        } else {
-                            for i in 0..<m { yc[i] = a * xc[i] + b }
-                        }
+                        affine(xc, yc, count: m, scale: a, shift: b, relu: relu)
                     }
                 }
             }
@@ -130,18 +126,29 @@ public final class BatchNorm2d: Layer {
                         ggp[c] += sumDyX
                         gbp[c] += sumDy
                         let gInv = gp[c] * inv
-                        if training {
-                            // dx = γ/σ · (dy' − mean(dy') − x̂·mean(dy'·x̂))
-                            let k1 = sumDy / Float(m), k2 = sumDyX / Float(m) * inv
-                            for j in 0..<m {
-                                let d = (relu && yc[j] <= 0) ? 0 : dyc[j]
-                                dxc[j] = gInv * (d - k1 - (xc[j] - mu) * k2)
+                        // Training: dx = γ/σ · (dy' − mean(dy') − x̂·mean(dy'·x̂)); eval: dx = γ/σ · dy'.
+                        let k1 = training ? sumDy / Float(m) : 0
+                        let k2 = training ? sumDyX / Float(m) * inv : 0
+                        // dx = gInv·dy' − gInv·k1 − gInv·k2·(x − μ) = gInv·dy' + c0 + c1·x
+                        let c1 = -gInv * k2, c0 = -gInv * k1 + gInv * k2 * mu
+                        let (g8, c08, c18) = (SIMD8<Float>(repeating: gInv), SIMD8<Float>(repeating: c0),
+                                              SIMD8<Float>(repeating: c1))
+                        let rdx = UnsafeMutableRawPointer(dxc)
+                        var j = 0
+                        while j + 8 <= m {
+                            var d = rdy.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            if relu {
+                                let yv = ry.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                                d.replace(with: zero, where: yv .<= zero)
                             }
-                        } else {
-                            for j in 0..<m {
-                                let d = (relu && yc[j] <= 0) ? 0 : dyc[j]
-                                dxc[j] = gInv * d
-                            }
+                            let xv = rx.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                            rdx.storeBytes(of: g8 * d + c08 + c18 * xv, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                            j += 8
+                        }
+                        while j < m {
+                            let d = (relu && yc[j] <= 0) ? 0 : dyc[j]
+                            dxc[j] = gInv * d + c0 + c1 * xc[j]
+                            j += 1
                         }
                     }
                 }
@@ -161,4 +168,24 @@ public final class BatchNorm2d: Layer {
     }
 
     public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) { (0, inputShape) }
+}
+
+/// `y = max(a·x + b, 0)` (or without the max), eight lanes at a time.
+@inline(__always)
+func affine(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count m: Int,
+            scale a: Float, shift b: Float, relu: Bool) {
+    let (av, bv, zero) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b), SIMD8<Float>())
+    let (rx, ry) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(y))
+    var i = 0
+    while i + 8 <= m {
+        var v = av * rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) + bv
+        if relu { v.replace(with: zero, where: v .< zero) }
+        ry.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < m {
+        let v = a * x[i] + b
+        y[i] = relu ? max(v, 0) : v
+        i += 1
+    }
 }

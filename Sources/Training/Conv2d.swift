@@ -6,9 +6,12 @@
 /// writes its columns of the output directly (`[out, N·OH·OW]` *is* the channel-major
 /// output). Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
 /// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
-/// results are deterministic — and reuses the same buffer for `∂col` before col2im.
-/// 1×1 stride-1 convolutions skip im2col and col2im: the GEMMs read and write the
-/// feature maps in place.
+/// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
+/// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
+/// is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`) that writes `∂input`
+/// directly, with no col2im scatter; strided convolutions use GEMM + col2im.
+/// 1×1 stride-1 convolutions skip im2col entirely: the GEMMs read and write the feature
+/// maps in place.
 ///
 /// ```swift
 /// var rng = Xoshiro256(seed: 0)
@@ -37,6 +40,8 @@ public final class Conv2d: WeightedLayer {
     private var gradEffective: Tensor?
     private var workspaces: [Tensor] = []
     private var partialGrads: [Tensor] = []
+    /// The flipped, transposed kernel `[in, out, k, k]` for the stride-1 input gradient.
+    private var flippedWeight: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = false, rng: inout Xoshiro256) {
@@ -63,9 +68,25 @@ public final class Conv2d: WeightedLayer {
         max(1, chunkFloats / max(1, g.patchSize * g.outHeight * g.outWidth))
     }
 
-    /// One workspace per thread, each large enough for a chunk's im2col matrix.
+    /// Whether `∂input` is computed as a convolution of `∂output`: for stride-1 "same"
+    /// convolutions (2p = k − 1). With less padding the backward convolution would run over
+    /// a zero border larger than the output (LeNet's conv2: 2× the FLOPs), so GEMM + col2im wins.
+    private var usesTransposedBackward: Bool { stride == 1 && 2 * padding == kernelSize - 1 && !isPointwise }
+
+    /// The geometry of that backward convolution over `∂output` `[out, N, OH, OW]`.
+    private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(channels: outChannels, batch: g.batch, height: g.outHeight, width: g.outWidth,
+                     kernel: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
+    }
+
+    /// One workspace per thread, each large enough for a chunk's im2col matrix (of the
+    /// input, and of `∂output` for the transposed backward).
     private func prepareWorkspaces(_ g: ConvGeometry, threads: Int) {
-        let floats = g.patchSize * min(imagesPerChunk(g), g.batch) * g.outHeight * g.outWidth
+        var floats = g.patchSize * min(imagesPerChunk(g), g.batch) * g.outHeight * g.outWidth
+        if usesTransposedBackward {
+            let t = transposedGeometry(g)
+            floats = max(floats, t.patchSize * min(imagesPerChunk(g), g.batch) * t.outHeight * t.outWidth)
+        }
         if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
             workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
         }
@@ -133,6 +154,18 @@ public final class Conv2d: WeightedLayer {
         let spaces = workspaces.map(\.pointer)
         let partials = partialGrads.map(\.pointer)
         let planeSize = g.height * g.width
+        let transposed = usesTransposedBackward
+        let tg = transposedGeometry(g)
+        var fwp = wp
+        if transposed && needsDx {
+            // W'[i, o, kh, kw] = W[o, i, k−1−kh, k−1−kw]
+            let f = Tensor.reuse(&flippedWeight, shape: [inChannels, outChannels, kernelSize, kernelSize])
+            let (k, ci, co) = (kernelSize, inChannels, outChannels)
+            for o in 0..<co { for i in 0..<ci { for kh in 0..<k { for kw in 0..<k {
+                f[((i * co + o) * k + kh) * k + kw] = wp[((o * ci + i) * k + (k - 1 - kh)) * k + (k - 1 - kw)]
+            } } } }
+            fwp = f.pointer
+        }
         parallelFor(parts) { part in
             let images = partition(g.batch, part: part, parts: parts)
             let gw = partials[part]
@@ -154,7 +187,13 @@ public final class Conv2d: WeightedLayer {
                     im2col(xp, g, images: n0, count: count, into: col)
                     BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
                               b: col, ldb: cols, beta: beta, c: gw, ldc: K)
-                    if needsDx {
+                    if needsDx && transposed {
+                        // ∂x = conv(∂y, flipped kernel): [in, out·k·k] × [out·k·k, count·H·W].
+                        im2col(dyp, tg, images: n0, count: count, into: col)
+                        BLAS.gemm(transA: false, transB: false, m: g.channels, n: count * planeSize,
+                                  k: tg.patchSize, a: fwp, lda: tg.patchSize, b: col, ldb: count * planeSize,
+                                  beta: 0, c: dxp + n0 * planeSize, ldc: g.batch * planeSize)
+                    } else if needsDx {
                         BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
                                   b: dyc, ldb: P, beta: 0, c: col, ldc: cols)
                         for c in 0..<g.channels {

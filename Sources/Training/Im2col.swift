@@ -19,6 +19,10 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count:
     let (OH, OW) = (g.outHeight, g.outWidth)
     let planeSize = H * W, outPlane = OH * OW
     let rowLength = count * outPlane
+    if s == 1 && OH == H && OW == W {
+        im2colSame(x, g, images: n0, count: count, into: col)
+        return
+    }
     var row = col
     for c in 0..<g.channels {
         let planes = x + (c * g.batch + n0) * planeSize
@@ -35,13 +39,13 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count:
                         let ih = oh * s - p + kh
                         let d = dst + oh * OW
                         if ih < 0 || ih >= H {
-                            d.update(repeating: 0, count: OW)
+                            for i in 0..<OW { d[i] = 0 }
                             continue
                         }
                         let srow = src + ih * W
-                        if lo > 0 { d.update(repeating: 0, count: lo) }
+                        for i in 0..<lo { d[i] = 0 }
                         if s == 1 {
-                            (d + lo).update(from: srow + (lo - p + kw), count: hi - lo)
+                            copyFloats(from: srow + (lo - p + kw), to: d + lo, count: hi - lo)
                         } else {
                             var iw = lo * s - p + kw
                             for ow in lo..<hi {
@@ -49,7 +53,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count:
                                 iw &+= s
                             }
                         }
-                        if hi < OW { (d + hi).update(repeating: 0, count: OW - hi) }
+                        for i in hi..<OW { d[i] = 0 }
                     }
                 }
                 row += rowLength
@@ -96,6 +100,66 @@ func col2im(_ col: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, coun
                     }
                 }
                 row += rowLength
+            }
+        }
+    }
+}
+
+/// Copies a short run of floats inline (rows here are 5…28 floats; a `memmove` call costs
+/// more). Runs of 8 or more end with one overlapping vector instead of a scalar tail.
+@inline(__always)
+func copyFloats(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count n: Int) {
+    if n < 8 {
+        for i in 0..<n { dst[i] = src[i] }
+        return
+    }
+    let (rs, rd) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+    var i = 0
+    while i + 8 <= n {
+        rd.storeBytes(of: rs.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self),
+                      toByteOffset: i * 4, as: SIMD8<Float>.self)
+        i += 8
+    }
+    if i < n {
+        rd.storeBytes(of: rs.loadUnaligned(fromByteOffset: (n - 8) * 4, as: SIMD8<Float>.self),
+                      toByteOffset: (n - 8) * 4, as: SIMD8<Float>.self)
+    }
+}
+
+/// im2col for stride-1 "same" convolutions (`2p = k − 1`, output size = input size).
+/// In channel-major layout a chunk's planes of one channel are contiguous, and each
+/// im2col row is that block shifted by `(kh − p)·W + (kw − p)`: one large copy per row,
+/// then the few taps that fell outside the image (border rows and columns) are zeroed.
+/// Everything the clamped copy leaves out lies in those zeroed border positions.
+@inline(__always)
+func im2colSame(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count: Int,
+                into col: UnsafeMutablePointer<Float>) {
+    let (H, W, k, p) = (g.height, g.width, g.kernel, g.padding)
+    let planeSize = H * W, total = count * planeSize
+    var row = col
+    for c in 0..<g.channels {
+        let block = x + (c * g.batch + n0) * planeSize
+        for kh in 0..<k {
+            for kw in 0..<k {
+                let shift = (kh - p) * W + (kw - p)
+                let start = max(0, -shift), end = min(total, total - shift)
+                if end > start { (row + start).update(from: block + start + shift, count: end - start) }
+                // Zero rows whose input row is outside the image, and border columns.
+                let rowLo = max(0, p - kh), rowHi = min(H, H + p - kh)
+                let colLo = max(0, p - kw), colHi = min(W, W + p - kw)
+                for j in 0..<count {
+                    let plane = row + j * planeSize
+                    if rowLo > 0 { plane.update(repeating: 0, count: rowLo * W) }
+                    if rowHi < H { (plane + rowHi * W).update(repeating: 0, count: (H - rowHi) * W) }
+                    if colLo > 0 || colHi < W {
+                        for r in rowLo..<rowHi {
+                            let line = plane + r * W
+                            for i in 0..<colLo { line[i] = 0 }
+                            for i in colHi..<W { line[i] = 0 }
+                        }
+                    }
+                }
+                row += total
             }
         }
     }

@@ -9,5 +9,8 @@ struct SubBit: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // One line per command; keep alphabetical.
+            Bench.self,
+            Eval.self,
+            Train.self,
         ])
 }

@@ -9,6 +9,10 @@ struct GradientCheck {
     var relativeTolerance: Double = 2e-2
     /// At most this many coordinates per tensor are checked (spread evenly).
     var samples = 40
+    /// Fraction of checked coordinates allowed to miss. Zero for single layers; a whole
+    /// network has so many ReLU and max-pool kinks that perturbing an early weight moves
+    /// some activation across one, which spoils that coordinate's central difference.
+    var allowedFailureFraction = 0.0
 
     static func randomTensor(_ shape: [Int], rng: inout Xoshiro256, awayFromZero: Float = 0) -> Tensor {
         let t = Tensor(shape: shape)
@@ -52,8 +56,9 @@ struct GradientCheck {
     func compare(name: String, tensor: Tensor, analytic: Tensor, loss: () -> Double,
                  file: StaticString, line: UInt) {
         XCTAssertEqual(analytic.count, tensor.count, "\(name): gradient shape", file: file, line: line)
-        var failures = 0
-        for i in indices(tensor.count) {
+        var misses: [String] = []
+        let checked = indices(tensor.count)
+        for i in checked {
             let saved = tensor[i]
             tensor[i] = saved + epsilon
             let up = loss()
@@ -63,12 +68,11 @@ struct GradientCheck {
             let numeric = (up - down) / (2 * Double(epsilon))
             let a = Double(analytic[i])
             let tol = absoluteTolerance + relativeTolerance * max(abs(a), abs(numeric))
-            if abs(a - numeric) > tol {
-                failures += 1
-                if failures <= 8 {
-                    XCTFail("\(name)[\(i)]: analytic \(a) vs numeric \(numeric)", file: file, line: line)
-                }
-            }
+            if abs(a - numeric) > tol { misses.append("\(name)[\(i)]: analytic \(a) vs numeric \(numeric)") }
+        }
+        if Double(misses.count) > allowedFailureFraction * Double(checked.count) {
+            XCTFail("\(misses.count) of \(checked.count) coordinates differ: "
+                    + misses.prefix(5).joined(separator: "; "), file: file, line: line)
         }
     }
 }
