@@ -25,6 +25,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     case unmatchedOverride(String)
     /// The `.sbw` file does not describe a model this module wrote.
     case malformedModel(String)
+    /// An operating point is not `bins=N` or `mu=μ`.
+    case invalidOperatingPoint(String)
 
     public var description: String {
         switch self {
@@ -48,6 +50,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
             return "the model holds no tensors: check the input file"
         case .unmatchedOverride(let p):
             return "bin override '\(p)' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
+        case .invalidOperatingPoint(let p):
+            return "invalid operating point '\(p)': write bins=N (odd, 1…255) or mu=μ (a number ≥ 0), e.g. bins=15 or mu=1e-5"
         case .malformedModel(let why):
             return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
         }

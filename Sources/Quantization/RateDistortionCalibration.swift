@@ -47,7 +47,7 @@ public struct RateDistortionCalibration: Sendable {
         public var cost: Double
     }
 
-    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 40, refinements: Int = 12) throws {
+    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 32, refinements: Int = 10) throws {
         guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
         self.rateWeight = rateWeight
         self.rate = rate
@@ -98,23 +98,31 @@ public struct RateDistortionCalibration: Sendable {
         return best
     }
 
-    /// Cost of one candidate: one pass for histogram and squared error, one rate call.
+    /// Cost of one candidate: one pass for histogram, squared error (and the symbols, when the
+    /// rate model codes them), then one rate call.
     public func evaluate(_ weights: [Float], bins: Int, step: Float) -> Choice {
         let q = try! ZeroPointQuantizer(bins: bins, step: step)
         var counts = [Int](repeating: 0, count: bins)
         var sse = 0.0, energy = 0.0
-        counts.withUnsafeMutableBufferPointer { c in
-            weights.withUnsafeBufferPointer { w in
-                for x in w {
-                    let level = q.level(for: x)
-                    c[level &+ q.maxLevel] &+= 1
-                    let e = x - Float(level) * q.step
-                    sse += Double(e * e)
-                    energy += Double(x * x)
+        let n = rate.needsSymbols ? weights.count : 0
+        let symbols = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+            counts.withUnsafeMutableBufferPointer { c in
+                weights.withUnsafeBufferPointer { w in
+                    for i in w.indices {
+                        let x = w[i]
+                        let level = q.level(for: x)
+                        let s = level &+ q.maxLevel
+                        c[s] &+= 1
+                        if n > 0 { out[i] = UInt8(truncatingIfNeeded: s) }
+                        let e = x - Float(level) * q.step
+                        sse += Double(e * e)
+                        energy += Double(x * x)
+                    }
                 }
             }
+            initialized = n
         }
-        let bits = rate.bits(counts)
+        let bits = rate.bits(symbols, counts)
         let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
         return Choice(quantizer: q, distortion: d, bits: bits, cost: sse + rateWeight * bits)
     }

@@ -43,15 +43,18 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     @inlinable public var range: Float { Float(maxLevel) * step }
 
     /// The signed level `q ∈ [−K, K]` of a weight.
+    ///
+    /// Clamping before rounding gives the same level (rounding is monotone and `±K` are
+    /// integers) and bounds `|t| ≤ 127`, so `t ± 0.5` is exact in `Double` and truncation
+    /// finishes round-half-away-from-zero without a `roundf` call in the hot loop.
     @inlinable @inline(__always)
     public func level(for weight: Float) -> Int {
         let k = Float(maxLevel)
-        let r = (weight / step).rounded()
+        var t = weight / step
         // Written so that NaN fails both comparisons and lands on zero.
-        if r >= k { return maxLevel }
-        if r <= -k { return -maxLevel }
-        if r.isNaN { return 0 }
-        return Int(r)
+        if t > k { t = k } else if t < -k { t = -k } else if t.isNaN { return 0 }
+        let d = Double(t)
+        return Int(d < 0 ? d - 0.5 : d + 0.5)
     }
 
     /// The stored symbol `q + K ∈ [0, N)` of a weight.

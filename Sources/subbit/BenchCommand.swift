@@ -1,10 +1,12 @@
 import ArgumentParser
 
-/// `subbit bench <x>`: throughput measurements (run on a release build).
+/// `subbit bench <x>`: speed and size benchmarks (release builds only give meaningful numbers).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure throughput (use a release build).",
+        commandName: "bench",
+        abstract: "Benchmarks: codec, training.",
         subcommands: [
+            BenchCodec.self,
             BenchTrain.self,
         ])
 }

@@ -10,7 +10,13 @@ struct SubBit: ParsableCommand {
         subcommands: [
             // One line per command; keep alphabetical.
             Bench.self,
+            CompressCommand.self,
+            CompressSweepCommand.self,
+            Decode.self,
+            DecompressCommand.self,
+            Encode.self,
             Eval.self,
+            Inspect.self,
             Train.self,
         ])
 }

@@ -9,7 +9,7 @@ final class EmpiricalEntropyTests: XCTestCase {
         XCTAssertEqual(EmpiricalEntropy.bitsPerSymbol(counts: [3, 3, 3, 3]), 2, accuracy: 1e-12)
         XCTAssertEqual(EmpiricalEntropy.bitsPerSymbol(symbols: [7, 7, 9, 9]), 1, accuracy: 1e-12)
         XCTAssertEqual(EmpiricalEntropy.totalBits(counts: [2, 2]), 4, accuracy: 1e-12)
-        XCTAssertEqual(RateModel.entropy.bits([2, 2]), 4, accuracy: 1e-12)
+        XCTAssertEqual(RateModel.entropy.bits([], [2, 2]), 4, accuracy: 1e-12)
     }
 
     func testBoundedByLogOfSupport() {

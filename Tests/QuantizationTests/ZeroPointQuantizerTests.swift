@@ -62,6 +62,12 @@ final class ZeroPointQuantizerTests: XCTestCase {
             let sorted = w.sorted()
             let levels = sorted.map(q.level(for:))
             XCTAssertEqual(levels, levels.sorted(), "monotonicity")
+            // The fast rounding path equals clamp(round-half-away(w/Δ)), including exact ties.
+            let ties = (0..<20).map { _ in Float(Int.random(in: -300...300, using: &rng)) * 0.5 * step }
+            for x in w + ties {
+                let r = Int(max(min((x / step).rounded(.toNearestOrAwayFromZero), Float(q.maxLevel)), -Float(q.maxLevel)))
+                XCTAssertEqual(q.level(for: x), r, "w=\(x) Δ=\(step)")
+            }
             // Symmetry of the rounding rule.
             for x in w.prefix(50) { XCTAssertEqual(q.level(for: -x), -q.level(for: x)) }
         }
