@@ -1,12 +1,15 @@
 import ArgumentParser
 
-/// `subbit bench <x>`: speed measurements, one subcommand per module.
+/// `subbit bench <x>`: speed and size measurements, one subcommand per module (release builds
+/// only give meaningful numbers).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure how fast SubBit's parts run.",
+        abstract: "Measure how fast and how small SubBit's parts are.",
         subcommands: [
             // One line per benchmark; keep alphabetical.
+            BenchCodec.self,
             BenchPlot.self,
+            BenchTrain.self,
         ])
 }

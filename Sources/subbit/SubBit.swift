@@ -10,6 +10,14 @@ struct SubBit: ParsableCommand {
         subcommands: [
             // One line per command; keep alphabetical.
             Bench.self,
+            CompressCommand.self,
+            CompressSweepCommand.self,
+            Decode.self,
+            DecompressCommand.self,
+            Encode.self,
+            Eval.self,
+            Inspect.self,
             Plot.self,
+            Train.self,
         ])
 }

@@ -1,2 +1,0 @@
-/// The EntropyCoding module of SubBit (see DESIGN.md). Concepts live one per file.
-public enum EntropyCodingModule {}

@@ -1,0 +1,419 @@
+#if canImport(Foundation)
+import Foundation
+#endif
+
+/// A quantized tensor stored in an `.sbw` file: `bins = 2K + 1` levels of step `step`; symbol
+/// `s` dequantizes to `(s − K)·step`.
+public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
+    public var step: Float
+    /// Odd bin count N = 2K + 1, 1…255.
+    public var bins: Int
+    public var coded: CodedSymbols
+
+    /// `K = (bins − 1) / 2`, the symbol of the zero level.
+    public var zeroSymbol: Int { bins / 2 }
+
+    public init(step: Float, bins: Int, coded: CodedSymbols) throws {
+        try SBWFile.checkBins(bins)
+        guard coded.alphabetSize == bins else {
+            throw EntropyCodingError.invalidParameter("coded alphabet size \(coded.alphabetSize) does not match \(bins) bins")
+        }
+        self.step = step
+        self.bins = bins
+        self.coded = coded
+    }
+
+    /// Encodes `symbols` (each `< bins`) with `codec`.
+    public init(symbols: [UInt8], step: Float, bins: Int, codec: CodecConfiguration) throws {
+        try SBWFile.checkBins(bins)
+        try self.init(step: step, bins: bins, coded: codec.encode(symbols, alphabetSize: bins))
+    }
+
+    /// The decoded symbols.
+    public func symbols() throws -> [UInt8] { try coded.decode() }
+
+    /// The dequantized values `(s − K)·step`.
+    public func dequantized() throws -> [Float] {
+        let k = zeroSymbol
+        let levels = (0..<bins).map { Float($0 - k) * step }
+        return try symbols().map { levels[Int($0)] }
+    }
+}
+
+/// One named tensor of an `.sbw` file.
+public struct SBWTensor: Sendable, Equatable, Hashable {
+    public enum Payload: Sendable, Equatable, Hashable {
+        /// A quantized, entropy-coded tensor.
+        case quantized(SBWQuantizedTensor)
+        /// Raw float32 values (biases, batch-norm parameters).
+        case float32([Float])
+        /// Raw float16 values as IEEE binary16 bit patterns.
+        case float16([UInt16])
+    }
+
+    public var name: String
+    public var shape: [Int]
+    public var payload: Payload
+
+    public init(name: String, shape: [Int], payload: Payload) throws {
+        guard shape.allSatisfy({ $0 >= 0 }), shape.count <= SBWFile.maxRank else {
+            throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) needs ≤ \(SBWFile.maxRank) non-negative dimensions")
+        }
+        let count = shape.reduce(1, *)
+        let stored: Int
+        switch payload {
+        case .quantized(let q): stored = q.coded.symbolCount
+        case .float32(let v): stored = v.count
+        case .float16(let v): stored = v.count
+        }
+        guard stored == count else {
+            throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) has \(count) elements but \(stored) are stored")
+        }
+        self.name = name
+        self.shape = shape
+        self.payload = payload
+    }
+
+    /// Element count (product of the shape).
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// The values as floats (dequantized, or widened from float16).
+    public func floatValues() throws -> [Float] {
+        switch payload {
+        case .quantized(let q): return try q.dequantized()
+        case .float32(let v): return v
+        case .float16(let v): return v.map(Float16Bits.float(fromHalf:))
+        }
+    }
+
+    /// Exact bits of the codec's header and payload (quantized tensors; raw tensors: their data).
+    public var codedBits: Int {
+        switch payload {
+        case .quantized(let q): return q.coded.totalBits
+        case .float32(let v): return v.count * 32
+        case .float16(let v): return v.count * 16
+        }
+    }
+
+    /// Every byte this tensor occupies in the file — its record length, name, shape, step, bins,
+    /// codec tag, codec header and payload, and CRC — times 8. Use this for bits per weight
+    /// "counting every stored bit".
+    public var storedBits: Int {
+        var out = [UInt8]()
+        SBWFile.appendRecord(self, to: &out)
+        return out.count * 8
+    }
+}
+
+/// The `.sbw` container: metadata and an ordered list of named tensors.
+///
+/// ## Byte layout (integers little-endian; `varint` = unsigned LEB128, at most 10 bytes)
+/// ```
+/// magic        4 bytes  "SBW" 0x1A
+/// version      UInt16   (1)
+/// metadata     varint count, then per entry: key, value (each varint length + UTF-8), sorted by key
+/// tensors      varint count, then per tensor:
+///                varint record length, record, CRC-32C of the record (UInt32)
+/// file CRC     CRC-32C of every preceding byte (UInt32)
+/// record:      name (varint length + UTF-8), rank (varint ≤ 8), dims (varint each),
+///              kind (UInt8: 0 quantized, 1 float32, 2 float16), then
+///              quantized: step (Float32 bits), bins (varint, odd 1…255), codec (UInt8:
+///                         0 tans, 1 huffman, 2 fixed, 3 rans), the codec's serialization to the
+///                         record's end (tables, lane offsets and final states, payload)
+///              float32 / float16: the values to the record's end
+/// ```
+/// ``init(bytes:limits:)`` checks the file CRC first, then parses with every length validated
+/// against the bytes that remain and against ``Limits`` before anything is allocated, then
+/// checks each record's CRC and its codec header. Any byte string yields a file or an
+/// ``EntropyCodingError`` with a message; decoding a tensor's symbols (``SBWQuantizedTensor/symbols()``)
+/// validates the streams themselves.
+///
+/// ```swift
+/// let q = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 15, codec: .tans(tableLog: 12))
+/// let file = SBWFile(metadata: ["model": "lenet"],
+///                    tensors: [try SBWTensor(name: "fc1.weight", shape: [120, 84], payload: .quantized(q))])
+/// try file.write(to: url)
+/// let back = try SBWFile(contentsOf: url)
+/// ```
+public struct SBWFile: Sendable, Equatable, Hashable {
+    public static let magic: [UInt8] = [0x53, 0x42, 0x57, 0x1A]
+    public static let version: UInt16 = 1
+    public static let maxRank = 8
+
+    /// Sanity limits applied while parsing, before any allocation sized by a header field.
+    public struct Limits: Sendable, Equatable, Hashable {
+        public var maxTensors: Int
+        public var maxElementsPerTensor: Int
+        public var maxMetadataEntries: Int
+
+        public init(maxTensors: Int = 1 << 20, maxElementsPerTensor: Int = 1 << 32, maxMetadataEntries: Int = 1 << 16) {
+            self.maxTensors = maxTensors
+            self.maxElementsPerTensor = maxElementsPerTensor
+            self.maxMetadataEntries = maxMetadataEntries
+        }
+
+        public static let standard = Limits()
+    }
+
+    public var metadata: [String: String]
+    public var tensors: [SBWTensor]
+
+    public init(metadata: [String: String] = [:], tensors: [SBWTensor] = []) {
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// The tensor called `name`, if any.
+    public subscript(name: String) -> SBWTensor? { tensors.first { $0.name == name } }
+
+    static func checkBins(_ bins: Int) throws {
+        guard bins >= 1, bins <= 255, bins % 2 == 1 else {
+            throw EntropyCodingError.invalidParameter("bins \(bins) must be odd and in 1…255 (N = 2K + 1)")
+        }
+    }
+
+    // MARK: Writing
+
+    public func serialized() -> [UInt8] {
+        var out = Self.magic
+        out.append(UInt8(Self.version & 0xFF))
+        out.append(UInt8(Self.version >> 8))
+        Self.appendVarint(metadata.count, to: &out)
+        for key in metadata.keys.sorted() {
+            Self.appendString(key, to: &out)
+            Self.appendString(metadata[key]!, to: &out)
+        }
+        Self.appendVarint(tensors.count, to: &out)
+        for tensor in tensors { Self.appendRecord(tensor, to: &out) }
+        Self.appendUInt32(CRC32C.checksum(out), to: &out)
+        return out
+    }
+
+    static func appendRecord(_ tensor: SBWTensor, to out: inout [UInt8]) {
+        var body = [UInt8]()
+        appendString(tensor.name, to: &body)
+        appendVarint(tensor.shape.count, to: &body)
+        for d in tensor.shape { appendVarint(d, to: &body) }
+        switch tensor.payload {
+        case .quantized(let q):
+            body.append(0)
+            appendUInt32(q.step.bitPattern, to: &body)
+            appendVarint(q.bins, to: &body)
+            body.append(q.coded.kind.tag)
+            body.append(contentsOf: q.coded.serialized())
+        case .float32(let values):
+            body.append(1)
+            body.reserveCapacity(body.count + values.count * 4)
+            for v in values { appendUInt32(v.bitPattern, to: &body) }
+        case .float16(let values):
+            body.append(2)
+            for v in values { body.append(UInt8(v & 0xFF)); body.append(UInt8(v >> 8)) }
+        }
+        appendVarint(body.count, to: &out)
+        out.append(contentsOf: body)
+        appendUInt32(CRC32C.checksum(body), to: &out)
+    }
+
+    static func appendVarint(_ value: Int, to out: inout [UInt8]) {
+        var v = UInt64(value)
+        while v >= 0x80 {
+            out.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    static func appendString(_ s: String, to out: inout [UInt8]) {
+        let utf8 = Array(s.utf8)
+        appendVarint(utf8.count, to: &out)
+        out.append(contentsOf: utf8)
+    }
+
+    static func appendUInt32(_ v: UInt32, to out: inout [UInt8]) {
+        out.append(UInt8(v & 0xFF)); out.append(UInt8((v >> 8) & 0xFF))
+        out.append(UInt8((v >> 16) & 0xFF)); out.append(UInt8(v >> 24))
+    }
+
+    // MARK: Reading
+
+    /// Parses and validates an `.sbw` byte string (see the type's documentation).
+    public init(bytes: [UInt8], limits: Limits = .standard) throws {
+        guard bytes.count >= Self.magic.count + 2 + 4, Array(bytes[0..<4]) == Self.magic else {
+            throw EntropyCodingError.corrupt("not an .sbw file (missing the \"SBW\" magic bytes); encode one with `subbit encode`")
+        }
+        let version = UInt16(bytes[4]) | UInt16(bytes[5]) << 8
+        guard version == Self.version else {
+            throw EntropyCodingError.corrupt(".sbw version \(version) is not supported (this build reads version \(Self.version))")
+        }
+        let body = bytes.count - 4
+        let storedCRC = Self.readUInt32(bytes, at: body)
+        guard CRC32C.checksum(bytes[0..<body]) == storedCRC else {
+            throw EntropyCodingError.corrupt(".sbw file checksum mismatch: the file is damaged or truncated")
+        }
+        var cursor = ByteCursor(bytes: bytes, end: body)
+        cursor.position = 6
+        let metadataCount = try cursor.readVarint("metadata count")
+        guard metadataCount <= limits.maxMetadataEntries, metadataCount <= cursor.remaining / 2 else {
+            throw EntropyCodingError.corrupt("metadata count \(metadataCount) is implausible for the file size")
+        }
+        var metadata = [String: String]()
+        for _ in 0..<metadataCount {
+            let key = try cursor.readString("metadata key")
+            metadata[key] = try cursor.readString("metadata value")
+        }
+        let tensorCount = try cursor.readVarint("tensor count")
+        guard tensorCount <= limits.maxTensors, tensorCount <= cursor.remaining / 5 else {
+            throw EntropyCodingError.corrupt("tensor count \(tensorCount) is implausible for the file size")
+        }
+        var tensors = [SBWTensor]()
+        for index in 0..<tensorCount {
+            let length = try cursor.readVarint("record length of tensor \(index)")
+            guard length <= cursor.remaining - 4 else {
+                throw EntropyCodingError.truncated("record of tensor \(index) needs \(length) bytes but \(max(0, cursor.remaining - 4)) remain")
+            }
+            let start = cursor.position
+            let record = Array(bytes[start..<(start + length)])
+            cursor.position += length
+            let crc = try cursor.readUInt32("record CRC of tensor \(index)")
+            guard CRC32C.checksum(record) == crc else {
+                throw EntropyCodingError.corrupt("tensor \(index) fails its CRC-32C check")
+            }
+            tensors.append(try Self.parseRecord(record, index: index, limits: limits))
+        }
+        guard cursor.remaining == 0 else {
+            throw EntropyCodingError.corrupt(".sbw file has \(cursor.remaining) unexpected bytes after its last tensor")
+        }
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    static func parseRecord(_ record: [UInt8], index: Int, limits: Limits) throws -> SBWTensor {
+        var cursor = ByteCursor(bytes: record, end: record.count)
+        let name = try cursor.readString("name of tensor \(index)")
+        let rank = try cursor.readVarint("rank of tensor \(name)")
+        guard rank <= maxRank else { throw EntropyCodingError.corrupt("tensor \(name) has rank \(rank) (at most \(maxRank))") }
+        var shape = [Int]()
+        var elements = 1
+        for _ in 0..<rank {
+            let d = try cursor.readVarint("dimension of tensor \(name)")
+            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= limits.maxElementsPerTensor, d <= limits.maxElementsPerTensor else {
+                throw EntropyCodingError.corrupt("tensor \(name) has more than \(limits.maxElementsPerTensor) elements")
+            }
+            elements = product
+            shape.append(d)
+        }
+        let kind = try cursor.readByte("kind of tensor \(name)")
+        let rest = { Array(record[cursor.position...]) }
+        switch kind {
+        case 0:
+            let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(name)"))
+            let bins = try cursor.readVarint("bins of tensor \(name)")
+            guard bins >= 1, bins <= 255, bins % 2 == 1 else {
+                throw EntropyCodingError.corrupt("tensor \(name) has \(bins) bins (must be odd, 1…255)")
+            }
+            let tag = try cursor.readByte("codec of tensor \(name)")
+            guard let codec = CodecKind(tag: tag) else { throw EntropyCodingError.corrupt("tensor \(name) has unknown codec tag \(tag)") }
+            let coded: CodedSymbols
+            do {
+                coded = try CodedSymbols(kind: codec, serialized: rest(), maxSymbolCount: limits.maxElementsPerTensor)
+            } catch let error as EntropyCodingError {
+                throw EntropyCodingError.corrupt("tensor \(name): \(error)")
+            }
+            guard coded.symbolCount == elements, coded.alphabetSize == bins else {
+                throw EntropyCodingError.corrupt("tensor \(name): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
+            }
+            return try SBWTensor(name: name, shape: shape, payload: .quantized(SBWQuantizedTensor(step: step, bins: bins, coded: coded)))
+        case 1, 2:
+            let width = kind == 1 ? 4 : 2
+            guard cursor.remaining == elements * width else {
+                throw EntropyCodingError.corrupt("tensor \(name): \(cursor.remaining) data bytes for \(elements) values of \(width) bytes")
+            }
+            let data = rest()
+            if kind == 1 {
+                let values = (0..<elements).map { Float(bitPattern: readUInt32(data, at: 4 * $0)) }
+                return try SBWTensor(name: name, shape: shape, payload: .float32(values))
+            }
+            let values = (0..<elements).map { UInt16(data[2 * $0]) | UInt16(data[2 * $0 + 1]) << 8 }
+            return try SBWTensor(name: name, shape: shape, payload: .float16(values))
+        default:
+            throw EntropyCodingError.corrupt("tensor \(name) has unknown kind \(kind)")
+        }
+    }
+
+    static func readUInt32(_ bytes: [UInt8], at i: Int) -> UInt32 {
+        UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+    }
+
+    /// A bounds-checked reader of the byte-level fields.
+    struct ByteCursor {
+        let bytes: [UInt8]
+        let end: Int
+        var position = 0
+
+        init(bytes: [UInt8], end: Int) {
+            self.bytes = bytes
+            self.end = end
+        }
+
+        var remaining: Int { end - position }
+
+        mutating func readByte(_ what: String) throws -> UInt8 {
+            guard position < end else { throw EntropyCodingError.truncated("\(what) lies past the end of the data") }
+            defer { position += 1 }
+            return bytes[position]
+        }
+
+        mutating func readUInt32(_ what: String) throws -> UInt32 {
+            guard remaining >= 4 else { throw EntropyCodingError.truncated("\(what) lies past the end of the data") }
+            defer { position += 4 }
+            return SBWFile.readUInt32(bytes, at: position)
+        }
+
+        mutating func readVarint(_ what: String) throws -> Int {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let b = try readByte(what)
+                guard shift < 63 else { throw EntropyCodingError.corrupt("\(what) is an over-long varint") }
+                value |= UInt64(b & 0x7F) << shift
+                if b & 0x80 == 0 { break }
+                shift += 7
+            }
+            guard value <= UInt64(Int.max >> 2) else { throw EntropyCodingError.corrupt("\(what) is out of range") }
+            return Int(value)
+        }
+
+        mutating func readString(_ what: String) throws -> String {
+            let length = try readVarint("\(what) length")
+            guard length <= remaining else { throw EntropyCodingError.truncated("\(what) of \(length) bytes lies past the end of the data") }
+            defer { position += length }
+            let raw = bytes[position..<(position + length)]
+            let s = String(decoding: raw, as: UTF8.self)
+            guard s.utf8.elementsEqual(raw) else { throw EntropyCodingError.corrupt("\(what) is not valid UTF-8") }
+            return s
+        }
+    }
+}
+
+#if canImport(Foundation)
+extension SBWFile {
+    /// Reads and parses the file at `url`.
+    /// - Throws: a clear error if the file is missing or unreadable, or any parsing error.
+    public init(contentsOf url: URL, limits: Limits = .standard) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw EntropyCodingError.invalidParameter("cannot read \(url.path): the file does not exist or is unreadable")
+        }
+        try self.init(bytes: [UInt8](data), limits: limits)
+    }
+
+    /// Writes the file atomically (to a temporary file beside it, then renamed into place), so a
+    /// failure never leaves a half-written `.sbw`.
+    public func write(to url: URL) throws {
+        try Data(serialized()).write(to: url, options: .atomic)
+    }
+}
+#endif

@@ -1,0 +1,174 @@
+/// Whether ``TANSCodec`` may route rare symbols through an escape stream (see ``TANSEscape``).
+public enum TANSEscapePolicy: String, Sendable, CaseIterable {
+    /// Use an escape when it lowers the estimated total size (or when the alphabet has more
+    /// present symbols than table slots, where plain tANS is impossible).
+    case automatic
+    /// Plain tANS only; throws if the present symbols do not fit the table.
+    case never
+}
+
+/// tANS (FSE-style table ANS) with lanes, two layouts and an automatic escape path.
+///
+/// ```swift
+/// let symbols: [UInt8] = [2, 2, 1, 2, 3, 2, 2, 2]
+/// let coded = try TANSCodec.encode(symbols, alphabetSize: 5, tableLog: 6, lanes: 2, layout: .split)
+/// coded.totalBits                      // header + payload, exact
+/// try TANSCodec.decode(coded) == symbols
+/// ```
+public enum TANSCodec {
+    public static let tableLogs = 5...15
+    public static let laneCounts = 1...64
+    public static let alphabetSizes = 1...256
+
+    /// Encodes `symbols` (each `< alphabetSize`).
+    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` for parameters out of range or a
+    ///   symbol outside the alphabet.
+    public static func encode(_ symbols: [UInt8], alphabetSize: Int, tableLog: Int, lanes: Int = 1,
+                              layout: TANSLayout = .split, escape policy: TANSEscapePolicy = .automatic) throws -> TANSEncoded {
+        try validate(alphabetSize: alphabetSize, tableLog: tableLog, lanes: lanes)
+        let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: alphabetSize)
+        let n = symbols.count
+        var result = TANSEncoded(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog, lanes: lanes,
+                                 layout: layout, constantSymbol: nil, counts: nil, initialStates: [],
+                                 laneStreams: [], payload: [], escape: nil)
+        let present = histogram.indices.filter { histogram[$0] > 0 }
+        guard present.count >= 2 else {
+            // No table: lanes and table log play no part, and take canonical values.
+            result.constantSymbol = UInt8(present.first ?? 0)
+            result.tableLog = tableLogs.lowerBound
+            result.lanes = 1
+            result.layout = .split
+            return result
+        }
+        let plan = try TANSPlanner.plan(histogram: histogram, tableLog: tableLog, policy: policy)
+        var table = TANSEncodeTable(counts: plan.counts)
+        if let rare = plan.rare {
+            table.alias(rare.isRare, to: Int(rare.symbol))
+        }
+        result.counts = plan.counts
+        symbols.withUnsafeBufferPointer { src in
+            switch layout {
+            case .split:
+                encodeSplit(src, lanes: lanes, table: table, into: &result)
+            case .interleaved:
+                encodeInterleaved(src, lanes: lanes, table: table, into: &result)
+            }
+        }
+        if let rare = plan.rare, let escapeCounts = plan.escapeCounts {
+            var escaped = [UInt8]()
+            escaped.reserveCapacity(histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) })
+            for s in symbols where rare.isRare[Int(s)] { escaped.append(s) }
+            let escapeTable = TANSEncodeTable(counts: escapeCounts)
+            var lane = TANSEncoded(symbolCount: escaped.count, alphabetSize: alphabetSize, tableLog: escapeCounts.tableLog,
+                                   lanes: 1, layout: .split, constantSymbol: nil, counts: escapeCounts,
+                                   initialStates: [], laneStreams: [], payload: [], escape: nil)
+            escaped.withUnsafeBufferPointer { encodeSplit($0, lanes: 1, table: escapeTable, into: &lane) }
+            result.escape = TANSEscape(symbol: rare.symbol, symbolCount: escaped.count, counts: escapeCounts,
+                                       initialState: lane.initialStates[0], stream: lane.laneStreams[0],
+                                       payload: lane.payload)
+        }
+        return result
+    }
+
+    /// Decodes `encoded`, validating that every stream is consumed exactly.
+    /// - Throws: ``EntropyCodingError/corrupt(_:)`` if the streams are inconsistent with the header.
+    public static func decode(_ encoded: TANSEncoded) throws -> [UInt8] {
+        let n = encoded.symbolCount
+        guard let counts = encoded.counts else {
+            return [UInt8](repeating: encoded.constantSymbol ?? 0, count: n)
+        }
+        try checkStructure(encoded)
+        let table = TANSDecodeTable(counts: counts)
+        var output = [UInt8](repeating: 0, count: n)
+        let padded = encoded.payload + [UInt8](repeating: 0, count: 8)
+        try output.withUnsafeMutableBufferPointer { out in
+            try table.packed.withUnsafeBufferPointer { entries in
+                try padded.withUnsafeBufferPointer { stream in
+                    switch encoded.layout {
+                    case .split:
+                        try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, stream: stream,
+                                                           lanes: encoded.lanes, streams: encoded.laneStreams,
+                                                           states: encoded.initialStates, output: out)
+                    case .interleaved:
+                        try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, stream: stream,
+                                                                 lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
+                                                                 states: encoded.initialStates, output: out)
+                    }
+                }
+            }
+        }
+        if let escape = encoded.escape { try resolveEscapes(escape, in: &output) }
+        return output
+    }
+
+    // MARK: - Validation
+
+    static func validate(alphabetSize: Int, tableLog: Int, lanes: Int) throws {
+        guard alphabetSizes.contains(alphabetSize) else {
+            throw EntropyCodingError.invalidParameter("alphabet size \(alphabetSize) is outside 1…256")
+        }
+        guard tableLogs.contains(tableLog) else {
+            throw EntropyCodingError.invalidParameter("tANS table log \(tableLog) is outside 5…15; pick R in 5…15")
+        }
+        guard laneCounts.contains(lanes) else {
+            throw EntropyCodingError.invalidParameter("lane count \(lanes) is outside 1…64")
+        }
+    }
+
+    /// Checks the header-level consistency a decoder relies on before it touches the payload.
+    static func checkStructure(_ encoded: TANSEncoded) throws {
+        guard tableLogs.contains(encoded.tableLog), laneCounts.contains(encoded.lanes),
+              let counts = encoded.counts, counts.tableLog == encoded.tableLog else {
+            throw EntropyCodingError.corrupt("tANS header parameters are inconsistent")
+        }
+        guard encoded.initialStates.count == min(encoded.symbolCount, encoded.lanes),
+              encoded.initialStates.allSatisfy({ $0 >= 0 && $0 < counts.tableSize }) else {
+            throw EntropyCodingError.corrupt("tANS initial states are missing or out of range")
+        }
+        let expectedStreams = encoded.layout == .split ? encoded.lanes : 1
+        guard encoded.laneStreams.count == expectedStreams else {
+            throw EntropyCodingError.corrupt("tANS stream has \(encoded.laneStreams.count) lane streams, expected \(expectedStreams)")
+        }
+        for stream in encoded.laneStreams {
+            guard stream.bitCount >= 0, stream.byteOffset >= 0,
+                  stream.byteOffset + stream.byteCount <= encoded.payload.count else {
+                throw EntropyCodingError.corrupt("a tANS lane stream lies outside the payload")
+            }
+        }
+    }
+
+    static func resolveEscapes(_ escape: TANSEscape, in output: inout [UInt8]) throws {
+        let symbol = escape.symbol
+        let positions = output.withUnsafeBufferPointer { out in
+            var count = 0
+            for s in out { count &+= s == symbol ? 1 : 0 }
+            return count
+        }
+        guard positions == escape.symbolCount else {
+            throw EntropyCodingError.corrupt("main stream holds \(positions) escapes but the header announces \(escape.symbolCount)")
+        }
+        guard escape.stream.byteCount <= escape.payload.count, escape.stream.byteOffset == 0 else {
+            throw EntropyCodingError.corrupt("escape stream lies outside its payload")
+        }
+        let escapeTable = TANSDecodeTable(counts: escape.counts)
+        var values = [UInt8](repeating: 0, count: escape.symbolCount)
+        let padded = escape.payload + [UInt8](repeating: 0, count: 8)
+        try values.withUnsafeMutableBufferPointer { out in
+            try escapeTable.packed.withUnsafeBufferPointer { entries in
+                try padded.withUnsafeBufferPointer { stream in
+                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, stream: stream, lanes: 1,
+                                                       streams: [escape.stream], states: [escape.initialState], output: out)
+                }
+            }
+        }
+        output.withUnsafeMutableBufferPointer { out in
+            values.withUnsafeBufferPointer { values in
+                var next = 0
+                for i in 0..<out.count where out[i] == symbol {
+                    out[i] = values[next]
+                    next &+= 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,439 @@
+// Hot loops of the tANS codec. They run on unsafe buffer pointers with wrapping arithmetic;
+// memory safety comes from the sizes established before the loop (documented at each kernel).
+
+@inline(__always)
+func loadBigEndian64(_ p: UnsafePointer<UInt8>) -> UInt64 {
+    UInt64(bigEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+}
+
+@inline(__always)
+func storeBigEndian64(_ value: UInt64, _ p: UnsafeMutablePointer<UInt8>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: value.bigEndian, as: UInt64.self)
+}
+
+/// Writes a bit stream backwards (each new chunk goes *before* everything written so far), so a
+/// decoder reading forward, most significant bit first, meets the chunks in reverse order of
+/// writing — the order a tANS decoder needs, since the encoder runs over the symbols backwards.
+///
+/// Pending bits sit in `acc`, the chunk written last in the highest bits. Each flush stores the
+/// 8 bytes ending at `position` (big-endian, so the low byte of `acc` lands at `position − 1`)
+/// and moves `position` back by the whole bytes pending; bytes below the new position hold
+/// garbage that the next flush overwrites. The buffer therefore needs 8 bytes of slack before
+/// the stream's first byte.
+struct BackwardBitWriter {
+    var acc: UInt64 = 0
+    var accBits: UInt64 = 0
+    var position: Int
+
+    init(end: Int) { position = end }
+
+    /// Prepends the low `count` bits of `value` (`value < 2^count`, `count + accBits ≤ 64`).
+    @inline(__always)
+    mutating func prepend(_ value: UInt64, _ count: UInt64) {
+        acc |= value &<< accBits
+        accBits &+= count
+    }
+
+    @inline(__always)
+    mutating func flush(_ buffer: UnsafeMutablePointer<UInt8>) {
+        storeBigEndian64(acc, buffer + (position &- 8))
+        let whole = accBits &>> 3
+        position &-= Int(whole)
+        acc = acc &>> (whole &<< 3)
+        accBits &= 7
+    }
+
+    /// Writes the last partial byte (its high bits are the zero padding) and returns the stream's
+    /// first byte index and exact bit count.
+    mutating func finish(_ buffer: UnsafeMutablePointer<UInt8>, end: Int) -> (start: Int, bits: Int) {
+        flush(buffer)
+        let bits = (end - position) * 8 + Int(accBits)
+        if accBits > 0 {
+            position -= 1
+            buffer[position] = UInt8(truncatingIfNeeded: acc)
+        }
+        return (position, bits)
+    }
+}
+
+/// One tANS encoding step on encoder state `x ∈ [L, 2L)`: prepends the low `nb` bits of `x`
+/// and moves to the state that encodes the symbol whose transform is `t`.
+@inline(__always)
+func tansEncodeStep(_ x: inout UInt64, _ t: UInt64, _ writer: inout BackwardBitWriter, _ stateTable: UnsafePointer<UInt16>) {
+    let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
+    writer.prepend(x & ((1 &<< nb) &- 1), nb)
+    x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(bitPattern: x &>> nb) &+ Int64(Int32(truncatingIfNeeded: t &>> 32)))])
+}
+
+extension TANSCodec {
+    /// Encodes lane by lane into one payload (split layout).
+    static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
+        let n = src.count
+        let tableLog = table.tableLog
+        let maxLaneCount = (n + lanes - 1) / lanes
+        let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
+        var scratch = [UInt8](repeating: 0, count: capacity)
+        if lanes == 4 && n >= 8 {
+            encodeSplit4(src, table: table, into: &result)
+            return
+        }
+        var payload = [UInt8]()
+        payload.reserveCapacity(n * tableLog / 8 / 4 + 64)
+        var states = [Int]()
+        var streams = [TANSLaneStream]()
+        table.stateTable.withUnsafeBufferPointer { stateTable in
+            table.symbolTransform.withUnsafeBufferPointer { transform in
+                table.firstState.withUnsafeBufferPointer { firstState in
+                    scratch.withUnsafeMutableBufferPointer { buffer in
+                        for lane in 0..<lanes {
+                            let count = lane < n ? (n - lane + lanes - 1) / lanes : 0
+                            guard count > 0 else {
+                                streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: 0))
+                                continue
+                            }
+                            let (start, bits, state) = encodeLane(
+                                src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity)
+                            streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bits))
+                            payload.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<capacity]))
+                            states.append(state)
+                        }
+                    }
+                }
+            }
+        }
+        result.initialStates = states
+        result.laneStreams = streams
+        result.payload = payload
+    }
+
+    /// Encodes one lane: symbols `src[j·stride]`, `j < count`, processed backwards. Returns the
+    /// stream's first byte in `buffer`, its bit count, and the decoder's initial state.
+    /// `buffer` has room for `count·R` bits plus 16 bytes, so the backward writer's 8-byte
+    /// stores never leave it.
+    @inline(__always)
+    static func encodeLane(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
+                           stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
+                           firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
+                           end: Int) -> (start: Int, bits: Int, state: Int) {
+        let size = 1 << tableLog
+        var x = UInt64(size) &+ UInt64(firstState[Int(src[(count - 1) * stride])])
+        var writer = BackwardBitWriter(end: end)
+        var j = count - 2
+        var p = src + max(j, 0) * stride
+        // Two symbols (≤ 30 bits) between flushes keep `accBits ≤ 37`.
+        while j >= 1 {
+            let t0 = transform[Int(p.pointee)]
+            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
+            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
+            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
+            p -= stride
+            let t1 = transform[Int(p.pointee)]
+            let nb1 = (x &+ (t1 & 0xFFFF_FFFF)) &>> 16
+            writer.prepend(x & ((1 &<< nb1) &- 1), nb1)
+            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb1) &+ Int64(Int32(truncatingIfNeeded: t1 &>> 32)))])
+            p -= stride
+            writer.flush(buffer)
+            j -= 2
+        }
+        if j == 0 {
+            let t0 = transform[Int(p.pointee)]
+            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
+            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
+            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
+        }
+        let (start, bits) = writer.finish(buffer, end: end)
+        return (start, bits, Int(x) - size)
+    }
+
+    /// Split layout with four lanes: the lanes' independent state chains advance together in
+    /// one loop (instruction-level parallelism), each writing backwards into its own region.
+    static func encodeSplit4(_ src: UnsafeBufferPointer<UInt8>, table: TANSEncodeTable, into result: inout TANSEncoded) {
+        let n = src.count
+        let size = 1 << table.tableLog
+        let counts = (0..<4).map { (n - $0 + 3) / 4 }
+        let region = 16 + (counts[0] * table.tableLog + 7) / 8
+        var scratch = [UInt8](repeating: 0, count: 4 * region)
+        var starts = [Int](repeating: 0, count: 4), bitCounts = [Int](repeating: 0, count: 4)
+        var finalStates = [Int](repeating: 0, count: 4)
+        table.stateTable.withUnsafeBufferPointer { stateTable in
+            table.symbolTransform.withUnsafeBufferPointer { transform in
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    let st = stateTable.baseAddress!, tt = transform.baseAddress!, p = src.baseAddress!
+                    var x = [UInt64](repeating: 0, count: 4)
+                    var w = (0..<4).map { BackwardBitWriter(end: ($0 + 1) * region) }
+                    let shared = n / 4 - 1   // joint steps j = shared − 1 … 0 (lane 3's last symbol is at j = n/4 − 1)
+                    for lane in 0..<4 {
+                        x[lane] = UInt64(size) + UInt64(table.firstState[Int(p[4 * (counts[lane] - 1) + lane])])
+                        if counts[lane] - 1 > shared {
+                            tansEncodeStep(&x[lane], tt[Int(p[4 * shared + lane])], &w[lane], st)
+                            w[lane].flush(buffer.baseAddress!)
+                        }
+                    }
+                    var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                    var w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3]
+                    let out = buffer.baseAddress!
+                    var j = shared - 1
+                    while j >= 0 {
+                        let q = p + 4 * j
+                        tansEncodeStep(&x0, tt[Int(q[0])], &w0, st)
+                        tansEncodeStep(&x1, tt[Int(q[1])], &w1, st)
+                        tansEncodeStep(&x2, tt[Int(q[2])], &w2, st)
+                        tansEncodeStep(&x3, tt[Int(q[3])], &w3, st)
+                        w0.flush(out); w1.flush(out); w2.flush(out); w3.flush(out)
+                        j -= 1
+                    }
+                    x = [x0, x1, x2, x3]
+                    w = [w0, w1, w2, w3]
+                    for lane in 0..<4 {
+                        (starts[lane], bitCounts[lane]) = w[lane].finish(out, end: (lane + 1) * region)
+                        finalStates[lane] = Int(x[lane]) - size
+                    }
+                }
+            }
+        }
+        var payload = [UInt8]()
+        payload.reserveCapacity((0..<4).reduce(0) { $0 + (lane: $1, bytes: (bitCounts[$1] + 7) / 8).bytes })
+        var streams = [TANSLaneStream]()
+        for lane in 0..<4 {
+            streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bitCounts[lane]))
+            payload.append(contentsOf: scratch[starts[lane]..<((lane + 1) * region)])
+        }
+        result.initialStates = finalStates
+        result.laneStreams = streams
+        result.payload = payload
+    }
+
+    /// Encodes all lanes into one shared stream (interleaved layout), symbols backwards.
+    static func encodeInterleaved(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
+        let n = src.count
+        let tableLog = table.tableLog
+        let size = 1 << tableLog
+        let capacity = 16 + (n * tableLog + 7) / 8
+        var scratch = [UInt8](repeating: 0, count: capacity)
+        let active = min(n, lanes)
+        var states = [UInt64](repeating: 0, count: lanes)
+        var start = 0
+        var bits = 0
+        table.stateTable.withUnsafeBufferPointer { stateTable in
+            table.symbolTransform.withUnsafeBufferPointer { transform in
+                scratch.withUnsafeMutableBufferPointer { buffer in
+                    states.withUnsafeMutableBufferPointer { x in
+                        // The last symbol of each lane only selects its starting state.
+                        for i in (n - active)..<n {
+                            x[i % lanes] = UInt64(size) + UInt64(table.firstState[Int(src[i])])
+                        }
+                        var writer = BackwardBitWriter(end: capacity)
+                        var lane = (n - active) % lanes
+                        var i = n - active - 1
+                        if lanes == 4 {
+                            // Top partial group one by one, then whole groups (lanes 3, 2, 1, 0).
+                            let st = stateTable.baseAddress!, tt = transform.baseAddress!, out = buffer.baseAddress!
+                            while i >= 0 && i % 4 != 3 {
+                                tansEncodeStep(&x[i % 4], tt[Int(src[i])], &writer, st)
+                                writer.flush(out)
+                                i -= 1
+                            }
+                            var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
+                            while i >= 3 {
+                                let q = src.baseAddress! + (i - 3)
+                                tansEncodeStep(&x3, tt[Int(q[3])], &writer, st)
+                                tansEncodeStep(&x2, tt[Int(q[2])], &writer, st)
+                                writer.flush(out)
+                                tansEncodeStep(&x1, tt[Int(q[1])], &writer, st)
+                                tansEncodeStep(&x0, tt[Int(q[0])], &writer, st)
+                                writer.flush(out)
+                                i -= 4
+                            }
+                            x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3
+                            lane = 0
+                        }
+                        while i >= 0 {
+                            lane = lane == 0 ? lanes - 1 : lane - 1
+                            let t = transform[Int(src[i])]
+                            let s = x[lane]
+                            let nb = (s &+ (t & 0xFFFF_FFFF)) &>> 16
+                            writer.prepend(s & ((1 &<< nb) &- 1), nb)
+                            x[lane] = UInt64(stateTable[Int(truncatingIfNeeded: Int64(s &>> nb) &+ Int64(Int32(truncatingIfNeeded: t &>> 32)))])
+                            writer.flush(buffer.baseAddress!)
+                            i -= 1
+                        }
+                        (start, bits) = writer.finish(buffer.baseAddress!, end: capacity)
+                    }
+                }
+            }
+        }
+        result.initialStates = (0..<active).map { Int(states[$0]) - size }
+        result.laneStreams = [TANSLaneStream(byteOffset: 0, bitCount: bits)]
+        result.payload = Array(scratch[start..<capacity])
+    }
+}
+
+/// Decoding kernels. Each reads its stream through 8-byte big-endian loads at the current byte
+/// position; the stream buffer carries 8 zero bytes after the payload, and every load position
+/// is checked against `stream.count − 8` (cheap and predictable), so a corrupt stream can never
+/// read out of bounds. Exact consumption of each lane's bit count is verified at the end.
+enum TANSDecoderKernels {
+    static func decodeSplit(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+                            streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
+        let n = output.count
+        let limit = stream.count - 8
+        let base = stream.baseAddress!
+        let active = min(n, lanes)
+        var bits = (0..<active).map { streams[$0].byteOffset * 8 + streams[$0].padBits }
+        var x = Array(states.prefix(active))
+        var done = 0
+        if lanes == 4 && n >= 8 {
+            // All four lanes step together while each has a full step left (lane 3 has the fewest).
+            done = bits.withUnsafeMutableBufferPointer { b in
+                x.withUnsafeMutableBufferPointer { x in
+                    split4(entries: entries, stream: base, limit: limit, bits: b.baseAddress!, states: x.baseAddress!,
+                           output: output.baseAddress!, steps: n / 4 - 1)
+                }
+            }
+        }
+        for lane in 0..<active {
+            let count = (n - lane + lanes - 1) / lanes - done
+            let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
+            let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
+                                        state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count)
+            guard endBit == startBit + streams[lane].bitCount else {
+                throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
+            }
+        }
+        for lane in active..<lanes where streams[lane].bitCount != 0 {
+            throw EntropyCodingError.corrupt("empty tANS lane \(lane) has a non-empty stream")
+        }
+    }
+
+    /// Four split lanes in one loop (independent dependency chains, for instruction-level
+    /// parallelism). Runs at most `steps` full steps per lane and stops early where a lane's next
+    /// load could pass `limit`; returns the steps done (the caller finishes with `decodeLane`).
+    @inline(__always)
+    static func split4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int,
+                       bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
+                       output: UnsafeMutablePointer<UInt8>, steps: Int) -> Int {
+        var b0 = bits[0], b1 = bits[1], b2 = bits[2], b3 = bits[3]
+        var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+        var out = output
+        var j = 0
+        while j < steps && max(max(b0, b1), max(b2, b3)) &>> 3 <= limit {
+            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+            UnsafeMutableRawPointer(out).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+            let p0 = loadBigEndian64(stream + (b0 &>> 3)) &<< UInt64(b0 & 7)
+            let p1 = loadBigEndian64(stream + (b1 &>> 3)) &<< UInt64(b1 & 7)
+            let p2 = loadBigEndian64(stream + (b2 &>> 3)) &<< UInt64(b2 & 7)
+            let p3 = loadBigEndian64(stream + (b3 &>> 3)) &<< UInt64(b3 & 7)
+            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
+            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
+            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
+            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
+            b0 &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
+            b1 &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
+            b2 &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
+            b3 &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
+            out += 4
+            j &+= 1
+        }
+        bits[0] = b0; bits[1] = b1; bits[2] = b2; bits[3] = b3
+        states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        return j
+    }
+
+    /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position.
+    @inline(__always)
+    static func decodeLane(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
+                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int) throws -> Int {
+        var x = state
+        var bit = bitPosition
+        var out = output
+        var remaining = count - 1
+        while remaining > 0 {
+            let e = entries[x]
+            out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
+            let byte = bit &>> 3
+            guard byte <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
+            let peek = loadBigEndian64(stream + byte) &<< UInt64(bit & 7)
+            x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
+            bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+            out += stride
+            remaining &-= 1
+        }
+        out.pointee = UInt8(truncatingIfNeeded: entries[x] &>> 16)
+        return bit
+    }
+
+    static func decodeInterleaved(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+                                  laneStream: TANSLaneStream, states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
+        let n = output.count
+        let limit = stream.count - 8
+        let active = min(n, lanes)
+        let full = n - active
+        let startBit = laneStream.byteOffset * 8 + laneStream.padBits
+        var bit = startBit
+        var x = states + [Int](repeating: 0, count: lanes - active)
+        try x.withUnsafeMutableBufferPointer { x in
+            let base = stream.baseAddress!
+            var i = 0
+            if lanes == 4 {
+                i = interleaved4(entries: entries, stream: base, limit: limit, bit: &bit, states: x.baseAddress!,
+                                 output: output.baseAddress!, full: full)
+            }
+            var lane = i % lanes
+            while i < full {
+                let e = entries[x[lane]]
+                output[i] = UInt8(truncatingIfNeeded: e &>> 16)
+                let byte = bit &>> 3
+                guard byte <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
+                let peek = loadBigEndian64(base + byte) &<< UInt64(bit & 7)
+                x[lane] = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
+                bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                lane &+= 1
+                if lane == lanes { lane = 0 }
+                i &+= 1
+            }
+            for i in full..<n {
+                output[i] = UInt8(truncatingIfNeeded: entries[x[i % lanes]] &>> 16)
+            }
+        }
+        guard bit == startBit + laneStream.bitCount else {
+            throw EntropyCodingError.corrupt("tANS interleaved stream used \(bit - startBit) bits but has \(laneStream.bitCount)")
+        }
+    }
+
+    /// Four interleaved lanes, a group of four symbols per iteration, for the first `full`
+    /// symbols; stops early where a group's loads could pass `limit` (four steps read at most
+    /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
+    @inline(__always)
+    static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
+                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
+        var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+        var b = bit
+        var i = 0
+        while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
+            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+            UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+            let p0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
+            b &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
+            let p1 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
+            b &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
+            let p2 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
+            b &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
+            let p3 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
+            b &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
+            i &+= 4
+        }
+        bit = b
+        states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        return i
+    }
+}

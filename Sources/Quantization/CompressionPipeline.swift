@@ -1,0 +1,51 @@
+import ModelIO
+
+/// Quantize → encode → measure: compresses a model into `.sbw` bytes and reports what every
+/// layer cost with each coder.
+///
+/// ```swift
+/// let pipeline = CompressionPipeline(
+///     quantizer: ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 7), .mse)),
+///     codec: try CodecOptions(codec: .tans, tableLog: 11, lanes: 1))
+/// let result = try pipeline.compress(try SafeTensorsFile(contentsOf: url))
+/// try AtomicFile.write(result.bytes, to: out)
+/// print(result.report.summary())
+/// ```
+public struct CompressionPipeline: Sendable {
+    public var quantizer: ModelQuantizer
+    public var codec: CodecOptions
+
+    /// The compressed file, the model it holds, and the report.
+    public struct Result: Sendable {
+        public var bytes: [UInt8]
+        public var model: QuantizedModel
+        public var report: CompressionReport
+    }
+
+    public init(quantizer: ModelQuantizer, codec: CodecOptions) {
+        self.quantizer = quantizer
+        self.codec = codec
+    }
+
+    public func compress(_ file: SafeTensorsFile) throws -> Result {
+        let model = try quantizer.quantize(file)
+        let bytes = try SBWModelCodec.encode(model, options: codec)
+        var layers = [CompressionReport.Layer]()
+        for t in model.quantized {
+            let weights = try file.tensor(t.name).floats()
+            let sizes = try LayerCodeSizes(symbols: t.symbols, bins: t.quantizer.bins, options: codec)
+            layers.append(CompressionReport.Layer(
+                name: t.name, shape: t.shape, bins: t.quantizer.bins, step: t.quantizer.step,
+                distortion: Distortion(weights: weights, quantizer: t.quantizer),
+                entropyBitsPerWeight: EmpiricalEntropy.bitsPerSymbol(counts: t.histogram),
+                fixedWidthBytes: sizes.fixedWidth, huffmanBytes: sizes.huffman, tansBytes: sizes.tans))
+        }
+        let kept = model.kept.map {
+            CompressionReport.Kept(name: $0.name, shape: $0.data.shape, dtype: $0.data.dtype.rawValue,
+                                   parameterCount: $0.data.elementCount, bytes: $0.data.bytes.count)
+        }
+        let report = CompressionReport(label: quantizer.calibration.label, layers: layers, kept: kept,
+                                       codec: codec.codec.rawValue, fileBytes: bytes.count)
+        return Result(bytes: bytes, model: model, report: report)
+    }
+}

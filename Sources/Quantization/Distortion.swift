@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Quantization error of a tensor: squared error, signal energy and SQNR.
+///
+/// ```swift
+/// let q = try ZeroPointQuantizer(bins: 3, step: 1)
+/// let d = Distortion(weights: [0.2, -1.1, 3], quantizer: q)
+/// d.squaredError   // 0.04 + 0.01 + 4 = 4.05
+/// d.sqnrDecibels   // 10·log10(10.25 / 4.05)
+/// ```
+public struct Distortion: Hashable, Sendable {
+    /// `Σ (w − ŵ)²`.
+    public var squaredError: Double
+    /// `Σ w²`.
+    public var signalEnergy: Double
+    /// Number of weights.
+    public var count: Int
+
+    public init(squaredError: Double, signalEnergy: Double, count: Int) {
+        self.squaredError = squaredError
+        self.signalEnergy = signalEnergy
+        self.count = count
+    }
+
+    /// Measures the error of quantizing `weights` with `quantizer`.
+    public init(weights: [Float], quantizer: ZeroPointQuantizer) {
+        var sse = 0.0, energy = 0.0
+        weights.withUnsafeBufferPointer { w in
+            for x in w {
+                let e = Double(x - quantizer.fakeQuantize(x))
+                sse += e * e
+                energy += Double(x) * Double(x)
+            }
+        }
+        self.init(squaredError: sse, signalEnergy: energy, count: weights.count)
+    }
+
+    /// Mean squared error per weight (0 for an empty tensor).
+    public var meanSquaredError: Double { count == 0 ? 0 : squaredError / Double(count) }
+
+    /// Signal-to-quantization-noise ratio `10·log10(Σw² / Σ(w − ŵ)²)` in dB; `+∞` when
+    /// the reconstruction is exact.
+    public var sqnrDecibels: Double {
+        if squaredError == 0 { return .infinity }
+        if signalEnergy == 0 { return -.infinity }
+        return 10 * log10(signalEnergy / squaredError)
+    }
+
+    /// Sum of two tensors' distortions (a model total).
+    public static func + (a: Distortion, b: Distortion) -> Distortion {
+        Distortion(squaredError: a.squaredError + b.squaredError,
+                   signalEnergy: a.signalEnergy + b.signalEnergy, count: a.count + b.count)
+    }
+}

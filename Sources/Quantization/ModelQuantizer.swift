@@ -1,0 +1,96 @@
+import ModelIO
+
+/// How the step (and, for rate–distortion, the bins) of each quantized layer is chosen.
+public enum Calibration: Sendable {
+    /// Step rules for a fixed bin count.
+    public enum StepRule: String, Sendable, CaseIterable {
+        case maxAbs = "max-abs"
+        case mse
+    }
+
+    /// Bins from a `BinPolicy`, step by `StepRule`.
+    case fixed(BinPolicy, StepRule)
+    /// Bins and step per layer minimizing squared error + μ · coded bits.
+    case rateDistortion(RateDistortionCalibration)
+
+    /// A short label for reports: `"mse, 15 bins"`, `"rd, μ=0.0001"`.
+    public var label: String {
+        switch self {
+        case .fixed(let bins, let rule): return "\(rule.rawValue), \(bins)"
+        case .rateDistortion(let rd): return "rd, μ=\(rd.rateWeight)"
+        }
+    }
+}
+
+/// Post-training quantization of a whole model: applies a `TensorPolicy` to pick the tensors
+/// to quantize and a `Calibration` to choose each one's quantizer.
+///
+/// ```swift
+/// let file = try SafeTensorsFile(contentsOf: url)
+/// let quantizer = ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
+///                                calibration: .fixed(try BinPolicy(bins: 7), .mse))
+/// let model = try quantizer.quantize(file)
+/// ```
+public struct ModelQuantizer: Sendable {
+    public var policy: TensorPolicy
+    public var calibration: Calibration
+
+    public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration) {
+        self.policy = policy
+        self.calibration = calibration
+    }
+
+    /// Quantizes every tensor the policy selects; throws for non-finite weights, for bin
+    /// overrides that match nothing, and for an empty model.
+    public func quantize(_ file: SafeTensorsFile) throws -> QuantizedModel {
+        guard !file.tensors.isEmpty else { throw QuantizationError.emptyModel }
+        var quantized = [QuantizedTensor](), kept = [KeptTensor]()
+        for name in file.names {
+            let data = file.tensors[name]!
+            switch policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) {
+            case .quantized:
+                let weights = try data.floats()
+                guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
+                let q = quantizer(for: name, weights: weights)
+                quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q,
+                                                     symbols: q.quantize(weights)))
+            case .float:
+                kept.append(KeptTensor(name: name, data: try stored(data)))
+            case .verbatim:
+                kept.append(KeptTensor(name: name, data: data))
+            }
+        }
+        if case .fixed(let bins, _) = calibration {
+            for o in bins.overrides where !quantized.contains(where: { Glob.matches(pattern: o.pattern, $0.name) }) {
+                throw QuantizationError.unmatchedOverride(o.pattern)
+            }
+        }
+        return try QuantizedModel(quantized: quantized, kept: kept)
+    }
+
+    /// The calibrated quantizer of one layer.
+    public func quantizer(for name: String, weights: [Float]) -> ZeroPointQuantizer {
+        switch calibration {
+        case .fixed(let policy, let rule):
+            let bins = policy.bins(for: name)
+            let step = rule == .maxAbs ? StepCalibration.maxAbsStep(weights: weights, bins: bins)
+                : StepCalibration.mseOptimalStep(weights: weights, bins: bins)
+            return try! ZeroPointQuantizer(bins: bins, step: step)
+        case .rateDistortion(let rd):
+            return rd.calibrate(weights: weights).quantizer
+        }
+    }
+
+    /// A float tensor in the storage precision: `.float32` keeps F32, F16 and BF16 bytes
+    /// untouched (F64 narrows to F32); `.float16` stores F16.
+    func stored(_ data: TensorData) throws -> TensorData {
+        switch (policy.floatStorage, data.dtype) {
+        case (.float32, .f32), (.float32, .f16), (.float32, .bf16), (.float16, .f16):
+            return data
+        case (.float32, _):
+            return try TensorData(floats: data.floats(), shape: data.shape, dtype: .f32)
+        case (.float16, _):
+            return try TensorData(floats: data.floats(), shape: data.shape, dtype: .f16)
+        }
+    }
+}

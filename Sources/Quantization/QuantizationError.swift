@@ -1,0 +1,61 @@
+import Foundation
+
+/// Errors a user can cause in the Quantization module; each message names the problem and
+/// the fix.
+public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringConvertible {
+    /// The bin count is not an odd number in `1 … 255`.
+    case invalidBinCount(Int)
+    /// The step is zero, negative, or not finite.
+    case invalidStep(Float)
+    /// A tensor chosen for quantization holds NaN or infinity.
+    case nonFiniteWeights(tensor: String)
+    /// A quantized tensor's symbol count disagrees with its shape.
+    case shapeMismatch(tensor: String, expected: Int, actual: Int)
+    /// A symbol is outside `[0, bins)`.
+    case symbolOutOfRange(tensor: String, symbol: Int, bins: Int)
+    /// Two tensors share a name.
+    case duplicateTensor(String)
+    /// A tensor has a dtype the compressor cannot carry.
+    case unsupportedDType(tensor: String, dtype: String)
+    /// A rate weight μ is negative or not finite.
+    case invalidRateWeight(Double)
+    /// The model has no tensor to compress.
+    case emptyModel
+    /// A bin override names a tensor pattern that matches no quantized tensor.
+    case unmatchedOverride(String)
+    /// The `.sbw` file does not describe a model this module wrote.
+    case malformedModel(String)
+    /// An operating point is not `bins=N` or `mu=μ`.
+    case invalidOperatingPoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidBinCount(let n):
+            return "invalid bin count \(n): use an odd number from 1 to 255 (1 prunes the tensor to zero)"
+        case .invalidStep(let s):
+            return "invalid quantization step \(s): the step must be a positive finite number"
+        case .nonFiniteWeights(let t):
+            return "tensor '\(t)' contains NaN or infinity: fix the model, or keep the tensor in float with --keep-float '\(t)'"
+        case .shapeMismatch(let t, let e, let a):
+            return "tensor '\(t)' has \(a) symbols but its shape needs \(e): the file is corrupt; re-create it with 'subbit compress'"
+        case .symbolOutOfRange(let t, let s, let n):
+            return "tensor '\(t)' holds symbol \(s) but has only \(n) bins: the file is corrupt; re-create it with 'subbit compress'"
+        case .duplicateTensor(let t):
+            return "tensor name '\(t)' appears twice: give every tensor a unique name"
+        case .unsupportedDType(let t, let d):
+            return "tensor '\(t)' has dtype \(d), which cannot be stored: convert it to a float or integer dtype"
+        case .invalidRateWeight(let m):
+            return "invalid rate weight μ = \(m): use a finite number ≥ 0 (0 = distortion only; larger = smaller file)"
+        case .emptyModel:
+            return "the model holds no tensors: check the input file"
+        case .unmatchedOverride(let p):
+            return "bin override '\(p)' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
+        case .invalidOperatingPoint(let p):
+            return "invalid operating point '\(p)': write bins=N (odd, 1…255) or mu=μ (a number ≥ 0), e.g. bins=15 or mu=1e-5"
+        case .malformedModel(let why):
+            return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

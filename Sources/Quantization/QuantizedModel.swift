@@ -1,0 +1,96 @@
+import ModelIO
+
+/// One zero-point quantized tensor: its name, shape, quantizer and symbols (C order).
+///
+/// ```swift
+/// let t = try QuantizedTensor(name: "fc.weight", shape: [2, 2],
+///                             quantizer: ZeroPointQuantizer(bins: 3, step: 0.5),
+///                             symbols: [0, 1, 2, 1])
+/// t.dequantized()   // [-0.5, 0, 0.5, 0]
+/// ```
+public struct QuantizedTensor: Hashable, Sendable {
+    public let name: String
+    public let shape: [Int]
+    public let quantizer: ZeroPointQuantizer
+    public let symbols: [UInt8]
+
+    /// Checks that the symbol count matches the shape and every symbol is below `bins`.
+    public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, symbols: [UInt8]) throws {
+        let count = try TensorData.elementCount(of: shape)
+        guard count == symbols.count else {
+            throw QuantizationError.shapeMismatch(tensor: name, expected: count, actual: symbols.count)
+        }
+        if let bad = symbols.first(where: { Int($0) >= quantizer.bins }) {
+            throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: quantizer.bins)
+        }
+        self.name = name
+        self.shape = shape
+        self.quantizer = quantizer
+        self.symbols = symbols
+    }
+
+    /// The reconstructed weights `(s − K)·Δ`, bit-exact on every platform.
+    public func dequantized() -> [Float] { quantizer.dequantize(symbols) }
+
+    /// Symbol counts (`bins` entries).
+    public var histogram: [Int] {
+        var counts = [Int](repeating: 0, count: quantizer.bins)
+        for s in symbols { counts[Int(s)] += 1 }
+        return counts
+    }
+}
+
+/// A tensor carried through compression without quantization (stored bytes, as they will be
+/// written): float tensors in the policy's storage precision, integer tensors verbatim.
+public struct KeptTensor: Hashable, Sendable {
+    public let name: String
+    public let data: TensorData
+    public init(name: String, data: TensorData) {
+        self.name = name
+        self.data = data
+    }
+}
+
+/// A compressed model before entropy coding: quantized tensors plus the tensors kept as they
+/// are. Produced by `ModelQuantizer`, written to and read from `.sbw` by `SBWModelCodec`.
+///
+/// ```swift
+/// let model = try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 15), .mse)).quantize(file)
+/// let restored = try model.dequantized()   // SafeTensorsFile, same names and shapes
+/// ```
+public struct QuantizedModel: Hashable, Sendable {
+    /// Quantized tensors in natural name order.
+    public let quantized: [QuantizedTensor]
+    /// Kept tensors in natural name order.
+    public let kept: [KeptTensor]
+
+    /// Throws if a name appears twice.
+    public init(quantized: [QuantizedTensor], kept: [KeptTensor]) throws {
+        var seen = Set<String>()
+        for name in quantized.map(\.name) + kept.map(\.name) where !seen.insert(name).inserted {
+            throw QuantizationError.duplicateTensor(name)
+        }
+        self.quantized = quantized.sorted { NaturalOrder.less($0.name, $1.name) }
+        self.kept = kept.sorted { NaturalOrder.less($0.name, $1.name) }
+    }
+
+    /// Parameters in quantized tensors.
+    public var quantizedParameterCount: Int { quantized.reduce(0) { $0 + $1.symbols.count } }
+    /// Parameters in kept tensors.
+    public var keptParameterCount: Int { kept.reduce(0) { $0 + $1.data.elementCount } }
+    /// All parameters.
+    public var parameterCount: Int { quantizedParameterCount + keptParameterCount }
+    /// Bytes of the kept tensors as stored.
+    public var keptByteCount: Int { kept.reduce(0) { $0 + $1.data.bytes.count } }
+
+    /// The model with every quantized tensor replaced by its F32 dequantized values and the
+    /// kept tensors as stored: the same names and shapes as the model that was compressed.
+    public func dequantized(metadata: [String: String] = [:]) throws -> SafeTensorsFile {
+        var file = SafeTensorsFile(metadata: metadata)
+        for t in quantized {
+            file.tensors[t.name] = try TensorData(floats: t.dequantized(), shape: t.shape)
+        }
+        for k in kept { file.tensors[k.name] = k.data }
+        return file
+    }
+}

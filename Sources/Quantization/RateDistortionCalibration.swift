@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Rate–distortion calibration: per layer, the step `Δ` and bin count `N` minimizing
+///
+///     J = Σ (w − ŵ)² + μ · bits,
+///
+/// with `bits` from a `RateModel` (the tANS coded size, header included). Because the model
+/// total `Σ_l J_l` separates over layers, minimizing each layer's `J` gives the model's
+/// Lagrangian optimum: one knob μ (squared-weight units per bit) traces a curve of operating
+/// points, from near-lossless (μ → 0) to everything pruned (μ → ∞).
+///
+/// **Search.** With an entropy coder, extra outer bins cost almost nothing, so for a step
+/// `Δ` the natural bin count is the smallest that clips nothing,
+/// `N(Δ) = min(255, 2·round(max|w|/Δ) + 1)`. The search evaluates `J` on `gridPoints`
+/// log-spaced steps over `[max|w|/508, 2·max|w|]` (the low end clips at 255 bins; the high end
+/// rounds everything to zero), plus `N = 1` (prune), refines the best step by golden section
+/// between its grid neighbours, and finally tries clipping (`N − 2`, `N − 4`, … while `J`
+/// improves). Each evaluation is one pass over the weights (histogram and squared error
+/// together) plus one `RateModel` call.
+///
+/// ```swift
+/// let rd = try RateDistortionCalibration(rateWeight: 1e-4, rate: .entropy)
+/// let layer = rd.calibrate(weights: w)
+/// layer.quantizer.bins, layer.quantizer.step, layer.bits, layer.distortion.sqnrDecibels
+/// ```
+public struct RateDistortionCalibration: Sendable {
+    /// μ ≥ 0.
+    public let rateWeight: Double
+    /// The coded-size model.
+    public let rate: RateModel
+    /// Grid size of the step search.
+    public let gridPoints: Int
+    /// Golden-section iterations after the grid.
+    public let refinements: Int
+
+    /// The chosen quantizer of one layer and its cost terms.
+    public struct Choice: Sendable {
+        public var quantizer: ZeroPointQuantizer
+        public var distortion: Distortion
+        /// Rate of the layer in bits, as the `RateModel` measured it.
+        public var bits: Double
+        /// `squaredError + μ · bits`.
+        public var cost: Double
+    }
+
+    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 32, refinements: Int = 10) throws {
+        guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
+        self.rateWeight = rateWeight
+        self.rate = rate
+        self.gridPoints = max(gridPoints, 2)
+        self.refinements = refinements
+    }
+
+    /// The cost-minimizing `(Δ, N)` for one layer's weights (finite values expected).
+    public func calibrate(weights: [Float]) -> Choice {
+        let m = Double(StepCalibration.maxAbs(weights))
+        var best = evaluate(weights, bins: 1, step: 1)
+        guard m > 0 else { return best }
+
+        func bins(for logStep: Double) -> Int {
+            let k = (m / exp(logStep)).rounded()
+            return k >= 127 ? 255 : 2 * Int(k) + 1
+        }
+        func choice(_ logStep: Double) -> Choice {
+            let step = StepCalibration.clampStep(Float(exp(logStep)))
+            return evaluate(weights, bins: bins(for: logStep), step: step)
+        }
+
+        let lo = log(m / 508), hi = log(2 * m)
+        let grid = (0..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(gridPoints - 1) }
+        var gridCosts = [Double]()
+        gridCosts.reserveCapacity(grid.count)
+        var bestIndex = 0
+        for (i, x) in grid.enumerated() {
+            let c = choice(x)
+            gridCosts.append(c.cost)
+            if c.cost < gridCosts[bestIndex] { bestIndex = i }
+            if c.cost < best.cost { best = c }
+        }
+        if refinements > 0 {
+            let a = grid[max(bestIndex - 1, 0)], b = grid[min(bestIndex + 1, grid.count - 1)]
+            let (x, _) = GoldenSection.minimize({ choice($0).cost }, in: a...b, iterations: refinements)
+            let refined = choice(x)
+            if refined.cost < best.cost { best = refined }
+        }
+        // Clipping: fewer bins at the same step, while that pays.
+        var n = best.quantizer.bins - 2
+        while n >= 3 {
+            let clipped = evaluate(weights, bins: n, step: best.quantizer.step)
+            guard clipped.cost < best.cost else { break }
+            best = clipped
+            n -= 2
+        }
+        return best
+    }
+
+    /// Cost of one candidate: one pass for histogram, squared error (and the symbols, when the
+    /// rate model codes them), then one rate call.
+    public func evaluate(_ weights: [Float], bins: Int, step: Float) -> Choice {
+        let q = try! ZeroPointQuantizer(bins: bins, step: step)
+        var counts = [Int](repeating: 0, count: bins)
+        var sse = 0.0, energy = 0.0
+        let n = rate.needsSymbols ? weights.count : 0
+        let symbols = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+            counts.withUnsafeMutableBufferPointer { c in
+                weights.withUnsafeBufferPointer { w in
+                    for i in w.indices {
+                        let x = w[i]
+                        let level = q.level(for: x)
+                        let s = level &+ q.maxLevel
+                        c[s] &+= 1
+                        if n > 0 { out[i] = UInt8(truncatingIfNeeded: s) }
+                        let e = x - Float(level) * q.step
+                        sse += Double(e * e)
+                        energy += Double(x * x)
+                    }
+                }
+            }
+            initialized = n
+        }
+        let bits = rate.bits(symbols, counts)
+        let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
+        return Choice(quantizer: q, distortion: d, bits: bits, cost: sse + rateWeight * bits)
+    }
+}

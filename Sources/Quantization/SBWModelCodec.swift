@@ -1,0 +1,109 @@
+import EntropyCoding
+import ModelIO
+
+/// Writes a `QuantizedModel` as an `.sbw` file and reads it back.
+///
+/// Quantized tensors become coded `.sbw` tensors (step, bins, codec parameters, stream).
+/// Kept float tensors become raw float32 or float16 tensors; a kept BF16 tensor is stored as
+/// float32 (exact) and its dtype recorded in the metadata (`dtype:<name>`), so it comes back
+/// byte for byte. Integer tensors (`num_batches_tracked`), which `.sbw` has no raw kind for,
+/// ride in the metadata as text (`int:<name>` = `<dtype> <shape> <values>`), exactly.
+///
+/// ```swift
+/// let bytes = try SBWModelCodec.encode(model, options: try CodecOptions(tableLog: 11))
+/// let back = try SBWModelCodec.decode(bytes)   // == model
+/// ```
+public enum SBWModelCodec {
+    /// Metadata key marking files written by this codec.
+    public static let formatKey = "subbit.model"
+    public static let formatValue = "quantized/1"
+    /// Integer tensors larger than this are refused (they would bloat the metadata).
+    public static let maxIntegerElements = 65_536
+
+    public static func encode(_ model: QuantizedModel, options: CodecOptions) throws -> [UInt8] {
+        var metadata = [formatKey: formatValue]
+        var tensors = [SBWTensor]()
+        for t in model.quantized {
+            let q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
+                                           codec: options.configuration)
+            tensors.append(try SBWTensor(name: t.name, shape: t.shape, payload: .quantized(q)))
+        }
+        for k in model.kept {
+            let d = k.data
+            switch d.dtype {
+            case .f32:
+                tensors.append(try SBWTensor(name: k.name, shape: d.shape, payload: .float32(d.floats())))
+            case .f16:
+                let bits = d.bytes.withUnsafeBytes { raw in
+                    (0..<d.elementCount).map { UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)) }
+                }
+                tensors.append(try SBWTensor(name: k.name, shape: d.shape, payload: .float16(bits)))
+            case .bf16:
+                metadata["dtype:" + k.name] = d.dtype.rawValue
+                tensors.append(try SBWTensor(name: k.name, shape: d.shape, payload: .float32(d.floats())))
+            case .f64:
+                throw QuantizationError.unsupportedDType(tensor: k.name, dtype: "F64 (store it as F32 first)")
+            default:
+                guard d.elementCount <= maxIntegerElements else {
+                    throw QuantizationError.unsupportedDType(tensor: k.name, dtype: "\(d.dtype) with \(d.elementCount) elements")
+                }
+                let values = try d.integers().map(String.init).joined(separator: ",")
+                metadata["int:" + k.name] = "\(d.dtype.rawValue) \(d.shape.map(String.init).joined(separator: "x")) \(values)"
+            }
+        }
+        return SBWFile(metadata: metadata, tensors: tensors).serialized()
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> QuantizedModel {
+        let file = try SBWFile(bytes: bytes)
+        guard file.metadata[formatKey] == formatValue else {
+            throw QuantizationError.malformedModel("no '\(formatKey)' metadata: not written by 'subbit compress'")
+        }
+        var quantized = [QuantizedTensor](), kept = [KeptTensor]()
+        for t in file.tensors {
+            switch t.payload {
+            case .quantized(let q):
+                let quantizer: ZeroPointQuantizer
+                do { quantizer = try ZeroPointQuantizer(bins: q.bins, step: q.step) } catch {
+                    throw QuantizationError.malformedModel("tensor '\(t.name)': \(error)")
+                }
+                quantized.append(try QuantizedTensor(name: t.name, shape: t.shape, quantizer: quantizer,
+                                                     symbols: q.symbols()))
+            case .float32(let values):
+                let dtype = file.metadata["dtype:" + t.name].flatMap(DType.init(rawValue:)) ?? .f32
+                guard dtype == .f32 || dtype == .bf16 else {
+                    throw QuantizationError.malformedModel("tensor '\(t.name)' has recorded dtype \(dtype)")
+                }
+                kept.append(KeptTensor(name: t.name, data: try TensorData(floats: values, shape: t.shape, dtype: dtype)))
+            case .float16(let bits):
+                var raw = [UInt8]()
+                raw.reserveCapacity(bits.count * 2)
+                for b in bits { raw.append(UInt8(truncatingIfNeeded: b)); raw.append(UInt8(truncatingIfNeeded: b >> 8)) }
+                kept.append(KeptTensor(name: t.name, data: try TensorData(dtype: .f16, shape: t.shape, bytes: raw)))
+            }
+        }
+        for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where key.hasPrefix("int:") {
+            kept.append(KeptTensor(name: String(key.dropFirst(4)), data: try integerTensor(value, key: key)))
+        }
+        return try QuantizedModel(quantized: quantized, kept: kept)
+    }
+
+    /// Parses `<dtype> <d0>x<d1>… <v0>,<v1>,…` (an empty shape or value list is an empty field).
+    static func integerTensor(_ text: String, key: String) throws -> TensorData {
+        let fields = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard fields.count == 3, let dtype = DType(rawValue: String(fields[0])), !dtype.isFloatingPoint else {
+            throw QuantizationError.malformedModel("metadata '\(key)' is not '<dtype> <shape> <values>'")
+        }
+        let shape = fields[1].isEmpty ? [] : fields[1].split(separator: "x").map { Int($0) }
+        let values = fields[2].isEmpty ? [] : fields[2].split(separator: ",").map { Int64($0) }
+        guard shape.allSatisfy({ $0 != nil }), values.allSatisfy({ $0 != nil }),
+              values.count <= maxIntegerElements else {
+            throw QuantizationError.malformedModel("metadata '\(key)' has a bad shape or value")
+        }
+        do {
+            return try TensorData(integers: values.map { $0! }, shape: shape.map { $0! }, dtype: dtype)
+        } catch {
+            throw QuantizationError.malformedModel("metadata '\(key)': \(error)")
+        }
+    }
+}

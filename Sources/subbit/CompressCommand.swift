@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import EntropyCoding
+import Quantization
+
+/// `subbit compress`: post-training quantization + entropy coding of a safetensors model.
+struct CompressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Quantize a safetensors model and entropy-code it into a .sbw file.",
+        discussion: """
+            Conv and linear weights (float tensors of rank ≥ 2) are zero-point quantized; biases, \
+            batch-norm parameters and integer tensors are kept (float32 keeps them bit-exact). \
+            Choose either fixed bins (--bins, with --calibration max-abs or mse) or a rate weight \
+            (--rate-weight μ, calibration rd: per layer, bins and step minimizing squared error + μ·tANS bits). \
+            Prints a per-layer table; bits per quantized weight and bits per parameter (all parameters, \
+            whole file) are reported separately.
+            """)
+
+    @Argument(help: "The model to compress (.safetensors).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "The .sbw file to write.")
+    var output: String
+
+    @OptionGroup var options: CompressionOptions
+
+    @Option(help: "Also write the per-layer table as CSV to this path.")
+    var report: String?
+
+    func run() throws {
+        let input = try failing { try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model)) }
+        let settings = try options.settings()
+        let result = try failing {
+            try CompressionPipeline(quantizer: settings.quantizer, codec: settings.codec).compress(input)
+        }
+        try failing { try AtomicFile.write(result.bytes, to: URL(fileURLWithPath: output)) }
+        print(result.report.markdownTable())
+        print(result.report.summary())
+        if let report {
+            let csv = ([CompressionReport.layersCSVHeader] + result.report.layersCSVRows(point: result.report.label))
+                .joined(separator: "\n") + "\n"
+            try failing { try AtomicFile.write(Array(csv.utf8), to: URL(fileURLWithPath: report)) }
+        }
+        print("wrote \(output)")
+    }
+}
+
+/// Quantization and coding options shared by `compress` and `compress-sweep`.
+struct CompressionOptions: ParsableArguments {
+    @Option(help: "Bins per quantized layer (odd, 1…255) for the max-abs / mse calibrations (default 15).")
+    var bins: Int?
+
+    @Option(name: .customLong("rate-weight"),
+            help: "Rate–distortion weight μ ≥ 0 (squared error per coded bit): larger means smaller. Implies --calibration rd.")
+    var rateWeight: Double?
+
+    @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
+    var calibration: String?
+
+    @Option(name: .customLong("layer-bins"), parsing: .upToNextOption,
+            help: "Per-layer bin overrides PATTERN=N (glob over tensor names), e.g. 'features.0.*=255'.")
+    var layerBins: [String] = []
+
+    @Option(name: .customLong("table-log"), help: "tANS table log R (table size 2^R).")
+    var tableLog: Int = 11
+
+    @Option(help: "Decoder lanes P (symbol i goes to lane i mod P).")
+    var lanes: Int = 1
+
+    @Option(help: "Codec of the quantized layers: tans, huffman, fixed or rans.")
+    var codec: String = "tans"
+
+    @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched) or f16.")
+    var floatDtype: String = "f32"
+
+    @Option(name: .customLong("keep-float"),
+            help: "Comma-separated glob patterns of weight tensors to keep in float, e.g. 'features.0.*,classifier.*'.")
+    var keepFloat: String?
+
+    struct Settings {
+        var quantizer: ModelQuantizer
+        var codec: CodecOptions
+    }
+
+    func settings() throws -> Settings {
+        guard let storage = TensorPolicy.FloatStorage(rawValue: floatDtype) else {
+            throw ValidationError("unknown --float-dtype '\(floatDtype)': use f32 or f16")
+        }
+        let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+        let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: storage)
+        guard let kind = CodecKind(rawValue: codec) else {
+            throw ValidationError("unknown --codec '\(codec)': use one of \(CodecKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let codecOptions = try validating { try CodecOptions(codec: kind, tableLog: tableLog, lanes: lanes) }
+        let calibration = try makeCalibration(codec: codecOptions)
+        return Settings(quantizer: ModelQuantizer(policy: policy, calibration: calibration), codec: codecOptions)
+    }
+
+    func makeCalibration(codec: CodecOptions) throws -> Calibration {
+        let rule = calibration ?? (rateWeight != nil ? "rd" : "mse")
+        switch rule {
+        case "rd":
+            guard let mu = rateWeight else {
+                throw ValidationError("--calibration rd needs --rate-weight μ (e.g. --rate-weight 1e-5)")
+            }
+            guard bins == nil, layerBins.isEmpty else {
+                throw ValidationError("--bins and --layer-bins do not apply to --calibration rd, which chooses the bins of every layer: drop them, or use --calibration mse")
+            }
+            let rd = try validating { try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel) }
+            return .rateDistortion(rd)
+        case "max-abs", "mse":
+            guard rateWeight == nil else {
+                throw ValidationError("--rate-weight only applies to --calibration rd: drop it, or use --calibration rd")
+            }
+            var overrides = [(pattern: String, bins: Int)]()
+            for item in layerBins {
+                guard let eq = item.lastIndex(of: "="), let n = Int(item[item.index(after: eq)...]) else {
+                    throw ValidationError("bad --layer-bins '\(item)': write PATTERN=N, e.g. 'features.0.*=255'")
+                }
+                overrides.append((String(item[..<eq]), n))
+            }
+            let policy = try validating { try BinPolicy(bins: bins ?? 15, overrides: overrides) }
+            return .fixed(policy, rule == "mse" ? .mse : .maxAbs)
+        default:
+            throw ValidationError("unknown --calibration '\(rule)': use max-abs, mse or rd")
+        }
+    }
+}
+

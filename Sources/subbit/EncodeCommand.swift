@@ -1,0 +1,92 @@
+import ArgumentParser
+import EntropyCoding
+import Foundation
+
+/// `subbit encode`: symbols (.bin / .npy) → `.sbw`.
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Entropy-code a quantized symbol stream into an .sbw file.",
+        discussion: "SYMBOLS is a .bin file (one byte per symbol) or a .npy integer array; each symbol must be < --bins.")
+
+    @Argument(help: "Input symbols: .bin (one byte per symbol) or .npy of integers.")
+    var symbols: String
+
+    @Option(name: .long, help: "Number of quantization bins N = 2K + 1 (odd, 1…255).")
+    var bins: Int
+
+    @Option(name: .customLong("table-log"), help: "tANS table log R (5…15); rANS precision for --codec rans.")
+    var tableLog: Int = 12
+
+    @Option(name: .long, help: "Decoder lanes P (1…64); symbol i goes to lane i mod P.")
+    var lanes: Int = 1
+
+    @Option(name: .long, help: "Lane layout: split (offsets in the header) or interleaved.")
+    var layout: String = "split"
+
+    @Option(name: .long, help: "Codec: tans, huffman, fixed or rans.")
+    var codec: String = "tans"
+
+    @Option(name: .long, help: "Quantization step Δ stored with the tensor (symbol s means (s − K)·Δ).")
+    var step: Float = 1
+
+    @Option(name: .long, help: "Tensor name stored in the file (default: the input file's name).")
+    var name: String?
+
+    @Option(name: .shortAndLong, help: "Output .sbw file.")
+    var output: String
+
+    func validate() throws {
+        guard bins >= 1, bins <= 255, bins % 2 == 1 else {
+            throw ValidationError("--bins \(bins) is invalid: bins must be odd and in 1…255 (N = 2K + 1)")
+        }
+        guard TANSCodec.tableLogs.contains(tableLog) else {
+            throw ValidationError("--table-log \(tableLog) is out of range: pick a table log R in 5…15")
+        }
+        guard TANSCodec.laneCounts.contains(lanes) else {
+            throw ValidationError("--lanes \(lanes) is out of range: pick 1…64 lanes")
+        }
+        guard TANSLayout(rawValue: layout) != nil else {
+            throw ValidationError("--layout \(layout) is unknown: use split or interleaved")
+        }
+        guard CodecKind(rawValue: codec) != nil else {
+            throw ValidationError("--codec \(codec) is unknown: use tans, huffman, fixed or rans")
+        }
+        guard URL(fileURLWithPath: output).pathExtension.lowercased() == "sbw" else {
+            throw ValidationError("-o \(output): the output must be an .sbw file")
+        }
+        guard step.isFinite else { throw ValidationError("--step must be a finite number") }
+    }
+
+    func run() throws {
+        let (values, shape) = try SymbolFile.read(path: symbols)
+        if let bad = values.firstIndex(where: { Int($0) >= bins }) {
+            throw CodecCommandError("\(symbols): symbol \(values[bad]) at index \(bad) is not below --bins \(bins); pass the bin count the symbols were quantized with")
+        }
+        let configuration: CodecConfiguration
+        switch CodecKind(rawValue: codec)! {
+        case .tans: configuration = .tans(tableLog: tableLog, lanes: lanes, layout: TANSLayout(rawValue: layout)!)
+        case .huffman: configuration = .huffman()
+        case .fixedWidth: configuration = .fixedWidth
+        case .rans: configuration = .rans(precisionBits: tableLog)
+        }
+        let tensorName = name ?? URL(fileURLWithPath: symbols).deletingPathExtension().lastPathComponent
+        let file: SBWFile
+        do {
+            let quantized = try SBWQuantizedTensor(symbols: values, step: step, bins: bins, codec: configuration)
+            file = SBWFile(metadata: ["source": URL(fileURLWithPath: symbols).lastPathComponent],
+                           tensors: [try SBWTensor(name: tensorName, shape: shape, payload: .quantized(quantized))])
+        } catch let error as EntropyCodingError {
+            throw CodecCommandError("\(symbols): \(error.description)")
+        }
+        do {
+            try file.write(to: URL(fileURLWithPath: output))
+        } catch {
+            throw CodecCommandError("\(output): cannot write the file (\(error.localizedDescription)); check the directory exists and is writable")
+        }
+        let tensor = file.tensors[0]
+        let n = max(1, values.count)
+        print(String(format: "%@: %d symbols, %d bins, %@ → %d bytes (%.4f bits/symbol coded, %.4f with every stored byte)",
+                     tensorName, values.count, bins, codec, file.serialized().count,
+                     Double(tensor.codedBits) / Double(n), Double(tensor.storedBits) / Double(n)))
+    }
+}

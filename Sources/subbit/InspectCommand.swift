@@ -1,0 +1,57 @@
+import ArgumentParser
+import EntropyCoding
+import Foundation
+
+/// `subbit inspect`: a table of the tensors of an `.sbw` file.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the tensors of an .sbw file: symbols, bins, entropy, coded bits per symbol, overhead, lanes, bytes.")
+
+    @Argument(help: "The .sbw file.")
+    var file: String
+
+    func run() throws {
+        let sbw = try readSBW(path: file)
+        let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
+        print("\(file): \(sbw.tensors.count) tensors, \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
+        let columns = ["tensor", "shape", "symbols", "bins", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
+        var rows: [[String]] = []
+        for tensor in sbw.tensors {
+            let shape = tensor.shape.map(String.init).joined(separator: "x")
+            let bytes = "\(tensor.storedBits / 8)"
+            switch tensor.payload {
+            case .quantized(let q):
+                let symbols: [UInt8]
+                do { symbols = try q.symbols() } catch let error as EntropyCodingError {
+                    throw CodecCommandError("\(file): tensor \(tensor.name): \(error.description)")
+                }
+                let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: q.bins)
+                let entropy = SymbolStatistics.entropy(histogram: histogram)
+                let n = Double(max(1, symbols.count))
+                let coded = Double(q.coded.totalBits) / n
+                let overhead = entropy > 0 ? String(format: "%.3f", 100 * (coded - entropy) / entropy) : "-"
+                var codec = q.coded.kind.rawValue
+                var lanes = "-"
+                if case .tans(let t) = q.coded {
+                    codec += t.counts.map { _ in " R=\(t.tableLog)\(t.escape != nil ? "+esc" : "")" } ?? " (constant)"
+                    lanes = t.counts == nil ? "-" : "\(t.lanes) \(t.layout.rawValue)"
+                }
+                rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", codec, String(format: "%.4f", entropy),
+                             String(format: "%.4f", coded), overhead, lanes, bytes])
+            case .float32, .float16:
+                let kind: String
+                if case .float32 = tensor.payload { kind = "float32" } else { kind = "float16" }
+                rows.append([tensor.name, shape, "\(tensor.elementCount)", "-", kind, "-", "-", "-", "-", bytes])
+            }
+        }
+        let widths = columns.indices.map { i in max(columns[i].count, rows.map { $0[i].count }.max() ?? 0) }
+        func line(_ cells: [String]) -> String {
+            cells.indices.map { i in
+                i == 0 || i == 4 || i == 8 ? cells[i].padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[i] - cells[i].count) + cells[i]
+            }.joined(separator: "  ")
+        }
+        print(line(columns))
+        for row in rows { print(line(row)) }
+    }
+}

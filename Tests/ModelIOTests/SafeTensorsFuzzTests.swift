@@ -1,0 +1,95 @@
+import XCTest
+@testable import ModelIO
+
+/// Seeded mutations of valid files: every result must be a valid file or a SafeTensorsError.
+final class SafeTensorsFuzzTests: XCTestCase {
+    func testTenThousandCorruptedFilesNeverCrash() throws {
+        var rng = SplitMix64(seed: 0x5AFE_7E45)
+        var accepted = 0, refused = 0
+        var kindsSeen = Set<String>()
+        for iteration in 0..<12_000 {
+            let original = makeValidFile(using: &rng)
+            var bytes = original.serialized()
+            mutate(&bytes, using: &rng)
+            do {
+                let parsed = try SafeTensorsFile(bytes: bytes)
+                // Anything accepted must be self-consistent and re-serializable.
+                var total = 0
+                for (_, tensor) in parsed.tensors {
+                    XCTAssertEqual(tensor.bytes.count, try TensorData.byteCount(dtype: tensor.dtype, shape: tensor.shape))
+                    total += tensor.bytes.count
+                }
+                XCTAssertLessThanOrEqual(total, bytes.count)
+                XCTAssertEqual(try SafeTensorsFile(bytes: parsed.serialized()), parsed, "iteration \(iteration)")
+                accepted += 1
+            } catch let error as SafeTensorsError {
+                kindsSeen.insert(String("\(error.kind)".prefix(while: { $0 != "(" })))
+                refused += 1
+            } catch {
+                XCTFail("iteration \(iteration): unexpected error \(error)")
+            }
+        }
+        XCTAssertEqual(accepted + refused, 12_000)
+        // The mutations must actually reach the validation paths, not just one of them.
+        XCTAssertGreaterThan(refused, 6_000)
+        XCTAssertGreaterThanOrEqual(kindsSeen.count, 10, "\(kindsSeen.sorted())")
+    }
+
+    private func makeValidFile(using rng: inout SplitMix64) -> SafeTensorsFile {
+        var file = SafeTensorsFile()
+        if rng.next() % 2 == 0 { file.metadata = ["format": "pt", "k\(rng.next() % 10)": "v"] }
+        for i in 0..<Int(rng.next() % 4 + 1) {
+            let dtype = DType.allCases[Int(rng.next() % UInt64(DType.allCases.count))]
+            let shape = (0..<Int(rng.next() % 3)).map { _ in Int(rng.next() % 4) }
+            file.tensors["layer.\(i).w"] = randomTensor(dtype: dtype, shape: shape, using: &rng)
+        }
+        return file
+    }
+
+    private func mutate(_ bytes: inout [UInt8], using rng: inout SplitMix64) {
+        let declaredHeaderLength = Int(bytes[0]) | Int(bytes[1]) << 8
+        let edits = Int(rng.next() % 3) + 1
+        for _ in 0..<edits {
+            // Earlier edits may have truncated the file: header edits stay inside what is left.
+            let headerLength = max(0, min(declaredHeaderLength, bytes.count - 8))
+            switch rng.next() % 8 {
+            case 0:  // flip a random bit anywhere
+                let i = Int(rng.next() % UInt64(bytes.count))
+                bytes[i] ^= 1 << UInt8(rng.next() % 8)
+            case 1:  // truncate
+                bytes.removeLast(Int(rng.next() % UInt64(bytes.count)))
+            case 2:  // overwrite a header byte with a JSON-significant character
+                guard headerLength > 0, bytes.count > 8 else { continue }
+                let i = 8 + Int(rng.next() % UInt64(headerLength))
+                let alphabet = Array("{}[]\":,-0123456789e.".utf8)
+                bytes[i] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+            case 3:  // bump a digit in the header (shapes and offsets)
+                let digits = (8..<8 + headerLength).filter { (0x30...0x39).contains(bytes[$0]) }
+                guard let i = digits.randomElement(using: &rng) else { continue }
+                bytes[i] = 0x30 + UInt8(rng.next() % 10)
+            case 4:  // change the header length field
+                bytes[Int(rng.next() % 8) % max(1, min(8, bytes.count))] = UInt8(truncatingIfNeeded: rng.next())
+            case 5:  // append or insert junk
+                let junk = (0..<Int(rng.next() % 16)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+                bytes.insert(contentsOf: junk, at: Int(rng.next() % UInt64(bytes.count + 1)))
+            case 6:  // replace a dtype name
+                guard headerLength > 0 else { continue }
+                let range = 8..<8 + headerLength
+                let header = String(decoding: bytes[range], as: UTF8.self)
+                guard header.utf8.count == range.count else { continue }
+                let names = ["F32", "F16", "BF16", "I64", "U8", "BOOL", "X9", "F64"]
+                let replaced = header.replacingOccurrences(
+                    of: names.randomElement(using: &rng)!, with: names.randomElement(using: &rng)!)
+                if replaced.utf8.count == header.utf8.count {
+                    bytes.replaceSubrange(8..<(8 + header.utf8.count), with: Array(replaced.utf8))
+                }
+            default:  // delete a byte range inside the header
+                guard headerLength > 2, bytes.count > 10 else { continue }
+                let start = 8 + Int(rng.next() % UInt64(headerLength))
+                let end = min(bytes.count, start + Int(rng.next() % 6) + 1)
+                bytes.removeSubrange(start..<end)
+            }
+            if bytes.isEmpty { return }
+        }
+    }
+}
