@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ModelIO", targets: ["ModelIO"]),
         .library(name: "Quantization", targets: ["Quantization"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "DecoderHardware", targets: ["DecoderHardware"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Orchestrator", targets: ["Orchestrator"]),
     ],
@@ -32,20 +33,28 @@ let package = Package(
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
         .target(name: "Training", dependencies: ["CBLAS", "ModelIO", "Quantization"]),
+        .target(
+            name: "DecoderHardware",
+            dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
         .target(name: "Plotting"),
-        .target(name: "Orchestrator", dependencies: ["Plotting", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Orchestrator",
+            dependencies: ["Plotting", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "subbit",
             dependencies: [
-                "EntropyCoding", "ModelIO", "Quantization", "Training", "Plotting",
+                "EntropyCoding", "ModelIO", "Quantization", "Training", "DecoderHardware", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
+        .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
-        .testTarget(name: "SubBitCLITests", dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),
+        .testTarget(
+            name: "SubBitCLITests",
+            dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),
     ]
 )

@@ -66,10 +66,31 @@ public enum NormalizedCountsCoding {
         return try NormalizedCounts(validatingCounts: f, tableLog: tableLog)
     }
 
-    /// Exact number of bits `write` produces for `counts`.
+    /// Exact number of bits `write` produces for `counts` (computed without writing).
     public static func bitCount(_ counts: NormalizedCounts) -> Int {
-        var writer = BitWriter()
-        write(counts, to: &writer)
-        return writer.bitCount
+        @inline(__always) func expGolombBits(_ value: Int, _ k: Int) -> Int {
+            let q = (value >> k) + 1
+            return 2 * (Int.bitWidth - q.leadingZeroBitCount) - 1 + k
+        }
+        var bits = 0
+        var remaining = counts.tableSize
+        var k = 0
+        var s = 0
+        let f = counts.counts
+        while remaining > 0 {
+            let value = f[s]
+            bits += expGolombBits(value, k)
+            if value == 0 {
+                var run = 0
+                while f[s + 1 + run] == 0 { run += 1 }
+                bits += expGolombBits(run, 0)
+                s += 1 + run
+            } else {
+                remaining -= value
+                k = max(0, (Int.bitWidth - value.leadingZeroBitCount) - 2)
+                s += 1
+            }
+        }
+        return bits
     }
 }

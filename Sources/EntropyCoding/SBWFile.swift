@@ -59,7 +59,12 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         guard shape.allSatisfy({ $0 >= 0 }), shape.count <= SBWFile.maxRank else {
             throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) needs ≤ \(SBWFile.maxRank) non-negative dimensions")
         }
-        let count = shape.reduce(1, *)
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow else { throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) has too many elements") }
+            count = product
+        }
         let stored: Int
         switch payload {
         case .quantized(let q): stored = q.coded.symbolCount

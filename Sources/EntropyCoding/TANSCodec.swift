@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Whether ``TANSCodec`` may route rare symbols through an escape stream (see ``TANSEscape``).
 public enum TANSEscapePolicy: String, Sendable, CaseIterable {
     /// Use an escape when it lowers the estimated total size (or when the alphabet has more
@@ -55,9 +61,20 @@ public enum TANSCodec {
             }
         }
         if let rare = plan.rare, let escapeCounts = plan.escapeCounts {
-            var escaped = [UInt8]()
-            escaped.reserveCapacity(histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) })
-            for s in symbols where rare.isRare[Int(s)] { escaped.append(s) }
+            // Branchless compaction of the rare symbols, in order.
+            let escapedCount = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
+            let escaped = [UInt8](unsafeUninitializedCapacity: escapedCount + 1) { out, initialized in
+                rare.isRare.withUnsafeBufferPointer { isRare in
+                    symbols.withUnsafeBufferPointer { src in
+                        var k = 0
+                        for s in src {
+                            out[k] = s
+                            k &+= isRare[Int(s)] ? 1 : 0
+                        }
+                    }
+                }
+                initialized = escapedCount
+            }
             let escapeTable = TANSEncodeTable(counts: escapeCounts)
             var lane = TANSEncoded(symbolCount: escaped.count, alphabetSize: alphabetSize, tableLog: escapeCounts.tableLog,
                                    lanes: 1, layout: .split, constantSymbol: nil, counts: escapeCounts,
@@ -74,31 +91,41 @@ public enum TANSCodec {
     /// - Throws: ``EntropyCodingError/corrupt(_:)`` if the streams are inconsistent with the header.
     public static func decode(_ encoded: TANSEncoded) throws -> [UInt8] {
         let n = encoded.symbolCount
+        // Every element is written by `decode(_:into:)` before it is read.
+        var output = [UInt8](unsafeUninitializedCapacity: n) { _, count in count = n }
+        try output.withUnsafeMutableBufferPointer { try decode(encoded, into: $0) }
+        return output
+    }
+
+    /// Decodes into caller-provided memory of exactly `symbolCount` bytes (no allocation for the
+    /// output — what a benchmark of the codec itself, or a decoder reusing a buffer, wants).
+    public static func decode(_ encoded: TANSEncoded, into output: UnsafeMutableBufferPointer<UInt8>) throws {
+        let n = encoded.symbolCount
+        guard output.count == n else {
+            throw EntropyCodingError.invalidParameter("output buffer holds \(output.count) symbols, the stream \(n)")
+        }
         guard let counts = encoded.counts else {
-            return [UInt8](repeating: encoded.constantSymbol ?? 0, count: n)
+            if n > 0 { output.initialize(repeating: encoded.constantSymbol ?? 0) }
+            return
         }
         try checkStructure(encoded)
         let table = TANSDecodeTable(counts: counts)
-        var output = [UInt8](repeating: 0, count: n)
         let padded = encoded.payload + [UInt8](repeating: 0, count: 8)
-        try output.withUnsafeMutableBufferPointer { out in
-            try table.packed.withUnsafeBufferPointer { entries in
-                try padded.withUnsafeBufferPointer { stream in
-                    switch encoded.layout {
-                    case .split:
-                        try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, stream: stream,
-                                                           lanes: encoded.lanes, streams: encoded.laneStreams,
-                                                           states: encoded.initialStates, output: out)
-                    case .interleaved:
-                        try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, stream: stream,
-                                                                 lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
-                                                                 states: encoded.initialStates, output: out)
-                    }
+        try table.packed.withUnsafeBufferPointer { entries in
+            try padded.withUnsafeBufferPointer { stream in
+                switch encoded.layout {
+                case .split:
+                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: table.tableLog, stream: stream,
+                                                       lanes: encoded.lanes, streams: encoded.laneStreams,
+                                                       states: encoded.initialStates, output: output)
+                case .interleaved:
+                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, stream: stream,
+                                                             lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
+                                                             states: encoded.initialStates, output: output)
                 }
             }
         }
-        if let escape = encoded.escape { try resolveEscapes(escape, in: &output) }
-        return output
+        if let escape = encoded.escape { try resolveEscapes(escape, in: output) }
     }
 
     // MARK: - Validation
@@ -137,15 +164,12 @@ public enum TANSCodec {
         }
     }
 
-    static func resolveEscapes(_ escape: TANSEscape, in output: inout [UInt8]) throws {
+    /// Replaces each escape symbol of `output`, in order, by the next escape-stream value. The
+    /// scan uses `memchr`, so the pass costs little more than a memory sweep when escapes are rare.
+    static func resolveEscapes(_ escape: TANSEscape, in out: UnsafeMutableBufferPointer<UInt8>) throws {
         let symbol = escape.symbol
-        let positions = output.withUnsafeBufferPointer { out in
-            var count = 0
-            for s in out { count &+= s == symbol ? 1 : 0 }
-            return count
-        }
-        guard positions == escape.symbolCount else {
-            throw EntropyCodingError.corrupt("main stream holds \(positions) escapes but the header announces \(escape.symbolCount)")
+        guard escape.symbolCount <= out.count else {
+            throw EntropyCodingError.corrupt("escape count \(escape.symbolCount) exceeds the symbol count")
         }
         guard escape.stream.byteCount <= escape.payload.count, escape.stream.byteOffset == 0 else {
             throw EntropyCodingError.corrupt("escape stream lies outside its payload")
@@ -156,19 +180,27 @@ public enum TANSCodec {
         try values.withUnsafeMutableBufferPointer { out in
             try escapeTable.packed.withUnsafeBufferPointer { entries in
                 try padded.withUnsafeBufferPointer { stream in
-                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, stream: stream, lanes: 1,
+                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: escapeTable.tableLog, stream: stream, lanes: 1,
                                                        streams: [escape.stream], states: [escape.initialState], output: out)
                 }
             }
         }
-        output.withUnsafeMutableBufferPointer { out in
-            values.withUnsafeBufferPointer { values in
-                var next = 0
-                for i in 0..<out.count where out[i] == symbol {
-                    out[i] = values[next]
-                    next &+= 1
-                }
+        let replaced = values.withUnsafeBufferPointer { values -> Int in
+            guard let base = out.baseAddress else { return 0 }
+            let end = base + out.count
+            var p = base
+            var next = 0
+            while p < end, let hit = memchr(p, Int32(symbol), end - p) {
+                let q = hit.assumingMemoryBound(to: UInt8.self)
+                guard next < values.count else { return next + 1 }
+                q.pointee = values[next]
+                next &+= 1
+                p = q + 1
             }
+            return next
+        }
+        guard replaced == escape.symbolCount else {
+            throw EntropyCodingError.corrupt("main stream holds \(replaced > escape.symbolCount ? "more" : "fewer") escapes than the \(escape.symbolCount) announced")
         }
     }
 }

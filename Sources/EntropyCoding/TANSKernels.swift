@@ -61,8 +61,9 @@ struct BackwardBitWriter {
 @inline(__always)
 func tansEncodeStep(_ x: inout UInt64, _ t: UInt64, _ writer: inout BackwardBitWriter, _ stateTable: UnsafePointer<UInt16>) {
     let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
-    writer.prepend(x & ((1 &<< nb) &- 1), nb)
-    x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(bitPattern: x &>> nb) &+ Int64(Int32(truncatingIfNeeded: t &>> 32)))])
+    let high = x &>> nb
+    writer.prepend(x &- (high &<< nb), nb)   // the low nb bits of x
+    x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
 }
 
 extension TANSCodec {
@@ -72,7 +73,7 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
         if lanes == 4 && n >= 8 {
             encodeSplit4(src, table: table, into: &result)
             return
@@ -112,7 +113,7 @@ extension TANSCodec {
     /// stream's first byte in `buffer`, its bit count, and the decoder's initial state.
     /// `buffer` has room for `count·R` bits plus 16 bytes, so the backward writer's 8-byte
     /// stores never leave it.
-    @inline(__always)
+    @inline(never)
     static func encodeLane(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
                            stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
                            firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
@@ -124,25 +125,13 @@ extension TANSCodec {
         var p = src + max(j, 0) * stride
         // Two symbols (≤ 30 bits) between flushes keep `accBits ≤ 37`.
         while j >= 1 {
-            let t0 = transform[Int(p.pointee)]
-            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
-            p -= stride
-            let t1 = transform[Int(p.pointee)]
-            let nb1 = (x &+ (t1 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb1) &- 1), nb1)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb1) &+ Int64(Int32(truncatingIfNeeded: t1 &>> 32)))])
-            p -= stride
+            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
+            tansEncodeStep(&x, transform[Int((p - stride).pointee)], &writer, stateTable)
             writer.flush(buffer)
-            j -= 2
+            p -= 2 &* stride
+            j &-= 2
         }
-        if j == 0 {
-            let t0 = transform[Int(p.pointee)]
-            let nb0 = (x &+ (t0 & 0xFFFF_FFFF)) &>> 16
-            writer.prepend(x & ((1 &<< nb0) &- 1), nb0)
-            x = UInt64(stateTable[Int(truncatingIfNeeded: Int64(x &>> nb0) &+ Int64(Int32(truncatingIfNeeded: t0 &>> 32)))])
-        }
+        if j == 0 { tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable) }
         let (start, bits) = writer.finish(buffer, end: end)
         return (start, bits, Int(x) - size)
     }
@@ -154,7 +143,7 @@ extension TANSCodec {
         let size = 1 << table.tableLog
         let counts = (0..<4).map { (n - $0 + 3) / 4 }
         let region = 16 + (counts[0] * table.tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: 4 * region)
+        var scratch = [UInt8](unsafeUninitializedCapacity: 4 * region) { _, count in count = 4 * region }  // written before read
         var starts = [Int](repeating: 0, count: 4), bitCounts = [Int](repeating: 0, count: 4)
         var finalStates = [Int](repeating: 0, count: 4)
         table.stateTable.withUnsafeBufferPointer { stateTable in
@@ -211,7 +200,7 @@ extension TANSCodec {
         let tableLog = table.tableLog
         let size = 1 << tableLog
         let capacity = 16 + (n * tableLog + 7) / 8
-        var scratch = [UInt8](repeating: 0, count: capacity)
+        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
         let active = min(n, lanes)
         var states = [UInt64](repeating: 0, count: lanes)
         var start = 0
@@ -251,11 +240,7 @@ extension TANSCodec {
                         }
                         while i >= 0 {
                             lane = lane == 0 ? lanes - 1 : lane - 1
-                            let t = transform[Int(src[i])]
-                            let s = x[lane]
-                            let nb = (s &+ (t & 0xFFFF_FFFF)) &>> 16
-                            writer.prepend(s & ((1 &<< nb) &- 1), nb)
-                            x[lane] = UInt64(stateTable[Int(truncatingIfNeeded: Int64(s &>> nb) &+ Int64(Int32(truncatingIfNeeded: t &>> 32)))])
+                            tansEncodeStep(&x[lane], transform[Int(src[i])], &writer, stateTable.baseAddress!)
                             writer.flush(buffer.baseAddress!)
                             i -= 1
                         }
@@ -275,7 +260,7 @@ extension TANSCodec {
 /// is checked against `stream.count − 8` (cheap and predictable), so a corrupt stream can never
 /// read out of bounds. Exact consumption of each lane's bit count is verified at the end.
 enum TANSDecoderKernels {
-    static func decodeSplit(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeSplit(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                             streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -297,7 +282,8 @@ enum TANSDecoderKernels {
             let count = (n - lane + lanes - 1) / lanes - done
             let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
             let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
-                                        state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count)
+                                        state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count,
+                                        maxBits: maxBits)
             guard endBit == startBit + streams[lane].bitCount else {
                 throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
             }
@@ -310,7 +296,7 @@ enum TANSDecoderKernels {
     /// Four split lanes in one loop (independent dependency chains, for instruction-level
     /// parallelism). Runs at most `steps` full steps per lane and stops early where a lane's next
     /// load could pass `limit`; returns the steps done (the caller finishes with `decodeLane`).
-    @inline(__always)
+    @inline(never)
     static func split4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int,
                        bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
                        output: UnsafeMutablePointer<UInt8>, steps: Int) -> Int {
@@ -344,23 +330,31 @@ enum TANSDecoderKernels {
     }
 
     /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position.
-    @inline(__always)
+    ///
+    /// Steps run in chunks without per-step checks: a step reads at most `maxBits` bits, so the
+    /// `j`-th step of a chunk starting at bit `b` loads at byte `≤ (b + j·maxBits) / 8`, which
+    /// the chunk length keeps `≤ limit`.
+    @inline(never)
     static func decodeLane(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
-                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int) throws -> Int {
+                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int, maxBits: Int = 15) throws -> Int {
         var x = state
         var bit = bitPosition
         var out = output
         var remaining = count - 1
+        let lastSafeBit = limit &* 8 &+ 7
         while remaining > 0 {
-            let e = entries[x]
-            out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
-            let byte = bit &>> 3
-            guard byte <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
-            let peek = loadBigEndian64(stream + byte) &<< UInt64(bit & 7)
-            x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
-            bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
-            out += stride
-            remaining &-= 1
+            guard bit <= lastSafeBit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
+            var chunk = min(remaining, (lastSafeBit &- bit) / maxBits &+ 1)
+            remaining &-= chunk
+            while chunk > 0 {
+                let e = entries[x]
+                out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
+                let peek = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
+                x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
+                bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                out += stride
+                chunk &-= 1
+            }
         }
         out.pointee = UInt8(truncatingIfNeeded: entries[x] &>> 16)
         return bit
@@ -407,7 +401,7 @@ enum TANSDecoderKernels {
     /// Four interleaved lanes, a group of four symbols per iteration, for the first `full`
     /// symbols; stops early where a group's loads could pass `limit` (four steps read at most
     /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
-    @inline(__always)
+    @inline(never)
     static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
                              states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]

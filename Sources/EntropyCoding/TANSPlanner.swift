@@ -17,7 +17,6 @@ struct TANSPlanner {
     static func plan(histogram: [Int], tableLog: Int, policy: TANSEscapePolicy) throws -> TANSPlanner {
         let size = 1 << tableLog
         let present = histogram.indices.filter { histogram[$0] > 0 }
-        let total = histogram.reduce(0, +)
         var best: TANSPlanner?
         if present.count <= size {
             let counts = try NormalizedCounts(histogram: histogram, tableLog: tableLog)
@@ -33,43 +32,67 @@ struct TANSPlanner {
             throw EntropyCodingError.invalidParameter(
                 "\(present.count) present symbols do not fit a table of \(size) slots; raise the table log or allow the escape path")
         }
-        // Candidate rare sets: the k least frequent symbols, for k from the smallest that makes
-        // the main table fit up to the number of symbols whose ideal share is under 2 slots.
+        // Candidate rare sets: the k least frequent symbols, for every k from the smallest that
+        // makes the main table fit up to all but the most frequent symbol. (Escaping even fairly
+        // frequent symbols can pay: at P(zero) = 0.98 a binary main table {zero, escape} with
+        // the other levels in the escape table loses less to normalization than any other split.)
         let ascending = present.sorted { (histogram[$0], $0) < (histogram[$1], $1) }
         let kMin = max(2, present.count - size + 1)
-        var kMax = ascending.filter { Double(histogram[$0]) * Double(size) < 2.0 * Double(total) }.count
-        kMax = min(present.count - 1, max(kMin, kMax))
+        let kMax = present.count - 1
         guard kMin <= kMax else {
             guard let best else { throw EntropyCodingError.invalidParameter("alphabet does not fit the table") }
             return best
         }
-        var isRare = [Bool](repeating: false, count: 256)
-        for k in 1...kMax {
-            isRare[ascending[k - 1]] = true
-            guard k >= kMin else { continue }
-            let rareSymbols = ascending[0..<k]
-            let escapeSymbol = rareSymbols.min()!
-            var main = histogram
-            var escapeHistogram = [Int](repeating: 0, count: histogram.count)
-            var escaped = 0
-            for s in rareSymbols {
-                escapeHistogram[s] = histogram[s]
-                escaped += histogram[s]
-                main[s] = 0
-            }
-            main[escapeSymbol] = escaped
-            let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
-            let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
-            let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
-            let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
-            let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
-                + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
-                + Double(8 + escapeLog + 2 * 30 + 4)
-            if best == nil || bits < best!.estimatedBits {
-                best = TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
-                                   escapeCounts: escapeCounts, estimatedBits: bits)
+        // Large alphabets: a coarse pass over k (every k up to kMin + 16, then steps growing by
+        // ~8%), then every k between the best coarse candidate's neighbours.
+        var coarse: [Int] = []
+        var k = kMin
+        while k <= kMax {
+            coarse.append(k)
+            k += k < kMin + 16 ? 1 : max(1, k / 12)
+        }
+        if coarse.last != kMax { coarse.append(kMax) }
+        var bestK: Int?
+        func consider(_ k: Int) throws {
+            let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
+            if best == nil || plan.estimatedBits < best!.estimatedBits {
+                best = plan
+                bestK = k
             }
         }
+        for k in coarse { try consider(k) }
+        if let found = bestK, let index = coarse.firstIndex(of: found) {
+            let low = index > 0 ? coarse[index - 1] + 1 : found
+            let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
+            for k in low...high where k != found && !coarse.contains(k) { try consider(k) }
+        }
         return best!
+    }
+
+    /// The plan that escapes the `k` least frequent symbols (`ascending[0..<k]`).
+    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int) throws -> TANSPlanner {
+        let rareSymbols = ascending[0..<k]
+        let escapeSymbol = rareSymbols.min()!
+        var isRare = [Bool](repeating: false, count: 256)
+        var main = histogram
+        var escapeHistogram = [Int](repeating: 0, count: histogram.count)
+        var escaped = 0
+        for s in rareSymbols {
+            isRare[s] = true
+            escapeHistogram[s] = histogram[s]
+            escaped += histogram[s]
+            main[s] = 0
+        }
+        main[escapeSymbol] = escaped
+        let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
+        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
+        let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+        let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
+        // Ideal code lengths of both tables, both headers, and the escape's fixed fields.
+        let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
+            + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
+            + Double(8 + escapeLog + 2 * 30 + 4)
+        return TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
+                           escapeCounts: escapeCounts, estimatedBits: bits)
     }
 }

@@ -98,6 +98,12 @@ public struct CompressionReport: Sendable {
     public var compressionRatioVsFloat32: Double {
         fileBytes == 0 ? 0 : Double(parameterCount) * 4 / Double(fileBytes)
     }
+    /// Layers that tANS codes under 1 bit per weight while Huffman needs at least 1: where the
+    /// "1-bit frontier" of symbol-by-symbol codes is broken.
+    public var subBitLayerCount: Int {
+        layers.filter { $0.tansBitsPerWeight < 1 && $0.huffmanBitsPerWeight >= 1 }.count
+    }
+
     public var bins: ClosedRange<Int>? {
         guard let lo = layers.map(\.bins).min(), let hi = layers.map(\.bins).max() else { return nil }
         return lo...hi
@@ -140,24 +146,39 @@ public struct CompressionReport: Sendable {
         SQNR of quantized weights: \(Self.db(totalDistortion.sqnrDecibels)) dB
         bits per quantized weight: entropy \(Self.f3(entropyBitsPerQuantizedWeight)), \
         fixed-width \(Self.f3(fixedWidthBitsPerQuantizedWeight)), Huffman \(Self.f3(huffmanBitsPerQuantizedWeight)), \
-        tANS \(Self.f3(tansBitsPerQuantizedWeight))
+        tANS \(Self.f3(tansBitsPerQuantizedWeight)); \(subBitLayerCount) layer(s) under 1 bit with tANS where Huffman needs ≥ 1
         file (\(codec)): \(fileBytes) bytes = \(Self.f3(Double(fileBytes) / 1e6)) MB, \
         \(Self.f3(fileBitsPerParameter)) bits per parameter (all \(parameterCount)), \
         \(Self.f2(compressionRatioVsFloat32))× smaller than float32
         """
     }
 
+    /// Every kept tensor, one row each, as Markdown.
+    public func keptMarkdownTable() -> String {
+        var lines = ["| kept tensor | shape | dtype | params | bytes |", "| --- | --- | --- | ---: | ---: |"]
+        for k in kept {
+            lines.append("| \(k.name) | \(Self.shape(k.shape)) | \(k.dtype) | \(k.parameterCount) | \(k.bytes) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// Header of `layersCSVRows`.
     public static let layersCSVHeader =
-        "point,tensor,shape,params,bins,step,sqnr_db,entropy_bits_per_weight,fixed_bits_per_weight,huffman_bits_per_weight,tans_bits_per_weight,fixed_bytes,huffman_bytes,tans_bytes"
+        "point,tensor,role,dtype,shape,params,bins,step,sqnr_db,entropy_bits_per_weight,fixed_bits_per_weight,huffman_bits_per_weight,tans_bits_per_weight,fixed_bytes,huffman_bytes,tans_bytes,kept_bytes"
 
-    /// One CSV row per quantized layer (no header).
-    public func layersCSVRows(point: String) -> [String] {
-        layers.map { l in
-            [point, l.name, Self.shape(l.shape), "\(l.parameterCount)", "\(l.bins)", "\(l.step)",
+    /// One CSV row per quantized layer, then (with `includeKept`) one per kept tensor; no header.
+    /// Quantized rows leave `dtype` and `kept_bytes` empty; kept rows leave the coding columns empty.
+    public func layersCSVRows(point: String, includeKept: Bool = false) -> [String] {
+        let quantized = layers.map { l in
+            [point, l.name, "quantized", "", Self.shape(l.shape), "\(l.parameterCount)", "\(l.bins)", "\(l.step)",
              Self.db(l.distortion.sqnrDecibels), Self.f6(l.entropyBitsPerWeight), Self.f6(l.fixedWidthBitsPerWeight),
              Self.f6(l.huffmanBitsPerWeight), Self.f6(l.tansBitsPerWeight), "\(l.fixedWidthBytes)",
-             "\(l.huffmanBytes)", "\(l.tansBytes)"].joined(separator: ",")
+             "\(l.huffmanBytes)", "\(l.tansBytes)", ""].joined(separator: ",")
+        }
+        guard includeKept else { return quantized }
+        return quantized + kept.map { k in
+            [point, k.name, "kept", k.dtype, Self.shape(k.shape), "\(k.parameterCount)", "", "", "", "", "", "", "",
+             "", "", "", "\(k.bytes)"].joined(separator: ",")
         }
     }
 

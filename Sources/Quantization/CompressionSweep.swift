@@ -1,21 +1,26 @@
 import ModelIO
 
 /// One operating point of a compression sweep: a fixed bin count (MSE-calibrated steps) or a
-/// rate–distortion weight μ.
+/// rate–distortion weight μ, optionally with a bin cap.
 ///
-/// Written and parsed as `bins=15` or `mu=1e-05`.
+/// Written and parsed as `bins=15`, `mu=1e-05` or `mu=0.001@3` (μ with at most 3 bins per layer).
 public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     case bins(Int)
-    case rateWeight(Double)
+    case rateWeight(Double, maxBins: Int, measure: RateDistortionCalibration.Measure = .absolute)
 
-    /// Parses `bins=N` or `mu=μ`.
+    /// Parses `bins=N`, `mu=μ` or `mu=μ@N` (absolute squared error), `rmu=μ` or `rmu=μ@N`
+    /// (relative: per-layer noise-to-signal).
     public init(parsing text: String) throws {
         let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
         if parts.count == 2, parts[0] == "bins", let n = Int(parts[1]) {
-            _ = try BinPolicy(bins: n)
+            guard (try? BinPolicy(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             self = .bins(n)
-        } else if parts.count == 2, parts[0] == "mu", let mu = Double(parts[1]), mu.isFinite, mu >= 0 {
-            self = .rateWeight(mu)
+        } else if parts.count == 2, parts[0] == "mu" || parts[0] == "rmu" {
+            let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
+            let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : 255
+            guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
+            self = .rateWeight(mu, maxBins: cap, measure: parts[0] == "mu" ? .absolute : .relative)
         } else {
             throw QuantizationError.invalidOperatingPoint(text)
         }
@@ -24,7 +29,9 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .bins(let n): return "bins=\(n)"
-        case .rateWeight(let mu): return "mu=\(mu)"
+        case .rateWeight(let mu, let cap, let measure):
+            let key = measure == .absolute ? "mu" : "rmu"
+            return cap == 255 ? "\(key)=\(mu)" : "\(key)=\(mu)@\(cap)"
         }
     }
 
@@ -32,7 +39,8 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     public func calibration(rate: RateModel) throws -> Calibration {
         switch self {
         case .bins(let n): return .fixed(try BinPolicy(bins: n), .mse)
-        case .rateWeight(let mu): return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate))
+        case .rateWeight(let mu, let cap, let measure):
+            return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap, measure: measure))
         }
     }
 }
@@ -70,7 +78,7 @@ public struct CompressionSweep: Sendable {
 
     /// Header of the per-point CSV.
     public static let summaryCSVHeader =
-        "point,codec,table_log,lanes,float_dtype,params,params_quantized,params_kept,kept_bytes,bins_min,bins_max,sqnr_db,entropy_bits_per_quantized_weight,fixed_bits_per_quantized_weight,huffman_bits_per_quantized_weight,tans_bits_per_quantized_weight,fixed_bytes,huffman_bytes,tans_bytes,file_bytes,file_bits_per_param,size_mb,compression_ratio_vs_f32"
+        "point,codec,table_log,lanes,float_dtype,params,params_quantized,params_kept,kept_bytes,bins_min,bins_max,sqnr_db,entropy_bits_per_quantized_weight,fixed_bits_per_quantized_weight,huffman_bits_per_quantized_weight,tans_bits_per_quantized_weight,fixed_bytes,huffman_bytes,tans_bytes,file_bytes,file_bits_per_param,size_mb,compression_ratio_vs_f32,sub_bit_layers"
 
     /// The per-point CSV (with header).
     public func summaryCSV(_ reports: [CompressionReport]) -> String {
@@ -86,6 +94,7 @@ public struct CompressionSweep: Sendable {
                 f(r.huffmanBitsPerQuantizedWeight), f(r.tansBitsPerQuantizedWeight),
                 "\(r.fixedWidthBytes)", "\(r.huffmanBytes)", "\(r.tansBytes)", "\(r.fileBytes)",
                 f(r.fileBitsPerParameter), f(Double(r.fileBytes) / 1e6), f(r.compressionRatioVsFloat32),
+                "\(r.subBitLayerCount)",
             ].joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -109,15 +118,17 @@ public struct CompressionSweep: Sendable {
             \(codec.lanes) lane(s). Quantized: float tensors of rank ≥ 2 (conv, depthwise conv and \
             linear weights); kept: everything else, floats stored as \(policy.floatStorage.rawValue). \
             `bins=N`: N bins in every layer, MSE-optimal step per layer. `mu=μ`: per layer, bins and \
-            step minimizing squared error + μ·(tANS bits).
+            step minimizing squared error + μ·(tANS bits); `rmu=μ`: the same with each layer's error \
+            relative to its mean squared weight (same SQNR slope in every layer); `@N`: at most N bins.
 
             Bits per weight count every coded byte of a layer, headers included (fixed-width: \
             ⌈log₂ N⌉ bits per weight; Huffman: canonical code lengths; tANS: normalized counts and \
             lane states). *b/qw* = bits per quantized weight; *b/param* = the whole `.sbw` file \
-            (kept tensors and metadata too) over all parameters. Size MB = `.sbw` bytes / 10⁶.
+            (kept tensors and metadata too) over all parameters. Size MB = `.sbw` bytes / 10⁶. \
+            *Sub-bit layers*: layers tANS codes under 1 bit per weight while Huffman needs ≥ 1.
 
-            | point | bins | SQNR dB | entropy b/qw | fixed b/qw | Huffman b/qw | tANS b/qw | b/param | size MB | × vs f32 |
-            | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+            | point | bins | SQNR dB | entropy b/qw | fixed b/qw | Huffman b/qw | tANS b/qw | b/param | size MB | × vs f32 | sub-bit layers |
+            | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 
             """
         for r in reports {
@@ -125,7 +136,7 @@ public struct CompressionSweep: Sendable {
                 + "\(f3(r.entropyBitsPerQuantizedWeight)) | \(f3(r.fixedWidthBitsPerQuantizedWeight)) | "
                 + "\(f3(r.huffmanBitsPerQuantizedWeight)) | \(f3(r.tansBitsPerQuantizedWeight)) | "
                 + "\(f3(r.fileBitsPerParameter)) | \(f3(Double(r.fileBytes) / 1e6)) | "
-                + "\(CompressionReport.f2(r.compressionRatioVsFloat32)) |\n"
+                + "\(CompressionReport.f2(r.compressionRatioVsFloat32)) | \(r.subBitLayerCount) |\n"
         }
         if let first = reports.first {
             md += "\nParameters: \(first.parameterCount) (\(first.quantizedParameterCount) quantized in "
@@ -134,6 +145,9 @@ public struct CompressionSweep: Sendable {
         }
         for r in reports {
             md += "\n## \(r.label)\n\n" + r.markdownTable()
+        }
+        if let first = reports.first, !first.kept.isEmpty {
+            md += "\n## Kept tensors (every point)\n\n" + first.keptMarkdownTable()
         }
         return md
     }

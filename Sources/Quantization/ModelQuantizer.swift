@@ -17,7 +17,9 @@ public enum Calibration: Sendable {
     public var label: String {
         switch self {
         case .fixed(let bins, let rule): return "\(rule.rawValue), \(bins)"
-        case .rateDistortion(let rd): return "rd, μ=\(rd.rateWeight)"
+        case .rateDistortion(let rd):
+            let mu = "rd \(rd.measure.rawValue), μ=\(rd.rateWeight)"
+            return rd.maxBins == 255 ? mu : "\(mu), ≤ \(rd.maxBins) bins"
         }
     }
 }

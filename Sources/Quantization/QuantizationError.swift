@@ -51,7 +51,7 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
         case .unmatchedOverride(let p):
             return "bin override '\(p)' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
         case .invalidOperatingPoint(let p):
-            return "invalid operating point '\(p)': write bins=N (odd, 1…255) or mu=μ (a number ≥ 0), e.g. bins=15 or mu=1e-5"
+            return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), e.g. bins=15, mu=1e-5, rmu=0.5@3"
         case .malformedModel(let why):
             return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
         }

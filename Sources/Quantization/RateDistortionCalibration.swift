@@ -15,7 +15,7 @@ import Darwin
 ///
 /// **Search.** With an entropy coder, extra outer bins cost almost nothing, so for a step
 /// `Δ` the natural bin count is the smallest that clips nothing,
-/// `N(Δ) = min(255, 2·round(max|w|/Δ) + 1)`. The search evaluates `J` on `gridPoints`
+/// `N(Δ) = min(maxBins, 2·round(max|w|/Δ) + 1)`. The search evaluates `J` on `gridPoints`
 /// log-spaced steps over `[max|w|/508, 2·max|w|]` (the low end clips at 255 bins; the high end
 /// rounds everything to zero), plus `N = 1` (prune), refines the best step by golden section
 /// between its grid neighbours, and finally tries clipping (`N − 2`, `N − 4`, … while `J`
@@ -36,6 +36,22 @@ public struct RateDistortionCalibration: Sendable {
     public let gridPoints: Int
     /// Golden-section iterations after the grid.
     public let refinements: Int
+    /// The most bins any layer may get (odd, 1…255): 255 lets μ alone decide; 3 searches
+    /// ternary quantizers only (the step still trades zeros against error).
+    public let maxBins: Int
+    /// What the distortion term measures.
+    public let measure: Measure
+
+    /// The distortion term of `J`.
+    public enum Measure: String, Hashable, Sendable, CaseIterable {
+        /// `Σ (w − ŵ)²`, in squared-weight units: one μ for the whole model is its Lagrangian
+        /// optimum in weight space, which spends bits on large-magnitude layers and prunes
+        /// small-magnitude ones first.
+        case absolute
+        /// `Σ (w − ŵ)² / mean(w²)` — each layer's noise-to-signal ratio times its weight count,
+        /// so μ (in weights per bit) asks every layer for the same SQNR slope whatever its scale.
+        case relative
+    }
 
     /// The chosen quantizer of one layer and its cost terms.
     public struct Choice: Sendable {
@@ -43,12 +59,16 @@ public struct RateDistortionCalibration: Sendable {
         public var distortion: Distortion
         /// Rate of the layer in bits, as the `RateModel` measured it.
         public var bits: Double
-        /// `squaredError + μ · bits`.
+        /// Distortion term (per `measure`) `+ μ · bits`.
         public var cost: Double
     }
 
-    public init(rateWeight: Double, rate: RateModel, gridPoints: Int = 32, refinements: Int = 10) throws {
+    public init(rateWeight: Double, rate: RateModel, maxBins: Int = 255, measure: Measure = .absolute,
+                gridPoints: Int = 32, refinements: Int = 10) throws {
         guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
+        _ = try ZeroPointQuantizer(bins: maxBins, step: 1)
+        self.maxBins = maxBins
+        self.measure = measure
         self.rateWeight = rateWeight
         self.rate = rate
         self.gridPoints = max(gridPoints, 2)
@@ -63,7 +83,7 @@ public struct RateDistortionCalibration: Sendable {
 
         func bins(for logStep: Double) -> Int {
             let k = (m / exp(logStep)).rounded()
-            return k >= 127 ? 255 : 2 * Int(k) + 1
+            return k >= Double(maxBins / 2) ? maxBins : 2 * Int(k) + 1
         }
         func choice(_ logStep: Double) -> Choice {
             let step = StepCalibration.clampStep(Float(exp(logStep)))
@@ -124,6 +144,11 @@ public struct RateDistortionCalibration: Sendable {
         }
         let bits = rate.bits(symbols, counts)
         let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
-        return Choice(quantizer: q, distortion: d, bits: bits, cost: sse + rateWeight * bits)
+        let distortion: Double
+        switch measure {
+        case .absolute: distortion = sse
+        case .relative: distortion = energy > 0 ? sse * Double(weights.count) / energy : 0
+        }
+        return Choice(quantizer: q, distortion: d, bits: bits, cost: distortion + rateWeight * bits)
     }
 }

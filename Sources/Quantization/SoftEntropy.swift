@@ -20,9 +20,9 @@ import Darwin
 /// softmax), `∂Ĥ/∂x_i = (2 / (n τ)) · Cov_{a_i}(g, j)`, the covariance of `g_j` and `j` under
 /// the row `a_i·`; then `∂Ĥ/∂w_i = (∂Ĥ/∂x_i) / Δ` and `∂Ĥ/∂Δ = −Σ_i (∂Ĥ/∂x_i) · x_i / Δ`.
 ///
-/// **Cost.** Two passes over the weights (histogram, then gradient), each `O(n · W)` `exp`
-/// calls where `W = 2r + 1` is the window of bins around `clamp(round(x_i))`; nothing is
-/// allocated per weight. Bins further away than `r` are dropped: their softmax weight relative
+/// **Cost.** Two passes over the weights (histogram, then gradient), each `O(n · W)` with
+/// `W = 2r + 1` the window of bins around `clamp(round(x_i))`, but only two `exp` calls per
+/// weight and pass (see `assign`); nothing is allocated per weight. Bins further away than `r` are dropped: their softmax weight relative
 /// to the nearest bin is at most `exp(−r(r+1)/τ)`, and `r` is the smallest radius that keeps
 /// the total dropped mass of every row below `truncation` (`truncation: 0` keeps all bins,
 /// exactly). With the defaults (`τ = 0.25`, `truncation = 1e-9`) `r = 2`.
@@ -113,11 +113,12 @@ public struct SoftEntropy: Hashable, Sendable {
                 for j in 0..<n { g[j] = p[j] > 0 ? -log2(p[j]) : 0 }
                 let tau = temperature
                 let factor = 2 / (Double(weights.count) * tau)
+                let decay = exp(-2 / tau)
                 let s = Double(scale)
                 var stepGrad = 0.0
                 for i in weights.indices {
                     let x = Double(weights[i]) / delta
-                    let (lo, hi) = assign(x, maxLevel: k, radius: r, into: e)
+                    let (lo, hi) = assign(x, maxLevel: k, radius: r, decay: decay, into: e)
                     // Row statistics about the window centre, to avoid cancellation.
                     var gBar = 0.0, jBar = 0.0, gj = 0.0
                     var j = lo
@@ -170,27 +171,34 @@ public struct SoftEntropy: Hashable, Sendable {
     }
 
     /// Writes the softmax row of `x` over bins `lo…hi` into `e[0…hi−lo]`; returns `(lo, hi)`.
+    ///
+    /// Two `exp` calls per row: relative to the centre bin `c` (the row maximum, weight 1),
+    /// consecutive weights have the ratio `e_{j+1}/e_j = exp((2(x − j) − 1)/τ)`, and each step
+    /// away from `c` multiplies that ratio by `exp(−2/τ)`. Walking outward from `c` the ratios
+    /// only shrink, so nothing overflows; far bins underflow harmlessly to 0.
     @inlinable @inline(__always)
-    func assign(_ x: Double, maxLevel k: Int, radius r: Int,
+    func assign(_ x: Double, maxLevel k: Int, radius r: Int, decay: Double,
                 into e: UnsafeMutableBufferPointer<Double>) -> (Int, Int) {
         let kd = Double(k)
         let cd = x.isNaN ? 0 : Swift.min(Swift.max(x.rounded(), -kd), kd)
         let c = Int(cd)
         let lo = Swift.max(-k, c &- r), hi = Swift.min(k, c &+ r)
-        // Logits relative to the centre bin (the row maximum), so exp never overflows.
-        let base = (x - cd) * (x - cd)
+        let xc = x.isNaN ? 0 : x - cd
         let invTau = 1 / temperature
-        var sum = 0.0
-        var j = lo
-        while j <= hi {
-            let d = x - Double(j)
-            let v = exp((base - d * d) * invTau)
-            e[j &- lo] = v
-            sum += v
-            j &+= 1
+        e[c &- lo] = 1
+        var sum = 1.0
+        if hi > c {
+            var v = 1.0, ratio = exp((2 * xc - 1) * invTau)
+            var j = c &+ 1
+            while j <= hi { v *= ratio; e[j &- lo] = v; sum += v; ratio *= decay; j &+= 1 }
+        }
+        if lo < c {
+            var v = 1.0, ratio = exp((-2 * xc - 1) * invTau)
+            var j = c &- 1
+            while j >= lo { v *= ratio; e[j &- lo] = v; sum += v; ratio *= decay; j &-= 1 }
         }
         let inv = 1 / sum
-        j = 0
+        var j = 0
         while j <= hi &- lo { e[j] *= inv; j &+= 1 }
         return (lo, hi)
     }
@@ -203,8 +211,9 @@ public struct SoftEntropy: Hashable, Sendable {
     ) {
         let r = Swift.min(windowRadius, 2 * k)
         for j in p.indices { p[j] = 0 }
+        let decay = exp(-2 / temperature)
         for w in weights {
-            let (lo, hi) = assign(Double(w) / step, maxLevel: k, radius: r, into: e)
+            let (lo, hi) = assign(Double(w) / step, maxLevel: k, radius: r, decay: decay, into: e)
             var j = lo
             while j <= hi { p[j &+ k] += e[j &- lo]; j &+= 1 }
         }

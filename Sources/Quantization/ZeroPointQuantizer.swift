@@ -76,6 +76,26 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
         Float(level(for: weight)) * step
     }
 
+    /// Straight-through gradient of the fake-quantized weight with respect to the weight:
+    /// 1 inside the range (`|w/Δ| ≤ K`), 0 where the weight is clipped.
+    @inlinable @inline(__always)
+    public func straightThroughGradient(_ weight: Float) -> Float {
+        abs(weight / step) <= Float(maxLevel) ? 1 : 0
+    }
+
+    /// LSQ gradient (Esser et al., arXiv 1902.08153) of the fake-quantized weight `ŵ = q·Δ`
+    /// with respect to the step: `q − w/Δ` inside the range (rounding passed straight
+    /// through), `±K` where the weight is clipped. Training multiplies it by `∂L/∂ŵ` (and, as
+    /// LSQ recommends, a scale `1/√(n·K)`).
+    @inlinable @inline(__always)
+    public func stepGradient(_ weight: Float) -> Float {
+        let t = weight / step
+        let k = Float(maxLevel)
+        if t > k { return k }
+        if t < -k { return -k }
+        return Float(level(for: weight)) - t
+    }
+
     /// Symbols of every weight, in order.
     @inlinable
     public func quantize(_ weights: [Float]) -> [UInt8] {

@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
         subcommands: [
             // One line per benchmark; keep alphabetical.
             BenchCodec.self,
+            BenchDecoder.self,
             BenchPlot.self,
             BenchTrain.self,
         ])

@@ -15,7 +15,7 @@ struct CompressCommand: ParsableCommand {
             Choose either fixed bins (--bins, with --calibration max-abs or mse) or a rate weight \
             (--rate-weight μ, calibration rd: per layer, bins and step minimizing squared error + μ·tANS bits). \
             Prints a per-layer table; bits per quantized weight and bits per parameter (all parameters, \
-            whole file) are reported separately.
+            whole file) are reported separately. 'subbit inspect FILE.sbw' lists the stored tensors.
             """)
 
     @Argument(help: "The model to compress (.safetensors).")
@@ -26,7 +26,7 @@ struct CompressCommand: ParsableCommand {
 
     @OptionGroup var options: CompressionOptions
 
-    @Option(help: "Also write the per-layer table as CSV to this path.")
+    @Option(help: "Also write the per-tensor table (quantized layers and kept tensors) as CSV to this path.")
     var report: String?
 
     func run() throws {
@@ -39,7 +39,7 @@ struct CompressCommand: ParsableCommand {
         print(result.report.markdownTable())
         print(result.report.summary())
         if let report {
-            let csv = ([CompressionReport.layersCSVHeader] + result.report.layersCSVRows(point: result.report.label))
+            let csv = ([CompressionReport.layersCSVHeader] + result.report.layersCSVRows(point: result.report.label, includeKept: true))
                 .joined(separator: "\n") + "\n"
             try failing { try AtomicFile.write(Array(csv.utf8), to: URL(fileURLWithPath: report)) }
         }
@@ -55,6 +55,12 @@ struct CompressionOptions: ParsableArguments {
     @Option(name: .customLong("rate-weight"),
             help: "Rate–distortion weight μ ≥ 0 (squared error per coded bit): larger means smaller. Implies --calibration rd.")
     var rateWeight: Double?
+
+    @Option(help: "With --rate-weight: distortion measured as absolute squared error, or relative to each layer's mean squared weight.")
+    var distortion: String = "absolute"
+
+    @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
+    var maxBins: Int = 255
 
     @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
     var calibration: String?
@@ -108,11 +114,16 @@ struct CompressionOptions: ParsableArguments {
             guard bins == nil, layerBins.isEmpty else {
                 throw ValidationError("--bins and --layer-bins do not apply to --calibration rd, which chooses the bins of every layer: drop them, or use --calibration mse")
             }
-            let rd = try validating { try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel) }
+            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
+                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
+            }
+            let rd = try validating {
+                try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins, measure: measure)
+            }
             return .rateDistortion(rd)
         case "max-abs", "mse":
-            guard rateWeight == nil else {
-                throw ValidationError("--rate-weight only applies to --calibration rd: drop it, or use --calibration rd")
+            guard rateWeight == nil, maxBins == 255, distortion == "absolute" else {
+                throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd: drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()
             for item in layerBins {

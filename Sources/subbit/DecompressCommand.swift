@@ -22,7 +22,14 @@ struct DecompressCommand: ParsableCommand {
 
     func run() throws {
         let bytes = try failing(input) { try [UInt8](Data(contentsOf: URL(fileURLWithPath: input))) }
-        let model = try failing(input) { try SBWModelCodec.decode(bytes) }
+        let model: QuantizedModel
+        do {
+            model = try SBWModelCodec.decode(bytes)
+        } catch {
+            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            throw CommandFailure(message: "\(input) is not a readable compressed model (\(text)); "
+                + "create one with 'subbit compress MODEL.safetensors -o \(input)'")
+        }
         let file = try failing { try model.dequantized(metadata: ["format": "pt", "subbit": "decompressed"]) }
         try failing { try file.write(to: URL(fileURLWithPath: output)) }
         print("wrote \(output): \(model.quantized.count) dequantized tensors, \(model.kept.count) kept tensors, "

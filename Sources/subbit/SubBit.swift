@@ -13,6 +13,7 @@ struct SubBit: ParsableCommand {
             CompressCommand.self,
             CompressSweepCommand.self,
             Decode.self,
+            DecoderCommand.self,
             DecompressCommand.self,
             Encode.self,
             Eval.self,

@@ -45,6 +45,8 @@ final class RoundTripPropertyTests: XCTestCase {
             if coded.escape != nil { escapes += 1 }
             if coded.counts == nil { constants += 1 }
             guard try coded.decode() == symbols else { return XCTFail("decode mismatch, \(label)") }
+            // The literal, documented decode step agrees with the fast kernels.
+            if count < 5000, try coded.referenceDecode() != symbols { return XCTFail("reference decoder disagrees, \(label)") }
             let bytes = coded.serialized()
             let parsed = try TANSEncoded(serialized: bytes)
             guard parsed == coded, try parsed.decode() == symbols else { return XCTFail("serialized round trip, \(label)") }

@@ -34,6 +34,28 @@ final class ZeroPointQuantizerTests: XCTestCase {
         XCTAssertEqual(q.histogram([0, 0.1, 2, -2, 0.6]), [1, 0, 0, 2, 1, 0, 1])
     }
 
+    func testLSQAndStraightThroughGradients() throws {
+        let q = try ZeroPointQuantizer(bins: 5, step: 0.5)    // levels −1 … 1
+        XCTAssertEqual(q.stepGradient(0.3), 1 - 0.6, accuracy: 1e-6)     // q = 1, w/Δ = 0.6
+        XCTAssertEqual(q.stepGradient(-0.2), 0 + 0.4, accuracy: 1e-6)    // q = 0, w/Δ = −0.4
+        XCTAssertEqual(q.stepGradient(3), 2)                              // clipped: +K
+        XCTAssertEqual(q.stepGradient(-3), -2)
+        XCTAssertEqual(q.straightThroughGradient(0.9), 1)
+        XCTAssertEqual(q.straightThroughGradient(1.2), 0)
+        // Away from rounding jumps, ŵ(Δ) = q·Δ is linear in Δ with slope q; LSQ adds the
+        // straight-through term −w/Δ. Check ŵ's finite difference against q.
+        var rng = SplitMix64(seed: 21)
+        for _ in 0..<200 {
+            let w = Float.random(in: -0.9...0.9, using: &rng)
+            let t = w / q.step
+            guard abs(t - t.rounded(.towardZero) - 0.5 * (t < 0 ? -1 : 1)) > 0.01 else { continue }
+            let h: Float = 1e-4
+            let plus = try ZeroPointQuantizer(bins: 5, step: q.step + h).fakeQuantize(w)
+            let minus = try ZeroPointQuantizer(bins: 5, step: q.step - h).fakeQuantize(w)
+            XCTAssertEqual((plus - minus) / (2 * h), q.stepGradient(w) + t, accuracy: 1e-2)
+        }
+    }
+
     func testOneBinPrunesToZero() throws {
         let q = try ZeroPointQuantizer(bins: 1, step: 0.1)
         let w: [Float] = [-5, 0, 3, .nan, 1e30]

@@ -73,8 +73,11 @@ final class CompressCommandTests: XCTestCase {
                                    "--keep-float", "classifier.*", "--report", csv.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(rows.count, 3)   // header + two quantized conv layers
-        XCTAssertTrue(rows[0].hasPrefix("point,tensor,shape,params,bins"))
+        // Header, two quantized conv layers, six kept tensors (classifier kept in f16 by pattern).
+        XCTAssertEqual(rows.count, 1 + 2 + 6)
+        XCTAssertTrue(rows[0].hasPrefix("point,tensor,role,dtype,shape,params,bins"))
+        XCTAssertEqual(rows.filter { $0.contains(",quantized,") }.count, 2)
+        XCTAssertTrue(rows.contains { $0.contains(",classifier.1.weight,kept,F16,10x500,5000,") }, "\(rows)")
         let out = dir.appendingPathComponent("m.safetensors")
         XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
         let restored = try SafeTensorsFile(contentsOf: out)

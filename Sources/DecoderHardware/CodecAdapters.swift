@@ -1,0 +1,59 @@
+import EntropyCoding
+
+extension HardwareDecodeTable {
+    /// The hardware copy of a codec decode table (same entries, one array per field).
+    public init(_ table: TANSDecodeTable) {
+        self.init(tableLog: table.tableLog,
+                  symbol: table.entries.map { UInt16($0.symbol) },
+                  nbBits: table.entries.map(\.nbBits),
+                  newStateBase: table.entries.map { UInt32($0.newStateBase) })
+    }
+}
+
+extension StreamLayout {
+    /// The codec's layout of the same name.
+    public var codecLayout: TANSLayout { self == .split ? .split : .interleaved }
+
+    init(_ layout: TANSLayout) { self = layout == .split ? .split : .interleaved }
+}
+
+extension SimulatedLayer {
+    /// The hardware view of a codec layer: its decode tables, initial states and streams.
+    /// `usedSymbols` is the number of distinct symbols of the layer (escaped ones included).
+    public init(name: String, encoded: TANSEncoded, usedSymbols: Int) {
+        func extent(_ stream: TANSLaneStream) -> StreamExtent {
+            StreamExtent(startBit: stream.byteOffset * 8 + stream.padBits, bitCount: stream.bitCount)
+        }
+        let escape = encoded.escape.map { e in
+            SimulatedEscape(symbol: UInt16(e.symbol), symbolCount: e.symbolCount,
+                            table: HardwareDecodeTable(TANSDecodeTable(counts: e.counts)),
+                            initialState: UInt32(e.initialState),
+                            payload: SimulatedLayer.pack(bytes: e.payload), stream: extent(e.stream))
+        }
+        self.init(name: name, alphabetSize: encoded.alphabetSize, usedSymbols: usedSymbols,
+                  symbolCount: encoded.symbolCount,
+                  table: encoded.decodeTable.map(HardwareDecodeTable.init),
+                  constantSymbol: UInt16(encoded.constantSymbol ?? 0),
+                  initialStates: encoded.initialStates.map { UInt32($0) },
+                  lanes: encoded.lanes, layout: StreamLayout(encoded.layout),
+                  payload: SimulatedLayer.pack(bytes: encoded.payload),
+                  streams: encoded.laneStreams.map(extent), escape: escape)
+    }
+}
+
+extension LayerProfile {
+    /// The analytic model's view of a codec layer (counts only; no payload is touched).
+    public init(name: String, encoded: TANSEncoded, usedSymbols: Int) {
+        // A constant layer (no table) carries no streams and fits any lane count.
+        var laneBits = [Int](repeating: 0, count: encoded.counts == nil ? 0 : encoded.lanes)
+        for (j, stream) in encoded.laneStreams.enumerated() where j < laneBits.count {
+            laneBits[j] = stream.bitCount
+        }
+        let constant = encoded.counts == nil
+        self.init(name: name, symbolCount: encoded.symbolCount, alphabetSize: encoded.alphabetSize,
+                  usedSymbols: usedSymbols, tableLog: constant ? 0 : encoded.tableLog, laneBits: laneBits,
+                  escapeSymbols: encoded.escape?.symbolCount ?? 0,
+                  escapeBits: encoded.escape?.stream.bitCount ?? 0,
+                  escapeTableLog: encoded.escape?.counts.tableLog ?? 0)
+    }
+}

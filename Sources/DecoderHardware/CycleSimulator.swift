@@ -1,0 +1,323 @@
+import Foundation
+
+/// Outcome of simulating one layer.
+public struct LayerSimulation: Sendable, Equatable {
+    public var name: String
+    /// Decoded symbols in tensor order (escapes resolved).
+    public var symbols: [UInt16]
+    /// Setup (the model's formula), and the measured decode, stall and word counts.
+    public var cycles: LayerCycles
+    /// Decode-phase cycles in which the port fetched nothing.
+    public var portIdleCycles: Int
+}
+
+/// A failure of the simulated hardware on a layer: the streams do not fit the decoder or are
+/// inconsistent with their header.
+public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equatable {
+    case laneMismatch(layer: String, layerLanes: Int, lanes: Int)
+    case layoutMismatch(layer: String)
+    case tableTooLarge(layer: String, tableLog: Int, hardwareTableLog: Int)
+    case starved(layer: String, cycle: Int)
+    case badState(layer: String, lane: Int)
+    case leftoverBits(layer: String)
+
+    public var description: String {
+        switch self {
+        case .laneMismatch(let layer, let ll, let lanes):
+            return "layer '\(layer)' is coded for \(ll) lanes but the simulated decoder has \(lanes); re-encode it with \(lanes) lanes"
+        case .layoutMismatch(let layer):
+            return "layer '\(layer)' is stored in a different stream layout than the simulated decoder's; re-encode it with the decoder's layout"
+        case .tableTooLarge(let layer, let r, let hr):
+            return "layer '\(layer)' needs a table of 2^\(r) entries but the decoder holds 2^\(hr); re-encode with R ≤ \(hr)"
+        case .starved(let layer, let cycle):
+            return "layer '\(layer)': at decode cycle \(cycle) a lane needs bits its stream does not have (corrupt or truncated stream)"
+        case .badState(let layer, let lane):
+            return "layer '\(layer)', lane \(lane): an initial state lies outside the decode table (corrupt header)"
+        case .leftoverBits(let layer):
+            return "layer '\(layer)': a stream was not consumed exactly to its end (corrupt stream)"
+        }
+    }
+    public var errorDescription: String? { description }
+}
+
+/// Cycle-level simulator of the lane decoder: decodes real streams cycle by cycle with the
+/// modelled buffers and port, bit-exactly, counting cycles and stalls.
+///
+/// ```swift
+/// let sim = CycleSimulator(configuration: config)
+/// let result = try sim.run(layer)   // result.symbols == the software decoder's symbols
+/// ```
+///
+/// Streams: one per lane (split) or one shared (interleaved), plus the escape stream if the
+/// layer has one. Each has a buffer (lane: B bits; interleaved shared buffer: P·B; escape: B).
+/// Per decode-phase cycle:
+/// 1. **Port arbitration** on the start-of-cycle fill levels: round-robin from the stream after
+///    the last one served, the first stream with words left whose buffer has ≥ W free bits.
+/// 2. **Lockstep decode**: if every lane of the current group holds the nbBits its symbol needs
+///    (interleaved: the shared buffer holds the group's total, consumed in lane order; a lane's
+///    last symbol reads nothing) and the escape FIFO holds as many values as the group emits
+///    escape symbols, each lane outputs its symbol (or the next FIFO value) and steps its state;
+///    otherwise the cycle is a stall.
+/// 3. **Escape unit** (if any): when its P-deep FIFO has room and its buffer holds the bits, it
+///    decodes one value into the FIFO.
+/// 4. **Refill**: the fetched word enters its buffer (usable next cycle).
+///
+/// Setup cycles use the model's formula (``DecoderCostModel/setupCycles(layer:config:primed:)``),
+/// with the primed words (one per non-empty stream; interleaved: min(P, words)) loaded before
+/// cycle 0. A buffer is represented by its fill level: its content is by construction the
+/// stream's bits between the consumed and fetched positions, and reads take them from there
+/// after checking they were fetched.
+public struct CycleSimulator: Sendable {
+    public var configuration: DecoderConfiguration
+
+    public init(configuration: DecoderConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Simulates one layer; throws ``SimulationError`` on a layer this decoder cannot take or a
+    /// stream inconsistent with its header.
+    public func run(_ layer: SimulatedLayer) throws -> LayerSimulation {
+        let config = configuration
+        let p = config.lanes
+        let n = layer.symbolCount
+        // A constant layer has no table and no streams: any lane count decodes it.
+        guard let table = layer.table else {
+            let profile = layer.profile
+            let cycles = LayerCycles(setup: DecoderCostModel.setupCycles(layer: profile, config: config, primed: 0),
+                                     decode: (n + p - 1) / p, stalls: 0, words: 0, symbols: n)
+            return LayerSimulation(name: layer.name, symbols: [UInt16](repeating: layer.constantSymbol, count: n),
+                                   cycles: cycles, portIdleCycles: cycles.decode)
+        }
+        guard layer.lanes == p else {
+            throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
+        }
+        guard layer.layout == config.layout, layer.streams.count == (layer.layout == .split ? p : 1) else {
+            throw SimulationError.layoutMismatch(layer: layer.name)
+        }
+        for log in [table.tableLog, layer.escape?.table.tableLog ?? 0] where log > config.tableLog {
+            throw SimulationError.tableTooLarge(layer: layer.name, tableLog: log, hardwareTableLog: config.tableLog)
+        }
+        guard layer.initialStates.count == min(n, p),
+              layer.initialStates.allSatisfy({ Int($0) < table.entries }) else {
+            throw SimulationError.badState(layer: layer.name, lane: 0)
+        }
+        if let escape = layer.escape, Int(escape.initialState) >= escape.table.entries {
+            throw SimulationError.badState(layer: layer.name, lane: p)
+        }
+
+        var symbols = [UInt16](repeating: 0, count: n)
+        let run = try symbols.withUnsafeMutableBufferPointer { out in
+            try Self.simulate(layer: layer, table: table, config: config, output: out)
+        }
+        let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
+        let cycles = LayerCycles(setup: setup, decode: (n + p - 1) / p, stalls: run.stalls,
+                                 words: run.words, symbols: n)
+        return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
+    }
+
+    /// Reads `count` (≤ 32) bits at absolute bit `position` of an MSB-first packed payload.
+    @inline(__always)
+    static func readBits(_ words: UnsafePointer<UInt64>, _ position: Int, _ count: Int) -> Int {
+        if count == 0 { return 0 }
+        let index = position &>> 6
+        let offset = UInt64(position & 63)
+        var window = words[index] &<< offset
+        if offset != 0 { window |= words[index &+ 1] &>> (64 &- offset) }
+        return Int(truncatingIfNeeded: window &>> UInt64(64 &- count))
+    }
+
+    // The per-stream registers, one slot per stream in each field.
+    private struct Streams {
+        var start: UnsafeMutablePointer<Int>
+        var bits: UnsafeMutablePointer<Int>
+        var consumed: UnsafeMutablePointer<Int>
+        var fetched: UnsafeMutablePointer<Int>
+        var wordsLeft: UnsafeMutablePointer<Int>
+        var capacity: UnsafeMutablePointer<Int>
+        let count: Int
+
+        init(count: Int) {
+            self.count = count
+            start = .allocate(capacity: count)
+            bits = .allocate(capacity: count)
+            consumed = .allocate(capacity: count)
+            fetched = .allocate(capacity: count)
+            wordsLeft = .allocate(capacity: count)
+            capacity = .allocate(capacity: count)
+        }
+
+        func deallocate() {
+            for pointer in [start, bits, consumed, fetched, wordsLeft, capacity] { pointer.deallocate() }
+        }
+
+        @inline(__always) func available(_ s: Int) -> Int { fetched[s] &- consumed[s] }
+    }
+
+    private static func simulate(layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
+                                 output out: UnsafeMutableBufferPointer<UInt16>) throws
+        -> (stalls: Int, words: Int, primed: Int, idle: Int) {
+        let p = config.lanes
+        let w = config.portBits
+        let n = layer.symbolCount
+        let split = config.layout == .split
+        let mainStreams = split ? p : 1
+        let escape = layer.escape
+        let escapeIndex = mainStreams
+        let streamCount = mainStreams + (escape == nil ? 0 : 1)
+
+        let streams = Streams(count: streamCount)
+        defer { streams.deallocate() }
+        var words = 0
+        var primed = 0
+        for s in 0..<streamCount {
+            let extent = s == escapeIndex ? escape!.stream : layer.streams[s]
+            streams.start[s] = extent.startBit
+            streams.bits[s] = extent.bitCount
+            streams.consumed[s] = 0
+            let total = (extent.bitCount + w - 1) / w
+            words += total
+            let prime = s == escapeIndex || split ? min(1, total) : min(p, total)
+            primed += prime
+            streams.fetched[s] = min(prime * w, extent.bitCount)
+            streams.wordsLeft[s] = total - prime
+            streams.capacity[s] = s < mainStreams && !split ? p * config.laneBufferBits : config.laneBufferBits
+        }
+
+        // Lane states; a lane's last symbol is in the last group if it has one there.
+        let state = UnsafeMutablePointer<Int>.allocate(capacity: p)
+        defer { state.deallocate() }
+        for j in 0..<p { state[j] = j < layer.initialStates.count ? Int(layer.initialStates[j]) : 0 }
+        let groups = (n + p - 1) / p
+        let activeInLast = n - (groups - 1) * p
+
+        // Escape unit: state, remaining values, FIFO (ring of P).
+        let fifo = UnsafeMutablePointer<UInt16>.allocate(capacity: p)
+        defer { fifo.deallocate() }
+        var fifoHead = 0
+        var fifoCount = 0
+        var escapeState = Int(escape?.initialState ?? 0)
+        var escapeLeft = escape?.symbolCount ?? 0
+        let escapeSymbol = Int(escape?.symbol ?? 0)
+        let hasEscape = escape != nil
+
+        var stalls = 0
+        var idle = 0
+        var group = 0
+        var pointer = 0
+        let emptyTable = HardwareDecodeTable(tableLog: 0, symbol: [0], nbBits: [0], newStateBase: [0])
+        let escapeTable = escape?.table ?? emptyTable
+        let escapePayload = escape?.payload ?? [0, 0]
+
+        try table.symbol.withUnsafeBufferPointer { tSym in
+        try table.nbBits.withUnsafeBufferPointer { tBits in
+        try table.newStateBase.withUnsafeBufferPointer { tBase in
+        try escapeTable.symbol.withUnsafeBufferPointer { eSym in
+        try escapeTable.nbBits.withUnsafeBufferPointer { eBits in
+        try escapeTable.newStateBase.withUnsafeBufferPointer { eBase in
+        try layer.payload.withUnsafeBufferPointer { mainWords in
+        try escapePayload.withUnsafeBufferPointer { escapeWords in
+            let payload = mainWords.baseAddress!
+            let escapeBitsPointer = escapeWords.baseAddress!
+            while group < groups {
+                // 1. Arbitration on start-of-cycle fill levels.
+                var chosen = -1
+                var candidate = pointer
+                for _ in 0..<streamCount {
+                    if streams.wordsLeft[candidate] > 0
+                        && streams.capacity[candidate] &- streams.available(candidate) >= w {
+                        chosen = candidate
+                        break
+                    }
+                    candidate = candidate &+ 1 == streamCount ? 0 : candidate &+ 1
+                }
+
+                // 2. Lockstep decode of the group.
+                let base = group &* p
+                let lastGroup = group == groups &- 1
+                let active = lastGroup ? activeInLast : p
+                var ready = true
+                var escapesNeeded = 0
+                if split {
+                    for j in 0..<active {
+                        let x = state[j]
+                        let isLast = lastGroup || (group == groups &- 2 && j >= activeInLast)
+                        if !isLast && Int(tBits[x]) > streams.available(j) { ready = false; break }
+                        if hasEscape && Int(tSym[x]) == escapeSymbol { escapesNeeded &+= 1 }
+                    }
+                } else {
+                    var need = 0
+                    for j in 0..<active {
+                        let x = state[j]
+                        let isLast = lastGroup || (group == groups &- 2 && j >= activeInLast)
+                        if !isLast { need &+= Int(tBits[x]) }
+                        if hasEscape && Int(tSym[x]) == escapeSymbol { escapesNeeded &+= 1 }
+                    }
+                    ready = need <= streams.available(0)
+                }
+                if ready && escapesNeeded > fifoCount { ready = false }
+                if ready {
+                    for j in 0..<active {
+                        let x = state[j]
+                        let symbol = Int(tSym[x])
+                        if hasEscape && symbol == escapeSymbol {
+                            out[base &+ j] = fifo[fifoHead]
+                            fifoHead = fifoHead &+ 1 == p ? 0 : fifoHead &+ 1
+                            fifoCount &-= 1
+                        } else {
+                            out[base &+ j] = UInt16(truncatingIfNeeded: symbol)
+                        }
+                        let isLast = lastGroup || (group == groups &- 2 && j >= activeInLast)
+                        if !isLast {
+                            let s = split ? j : 0
+                            let nb = Int(tBits[x])
+                            let value = readBits(payload, streams.start[s] &+ streams.consumed[s], nb)
+                            streams.consumed[s] &+= nb
+                            state[j] = Int(tBase[x]) &+ value
+                        }
+                    }
+                    group &+= 1
+                } else {
+                    stalls &+= 1
+                }
+
+                // 3. Escape unit: one value per cycle into the FIFO.
+                var escapeProgress = false
+                if escapeLeft > 0 && fifoCount < p {
+                    let nb = escapeLeft == 1 ? 0 : Int(eBits[escapeState])
+                    if nb <= streams.available(escapeIndex) {
+                        var tail = fifoHead &+ fifoCount
+                        if tail >= p { tail &-= p }
+                        fifo[tail] = eSym[escapeState]
+                        fifoCount &+= 1
+                        if escapeLeft > 1 {
+                            let value = readBits(escapeBitsPointer,
+                                                 streams.start[escapeIndex] &+ streams.consumed[escapeIndex], nb)
+                            streams.consumed[escapeIndex] &+= nb
+                            escapeState = Int(eBase[escapeState]) &+ value
+                        }
+                        escapeLeft &-= 1
+                        escapeProgress = true
+                    }
+                }
+
+                // 4. Refill at the end of the cycle.
+                if chosen >= 0 {
+                    streams.fetched[chosen] = min(streams.fetched[chosen] &+ w, streams.bits[chosen])
+                    streams.wordsLeft[chosen] &-= 1
+                    pointer = chosen &+ 1 == streamCount ? 0 : chosen &+ 1
+                } else {
+                    idle &+= 1
+                    if !ready && !escapeProgress {
+                        // Nothing can change any more: the streams are shorter than the symbols need.
+                        throw SimulationError.starved(layer: layer.name, cycle: group &+ stalls)
+                    }
+                }
+            }
+        }}}}}}}}
+        for s in 0..<streamCount where streams.consumed[s] != streams.bits[s] {
+            throw SimulationError.leftoverBits(layer: layer.name)
+        }
+        if escapeLeft != 0 || fifoCount != 0 { throw SimulationError.leftoverBits(layer: layer.name) }
+        return (stalls, words, primed, idle)
+    }
+}

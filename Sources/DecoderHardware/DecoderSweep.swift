@@ -1,0 +1,214 @@
+import EntropyCoding
+import Foundation
+
+/// A quantized layer's symbols: what a decoder sweep re-encodes at each table log and lane count.
+public struct QuantizedLayerSymbols: Sendable {
+    public var name: String
+    /// Quantizer bins N (symbols are 0…N−1).
+    public var bins: Int
+    public var symbols: [UInt8]
+    /// Distinct symbols present.
+    public let usedSymbols: Int
+
+    public init(name: String, bins: Int, symbols: [UInt8]) {
+        self.name = name
+        self.bins = bins
+        self.symbols = symbols
+        var seen = [Bool](repeating: false, count: 256)
+        var used = 0
+        for s in symbols where !seen[Int(s)] {
+            seen[Int(s)] = true
+            used += 1
+        }
+        usedSymbols = used
+    }
+
+    /// The quantized tensors of an `.sbw` file, decoded by the software decoder, in file order.
+    public static func load(sbw url: URL) throws -> [QuantizedLayerSymbols] {
+        let file = try SBWFile(contentsOf: url)
+        var layers: [QuantizedLayerSymbols] = []
+        for tensor in file.tensors {
+            guard case .quantized(let q) = tensor.payload else { continue }
+            layers.append(QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols()))
+        }
+        guard !layers.isEmpty else {
+            throw DecoderSweepError.noQuantizedTensors(url.path)
+        }
+        return layers
+    }
+}
+
+/// Problems a sweep refuses before doing any work.
+public enum DecoderSweepError: Error, LocalizedError, CustomStringConvertible, Equatable {
+    case noQuantizedTensors(String)
+    case emptyAxis(String)
+    case codecRange(String)
+    case simulationMismatch(layer: String, configuration: String)
+
+    public var description: String {
+        switch self {
+        case .noQuantizedTensors(let path):
+            return "\(path) holds no quantized tensors; pass a model written by `subbit compress`"
+        case .emptyAxis(let axis):
+            return "the \(axis) axis is empty; give at least one value"
+        case .codecRange(let what):
+            return what
+        case .simulationMismatch(let layer, let config):
+            return "layer '\(layer)' at \(config): the simulated decoder's symbols differ from the software decoder's (a simulator bug; please report it)"
+        }
+    }
+    public var errorDescription: String? { description }
+}
+
+/// Evaluates a grid of decoder configurations on a model: re-encodes its symbols at each
+/// (table log, lanes, layout), runs the analytic model, and optionally the cycle simulator.
+///
+/// ```swift
+/// let axes = DecoderSweep.Axes(lanes: [1, 4, 16], tableLogs: [10], portBits: [32, 64])
+/// let points = try DecoderSweep.run(layers: layers, axes: axes, technology: tech, simulate: true)
+/// ```
+public enum DecoderSweep {
+    public struct Axes: Sendable {
+        public var lanes: [Int]
+        public var tableLogs: [Int]
+        public var portBits: [Int]
+        public var sharings: [TableSharing]
+        public var layouts: [StreamLayout]
+        /// Lane buffer bits (nil: ``DecoderConfiguration/defaultLaneBufferBits(portBits:tableLog:)``).
+        public var laneBufferBits: Int?
+        /// Clock (nil: the technology's).
+        public var clockHz: Double?
+
+        public init(lanes: [Int], tableLogs: [Int], portBits: [Int], sharings: [TableSharing] = [.replicated],
+                    layouts: [StreamLayout] = [.split], laneBufferBits: Int? = nil, clockHz: Double? = nil) {
+            self.lanes = lanes
+            self.tableLogs = tableLogs
+            self.portBits = portBits
+            self.sharings = sharings
+            self.layouts = layouts
+            self.laneBufferBits = laneBufferBits
+            self.clockHz = clockHz
+        }
+    }
+
+    /// The simulator's measurement of one configuration.
+    public struct Simulation: Sendable {
+        /// Per layer, as simulated.
+        public var layers: [LayerCycles]
+        public var totals: LayerCycles
+        /// Largest per-layer |analytic − simulated| / simulated over total cycles (setup included).
+        public var maxTotalError: Double
+        /// Largest per-layer |analytic − simulated| / simulated over decode-phase cycles only.
+        public var maxDecodePhaseError: Double
+        /// The layer of ``maxDecodePhaseError`` with its analytic and simulated decode-phase cycles.
+        public var worstDecodePhaseLayer: (name: String, analytic: Int, simulated: Int)
+    }
+
+    /// One configuration's results.
+    public struct Point: Sendable {
+        public var cost: DecoderCost
+        public var simulation: Simulation?
+        public var configuration: DecoderConfiguration { cost.configuration }
+    }
+
+    /// Runs the grid. Every configuration is validated against every layer before any encoding,
+    /// so an impossible point is refused up front with its reason.
+    public static func run(layers: [QuantizedLayerSymbols], axes: Axes, technology: Technology,
+                           simulate: Bool) throws -> [Point] {
+        for (name, axis) in [("lanes", axes.lanes), ("table-log", axes.tableLogs), ("port-bits", axes.portBits)]
+        where axis.isEmpty {
+            throw DecoderSweepError.emptyAxis(name)
+        }
+        if axes.sharings.isEmpty { throw DecoderSweepError.emptyAxis("sharing") }
+        if axes.layouts.isEmpty { throw DecoderSweepError.emptyAxis("layout") }
+        let clock = axes.clockHz ?? technology.clockHz
+        // Validate every configuration and the table-size rule before encoding anything.
+        for p in axes.lanes {
+            for r in axes.tableLogs {
+                for w in axes.portBits {
+                    let config = try DecoderConfiguration(lanes: p, tableLog: r, portBits: w,
+                                                          laneBufferBits: axes.laneBufferBits, clockHz: clock)
+                    for layer in layers where layer.usedSymbols > config.tableEntries {
+                        throw DecoderConfigurationError.tableTooSmall(layer: layer.name, tableLog: r,
+                                                                      usedSymbols: layer.usedSymbols)
+                    }
+                    guard TANSCodec.tableLogs.contains(r) else {
+                        throw DecoderSweepError.codecRange("table log R = \(r) is outside the codec's \(TANSCodec.tableLogs); pick R in that range")
+                    }
+                    guard TANSCodec.laneCounts.contains(p) else {
+                        throw DecoderSweepError.codecRange("lanes = \(p) is outside the codec's \(TANSCodec.laneCounts); pick lanes in that range")
+                    }
+                }
+            }
+        }
+        let model = DecoderCostModel(technology: technology)
+        var points: [Point] = []
+        for layout in axes.layouts {
+            for r in axes.tableLogs {
+                for p in axes.lanes {
+                    var profiles: [LayerProfile] = []
+                    var simulated: [SimulatedLayer] = []
+                    for layer in layers {
+                        let encoded = try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
+                                                           tableLog: r, lanes: p, layout: layout.codecLayout)
+                        profiles.append(LayerProfile(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                        if simulate {
+                            simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                        }
+                    }
+                    let prepared = ModelProfile(profiles)
+                    for w in axes.portBits {
+                        var simulation: Simulation?
+                        for sharing in axes.sharings {
+                            let config = try DecoderConfiguration(
+                                lanes: p, tableLog: r, sharing: sharing, portBits: w,
+                                laneBufferBits: axes.laneBufferBits, clockHz: clock, layout: layout)
+                            let cost = try model.evaluate(config, model: prepared)
+                            // Sharing does not change the cycles: simulate once per port width.
+                            if simulate && simulation == nil {
+                                simulation = try Self.simulate(simulated, layers: layers, cost: cost)
+                            }
+                            points.append(Point(cost: cost, simulation: simulation))
+                        }
+                    }
+                }
+            }
+        }
+        return points
+    }
+
+    /// Simulates every layer, checks the symbols against the software decoder's, and compares
+    /// the cycle counts with the analytic ones.
+    static func simulate(_ simulated: [SimulatedLayer], layers: [QuantizedLayerSymbols],
+                         cost: DecoderCost) throws -> Simulation {
+        let simulator = CycleSimulator(configuration: cost.configuration)
+        var measured: [LayerCycles] = []
+        var maxTotal = 0.0
+        var maxPhase = 0.0
+        var worst = (name: "", analytic: 0, simulated: 0)
+        for (i, layer) in simulated.enumerated() {
+            let result = try simulator.run(layer)
+            let reference = layers[i].symbols
+            guard result.symbols.count == reference.count,
+                  zip(result.symbols, reference).allSatisfy({ $0 == UInt16($1) }) else {
+                throw DecoderSweepError.simulationMismatch(layer: layer.name, configuration: cost.configuration.label)
+            }
+            let analytic = cost.layers[i]
+            measured.append(result.cycles)
+            maxTotal = max(maxTotal, relativeError(analytic.total, result.cycles.total))
+            let phaseError = relativeError(analytic.decodePhase, result.cycles.decodePhase)
+            if phaseError > maxPhase || worst.name.isEmpty {
+                maxPhase = max(maxPhase, phaseError)
+                worst = (layer.name, analytic.decodePhase, result.cycles.decodePhase)
+            }
+        }
+        let totals = measured.reduce(into: LayerCycles.zero) { $0.accumulate($1) }
+        return Simulation(layers: measured, totals: totals, maxTotalError: maxTotal, maxDecodePhaseError: maxPhase,
+                          worstDecodePhaseLayer: worst)
+    }
+
+    /// |a − s| / s (0 when both are 0).
+    public static func relativeError(_ analytic: Int, _ simulated: Int) -> Double {
+        simulated == 0 ? (analytic == 0 ? 0 : .infinity) : Double(abs(analytic - simulated)) / Double(simulated)
+    }
+}

@@ -1,0 +1,60 @@
+/// What the analytic decoder model needs to know about one compressed layer — counts, not
+/// symbols, so a model evaluation costs microseconds.
+///
+/// Built from a real `.sbw` layer (``LayerProfile/init(name:encoded:)``) or written by hand for
+/// what-if studies.
+public struct LayerProfile: Sendable, Equatable {
+    public var name: String
+    /// Weights (symbols) n in the layer.
+    public var symbolCount: Int
+    /// Quantizer bins N (the alphabet 0…N−1).
+    public var alphabetSize: Int
+    /// Symbols with a non-zero count (each needs ≥ 1 table entry).
+    public var usedSymbols: Int
+    /// Table log the layer was coded with (≤ the hardware's R).
+    public var tableLog: Int
+    /// Coded payload bits of each lane, `laneBits.count` = lanes P the layer was coded for
+    /// (empty for a constant layer, `tableLog` 0, which any lane count decodes).
+    /// (Interleaved layout: the shared stream's bits may all sit in `laneBits[0]`; only the
+    /// total matters there.)
+    public var laneBits: [Int]
+    /// Symbols routed through the escape path (0: none).
+    public var escapeSymbols: Int
+    /// Bits of the escape stream.
+    public var escapeBits: Int
+    /// Table log of the escape table (0: no escape path).
+    public var escapeTableLog: Int
+
+    public init(name: String, symbolCount: Int, alphabetSize: Int, usedSymbols: Int,
+                tableLog: Int, laneBits: [Int], escapeSymbols: Int = 0, escapeBits: Int = 0,
+                escapeTableLog: Int = 0) {
+        self.name = name
+        self.symbolCount = symbolCount
+        self.alphabetSize = alphabetSize
+        self.usedSymbols = usedSymbols
+        self.tableLog = tableLog
+        self.laneBits = laneBits
+        self.escapeSymbols = escapeSymbols
+        self.escapeBits = escapeBits
+        self.escapeTableLog = escapeTableLog
+    }
+
+    /// Whether the layer uses the escape path.
+    public var hasEscape: Bool { escapeTableLog > 0 }
+
+    /// Total coded payload bits b = Σ_j b_j + escape bits.
+    public var codedBits: Int { laneBits.reduce(0, +) + escapeBits }
+
+    /// Main-stream bits Σ_j b_j.
+    public var laneBitsTotal: Int { laneBits.reduce(0, +) }
+
+    /// Width of a symbol: ⌈log₂ N⌉ bits (0 for a pruned, single-bin layer).
+    public var symbolBits: Int { ceilLog2(alphabetSize) }
+
+    /// The fixed-width baseline's storage: n · ⌈log₂ N⌉ bits.
+    public var fixedWidthBits: Int { symbolCount * symbolBits }
+
+    /// Coded bits per weight b / n.
+    public var bitsPerWeight: Double { symbolCount == 0 ? 0 : Double(codedBits) / Double(symbolCount) }
+
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import DecoderHardware
+import EntropyCoding
+import Foundation
+
+/// `subbit decoder MODEL.sbw …`: compare hardware decoder configurations on a compressed model.
+struct DecoderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decoder",
+        abstract: "Compare tANS decoder hardware configurations on a compressed model.",
+        discussion: """
+            Re-encodes the model's symbols at every table log and lane count, then reports area, \
+            energy per weight, cycles, throughput and net silicon saved for every configuration \
+            (analytic model). --simulate also runs the cycle-level simulator on the real streams, \
+            checks its symbols against the software decoder and reports the measured cycles.
+            """)
+
+    @Argument(help: "Compressed model (.sbw).")
+    var model: String
+
+    @Option(help: "Lane counts P, comma-separated.")
+    var lanes = "1,2,4,8,16"
+
+    @Option(name: .customLong("table-log"), help: "Table logs R (L = 2^R entries), comma-separated.")
+    var tableLog = "8,10,12"
+
+    @Option(name: .customLong("port-bits"), help: "Weight-memory port widths W (bits per cycle), comma-separated.")
+    var portBits = "32,64"
+
+    @Option(help: "Technology file, e.g. Experiments/tech/asic-22nm.yaml.")
+    var tech: String
+
+    @Option(help: "Table sharing: replicated, shared (comma-separated).")
+    var sharing = "replicated"
+
+    @Option(help: "Stream layout: split, interleaved (comma-separated).")
+    var layout = "split"
+
+    @Option(name: .customLong("buffer-bits"), help: "Lane bit-buffer size (default max(2W, W+R)).")
+    var bufferBits: Int?
+
+    @Option(name: .customLong("clock-mhz"), help: "Clock in MHz (default: the technology file's).")
+    var clockMHz: Double?
+
+    @Option(help: """
+        Weights per cycle the compute array consumes, comma-separated: prints the smallest lane count         keeping up with each; the CSV's keeps_up and latency_added_us use the first (default: P).
+        """)
+    var consumer: String?
+
+    @Flag(help: "Also run the cycle-level simulator on the real streams.")
+    var simulate = false
+
+    @Option(name: [.short, .customLong("output")], help: "Write the results as CSV to this file.")
+    var output: String?
+
+    func run() throws {
+        let axes = DecoderSweep.Axes(
+            lanes: try Self.integers(lanes, option: "--lanes"),
+            tableLogs: try Self.integers(tableLog, option: "--table-log"),
+            portBits: try Self.integers(portBits, option: "--port-bits"),
+            sharings: try Self.names(sharing, option: "--sharing"),
+            layouts: try Self.names(layout, option: "--layout"),
+            laneBufferBits: bufferBits,
+            clockHz: clockMHz.map { $0 * 1e6 })
+        let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
+        if consumers.contains(where: { $0 < 1 }) {
+            throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")
+        }
+        do {
+            let technology = try Technology.load(contentsOf: URL(fileURLWithPath: tech))
+            let layers = try QuantizedLayerSymbols.load(sbw: URL(fileURLWithPath: model))
+            let points = try DecoderSweep.run(layers: layers, axes: axes, technology: technology, simulate: simulate)
+            print("\(model): \(layers.count) quantized tensors, \(layers.reduce(0) { $0 + $1.symbols.count }) weights; "
+                  + "technology \(technology.name)")
+            print(DecoderReport.table(points), terminator: "")
+            for c in consumers {
+                print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")
+            }
+            if let output {
+                let url = URL(fileURLWithPath: output)
+                // Atomic: written to a temporary file beside the target, then renamed.
+                try Data(DecoderReport.csv(points, consumer: consumers.first).utf8).write(to: url, options: .atomic)
+                print("wrote \(output)")
+            }
+        } catch let error as TechnologyError {
+            throw CLIFailure(message: error.description)
+        } catch let error as DecoderConfigurationError {
+            throw CLIFailure(message: error.description)
+        } catch let error as DecoderSweepError {
+            throw CLIFailure(message: error.description)
+        } catch let error as SimulationError {
+            throw CLIFailure(message: error.description)
+        } catch let error as EntropyCodingError {
+            throw CLIFailure(message: "\(model): \(error)")
+        } catch let error as CocoaError {
+            throw CLIFailure(message: "cannot write \(output ?? "the output"): \(error.localizedDescription); check the folder exists and is writable")
+        }
+    }
+
+    /// Parses `1,2,4` into integers, naming the option on a bad value.
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map { part in
+            guard let value = Int(part) else {
+                throw ValidationError("\(option): '\(part)' is not a whole number; write a comma-separated list such as \(option) 1,2,4")
+            }
+            return value
+        }
+    }
+
+    /// Parses a comma-separated list of enum names.
+    static func names<T: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> [T]
+    where T.RawValue == String {
+        try text.split(separator: ",").map { part in
+            let name = part.trimmingCharacters(in: .whitespaces)
+            guard let value = T(rawValue: name) else {
+                let known = T.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("\(option): '\(name)' is unknown; use one of: \(known)")
+            }
+            return value
+        }
+    }
+}
