@@ -9,8 +9,9 @@ struct Bench: ParsableCommand {
         subcommands: [
             // One line per benchmark; keep alphabetical.
             BenchCodec.self,
-            BenchDecoder.self,
+            BenchDecoderCommand.self,
             BenchPlot.self,
+            BenchSoftEntropy.self,
             BenchTrain.self,
         ])
 }
