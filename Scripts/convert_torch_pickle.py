@@ -464,8 +464,12 @@ def main():
         parser.error("need SOURCE and DESTINATION")
     try:
         count, parameters, buffers = convert(args.source, args.destination)
-    except (ConversionError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError) as error:
+    except (ConversionError, OSError) as error:
         print(f"convert_torch_pickle: error: {args.source}: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a corrupt pickle can raise almost anything while loading
+        print(f"convert_torch_pickle: error: {args.source} is not a readable PyTorch checkpoint "
+              f"({type(error).__name__}: {error})", file=sys.stderr)
         return 1
     print(f"convert_torch_pickle: {count} tensors, {parameters} parameters, {buffers} buffer elements -> {args.destination}")
     if args.expect_parameters is not None and parameters != args.expect_parameters:

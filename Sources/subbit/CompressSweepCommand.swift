@@ -19,7 +19,7 @@ struct CompressSweepCommand: ParsableCommand {
     var model: String
 
     @Option(help: "Comma-separated operating points, e.g. 'bins=3,bins=7,mu=1e-5'.")
-    var points: String = "bins=3,bins=7,bins=15,bins=255,mu=1e-5,mu=1e-4,mu=1e-3,mu=1.3e-3,mu=1.6e-3"
+    var points: String = "bins=3,bins=7,bins=15,bins=255,mu=1e-5,mu=1e-4,mu=1e-3,mu=1.3e-3,mu=1.6e-3,rmu=0.3,rmu=0.5"
 
     @Option(name: .customLong("out"), help: "Folder for the tables (created if missing).")
     var outputFolder: String

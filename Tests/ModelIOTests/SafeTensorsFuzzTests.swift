@@ -32,7 +32,7 @@ final class SafeTensorsFuzzTests: XCTestCase {
         XCTAssertEqual(accepted + refused, 12_000)
         // The mutations must actually reach the validation paths, not just one of them.
         XCTAssertGreaterThan(refused, 6_000)
-        XCTAssertGreaterThanOrEqual(kindsSeen.count, 10, "\(kindsSeen.sorted())")
+        XCTAssertGreaterThanOrEqual(kindsSeen.count, 15, "\(kindsSeen.sorted())")
     }
 
     private func makeValidFile(using rng: inout SplitMix64) -> SafeTensorsFile {
@@ -46,13 +46,56 @@ final class SafeTensorsFuzzTests: XCTestCase {
         return file
     }
 
+    /// Swaps one integer of the header for a neighbour, another integer of the same header, or
+    /// an edge value, and rewrites the header-length field: this reaches the offset-tiling and
+    /// shape checks (gaps, overlaps, negative or overflowing shapes) behind the JSON parser.
+    private func replaceNumber(in bytes: inout [UInt8], headerLength: Int, using rng: inout SplitMix64) {
+        let header = Array(bytes[8..<(8 + headerLength)])
+        var numbers: [Range<Int>] = []
+        var i = 0
+        while i < header.count {
+            if (0x30...0x39).contains(header[i]) {
+                let start = i > 0 && header[i - 1] == UInt8(ascii: "-") ? i - 1 : i
+                while i < header.count && (0x30...0x39).contains(header[i]) { i += 1 }
+                numbers.append(start..<i)
+            } else {
+                i += 1
+            }
+        }
+        guard let target = numbers.randomElement(using: &rng) else { return }
+        let current = Int(String(decoding: header[target], as: UTF8.self)) ?? 0
+        let other = numbers.randomElement(using: &rng).flatMap { Int(String(decoding: header[$0], as: UTF8.self)) } ?? 0
+        let choices = [current &+ 1, current &- 1, other, other &+ 2, -1, 0, 4_294_967_296, Int.max, current &* 2]
+        let replacement = Array(String(choices[Int(rng.next() % UInt64(choices.count))]).utf8)
+        var newHeader = header
+        newHeader.replaceSubrange(target, with: replacement)
+        let length = UInt64(newHeader.count)
+        bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) } + newHeader + bytes[(8 + headerLength)...]
+    }
+
+    /// Adds the same small amount to both data_offsets of one tensor.
+    private func shiftOffsets(in bytes: inout [UInt8], headerLength: Int, using rng: inout SplitMix64) {
+        let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
+        let parts = header.components(separatedBy: "\"data_offsets\":[")
+        guard parts.count > 1 else { return }
+        let which = 1 + Int(rng.next() % UInt64(parts.count - 1))
+        let numbers = parts[which].prefix(while: { $0 != "]" }).split(separator: ",").compactMap { Int($0) }
+        guard numbers.count == 2 else { return }
+        let delta = [-4, -2, -1, 1, 2, 4][Int(rng.next() % 6)]
+        var rebuilt = parts
+        rebuilt[which] = "\(numbers[0] &+ delta),\(numbers[1] &+ delta)" + parts[which].drop(while: { $0 != "]" })
+        let newHeader = Array(rebuilt.joined(separator: "\"data_offsets\":[").utf8)
+        let length = UInt64(newHeader.count)
+        bytes = (0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) } + newHeader + bytes[(8 + headerLength)...]
+    }
+
     private func mutate(_ bytes: inout [UInt8], using rng: inout SplitMix64) {
         let declaredHeaderLength = Int(bytes[0]) | Int(bytes[1]) << 8
         let edits = Int(rng.next() % 3) + 1
         for _ in 0..<edits {
             // Earlier edits may have truncated the file: header edits stay inside what is left.
             let headerLength = max(0, min(declaredHeaderLength, bytes.count - 8))
-            switch rng.next() % 8 {
+            switch rng.next() % 10 {
             case 0:  // flip a random bit anywhere
                 let i = Int(rng.next() % UInt64(bytes.count))
                 bytes[i] ^= 1 << UInt8(rng.next() % 8)
@@ -83,6 +126,12 @@ final class SafeTensorsFuzzTests: XCTestCase {
                 if replaced.utf8.count == header.utf8.count {
                     bytes.replaceSubrange(8..<(8 + header.utf8.count), with: Array(replaced.utf8))
                 }
+            case 8:  // replace a number in the header (shape or offset), keeping the length field right
+                guard headerLength > 0 else { continue }
+                replaceNumber(in: &bytes, headerLength: headerLength, using: &rng)
+            case 9:  // move one tensor's data, keeping its size: gaps and overlaps
+                guard headerLength > 0 else { continue }
+                shiftOffsets(in: &bytes, headerLength: headerLength, using: &rng)
             default:  // delete a byte range inside the header
                 guard headerLength > 2, bytes.count > 10 else { continue }
                 let start = 8 + Int(rng.next() % UInt64(headerLength))

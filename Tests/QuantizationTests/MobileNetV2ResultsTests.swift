@@ -50,6 +50,8 @@ final class MobileNetV2ResultsTests: XCTestCase {
             if tans < 1 { belowOneBit = true }
         }
         XCTAssertTrue(belowOneBit, "some point codes under 1 bit per quantized weight")
+        XCTAssertTrue(try rows.contains { try $0.double("sub_bit_layers") > 0 },
+                      "some layer is coded under 1 bit by tANS where Huffman needs ≥ 1")
         let md = try String(contentsOf: Self.results.appendingPathComponent("compression.md"), encoding: .utf8)
         for label in labels { XCTAssertTrue(md.contains("## \(label)\n"), "compression.md has the \(label) table") }
     }
