@@ -35,20 +35,23 @@ public enum Checkpoint {
     }
 
     /// Loads `url` into `model`, refusing a file whose tensor names or shapes differ from
-    /// the model's (nothing is changed then).
-    public static func load(into model: Model, from url: URL) throws {
-        try load(into: model, from: SafeTensorsFile(contentsOf: url), source: url.path)
+    /// the model's (nothing is changed then). With `strict: false`, names only one side has
+    /// are skipped — e.g. to fine-tune from a float checkpoint after installing weight
+    /// transforms whose parameters it lacks; differing shapes are always refused.
+    public static func load(into model: Model, from url: URL, strict: Bool = true) throws {
+        try load(into: model, from: SafeTensorsFile(contentsOf: url), source: url.path, strict: strict)
     }
 
-    public static func load(into model: Model, from file: SafeTensorsFile, source: String = "checkpoint") throws {
+    public static func load(into model: Model, from file: SafeTensorsFile, source: String = "checkpoint",
+                            strict: Bool = true) throws {
         var expected: [(String, [Int], Tensor?)] = []
         for (name, p) in model.namedParameters() { expected.append((name, p.value.shape, p.value)) }
         for (name, t) in model.namedBuffers() { expected.append((name, t.shape, t)) }
         for (name, _) in model.batchNormLayers() { expected.append((name + ".num_batches_tracked", [], nil)) }
 
         let expectedNames = Set(expected.map(\.0))
-        let missing = expected.map(\.0).filter { file.tensors[$0] == nil }
-        let unexpected = file.names.filter { !expectedNames.contains($0) }
+        let missing = strict ? expected.map(\.0).filter { file.tensors[$0] == nil } : []
+        let unexpected = strict ? file.names.filter { !expectedNames.contains($0) } : []
         var shapes: [CheckpointError.ShapeMismatch] = []
         for (name, shape, _) in expected {
             if let t = file.tensors[name], t.shape != shape {
@@ -62,14 +65,16 @@ public enum Checkpoint {
         // Convert everything before touching the model, so a bad tensor changes nothing.
         var values: [(Tensor, [Float])] = []
         for (name, _, tensor) in expected {
-            guard let tensor else { continue }
-            values.append((tensor, try file.tensor(name).floats()))
+            guard let tensor, let stored = file.tensors[name] else { continue }
+            values.append((tensor, try stored.floats()))
         }
         for (tensor, floats) in values {
             floats.withUnsafeBufferPointer { tensor.pointer.update(from: $0.baseAddress!, count: floats.count) }
         }
         for (name, bn) in model.batchNormLayers() {
-            bn.numBatchesTracked = Int(try file.tensor(name + ".num_batches_tracked").integers().first ?? 0)
+            if let counter = file.tensors[name + ".num_batches_tracked"] {
+                bn.numBatchesTracked = Int(try counter.integers().first ?? 0)
+            }
         }
     }
 }

@@ -39,7 +39,9 @@ public final class Conv2d: WeightedLayer {
     private var effective: Tensor?
     private var gradEffective: Tensor?
     private var workspaces: [Tensor] = []
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
     private var partialGrads: [Tensor] = []
+    private var partialPointers: [UnsafeMutablePointer<Float>] = []
     /// The flipped, transposed kernel `[in, out, k, k]` for the stride-1 input gradient.
     private var flippedWeight: Tensor?
 
@@ -89,6 +91,7 @@ public final class Conv2d: WeightedLayer {
         }
         if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
             workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
+            workspacePointers = workspaces.map(\.pointer)
         }
     }
 
@@ -112,7 +115,7 @@ public final class Conv2d: WeightedLayer {
         let (xp, yp, wp) = (x.pointer, y.pointer, w.pointer)
         let bp = bias?.value.pointer
         let pointwise = isPointwise
-        let spaces = workspaces.map(\.pointer)
+        let spaces = workspacePointers
         parallelFor(parts) { part in
             let images = partition(g.batch, part: part, parts: parts)
             var n0 = images.lowerBound
@@ -144,15 +147,18 @@ public final class Conv2d: WeightedLayer {
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let parts = min(context.threads, g.batch)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
-        if partialGrads.count < parts { partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) } }
+        if partialGrads.count < parts {
+            partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
+            partialPointers = partialGrads.map(\.pointer)
+        }
         let w = weightTransform == nil ? weight.value : effective!
         let needsDx = needsInputGradient
         let dx = Tensor.reuse(&gradInput, shape: needsDx ? x.shape : [0])
         let chunk = imagesPerChunk(g)
         let pointwise = isPointwise
         let (xp, dyp, wp, dxp) = (x.pointer, dy.pointer, w.pointer, dx.pointer)
-        let spaces = workspaces.map(\.pointer)
-        let partials = partialGrads.map(\.pointer)
+        let spaces = workspacePointers
+        let partials = partialPointers
         let planeSize = g.height * g.width
         let transposed = usesTransposedBackward
         let tg = transposedGeometry(g)

@@ -20,6 +20,9 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Seconds to measure each model.")
     var seconds: Double = 3
 
+    @Flag(inversion: .prefixedNo, help: "Measure the sgemm peak first (for the % of peak column).")
+    var peak = true
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -29,9 +32,11 @@ struct BenchTrain: ParsableCommand {
     }
 
     func run() throws {
-        let peak = TrainingBenchmark.sgemmPeak(threads: threads)
-        print("sgemm peak (\(threads) thread(s), 1024³, one single-threaded sgemm per thread): "
-              + String(format: "%.1f", peak) + " GFLOP/s")
+        let peak = self.peak ? TrainingBenchmark.sgemmPeak(threads: threads) : .nan
+        if self.peak {
+            print("sgemm peak (\(threads) thread(s), 1024³, one single-threaded sgemm per thread): "
+                  + String(format: "%.1f", peak) + " GFLOP/s")
+        }
         print("model     batch threads   images/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
         for name in models.split(separator: ",") {
             let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,

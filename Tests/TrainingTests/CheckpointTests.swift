@@ -55,4 +55,26 @@ final class CheckpointTests: XCTestCase {
             XCTAssertTrue(text.contains("shapes differ: fc1.weight") && text.contains("not in the model: bn1.bias"), text)
         }
     }
+
+    func testNonStrictLoadSkipsNamesOnlyOneSideHas() throws {
+        let url = temporaryURL()
+        let source = ModelZoo.make(.lenet5, seed: 3)
+        try Checkpoint.save(source, to: url)
+        let target = ModelZoo.make(.lenet5, seed: 4)
+        let extra = Parameter(Tensor(shape: [1], values: [0.5]))
+        final class Extra: WeightTransform {
+            let p: Parameter
+            init(_ p: Parameter) { self.p = p }
+            func forward(weight: Tensor, into effective: Tensor, context: ExecutionContext) { effective.copy(from: weight) }
+            func backward(weight: Tensor, gradEffective: Tensor, gradWeight: Tensor, context: ExecutionContext) {}
+            func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) { body(prefix + "weight_step", extra) }
+            var extra: Parameter { p }
+        }
+        target.weightLayers()[0].layer.weightTransform = Extra(extra)
+        XCTAssertThrowsError(try Checkpoint.load(into: target, from: url))
+        try Checkpoint.load(into: target, from: url, strict: false)
+        XCTAssertEqual(target.namedParameters().first { $0.name == "conv1.weight" }!.parameter.value.toArray(),
+                       source.namedParameters().first { $0.name == "conv1.weight" }!.parameter.value.toArray())
+        XCTAssertEqual(extra.value[0], 0.5)
+    }
 }
