@@ -39,12 +39,15 @@ let package = Package(
         .target(name: "Plotting"),
         .target(
             name: "Orchestrator",
-            dependencies: ["Plotting", .product(name: "Yams", package: "Yams")]),
+            dependencies: [
+                "Training", "Quantization", "DecoderHardware", "EntropyCoding", "ModelIO", "Plotting",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .executableTarget(
             name: "subbit",
             dependencies: [
                 "EntropyCoding", "ModelIO", "Quantization", "Training", "DecoderHardware", "Plotting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Orchestrator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),

@@ -18,7 +18,9 @@ struct SubBit: ParsableCommand {
             Encode.self,
             Eval.self,
             Inspect.self,
+            Merge.self,
             Plot.self,
+            Run.self,
             Train.self,
         ])
 }
