@@ -1,0 +1,97 @@
+import DecoderHardware
+import Foundation
+import ModelIO
+import Plotting
+
+/// One `subbit run`: expand the spec, run (or resume) its points with the cache, write the results
+/// folder atomically, and — for a whole (unsharded) sweep — render the spec's plots.
+///
+/// ```swift
+/// let run = ExperimentRun(spec: spec, resultsRoot: URL(fileURLWithPath: "Results"),
+///                         plotsRoot: URL(fileURLWithPath: "Plots"), cache: DataCache().root.appendingPathComponent("cache"))
+/// let outcome = try run.execute()
+/// print(outcome.resultsFolder.path)
+/// ```
+public struct ExperimentRun: Sendable {
+    public var spec: ExperimentSpec
+    public var resultsRoot: URL
+    public var plotsRoot: URL
+    public var cache: URL
+    public var data: DataCache
+    public var jobs: Int = 1
+    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var fresh = false
+    public var shard: ShardPlan?
+    /// Root the spec's relative paths (the technology file) are resolved from.
+    public var baseDirectory: URL
+    public var gnuplot: GnuplotRenderer?
+
+    /// What a run produced.
+    public struct Outcome: Sendable {
+        public var records: [PointRecord]
+        public var resultsFolder: URL
+        public var plots: [URL]
+    }
+
+    public init(spec: ExperimentSpec, resultsRoot: URL, plotsRoot: URL, cache: URL, data: DataCache = DataCache(),
+                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.spec = spec
+        self.resultsRoot = resultsRoot
+        self.plotsRoot = plotsRoot
+        self.cache = cache
+        self.data = data
+        self.baseDirectory = baseDirectory
+    }
+
+    /// The technology file named by the spec, loaded with its validation.
+    public func technology() throws -> (Technology, String) {
+        let url = URL(fileURLWithPath: spec.decoder.tech, relativeTo: baseDirectory)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ResultsError("technology file \(spec.decoder.tech) not found. Fix: name a file under Experiments/tech/ in `decoder.tech`.")
+        }
+        return (try Technology.load(contentsOf: url), text)
+    }
+
+    public func execute(progress: SweepProgress? = nil) throws -> Outcome {
+        let (technology, techText) = try technology()
+        let all = SweepExpansion(spec: spec).points()
+        let ids = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, SweepPoint.id(index: $0, total: all.count)) })
+        let key = { (point: SweepPoint) in TrainingKey(spec: spec, point: point) }
+        let selected = shard.map { $0.select(all, key: key) } ?? all
+        let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
+        let salt = "tech=\(SHA256.hex(of: Array(techText.utf8)))\ncompute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
+        let runner = SweepRunner(spec: spec, cache: cache, steps: pipeline.steps, jobs: jobs, cores: cores,
+                                 fresh: fresh, pointSalt: salt)
+        var records = try runner.run(selected, progress: progress ?? SweepProgress(total: selected.count))
+        for i in records.indices {
+            let id = ids[selected[i]]!
+            records[i].run[ResultsSchema.Runs.pointID] = id
+            for j in records[i].layers.indices { records[i].layers[j][ResultsSchema.Layers.pointID] = id }
+        }
+        let layout = ResultsLayout(resultsRoot: resultsRoot, experiment: spec.name)
+        let folder = shard.map(layout.shardFolder) ?? layout.folder
+        try Self.writer.write(records, to: folder, pareto: ParetoTable.rows(records.map(\.run)),
+                              paretoColumns: ParetoTable.columns)
+        var plots: [URL] = []
+        if shard == nil {
+            plots = try render(resultsFolder: folder)
+        }
+        return Outcome(records: records, resultsFolder: folder, plots: plots)
+    }
+
+    /// Renders the spec's plots from a results folder into `Plots/<experiment>/`.
+    public func render(resultsFolder: URL) throws -> [URL] {
+        let kinds = spec.outputs.plots.compactMap(PlotKind.init(rawValue:))
+        let formats = spec.outputs.formats.compactMap(PlotFormat.init(rawValue:))
+        guard !kinds.isEmpty else { return [] }
+        let request = PlotRequest(resultsDirectory: resultsFolder,
+                                  outputDirectory: plotsRoot.appendingPathComponent(spec.name, isDirectory: true),
+                                  plots: kinds, formats: formats)
+        let files = try PlotCatalogue.render(request, gnuplot: gnuplot ?? GnuplotRenderer.locate())
+        return files.filter { formats.map(\.fileExtension).contains($0.pathExtension) }
+    }
+
+    /// The writer with the schema's column order.
+    public static let writer = ResultsWriter(runColumns: ResultsSchema.Runs.columns,
+                                             layerColumns: ResultsSchema.Layers.columns)
+}

@@ -1,0 +1,242 @@
+/// One experiment, as written in `Experiments/<name>.yaml` and validated by ``SpecParser``.
+///
+/// A spec names where the weights come from (a model trained here on a dataset, or a pretrained
+/// checkpoint), how they are trained or calibrated, and the sweep axes. ``SweepExpansion``
+/// turns it into ``SweepPoint``s.
+///
+/// ```swift
+/// let spec = try SpecParser.parse(contentsOf: URL(fileURLWithPath: "Experiments/quick.yaml"))
+/// let points = SweepExpansion(spec: spec).points()
+/// ```
+public struct ExperimentSpec: Sendable, Equatable {
+    /// The experiment's name; results go to `Results/<name>/`, plots to `Plots/<name>/`.
+    public var name: String
+    public var description: String
+    public var source: WeightSource
+    public var sweep: SweepAxes
+    public var decoder: DecoderSettings
+    public var outputs: OutputSettings
+
+    public init(name: String, description: String = "", source: WeightSource, sweep: SweepAxes,
+                decoder: DecoderSettings, outputs: OutputSettings) {
+        self.name = name
+        self.description = description
+        self.source = source
+        self.sweep = sweep
+        self.decoder = decoder
+        self.outputs = outputs
+    }
+}
+
+/// Where the weights of every sweep point come from.
+public enum WeightSource: Sendable, Equatable {
+    /// Train a float baseline on `dataset`, then fine-tune it with entropy-regularized QAT per point.
+    case train(TrainingSource)
+    /// Calibrate (post-training quantize) a pretrained checkpoint per point.
+    case pretrained(PretrainedSource)
+}
+
+/// A model trained here: the float baseline recipe and the fine-tuning recipe of each point.
+public struct TrainingSource: Sendable, Equatable {
+    public var dataset: String
+    public var model: String
+    public var baseline: TrainingRecipe
+    public var finetune: TrainingRecipe
+    /// Precision-learning and regularizer options of the fine-tuning (entropy-regularized QAT).
+    public var qat: QATSettings
+
+    public init(dataset: String, model: String, baseline: TrainingRecipe, finetune: TrainingRecipe,
+                qat: QATSettings) {
+        self.dataset = dataset
+        self.model = model
+        self.baseline = baseline
+        self.finetune = finetune
+        self.qat = qat
+    }
+}
+
+/// Epochs, optimizer and schedule of one training phase.
+public struct TrainingRecipe: Sendable, Equatable, Hashable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: String
+    public var learningRate: Double
+    public var schedule: String
+    public var momentum: Double
+    public var weightDecay: Double
+    /// Random-crop augmentation with this padding (0 = off).
+    public var cropPadding: Int
+
+    public init(epochs: Int, batchSize: Int = 128, optimizer: String = "sgd", learningRate: Double = 0.05,
+                schedule: String = "cosine", momentum: Double = 0.9, weightDecay: Double = 5e-4,
+                cropPadding: Int = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.cropPadding = cropPadding
+    }
+}
+
+/// Options of entropy-regularized quantization-aware training that are not swept.
+public struct QATSettings: Sendable, Equatable, Hashable {
+    /// Temperature τ of the soft-histogram entropy.
+    public var temperature: Double
+    /// Epochs over which λ ramps linearly from 0 to its value (0 = no warm-up).
+    public var lambdaWarmupEpochs: Double
+    /// Bin count forced on the first layer (nil = follow the policy).
+    public var firstLayerBins: Int?
+    /// Bin count forced on the last layer (nil = follow the policy).
+    public var lastLayerBins: Int?
+    /// Initial bin count of every layer under the `learned` policy.
+    public var initialBins: Int
+
+    public init(temperature: Double = 0.5, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
+                lastLayerBins: Int? = nil, initialBins: Int = 15) {
+        self.temperature = temperature
+        self.lambdaWarmupEpochs = lambdaWarmupEpochs
+        self.firstLayerBins = firstLayerBins
+        self.lastLayerBins = lastLayerBins
+        self.initialBins = initialBins
+    }
+}
+
+/// A pretrained checkpoint compressed after training (no retraining).
+public struct PretrainedSource: Sendable, Equatable {
+    /// A known model name (`mobilenet_v2`) resolved in the data cache, or a path to a `.safetensors`.
+    public var model: String
+    /// Calibration rule: `max-abs`, `mse` or `rd` (rate–distortion, swept by `rate_weight`).
+    public var calibration: String
+
+    public init(model: String, calibration: String) {
+        self.model = model
+        self.calibration = calibration
+    }
+}
+
+/// How a layer's bin count is chosen.
+public enum BinPolicy: Sendable, Hashable, CustomStringConvertible, Comparable {
+    /// Learned per layer (FracBits-style continuous precision, rounded to an odd count at export).
+    case learned
+    /// The same odd bin count `N` for every layer.
+    case fixed(Int)
+
+    /// `learned` or `fixed-N` — the spelling in results files.
+    public var description: String {
+        switch self {
+        case .learned: return "learned"
+        case .fixed(let n): return "fixed-\(n)"
+        }
+    }
+
+    public static func < (a: BinPolicy, b: BinPolicy) -> Bool {
+        switch (a, b) {
+        case (.learned, .fixed): return true
+        case (.fixed, .learned), (.learned, .learned): return false
+        case (.fixed(let x), .fixed(let y)): return x < y
+        }
+    }
+}
+
+/// The values each sweep axis takes. Every axis has at least one value.
+public struct SweepAxes: Sendable, Equatable {
+    public var lambda: [Double]
+    public var binPolicy: [BinPolicy]
+    /// Rate–distortion weight μ of post-training calibration (pretrained sources only).
+    public var rateWeight: [Double]
+    public var seed: [Int]
+    public var codec: [String]
+    public var tableLog: [Int]
+    public var lanes: [Int]
+    public var layout: [String]
+    public var portBits: [Int]
+    public var sharing: [String]
+    /// Groups of axes that advance together (zipped) instead of forming a Cartesian product.
+    public var zip: [[SweepAxis]]
+
+    public init(lambda: [Double] = [0], binPolicy: [BinPolicy] = [.learned], rateWeight: [Double] = [0],
+                seed: [Int] = [1], codec: [String] = ["tans"], tableLog: [Int] = [12], lanes: [Int] = [1],
+                layout: [String] = ["split"], portBits: [Int] = [64], sharing: [String] = ["replicated"],
+                zip: [[SweepAxis]] = []) {
+        self.lambda = lambda
+        self.binPolicy = binPolicy
+        self.rateWeight = rateWeight
+        self.seed = seed
+        self.codec = codec
+        self.tableLog = tableLog
+        self.lanes = lanes
+        self.layout = layout
+        self.portBits = portBits
+        self.sharing = sharing
+        self.zip = zip
+    }
+
+    /// How many values `axis` takes.
+    public func count(of axis: SweepAxis) -> Int {
+        switch axis {
+        case .lambda: return lambda.count
+        case .binPolicy: return binPolicy.count
+        case .rateWeight: return rateWeight.count
+        case .seed: return seed.count
+        case .codec: return codec.count
+        case .tableLog: return tableLog.count
+        case .lanes: return lanes.count
+        case .layout: return layout.count
+        case .portBits: return portBits.count
+        case .sharing: return sharing.count
+        }
+    }
+}
+
+/// The names of the sweep axes, as spelled in a spec.
+public enum SweepAxis: String, Sendable, CaseIterable, Hashable {
+    case lambda
+    case binPolicy = "bin_policy"
+    case rateWeight = "rate_weight"
+    case seed
+    case codec
+    case tableLog = "table_log"
+    case lanes
+    case layout
+    case portBits = "port_bits"
+    case sharing
+
+    /// Axes whose value changes the trained or calibrated weights (a new value means new training).
+    public var affectsWeights: Bool {
+        switch self {
+        case .lambda, .binPolicy, .rateWeight, .seed: return true
+        case .codec, .tableLog, .lanes, .layout, .portBits, .sharing: return false
+        }
+    }
+}
+
+/// The decoder-hardware settings shared by every point.
+public struct DecoderSettings: Sendable, Equatable {
+    /// Path of the technology file, relative to the repository root.
+    public var tech: String
+    /// Weights per cycle the compute array consumes; a configuration "keeps up" when it decodes that many.
+    public var computeWeightsPerCycle: Int
+    /// Lane bit-buffer size in bits.
+    public var bufferBits: Int
+
+    public init(tech: String = "Experiments/tech/asic-22nm.yaml", computeWeightsPerCycle: Int = 8,
+                bufferBits: Int = 64) {
+        self.tech = tech
+        self.computeWeightsPerCycle = computeWeightsPerCycle
+        self.bufferBits = bufferBits
+    }
+}
+
+/// Which plots to render and in which formats.
+public struct OutputSettings: Sendable, Equatable {
+    public var plots: [String]
+    public var formats: [String]
+
+    public init(plots: [String], formats: [String] = ["svg", "png"]) {
+        self.plots = plots
+        self.formats = formats
+    }
+}

@@ -1,0 +1,308 @@
+import DecoderHardware
+import EntropyCoding
+import Foundation
+import ModelIO
+import Plotting
+import Quantization
+import Training
+
+/// The real steps of a sweep point, wired from the modules:
+///
+/// - **train** (cached by ``TrainingKey``): for a trained source, the float baseline (itself
+///   cached, shared by every λ and bin policy of a seed), then entropy-regularized QAT with the
+///   point's λ and bin policy, exported hard-quantized; for a pretrained source, post-training
+///   calibration at the point's μ or bin count. The result is a ``TrainedArtifact``.
+/// - **evaluate**: encode the quantized model with the point's codec, table log, lanes and layout
+///   into a `.sbw`, decode it, check the symbols are the trained ones bit for bit, measure top-1
+///   with the decoded weights, size every layer with every coder, and cost the decoder.
+public struct PointPipeline: Sendable {
+    public let spec: ExperimentSpec
+    public let data: DataCache
+    public let technology: Technology
+    /// Where float baselines are cached (beside the trainings).
+    public let baselines: ContentStore
+    /// Accuracy of decoded weights, by training: every lossless codec setting decodes the same
+    /// weights, so after checking the symbols match, the first measurement serves the rest.
+    private let decodedAccuracy = AccuracyMemo()
+    private let datasets = DatasetMemo()
+
+    public init(spec: ExperimentSpec, data: DataCache, technology: Technology, cache: URL) {
+        self.spec = spec
+        self.data = data
+        self.technology = technology
+        self.baselines = ContentStore(root: cache.appendingPathComponent("baselines"))
+    }
+
+    public var steps: PointSteps {
+        let pipeline = self
+        return PointSteps(train: { point, key, threads in try pipeline.train(point, key: key, threads: threads).serialized() },
+                          evaluate: { point, bytes, threads in
+                              try pipeline.evaluate(point, artifact: TrainedArtifact(serialized: bytes), threads: threads)
+                          })
+    }
+
+    // MARK: Training
+
+    func train(_ point: SweepPoint, key: TrainingKey, threads: Int) throws -> TrainedArtifact {
+        switch spec.source {
+        case .train(let source): return try finetune(source, point: point, key: key, threads: threads)
+        case .pretrained(let source): return try calibrate(source, point: point)
+        }
+    }
+
+    private func architecture(_ name: String) throws -> Architecture {
+        guard let a = Architecture(rawValue: name) else { throw ResultsError("unknown model '\(name)'") }
+        return a
+    }
+
+    private func dataset(_ name: String) -> DataCache.Dataset { name == "mnist" ? .mnist : .fashionMNIST }
+
+    private func configuration(_ recipe: TrainingRecipe, seed: Int, threads: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration(epochs: recipe.epochs, learningRate: Float(recipe.learningRate))
+        c.batchSize = recipe.batchSize
+        c.optimizer = recipe.optimizer == "adam" ? .adam : .sgd
+        c.momentum = Float(recipe.momentum)
+        c.weightDecay = Float(recipe.weightDecay)
+        c.schedule = LearningRateSchedule(rawValue: recipe.schedule) ?? .cosine
+        c.augmentation = Augmentation(padding: recipe.cropPadding, horizontalFlip: false)
+        c.seed = UInt64(seed)
+        c.threads = threads
+        return c
+    }
+
+    /// The float baseline of `seed`, trained once and cached; returns its state dict and top-1 (%).
+    private func baseline(_ source: TrainingSource, seed: Int, threads: Int) throws -> (SafeTensorsFile, Double) {
+        let key = TrainingKey.baseline(spec: spec, seed: seed)!
+        if let bytes = baselines.get(key.hex), let file = try? SafeTensorsFile(bytes: bytes),
+           let top1 = file.metadata["top1"].flatMap(Double.init) {
+            return (file, top1)
+        }
+        let (trainSet, testSet) = try datasets.load(dataset(source.dataset), cache: data)
+        let model = ModelZoo.make(try architecture(source.model), seed: UInt64(seed))
+        Trainer(model: model, configuration: configuration(source.baseline, seed: seed, threads: threads)).train(on: trainSet)
+        let top1 = Evaluation.run(model, on: testSet, threads: threads).accuracy * 100
+        var file = try Checkpoint.stateDict(model)
+        file.metadata["top1"] = "\(top1)"
+        try baselines.put(file.serialized(), for: key.hex)
+        return (file, top1)
+    }
+
+    private func finetune(_ source: TrainingSource, point: SweepPoint, key: TrainingKey, threads: Int) throws -> TrainedArtifact {
+        let start = Date()
+        let (base, top1Float) = try baseline(source, seed: point.seed, threads: threads)
+        let (trainSet, testSet) = try datasets.load(dataset(source.dataset), cache: data)
+        let arch = try architecture(source.model)
+        let model = ModelZoo.make(arch, seed: UInt64(point.seed))
+        try Checkpoint.load(into: model, from: base, source: "baseline")
+        let policy: QATBinPolicy
+        switch point.binPolicy {
+        case .learned: policy = .learned(initialBins: source.qat.initialBins)
+        case .fixed(let n): policy = .fixed(bins: n)
+        }
+        var qatConfig = QATConfiguration(lambda: point.lambda, binPolicy: policy)
+        qatConfig.temperature = source.qat.temperature
+        qatConfig.lambdaWarmupEpochs = source.qat.lambdaWarmupEpochs
+        qatConfig.firstLayerBins = source.qat.firstLayerBins
+        qatConfig.lastLayerBins = source.qat.lastLayerBins
+        let qat = try QuantizationAwareTraining(model: model, configuration: qatConfig)
+        let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
+        trainer.regularizer = qat
+        trainer.train(on: trainSet)
+        let exported = try qat.export()
+        let check = ModelZoo.make(arch, seed: 0)
+        try check.load(exported)
+        let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
+        return TrainedArtifact(model: exported, top1Float: top1Float, top1Quantized: top1Quantized,
+                               trainSeconds: Date().timeIntervalSince(start))
+    }
+
+    private func calibrate(_ source: PretrainedSource, point: SweepPoint) throws -> TrainedArtifact {
+        let url = source.model.hasSuffix(".safetensors") ? URL(fileURLWithPath: source.model) : try data.locate(.mobileNetV2)
+        let file = try SafeTensorsFile(contentsOf: url)
+        let calibration: Calibration
+        switch (source.calibration, point.binPolicy) {
+        case ("rd", _):
+            calibration = .rateDistortion(try RateDistortionCalibration(
+                rateWeight: point.rateWeight, rate: .coded(.tans(tableLog: point.tableLog)), measure: .relative))
+        case (let rule, .fixed(let n)):
+            calibration = .fixed(try Quantization.BinPolicy(bins: n), rule == "max-abs" ? .maxAbs : .mse)
+        case (_, .learned):
+            throw ResultsError("`learned` bins need training; use a fixed bin count for pretrained models")
+        }
+        let start = Date()
+        let model = try ModelQuantizer(calibration: calibration).quantize(file)
+        return TrainedArtifact(model: model, top1Float: nil, top1Quantized: nil, trainSeconds: Date().timeIntervalSince(start))
+    }
+
+    // MARK: Evaluation
+
+    func evaluate(_ point: SweepPoint, artifact: TrainedArtifact, threads: Int) throws -> PointRecord {
+        let R = ResultsSchema.Runs.self
+        let model = artifact.model
+        let kind = CodecKind(rawValue: point.codec) ?? .tans
+        let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes,
+                                       layout: point.layout == "interleaved" ? .interleaved : .split)
+        let bytes = try SBWModelCodec.encode(model, options: options)
+        let decoded = try SBWModelCodec.decode(bytes)
+        guard decoded.quantized.map(\.symbols) == model.quantized.map(\.symbols),
+              decoded.quantized.map(\.quantizer) == model.quantized.map(\.quantizer) else {
+            throw ResultsError("the \(point.codec) round trip changed the weights of point \(point.label): a codec bug. Fix: report it with this spec.")
+        }
+        let key = TrainingKey(spec: spec, point: point)
+        var top1Decoded: Double?
+        if case .train(let source) = spec.source {
+            let arch = try architecture(source.model)
+            top1Decoded = try decodedAccuracy.value(for: key.hex) {
+                let (_, testSet) = try datasets.load(dataset(source.dataset), cache: data)
+                let net = ModelZoo.make(arch, seed: 0)
+                try net.load(decoded)
+                return Evaluation.run(net, on: testSet, threads: threads).accuracy * 100
+            }
+        }
+        let file = try SBWFile(bytes: bytes)
+        var layers: [[String: String]] = []
+        var entropyBits = 0.0, fixedBits = 0, huffmanBits = 0, codedBits = 0
+        var profiles: [LayerProfile] = []
+        for (index, tensor) in model.quantized.enumerated() {
+            let n = tensor.symbols.count
+            let bins = tensor.quantizer.bins
+            let entropy = EmpiricalEntropy.bitsPerSymbol(counts: tensor.histogram) * Double(n)
+            let fixed = try CodecConfiguration.fixedWidth.encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+            let huffman = try CodecConfiguration.huffman().encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+            let stored = file[tensor.name]?.storedBits ?? 0
+            entropyBits += entropy
+            fixedBits += fixed
+            huffmanBits += huffman
+            codedBits += stored
+            if case .quantized(let q)? = file[tensor.name]?.payload, case .tans(let encoded) = q.coded {
+                profiles.append(LayerProfile(name: tensor.name, encoded: encoded,
+                                             usedSymbols: tensor.histogram.filter { $0 > 0 }.count))
+            }
+            layers.append(common(point) .merging([
+                ResultsSchema.Layers.layerIndex: String(index), ResultsSchema.Layers.layer: tensor.name,
+                ResultsSchema.Layers.shape: tensor.shape.map(String.init).joined(separator: "x"),
+                ResultsSchema.Layers.params: String(n), ResultsSchema.Layers.bins: String(bins),
+                ResultsSchema.Layers.step: "\(tensor.quantizer.step)",
+                ResultsSchema.Layers.entropyBits: format(entropy), ResultsSchema.Layers.codedBits: String(stored),
+                ResultsSchema.Layers.fixedWidthBits: String(fixed), ResultsSchema.Layers.huffmanBits: String(huffman),
+            ]) { $1 })
+        }
+        let quantizedCount = Double(max(model.quantizedParameterCount, 1))
+        var run = common(point)
+        run[R.portBits] = String(point.portBits)
+        run["layout"] = point.layout
+        run["sharing"] = point.sharing
+        run["rate_weight"] = CanonicalNumber.format(point.rateWeight)
+        run[R.params] = String(model.quantizedParameterCount)
+        run["params_total"] = String(model.parameterCount)
+        run[R.top1Float] = artifact.top1Float.map(format) ?? ""
+        run[R.top1Quantized] = artifact.top1Quantized.map(format) ?? ""
+        run[R.top1Decoded] = top1Decoded.map(format) ?? ""
+        run[R.bitsPerWeightEntropy] = format(entropyBits / quantizedCount)
+        run[R.bitsPerWeightCoded] = format(Double(codedBits) / quantizedCount)
+        run[R.bitsPerWeightFixed] = format(Double(fixedBits) / quantizedCount)
+        run[R.bitsPerWeightHuffman] = format(Double(huffmanBits) / quantizedCount)
+        run["bits_per_param_file"] = format(Double(bytes.count * 8) / Double(max(model.parameterCount, 1)))
+        run[R.bytesCoded] = String(bytes.count)
+        run[R.compressionRatio] = format(Double(model.parameterCount * 4) / Double(bytes.count))
+        run[R.trainSeconds] = format(artifact.trainSeconds)
+        run[R.computeWeightsPerCycle] = String(spec.decoder.computeWeightsPerCycle)
+        if kind == .tans, profiles.count == model.quantized.count {
+            let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog,
+                                                  sharing: TableSharing(rawValue: point.sharing) ?? .replicated,
+                                                  portBits: point.portBits, laneBufferBits: nil,
+                                                  clockHz: technology.clockHz,
+                                                  layout: point.layout == "interleaved" ? .interleaved : .split)
+            let cost = try DecoderCostModel(technology: technology).evaluate(config, layers: profiles)
+            run[R.decoderAreaUM2] = cost.area.map { format($0.total) } ?? ""
+            run[R.decoderEnergyPJPerWeight] = cost.energy.map { format($0.decoderPerWeight) } ?? ""
+            run[R.decodeCycles] = String(cost.totalCycles)
+            run[R.throughputWeightsPerS] = format(cost.throughputWeightsPerSecond)
+            run[R.keepsUp] = cost.keepsUp(consumerWeightsPerCycle: spec.decoder.computeWeightsPerCycle) ? "1" : "0"
+            run[R.netAreaSavedUM2] = cost.netAreaSavedUm2.map(format) ?? ""
+        }
+        return PointRecord(run: run, layers: layers)
+    }
+
+    private func common(_ point: SweepPoint) -> [String: String] {
+        let R = ResultsSchema.Runs.self
+        var row: [String: String] = [
+            R.experiment: spec.name, R.seed: String(point.seed), R.lambda: CanonicalNumber.format(point.lambda),
+            R.binPolicy: point.binPolicy.description, R.codec: point.codec, R.tableLog: String(point.tableLog),
+            R.lanes: String(point.lanes),
+        ]
+        switch spec.source {
+        case .train(let s): (row[R.dataset], row[R.model]) = (s.dataset, s.model)
+        case .pretrained(let s): (row[R.dataset], row[R.model]) = ("imagenet", s.model)
+        }
+        return row
+    }
+
+    private func format(_ x: Double) -> String {
+        guard x.isFinite else { return "" }
+        return String(format: "%.6g", x)
+    }
+}
+
+/// What training (or calibration) produced for one ``TrainingKey``: the quantized model and
+/// the measurements only training can make. Stored in the cache as a small header plus `.sbw`.
+public struct TrainedArtifact: Sendable {
+    public var model: QuantizedModel
+    public var top1Float: Double?
+    public var top1Quantized: Double?
+    public var trainSeconds: Double
+
+    private struct Header: Codable {
+        var top1Float: Double?
+        var top1Quantized: Double?
+        var trainSeconds: Double
+    }
+
+    public init(model: QuantizedModel, top1Float: Double?, top1Quantized: Double?, trainSeconds: Double) {
+        self.model = model
+        self.top1Float = top1Float
+        self.top1Quantized = top1Quantized
+        self.trainSeconds = trainSeconds
+    }
+
+    /// A JSON header line, then the model as a fixed-width `.sbw` (lossless, quick to write).
+    public func serialized() throws -> [UInt8] {
+        let header = try JSONEncoder().encode(Header(top1Float: top1Float, top1Quantized: top1Quantized, trainSeconds: trainSeconds))
+        return Array(header) + [UInt8(ascii: "\n")] + (try SBWModelCodec.encode(model, options: CodecOptions(codec: .fixedWidth)))
+    }
+
+    public init(serialized bytes: [UInt8]) throws {
+        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")),
+              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[..<newline])) else {
+            throw ResultsError("a cached training is damaged. Fix: rerun with --fresh.")
+        }
+        self.init(model: try SBWModelCodec.decode(Array(bytes[(newline + 1)...])), top1Float: header.top1Float,
+                  top1Quantized: header.top1Quantized, trainSeconds: header.trainSeconds)
+    }
+}
+
+/// Computes a value once per key, for concurrent workers.
+private final class AccuracyMemo: @unchecked Sendable {
+    private var values: [String: Double] = [:]
+    private let lock = NSLock()
+    func value(for key: String, compute: () throws -> Double) throws -> Double {
+        if let v = lock.withLock({ values[key] }) { return v }
+        let v = try compute()
+        lock.withLock { values[key] = v }
+        return v
+    }
+}
+
+/// Loads each dataset once per process.
+private final class DatasetMemo: @unchecked Sendable {
+    private var loaded: [String: (ImageDataset, ImageDataset)] = [:]
+    private let lock = NSLock()
+    func load(_ dataset: DataCache.Dataset, cache: DataCache) throws -> (train: ImageDataset, test: ImageDataset) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let d = loaded["\(dataset)"] { return d }
+        let d = (try ImageDataset.load(dataset, .train, cache: cache), try ImageDataset.load(dataset, .test, cache: cache))
+        loaded["\(dataset)"] = d
+        return d
+    }
+}

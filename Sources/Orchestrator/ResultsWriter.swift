@@ -1,0 +1,65 @@
+import Foundation
+
+/// Writes a sweep's results folder — `runs.csv`, `layers.csv`, `pareto.csv` and `runs.jsonl` —
+/// each file atomically, so an interrupted run never leaves a truncated table behind.
+///
+/// Rows are written in the order given (sweep order), so the same sweep, sharded or not, gives
+/// the same files byte for byte.
+public struct ResultsWriter: Sendable {
+    /// Column order of `runs.csv`; columns a record has beyond these are appended, sorted by name.
+    public var runColumns: [String]
+    /// Column order of `layers.csv`; likewise.
+    public var layerColumns: [String]
+
+    public init(runColumns: [String], layerColumns: [String]) {
+        self.runColumns = runColumns
+        self.layerColumns = layerColumns
+    }
+
+    /// Writes every file of `records` into `folder`.
+    public func write(_ records: [PointRecord], to folder: URL, pareto: [[String: String]], paretoColumns: [String]) throws {
+        let runs = records.map(\.run)
+        let layers = records.flatMap(\.layers)
+        try AtomicFile.write(CSVWriter.render(columns: Self.columns(runColumns, runs), rows: runs),
+                             to: folder.appendingPathComponent("runs.csv"))
+        try AtomicFile.write(CSVWriter.render(columns: Self.columns(layerColumns, layers), rows: layers),
+                             to: folder.appendingPathComponent("layers.csv"))
+        try AtomicFile.write(CSVWriter.render(columns: paretoColumns, rows: pareto),
+                             to: folder.appendingPathComponent("pareto.csv"))
+        try AtomicFile.write(Self.jsonLines(records), to: folder.appendingPathComponent("runs.jsonl"))
+    }
+
+    /// One JSON object per line: the point's full run row and its layer rows, keys sorted.
+    public static func jsonLines(_ records: [PointRecord]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return records.map { String(decoding: try! encoder.encode($0), as: UTF8.self) + "\n" }.joined()
+    }
+
+    /// Reads `runs.jsonl` back (for `subbit merge`), with a clear error on a damaged line.
+    public static func readJSONLines(_ url: URL) throws -> [PointRecord] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ResultsError("cannot read \(url.path). Fix: run the shard first (subbit run SPEC --shard i/n).")
+        }
+        var records: [PointRecord] = []
+        for (n, line) in String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated() {
+            do { records.append(try JSONDecoder().decode(PointRecord.self, from: Data(line.utf8))) } catch {
+                throw ResultsError("\(url.path):\(n + 1): not a result record. Fix: rerun that shard; results files are rewritten whole.")
+            }
+        }
+        return records
+    }
+
+    static func columns(_ preferred: [String], _ rows: [[String: String]]) -> [String] {
+        var extra = Set<String>()
+        for row in rows { extra.formUnion(row.keys) }
+        extra.subtract(preferred)
+        return preferred + extra.sorted()
+    }
+}
+
+/// A results folder that cannot be read or merged.
+public struct ResultsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

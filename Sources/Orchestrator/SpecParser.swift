@@ -1,0 +1,472 @@
+import Foundation
+import Yams
+
+/// Reads and strictly validates an experiment spec (YAML).
+///
+/// Every problem — an unknown key (with a did-you-mean), a wrong type, an empty axis, an
+/// out-of-range value, an unknown model or dataset — is one ``SpecError`` naming the file, the
+/// line and the key. Nothing is written while parsing.
+///
+/// ```swift
+/// let spec = try SpecParser.parse(contentsOf: URL(fileURLWithPath: "Experiments/quick.yaml"))
+/// print(spec.name, spec.sweep.lambda)
+/// ```
+public enum SpecParser {
+    /// Datasets the training engine can load.
+    public static let datasets = ["mnist", "fashion-mnist"]
+    /// Models the training engine can build.
+    public static let models = ["mlp", "lenet5", "resnet20"]
+    /// Pretrained checkpoints known to the data cache (any `.safetensors` path is accepted too).
+    public static let pretrainedModels = ["mobilenet_v2"]
+    public static let optimizers = ["sgd", "adam"]
+    public static let schedules = ["cosine", "step", "constant"]
+    public static let calibrations = ["max-abs", "mse", "rd"]
+    public static let codecs = ["tans", "huffman", "fixed", "rans"]
+    public static let layouts = ["split", "interleaved"]
+    public static let sharings = ["replicated", "shared"]
+    public static let plots = ["frontier", "layer-memory", "bins-per-layer", "decoders", "codec-overhead", "lambda"]
+    public static let formats = ["svg", "png"]
+
+    /// Parses the spec at `url`; `displayPath` is how the file is named in errors.
+    public static func parse(contentsOf url: URL, displayPath: String? = nil) throws -> ExperimentSpec {
+        let shown = displayPath ?? url.path
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpecError(file: shown, keyPath: "",
+                            message: "cannot read the spec file. Fix: check the path (specs live in Experiments/).")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecError(file: shown, keyPath: "", message: "the file is not UTF-8 text. Fix: save it as UTF-8 YAML.")
+        }
+        let defaultName = url.deletingPathExtension().lastPathComponent
+        return try parse(yaml: text, file: shown, defaultName: defaultName)
+    }
+
+    /// Parses spec text; `file` names it in errors and `defaultName` is the experiment name if the spec has none.
+    public static func parse(yaml: String, file: String, defaultName: String) throws -> ExperimentSpec {
+        let root: Node?
+        do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
+            throw yamlSyntaxError(error, file: file)
+        } catch {
+            throw SpecError(file: file, keyPath: "", message: "not valid YAML (\(error)).")
+        }
+        guard let root else {
+            throw SpecError(file: file, keyPath: "", message: "the spec is empty. Fix: start from Experiments/quick.yaml.")
+        }
+        let top = try Mapping(root, path: "", file: file)
+        return try SpecReader(file: file).read(top, defaultName: defaultName)
+    }
+
+    private static func yamlSyntaxError(_ error: YamlError, file: String) -> SpecError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return SpecError(file: file, line: mark.line, column: mark.column, keyPath: "",
+                             message: "YAML syntax error: \(problem). Fix: check indentation and quoting on that line.")
+        case .composer(_, let problem, let mark, _):
+            return SpecError(file: file, line: mark.line, column: mark.column, keyPath: "",
+                             message: "YAML error: \(problem). Fix: check anchors and aliases on that line.")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return SpecError(file: file, line: context.mark.line, column: context.mark.column,
+                             keyPath: duplicates.joined(separator: ", "),
+                             message: "duplicate key in the mapping starting here. Fix: keep one.")
+        default:
+            return SpecError(file: file, keyPath: "", message: "YAML error: \(error).")
+        }
+    }
+}
+
+// MARK: - Reading typed values with locations
+
+/// A YAML mapping with the location of each key, so every error can point at its line.
+struct Mapping {
+    let path: String
+    let file: String
+    let mark: Mark?
+    private(set) var entries: [(key: String, keyMark: Mark?, value: Node)] = []
+
+    init(_ node: Node, path: String, file: String) throws {
+        self.path = path
+        self.file = file
+        self.mark = node.mark
+        guard case .mapping(let mapping) = node else {
+            throw SpecError(file: file, line: node.mark?.line, column: node.mark?.column,
+                            keyPath: path.isEmpty ? "(top level)" : path,
+                            message: "expected a mapping of `key: value` lines, found \(Mapping.kind(of: node)).")
+        }
+        for (key, value) in mapping {
+            guard let name = key.string else {
+                throw SpecError(file: file, line: key.mark?.line, column: key.mark?.column, keyPath: path,
+                                message: "a key must be a plain name.")
+            }
+            if entries.contains(where: { $0.key == name }) {
+                throw SpecError(file: file, line: key.mark?.line, column: key.mark?.column,
+                                keyPath: child(name), message: "duplicate key. Fix: keep one.")
+            }
+            entries.append((name, key.mark, value))
+        }
+    }
+
+    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// Rejects keys outside `allowed`, suggesting the closest allowed one.
+    func allowOnly(_ allowed: [String]) throws {
+        for entry in entries where !allowed.contains(entry.key) {
+            var message = "unknown key."
+            if let guess = DidYouMean.suggestion(for: entry.key, among: allowed) {
+                message += " Did you mean '\(guess)'?"
+            } else {
+                message += " Allowed here: \(allowed.joined(separator: ", "))."
+            }
+            throw SpecError(file: file, line: entry.keyMark?.line, column: entry.keyMark?.column,
+                            keyPath: child(entry.key), message: message)
+        }
+    }
+
+    func node(_ key: String) -> Node? { entries.first(where: { $0.key == key })?.value }
+
+    func missing(_ key: String, hint: String) -> SpecError {
+        SpecError(file: file, line: mark?.line, column: mark?.column, keyPath: child(key),
+                  message: "required key is missing. Fix: add `\(key): \(hint)`.")
+    }
+
+    func error(_ key: String, _ node: Node, _ message: String) -> SpecError {
+        SpecError(file: file, line: node.mark?.line, column: node.mark?.column, keyPath: child(key), message: message)
+    }
+
+    static func kind(of node: Node) -> String {
+        switch node {
+        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(s.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    // Scalars
+
+    func string(_ key: String, in choices: [String]? = nil, default value: String? = nil) throws -> String {
+        guard let node = node(key) else {
+            if let value { return value }
+            throw missing(key, hint: choices?.first ?? "…")
+        }
+        return try Mapping.string(node, key: key, in: choices, mapping: self)
+    }
+
+    static func string(_ node: Node, key: String, in choices: [String]?, mapping: Mapping) throws -> String {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            throw mapping.error(key, node, "expected a name, found \(kind(of: node)).")
+        }
+        let value = scalar.string
+        if let choices, !choices.contains(value) {
+            var message = "unknown value '\(value)'."
+            if let guess = DidYouMean.suggestion(for: value, among: choices) { message += " Did you mean '\(guess)'?" }
+            message += " Choose one of: \(choices.joined(separator: ", "))."
+            throw mapping.error(key, node, message)
+        }
+        return value
+    }
+
+    func int(_ key: String, default value: Int? = nil, range: ClosedRange<Int>) throws -> Int {
+        guard let node = node(key) else {
+            if let value { return value }
+            throw missing(key, hint: "\(range.lowerBound)")
+        }
+        return try Mapping.int(node, key: key, range: range, mapping: self)
+    }
+
+    static func int(_ node: Node, key: String, range: ClosedRange<Int>, mapping: Mapping) throws -> Int {
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string) else {
+            throw mapping.error(key, node, "expected a whole number, found \(kind(of: node)).")
+        }
+        guard range.contains(value) else {
+            throw mapping.error(key, node, "\(value) is out of range. Fix: use a value from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let node = node(key) else { return nil }
+        if case .scalar(let s) = node, s.string == "null" || s.string == "~" { return nil }
+        return try Mapping.int(node, key: key, range: range, mapping: self)
+    }
+
+    func double(_ key: String, default value: Double? = nil, range: ClosedRange<Double>) throws -> Double {
+        guard let node = node(key) else {
+            if let value { return value }
+            throw missing(key, hint: "\(range.lowerBound)")
+        }
+        return try Mapping.double(node, key: key, range: range, mapping: self)
+    }
+
+    static func double(_ node: Node, key: String, range: ClosedRange<Double>, mapping: Mapping) throws -> Double {
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Double(scalar.string),
+              value.isFinite else {
+            throw mapping.error(key, node, "expected a number, found \(kind(of: node)).")
+        }
+        guard range.contains(value) else {
+            throw mapping.error(key, node, "\(value) is out of range. Fix: use a value from \(range.lowerBound) to \(range.upperBound).")
+        }
+        return value
+    }
+
+    func mapping(_ key: String) throws -> Mapping? {
+        guard let node = node(key) else { return nil }
+        return try Mapping(node, path: child(key), file: file)
+    }
+
+    // Lists (a single scalar counts as a one-element list)
+
+    func list<T>(_ key: String, default value: [T], _ element: (Node, String) throws -> T) throws -> [T] {
+        guard let node = node(key) else { return value }
+        let items: [Node]
+        switch node {
+        case .sequence(let sequence): items = Array(sequence)
+        case .scalar: items = [node]
+        default: throw error(key, node, "expected a list like [a, b], found \(Mapping.kind(of: node)).")
+        }
+        guard !items.isEmpty else {
+            throw error(key, node, "the axis is empty. Fix: give at least one value, or remove the key to use the default.")
+        }
+        var values: [T] = []
+        for (i, item) in items.enumerated() {
+            values.append(try element(item, "\(key)[\(i)]"))
+        }
+        return values
+    }
+}
+
+/// Walks the top-level mapping section by section.
+private struct SpecReader {
+    let file: String
+
+    func read(_ top: Mapping, defaultName: String) throws -> ExperimentSpec {
+        try top.allowOnly(["experiment", "description", "dataset", "model", "pretrained", "calibration",
+                           "baseline", "finetune", "qat", "sweep", "decoder", "outputs"])
+        let name = try top.string("experiment", default: defaultName)
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) != nil else {
+            throw top.error("experiment", top.node("experiment")!,
+                            "'\(name)' cannot name a results folder. Fix: use letters, digits, '-', '_' or '.'.")
+        }
+        let description = try top.string("description", default: "")
+        let source = try readSource(top)
+        let sweep = try readSweep(top, source: source)
+        let decoder = try readDecoder(top)
+        let outputs = try readOutputs(top)
+        return ExperimentSpec(name: name, description: description, source: source, sweep: sweep,
+                              decoder: decoder, outputs: outputs)
+    }
+
+    private func readSource(_ top: Mapping) throws -> WeightSource {
+        if let pretrainedNode = top.node("pretrained") {
+            for key in ["dataset", "model", "baseline", "finetune", "qat"] where top.node(key) != nil {
+                throw top.error(key, top.node(key)!,
+                                "`\(key)` belongs to trained models, not to `pretrained`. Fix: remove one of the two.")
+            }
+            let model = try Mapping.string(pretrainedNode, key: "pretrained", in: nil, mapping: top)
+            if !SpecParser.pretrainedModels.contains(model) && !model.hasSuffix(".safetensors") {
+                var message = "unknown pretrained model '\(model)'."
+                if let guess = DidYouMean.suggestion(for: model, among: SpecParser.pretrainedModels) {
+                    message += " Did you mean '\(guess)'?"
+                }
+                message += " Fix: use \(SpecParser.pretrainedModels.joined(separator: ", ")) or a path to a .safetensors file."
+                throw top.error("pretrained", pretrainedNode, message)
+            }
+            let calibration = try top.string("calibration", in: SpecParser.calibrations, default: "rd")
+            return .pretrained(PretrainedSource(model: model, calibration: calibration))
+        }
+        if top.node("calibration") != nil {
+            throw top.error("calibration", top.node("calibration")!,
+                            "`calibration` applies to `pretrained` models only. Fix: remove it, or add `pretrained:`.")
+        }
+        let dataset = try top.string("dataset", in: SpecParser.datasets)
+        let model = try top.string("model", in: SpecParser.models)
+        guard let baselineMap = try top.mapping("baseline") else {
+            throw top.missing("baseline", hint: "{epochs: 10}")
+        }
+        let baseline = try readRecipe(baselineMap, defaults: TrainingRecipe(epochs: 10))
+        let finetuneDefaults = TrainingRecipe(epochs: 3, optimizer: "adam", learningRate: 1e-3,
+                                              schedule: "cosine", weightDecay: 0)
+        let finetune = try top.mapping("finetune").map { try readRecipe($0, defaults: finetuneDefaults) }
+            ?? finetuneDefaults
+        let qat = try top.mapping("qat").map(readQAT) ?? QATSettings()
+        return .train(TrainingSource(dataset: dataset, model: model, baseline: baseline, finetune: finetune, qat: qat))
+    }
+
+    private func readRecipe(_ map: Mapping, defaults: TrainingRecipe) throws -> TrainingRecipe {
+        try map.allowOnly(["epochs", "batch", "optimizer", "lr", "schedule", "momentum", "weight_decay", "crop_padding"])
+        return TrainingRecipe(
+            epochs: try map.int("epochs", default: defaults.epochs, range: 0...1000),
+            batchSize: try map.int("batch", default: defaults.batchSize, range: 1...65536),
+            optimizer: try map.string("optimizer", in: SpecParser.optimizers, default: defaults.optimizer),
+            learningRate: try map.double("lr", default: defaults.learningRate, range: 1e-9...10),
+            schedule: try map.string("schedule", in: SpecParser.schedules, default: defaults.schedule),
+            momentum: try map.double("momentum", default: defaults.momentum, range: 0...0.9999),
+            weightDecay: try map.double("weight_decay", default: defaults.weightDecay, range: 0...1),
+            cropPadding: try map.int("crop_padding", default: defaults.cropPadding, range: 0...8))
+    }
+
+    private func readQAT(_ map: Mapping) throws -> QATSettings {
+        try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins"])
+        let defaults = QATSettings()
+        let settings = QATSettings(
+            temperature: try map.double("temperature", default: defaults.temperature, range: 1e-4...100),
+            lambdaWarmupEpochs: try map.double("lambda_warmup_epochs", default: defaults.lambdaWarmupEpochs, range: 0...1000),
+            firstLayerBins: try map.optionalInt("first_layer_bins", range: 1...255),
+            lastLayerBins: try map.optionalInt("last_layer_bins", range: 1...255),
+            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: 1...255))
+        for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
+            if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
+                throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")
+            }
+        }
+        return settings
+    }
+
+    private func readSweep(_ top: Mapping, source: WeightSource) throws -> SweepAxes {
+        guard let map = try top.mapping("sweep") else {
+            throw top.missing("sweep", hint: "{lambda: [0, 0.01]}")
+        }
+        let axisNames = SweepAxis.allCases.map(\.rawValue)
+        try map.allowOnly(axisNames + ["zip"])
+        let isPretrained: Bool
+        if case .pretrained = source { isPretrained = true } else { isPretrained = false }
+        if isPretrained, let node = map.node("lambda") {
+            throw map.error("lambda", node, "λ is a training axis; a pretrained model is calibrated, not trained. Fix: sweep `rate_weight` instead.")
+        }
+        if !isPretrained, let node = map.node("rate_weight") {
+            throw map.error("rate_weight", node, "`rate_weight` sweeps post-training calibration of a pretrained model. Fix: sweep `lambda` for trained models.")
+        }
+        let d = SweepAxes()
+        var axes = SweepAxes(
+            lambda: try map.list("lambda", default: d.lambda) { node, key in
+                try Mapping.double(node, key: key, range: 0...1000, mapping: map) },
+            binPolicy: try map.list("bin_policy", default: isPretrained ? [.fixed(15)] : d.binPolicy) { node, key in
+                try binPolicy(node, key: key, mapping: map, allowLearned: !isPretrained) },
+            rateWeight: try map.list("rate_weight", default: d.rateWeight) { node, key in
+                try Mapping.double(node, key: key, range: 0...1e12, mapping: map) },
+            seed: try map.list("seed", default: d.seed) { node, key in
+                try Mapping.int(node, key: key, range: 0...Int(Int32.max), mapping: map) },
+            codec: try map.list("codec", default: d.codec) { node, key in
+                try Mapping.string(node, key: key, in: SpecParser.codecs, mapping: map) },
+            tableLog: try map.list("table_log", default: d.tableLog) { node, key in
+                try Mapping.int(node, key: key, range: 5...15, mapping: map) },
+            lanes: try map.list("lanes", default: d.lanes) { node, key in
+                try Mapping.int(node, key: key, range: 1...64, mapping: map) },
+            layout: try map.list("layout", default: d.layout) { node, key in
+                try Mapping.string(node, key: key, in: SpecParser.layouts, mapping: map) },
+            portBits: try map.list("port_bits", default: d.portBits) { node, key in
+                try Mapping.int(node, key: key, range: 1...4096, mapping: map) },
+            sharing: try map.list("sharing", default: d.sharing) { node, key in
+                try Mapping.string(node, key: key, in: SpecParser.sharings, mapping: map) })
+        if isPretrained && map.node("rate_weight") != nil && map.node("bin_policy") != nil {
+            // μ chooses the bins per layer; a fixed policy on top would be silently ignored.
+            throw map.error("bin_policy", map.node("bin_policy")!,
+                            "with `rate_weight` the rate–distortion calibration picks each layer's bins. Fix: sweep one of `rate_weight` or `bin_policy`.")
+        }
+        for axis in [SweepAxis.lambda, .binPolicy, .rateWeight, .seed, .codec, .tableLog, .lanes, .layout, .portBits, .sharing] {
+            try rejectDuplicates(axis, axes, map)
+        }
+        axes.zip = try readZip(map, axes: axes)
+        return axes
+    }
+
+    private func binPolicy(_ node: Node, key: String, mapping: Mapping, allowLearned: Bool) throws -> BinPolicy {
+        guard case .scalar(let scalar) = node else {
+            throw mapping.error(key, node, "expected `learned` or an odd bin count, found \(Mapping.kind(of: node)).")
+        }
+        let text = scalar.string
+        if text == "learned" {
+            guard allowLearned else {
+                throw mapping.error(key, node, "`learned` precision needs training; a pretrained model is calibrated. Fix: use a fixed odd bin count.")
+            }
+            return .learned
+        }
+        let digits = text.hasPrefix("fixed-") ? String(text.dropFirst(6)) : text
+        guard let n = Int(digits) else {
+            throw mapping.error(key, node, "unknown bin policy '\(text)'. Fix: use `learned` or an odd bin count such as 3, 7, 15 (or `fixed-7`).")
+        }
+        guard (1...255).contains(n) else {
+            throw mapping.error(key, node, "\(n) bins is out of range. Fix: use an odd count from 1 to 255.")
+        }
+        guard n % 2 == 1 else {
+            throw mapping.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")
+        }
+        return .fixed(n)
+    }
+
+    private func rejectDuplicates(_ axis: SweepAxis, _ axes: SweepAxes, _ map: Mapping) throws {
+        let values: [String]
+        switch axis {
+        case .lambda: values = axes.lambda.map { "\($0)" }
+        case .binPolicy: values = axes.binPolicy.map(\.description)
+        case .rateWeight: values = axes.rateWeight.map { "\($0)" }
+        case .seed: values = axes.seed.map { "\($0)" }
+        case .codec: values = axes.codec
+        case .tableLog: values = axes.tableLog.map { "\($0)" }
+        case .lanes: values = axes.lanes.map { "\($0)" }
+        case .layout: values = axes.layout
+        case .portBits: values = axes.portBits.map { "\($0)" }
+        case .sharing: values = axes.sharing
+        }
+        var seen = Set<String>()
+        for value in values where !seen.insert(value).inserted {
+            throw map.error(axis.rawValue, map.node(axis.rawValue)!,
+                            "the value \(value) appears twice, which would run the same point twice. Fix: remove the repeat.")
+        }
+    }
+
+    private func readZip(_ map: Mapping, axes: SweepAxes) throws -> [[SweepAxis]] {
+        guard let node = map.node("zip") else { return [] }
+        guard case .sequence(let groups) = node else {
+            throw map.error("zip", node, "expected a list of axis groups like [[lambda, seed]].")
+        }
+        var used = Set<SweepAxis>()
+        var result: [[SweepAxis]] = []
+        for (g, groupNode) in groups.enumerated() {
+            let key = "zip[\(g)]"
+            guard case .sequence(let members) = groupNode, members.count >= 2 else {
+                throw map.error(key, groupNode, "a zip group lists two or more axis names, like [lambda, seed].")
+            }
+            var group: [SweepAxis] = []
+            for member in members {
+                let name = try Mapping.string(member, key: key, in: SweepAxis.allCases.map(\.rawValue), mapping: map)
+                let axis = SweepAxis(rawValue: name)!
+                guard used.insert(axis).inserted else {
+                    throw map.error(key, member, "axis '\(name)' is zipped twice. Fix: put it in one group only.")
+                }
+                group.append(axis)
+            }
+            let counts = Set(group.map { axes.count(of: $0) })
+            guard counts.count == 1 else {
+                let detail = group.map { "\($0.rawValue) has \(axes.count(of: $0))" }.joined(separator: ", ")
+                throw map.error(key, groupNode, "zipped axes must have the same number of values (\(detail)). Fix: make the lists the same length.")
+            }
+            result.append(group)
+        }
+        return result
+    }
+
+    private func readDecoder(_ top: Mapping) throws -> DecoderSettings {
+        let defaults = DecoderSettings()
+        guard let map = try top.mapping("decoder") else { return defaults }
+        try map.allowOnly(["tech", "compute_weights_per_cycle", "buffer_bits"])
+        let tech = try map.string("tech", default: defaults.tech)
+        guard tech.hasSuffix(".yaml") || tech.hasSuffix(".yml") else {
+            throw map.error("tech", map.node("tech")!, "'\(tech)' is not a technology file. Fix: name a YAML file under Experiments/tech/.")
+        }
+        return DecoderSettings(
+            tech: tech,
+            computeWeightsPerCycle: try map.int("compute_weights_per_cycle", default: defaults.computeWeightsPerCycle, range: 1...4096),
+            bufferBits: try map.int("buffer_bits", default: defaults.bufferBits, range: 16...4096))
+    }
+
+    private func readOutputs(_ top: Mapping) throws -> OutputSettings {
+        guard let map = try top.mapping("outputs") else { return OutputSettings(plots: SpecParser.plots) }
+        try map.allowOnly(["plots", "formats"])
+        let plots = try map.list("plots", default: SpecParser.plots) { node, key in
+            try Mapping.string(node, key: key, in: SpecParser.plots, mapping: map) }
+        let formats = try map.list("formats", default: ["svg", "png"]) { node, key in
+            try Mapping.string(node, key: key, in: SpecParser.formats, mapping: map) }
+        return OutputSettings(plots: plots, formats: formats)
+    }
+}

@@ -1,0 +1,70 @@
+/// The content address of a sweep point's trained (or calibrated) weights: a SHA-256 of everything
+/// that changes them — source, recipes, λ, bin policy, μ, seed and the code's format version — and
+/// of nothing else, so sweeping codec and decoder axes never retrains.
+///
+/// ```swift
+/// let key = TrainingKey(spec: spec, point: points[0])
+/// print(key.hex.prefix(16), key.canonical)
+/// ```
+public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
+    /// Bump when a change to training, calibration or export changes the weights it produces: every
+    /// cached result is then recomputed instead of being silently reused.
+    public static let formatVersion = 1
+
+    /// The text that was hashed, one `field=value` per line (kept beside cache entries, for humans).
+    public let canonical: String
+    /// Lower-case hex SHA-256 of `canonical`.
+    public let hex: String
+
+    public var description: String { String(hex.prefix(16)) }
+
+    public init(spec: ExperimentSpec, point: SweepPoint) {
+        var fields = ["format=\(TrainingKey.formatVersion)"]
+        switch spec.source {
+        case .train(let source):
+            fields += ["kind=train", "dataset=\(source.dataset)", "model=\(source.model)"]
+            fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
+            fields += TrainingKey.fields(of: source.finetune, prefix: "finetune")
+            let qat = source.qat
+            fields += [
+                "qat.temperature=\(CanonicalNumber.format(qat.temperature))",
+                "qat.lambda_warmup_epochs=\(CanonicalNumber.format(qat.lambdaWarmupEpochs))",
+                "qat.first_layer_bins=\(qat.firstLayerBins.map(String.init) ?? "policy")",
+                "qat.last_layer_bins=\(qat.lastLayerBins.map(String.init) ?? "policy")",
+                "qat.initial_bins=\(qat.initialBins)",
+                "lambda=\(point.value(of: .lambda))",
+            ]
+        case .pretrained(let source):
+            fields += ["kind=pretrained", "model=\(source.model)", "calibration=\(source.calibration)",
+                       "rate_weight=\(point.value(of: .rateWeight))"]
+        }
+        fields += ["bin_policy=\(point.binPolicy)", "seed=\(point.seed)"]
+        canonical = fields.joined(separator: "\n") + "\n"
+        hex = SHA256.hex(of: Array(canonical.utf8))
+    }
+
+    /// The key of the float baseline a trained point fine-tunes from (shared by all its λ and bin policies).
+    public static func baseline(spec: ExperimentSpec, seed: Int) -> TrainingKey? {
+        guard case .train(let source) = spec.source else { return nil }
+        var fields = ["format=\(TrainingKey.formatVersion)", "kind=baseline", "dataset=\(source.dataset)",
+                      "model=\(source.model)"]
+        fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
+        fields.append("seed=\(seed)")
+        return TrainingKey(canonical: fields.joined(separator: "\n") + "\n")
+    }
+
+    private init(canonical: String) {
+        self.canonical = canonical
+        self.hex = SHA256.hex(of: Array(canonical.utf8))
+    }
+
+    private static func fields(of recipe: TrainingRecipe, prefix: String) -> [String] {
+        [
+            "\(prefix).epochs=\(recipe.epochs)", "\(prefix).batch=\(recipe.batchSize)",
+            "\(prefix).optimizer=\(recipe.optimizer)", "\(prefix).lr=\(CanonicalNumber.format(recipe.learningRate))",
+            "\(prefix).schedule=\(recipe.schedule)", "\(prefix).momentum=\(CanonicalNumber.format(recipe.momentum))",
+            "\(prefix).weight_decay=\(CanonicalNumber.format(recipe.weightDecay))",
+            "\(prefix).crop_padding=\(recipe.cropPadding)",
+        ]
+    }
+}

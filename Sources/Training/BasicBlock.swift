@@ -1,0 +1,135 @@
+/// The ResNet basic block: `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
+///
+/// When the block changes resolution or width, the shortcut is He et al.'s option A
+/// (as in the CIFAR ResNet-20): subsample by the stride and zero-pad the new channels,
+/// which adds no parameters. The residual add and the final ReLU are one fused pass.
+/// Parameter names match PyTorch's `layerX.Y.conv1.weight`, `layerX.Y.bn1.running_mean`, ….
+///
+/// ```swift
+/// var rng = Xoshiro256(seed: 0)
+/// let block = BasicBlock(16, 32, stride: 2, rng: &rng)   // [16, N, 28, 28] → [32, N, 14, 14]
+/// ```
+public final class BasicBlock: Layer {
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let conv2: Conv2d
+    public let bn2: BatchNorm2d
+    public let inChannels: Int
+    public let outChannels: Int
+    public let stride: Int
+
+    private var inputShape: [Int] = []
+    private var output: Tensor?
+    private var gradSum: Tensor?
+    private var gradInput: Tensor?
+
+    public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, rng: inout Xoshiro256) {
+        precondition(stride == 1 && inChannels == outChannels
+                     || (outChannels - inChannels) % 2 == 0 && outChannels >= inChannels,
+                     "option-A shortcut needs an even channel increase")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.stride = stride
+        conv1 = Conv2d(inChannels, outChannels, kernelSize: 3, stride: stride, padding: 1, rng: &rng)
+        bn1 = BatchNorm2d(outChannels, fusedReLU: true)
+        conv2 = Conv2d(outChannels, outChannels, kernelSize: 3, stride: 1, padding: 1, rng: &rng)
+        bn2 = BatchNorm2d(outChannels)
+    }
+
+    private var isIdentity: Bool { stride == 1 && inChannels == outChannels }
+
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
+        inputShape = x.shape
+        let h = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x, context: context), context: context),
+                                          context: context), context: context)
+        let y = Tensor.reuse(&output, shape: h.shape)
+        let (C, N, OH, OW) = (h.shape[0], h.shape[1], h.shape[2], h.shape[3])
+        let (H, W) = (x.shape[2], x.shape[3])
+        let (hp, xp, yp) = (h.pointer, x.pointer, y.pointer)
+        let pad = (outChannels - inChannels) / 2
+        let (s, identity, inC) = (stride, isIdentity, inChannels)
+        let parts = min(context.threads, C)
+        parallelFor(parts) { part in
+            for c in partition(C, part: part, parts: parts) {
+                let hc = hp + c * N * OH * OW, yc = yp + c * N * OH * OW
+                if identity {
+                    let xc = xp + c * N * OH * OW
+                    for i in 0..<(N * OH * OW) { yc[i] = max(hc[i] + xc[i], 0) }
+                } else if c < pad || c >= pad + inC {
+                    for i in 0..<(N * OH * OW) { yc[i] = max(hc[i], 0) }
+                } else {
+                    let xc = xp + (c - pad) * N * H * W
+                    for n in 0..<N {
+                        for oh in 0..<OH {
+                            let src = xc + n * H * W + oh * s * W
+                            let o = (n * OH + oh) * OW
+                            for ow in 0..<OW { yc[o + ow] = max(hc[o + ow] + src[ow * s], 0) }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
+        guard let y = output else { preconditionFailure("BasicBlock.backward before forward") }
+        // d = dy masked by the final ReLU; it flows into both branches.
+        let d = Tensor.reuse(&gradSum, shape: y.shape)
+        let (yp, dyp, dp) = (y.pointer, dy.pointer, d.pointer)
+        for i in 0..<y.count { dp[i] = yp[i] > 0 ? dyp[i] : 0 }
+        let branch = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d, context: context),
+                                                                context: context), context: context),
+                                    context: context)
+        let dx = Tensor.reuse(&gradInput, shape: inputShape)
+        let (N, OH, OW) = (y.shape[1], y.shape[2], y.shape[3])
+        let (H, W) = (inputShape[2], inputShape[3])
+        let (bp, dxp) = (branch.pointer, dx.pointer)
+        if isIdentity {
+            for i in 0..<dx.count { dxp[i] = bp[i] + dp[i] }
+            return dx
+        }
+        dx.copy(from: branch)
+        let pad = (outChannels - inChannels) / 2
+        let s = stride
+        for c in pad..<(pad + inChannels) {
+            let dc = dp + c * N * OH * OW, xc = dxp + (c - pad) * N * H * W
+            for n in 0..<N {
+                for oh in 0..<OH {
+                    let dst = xc + n * H * W + oh * s * W
+                    let o = (n * OH + oh) * OW
+                    for ow in 0..<OW { dst[ow * s] += dc[o + ow] }
+                }
+            }
+        }
+        return dx
+    }
+
+    public func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) {
+        conv1.visitParameters(prefix: prefix + "conv1.", body)
+        bn1.visitParameters(prefix: prefix + "bn1.", body)
+        conv2.visitParameters(prefix: prefix + "conv2.", body)
+        bn2.visitParameters(prefix: prefix + "bn2.", body)
+    }
+
+    public func visitBuffers(prefix: String, _ body: (String, Tensor) -> Void) {
+        conv1.visitBuffers(prefix: prefix + "conv1.", body)
+        bn1.visitBuffers(prefix: prefix + "bn1.", body)
+        conv2.visitBuffers(prefix: prefix + "conv2.", body)
+        bn2.visitBuffers(prefix: prefix + "bn2.", body)
+    }
+
+    public func visitLayers(prefix: String, _ body: (String, Layer) -> Void) {
+        body(String(prefix.dropLast()), self)
+        conv1.visitLayers(prefix: prefix + "conv1.", body)
+        bn1.visitLayers(prefix: prefix + "bn1.", body)
+        conv2.visitLayers(prefix: prefix + "conv2.", body)
+        bn2.visitLayers(prefix: prefix + "bn2.", body)
+    }
+
+    public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) {
+        let (f1, s1) = conv1.forwardFLOPsPerImage(inputShape: inputShape)
+        let (f2, s2) = conv2.forwardFLOPsPerImage(inputShape: s1)
+        return (f1 + f2, s2)
+    }
+}

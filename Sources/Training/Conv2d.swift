@@ -1,0 +1,254 @@
+/// A 2-D convolution (square kernel, stride, zero padding) on channel-major `[C, N, H, W]`
+/// feature maps, weight `[out, in, k, k]` (PyTorch layout).
+///
+/// Each thread takes a fixed slice of the batch and walks it in chunks of images small
+/// enough that the im2col matrix stays in cache: im2col, then one `sgemm` per chunk that
+/// writes its columns of the output directly (`[out, N·OH·OW]` *is* the channel-major
+/// output). Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
+/// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
+/// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
+/// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
+/// is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`) that writes `∂input`
+/// directly, with no col2im scatter; strided convolutions use GEMM + col2im.
+/// 1×1 stride-1 convolutions skip im2col entirely: the GEMMs read and write the feature
+/// maps in place.
+///
+/// ```swift
+/// var rng = Xoshiro256(seed: 0)
+/// let conv = Conv2d(1, 6, kernelSize: 5, padding: 2, rng: &rng)
+/// let y = conv.forward(Tensor(shape: [1, 128, 28, 28]), context: .init(training: true))
+/// y.shape   // [6, 128, 28, 28]
+/// ```
+public final class Conv2d: WeightedLayer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: Int
+    public let stride: Int
+    public let padding: Int
+    public let weight: Parameter
+    public let bias: Parameter?
+    public var weightTransform: WeightTransform?
+    /// Set to `false` for a first layer: `backward` then skips `∂L/∂input` and returns an empty tensor.
+    public var needsInputGradient = true
+    /// Target size, in floats, of one chunk's im2col matrix (per thread).
+    public var chunkFloats = 1 << 17
+
+    private var input: Tensor?
+    private var output: Tensor?
+    private var gradInput: Tensor?
+    private var effective: Tensor?
+    private var gradEffective: Tensor?
+    private var workspaces: [Tensor] = []
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
+    private var partialGrads: [Tensor] = []
+    private var partialPointers: [UnsafeMutablePointer<Float>] = []
+    /// The flipped, transposed kernel `[in, out, k, k]` for the stride-1 input gradient.
+    private var flippedWeight: Tensor?
+
+    public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
+                bias: Bool = false, rng: inout Xoshiro256) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        weight = Parameter(Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize]))
+        heNormal(weight.value, fanIn: inChannels * kernelSize * kernelSize, rng: &rng)
+        self.bias = bias ? Parameter(Tensor(shape: [outChannels])) : nil
+    }
+
+    private var isPointwise: Bool { kernelSize == 1 && stride == 1 && padding == 0 }
+
+    private func geometry(_ x: Tensor) -> ConvGeometry {
+        precondition(x.shape.count == 4 && x.shape[0] == inChannels,
+                     "Conv2d(\(inChannels)→\(outChannels)) expects [C=\(inChannels), N, H, W], got \(x.shape)")
+        return ConvGeometry(channels: inChannels, batch: x.shape[1], height: x.shape[2], width: x.shape[3],
+                            kernel: kernelSize, stride: stride, padding: padding)
+    }
+
+    private func imagesPerChunk(_ g: ConvGeometry) -> Int {
+        max(1, chunkFloats / max(1, g.patchSize * g.outHeight * g.outWidth))
+    }
+
+    /// Whether `∂input` is computed as a convolution of `∂output`: for stride-1 "same"
+    /// convolutions (2p = k − 1). With less padding the backward convolution would run over
+    /// a zero border larger than the output (LeNet's conv2: 2× the FLOPs), so GEMM + col2im wins.
+    private var usesTransposedBackward: Bool { stride == 1 && 2 * padding == kernelSize - 1 && !isPointwise }
+
+    /// The geometry of that backward convolution over `∂output` `[out, N, OH, OW]`.
+    private func transposedGeometry(_ g: ConvGeometry) -> ConvGeometry {
+        ConvGeometry(channels: outChannels, batch: g.batch, height: g.outHeight, width: g.outWidth,
+                     kernel: kernelSize, stride: 1, padding: kernelSize - 1 - padding)
+    }
+
+    /// One workspace per thread, each large enough for a chunk's im2col matrix (of the
+    /// input, and of `∂output` for the transposed backward).
+    private func prepareWorkspaces(_ g: ConvGeometry, threads: Int) {
+        var floats = g.patchSize * min(imagesPerChunk(g), g.batch) * g.outHeight * g.outWidth
+        if usesTransposedBackward {
+            let t = transposedGeometry(g)
+            floats = max(floats, t.patchSize * min(imagesPerChunk(g), g.batch) * t.outHeight * t.outWidth)
+        }
+        if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
+            workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
+            workspacePointers = workspaces.map(\.pointer)
+        }
+    }
+
+    private func effectiveWeight(_ context: ExecutionContext) -> Tensor {
+        guard let transform = weightTransform else { return weight.value }
+        let e = Tensor.reuse(&effective, shape: weight.shape)
+        transform.forward(weight: weight.value, into: e, context: context)
+        return e
+    }
+
+    public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
+        let g = geometry(x)
+        input = x
+        let (OH, OW) = (g.outHeight, g.outWidth)
+        let y = Tensor.reuse(&output, shape: [outChannels, g.batch, OH, OW])
+        let w = effectiveWeight(context)
+        let parts = min(context.threads, g.batch)
+        if !isPointwise { prepareWorkspaces(g, threads: parts) }
+        let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
+        let chunk = imagesPerChunk(g)
+        let (xp, yp, wp) = (x.pointer, y.pointer, w.pointer)
+        let bp = bias?.value.pointer
+        let pointwise = isPointwise
+        let spaces = workspacePointers
+        parallelFor(parts) { part in
+            let images = partition(g.batch, part: part, parts: parts)
+            var n0 = images.lowerBound
+            while n0 < images.upperBound {
+                let count = min(chunk, images.upperBound - n0)
+                let cols = count * outPlane
+                let c = yp + n0 * outPlane
+                if let bp {
+                    for o in 0..<M { (c + o * P).update(repeating: bp[o], count: cols) }
+                }
+                if pointwise {
+                    BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
+                              b: xp + n0 * outPlane, ldb: P, beta: bp == nil ? 0 : 1, c: c, ldc: P)
+                } else {
+                    im2col(xp, g, images: n0, count: count, into: spaces[part])
+                    BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
+                              b: spaces[part], ldb: cols, beta: bp == nil ? 0 : 1, c: c, ldc: P)
+                }
+                n0 += count
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
+        guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
+        let g = geometry(x)
+        let (OH, OW) = (g.outHeight, g.outWidth)
+        let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
+        let parts = min(context.threads, g.batch)
+        if !isPointwise { prepareWorkspaces(g, threads: parts) }
+        if partialGrads.count < parts {
+            partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
+            partialPointers = partialGrads.map(\.pointer)
+        }
+        let w = weightTransform == nil ? weight.value : effective!
+        let needsDx = needsInputGradient
+        let dx = Tensor.reuse(&gradInput, shape: needsDx ? x.shape : [0])
+        let chunk = imagesPerChunk(g)
+        let pointwise = isPointwise
+        let (xp, dyp, wp, dxp) = (x.pointer, dy.pointer, w.pointer, dx.pointer)
+        let spaces = workspacePointers
+        let partials = partialPointers
+        let planeSize = g.height * g.width
+        let transposed = usesTransposedBackward
+        let tg = transposedGeometry(g)
+        var fwp = wp
+        if transposed && needsDx {
+            // W'[i, o, kh, kw] = W[o, i, k−1−kh, k−1−kw]
+            let f = Tensor.reuse(&flippedWeight, shape: [inChannels, outChannels, kernelSize, kernelSize])
+            let (k, ci, co) = (kernelSize, inChannels, outChannels)
+            for o in 0..<co { for i in 0..<ci { for kh in 0..<k { for kw in 0..<k {
+                f[((i * co + o) * k + kh) * k + kw] = wp[((o * ci + i) * k + (k - 1 - kh)) * k + (k - 1 - kw)]
+            } } } }
+            fwp = f.pointer
+        }
+        parallelFor(parts) { part in
+            let images = partition(g.batch, part: part, parts: parts)
+            let gw = partials[part]
+            var beta: Float = 0
+            var n0 = images.lowerBound
+            while n0 < images.upperBound {
+                let count = min(chunk, images.upperBound - n0)
+                let cols = count * outPlane
+                let dyc = dyp + n0 * outPlane
+                if pointwise {
+                    BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
+                              b: xp + n0 * outPlane, ldb: P, beta: beta, c: gw, ldc: K)
+                    if needsDx {
+                        BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
+                                  b: dyc, ldb: P, beta: 0, c: dxp + n0 * outPlane, ldc: P)
+                    }
+                } else {
+                    let col = spaces[part]
+                    im2col(xp, g, images: n0, count: count, into: col)
+                    BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
+                              b: col, ldb: cols, beta: beta, c: gw, ldc: K)
+                    if needsDx && transposed {
+                        // ∂x = conv(∂y, flipped kernel): [in, out·k·k] × [out·k·k, count·H·W].
+                        im2col(dyp, tg, images: n0, count: count, into: col)
+                        BLAS.gemm(transA: false, transB: false, m: g.channels, n: count * planeSize,
+                                  k: tg.patchSize, a: fwp, lda: tg.patchSize, b: col, ldb: count * planeSize,
+                                  beta: 0, c: dxp + n0 * planeSize, ldc: g.batch * planeSize)
+                    } else if needsDx {
+                        BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
+                                  b: dyc, ldb: P, beta: 0, c: col, ldc: cols)
+                        for c in 0..<g.channels {
+                            (dxp + (c * g.batch + n0) * planeSize).update(repeating: 0, count: count * planeSize)
+                        }
+                        col2im(col, g, images: n0, count: count, into: dxp)
+                    }
+                }
+                beta = 1
+                n0 += count
+            }
+            if images.isEmpty { gw.update(repeating: 0, count: M * K) }
+        }
+        let target: Tensor
+        if weightTransform != nil {
+            target = Tensor.reuse(&gradEffective, shape: weight.shape)
+            target.fill(0)
+        } else {
+            target = weight.grad
+        }
+        let tp = target.pointer
+        for part in 0..<parts {
+            let src = partials[part]
+            for i in 0..<(M * K) { tp[i] += src[i] }
+        }
+        if let transform = weightTransform {
+            transform.backward(weight: weight.value, gradEffective: target, gradWeight: weight.grad, context: context)
+        }
+        if let bias {
+            let gb = bias.grad.pointer
+            for o in 0..<M { gb[o] += sum(dyp + o * P, count: P) }
+        }
+        return dx
+    }
+
+    public func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) {
+        body(prefix + "weight", weight)
+        if let bias { body(prefix + "bias", bias) }
+        weightTransform?.visitParameters(prefix: prefix, body)
+    }
+
+    public func visitBuffers(prefix: String, _ body: (String, Tensor) -> Void) {
+        weightTransform?.visitBuffers(prefix: prefix, body)
+    }
+
+    public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) {
+        let (h, w) = (inputShape[1], inputShape[2])
+        let oh = (h + 2 * padding - kernelSize) / stride + 1
+        let ow = (w + 2 * padding - kernelSize) / stride + 1
+        return (2 * outChannels * inChannels * kernelSize * kernelSize * oh * ow, [outChannels, oh, ow])
+    }
+}

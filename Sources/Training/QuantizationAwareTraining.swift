@@ -1,0 +1,188 @@
+import ModelIO
+import Quantization
+
+/// How a layer's bin count is chosen during quantization-aware training.
+public enum QATBinPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// Every layer starts at `initialBins` and learns its precision (FracBits-style).
+    case learned(initialBins: Int)
+    /// Every layer keeps `bins` bins.
+    case fixed(bins: Int)
+
+    public var description: String {
+        switch self {
+        case .learned: return "learned"
+        case .fixed(let n): return "fixed-\(n)"
+        }
+    }
+}
+
+/// The options of entropy-regularized quantization-aware training (`loss = CE + λ·R`).
+///
+/// ```swift
+/// var qat = QATConfiguration(lambda: 0.03, binPolicy: .learned(initialBins: 15))
+/// qat.lambdaWarmupEpochs = 0.5
+/// ```
+public struct QATConfiguration: Sendable, Hashable {
+    /// λ, the weight of the rate term `R` (bits per weight).
+    public var lambda: Double
+    public var binPolicy: QATBinPolicy
+    /// Temperature τ of the soft-histogram entropy (squared bin units).
+    public var temperature: Double = 0.5
+    /// λ ramps linearly from 0 over this many epochs (0: full λ from the first step).
+    public var lambdaWarmupEpochs: Double = 0
+    /// Fixed bin counts for the first and last quantized layers (nil: follow the policy).
+    public var firstLayerBins: Int?
+    public var lastLayerBins: Int?
+    /// Learning-rate multiplier of the steps and precisions relative to the weights.
+    public var quantizerLearningRateScale: Float = 1
+
+    public init(lambda: Double, binPolicy: QATBinPolicy) {
+        self.lambda = lambda
+        self.binPolicy = binPolicy
+    }
+
+    /// Throws a clear error for a bin count that is not odd in 1…255 or a negative λ or τ.
+    public func validate() throws {
+        var counts: [Int] = [firstLayerBins, lastLayerBins].compactMap { $0 }
+        switch binPolicy {
+        case .learned(let n): counts.append(n)
+        case .fixed(let n): counts.append(n)
+        }
+        for n in counts where !(1...255).contains(n) || n % 2 == 0 {
+            throw QuantizationError.invalidBinCount(n)
+        }
+        guard lambda >= 0, lambda.isFinite else { throw QATError.invalidLambda(lambda) }
+        guard temperature > 0, temperature.isFinite else { throw QATError.invalidTemperature(temperature) }
+    }
+}
+
+/// An invalid QAT option.
+public enum QATError: Error, Equatable, CustomStringConvertible {
+    case invalidLambda(Double)
+    case invalidTemperature(Double)
+    case notPrepared
+
+    public var description: String {
+        switch self {
+        case .invalidLambda(let l): return "λ = \(l) is invalid. Fix: use a finite λ ≥ 0 (e.g. --lambda 0.03)."
+        case .invalidTemperature(let t): return "temperature τ = \(t) is invalid. Fix: use a positive temperature (e.g. 0.5)."
+        case .notPrepared: return "the model has no fake quantizers installed. Fix: call QuantizationAwareTraining.prepare first."
+        }
+    }
+}
+
+/// Entropy-regularized quantization-aware training: installs a ``FakeQuantizeTransform`` on every
+/// convolution and linear layer (step initialized MSE-optimally for the starting bin count),
+/// supplies the rate term as the trainer's ``Regularizer``, and exports the hard-quantized model.
+///
+/// ```swift
+/// let qat = try QuantizationAwareTraining(model: model, configuration: config)
+/// let trainer = Trainer(model: model, configuration: recipe)
+/// trainer.regularizer = qat
+/// trainer.train(on: trainSet)
+/// let quantized = try qat.export()            // QuantizedModel: symbols, steps, bins, float tensors
+/// ```
+public final class QuantizationAwareTraining: Regularizer {
+    public let model: Model
+    public let configuration: QATConfiguration
+    /// The quantized layers in model order, with their fake quantizers.
+    public let layers: [(name: String, layer: WeightedLayer, transform: FakeQuantizeTransform)]
+    private let rate: EntropyRegularizer
+    /// `R` (soft, bits per weight) at the latest step.
+    public private(set) var lastRate: Double = 0
+
+    public init(model: Model, configuration: QATConfiguration) throws {
+        try configuration.validate()
+        self.model = model
+        self.configuration = configuration
+        let weighted = model.weightLayers()
+        var installed: [(name: String, layer: WeightedLayer, transform: FakeQuantizeTransform)] = []
+        for (index, entry) in weighted.enumerated() {
+            var bins: Int
+            var learns: Bool
+            switch configuration.binPolicy {
+            case .learned(let n): (bins, learns) = (n, true)
+            case .fixed(let n): (bins, learns) = (n, false)
+            }
+            if index == 0, let n = configuration.firstLayerBins { (bins, learns) = (n, false) }
+            if index == weighted.count - 1, let n = configuration.lastLayerBins { (bins, learns) = (n, false) }
+            let weights = entry.layer.weight.value.toArray()
+            let step = bins > 1 ? StepCalibration.mseOptimalStep(weights: weights, bins: bins)
+                : StepCalibration.mseOptimalStep(weights: weights, bins: 3)
+            let transform = FakeQuantizeTransform(step: step, bins: bins, learnsPrecision: learns)
+            transform.step.learningRateScale = configuration.quantizerLearningRateScale
+            transform.precision.learningRateScale = configuration.quantizerLearningRateScale
+            entry.layer.weightTransform = transform
+            installed.append((entry.name, entry.layer, transform))
+        }
+        layers = installed
+        rate = EntropyRegularizer(layers: installed.map { (weight: $0.layer.weight, transform: $0.transform) },
+                                  temperature: configuration.temperature)
+    }
+
+    /// λ at a point of training, after the linear warm-up.
+    public func lambda(at step: TrainingStep) -> Double {
+        let warmup = configuration.lambdaWarmupEpochs
+        guard warmup > 0 else { return configuration.lambda }
+        let epochs = Double(step.epoch) + Double(step.batch) / Double(max(step.batches, 1))
+        return configuration.lambda * min(1, epochs / warmup)
+    }
+
+    /// The trainer's hook: keeps steps and precisions in their domain, adds `λ·∂R` to the
+    /// gradients and returns `λ·R`.
+    public func lossAndAccumulateGradients(model: Model, step: TrainingStep) -> Double {
+        for layer in layers { layer.transform.clampToDomain() }
+        let lambda = lambda(at: step)
+        lastRate = rate.accumulateGradients(lambda: lambda)
+        return lambda * lastRate
+    }
+
+    /// `R`, the soft entropy in bits per quantized weight, at the current parameters.
+    public func softRate() -> Double { rate.rate() }
+
+    /// The bin count each layer gets at export, in model order.
+    public var exportedBins: [(name: String, bins: Int)] {
+        layers.map { ($0.name, $0.transform.quantizer.exportedBins) }
+    }
+
+    /// Hard-quantizes the model: every quantized layer's weight becomes symbols with `N = 2·round(k)+1`
+    /// bins and the learned step; every other tensor (biases, batch norm) is kept as float32
+    /// (`floatStorage`); the quantizers' own parameters are not stored (they live in the quantizers).
+    public func export(floatStorage: DType = .f32) throws -> QuantizedModel {
+        for layer in layers { layer.transform.clampToDomain() }
+        let state = try Checkpoint.stateDict(model)
+        var quantized: [QuantizedTensor] = []
+        var weightNames = Set<String>()
+        for entry in layers {
+            let name = entry.name + ".weight"
+            weightNames.insert(name)
+            let q = try entry.transform.quantizer.exportedQuantizer()
+            let weights = entry.layer.weight.value.toArray()
+            quantized.append(try QuantizedTensor(name: name, shape: entry.layer.weight.value.shape, quantizer: q,
+                                                 symbols: q.quantize(weights)))
+        }
+        var kept: [KeptTensor] = []
+        for name in state.names where !weightNames.contains(name) && !Self.isQuantizerParameter(name) {
+            let data = state.tensors[name]!
+            if data.dtype.isFloatingPoint && floatStorage != data.dtype {
+                kept.append(KeptTensor(name: name, data: try TensorData(floats: data.floats(), shape: data.shape, dtype: floatStorage)))
+            } else {
+                kept.append(KeptTensor(name: name, data: data))
+            }
+        }
+        return try QuantizedModel(quantized: quantized, kept: kept)
+    }
+
+    /// Whether a state-dict name belongs to a fake quantizer rather than to the network.
+    public static func isQuantizerParameter(_ name: String) -> Bool {
+        name.hasSuffix(".weight_step") || name.hasSuffix(".weight_precision")
+    }
+}
+
+extension Model {
+    /// Loads the weights of a (decoded) quantized model: dequantized weights and kept tensors,
+    /// by name, refusing missing or mis-shaped tensors with the names that differ.
+    public func load(_ quantized: QuantizedModel) throws {
+        try Checkpoint.load(into: self, from: quantized.dequantized(), source: "quantized model")
+    }
+}

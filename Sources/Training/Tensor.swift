@@ -1,0 +1,106 @@
+/// A dense tensor of `Float` over one contiguous, owned allocation.
+///
+/// `Tensor` is a reference type on purpose: layers own their output, gradient and
+/// workspace tensors and reuse them from batch to batch, so the hot loops never
+/// allocate and never pay for copy-on-write checks. A tensor returned by a layer is
+/// valid until that layer's next call.
+///
+/// Image batches entering a model are NCHW. Between spatial layers (convolution, batch
+/// norm, pooling) feature maps travel channel-major, `[C, N, H, W]`: a batched im2col
+/// GEMM then writes its output directly in that layout, and every channel is one
+/// contiguous run for batch norm. `Flatten` and `GlobalAvgPool2d` turn it back into
+/// `[N, features]` rows for the linear layers (PyTorch feature order).
+///
+/// ```swift
+/// let t = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+/// t[4]          // 5
+/// t.shape       // [2, 3]
+/// ```
+public final class Tensor {
+    /// The dimensions, outermost first.
+    public private(set) var shape: [Int]
+    /// Number of floats the allocation can hold (≥ `count`), so a smaller batch reuses it.
+    public let capacity: Int
+    /// The first element. Valid for `count` elements while the tensor is alive.
+    public let pointer: UnsafeMutablePointer<Float>
+
+    /// A zero-filled tensor.
+    public init(shape: [Int], capacity: Int? = nil) {
+        let count = shape.reduce(1, *)
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
+        self.shape = shape
+        self.capacity = max(capacity ?? count, count, 1)
+        pointer = .allocate(capacity: self.capacity)
+        pointer.initialize(repeating: 0, count: self.capacity)
+    }
+
+    /// A tensor holding `values` (row-major), which must match `shape`.
+    public convenience init(shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count,
+                     "shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        self.init(shape: shape)
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// Number of elements.
+    @inlinable public var count: Int { shape.reduce(1, *) }
+
+    /// The elements as a buffer.
+    @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    @inlinable public subscript(index: Int) -> Float {
+        get { pointer[index] }
+        set { pointer[index] = newValue }
+    }
+
+    /// The elements, copied into an array.
+    public func toArray() -> [Float] { Array(buffer) }
+
+    /// Changes the shape in place; the new shape must fit the allocation.
+    public func reshape(_ newShape: [Int]) {
+        precondition(newShape.reduce(1, *) <= capacity, "shape \(newShape) exceeds capacity \(capacity)")
+        shape = newShape
+    }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Float) { pointer.update(repeating: value, count: count) }
+
+    /// Copies `other`'s elements (same count) into this tensor.
+    public func copy(from other: Tensor) {
+        precondition(other.count == count, "copy: \(other.shape) into \(shape)")
+        pointer.update(from: other.pointer, count: count)
+    }
+
+    /// An independent copy.
+    public func clone() -> Tensor {
+        let t = Tensor(shape: shape)
+        t.copy(from: self)
+        return t
+    }
+
+    /// Returns `existing` reshaped to `shape` when it is large enough, else a new tensor.
+    /// Layers keep their buffers in optionals and call this once per batch, so a run
+    /// allocates each buffer once (plus once more if the batch grows).
+    @inlinable
+    public static func reuse(_ existing: inout Tensor?, shape: [Int]) -> Tensor {
+        let needed = shape.reduce(1, *)
+        if let t = existing, t.capacity >= needed {
+            if t.shape != shape { t.reshape(shape) }
+            return t
+        }
+        let t = Tensor(shape: shape)
+        existing = t
+        return t
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = buffer.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor(\(shape): [\(head)\(count > 8 ? ", …" : "")])"
+    }
+}

@@ -1,2 +1,0 @@
-/// The Training module of SubBit (see DESIGN.md). Concepts live one per file.
-public enum TrainingModule {}

@@ -1,0 +1,40 @@
+/// Small vectorized reductions for the per-channel loops (batch norm, bias gradients).
+/// Eight independent SIMD accumulators break the add dependency chain; the order of
+/// additions is fixed, so results are deterministic.
+
+@inline(__always)
+func sum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    let raw = UnsafeRawPointer(p)
+    var i = 0
+    while i + 32 <= n {
+        a0 += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+        a1 += raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self)
+        a2 += raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD8<Float>.self)
+        a3 += raw.loadUnaligned(fromByteOffset: (i + 24) * 4, as: SIMD8<Float>.self)
+        i += 32
+    }
+    var s = ((a0 + a1) + (a2 + a3)).sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}
+
+/// Σ (p[i] − c)², for a variance around a known mean.
+@inline(__always)
+func sumSquaredDeviations(_ p: UnsafePointer<Float>, count n: Int, around c: Float) -> Float {
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    let cv = SIMD8<Float>(repeating: c)
+    let raw = UnsafeRawPointer(p)
+    var i = 0
+    while i + 32 <= n {
+        let d0 = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - cv
+        let d1 = raw.loadUnaligned(fromByteOffset: (i + 8) * 4, as: SIMD8<Float>.self) - cv
+        let d2 = raw.loadUnaligned(fromByteOffset: (i + 16) * 4, as: SIMD8<Float>.self) - cv
+        let d3 = raw.loadUnaligned(fromByteOffset: (i + 24) * 4, as: SIMD8<Float>.self) - cv
+        a0 += d0 * d0; a1 += d1 * d1; a2 += d2 * d2; a3 += d3 * d3
+        i += 32
+    }
+    var s = ((a0 + a1) + (a2 + a3)).sum()
+    while i < n { let d = p[i] - c; s += d * d; i += 1 }
+    return s
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `subbit bench train`: training images/s per model and GFLOP/s against the sgemm peak.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training throughput (forward + backward + SGD update) per model, and GFLOP/s vs the sgemm peak.")
+
+    @Option(help: "Models to measure (comma-separated: mlp, lenet5, resnet20).")
+    var models: String = "mlp,lenet5,resnet20"
+
+    @Option(help: "Batch size.")
+    var batch: Int = 128
+
+    @Option(help: "Worker threads.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seconds to measure each model.")
+    var seconds: Double = 3
+
+    @Flag(inversion: .prefixedNo, help: "Measure the sgemm peak first (for the % of peak column).")
+    var peak = true
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        for name in models.split(separator: ",") where Architecture(rawValue: String(name)) == nil {
+            throw ValidationError("unknown model '\(name)'; choose from mlp, lenet5, resnet20")
+        }
+    }
+
+    func run() throws {
+        let peak = self.peak ? TrainingBenchmark.sgemmPeak(threads: threads) : .nan
+        if self.peak {
+            print("sgemm peak (\(threads) thread(s), 1024³, one single-threaded sgemm per thread): "
+                  + String(format: "%.1f", peak) + " GFLOP/s")
+        }
+        print("model     batch threads   images/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
+        for name in models.split(separator: ",") {
+            let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,
+                                              threads: threads, seconds: seconds)
+            let label = r.architecture.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
+            print(label + String(format: " %5d %7d %10.0f %8.1f %5.1f%% %10.2f %10.0f %7.2f",
+                                 r.batchSize, r.threads, r.imagesPerSecond, r.gflops, 100 * r.gflops / peak,
+                                 Double(r.flopsPerImage) / 1e6, r.imagesPerCPUSecond, r.cpuSeconds / r.seconds))
+        }
+        print("CPU use < threads means other processes took CPU time; img/CPU-s × threads estimates a quiet machine.")
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import Orchestrator
+import Plotting
+
+/// `subbit run SPEC`: the sweep — train or calibrate, compress, evaluate, model the decoder, plot.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run an experiment spec: sweep, cache, results CSVs and plots.",
+        discussion: """
+        Results go to Results/<experiment>/ (runs.csv, layers.csv, pareto.csv, runs.jsonl), plots \
+        to Plots/<experiment>/. Trainings and finished points are cached under the data cache \
+        (${SUBBIT_DATA:-.data}/cache), so an interrupted run resumes and a rerun retrains nothing. \
+        The spec format is documented in Experiments/README.md.
+        """)
+
+    @Argument(help: "Experiment spec, e.g. Experiments/quick.yaml.")
+    var spec: String
+
+    @Option(name: .long, help: "Trainings run at once; BLAS threads are divided among them.")
+    var jobs: Int = 1
+
+    @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
+    var fresh = false
+
+    @Option(name: .long, help: "Run only shard i of n (1-based, e.g. 2/3); combine with `subbit merge`.")
+    var shard: String?
+
+    @Option(name: .long, help: "Folder for results (default: Results).")
+    var results = "Results"
+
+    @Option(name: .long, help: "Folder for plots (default: Plots).")
+    var plots = "Plots"
+
+    @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
+    var cache: String?
+
+    func run() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+        let parsed: ExperimentSpec
+        do {
+            parsed = try SpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec)
+        } catch let error as SpecError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let data = DataCache()
+        var run = ExperimentRun(spec: parsed, resultsRoot: URL(fileURLWithPath: results),
+                                plotsRoot: URL(fileURLWithPath: plots),
+                                cache: cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache"),
+                                data: data)
+        run.jobs = jobs
+        run.fresh = fresh
+        do {
+            run.shard = try shard.map(ShardPlan.init(parsing:))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let start = Date()
+        let outcome: ExperimentRun.Outcome
+        do { outcome = try run.execute() } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        print(RunSummary.table(outcome.records, experiment: parsed.name))
+        print("results: \(outcome.resultsFolder.path)/{runs,layers,pareto}.csv")
+        for plot in outcome.plots { print("plot: \(plot.path)") }
+        print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
+    }
+}
+
+/// `subbit merge RESULTS_DIR`: combines the shards of a sweep into the unsharded files.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the shard results of a sweep (Results/<experiment>/shards/*) into its results files.")
+
+    @Argument(help: "The experiment's results folder, e.g. Results/quick.")
+    var resultsDirectory: String
+
+    func run() throws {
+        let layout = ResultsLayout(folder: URL(fileURLWithPath: resultsDirectory))
+        do {
+            let records = try ShardMerge.records(in: layout)
+            try ExperimentRun.writer.write(records, to: layout.folder, pareto: ParetoTable.rows(records.map(\.run)),
+                                           paretoColumns: ParetoTable.columns)
+            print("merged \(records.count) points into \(layout.folder.path)/{runs,layers,pareto}.csv")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// The table `subbit run` ends with: the accuracy–bits frontier.
+enum RunSummary {
+    static func table(_ records: [PointRecord], experiment: String) -> String {
+        let R = ResultsSchema.Runs.self
+        let runs = records.map(\.run)
+        let frontier = ParetoTable.rows(runs).filter { $0["frontier"] == ParetoTable.accuracyBits }
+        var lines = ["\(experiment): \(runs.count) points; accuracy–bits frontier:",
+                     "  point   λ        bins      codec  R   P   top1 %   bits/w coded  bits/w entropy  ratio"]
+        for row in frontier {
+            func c(_ k: String, _ w: Int) -> String { (row[k] ?? "").padding(toLength: w, withPad: " ", startingAt: 0) }
+            lines.append("  \(c(R.pointID, 7)) \(c(R.lambda, 8)) \(c(R.binPolicy, 9)) \(c(R.codec, 6)) \(c(R.tableLog, 3)) \(c(R.lanes, 3)) \(c(R.top1Decoded, 8)) \(c(R.bitsPerWeightCoded, 13)) \(c(R.bitsPerWeightEntropy, 15)) \(c(R.compressionRatio, 6))")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import Training
+
+/// `subbit train`: train a float model and save it as safetensors.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a float model (mlp, lenet5, resnet20) on MNIST or Fashion-MNIST and save it as safetensors.",
+        discussion: """
+            Defaults follow the recommended recipe for the model (SGD, momentum 0.9, cosine schedule; \
+            random crops and flips for resnet20). Progress goes to stderr; the final test accuracy to stdout.
+            Example: subbit train --dataset fashion-mnist --model lenet5 --epochs 10 -o lenet5.safetensors
+            """)
+
+    @OptionGroup var common: DatasetModelOptions
+
+    @Option(help: "Epochs (default: the recipe's).")
+    var epochs: Int?
+
+    @Option(help: "Batch size.")
+    var batch: Int = 128
+
+    @Option(help: "Base learning rate (default: the recipe's).")
+    var lr: Float?
+
+    @Option(help: "Optimizer: sgd or adam.")
+    var optimizer: String = "sgd"
+
+    @Option(help: "Learning-rate schedule: cosine, step or constant.")
+    var schedule: String = "cosine"
+
+    @Option(help: "Weight decay (default: the recipe's).")
+    var weightDecay: Float?
+
+    @Option(help: "Random-crop padding in pixels (default: the recipe's).")
+    var cropPadding: Int?
+
+    @Option(help: "Use only the first N training images (quick runs).")
+    var limit: Int?
+
+    @Option(help: "Seed for initialization, shuffling and augmentation.")
+    var seed: UInt64 = 1
+
+    @Option(name: .shortAndLong, help: "Output checkpoint (.safetensors).")
+    var output: String
+
+    func validate() throws {
+        guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
+            throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd or adam")
+        }
+        guard LearningRateSchedule(rawValue: schedule) != nil else {
+            throw ValidationError("unknown schedule '\(schedule)'; choose cosine, step or constant")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
+        if let cropPadding, cropPadding < 0 { throw ValidationError("--crop-padding must be ≥ 0") }
+    }
+
+    func run() throws {
+        var config = TrainingConfiguration.recommended(for: common.architecture, dataset: common.datasetValue)
+        if let epochs { config.epochs = epochs }
+        if let lr { config.learningRate = lr }
+        if let weightDecay { config.weightDecay = weightDecay }
+        if let cropPadding { config.augmentation.padding = cropPadding }
+        config.batchSize = batch
+        config.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer)!
+        if config.optimizer == .adam && lr == nil { config.learningRate = 1e-3 }
+        config.schedule = LearningRateSchedule(rawValue: schedule)!
+        config.seed = seed
+        config.threads = common.threads
+
+        var trainSet = try common.load(.train)
+        let testSet = try common.load(.test)
+        if let limit { trainSet = trainSet.prefix(limit) }
+        let outputURL = URL(fileURLWithPath: output)
+        let folder = outputURL.deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: folder.path) else {
+            throw TrainingCommandError("output folder \(folder.path) does not exist; create it or choose another -o path")
+        }
+
+        let model = ModelZoo.make(common.architecture, seed: seed)
+        let trainer = Trainer(model: model, configuration: config)
+        let progress = ProgressLine()
+        trainer.onProgress = { progress.update($0) }
+        trainer.onEpochEnd = { progress.finishEpoch($0) }
+        FileHandle.standardError.write(Data(("training \(common.model) (\(model.parameterCount) parameters) on "
+            + "\(common.dataset) (\(trainSet.count) images): \(config.epochs) epochs, batch \(config.batchSize), "
+            + "\(config.optimizer.rawValue) lr \(config.learningRate), \(config.schedule.rawValue), "
+            + "seed \(seed), \(config.threads) thread(s)\n").utf8))
+        let started = Date()
+        trainer.train(on: trainSet, test: nil)
+        let seconds = Date().timeIntervalSince(started)
+        let result = Evaluation.run(model, on: testSet, threads: config.threads)
+        try Checkpoint.save(model, to: outputURL, metadata: [
+            "dataset": common.dataset, "epochs": "\(config.epochs)", "seed": "\(seed)",
+            "test_accuracy": String(format: "%.4f", result.accuracy),
+        ])
+        print(String(format: "test accuracy %.2f%% (%d images), %d epochs in %.1f s; saved %@",
+                     100 * result.accuracy, result.count, config.epochs, seconds, output))
+    }
+}
+
+/// The live progress line on stderr: rewritten in place with `\r` on a terminal,
+/// one line per epoch otherwise (logs and pipes stay readable).
+final class ProgressLine {
+    private let interactive = isatty(STDERR_FILENO) != 0
+    private var lastDraw = Date.distantPast
+
+    func update(_ p: TrainingProgress) {
+        guard interactive else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) > 0.1 || p.batch == p.batches else { return }
+        lastDraw = now
+        write("\r\u{1B}[K" + describe(p))
+    }
+
+    func finishEpoch(_ s: EpochSummary) {
+        let line = String(format: "epoch %d: loss %.4f, train accuracy %.2f%%, %.0f images/s, %.1f s",
+                          s.epoch + 1, s.trainLoss, 100 * s.trainAccuracy, s.imagesPerSecond, s.seconds)
+        write((interactive ? "\r\u{1B}[K" : "") + line + "\n")
+    }
+
+    private func describe(_ p: TrainingProgress) -> String {
+        String(format: "epoch %d/%d  batch %d/%d  loss %.4f  acc %.2f%%  lr %.4f  %.0f img/s  ETA %@",
+               p.epoch + 1, p.epochs, p.batch, p.batches, p.loss, 100 * p.accuracy, p.learningRate,
+               p.imagesPerSecond, duration(p.remaining))
+    }
+
+    private func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                         : String(format: "%d:%02d", s / 60, s % 60)
+    }
+
+    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}

@@ -1,0 +1,125 @@
+import XCTest
+@testable import Orchestrator
+
+final class SweepExpansionTests: XCTestCase {
+    func testCartesianProductWithTrainingAxesOutermost() {
+        let axes = SweepAxes(lambda: [0, 0.1], binPolicy: [.learned, .fixed(7)], tableLog: [8, 12], lanes: [1, 4, 16])
+        let points = SweepExpansion(axes: axes).points()
+        XCTAssertEqual(points.count, 2 * 2 * 2 * 3)
+        XCTAssertEqual(Set(points).count, points.count, "no duplicates")
+        // The first 6 points share λ and bin policy: one training serves a block of codec/decoder points.
+        XCTAssertEqual(Set(points.prefix(6).map { "\($0.lambda)\($0.binPolicy)" }).count, 1)
+        XCTAssertEqual(points.first?.label, "lambda=0,bin_policy=learned,rate_weight=0,seed=1,codec=tans,table_log=8,lanes=1,layout=split,port_bits=64,sharing=replicated")
+    }
+
+    func testZipGroupsAdvanceTogether() {
+        let axes = SweepAxes(lambda: [0, 0.01, 0.1], seed: [1, 2, 3], lanes: [1, 2], zip: [[.lambda, .seed]])
+        let points = SweepExpansion(axes: axes).points()
+        XCTAssertEqual(points.count, 3 * 2)
+        for point in points {
+            let i = axes.lambda.firstIndex(of: point.lambda)!
+            XCTAssertEqual(point.seed, axes.seed[i])
+        }
+    }
+
+    func testRandomAxesProduceTheProductOfTheirSizes() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let axes = SweepAxes(lambda: (0..<Int.random(in: 1...4, using: &rng)).map(Double.init),
+                                 tableLog: Array(5..<(5 + Int.random(in: 1...3, using: &rng))),
+                                 lanes: Array(1...Int.random(in: 1...5, using: &rng)))
+            let points = SweepExpansion(axes: axes).points()
+            XCTAssertEqual(points.count, axes.lambda.count * axes.tableLog.count * axes.lanes.count)
+            XCTAssertEqual(Set(points).count, points.count)
+        }
+    }
+
+    func testCanonicalNumbers() {
+        XCTAssertEqual(CanonicalNumber.format(0), "0")
+        XCTAssertEqual(CanonicalNumber.format(3), "3")
+        XCTAssertEqual(CanonicalNumber.format(0.03), "0.03")
+        XCTAssertEqual(CanonicalNumber.format(1e-5), "1e-05")
+    }
+}
+
+final class TrainingKeyTests: XCTestCase {
+    let spec = try! SpecParser.parse(yaml: SpecParserTests.valid, file: "q.yaml", defaultName: "q")
+
+    func testCodecAndDecoderAxesShareTheKey() {
+        let points = SweepExpansion(spec: spec).points()
+        let keys = Set(points.map { TrainingKey(spec: spec, point: $0) })
+        XCTAssertEqual(keys.count, spec.sweep.lambda.count * spec.sweep.binPolicy.count)
+    }
+
+    func testEveryTrainingInputChangesTheKey() {
+        let point = SweepExpansion(spec: spec).points()[0]
+        let key = TrainingKey(spec: spec, point: point)
+        var other = point
+        other.lambda = 0.5
+        XCTAssertNotEqual(TrainingKey(spec: spec, point: other), key)
+        other = point
+        other.seed = 9
+        XCTAssertNotEqual(TrainingKey(spec: spec, point: other), key)
+        var changed = spec
+        guard case .train(var source) = changed.source else { return XCTFail() }
+        source.finetune.epochs += 1
+        changed.source = .train(source)
+        XCTAssertNotEqual(TrainingKey(spec: changed, point: point), key)
+        other = point
+        other.lanes = 64
+        other.tableLog = 15
+        XCTAssertEqual(TrainingKey(spec: spec, point: other), key)
+        XCTAssertEqual(key.hex.count, 64)
+    }
+
+    func testBaselineKeyIgnoresFinetuning() {
+        var changed = spec
+        guard case .train(var source) = changed.source else { return XCTFail() }
+        source.finetune.epochs += 1
+        changed.source = .train(source)
+        XCTAssertEqual(TrainingKey.baseline(spec: spec, seed: 1), TrainingKey.baseline(spec: changed, seed: 1))
+        XCTAssertNotEqual(TrainingKey.baseline(spec: spec, seed: 1), TrainingKey.baseline(spec: spec, seed: 2))
+    }
+}
+
+final class SHA256Tests: XCTestCase {
+    func testStandardVectors() {
+        XCTAssertEqual(SHA256.hex(of: []), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(SHA256.hex(of: Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(of: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+                       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(SHA256.hex(of: [UInt8](repeating: 0x61, count: 1_000_000)),
+                       "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    func testIncrementalUpdatesEqualOneShot() {
+        var hasher = SHA256()
+        hasher.update("hello ")
+        hasher.update("world")
+        XCTAssertEqual(hasher.finalize(), { var h = SHA256(); h.update("hello world"); return h.finalize() }())
+    }
+}
+
+final class ShardPlanTests: XCTestCase {
+    func testShardsPartitionThePointsAndKeepTrainingsTogether() throws {
+        let spec = try SpecParser.parse(yaml: SpecParserTests.valid, file: "q.yaml", defaultName: "q")
+        let points = SweepExpansion(spec: spec).points()
+        let key = { TrainingKey(spec: spec, point: $0) }
+        let shards = try (1...3).map { try ShardPlan(parsing: "\($0)/3").select(points, key: key) }
+        XCTAssertEqual(shards.map(\.count).reduce(0, +), points.count)
+        XCTAssertEqual(Set(shards.flatMap { $0 }), Set(points))
+        let trainings = shards.map { Set($0.map(key)) }
+        for i in 0..<3 { for j in (i + 1)..<3 { XCTAssertTrue(trainings[i].isDisjoint(with: trainings[j])) } }
+        let counts = trainings.map(\.count)
+        XCTAssertLessThanOrEqual(counts.max()! - counts.min()!, 1, "trainings balanced")
+    }
+
+    func testParsingErrors() {
+        for bad in ["0/3", "4/3", "1/0", "a/b", "2", "1/2/3"] {
+            XCTAssertThrowsError(try ShardPlan(parsing: bad), bad) { error in
+                XCTAssertTrue("\(error)".contains("Fix:"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try ShardPlan(parsing: "2/3"), try ShardPlan(index: 1, count: 3))
+    }
+}

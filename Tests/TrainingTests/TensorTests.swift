@@ -1,0 +1,22 @@
+import XCTest
+@testable import Training
+
+final class TensorTests: XCTestCase {
+    func testReuseKeepsAllocationWhenSmaller() {
+        var slot: Tensor? = nil
+        let a = Tensor.reuse(&slot, shape: [4, 8])
+        let b = Tensor.reuse(&slot, shape: [2, 8])
+        XCTAssertTrue(a === b)
+        XCTAssertEqual(b.shape, [2, 8])
+        let c = Tensor.reuse(&slot, shape: [5, 8])
+        XCTAssertFalse(a === c)
+        XCTAssertEqual(c.count, 40)
+    }
+
+    func testValuesRoundTrip() {
+        let t = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(t.toArray(), [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(t[4], 5)
+        XCTAssertEqual(t.clone().toArray(), t.toArray())
+    }
+}

@@ -1,6 +1,0 @@
-import XCTest
-@testable import Training
-
-final class TrainingPlaceholderTests: XCTestCase {
-    func testModuleLinks() { XCTAssertNotNil(TrainingModule.self as Any.Type?) }
-}
