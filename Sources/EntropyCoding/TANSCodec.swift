@@ -119,7 +119,7 @@ public enum TANSCodec {
                                                        lanes: encoded.lanes, streams: encoded.laneStreams,
                                                        states: encoded.initialStates, output: output)
                 case .interleaved:
-                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, stream: stream,
+                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, maxBits: table.tableLog, stream: stream,
                                                              lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
                                                              states: encoded.initialStates, output: output)
                 }

@@ -342,6 +342,30 @@ enum TANSDecoderKernels {
         var out = output
         var remaining = count - 1
         let lastSafeBit = limit &* 8 &+ 7
+        if maxBits <= 14 {
+            // A 64-bit container reloaded every four steps (≥ 57 valid bits, four steps read
+            // ≤ 56): the state chain then waits on the table load only, not on a stream load.
+            // A group is safe when its reload position is ≤ limit.
+            while remaining >= 4 && bit <= lastSafeBit {
+                var groups = min(remaining / 4, (lastSafeBit &- bit) / (4 &* maxBits) &+ 1)
+                remaining &-= 4 &* groups
+                while groups > 0 {
+                    var w = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
+                    var used: UInt64 = 0
+                    for _ in 0..<4 {
+                        let e = entries[x]
+                        out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
+                        x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (w &>> 1) &>> e)
+                        let nb = (e &>> 8) & 0xFF
+                        w = w &<< nb
+                        used &+= nb
+                        out += stride
+                    }
+                    bit &+= Int(truncatingIfNeeded: used)
+                    groups &-= 1
+                }
+            }
+        }
         while remaining > 0 {
             guard bit <= lastSafeBit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
             var chunk = min(remaining, (lastSafeBit &- bit) / maxBits &+ 1)
@@ -360,7 +384,7 @@ enum TANSDecoderKernels {
         return bit
     }
 
-    static func decodeInterleaved(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeInterleaved(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                                   laneStream: TANSLaneStream, states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -374,7 +398,7 @@ enum TANSDecoderKernels {
             var i = 0
             if lanes == 4 {
                 i = interleaved4(entries: entries, stream: base, limit: limit, bit: &bit, states: x.baseAddress!,
-                                 output: output.baseAddress!, full: full)
+                                 output: output.baseAddress!, full: full, maxBits: maxBits)
             }
             var lane = i % lanes
             while i < full {
@@ -403,10 +427,31 @@ enum TANSDecoderKernels {
     /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
     @inline(never)
     static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
-                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
+                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int, maxBits: Int) -> Int {
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var b = bit
         var i = 0
+        if maxBits <= 14 {
+            // One 64-bit load per group: after the `b & 7` shift it holds ≥ 57 valid bits, and a
+            // group reads at most 4·14 = 56; each lane's field is exposed by shifting the word.
+            while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
+                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+                let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                    | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+                UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+                let w0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+                let n0 = (e0 &>> 8) & 0xFF, n1 = (e1 &>> 8) & 0xFF, n2 = (e2 &>> 8) & 0xFF, n3 = (e3 &>> 8) & 0xFF
+                let w1 = w0 &<< n0
+                let w2 = w1 &<< n1
+                let w3 = w2 &<< n2
+                x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (w0 &>> 1) &>> e0)
+                x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (w1 &>> 1) &>> e1)
+                x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (w2 &>> 1) &>> e2)
+                x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (w3 &>> 1) &>> e3)
+                b &+= Int(truncatingIfNeeded: n0 &+ n1 &+ n2 &+ n3)
+                i &+= 4
+            }
+        }
         while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
             let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
             let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
