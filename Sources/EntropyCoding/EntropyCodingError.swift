@@ -10,6 +10,22 @@ public enum EntropyCodingError: Error, Equatable, Sendable, CustomStringConverti
     /// The input is structurally wrong: bad magic, inconsistent counts, checksum mismatch…
     case corrupt(String)
 
+    /// The message without the kind prefix.
+    public var message: String {
+        switch self {
+        case .invalidParameter(let m), .truncated(let m), .corrupt(let m): return m
+        }
+    }
+
+    /// The same error with `context` (e.g. a tensor name) put in front of its message.
+    public func prefixed(_ context: String) -> EntropyCodingError {
+        switch self {
+        case .invalidParameter(let m): return .invalidParameter("\(context): \(m)")
+        case .truncated(let m): return .truncated("\(context): \(m)")
+        case .corrupt(let m): return .corrupt("\(context): \(m)")
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidParameter(let message): return "invalid parameter: \(message)"

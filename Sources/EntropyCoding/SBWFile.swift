@@ -29,7 +29,7 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
         try self.init(step: step, bins: bins, coded: codec.encode(symbols, alphabetSize: bins))
     }
 
-    /// The decoded symbols.
+    /// The decoded symbols (validating the coded streams).
     public func symbols() throws -> [UInt8] { try coded.decode() }
 
     /// The dequantized values `(s − K)·step`.
@@ -85,7 +85,8 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
     /// The values as floats (dequantized, or widened from float16).
     public func floatValues() throws -> [Float] {
         switch payload {
-        case .quantized(let q): return try q.dequantized()
+        case .quantized(let q):
+            do { return try q.dequantized() } catch let error as EntropyCodingError { throw error.prefixed("tensor \(name)") }
         case .float32(let v): return v
         case .float16(let v): return v.map(Float16Bits.float(fromHalf:))
         }
@@ -323,7 +324,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             do {
                 coded = try CodedSymbols(kind: codec, serialized: rest(), maxSymbolCount: limits.maxElementsPerTensor)
             } catch let error as EntropyCodingError {
-                throw EntropyCodingError.corrupt("tensor \(name): \(error)")
+                throw error.prefixed("tensor \(name)")
             }
             guard coded.symbolCount == elements, coded.alphabetSize == bins else {
                 throw EntropyCodingError.corrupt("tensor \(name): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")

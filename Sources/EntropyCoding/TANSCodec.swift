@@ -63,13 +63,15 @@ public enum TANSCodec {
         if let rare = plan.rare, let escapeCounts = plan.escapeCounts {
             // Branchless compaction of the rare symbols, in order.
             let escapedCount = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
+            let step = rare.isRare.map { $0 ? 1 : 0 }
             let escaped = [UInt8](unsafeUninitializedCapacity: escapedCount + 1) { out, initialized in
-                rare.isRare.withUnsafeBufferPointer { isRare in
+                step.withUnsafeBufferPointer { step in
                     symbols.withUnsafeBufferPointer { src in
+                        let o = out.baseAddress!
                         var k = 0
                         for s in src {
-                            out[k] = s
-                            k &+= isRare[Int(s)] ? 1 : 0
+                            o[k] = s
+                            k &+= step[Int(s)]
                         }
                     }
                 }
@@ -119,7 +121,7 @@ public enum TANSCodec {
                                                        lanes: encoded.lanes, streams: encoded.laneStreams,
                                                        states: encoded.initialStates, output: output)
                 case .interleaved:
-                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, stream: stream,
+                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, maxBits: table.tableLog, stream: stream,
                                                              lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
                                                              states: encoded.initialStates, output: output)
                 }

@@ -44,9 +44,12 @@ public struct TANSLaneStream: Sendable, Equatable, Hashable {
 /// 255-bin layer with P(zero) = 0.98 has ~250 symbols of probability ~10⁻⁴ each: giving each
 /// a slot at `L = 4096` steals ~6% of the table from the zero symbol and costs ~9% over the
 /// entropy. With an escape, the rare symbols share one slot budget sized by their total
-/// probability, and their values are coded in a second table of their own (`escapeTableLog`),
+/// probability, and their values are coded in a second table of their own (`counts.tableLog`),
 /// losing almost nothing. ``TANSCodec`` picks the rare set (the k least frequent symbols, any
-/// k, or none) that minimises the estimated total size including both headers.
+/// k, or none) that minimises the estimated total size including both headers, plus a charge
+/// of 0.01 bit per escaped symbol, so escapes that save less than that (and would only cost
+/// decode time) are not used. At P(zero) = 0.98 the best split is often a binary main table
+/// {zero, escape} with every other level in the escape table.
 ///
 /// Decoder hardware: one extra table of `2^escapeTableLog` entries and one extra decode unit
 /// (state register, bit extraction) shared by all lanes, fed from its own stream. When a lane

@@ -160,21 +160,15 @@ extension TANSCodec {
                             w[lane].flush(buffer.baseAddress!)
                         }
                     }
-                    var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-                    var w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3]
                     let out = buffer.baseAddress!
-                    var j = shared - 1
-                    while j >= 0 {
-                        let q = p + 4 * j
-                        tansEncodeStep(&x0, tt[Int(q[0])], &w0, st)
-                        tansEncodeStep(&x1, tt[Int(q[1])], &w1, st)
-                        tansEncodeStep(&x2, tt[Int(q[2])], &w2, st)
-                        tansEncodeStep(&x3, tt[Int(q[3])], &w3, st)
-                        w0.flush(out); w1.flush(out); w2.flush(out); w3.flush(out)
-                        j -= 1
+                    if shared > 0 {
+                        x.withUnsafeMutableBufferPointer { x in
+                            w.withUnsafeMutableBufferPointer { w in
+                                encodeSplit4Groups(p, groups: shared, states: x.baseAddress!, writers: w.baseAddress!,
+                                                   stateTable: st, transform: tt, buffer: out)
+                            }
+                        }
                     }
-                    x = [x0, x1, x2, x3]
-                    w = [w0, w1, w2, w3]
                     for lane in 0..<4 {
                         (starts[lane], bitCounts[lane]) = w[lane].finish(out, end: (lane + 1) * region)
                         finalStates[lane] = Int(x[lane]) - size
@@ -192,6 +186,106 @@ extension TANSCodec {
         result.initialStates = finalStates
         result.laneStreams = streams
         result.payload = payload
+    }
+
+    /// The joint part of the four-lane split encoder: groups `groups − 1` down to 0, lane `l`
+    /// encoding symbol `4g + l` with its own writer. Two passes per block of 1024 groups, as in
+    /// ``encodeInterleaved4Groups``: the four state chains, then each lane's writer in turn.
+    @inline(never)
+    static func encodeSplit4Groups(_ src: UnsafePointer<UInt8>, groups: Int, states: UnsafeMutablePointer<UInt64>,
+                                   writers: UnsafeMutablePointer<BackwardBitWriter>, stateTable: UnsafePointer<UInt16>,
+                                   transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>) {
+        let blockGroups = 1024
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * blockGroups) { codes in
+            let c = codes.baseAddress!
+            var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+            @inline(__always) func step(_ x: inout UInt64, _ symbol: UInt8) -> UInt32 {
+                let t = transform[Int(symbol)]
+                let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
+                let high = x &>> nb
+                let code = UInt32(truncatingIfNeeded: x &- (high &<< nb)) | UInt32(truncatingIfNeeded: nb) &<< 16
+                x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
+                return code
+            }
+            var g = groups
+            while g > 0 {
+                let block = min(blockGroups, g)
+                var q = src + 4 * (g - 1)
+                var k = 0
+                for _ in 0..<block {
+                    c[k] = step(&x0, q[0])
+                    c[k &+ 1] = step(&x1, q[1])
+                    c[k &+ 2] = step(&x2, q[2])
+                    c[k &+ 3] = step(&x3, q[3])
+                    k &+= 4
+                    q -= 4
+                }
+                for lane in 0..<4 {
+                    var writer = writers[lane]
+                    var j = lane
+                    while j < k {
+                        let a = c[j]
+                        writer.prepend(UInt64(a & 0xFFFF), UInt64(a &>> 16))
+                        if j &+ 4 < k {
+                            let b = c[j &+ 4]
+                            writer.prepend(UInt64(b & 0xFFFF), UInt64(b &>> 16))
+                        }
+                        writer.flush(buffer)
+                        j &+= 8
+                    }
+                    writers[lane] = writer
+                }
+                g -= block
+            }
+            states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        }
+    }
+
+    /// Whole groups of four interleaved symbols, `groups − 1` down to 0 (group `g` holds symbols
+    /// `4g…4g+3`, prepended lane 3 first). Works in blocks of 1024 groups and two passes per
+    /// block, so each loop keeps its few values in registers: pass 1 advances the four state
+    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream.
+    @inline(never)
+    static func encodeInterleaved4Groups(_ src: UnsafePointer<UInt8>, groups: Int, states: UnsafeMutablePointer<UInt64>,
+                                         writer: inout BackwardBitWriter, stateTable: UnsafePointer<UInt16>,
+                                         transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>) {
+        let blockGroups = 1024
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * blockGroups) { codes in
+            let c = codes.baseAddress!
+            var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+            @inline(__always) func step(_ x: inout UInt64, _ symbol: UInt8) -> UInt32 {
+                let t = transform[Int(symbol)]
+                let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
+                let high = x &>> nb
+                let code = UInt32(truncatingIfNeeded: x &- (high &<< nb)) | UInt32(truncatingIfNeeded: nb) &<< 16
+                x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
+                return code
+            }
+            var g = groups
+            while g > 0 {
+                let block = min(blockGroups, g)
+                var q = src + 4 * (g - 1)
+                var k = 0
+                for _ in 0..<block {
+                    c[k] = step(&x3, q[3])
+                    c[k &+ 1] = step(&x2, q[2])
+                    c[k &+ 2] = step(&x1, q[1])
+                    c[k &+ 3] = step(&x0, q[0])
+                    k &+= 4
+                    q -= 4
+                }
+                var j = 0
+                while j < k {
+                    let a = c[j], b = c[j &+ 1]
+                    writer.prepend(UInt64(a & 0xFFFF), UInt64(a &>> 16))
+                    writer.prepend(UInt64(b & 0xFFFF), UInt64(b &>> 16))
+                    writer.flush(buffer)
+                    j &+= 2
+                }
+                g -= block
+            }
+            states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+        }
     }
 
     /// Encodes all lanes into one shared stream (interleaved layout), symbols backwards.
@@ -224,18 +318,11 @@ extension TANSCodec {
                                 writer.flush(out)
                                 i -= 1
                             }
-                            var x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-                            while i >= 3 {
-                                let q = src.baseAddress! + (i - 3)
-                                tansEncodeStep(&x3, tt[Int(q[3])], &writer, st)
-                                tansEncodeStep(&x2, tt[Int(q[2])], &writer, st)
-                                writer.flush(out)
-                                tansEncodeStep(&x1, tt[Int(q[1])], &writer, st)
-                                tansEncodeStep(&x0, tt[Int(q[0])], &writer, st)
-                                writer.flush(out)
-                                i -= 4
+                            if i >= 3 {
+                                encodeInterleaved4Groups(src.baseAddress!, groups: (i + 1) / 4, states: x.baseAddress!,
+                                                         writer: &writer, stateTable: st, transform: tt, buffer: out)
+                                i -= 4 * ((i + 1) / 4)
                             }
-                            x[0] = x0; x[1] = x1; x[2] = x2; x[3] = x3
                             lane = 0
                         }
                         while i >= 0 {
@@ -342,6 +429,30 @@ enum TANSDecoderKernels {
         var out = output
         var remaining = count - 1
         let lastSafeBit = limit &* 8 &+ 7
+        if maxBits <= 14 {
+            // A 64-bit container reloaded every four steps (≥ 57 valid bits, four steps read
+            // ≤ 56): the state chain then waits on the table load only, not on a stream load.
+            // A group is safe when its reload position is ≤ limit.
+            while remaining >= 4 && bit <= lastSafeBit {
+                var groups = min(remaining / 4, (lastSafeBit &- bit) / (4 &* maxBits) &+ 1)
+                remaining &-= 4 &* groups
+                while groups > 0 {
+                    var w = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
+                    var used: UInt64 = 0
+                    for _ in 0..<4 {
+                        let e = entries[x]
+                        out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
+                        x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (w &>> 1) &>> e)
+                        let nb = (e &>> 8) & 0xFF
+                        w = w &<< nb
+                        used &+= nb
+                        out += stride
+                    }
+                    bit &+= Int(truncatingIfNeeded: used)
+                    groups &-= 1
+                }
+            }
+        }
         while remaining > 0 {
             guard bit <= lastSafeBit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
             var chunk = min(remaining, (lastSafeBit &- bit) / maxBits &+ 1)
@@ -360,7 +471,7 @@ enum TANSDecoderKernels {
         return bit
     }
 
-    static func decodeInterleaved(entries: UnsafePointer<UInt64>, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeInterleaved(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                                   laneStream: TANSLaneStream, states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -374,7 +485,7 @@ enum TANSDecoderKernels {
             var i = 0
             if lanes == 4 {
                 i = interleaved4(entries: entries, stream: base, limit: limit, bit: &bit, states: x.baseAddress!,
-                                 output: output.baseAddress!, full: full)
+                                 output: output.baseAddress!, full: full, maxBits: maxBits)
             }
             var lane = i % lanes
             while i < full {
@@ -403,10 +514,31 @@ enum TANSDecoderKernels {
     /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
     @inline(never)
     static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
-                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
+                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int, maxBits: Int) -> Int {
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var b = bit
         var i = 0
+        if maxBits <= 14 {
+            // One 64-bit load per group: after the `b & 7` shift it holds ≥ 57 valid bits, and a
+            // group reads at most 4·14 = 56; each lane's field is exposed by shifting the word.
+            while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
+                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+                let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
+                    | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
+                UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
+                let w0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
+                let n0 = (e0 &>> 8) & 0xFF, n1 = (e1 &>> 8) & 0xFF, n2 = (e2 &>> 8) & 0xFF, n3 = (e3 &>> 8) & 0xFF
+                let w1 = w0 &<< n0
+                let w2 = w1 &<< n1
+                let w3 = w2 &<< n2
+                x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (w0 &>> 1) &>> e0)
+                x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (w1 &>> 1) &>> e1)
+                x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (w2 &>> 1) &>> e2)
+                x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (w3 &>> 1) &>> e3)
+                b &+= Int(truncatingIfNeeded: n0 &+ n1 &+ n2 &+ n3)
+                i &+= 4
+            }
+        }
         while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
             let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
             let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)

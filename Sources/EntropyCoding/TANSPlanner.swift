@@ -2,6 +2,9 @@
 /// least frequent symbols, whichever has the smallest estimated size (ideal code length under
 /// the normalized counts, plus the exact header bits of both tables).
 struct TANSPlanner {
+    /// Bits charged per escaped symbol when comparing plans (see ``escapePlan``).
+    static let escapeCharge = 0.01
+
     struct Rare {
         /// Per symbol value: routed through the escape stream.
         var isRare: [Bool]
@@ -88,10 +91,12 @@ struct TANSPlanner {
         let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
         let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
         let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
-        // Ideal code lengths of both tables, both headers, and the escape's fixed fields.
+        // Ideal code lengths of both tables, both headers, the escape's fixed fields, and a charge
+        // of `escapeCharge` bits per escaped symbol: each escape costs the decoder a second table
+        // lookup (and, in hardware, a possible lane stall), so an escape must save at least that.
         let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
             + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
-            + Double(8 + escapeLog + 2 * 30 + 4)
+            + Double(8 + escapeLog + 2 * 30 + 4) + Self.escapeCharge * Double(escaped)
         return TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
                            escapeCounts: escapeCounts, estimatedBits: bits)
     }

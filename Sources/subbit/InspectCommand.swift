@@ -13,7 +13,7 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let sbw = try readSBW(path: file)
         let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
-        print("\(file): \(sbw.tensors.count) tensors, \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
+        print("\(file): \(sbw.tensors.count) tensor\(sbw.tensors.count == 1 ? "" : "s"), \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
         let columns = ["tensor", "shape", "symbols", "bins", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
         var rows: [[String]] = []
         for tensor in sbw.tensors {
