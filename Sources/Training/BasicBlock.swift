@@ -77,7 +77,11 @@ public final class BasicBlock: Layer {
         // d = dy masked by the final ReLU; it flows into both branches.
         let d = Tensor.reuse(&gradSum, shape: y.shape)
         let (yp, dyp, dp) = (y.pointer, dy.pointer, d.pointer)
-        for i in 0..<y.count { dp[i] = yp[i] > 0 ? dyp[i] : 0 }
+        let total = y.count
+        let parts = min(context.threads, max(1, total / 4096))
+        parallelFor(parts) { part in
+            for i in partition(total, part: part, parts: parts) { dp[i] = yp[i] > 0 ? dyp[i] : 0 }
+        }
         let branch = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d, context: context),
                                                                 context: context), context: context),
                                     context: context)
@@ -86,19 +90,26 @@ public final class BasicBlock: Layer {
         let (H, W) = (inputShape[2], inputShape[3])
         let (bp, dxp) = (branch.pointer, dx.pointer)
         if isIdentity {
-            for i in 0..<dx.count { dxp[i] = bp[i] + dp[i] }
+            parallelFor(parts) { part in
+                for i in partition(total, part: part, parts: parts) { dxp[i] = bp[i] + dp[i] }
+            }
             return dx
         }
         dx.copy(from: branch)
         let pad = (outChannels - inChannels) / 2
         let s = stride
-        for c in pad..<(pad + inChannels) {
-            let dc = dp + c * N * OH * OW, xc = dxp + (c - pad) * N * H * W
-            for n in 0..<N {
-                for oh in 0..<OH {
-                    let dst = xc + n * H * W + oh * s * W
-                    let o = (n * OH + oh) * OW
-                    for ow in 0..<OW { dst[ow * s] += dc[o + ow] }
+        let inC = inChannels
+        let channelParts = min(context.threads, inC)
+        parallelFor(channelParts) { part in
+            let mine = partition(inC, part: part, parts: channelParts)
+            for c in (mine.lowerBound + pad)..<(mine.upperBound + pad) {
+                let dc = dp + c * N * OH * OW, xc = dxp + (c - pad) * N * H * W
+                for n in 0..<N {
+                    for oh in 0..<OH {
+                        let dst = xc + n * H * W + oh * s * W
+                        let o = (n * OH + oh) * OW
+                        for ow in 0..<OW { dst[ow * s] += dc[o + ow] }
+                    }
                 }
             }
         }

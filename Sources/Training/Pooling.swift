@@ -34,6 +34,22 @@ public final class MaxPool2d: Layer {
                 for plane in partition(planes, part: part, parts: parts) {
                     let src = xp + plane * H * W
                     let dst = yp + plane * OH * OW, idx = ap + plane * OH * OW
+                    if k == 2 && s == 2 {
+                        // The common 2×2 / 2 window, unrolled (same first-max tie rule).
+                        for oh in 0..<OH {
+                            let r0 = 2 * oh * W, r1 = r0 + W
+                            for ow in 0..<OW {
+                                let c = 2 * ow
+                                var best = src[r0 + c], at = r0 + c
+                                if src[r0 + c + 1] > best { best = src[r0 + c + 1]; at = r0 + c + 1 }
+                                if src[r1 + c] > best { best = src[r1 + c]; at = r1 + c }
+                                if src[r1 + c + 1] > best { best = src[r1 + c + 1]; at = r1 + c + 1 }
+                                dst[oh * OW + ow] = best
+                                idx[oh * OW + ow] = Int32(truncatingIfNeeded: at)
+                            }
+                        }
+                        continue
+                    }
                     for oh in 0..<OH {
                         for ow in 0..<OW {
                             var best = -Float.infinity, at = 0
