@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO"]),
         .testTarget(
             name: "SubBitCLITests",
             dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),

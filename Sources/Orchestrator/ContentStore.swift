@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 
 /// A content-addressed cache on disk: each entry is a file named by the hex key that addresses it,
 /// written atomically, so an interrupted sweep leaves only complete entries and a rerun resumes
@@ -38,7 +39,9 @@ public struct ContentStore: Sendable {
     /// Stores `payload` under `key`, atomically.
     public func put(_ payload: [UInt8], for key: String) throws {
         let header = Self.magic + Array(SHA256.hex(of: payload).utf8) + [UInt8(ascii: "\n")]
-        try AtomicFile.write(header + payload, to: url(for: key))
+        let file = url(for: key)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(header + payload, to: file)
     }
 
     /// Removes the entry for `key` if present.

@@ -1,4 +1,6 @@
 import Foundation
+import ModelIO
+import Plotting
 
 /// Writes a sweep's results folder — `runs.csv`, `layers.csv`, `pareto.csv` and `runs.jsonl` —
 /// each file atomically, so an interrupted run never leaves a truncated table behind.
@@ -20,13 +22,11 @@ public struct ResultsWriter: Sendable {
     public func write(_ records: [PointRecord], to folder: URL, pareto: [[String: String]], paretoColumns: [String]) throws {
         let runs = records.map(\.run)
         let layers = records.flatMap(\.layers)
-        try AtomicFile.write(CSVWriter.render(columns: Self.columns(runColumns, runs), rows: runs),
-                             to: folder.appendingPathComponent("runs.csv"))
-        try AtomicFile.write(CSVWriter.render(columns: Self.columns(layerColumns, layers), rows: layers),
-                             to: folder.appendingPathComponent("layers.csv"))
-        try AtomicFile.write(CSVWriter.render(columns: paretoColumns, rows: pareto),
-                             to: folder.appendingPathComponent("pareto.csv"))
-        try AtomicFile.write(Self.jsonLines(records), to: folder.appendingPathComponent("runs.jsonl"))
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Self.table(columns: Self.columns(runColumns, runs), rows: runs).write(to: folder.appendingPathComponent("runs.csv"))
+        try Self.table(columns: Self.columns(layerColumns, layers), rows: layers).write(to: folder.appendingPathComponent("layers.csv"))
+        try Self.table(columns: paretoColumns, rows: pareto).write(to: folder.appendingPathComponent("pareto.csv"))
+        try AtomicFile.write(Array(Self.jsonLines(records).utf8), to: folder.appendingPathComponent("runs.jsonl"))
     }
 
     /// One JSON object per line: the point's full run row and its layer rows, keys sorted.
@@ -48,6 +48,11 @@ public struct ResultsWriter: Sendable {
             }
         }
         return records
+    }
+
+    /// Rows as column → value maps laid out in `columns` order; a missing column is an empty cell.
+    static func table(columns: [String], rows: [[String: String]]) -> CSVTable {
+        CSVTable(header: columns, rows: rows.map { row in columns.map { row[$0] ?? "" } })
     }
 
     static func columns(_ preferred: [String], _ rows: [[String: String]]) -> [String] {

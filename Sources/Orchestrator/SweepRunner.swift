@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 
 /// What one sweep point produced: its row of `runs.csv` and its rows of `layers.csv`,
 /// as column → value text (columns per ``ResultsTable``).
@@ -128,7 +129,7 @@ public struct SweepRunner: Sendable {
             trained = try steps.train(selected[pending[0]], key, threads)
             try trainings.put(trained, for: key.hex)
             // Keep what was hashed beside the entry, for humans inspecting the cache.
-            try? AtomicFile.write(key.canonical, to: trainings.url(for: key.hex).appendingPathExtension("key.txt"))
+            try? AtomicFile.write(Array(key.canonical.utf8), to: trainings.url(for: key.hex).appendingPathExtension("key.txt"))
             progress?.trainingDone(cached: false)
         }
         for i in pending {
