@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     unset logscale x
-    set xrange [0.708072:4.15921]
+    set xrange [0.65807:5.20925]
     unset logscale y
-    set yrange [89.441:90.079]
+    set yrange [89.4445:90.0055]
     set arrow 2 from graph 0, first 89.72999999999985 to graph 1, first 89.72999999999985 nohead dt 3 lw 1.5 lc rgb "#555555" back
     set label 2 "float baseline 89.7 %" at graph 0.01, first 89.72999999999985 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99

@@ -34,9 +34,9 @@ do for [fmt in formats] {
     set logscale x 10
     set xrange [0.0017103:0.116939]
     unset logscale y
-    set yrange [89.441:90.079]
+    set yrange [89.4445:90.0055]
     unset logscale y2
-    set y2range [-0.197601:3.49096]
+    set y2range [-0.205341:3.62768]
     set xtics add ("0" 0.002)
     unset mxtics
     set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "#555555" back

@@ -29,19 +29,19 @@ do for [fmt in formats] {
     set xrange [-0.6:4.6]
     set tmargin at screen 0.86
     set bmargin at screen 0.545
-    set title "quantized, fixed-width packing: 30.0 KiB in total" font medium
+    set title "quantized, fixed-width packing: 30.1 KiB in total" font medium
     set xtics format "" 1
     unset logscale y
     set yrange [-1.87531:25.3167]
     plot "layer-memory.dat" index 0 using 1:3 lc rgb "#0072B2" notitle
     set tmargin at screen 0.485
     set bmargin at screen 0.13
-    set title "tANS coded: 7.2 KiB in total (4.2× smaller)" font medium
+    set title "tANS coded: 7.1 KiB in total (4.3× smaller)" font medium
     set xtics format "%g" rotate by 45 right font small 1
     unset xlabel
     set label 20 "layer" at screen 0.53, screen 0.02 center
     unset logscale y
-    set yrange [-0.336797:4.54676]
+    set yrange [-0.331953:4.48137]
     plot "layer-memory.dat" index 0 using 1:4:xtic(2) lc rgb "#D55E00" notitle
     unset multiplot
 

@@ -9,7 +9,7 @@
 public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// Bump when a change to training, calibration or export changes the weights it produces: every
     /// cached result is then recomputed instead of being silently reused.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     /// The text that was hashed, one `field=value` per line (kept beside cache entries, for humans).
     public let canonical: String

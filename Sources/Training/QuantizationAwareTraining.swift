@@ -33,8 +33,12 @@ public struct QATConfiguration: Sendable, Hashable {
     /// Fixed bin counts for the first and last quantized layers (nil: follow the policy).
     public var firstLayerBins: Int?
     public var lastLayerBins: Int?
-    /// Learning-rate multiplier of the steps and precisions relative to the weights.
+    /// Learning-rate multiplier of the steps relative to the weights.
     public var quantizerLearningRateScale: Float = 1
+    /// Learning-rate multiplier of the precisions `k`. A precision moves in half-bin units, far
+    /// coarser than a weight, so with Adam's unit-size steps it needs a larger rate to travel a
+    /// few bins in a short fine-tuning.
+    public var precisionLearningRateScale: Float = 20
 
     public init(lambda: Double, binPolicy: QATBinPolicy) {
         self.lambda = lambda
@@ -111,7 +115,7 @@ public final class QuantizationAwareTraining: Regularizer {
                 : StepCalibration.mseOptimalStep(weights: weights, bins: 3)
             let transform = FakeQuantizeTransform(step: step, bins: bins, learnsPrecision: learns)
             transform.step.learningRateScale = configuration.quantizerLearningRateScale
-            transform.precision.learningRateScale = configuration.quantizerLearningRateScale
+            transform.precision.learningRateScale = configuration.precisionLearningRateScale
             entry.layer.weightTransform = transform
             installed.append((entry.name, entry.layer, transform))
         }
