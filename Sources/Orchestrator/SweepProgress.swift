@@ -49,6 +49,12 @@ public final class SweepProgress: @unchecked Sendable {
         redraw(force: false)
     }
 
+    /// Prints the final state (the last events may not have crossed a reporting threshold).
+    func finish() {
+        lock.withLock { workers.removeAll() }
+        redraw(force: true)
+    }
+
     func status(worker: Int, _ text: String?) {
         lock.withLock { workers[worker] = text }
         if interactive { redraw(force: true) }

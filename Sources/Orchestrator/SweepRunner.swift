@@ -99,6 +99,7 @@ public struct SweepRunner: Sendable {
                 }
             }
         }
+        progress?.finish()
         if let error = results.firstError { throw error }
         return results.records()
     }
