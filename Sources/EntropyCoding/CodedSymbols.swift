@@ -78,64 +78,28 @@ public enum CodedSymbols: Sendable, Equatable, Hashable {
         }
     }
 
-    public var symbolCount: Int {
+    /// The wrapped encoding, whatever its codec.
+    public var stream: any SymbolStreamEncoding {
         switch self {
-        case .tans(let e): return e.symbolCount
-        case .huffman(let e): return e.symbolCount
-        case .fixedWidth(let e): return e.symbolCount
-        case .rans(let e): return e.symbolCount
+        case .tans(let e): return e
+        case .huffman(let e): return e
+        case .fixedWidth(let e): return e
+        case .rans(let e): return e
         }
     }
 
-    public var alphabetSize: Int {
-        switch self {
-        case .tans(let e): return e.alphabetSize
-        case .huffman(let e): return e.alphabetSize
-        case .fixedWidth(let e): return e.alphabetSize
-        case .rans(let e): return e.alphabetSize
-        }
-    }
-
+    public var symbolCount: Int { stream.symbolCount }
+    public var alphabetSize: Int { stream.alphabetSize }
     /// Exact header bits (tables, states, lengths — everything but the payload).
-    public var headerBits: Int {
-        switch self {
-        case .tans(let e): return e.headerBits
-        case .huffman(let e): return e.headerBits
-        case .fixedWidth(let e): return e.headerBits
-        case .rans(let e): return e.headerBits
-        }
-    }
-
+    public var headerBits: Int { stream.headerBits }
     /// Exact payload bits.
-    public var payloadBits: Int {
-        switch self {
-        case .tans(let e): return e.payloadBits
-        case .huffman(let e): return e.payloadBits
-        case .fixedWidth(let e): return e.payloadBits
-        case .rans(let e): return e.payloadBits
-        }
-    }
-
+    public var payloadBits: Int { stream.payloadBits }
     public var totalBits: Int { headerBits + payloadBits }
 
-    public func decode() throws -> [UInt8] {
-        switch self {
-        case .tans(let e): return try e.decode()
-        case .huffman(let e): return try e.decode()
-        case .fixedWidth(let e): return try e.decode()
-        case .rans(let e): return try e.decode()
-        }
-    }
+    public func decode() throws -> [UInt8] { try stream.decode() }
 
     /// The codec's byte serialization (header padded to a byte, then payload).
-    public func serialized() -> [UInt8] {
-        switch self {
-        case .tans(let e): return e.serialized()
-        case .huffman(let e): return e.serialized()
-        case .fixedWidth(let e): return e.serialized()
-        case .rans(let e): return e.serialized()
-        }
-    }
+    public func serialized() -> [UInt8] { stream.serialized() }
 
     public init(kind: CodecKind, serialized bytes: [UInt8], maxSymbolCount: Int = 1 << 32) throws {
         switch kind {

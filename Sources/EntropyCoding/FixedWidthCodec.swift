@@ -46,32 +46,18 @@ public enum FixedWidthCodec {
 
 /// A fixed-width coded sequence. Header: alphabet size − 1 (8 bits), symbol count (6-bit width
 /// + value); payload: `n·⌈log₂N⌉` bits.
-public struct FixedWidthEncoded: Sendable, Equatable, Hashable {
+public struct FixedWidthEncoded: SymbolStreamEncoding, Equatable, Hashable {
     public var symbolCount: Int
     public var alphabetSize: Int
     public var payload: [UInt8]
 
     public var payloadBits: Int { symbolCount * FixedWidthCodec.bitsPerSymbol(alphabetSize: alphabetSize) }
-    public var headerBits: Int {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        return writer.bitCount
-    }
-    public var totalBits: Int { headerBits + payloadBits }
 
     public func decode() throws -> [UInt8] { try FixedWidthCodec.decode(self) }
 
-    func writeHeader(to writer: inout BitWriter) {
+    public func writeHeader(to writer: inout BitWriter) {
         writer.write(UInt64(alphabetSize - 1), bitCount: 8)
         writer.writeLengthPrefixed(symbolCount)
-    }
-
-    public func serialized() -> [UInt8] {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        writer.padToByte()
-        writer.append(bytes: payload)
-        return writer.bytes
     }
 
     public init(symbolCount: Int, alphabetSize: Int, payload: [UInt8]) {
@@ -82,11 +68,7 @@ public struct FixedWidthEncoded: Sendable, Equatable, Hashable {
 
     public init(serialized bytes: [UInt8], maxSymbolCount: Int = 1 << 32) throws {
         var reader = BitReader(bytes: bytes)
-        alphabetSize = try reader.readInt(bitCount: 8, "alphabet size") + 1
-        symbolCount = try reader.readLengthPrefixed("symbol count")
-        guard symbolCount <= maxSymbolCount else {
-            throw EntropyCodingError.corrupt("symbol count \(symbolCount) exceeds the limit \(maxSymbolCount)")
-        }
+        (alphabetSize, symbolCount) = try reader.readStreamSizes(maxSymbolCount: maxSymbolCount)
         reader.alignToByte()
         let bytesNeeded = (symbolCount * FixedWidthCodec.bitsPerSymbol(alphabetSize: alphabetSize) + 7) / 8
         guard bytes.count - reader.bytePosition == bytesNeeded else {

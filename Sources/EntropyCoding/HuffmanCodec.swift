@@ -145,7 +145,7 @@ public enum HuffmanCodec {
 /// A Huffman-coded sequence. Header: mode (1 bit: constant), alphabet size − 1 (8), symbol
 /// count (6-bit width + value); constant: symbol (8); else one 4-bit code length per symbol
 /// of the alphabet and the payload bit count. Payload: the codes, most significant bit first.
-public struct HuffmanEncoded: Sendable, Equatable, Hashable {
+public struct HuffmanEncoded: SymbolStreamEncoding, Equatable, Hashable {
     public var symbolCount: Int
     public var alphabetSize: Int
     public var constantSymbol: UInt8?
@@ -154,16 +154,10 @@ public struct HuffmanEncoded: Sendable, Equatable, Hashable {
     public var payload: [UInt8]
     public var payloadBits: Int
 
-    public var headerBits: Int {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        return writer.bitCount
-    }
-    public var totalBits: Int { headerBits + payloadBits }
 
     public func decode() throws -> [UInt8] { try HuffmanCodec.decode(self) }
 
-    func writeHeader(to writer: inout BitWriter) {
+    public func writeHeader(to writer: inout BitWriter) {
         writer.write(bit: constantSymbol != nil)
         writer.write(UInt64(alphabetSize - 1), bitCount: 8)
         writer.writeLengthPrefixed(symbolCount)
@@ -173,14 +167,6 @@ public struct HuffmanEncoded: Sendable, Equatable, Hashable {
         }
         for l in codeLengths { writer.write(UInt64(l), bitCount: 4) }
         writer.writeLengthPrefixed(payloadBits)
-    }
-
-    public func serialized() -> [UInt8] {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        writer.padToByte()
-        writer.append(bytes: payload)
-        return writer.bytes
     }
 
     public init(symbolCount: Int, alphabetSize: Int, constantSymbol: UInt8?, codeLengths: [Int], payload: [UInt8], payloadBits: Int) {
@@ -195,11 +181,7 @@ public struct HuffmanEncoded: Sendable, Equatable, Hashable {
     public init(serialized bytes: [UInt8], maxSymbolCount: Int = 1 << 32) throws {
         var reader = BitReader(bytes: bytes)
         let constant = try reader.readBit("Huffman mode")
-        alphabetSize = try reader.readInt(bitCount: 8, "alphabet size") + 1
-        symbolCount = try reader.readLengthPrefixed("symbol count")
-        guard symbolCount <= maxSymbolCount else {
-            throw EntropyCodingError.corrupt("symbol count \(symbolCount) exceeds the limit \(maxSymbolCount)")
-        }
+        (alphabetSize, symbolCount) = try reader.readStreamSizes(maxSymbolCount: maxSymbolCount)
         codeLengths = []
         payload = []
         payloadBits = 0

@@ -85,7 +85,7 @@ public enum RANSCodec {
 /// An rANS-coded sequence. Header: mode (1 bit: constant), alphabet size − 1 (8), symbol count
 /// (6-bit width + value); constant: symbol (8); else precision (5 bits), the normalized counts
 /// (``NormalizedCountsCoding``), the final state (32) and the payload byte count.
-public struct RANSEncoded: Sendable, Equatable, Hashable {
+public struct RANSEncoded: SymbolStreamEncoding, Equatable, Hashable {
     public var symbolCount: Int
     public var alphabetSize: Int
     public var constantSymbol: UInt8?
@@ -94,16 +94,10 @@ public struct RANSEncoded: Sendable, Equatable, Hashable {
     public var payload: [UInt8]
 
     public var payloadBits: Int { payload.count * 8 }
-    public var headerBits: Int {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        return writer.bitCount
-    }
-    public var totalBits: Int { headerBits + payloadBits }
 
     public func decode() throws -> [UInt8] { try RANSCodec.decode(self) }
 
-    func writeHeader(to writer: inout BitWriter) {
+    public func writeHeader(to writer: inout BitWriter) {
         writer.write(bit: counts == nil)
         writer.write(UInt64(alphabetSize - 1), bitCount: 8)
         writer.writeLengthPrefixed(symbolCount)
@@ -117,13 +111,6 @@ public struct RANSEncoded: Sendable, Equatable, Hashable {
         writer.writeLengthPrefixed(payload.count)
     }
 
-    public func serialized() -> [UInt8] {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        writer.padToByte()
-        writer.append(bytes: payload)
-        return writer.bytes
-    }
 
     public init(symbolCount: Int, alphabetSize: Int, constantSymbol: UInt8?, counts: NormalizedCounts?, finalState: UInt32, payload: [UInt8]) {
         self.symbolCount = symbolCount
@@ -137,11 +124,7 @@ public struct RANSEncoded: Sendable, Equatable, Hashable {
     public init(serialized bytes: [UInt8], maxSymbolCount: Int = 1 << 32) throws {
         var reader = BitReader(bytes: bytes)
         let constant = try reader.readBit("rANS mode")
-        alphabetSize = try reader.readInt(bitCount: 8, "alphabet size") + 1
-        symbolCount = try reader.readLengthPrefixed("symbol count")
-        guard symbolCount <= maxSymbolCount else {
-            throw EntropyCodingError.corrupt("symbol count \(symbolCount) exceeds the limit \(maxSymbolCount)")
-        }
+        (alphabetSize, symbolCount) = try reader.readStreamSizes(maxSymbolCount: maxSymbolCount)
         finalState = 0
         payload = []
         var payloadCount = 0

@@ -90,7 +90,7 @@ public struct TANSEscape: Sendable, Equatable, Hashable {
 ///
 /// An empty sequence or a one-symbol alphabet (an all-zero layer) has no table and no payload:
 /// the header alone says "n copies of symbol s".
-public struct TANSEncoded: Sendable, Equatable, Hashable {
+public struct TANSEncoded: SymbolStreamEncoding, Equatable, Hashable {
     public var symbolCount: Int
     /// Number of symbols of the alphabet (symbols are `0..<alphabetSize`), 1…256.
     public var alphabetSize: Int
@@ -119,16 +119,6 @@ public struct TANSEncoded: Sendable, Equatable, Hashable {
         laneStreams.reduce(0) { $0 + $1.bitCount } + (escape?.stream.bitCount ?? 0)
     }
 
-    /// Exact bits of the header (``serialized()`` writes it first, then pads to a byte).
-    public var headerBits: Int {
-        var writer = BitWriter()
-        writeHeader(to: &writer)
-        return writer.bitCount
-    }
-
-    /// `headerBits + payloadBits`.
-    public var totalBits: Int { headerBits + payloadBits }
-
     /// Bytes of one lane's stream (`.interleaved`: lane 0 is the shared stream).
     public func laneBytes(_ lane: Int) -> ArraySlice<UInt8> { payload[laneStreams[lane].byteRange] }
 
@@ -143,7 +133,7 @@ public struct TANSEncoded: Sendable, Equatable, Hashable {
 
 extension TANSEncoded {
     /// Header bits (see ``serialized()``).
-    func writeHeader(to writer: inout BitWriter) {
+    public func writeHeader(to writer: inout BitWriter) {
         let mode: UInt64 = counts == nil ? (symbolCount == 0 ? 0 : 1) : (escape == nil ? 2 : 3)
         writer.write(mode, bitCount: 2)
         writer.write(UInt64(alphabetSize - 1), bitCount: 8)
@@ -189,11 +179,7 @@ extension TANSEncoded {
     public init(serialized bytes: [UInt8], maxSymbolCount: Int = 1 << 32) throws {
         var reader = BitReader(bytes: bytes)
         let mode = try reader.read(bitCount: 2, "tANS mode")
-        alphabetSize = try reader.readInt(bitCount: 8, "alphabet size") + 1
-        symbolCount = try reader.readLengthPrefixed("symbol count")
-        guard symbolCount <= maxSymbolCount else {
-            throw EntropyCodingError.corrupt("tANS symbol count \(symbolCount) exceeds the limit \(maxSymbolCount)")
-        }
+        (alphabetSize, symbolCount) = try reader.readStreamSizes(maxSymbolCount: maxSymbolCount, codec: "tANS ")
         tableLog = TANSCodec.tableLogs.lowerBound
         lanes = 1
         layout = .split
