@@ -23,7 +23,10 @@ public struct PointPipeline: Sendable {
     public let baselines: ContentStore
     /// Accuracy of decoded weights, by training: every lossless codec setting decodes the same
     /// weights, so after checking the symbols match, the first measurement serves the rest.
-    private let decodedAccuracy = AccuracyMemo()
+    private let decodedAccuracy = Memo<Double>()
+    /// Per-layer entropy, fixed-width and Huffman bits, by training: they depend on the symbols
+    /// only, not on the point's codec axes, so each training measures them once.
+    private let baselineSizes = Memo<[LayerBaseline]>()
     private let datasets = DatasetMemo()
 
     public init(spec: ExperimentSpec, data: DataCache, technology: Technology, cache: URL) {
@@ -163,12 +166,13 @@ public struct PointPipeline: Sendable {
         var layers: [[String: String]] = []
         var entropyBits = 0.0, fixedBits = 0, huffmanBits = 0, codedBits = 0
         var profiles: [LayerProfile] = []
+        let baselines = try baselineSizes.value(for: key.hex) {
+            try model.quantized.map { try LayerBaseline($0) }
+        }
         for (index, tensor) in model.quantized.enumerated() {
             let n = tensor.symbols.count
             let bins = tensor.quantizer.bins
-            let entropy = EmpiricalEntropy.bitsPerSymbol(counts: tensor.histogram) * Double(n)
-            let fixed = try CodecConfiguration.fixedWidth.encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
-            let huffman = try CodecConfiguration.huffman().encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+            let (entropy, fixed, huffman) = (baselines[index].entropyBits, baselines[index].fixedWidthBits, baselines[index].huffmanBits)
             let stored = file[tensor.name]?.storedBits ?? 0
             entropyBits += entropy
             fixedBits += fixed
@@ -281,11 +285,25 @@ public struct TrainedArtifact: Sendable {
     }
 }
 
+/// The codec-independent sizes of one quantized layer.
+struct LayerBaseline: Sendable {
+    var entropyBits: Double
+    var fixedWidthBits: Int
+    var huffmanBits: Int
+
+    init(_ tensor: QuantizedTensor) throws {
+        let bins = tensor.quantizer.bins
+        entropyBits = EmpiricalEntropy.bitsPerSymbol(counts: tensor.histogram) * Double(tensor.symbols.count)
+        fixedWidthBits = try CodecConfiguration.fixedWidth.encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+        huffmanBits = try CodecConfiguration.huffman().encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+    }
+}
+
 /// Computes a value once per key, for concurrent workers.
-private final class AccuracyMemo: @unchecked Sendable {
-    private var values: [String: Double] = [:]
+private final class Memo<Value: Sendable>: @unchecked Sendable {
+    private var values: [String: Value] = [:]
     private let lock = NSLock()
-    func value(for key: String, compute: () throws -> Double) throws -> Double {
+    func value(for key: String, compute: () throws -> Value) throws -> Value {
         if let v = lock.withLock({ values[key] }) { return v }
         let v = try compute()
         lock.withLock { values[key] = v }
