@@ -93,14 +93,19 @@ public struct QATSettings: Sendable, Equatable, Hashable {
     public var lastLayerBins: Int?
     /// Initial bin count of every layer under the `learned` policy.
     public var initialBins: Int
+    /// Storage of the tensors kept in float (biases, batch norm) in the exported model: `f16`
+    /// (the default: half the bits, and the accuracy reported is measured on what is stored)
+    /// or `f32`.
+    public var floatDtype: String
 
-    public init(temperature: Double = 0.5, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
-                lastLayerBins: Int? = nil, initialBins: Int = 15) {
+    public init(temperature: Double = 0.2, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
+                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: String = "f16") {
         self.temperature = temperature
         self.lambdaWarmupEpochs = lambdaWarmupEpochs
         self.firstLayerBins = firstLayerBins
         self.lastLayerBins = lastLayerBins
         self.initialBins = initialBins
+        self.floatDtype = floatDtype
     }
 }
 

@@ -111,7 +111,7 @@ public struct PointPipeline: Sendable {
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
-        let exported = try qat.export()
+        let exported = try qat.export(floatStorage: source.qat.floatDtype == "f32" ? .f32 : .f16)
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
         let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100

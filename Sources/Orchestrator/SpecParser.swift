@@ -306,14 +306,15 @@ private struct SpecReader {
     }
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {
-        try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins"])
+        try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype"])
         let defaults = QATSettings()
         let settings = QATSettings(
             temperature: try map.double("temperature", default: defaults.temperature, range: 1e-4...100),
             lambdaWarmupEpochs: try map.double("lambda_warmup_epochs", default: defaults.lambdaWarmupEpochs, range: 0...1000),
             firstLayerBins: try map.optionalInt("first_layer_bins", range: 1...255),
             lastLayerBins: try map.optionalInt("last_layer_bins", range: 1...255),
-            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: 1...255))
+            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: 1...255),
+            floatDtype: try map.string("float_dtype", in: ["f16", "f32"], default: defaults.floatDtype))
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
                 throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")

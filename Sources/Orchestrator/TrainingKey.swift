@@ -7,9 +7,13 @@
 /// print(key.hex.prefix(16), key.canonical)
 /// ```
 public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
-    /// Bump when a change to training, calibration or export changes the weights it produces: every
-    /// cached result is then recomputed instead of being silently reused.
-    public static let formatVersion = 2
+    /// Bump when a change to quantization-aware training, calibration or export changes the weights
+    /// it produces: every cached fine-tuned or calibrated result is then recomputed instead of being
+    /// silently reused. (3: range-extended rate gradient, trimmed learned bins, f16 float tensors.)
+    public static let formatVersion = 3
+    /// The same for float baseline training alone, versioned apart so that a change to the
+    /// quantized path does not throw away the (expensive) float baselines.
+    public static let baselineFormatVersion = 2
 
     /// The text that was hashed, one `field=value` per line (kept beside cache entries, for humans).
     public let canonical: String
@@ -32,6 +36,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
                 "qat.first_layer_bins=\(qat.firstLayerBins.map(String.init) ?? "policy")",
                 "qat.last_layer_bins=\(qat.lastLayerBins.map(String.init) ?? "policy")",
                 "qat.initial_bins=\(qat.initialBins)",
+                "qat.float_dtype=\(qat.floatDtype)",
                 "lambda=\(point.value(of: .lambda))",
             ]
         case .pretrained(let source):
@@ -46,7 +51,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// The key of the float baseline a trained point fine-tunes from (shared by all its λ and bin policies).
     public static func baseline(spec: ExperimentSpec, seed: Int) -> TrainingKey? {
         guard case .train(let source) = spec.source else { return nil }
-        var fields = ["format=\(TrainingKey.formatVersion)", "kind=baseline", "dataset=\(source.dataset)",
+        var fields = ["format=\(TrainingKey.baselineFormatVersion)", "kind=baseline", "dataset=\(source.dataset)",
                       "model=\(source.model)"]
         fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
         fields.append("seed=\(seed)")

@@ -146,27 +146,4 @@ public struct FakeQuantizer: Hashable, Sendable {
         let K = max(1, interpolation.upper)
         return 1 / (Float(max(count, 1)) * Float(K)).squareRoot()
     }
-
-    /// The soft-histogram entropy of the effective quantizer, interpolated in `k` like the
-    /// weights, `Ĥ = (1 − α)·Ĥ_{K₀} + α·Ĥ_{K₁}`, so the rate term also gives `k` a gradient,
-    /// `∂Ĥ/∂k = Ĥ_{K₁} − Ĥ_{K₀}`. `scale · ∂Ĥ/∂w` is added to `weightGradient`.
-    public func softEntropy(_ estimator: SoftEntropy, weights: UnsafeBufferPointer<Float>,
-                            weightGradient: UnsafeMutableBufferPointer<Float>, scale: Float)
-        -> (entropy: Double, stepGradient: Double, precisionGradient: Double) {
-        let (k0, k1, alpha) = interpolation
-        if k0 == k1 || alpha == 0 {
-            let e = estimator.accumulateGradient(weights: weights, step: step, bins: 2 * k0 + 1,
-                                                 into: weightGradient, scale: scale)
-            let upper = learnsPrecision ? estimator.entropy(weights: weights, step: step, bins: 2 * k1 + 1) : e.entropy
-            return (e.entropy, e.stepGradient, learnsPrecision ? upper - e.entropy : 0)
-        }
-        let e0 = estimator.accumulateGradient(weights: weights, step: step, bins: 2 * k0 + 1,
-                                              into: weightGradient, scale: scale * (1 - alpha))
-        let e1 = estimator.accumulateGradient(weights: weights, step: step, bins: 2 * k1 + 1,
-                                              into: weightGradient, scale: scale * alpha)
-        let a = Double(alpha)
-        return ((1 - a) * e0.entropy + a * e1.entropy,
-                (1 - a) * e0.stepGradient + a * e1.stepGradient,
-                e1.entropy - e0.entropy)
-    }
 }

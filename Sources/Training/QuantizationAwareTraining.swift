@@ -26,8 +26,11 @@ public struct QATConfiguration: Sendable, Hashable {
     /// λ, the weight of the rate term `R` (bits per weight).
     public var lambda: Double
     public var binPolicy: QATBinPolicy
-    /// Temperature τ of the soft-histogram entropy (squared bin units).
-    public var temperature: Double = 0.5
+    /// Temperature τ of the soft-histogram entropy (squared bin units). Smaller is closer to the
+    /// hard entropy — a weight at a bin centre leaks `e^(−1/τ)` of its mass to each neighbour, so
+    /// an all-zero layer reads about 0.97 bit at τ = 0.5 but 0.11 at τ = 0.2 — and larger gives
+    /// gradients to more weights; 0.2 measured best on LeNet-5 (see Experiments/README.md).
+    public var temperature: Double = 0.2
     /// λ ramps linearly from 0 over this many epochs (0: full λ from the first step).
     public var lambdaWarmupEpochs: Double = 0
     /// Fixed bin counts for the first and last quantized layers (nil: follow the policy).
@@ -150,8 +153,13 @@ public final class QuantizationAwareTraining: Regularizer {
     }
 
     /// Hard-quantizes the model: every quantized layer's weight becomes symbols with `N = 2·round(k)+1`
-    /// bins and the learned step; every other tensor (biases, batch norm) is kept as float32
-    /// (`floatStorage`); the quantizers' own parameters are not stored (they live in the quantizers).
+    /// bins and the learned step; every other tensor (biases, batch norm) is kept as float,
+    /// stored as `floatStorage`; the quantizers' own parameters are not stored (they live in
+    /// the quantizers).
+    ///
+    /// Under the `learned` policy a layer whose weights never reach its outer levels is exported
+    /// with the bins it uses, `N = 2·max|q| + 1` — the same weights, a smaller alphabet (and
+    /// narrower symbols for the decoder); a layer of zeros gets one bin. Fixed policies keep `N`.
     public func export(floatStorage: DType = .f32) throws -> QuantizedModel {
         for layer in layers { layer.transform.clampToDomain() }
         let state = try Checkpoint.stateDict(model)
@@ -160,10 +168,18 @@ public final class QuantizationAwareTraining: Regularizer {
         for entry in layers {
             let name = entry.name + ".weight"
             weightNames.insert(name)
-            let q = try entry.transform.quantizer.exportedQuantizer()
+            var q = try entry.transform.quantizer.exportedQuantizer()
             let weights = entry.layer.weight.value.toArray()
+            var symbols = q.quantize(weights)
+            if entry.transform.learnsPrecision {
+                let used = symbols.reduce(0) { max($0, abs(Int($1) - q.maxLevel)) }
+                if used < q.maxLevel {
+                    q = try ZeroPointQuantizer(bins: 2 * used + 1, step: q.step)
+                    symbols = q.quantize(weights)
+                }
+            }
             quantized.append(try QuantizedTensor(name: name, shape: entry.layer.weight.value.shape, quantizer: q,
-                                                 symbols: q.quantize(weights)))
+                                                 symbols: symbols))
         }
         var kept: [KeptTensor] = []
         for name in state.names where !weightNames.contains(name) && !Self.isQuantizerParameter(name) {

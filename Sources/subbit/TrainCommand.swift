@@ -1,16 +1,24 @@
 import ArgumentParser
 import Foundation
+import EntropyCoding
 import ModelIO
+import Quantization
 import Training
 
 /// `subbit train`: train a float model and save it as safetensors.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a float model (mlp, lenet5, resnet20) on MNIST or Fashion-MNIST and save it as safetensors.",
+        abstract: "Train a model (mlp, lenet5, resnet20) on MNIST or Fashion-MNIST: float to .safetensors, or entropy-regularized quantized to .sbw.",
         discussion: """
-            Defaults follow the recommended recipe for the model (SGD, momentum 0.9, cosine schedule; \
+            Float: defaults follow the recommended recipe for the model (SGD, momentum 0.9, cosine schedule; \
             random crops and flips for resnet20). Progress goes to stderr; the final test accuracy to stdout.
             Example: subbit train --dataset fashion-mnist --model lenet5 --epochs 10 -o lenet5.safetensors
+
+            Quantization-aware (--lambda, --bins or --finetune-from; output .sbw): loss = CE + λ·R with R the \
+            soft-histogram entropy of the fake-quantized weights; fine-tuning defaults to Adam lr 0.001, cosine, \
+            3 epochs, no weight decay. The model is exported, entropy-coded (tANS) into the .sbw, read back from \
+            disk, decoded and evaluated: the accuracy printed is that of the stored file.
+            Example: subbit train --lambda 0.03 --bins learned --finetune-from lenet5.safetensors -o lenet5.sbw
             """)
 
     @OptionGroup var common: DatasetModelOptions
@@ -42,8 +50,10 @@ struct Train: ParsableCommand {
     @Option(help: "Seed for initialization, shuffling and augmentation.")
     var seed: UInt64 = 1
 
-    @Option(name: .shortAndLong, help: "Output checkpoint (.safetensors).")
+    @Option(name: .shortAndLong, help: "Output: a float checkpoint (.safetensors), or with quantization-aware training a .sbw file.")
     var output: String
+
+    @OptionGroup(title: "Quantization-aware training") var qat: QATTrainingOptions
 
     func validate() throws {
         guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
@@ -57,16 +67,31 @@ struct Train: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         if let cropPadding, cropPadding < 0 { throw ValidationError("--crop-padding must be ≥ 0") }
+        if qat.requested != output.hasSuffix(".sbw") {
+            throw ValidationError(qat.requested
+                ? "quantization-aware training writes a .sbw file: use -o NAME.sbw"
+                : "-o \(output) is a .sbw file, which needs quantization-aware training: add --lambda (e.g. --lambda 0.03) or write a .safetensors")
+        }
     }
 
     func run() throws {
         var config = TrainingConfiguration.recommended(for: common.architecture, dataset: common.datasetValue)
+        if qat.finetuneFrom != nil {
+            // The usual fine-tuning protocol: a few epochs of Adam from the float weights.
+            config.epochs = 3
+            config.optimizer = .adam
+            config.learningRate = 1e-3
+            config.weightDecay = 0
+            config.augmentation = Augmentation(padding: 0, horizontalFlip: false)
+        }
         if let epochs { config.epochs = epochs }
         if let lr { config.learningRate = lr }
         if let weightDecay { config.weightDecay = weightDecay }
         if let cropPadding { config.augmentation.padding = cropPadding }
         config.batchSize = batch
-        config.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer)!
+        if qat.finetuneFrom == nil || optimizer != "sgd" {
+            config.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer)!
+        }
         if config.optimizer == .adam && lr == nil { config.learningRate = 1e-3 }
         config.schedule = LearningRateSchedule(rawValue: schedule)!
         config.seed = seed
@@ -82,7 +107,15 @@ struct Train: ParsableCommand {
         }
 
         let model = ModelZoo.make(common.architecture, seed: seed)
+        var top1Float: Double?
+        if let base = qat.finetuneFrom {
+            let checkpoint = try failing { try SafeTensorsFile(contentsOf: URL(fileURLWithPath: base)) }
+            try failing { try Checkpoint.load(into: model, from: checkpoint, source: base) }
+            top1Float = 100 * Evaluation.run(model, on: testSet, threads: config.threads).accuracy
+        }
+        let regularizer = qat.requested ? try QuantizationAwareTraining(model: model, configuration: qat.configuration()) : nil
         let trainer = Trainer(model: model, configuration: config)
+        trainer.regularizer = regularizer
         let progress = ProgressLine()
         trainer.onProgress = { progress.update($0) }
         trainer.onEpochEnd = { progress.finishEpoch($0) }
@@ -93,6 +126,10 @@ struct Train: ParsableCommand {
         let started = Date()
         trainer.train(on: trainSet, test: nil)
         let seconds = Date().timeIntervalSince(started)
+        if let regularizer {
+            try finishQuantized(regularizer, top1Float: top1Float, testSet: testSet, threads: config.threads, seconds: seconds)
+            return
+        }
         let result = Evaluation.run(model, on: testSet, threads: config.threads)
         try Checkpoint.save(model, to: outputURL, metadata: [
             "dataset": common.dataset, "epochs": "\(config.epochs)", "seed": "\(seed)",
@@ -100,6 +137,37 @@ struct Train: ParsableCommand {
         ])
         print(String(format: "test accuracy %.2f%% (%d images), %d epochs in %.1f s; saved %@",
                      100 * result.accuracy, result.count, config.epochs, seconds, output))
+    }
+}
+
+extension Train {
+    /// Exports the quantized model, writes it as `.sbw`, reads the file back, decodes it and
+    /// evaluates the decoded weights: the accuracy reported is that of what was stored.
+    func finishQuantized(_ qat: QuantizationAwareTraining, top1Float: Double?, testSet: ImageDataset,
+                         threads: Int, seconds: Double) throws {
+        let exported = try qat.export(floatStorage: self.qat.floatStorage)
+        let inMemory = ModelZoo.make(common.architecture, seed: 0)
+        try inMemory.load(exported)
+        let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy
+        let options = try CodecOptions(codec: .tans, tableLog: self.qat.tableLog, lanes: self.qat.lanes)
+        let url = URL(fileURLWithPath: output)
+        try failing { try AtomicFile.write(try SBWModelCodec.encode(exported, options: options), to: url) }
+        let stored = try failing { try [UInt8](Data(contentsOf: url)) }
+        let decoded = try failing { try SBWModelCodec.decode(stored) }
+        let deployed = ModelZoo.make(common.architecture, seed: 0)
+        try failing { try deployed.load(decoded) }
+        let top1Decoded = 100 * Evaluation.run(deployed, on: testSet, threads: threads).accuracy
+        // From scratch, "float" is the latent (unquantized) weights the quantizers saw.
+        let float = try top1Float ?? {
+            let latent = ModelZoo.make(common.architecture, seed: 0)
+            let state = try Checkpoint.stateDict(qat.model)
+            let weights = SafeTensorsFile(tensors: state.tensors.filter { !QuantizationAwareTraining.isQuantizerParameter($0.key) })
+            try Checkpoint.load(into: latent, from: weights, source: "latent weights")
+            return 100 * Evaluation.run(latent, on: testSet, threads: threads).accuracy
+        }()
+        let report = QATTrainingReport(model: decoded, file: try SBWFile(bytes: stored), fileBytes: stored.count)
+        print(report.render(top1Float: float, top1Quantized: top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
+        print(String(format: "trained in %.1f s; wrote %@", seconds, output))
     }
 }
 

@@ -103,28 +103,4 @@ final class FakeQuantizerTests: XCTestCase {
         let (gw, _) = backward(fq, w, [1, 1, 1])
         XCTAssertEqual(gw, [0, 0, 0])
     }
-
-    func testInterpolatedSoftEntropyPrecisionGradient() {
-        var rng = Generator(state: 4)
-        let w = (0..<3000).map { _ in rng.gaussian() * 0.15 }
-        let estimator = SoftEntropy(temperature: 0.25)
-        for k: Float in [0.3, 1.4, 2.7, 6.5] {
-            let fq = FakeQuantizer(step: 0.05, precision: k, learnsPrecision: true)
-            var grad = [Float](repeating: 0, count: w.count)
-            let e = grad.withUnsafeMutableBufferPointer { g in
-                w.withUnsafeBufferPointer { fq.softEntropy(estimator, weights: $0, weightGradient: g, scale: 1) }
-            }
-            func entropy(_ p: Float) -> Double {
-                var f = fq
-                f.precision = p
-                var scratch = [Float](repeating: 0, count: w.count)
-                return scratch.withUnsafeMutableBufferPointer { g in
-                    w.withUnsafeBufferPointer { f.softEntropy(estimator, weights: $0, weightGradient: g, scale: 0).entropy }
-                }
-            }
-            let h: Float = 0.05
-            XCTAssertEqual(e.precisionGradient, (entropy(k + h) - entropy(k - h)) / Double(2 * h), accuracy: 1e-4, "k = \(k)")
-            XCTAssertGreaterThan(e.entropy, 0)
-        }
-    }
 }

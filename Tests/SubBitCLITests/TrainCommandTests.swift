@@ -42,6 +42,36 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(wrong.stderr.contains("fc1.weight (model [120, 400], checkpoint [300, 784])"), wrong.stderr)
     }
 
+    /// Quantization-aware fine-tuning from a float checkpoint into `.sbw`: the printed decoded
+    /// accuracy is that of the written file (re-evaluated here with `subbit eval` after
+    /// `subbit decompress`), and the per-layer table lists every quantized layer.
+    func testQuantizationAwareFineTuningWritesAnSBWAndReportsItsDecodedAccuracy() throws {
+        try requireFashionMNIST()
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let base = try SubBitCLI.run(["train", "--model", "mlp", "--epochs", "1", "--limit", "3000", "-o", "base.safetensors"], in: dir)
+        XCTAssertEqual(base.status, 0, base.stderr)
+        let qat = try SubBitCLI.run(["train", "--model", "mlp", "--epochs", "1", "--limit", "3000", "--lambda", "0.05",
+                                     "--bins", "learned", "--finetune-from", "base.safetensors", "-o", "mlp.sbw"], in: dir)
+        XCTAssertEqual(qat.status, 0, qat.stderr)
+        for layer in ["fc1.weight", "fc2.weight", "fc3.weight"] { XCTAssertTrue(qat.stdout.contains("| \(layer) |"), qat.stdout) }
+        XCTAssertTrue(qat.stdout.contains("bits per parameter, whole file:"), qat.stdout)
+        let decodedRange = try XCTUnwrap(qat.stdout.range(of: #"decoded from \.sbw ([0-9.]+)%"#, options: .regularExpression), qat.stdout)
+        let decoded = Double(qat.stdout[decodedRange].dropFirst("decoded from .sbw ".count).dropLast())
+        let restored = try SubBitCLI.run(["decompress", "mlp.sbw", "-o", "restored.safetensors"], in: dir)
+        XCTAssertEqual(restored.status, 0, restored.stderr)
+        let eval = try SubBitCLI.run(["eval", "restored.safetensors", "--model", "mlp"], in: dir)
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        XCTAssertEqual(accuracy(in: eval.stdout), decoded, "the reported accuracy is the stored file's")
+
+        let wrongOutput = try SubBitCLI.run(["train", "--model", "mlp", "--lambda", "0.05", "-o", "x.safetensors"], in: dir)
+        XCTAssertNotEqual(wrongOutput.status, 0)
+        XCTAssertTrue(wrongOutput.stderr.contains("use -o NAME.sbw"), wrongOutput.stderr)
+        let badBins = try SubBitCLI.run(["train", "--model", "mlp", "--bins", "4", "-o", "x.sbw"], in: dir)
+        XCTAssertNotEqual(badBins.status, 0)
+        XCTAssertTrue(badBins.stderr.contains("use an odd number"), badBins.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.sbw").path))
+    }
+
     func testMissingDataNamesTheFetchScript() throws {
         let dir = try SubBitCLI.temporaryDirectory(self)
         let previous = ProcessInfo.processInfo.environment["SUBBIT_DATA"]

@@ -66,6 +66,48 @@ final class QuantizationAwareTrainingTests: XCTestCase {
         }
     }
 
+    /// A rate weight that dwarfs the task loss leaves the network nothing worth paying for: every
+    /// layer ends in the zero bin (one bin, all zeros) under the learned policy, and every weight
+    /// in the zero bin under a fixed one — instead of a collapsed step with the weights piled
+    /// in the two outer bins.
+    func testVeryLargeLambdaDrivesEveryLayerToTheZeroBin() throws {
+        for policy in [QATBinPolicy.learned(initialBins: 15), .fixed(bins: 7)] {
+            let model = ModelZoo.make(.mlp, seed: 4)
+            var qatConfig = QATConfiguration(lambda: 1000, binPolicy: policy)
+            qatConfig.temperature = 0.25
+            let qat = try QuantizationAwareTraining(model: model, configuration: qatConfig)
+            let initialSteps = qat.layers.map { $0.transform.step.value[0] }
+            var config = recipe(epochs: 4)
+            config.learningRate = 2e-2
+            config.schedule = .constant
+            let trainer = Trainer(model: model, configuration: config)
+            trainer.regularizer = qat
+            trainer.train(on: Self.trainSet)
+            let exported = try qat.export()
+            for tensor in exported.quantized {
+                let zero = UInt8(tensor.quantizer.maxLevel)
+                XCTAssertTrue(tensor.symbols.allSatisfy { $0 == zero }, "\(policy) \(tensor.name): \(tensor.histogram)")
+                if case .learned = policy { XCTAssertEqual(tensor.quantizer.bins, 1, "\(tensor.name)") }
+            }
+            for (layer, initial) in zip(qat.layers, initialSteps) {
+                XCTAssertGreaterThan(layer.transform.step.value[0], initial, "\(policy) \(layer.name): the step grew instead of collapsing")
+            }
+        }
+    }
+
+    /// Float tensors can be stored as f16; the export then holds only f16 floats (and the integer
+    /// batch counters) besides symbols.
+    func testExportStoresFloatTensorsInTheRequestedType() throws {
+        let model = ModelZoo.make(.lenet5, seed: 8)
+        let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(bins: 7)))
+        let half = try qat.export(floatStorage: .f16)
+        XCTAssertFalse(half.kept.isEmpty)
+        XCTAssertTrue(half.kept.allSatisfy { $0.data.dtype == .f16 || !$0.data.dtype.isFloatingPoint },
+                      "\(half.kept.map { ($0.name, $0.data.dtype) })")
+        XCTAssertTrue(half.kept.contains { $0.data.dtype == .f16 })
+        try ModelZoo.make(.lenet5, seed: 1).load(half)
+    }
+
     func testExportKeepsFloatTensorsAndDropsQuantizerParameters() throws {
         let model = ModelZoo.make(.lenet5, seed: 8)
         var config = QATConfiguration(lambda: 0, binPolicy: .learned(initialBins: 9))
