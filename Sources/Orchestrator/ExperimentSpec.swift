@@ -66,10 +66,12 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
     public var weightDecay: Double
     /// Random-crop augmentation with this padding (0 = off).
     public var cropPadding: Int
+    /// Random horizontal flips (for Fashion-MNIST: clothes are mirror-symmetric, digits are not).
+    public var horizontalFlip: Bool
 
     public init(epochs: Int, batchSize: Int = 128, optimizer: String = "sgd", learningRate: Double = 0.05,
                 schedule: String = "cosine", momentum: Double = 0.9, weightDecay: Double = 5e-4,
-                cropPadding: Int = 0) {
+                cropPadding: Int = 0, horizontalFlip: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -78,6 +80,7 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
         self.momentum = momentum
         self.weightDecay = weightDecay
         self.cropPadding = cropPadding
+        self.horizontalFlip = horizontalFlip
     }
 }
 

@@ -67,7 +67,7 @@ public struct PointPipeline: Sendable {
         c.momentum = Float(recipe.momentum)
         c.weightDecay = Float(recipe.weightDecay)
         c.schedule = LearningRateSchedule(rawValue: recipe.schedule) ?? .cosine
-        c.augmentation = Augmentation(padding: recipe.cropPadding, horizontalFlip: false)
+        c.augmentation = Augmentation(padding: recipe.cropPadding, horizontalFlip: recipe.horizontalFlip)
         c.seed = UInt64(seed)
         c.threads = threads
         return c

@@ -293,7 +293,7 @@ private struct SpecReader {
     }
 
     private func readRecipe(_ map: Mapping, defaults: TrainingRecipe) throws -> TrainingRecipe {
-        try map.allowOnly(["epochs", "batch", "optimizer", "lr", "schedule", "momentum", "weight_decay", "crop_padding"])
+        try map.allowOnly(["epochs", "batch", "optimizer", "lr", "schedule", "momentum", "weight_decay", "crop_padding", "flip"])
         return TrainingRecipe(
             epochs: try map.int("epochs", default: defaults.epochs, range: 0...1000),
             batchSize: try map.int("batch", default: defaults.batchSize, range: 1...65536),
@@ -302,7 +302,8 @@ private struct SpecReader {
             schedule: try map.string("schedule", in: SpecParser.schedules, default: defaults.schedule),
             momentum: try map.double("momentum", default: defaults.momentum, range: 0...0.9999),
             weightDecay: try map.double("weight_decay", default: defaults.weightDecay, range: 0...1),
-            cropPadding: try map.int("crop_padding", default: defaults.cropPadding, range: 0...8))
+            cropPadding: try map.int("crop_padding", default: defaults.cropPadding, range: 0...8),
+            horizontalFlip: try map.string("flip", in: ["true", "false"], default: defaults.horizontalFlip ? "true" : "false") == "true")
     }
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {

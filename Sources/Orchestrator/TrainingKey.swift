@@ -69,7 +69,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
             "\(prefix).optimizer=\(recipe.optimizer)", "\(prefix).lr=\(CanonicalNumber.format(recipe.learningRate))",
             "\(prefix).schedule=\(recipe.schedule)", "\(prefix).momentum=\(CanonicalNumber.format(recipe.momentum))",
             "\(prefix).weight_decay=\(CanonicalNumber.format(recipe.weightDecay))",
-            "\(prefix).crop_padding=\(recipe.cropPadding)",
+            "\(prefix).crop_padding=\(recipe.cropPadding)", "\(prefix).flip=\(recipe.horizontalFlip)",
         ]
     }
 }

@@ -79,6 +79,13 @@ final class TrainingKeyTests: XCTestCase {
         changed.source = .train(source)
         XCTAssertEqual(TrainingKey.baseline(spec: spec, seed: 1), TrainingKey.baseline(spec: changed, seed: 1))
         XCTAssertNotEqual(TrainingKey.baseline(spec: spec, seed: 1), TrainingKey.baseline(spec: spec, seed: 2))
+        for change in [{ (r: inout TrainingRecipe) in r.horizontalFlip.toggle() }, { $0.cropPadding += 2 }, { $0.epochs += 1 }] {
+            var other = spec
+            guard case .train(var source) = other.source else { return XCTFail() }
+            change(&source.baseline)
+            other.source = .train(source)
+            XCTAssertNotEqual(TrainingKey.baseline(spec: other, seed: 1), TrainingKey.baseline(spec: spec, seed: 1))
+        }
     }
 }
 
