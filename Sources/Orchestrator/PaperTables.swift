@@ -95,7 +95,7 @@ public enum PaperTables {
 
     static func compressionSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 1. Compression: size, bits per weight, ratio, accuracy change (paper Table II)", ""]
-        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier (tANS, every training at its smallest codec configuration); ★ marks the study's operating point (fewest coded bits within \(fixed(OperatingPoint.tolerance, 0)) pt of float, learned precision preferred), the one sections 4 and 5 detail and the per-layer plots show.")
+        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier (tANS, every training at its smallest codec configuration); ★ marks the training of the study's operating point (fewest coded bits within \(fixed(OperatingPoint.tolerance, 0)) pt of float, learned precision preferred; without accuracy, the sweep's first point), the one sections 4 and 5 detail and the per-layer plots show.")
         out.append("")
         var rows: [[String]] = [
             ["paper (ImageNet ResNet-18/50, as quoted): ResNet-18", "—", "—", "46.8 MB", "1.67 MB", "—", "—", "28.0×", "—", "—", "−0.8", "—"],
@@ -106,7 +106,7 @@ public enum PaperTables {
                 rows.append([
                     "\(a.substitute) (`\(a.study.name)`)", a.label(r), a.config(r), size(r.floatBytes), size(r.bytes),
                     bits(r.bitsFile), bits(r.bitsCoded), ratio(r.ratio), percent(r.top1Float), percent(r.top1),
-                    r.top1.isFinite ? signed(r.delta) : "n/a", r.id + (r.id == a.operatingPoint?.id ? " ★" : ""),
+                    r.top1.isFinite ? signed(r.delta) : "n/a", r.id + (r.training == a.operatingPoint?.training ? " ★" : ""),
                 ])
             }
         }

@@ -67,10 +67,11 @@ struct Reproduce: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        print("\(paper.name): \(paper.studies.count) studies, \(outcome.points) points")
+        let studies = paper.studies.count == 1 ? "1 study" : "\(paper.studies.count) studies"
+        print("\(paper.name): \(studies), \(outcome.points) points")
         for line in outcome.summaries { print("  \(line)") }
-        print("tables: \(outcome.tables.path)")
-        print("plots: \(reproduction.plotsFolder.path)/<study>/ (\(outcome.plots.count) images)")
+        print("tables: \(results)/\(paper.name)/tables.md")
+        print("plots: \(plots)/\(paper.name)/<study>/ (\(outcome.plots.count) images)")
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }
 }

@@ -3,7 +3,8 @@ import ModelIO
 import XCTest
 
 /// End-to-end tests of `subbit reproduce` on a tiny paper spec: one study trained here (LeNet-5 on
-/// Fashion-MNIST, one epoch each) and one pretrained study on a small model made in the test.
+/// Fashion-MNIST: an untrained baseline — 0 epochs, to keep the test short — and one epoch of QAT
+/// per λ) and one pretrained study on a small model made in the test.
 final class ReproduceCommandTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
@@ -45,15 +46,13 @@ final class ReproduceCommandTests: XCTestCase {
         description: A two-study check of the reproduction plumbing.
         studies:
           - name: lenet
-            description: LeNet-5, one epoch
+            description: LeNet-5, one epoch of QAT
             dataset: fashion-mnist
             model: lenet5
-            baseline: {epochs: 1, batch: 256}
+            baseline: {epochs: 0}
             finetune: {epochs: 1, batch: 256}
             sweep:
-              lambda:     [0,       0.1,     0]
-              bin_policy: [learned, learned, 3]
-              zip: [[lambda, bin_policy]]
+              lambda: [0, 0.1]
               table_log: [8]
             decoder: {tech: \(tech)}
             outputs: {plots: [frontier, bins-per-layer], formats: [svg]}
@@ -84,8 +83,8 @@ final class ReproduceCommandTests: XCTestCase {
         try writeMiniSpec(in: folder)
         let first = try SubBitCLI.run(["reproduce", "Experiments/mini.yaml", "--cache", "cache"], in: folder)
         XCTAssertEqual(first.status, 0, first.stderr)
-        XCTAssertTrue(first.stdout.contains("mini: 2 studies, 11 points"), first.stdout)
-        XCTAssertTrue(first.stdout.contains("lenet: 3 points, 3 trainings; operating point"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("mini: 2 studies, 10 points"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("lenet: 2 points, 2 trainings; operating point"), first.stdout)
         XCTAssertTrue(first.stdout.contains("tables: Results/mini/tables.md"), first.stdout)
         XCTAssertNotNil(first.stdout.range(of: #"done in [0-9.]+ s"#, options: .regularExpression), first.stdout)
 
@@ -101,7 +100,7 @@ final class ReproduceCommandTests: XCTestCase {
         for fragment in ["# mini: SubBit's reproduction", "`subbit reproduce Experiments/mini.yaml`",
                          "paper (ImageNet ResNet-18/50, as quoted): ResNet-18", "SubBit substitute: LeNet-5 on Fashion-MNIST, trained here",
                          "SubBit substitute: tiny.safetensors weights, post-training compression",
-                         "## 2. Below one bit per weight", "| lenet | fixed-3 (", "### 4a. Bins per layer (Figure 4)",
+                         "## 2. Below one bit per weight", "| lenet | learned (", "### 4a. Bins per layer (Figure 4)",
                          "**tiny** — SubBit substitute: tiny.safetensors weights, post-training compression, μ = ", "## 5. Decoder configurations"] {
             XCTAssertTrue(tables.contains(fragment), fragment)
         }
@@ -136,7 +135,7 @@ final class ReproduceCommandTests: XCTestCase {
         let good = "  - name: a\n    pretrained: mobilenet_v2\n    sweep: {rate_weight: [1]}\n"
         let cases: [(yaml: String, expected: String)] = [
             ("studies:\n" + good + "  - name: b\n    pretrained: mobilenet_v2\n    sweep: {rate_weight: [1], lane: [4]}\n",
-             "bad.yaml:7:35: studies[1].sweep.lane: unknown key. Did you mean 'lanes'?"),
+             "bad.yaml:7:31: studies[1].sweep.lane: unknown key. Did you mean 'lanes'?"),
             ("studies:\n" + good + good, "bad.yaml:5:11: studies[1].name: the study name 'a' is already used by studies[0]"),
             ("experiment: paper\ndescription: no studies\n", "bad.yaml:1:1: studies: required key is missing."),
         ]
