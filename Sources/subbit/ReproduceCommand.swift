@@ -16,7 +16,7 @@ struct Reproduce: ParsableCommand {
         CSVs already there, without running anything.
         """)
 
-    @Argument(help: "Multi-study spec (default: Experiments/paper.yaml).")
+    @Argument(help: "Multi-study spec.")
     var spec = "Experiments/paper.yaml"
 
     @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
@@ -31,10 +31,10 @@ struct Reproduce: ParsableCommand {
     @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
     var fresh = false
 
-    @Option(name: .long, help: "Folder for results (default: Results).")
+    @Option(name: .long, help: "Folder for results.")
     var results = "Results"
 
-    @Option(name: .long, help: "Folder for plots (default: Plots).")
+    @Option(name: .long, help: "Folder for plots.")
     var plots = "Plots"
 
     func run() throws {
