@@ -30,20 +30,19 @@ public enum SpecParser {
     /// Parses the spec at `url`; `displayPath` is how the file is named in errors.
     public static func parse(contentsOf url: URL, displayPath: String? = nil) throws -> ExperimentSpec {
         let shown = displayPath ?? url.path
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SpecError(file: shown, keyPath: "",
-                            message: "cannot read the spec file. Fix: check the path (specs live in Experiments/).")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw SpecError(file: shown, keyPath: "", message: "the file is not UTF-8 text. Fix: save it as UTF-8 YAML.")
-        }
+        let text = try readText(url, shown: shown)
         let defaultName = url.deletingPathExtension().lastPathComponent
         return try parse(yaml: text, file: shown, defaultName: defaultName)
     }
 
     /// Parses spec text; `file` names it in errors and `defaultName` is the experiment name if the spec has none.
     public static func parse(yaml: String, file: String, defaultName: String) throws -> ExperimentSpec {
+        let top = try Mapping(try compose(yaml: yaml, file: file), path: "", file: file)
+        return try SpecReader(file: file).read(top, defaultName: defaultName)
+    }
+
+    /// Composes YAML text into a node tree, turning syntax errors into ``SpecError``s.
+    static func compose(yaml: String, file: String) throws -> Node {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
             throw yamlSyntaxError(error, file: file)
@@ -53,8 +52,20 @@ public enum SpecParser {
         guard let root else {
             throw SpecError(file: file, keyPath: "", message: "the spec is empty. Fix: start from Experiments/quick.yaml.")
         }
-        let top = try Mapping(root, path: "", file: file)
-        return try SpecReader(file: file).read(top, defaultName: defaultName)
+        return root
+    }
+
+    /// Reads a spec file as UTF-8 text, with errors naming `shown`.
+    static func readText(_ url: URL, shown: String) throws -> String {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpecError(file: shown, keyPath: "",
+                            message: "cannot read the spec file. Fix: check the path (specs live in Experiments/).")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SpecError(file: shown, keyPath: "", message: "the file is not UTF-8 text. Fix: save it as UTF-8 YAML.")
+        }
+        return text
     }
 
     private static func yamlSyntaxError(_ error: YamlError, file: String) -> SpecError {
@@ -235,18 +246,40 @@ struct Mapping {
     }
 }
 
-/// Walks the top-level mapping section by section.
-private struct SpecReader {
+/// Walks a spec mapping section by section: the top level of an ordinary spec, or one study of a
+/// multi-study spec (see ``PaperSpecParser``), whose keys are the same but for `name`.
+struct SpecReader {
     let file: String
 
+    /// The keys of a spec besides its name.
+    static let bodyKeys = ["description", "dataset", "model", "pretrained", "calibration",
+                           "baseline", "finetune", "qat", "sweep", "decoder", "outputs"]
+
     func read(_ top: Mapping, defaultName: String) throws -> ExperimentSpec {
-        try top.allowOnly(["experiment", "description", "dataset", "model", "pretrained", "calibration",
-                           "baseline", "finetune", "qat", "sweep", "decoder", "outputs"])
+        try top.allowOnly(["experiment"] + Self.bodyKeys)
         let name = try top.string("experiment", default: defaultName)
+        try Self.checkFolderName(name, key: "experiment", in: top)
+        return try readBody(top, name: name)
+    }
+
+    /// One study of a multi-study spec: a required `name` and the keys of an ordinary spec.
+    func readStudy(_ map: Mapping) throws -> ExperimentSpec {
+        try map.allowOnly(["name"] + Self.bodyKeys)
+        guard map.node("name") != nil else { throw map.missing("name", hint: "fmnist-lenet5") }
+        let name = try map.string("name")
+        try Self.checkFolderName(name, key: "name", in: map)
+        return try readBody(map, name: name)
+    }
+
+    /// A name that becomes a results folder: letters, digits, '-', '_', '.'.
+    static func checkFolderName(_ name: String, key: String, in map: Mapping) throws {
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) != nil else {
-            throw top.error("experiment", top.node("experiment")!,
+            throw map.error(key, map.node(key)!,
                             "'\(name)' cannot name a results folder. Fix: use letters, digits, '-', '_' or '.'.")
         }
+    }
+
+    private func readBody(_ top: Mapping, name: String) throws -> ExperimentSpec {
         let description = try top.string("description", default: "")
         let source = try readSource(top)
         let sweep = try readSweep(top, source: source)
@@ -365,10 +398,17 @@ private struct SpecReader {
             throw map.error("bin_policy", map.node("bin_policy")!,
                             "with `rate_weight` the rate–distortion calibration picks each layer's bins. Fix: sweep one of `rate_weight` or `bin_policy`.")
         }
-        for axis in [SweepAxis.lambda, .binPolicy, .rateWeight, .seed, .codec, .tableLog, .lanes, .layout, .portBits, .sharing] {
-            try rejectDuplicates(axis, axes, map)
-        }
         axes.zip = try readZip(map, axes: axes)
+        // A repeated value would run the same point twice — except inside a zip group, where a
+        // value may repeat as long as each combination of the group's values is new (that is how
+        // `lambda: [0, 0.1, 0]` zipped with `bin_policy: [learned, learned, 7]` adds one fixed point).
+        let zipped = Set(axes.zip.joined())
+        for axis in SweepAxis.allCases where !zipped.contains(axis) {
+            try rejectDuplicates([axis], axes, map)
+        }
+        for group in axes.zip {
+            try rejectDuplicates(group, axes, map)
+        }
         return axes
     }
 
@@ -396,24 +436,35 @@ private struct SpecReader {
         return .fixed(n)
     }
 
-    private func rejectDuplicates(_ axis: SweepAxis, _ axes: SweepAxes, _ map: Mapping) throws {
-        let values: [String]
-        switch axis {
-        case .lambda: values = axes.lambda.map { "\($0)" }
-        case .binPolicy: values = axes.binPolicy.map(\.description)
-        case .rateWeight: values = axes.rateWeight.map { "\($0)" }
-        case .seed: values = axes.seed.map { "\($0)" }
-        case .codec: values = axes.codec
-        case .tableLog: values = axes.tableLog.map { "\($0)" }
-        case .lanes: values = axes.lanes.map { "\($0)" }
-        case .layout: values = axes.layout
-        case .portBits: values = axes.portBits.map { "\($0)" }
-        case .sharing: values = axes.sharing
+    /// Rejects a repeated combination of the `group`'s values (one axis: a repeated value).
+    private func rejectDuplicates(_ group: [SweepAxis], _ axes: SweepAxes, _ map: Mapping) throws {
+        func values(_ axis: SweepAxis) -> [String] {
+            switch axis {
+            case .lambda: return axes.lambda.map { "\($0)" }
+            case .binPolicy: return axes.binPolicy.map(\.description)
+            case .rateWeight: return axes.rateWeight.map { "\($0)" }
+            case .seed: return axes.seed.map { "\($0)" }
+            case .codec: return axes.codec
+            case .tableLog: return axes.tableLog.map { "\($0)" }
+            case .lanes: return axes.lanes.map { "\($0)" }
+            case .layout: return axes.layout
+            case .portBits: return axes.portBits.map { "\($0)" }
+            case .sharing: return axes.sharing
+            }
         }
-        var seen = Set<String>()
-        for value in values where !seen.insert(value).inserted {
-            throw map.error(axis.rawValue, map.node(axis.rawValue)!,
-                            "the value \(value) appears twice, which would run the same point twice. Fix: remove the repeat.")
+        let columns = group.map(values)
+        var seen = Set<[String]>()
+        for i in 0..<(columns.first?.count ?? 0) {
+            let combination = columns.map { $0[i] }
+            guard seen.insert(combination).inserted else {
+                // Point at the first axis of the group that the spec spells out.
+                let axis = group.first { map.node($0.rawValue) != nil } ?? group[0]
+                let shown = group.count == 1
+                    ? "the value \(combination[0]) appears twice"
+                    : "the combination (" + zip(group, combination).map { "\($0.rawValue) \($1)" }.joined(separator: ", ") + ") appears twice in a zip group"
+                throw map.error(axis.rawValue, map.node(axis.rawValue) ?? map.node("zip")!,
+                                "\(shown), which would run the same point twice. Fix: remove the repeat.")
+            }
         }
     }
 

@@ -6,11 +6,17 @@
 /// accurate frontier point. Only points that have rows in `layers.csv` are candidates; tANS
 /// rows are preferred when the sweep holds several codecs, and learned-precision rows when
 /// it holds several bin policies (fixed policies make flat bins-per-layer bars).
-enum OperatingPoint {
-    static let tolerance = 1.0
+///
+/// Public so the reproduction tables describe the same point the per-layer plots show:
+///
+/// ```swift
+/// let row = try OperatingPoint.select(runs: runs, layerPoints: Set(try layers.strings("point_id")), requested: nil)
+/// ```
+public enum OperatingPoint {
+    public static let tolerance = 1.0
 
     /// The chosen row of `runs`, or nil when no row has layers.
-    static func select(runs: CSVTable, layerPoints: Set<String>, requested: String?) throws -> Int? {
+    public static func select(runs: CSVTable, layerPoints: Set<String>, requested: String?) throws -> Int? {
         let ids = try runs.strings(ResultsSchema.Runs.pointID)
         if let requested {
             guard let i = ids.firstIndex(of: requested) else {

@@ -20,6 +20,7 @@ struct SubBit: ParsableCommand {
             Inspect.self,
             Merge.self,
             Plot.self,
+            Reproduce.self,
             Run.self,
             Train.self,
         ])

@@ -1,0 +1,170 @@
+import DecoderHardware
+import Foundation
+import ModelIO
+import Plotting
+
+/// One `subbit reproduce`: every study of a ``PaperSpec`` run through ``ExperimentRun`` (same cache,
+/// so finished trainings are reused), then `Results/<paper>/tables.md` rendered from the studies'
+/// CSVs by ``PaperTables``.
+///
+/// Study `s` writes `Results/<paper>/<s>/{runs,layers,pareto}.csv` and `Plots/<paper>/<s>/`.
+/// ``renderFromResults()`` is the regeneration path (`--tables-only`): it reads only the CSVs and
+/// rewrites the tables and the plots, so committed results can be checked byte for byte.
+///
+/// ```swift
+/// let paper = try PaperSpecParser.parse(contentsOf: URL(fileURLWithPath: "Experiments/paper.yaml"))
+/// let reproduction = Reproduction(paper: paper, resultsRoot: URL(fileURLWithPath: "Results"),
+///                                 plotsRoot: URL(fileURLWithPath: "Plots"), cache: DataCache().root.appendingPathComponent("cache"))
+/// try reproduction.preflight()
+/// let outcome = try reproduction.execute()
+/// print(outcome.tables.path)   // Results/paper/tables.md
+/// ```
+public struct Reproduction: Sendable {
+    public var paper: PaperSpec
+    public var resultsRoot: URL
+    public var plotsRoot: URL
+    public var cache: URL
+    public var data: DataCache
+    public var jobs: Int = 1
+    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var fresh = false
+    public var baseDirectory: URL
+    public var gnuplot: GnuplotRenderer?
+    /// The command line named in the tables' header.
+    public var command = "subbit reproduce"
+
+    /// What a reproduction produced.
+    public struct Outcome: Sendable {
+        /// Per study, in spec order: its one-line summary (``PaperTables/summary(_:)``).
+        public var summaries: [String]
+        public var points: Int
+        public var tables: URL
+        public var plots: [URL]
+    }
+
+    public init(paper: PaperSpec, resultsRoot: URL, plotsRoot: URL, cache: URL, data: DataCache = DataCache(),
+                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.paper = paper
+        self.resultsRoot = resultsRoot
+        self.plotsRoot = plotsRoot
+        self.cache = cache
+        self.data = data
+        self.baseDirectory = baseDirectory
+    }
+
+    /// `Results/<paper>/`: the studies' folders and `tables.md`.
+    public var resultsFolder: URL { resultsRoot.appendingPathComponent(paper.name, isDirectory: true) }
+    /// `Plots/<paper>/`: one folder per study.
+    public var plotsFolder: URL { plotsRoot.appendingPathComponent(paper.name, isDirectory: true) }
+    public var tablesFile: URL { resultsFolder.appendingPathComponent("tables.md") }
+
+    /// The ``ExperimentRun`` of one study, writing under `Results/<paper>/` and `Plots/<paper>/`.
+    public func run(of study: ExperimentSpec) -> ExperimentRun {
+        var run = ExperimentRun(spec: study, resultsRoot: resultsFolder, plotsRoot: plotsFolder, cache: cache,
+                                data: data, baseDirectory: baseDirectory)
+        run.jobs = jobs
+        run.cores = cores
+        run.fresh = fresh
+        run.gnuplot = gnuplot
+        return run
+    }
+
+    /// Checks, before anything runs, what would otherwise fail halfway: every study's technology
+    /// file, data set and pretrained checkpoint, and gnuplot when a study wants plots.
+    public func preflight() throws {
+        for (i, study) in paper.studies.enumerated() {
+            func failure(_ text: String) -> ResultsError { ResultsError("studies[\(i)] (\(study.name)): \(text)") }
+            do { _ = try run(of: study).technology() } catch { throw failure("\(error)") }
+            switch study.source {
+            case .train(let source):
+                let dataset: DataCache.Dataset = source.dataset == "mnist" ? .mnist : .fashionMNIST
+                for split in DataCache.Split.allCases {
+                    for part in DataCache.Part.allCases {
+                        do { _ = try data.locate(dataset.resource(split, part)) } catch { throw failure("\(error)") }
+                    }
+                }
+            case .pretrained(let source):
+                if source.model.hasSuffix(".safetensors") {
+                    let url = URL(fileURLWithPath: source.model, relativeTo: baseDirectory)
+                    guard FileManager.default.isReadableFile(atPath: url.path) else {
+                        throw failure("pretrained model \(source.model) not found. Fix: export it with safetensors.torch.save_file(model.state_dict(), \"\(source.model)\") or correct the path.")
+                    }
+                } else {
+                    do { _ = try data.locate(.mobileNetV2) } catch { throw failure("\(error)") }
+                }
+            }
+        }
+        if paper.studies.contains(where: { !$0.outputs.plots.isEmpty }) {
+            try (gnuplot ?? GnuplotRenderer.locate()).validate()
+        }
+    }
+
+    /// Runs every study (resuming from the cache), then renders the tables.
+    /// `progress` makes the display of each study (by default one on standard error per study).
+    public func execute(progress: ((ExperimentSpec, Int) -> SweepProgress?)? = nil) throws -> Outcome {
+        var plots: [URL] = []
+        var points = 0
+        for study in paper.studies {
+            let run = run(of: study)
+            let total = SweepExpansion(spec: study).points().count
+            FileHandle.standardError.write(Data("study \(study.name): \(total) points\n".utf8))
+            let outcome = try run.execute(progress: progress?(study, total) ?? SweepProgress(total: total))
+            plots += outcome.plots
+            points += outcome.records.count
+        }
+        let (summaries, tables) = try writeTables()
+        return Outcome(summaries: summaries, points: points, tables: tables, plots: plots)
+    }
+
+    /// The regeneration path: re-renders every study's plots and `tables.md` from the CSVs
+    /// already under `Results/<paper>/`, running nothing.
+    public func renderFromResults() throws -> Outcome {
+        var plots: [URL] = []
+        var points = 0
+        for study in paper.studies {
+            let folder = resultsFolder.appendingPathComponent(study.name, isDirectory: true)
+            try requireResults(study)
+            plots += try run(of: study).render(resultsFolder: folder)
+            points += try CSVTable(contentsOf: folder.appendingPathComponent(ResultsSchema.Runs.fileName)).rows.count
+        }
+        let (summaries, tables) = try writeTables()
+        return Outcome(summaries: summaries, points: points, tables: tables, plots: plots)
+    }
+
+    /// The tables of the studies' current CSVs, as text (nothing written).
+    public func renderTables() throws -> String {
+        try PaperTables.render(title: paper.name, description: paper.description, command: command,
+                               studies: try studiesFromResults())
+    }
+
+    private func writeTables() throws -> ([String], URL) {
+        let studies = try studiesFromResults()
+        let text = try PaperTables.render(title: paper.name, description: paper.description, command: command, studies: studies)
+        try FileManager.default.createDirectory(at: resultsFolder, withIntermediateDirectories: true)
+        try AtomicFile.write(Array(text.utf8), to: tablesFile)
+        return (try studies.map(PaperTables.summary), tablesFile)
+    }
+
+    private func requireResults(_ study: ExperimentSpec) throws {
+        let folder = resultsFolder.appendingPathComponent(study.name, isDirectory: true)
+        for name in [ResultsSchema.Runs.fileName, ResultsSchema.Layers.fileName] {
+            let url = folder.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw ResultsError("\(url.path) is missing, so study '\(study.name)' has no results to render. Fix: run `subbit reproduce` without --tables-only (it resumes from the cache).")
+            }
+        }
+    }
+
+    private func studiesFromResults() throws -> [PaperTables.Study] {
+        try paper.studies.map { study in
+            try requireResults(study)
+            let folder = resultsFolder.appendingPathComponent(study.name, isDirectory: true)
+            let calibration: String?
+            if case .pretrained(let source) = study.source { calibration = source.calibration } else { calibration = nil }
+            return PaperTables.Study(
+                name: study.name, description: study.description, calibration: calibration,
+                runs: try CSVTable(contentsOf: folder.appendingPathComponent(ResultsSchema.Runs.fileName)),
+                layers: try CSVTable(contentsOf: folder.appendingPathComponent(ResultsSchema.Layers.fileName)))
+        }
+    }
+}
