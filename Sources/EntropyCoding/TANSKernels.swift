@@ -342,12 +342,74 @@ extension TANSCodec {
     }
 }
 
-/// Decoding kernels. Each reads its stream through 8-byte big-endian loads at the current byte
-/// position; the stream buffer carries 8 zero bytes after the payload, and every load position
-/// is checked against `stream.count − 8` (cheap and predictable), so a corrupt stream can never
-/// read out of bounds. Exact consumption of each lane's bit count is verified at the end.
+/// A forward, most-significant-bit-first bit container over a stream (FSE's / Giesen's "variant 4"
+/// reader): `buf` holds the next `count` unread bits at its top (zeros below), `ptr` is the first
+/// byte not yet in `buf`, so the next unread bit is `8·ptr − count`.
+///
+/// A refill ORs in the 8 bytes at `ptr` and advances `ptr` by the whole bytes that fit, leaving
+/// 56…63 bits. Its load address depends only on the previous refill, not on the bits consumed
+/// since, so the load issues early and stays off the states' dependency chain. (Bits that enter
+/// `buf` beyond `count` are the stream's true next bits, which the next refill ORs in again.)
+struct ForwardBitContainer {
+    var buf: UInt64 = 0
+    var count: UInt64 = 0
+    var ptr: Int
+
+    /// A container at bit `bit` of `stream`; loads 8 bytes at `bit >> 3` (the caller checks
+    /// that this is ≤ its load limit).
+    @inline(__always)
+    init(bit: Int, _ stream: UnsafePointer<UInt8>) {
+        ptr = bit &>> 3
+        refill(stream)
+        let skip = UInt64(truncatingIfNeeded: bit & 7)
+        buf = buf &<< skip
+        count &-= skip
+    }
+
+    /// The next unread bit.
+    var bitPosition: Int { ptr &* 8 &- Int(truncatingIfNeeded: count) }
+
+    /// Loads 8 bytes at `ptr` (the caller checks `ptr ≤ limit`); afterwards `count ≥ 56`.
+    @inline(__always)
+    mutating func refill(_ stream: UnsafePointer<UInt8>) {
+        buf |= loadBigEndian64(stream + ptr) &>> count
+        ptr &+= Int(truncatingIfNeeded: (63 &- count) &>> 3)
+        count |= 56
+    }
+
+    /// The decode step's state update for packed entry `e` (see ``TANSDecodeTable``): reads
+    /// `nbBits` bits (needs `count ≥ nbBits`) and returns `newStateBase + bits`. The peek is
+    /// `(buf >> 1) >> (63 − nbBits)`, which is 0 for `nbBits = 0` without a branch.
+    @inline(__always)
+    mutating func nextState(_ e: UInt32) -> Int {
+        let x = Int(truncatingIfNeeded: e &>> 16) &+ Int(truncatingIfNeeded: (buf &>> 1) &>> UInt64(truncatingIfNeeded: e & 63))
+        let nb = UInt64(truncatingIfNeeded: ~e & 63)
+        buf = buf &<< nb
+        count &-= nb
+        return x
+    }
+}
+
+@inline(__always)
+func packedSymbol(_ e: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: e &>> 8) }
+
+/// The four symbols of entries `e0…e3` as one little-endian word (e0 in the lowest byte).
+@inline(__always)
+func packedSymbols(_ e0: UInt32, _ e1: UInt32, _ e2: UInt32, _ e3: UInt32) -> UInt32 {
+    ((e0 &>> 8) & 0xFF) | (e1 & 0xFF00) | ((e2 &<< 8) & 0xFF_0000) | ((e3 &<< 16) & 0xFF00_0000)
+}
+
+/// Decoding kernels, on the packed 32-bit entries of ``TANSDecodeTable``. Each reads its stream
+/// through 8-byte big-endian loads; the stream buffer carries 8 zero bytes after the payload,
+/// and every load position is checked against `limit = stream.count − 8` before the load
+/// (once per refill in the fast paths: a cheap, predictable branch), so a corrupt stream can
+/// never read out of bounds. Exact consumption of each lane's bit count is verified at the end.
+///
+/// Fast paths (R ≤ 14) use a ``ForwardBitContainer`` refilled once per four symbols of a lane
+/// (four steps read ≤ 56 bits); the checked per-step loop finishes what they leave (the
+/// stream's last bytes, R = 15, odd remainders).
 enum TANSDecoderKernels {
-    static func decodeSplit(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeSplit(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                             streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -356,12 +418,12 @@ enum TANSDecoderKernels {
         var bits = (0..<active).map { streams[$0].byteOffset * 8 + streams[$0].padBits }
         var x = Array(states.prefix(active))
         var done = 0
-        if lanes == 4 && n >= 8 {
-            // All four lanes step together while each has a full step left (lane 3 has the fewest).
+        if lanes == 4 && n >= 8 && maxBits <= 14 {
+            // All four lanes step together while each has a full group left (lane 3 has the fewest).
             done = bits.withUnsafeMutableBufferPointer { b in
                 x.withUnsafeMutableBufferPointer { x in
                     split4(entries: entries, stream: base, limit: limit, bits: b.baseAddress!, states: x.baseAddress!,
-                           output: output.baseAddress!, steps: n / 4 - 1)
+                           output: output.baseAddress!, groups: (n / 4 - 1) / 4)
                 }
             }
         }
@@ -381,97 +443,91 @@ enum TANSDecoderKernels {
     }
 
     /// Four split lanes in one loop (independent dependency chains, for instruction-level
-    /// parallelism). Runs at most `steps` full steps per lane and stops early where a lane's next
-    /// load could pass `limit`; returns the steps done (the caller finishes with `decodeLane`).
+    /// parallelism), a group of four steps per lane per iteration (R ≤ 14). Runs at most
+    /// `groups` groups and stops early where a lane's next refill could pass `limit`; returns
+    /// the steps done per lane (the caller finishes with `decodeLane`).
     @inline(never)
-    static func split4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int,
+    static func split4(entries: UnsafePointer<UInt32>, stream: UnsafePointer<UInt8>, limit: Int,
                        bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
-                       output: UnsafeMutablePointer<UInt8>, steps: Int) -> Int {
-        var b0 = bits[0], b1 = bits[1], b2 = bits[2], b3 = bits[3]
+                       output: UnsafeMutablePointer<UInt8>, groups: Int) -> Int {
+        guard groups > 0, max(max(bits[0], bits[1]), max(bits[2], bits[3])) &>> 3 <= limit else { return 0 }
+        var r0 = ForwardBitContainer(bit: bits[0], stream), r1 = ForwardBitContainer(bit: bits[1], stream)
+        var r2 = ForwardBitContainer(bit: bits[2], stream), r3 = ForwardBitContainer(bit: bits[3], stream)
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var out = output
-        var j = 0
-        while j < steps && max(max(b0, b1), max(b2, b3)) &>> 3 <= limit {
-            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
-                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
-            UnsafeMutableRawPointer(out).storeBytes(of: symbols.littleEndian, as: UInt32.self)
-            let p0 = loadBigEndian64(stream + (b0 &>> 3)) &<< UInt64(b0 & 7)
-            let p1 = loadBigEndian64(stream + (b1 &>> 3)) &<< UInt64(b1 & 7)
-            let p2 = loadBigEndian64(stream + (b2 &>> 3)) &<< UInt64(b2 & 7)
-            let p3 = loadBigEndian64(stream + (b3 &>> 3)) &<< UInt64(b3 & 7)
-            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
-            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
-            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
-            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
-            b0 &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
-            b1 &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
-            b2 &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
-            b3 &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
-            out += 4
-            j &+= 1
+        var g = 0
+        while g < groups && max(max(r0.ptr, r1.ptr), max(r2.ptr, r3.ptr)) <= limit {
+            r0.refill(stream); r1.refill(stream); r2.refill(stream); r3.refill(stream)
+            for k in 0..<4 {
+                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+                UnsafeMutableRawPointer(out + 4 &* k).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
+                x0 = r0.nextState(e0)
+                x1 = r1.nextState(e1)
+                x2 = r2.nextState(e2)
+                x3 = r3.nextState(e3)
+            }
+            out += 16
+            g &+= 1
         }
-        bits[0] = b0; bits[1] = b1; bits[2] = b2; bits[3] = b3
+        bits[0] = r0.bitPosition; bits[1] = r1.bitPosition; bits[2] = r2.bitPosition; bits[3] = r3.bitPosition
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
-        return j
+        return 4 * g
     }
 
     /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position.
     ///
-    /// Steps run in chunks without per-step checks: a step reads at most `maxBits` bits, so the
-    /// `j`-th step of a chunk starting at bit `b` loads at byte `≤ (b + j·maxBits) / 8`, which
-    /// the chunk length keeps `≤ limit`.
+    /// The checked loop runs in chunks without per-step checks: a step reads at most `maxBits`
+    /// bits, so the `j`-th step of a chunk starting at bit `b` loads at byte
+    /// `≤ (b + j·maxBits) / 8`, which the chunk length keeps `≤ limit`.
     @inline(never)
-    static func decodeLane(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
+    static func decodeLane(entries: UnsafePointer<UInt32>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
                            state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int, maxBits: Int = 15) throws -> Int {
         var x = state
         var bit = bitPosition
         var out = output
         var remaining = count - 1
-        let lastSafeBit = limit &* 8 &+ 7
-        if maxBits <= 14 {
-            // A 64-bit container reloaded every four steps (≥ 57 valid bits, four steps read
-            // ≤ 56): the state chain then waits on the table load only, not on a stream load.
-            // A group is safe when its reload position is ≤ limit.
-            while remaining >= 4 && bit <= lastSafeBit {
-                var groups = min(remaining / 4, (lastSafeBit &- bit) / (4 &* maxBits) &+ 1)
-                remaining &-= 4 &* groups
-                while groups > 0 {
-                    var w = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
-                    var used: UInt64 = 0
-                    for _ in 0..<4 {
-                        let e = entries[x]
-                        out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
-                        x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (w &>> 1) &>> e)
-                        let nb = (e &>> 8) & 0xFF
-                        w = w &<< nb
-                        used &+= nb
-                        out += stride
-                    }
-                    bit &+= Int(truncatingIfNeeded: used)
-                    groups &-= 1
+        if maxBits <= 14 && remaining >= 4 && bit &>> 3 <= limit {
+            // The state chain waits on the table load only: the stream load of each refill
+            // was addressed one group earlier.
+            var r = ForwardBitContainer(bit: bit, stream)
+            while remaining >= 4 && r.ptr <= limit {
+                r.refill(stream)
+                for _ in 0..<4 {
+                    let e = entries[x]
+                    out.pointee = packedSymbol(e)
+                    x = r.nextState(e)
+                    out += stride
                 }
+                remaining &-= 4
             }
+            bit = r.bitPosition
         }
+        let lastSafeBit = limit &* 8 &+ 7
         while remaining > 0 {
             guard bit <= lastSafeBit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
             var chunk = min(remaining, (lastSafeBit &- bit) / maxBits &+ 1)
             remaining &-= chunk
             while chunk > 0 {
                 let e = entries[x]
-                out.pointee = UInt8(truncatingIfNeeded: e &>> 16)
-                let peek = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
-                x = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
-                bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                out.pointee = packedSymbol(e)
+                x = checkedStep(e, stream: stream, bit: &bit)
                 out += stride
                 chunk &-= 1
             }
         }
-        out.pointee = UInt8(truncatingIfNeeded: entries[x] &>> 16)
+        out.pointee = packedSymbol(entries[x])
         return bit
     }
 
-    static func decodeInterleaved(entries: UnsafePointer<UInt64>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    /// The decode step reading at bit `bit` directly (the caller has checked `bit >> 3 ≤ limit`).
+    @inline(__always)
+    static func checkedStep(_ e: UInt32, stream: UnsafePointer<UInt8>, bit: inout Int) -> Int {
+        let peek = loadBigEndian64(stream + (bit &>> 3)) &<< UInt64(bit & 7)
+        bit &+= Int(truncatingIfNeeded: ~e & 63)
+        return Int(truncatingIfNeeded: e &>> 16) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> UInt64(truncatingIfNeeded: e & 63))
+    }
+
+    static func decodeInterleaved(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                                   laneStream: TANSLaneStream, states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -483,25 +539,22 @@ enum TANSDecoderKernels {
         try x.withUnsafeMutableBufferPointer { x in
             let base = stream.baseAddress!
             var i = 0
-            if lanes == 4 {
+            if lanes == 4 && maxBits <= 14 {
                 i = interleaved4(entries: entries, stream: base, limit: limit, bit: &bit, states: x.baseAddress!,
-                                 output: output.baseAddress!, full: full, maxBits: maxBits)
+                                 output: output.baseAddress!, full: full)
             }
             var lane = i % lanes
             while i < full {
                 let e = entries[x[lane]]
-                output[i] = UInt8(truncatingIfNeeded: e &>> 16)
-                let byte = bit &>> 3
-                guard byte <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
-                let peek = loadBigEndian64(base + byte) &<< UInt64(bit & 7)
-                x[lane] = Int(truncatingIfNeeded: e &>> 32) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> e)
-                bit &+= Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                output[i] = packedSymbol(e)
+                guard bit &>> 3 <= limit else { throw EntropyCodingError.corrupt("tANS stream read past its end") }
+                x[lane] = checkedStep(e, stream: base, bit: &bit)
                 lane &+= 1
                 if lane == lanes { lane = 0 }
                 i &+= 1
             }
             for i in full..<n {
-                output[i] = UInt8(truncatingIfNeeded: entries[x[i % lanes]] &>> 16)
+                output[i] = packedSymbol(entries[x[i % lanes]])
             }
         }
         guard bit == startBit + laneStream.bitCount else {
@@ -509,56 +562,27 @@ enum TANSDecoderKernels {
         }
     }
 
-    /// Four interleaved lanes, a group of four symbols per iteration, for the first `full`
-    /// symbols; stops early where a group's loads could pass `limit` (four steps read at most
-    /// 60 bits, i.e. from at most 7 bytes past the group's first byte). Returns the symbols done.
+    /// Four interleaved lanes (R ≤ 14), a group of four symbols per iteration and one refill
+    /// per group (four steps read ≤ 56 bits), for the first `full` symbols; stops early where a
+    /// refill could pass `limit`. Returns the symbols done.
     @inline(never)
-    static func interleaved4(entries: UnsafePointer<UInt64>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
-                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int, maxBits: Int) -> Int {
+    static func interleaved4(entries: UnsafePointer<UInt32>, stream: UnsafePointer<UInt8>, limit: Int, bit: inout Int,
+                             states: UnsafeMutablePointer<Int>, output: UnsafeMutablePointer<UInt8>, full: Int) -> Int {
+        guard full >= 4, bit &>> 3 <= limit else { return 0 }
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
-        var b = bit
+        var r = ForwardBitContainer(bit: bit, stream)
         var i = 0
-        if maxBits <= 14 {
-            // One 64-bit load per group: after the `b & 7` shift it holds ≥ 57 valid bits, and a
-            // group reads at most 4·14 = 56; each lane's field is exposed by shifting the word.
-            while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
-                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-                let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
-                    | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
-                UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
-                let w0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
-                let n0 = (e0 &>> 8) & 0xFF, n1 = (e1 &>> 8) & 0xFF, n2 = (e2 &>> 8) & 0xFF, n3 = (e3 &>> 8) & 0xFF
-                let w1 = w0 &<< n0
-                let w2 = w1 &<< n1
-                let w3 = w2 &<< n2
-                x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (w0 &>> 1) &>> e0)
-                x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (w1 &>> 1) &>> e1)
-                x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (w2 &>> 1) &>> e2)
-                x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (w3 &>> 1) &>> e3)
-                b &+= Int(truncatingIfNeeded: n0 &+ n1 &+ n2 &+ n3)
-                i &+= 4
-            }
-        }
-        while i &+ 4 <= full && (b &>> 3) &+ 8 <= limit {
+        while i &+ 4 <= full && r.ptr <= limit {
+            r.refill(stream)
             let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-            let symbols = UInt32(truncatingIfNeeded: (e0 &>> 16) & 0xFF) | UInt32(truncatingIfNeeded: (e1 &>> 8) & 0xFF00)
-                | UInt32(truncatingIfNeeded: e2 & 0xFF_0000) | UInt32(truncatingIfNeeded: (e3 &<< 8) & 0xFF00_0000)
-            UnsafeMutableRawPointer(output + i).storeBytes(of: symbols.littleEndian, as: UInt32.self)
-            let p0 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
-            x0 = Int(truncatingIfNeeded: e0 &>> 32) &+ Int(truncatingIfNeeded: (p0 &>> 1) &>> e0)
-            b &+= Int(truncatingIfNeeded: (e0 &>> 8) & 0xFF)
-            let p1 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
-            x1 = Int(truncatingIfNeeded: e1 &>> 32) &+ Int(truncatingIfNeeded: (p1 &>> 1) &>> e1)
-            b &+= Int(truncatingIfNeeded: (e1 &>> 8) & 0xFF)
-            let p2 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
-            x2 = Int(truncatingIfNeeded: e2 &>> 32) &+ Int(truncatingIfNeeded: (p2 &>> 1) &>> e2)
-            b &+= Int(truncatingIfNeeded: (e2 &>> 8) & 0xFF)
-            let p3 = loadBigEndian64(stream + (b &>> 3)) &<< UInt64(b & 7)
-            x3 = Int(truncatingIfNeeded: e3 &>> 32) &+ Int(truncatingIfNeeded: (p3 &>> 1) &>> e3)
-            b &+= Int(truncatingIfNeeded: (e3 &>> 8) & 0xFF)
+            UnsafeMutableRawPointer(output + i).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
+            x0 = r.nextState(e0)
+            x1 = r.nextState(e1)
+            x2 = r.nextState(e2)
+            x3 = r.nextState(e3)
             i &+= 4
         }
-        bit = b
+        bit = r.bitPosition
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
         return i
     }

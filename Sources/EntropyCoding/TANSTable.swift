@@ -62,9 +62,10 @@ public struct TANSDecodeTable: Sendable, Equatable {
 
     public let tableLog: Int
     public let entries: [Entry]
-    /// The same entries packed for the software kernel:
-    /// bits 0–5 `63 − nbBits`, 8–15 `nbBits`, 16–23 `symbol`, 32–47 `newStateBase`.
-    @usableFromInline let packed: [UInt64]
+    /// The same entries packed for the software kernels, 4 bytes each (a 4096-entry table is
+    /// 16 KiB and stays in L1 next to the streams): bits 0–7 `63 − nbBits` (the shift count
+    /// of the branchless peek), 8–15 `symbol`, 16–31 `newStateBase`.
+    @usableFromInline let packed: [UInt32]
 
     public var tableSize: Int { 1 << tableLog }
 
@@ -74,7 +75,7 @@ public struct TANSDecodeTable: Sendable, Equatable {
         var next = counts.counts
         var entries = [Entry]()
         entries.reserveCapacity(size)
-        var packed = [UInt64]()
+        var packed = [UInt32]()
         packed.reserveCapacity(size)
         for u in 0..<size {
             let s = Int(spread[u])
@@ -83,7 +84,7 @@ public struct TANSDecodeTable: Sendable, Equatable {
             let nb = counts.tableLog - (Int.bitWidth - 1 - state.leadingZeroBitCount)
             let base = (state << nb) - size
             entries.append(Entry(symbol: UInt8(s), nbBits: UInt8(nb), newStateBase: UInt16(base)))
-            packed.append(UInt64(63 - nb) | UInt64(nb) << 8 | UInt64(s) << 16 | UInt64(base) << 32)
+            packed.append(UInt32(63 - nb) | UInt32(s) << 8 | UInt32(base) << 16)
         }
         self.tableLog = counts.tableLog
         self.entries = entries
