@@ -5,7 +5,8 @@
 /// the im2col matrix stays in cache: im2col, then one `sgemm` per chunk that writes its
 /// columns of the output directly (`[out, N·OH·OW]` *is* the channel-major output). A
 /// chunk is a run of whole images, or for stride-1 "same" convolutions a run of output
-/// rows (`n·OH + oh`), so even a 28×28×16 layer's chunk fits in L2 with the GEMM's packed copy. Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
+/// rows (`n·OH + oh`), so a chunk's size does not jump in whole-image steps (one 28×28×16
+/// image is already 113 k floats of im2col). Chunks of 64 k…512 k floats measured alike. Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
 /// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
 /// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
 /// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
