@@ -12,7 +12,7 @@ public final class ReLU: Layer {
     public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         let y = Tensor.reuse(&output, shape: x.shape)
         let (xp, yp) = (x.pointer, y.pointer)
-        for i in 0..<x.count { yp[i] = max(xp[i], 0) }
+        maskByPositive(xp, xp, into: yp, count: x.count)   // x > 0 ? x : 0
         return y
     }
 
@@ -20,7 +20,7 @@ public final class ReLU: Layer {
         guard let y = output else { preconditionFailure("ReLU.backward before forward") }
         let dx = Tensor.reuse(&gradInput, shape: y.shape)
         let (yp, dyp, dxp) = (y.pointer, dy.pointer, dx.pointer)
-        for i in 0..<y.count { dxp[i] = yp[i] > 0 ? dyp[i] : 0 }
+        maskByPositive(yp, dyp, into: dxp, count: y.count)
         return dx
     }
 

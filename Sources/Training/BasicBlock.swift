@@ -53,8 +53,7 @@ public final class BasicBlock: Layer {
             for c in partition(C, part: part, parts: parts) {
                 let hc = hp + c * N * OH * OW, yc = yp + c * N * OH * OW
                 if identity {
-                    let xc = xp + c * N * OH * OW
-                    for i in 0..<(N * OH * OW) { yc[i] = max(hc[i] + xc[i], 0) }
+                    add(hc, xp + c * N * OH * OW, into: yc, count: N * OH * OW, relu: true)
                 } else if c < pad || c >= pad + inC {
                     for i in 0..<(N * OH * OW) { yc[i] = max(hc[i], 0) }
                 } else {
@@ -80,7 +79,8 @@ public final class BasicBlock: Layer {
         let total = y.count
         let parts = min(context.threads, max(1, total / 4096))
         parallelFor(parts) { part in
-            for i in partition(total, part: part, parts: parts) { dp[i] = yp[i] > 0 ? dyp[i] : 0 }
+            let r = partition(total, part: part, parts: parts)
+            maskByPositive(yp + r.lowerBound, dyp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
         }
         let branch = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d, context: context),
                                                                 context: context), context: context),
@@ -91,7 +91,8 @@ public final class BasicBlock: Layer {
         let (bp, dxp) = (branch.pointer, dx.pointer)
         if isIdentity {
             parallelFor(parts) { part in
-                for i in partition(total, part: part, parts: parts) { dxp[i] = bp[i] + dp[i] }
+                let r = partition(total, part: part, parts: parts)
+                add(bp + r.lowerBound, dp + r.lowerBound, into: dxp + r.lowerBound, count: r.count, relu: false)
             }
             return dx
         }

@@ -1,10 +1,12 @@
 /// A 2-D convolution (square kernel, stride, zero padding) on channel-major `[C, N, H, W]`
 /// feature maps, weight `[out, in, k, k]` (PyTorch layout).
 ///
-/// Each thread takes a fixed slice of the batch and walks it in chunks of images small
-/// enough that the im2col matrix stays in cache: im2col, then one `sgemm` per chunk that
-/// writes its columns of the output directly (`[out, N·OH·OW]` *is* the channel-major
-/// output). Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
+/// Each thread takes a fixed slice of the batch and walks it in chunks small enough that
+/// the im2col matrix stays in cache: im2col, then one `sgemm` per chunk that writes its
+/// columns of the output directly (`[out, N·OH·OW]` *is* the channel-major output). A
+/// chunk is a run of whole images, or for stride-1 "same" convolutions a run of output
+/// rows (`n·OH + oh`), so a chunk's size does not jump in whole-image steps (one 28×28×16
+/// image is already 113 k floats of im2col). Chunks of 64 k…512 k floats measured alike. Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
 /// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
 /// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
 /// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
@@ -66,8 +68,14 @@ public final class Conv2d: WeightedLayer {
                             kernel: kernelSize, stride: stride, padding: padding)
     }
 
-    private func imagesPerChunk(_ g: ConvGeometry) -> Int {
-        max(1, chunkFloats / max(1, g.patchSize * g.outHeight * g.outWidth))
+    /// The unit a thread's slice and its chunks are made of: an output row for "same"
+    /// convolutions, else an image. Returns the units in the batch and output columns per unit.
+    private func units(_ g: ConvGeometry) -> (count: Int, columns: Int) {
+        g.isSame && !isPointwise ? (g.batch * g.outHeight, g.outWidth) : (g.batch, g.outHeight * g.outWidth)
+    }
+
+    private func unitsPerChunk(_ g: ConvGeometry) -> Int {
+        max(1, chunkFloats / max(1, g.patchSize * units(g).columns))
     }
 
     /// Whether `∂input` is computed as a convolution of `∂output`: for stride-1 "same"
@@ -84,11 +92,11 @@ public final class Conv2d: WeightedLayer {
     /// One workspace per thread, each large enough for a chunk's im2col matrix (of the
     /// input, and of `∂output` for the transposed backward).
     private func prepareWorkspaces(_ g: ConvGeometry, threads: Int) {
-        var floats = g.patchSize * min(imagesPerChunk(g), g.batch) * g.outHeight * g.outWidth
-        if usesTransposedBackward {
-            let t = transposedGeometry(g)
-            floats = max(floats, t.patchSize * min(imagesPerChunk(g), g.batch) * t.outHeight * t.outWidth)
-        }
+        let (total, columns) = units(g)
+        let chunkColumns = min(unitsPerChunk(g), total) * columns
+        var floats = g.patchSize * chunkColumns
+        // The transposed backward's output has the input's size, which for "same" convolutions is the output's.
+        if usesTransposedBackward { floats = max(floats, transposedGeometry(g).patchSize * chunkColumns) }
         if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
             workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
             workspacePointers = workspaces.map(\.pointer)
@@ -108,33 +116,39 @@ public final class Conv2d: WeightedLayer {
         let (OH, OW) = (g.outHeight, g.outWidth)
         let y = Tensor.reuse(&output, shape: [outChannels, g.batch, OH, OW])
         let w = effectiveWeight(context)
-        let parts = min(context.threads, g.batch)
+        let parts = min(context.threads, units(g).count)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
-        let chunk = imagesPerChunk(g)
+        let chunk = unitsPerChunk(g)
+        let (unitCount, unitColumns) = units(g)
+        let same = g.isSame
         let (xp, yp, wp) = (x.pointer, y.pointer, w.pointer)
         let bp = bias?.value.pointer
         let pointwise = isPointwise
         let spaces = workspacePointers
         parallelFor(parts) { part in
-            let images = partition(g.batch, part: part, parts: parts)
-            var n0 = images.lowerBound
-            while n0 < images.upperBound {
-                let count = min(chunk, images.upperBound - n0)
-                let cols = count * outPlane
-                let c = yp + n0 * outPlane
+            let mine = partition(unitCount, part: part, parts: parts)
+            var u0 = mine.lowerBound
+            while u0 < mine.upperBound {
+                let count = min(chunk, mine.upperBound - u0)
+                let cols = count * unitColumns, first = u0 * unitColumns
+                let c = yp + first
                 if let bp {
                     for o in 0..<M { (c + o * P).update(repeating: bp[o], count: cols) }
                 }
                 if pointwise {
                     BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
-                              b: xp + n0 * outPlane, ldb: P, beta: bp == nil ? 0 : 1, c: c, ldc: P)
+                              b: xp + first, ldb: P, beta: bp == nil ? 0 : 1, c: c, ldc: P)
                 } else {
-                    im2col(xp, g, images: n0, count: count, into: spaces[part])
+                    if same {
+                        im2colSame(xp, g, rows: u0..<(u0 + count), into: spaces[part])
+                    } else {
+                        im2col(xp, g, images: u0, count: count, into: spaces[part])
+                    }
                     BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
                               b: spaces[part], ldb: cols, beta: bp == nil ? 0 : 1, c: c, ldc: P)
                 }
-                n0 += count
+                u0 += count
             }
         }
         return y
@@ -145,7 +159,7 @@ public final class Conv2d: WeightedLayer {
         let g = geometry(x)
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
-        let parts = min(context.threads, g.batch)
+        let parts = min(context.threads, units(g).count)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
         if partialGrads.count < parts {
             partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
@@ -154,7 +168,7 @@ public final class Conv2d: WeightedLayer {
         let w = weightTransform == nil ? weight.value : effective!
         let needsDx = needsInputGradient
         let dx = Tensor.reuse(&gradInput, shape: needsDx ? x.shape : [0])
-        let chunk = imagesPerChunk(g)
+        let chunk = unitsPerChunk(g)
         let pointwise = isPointwise
         let (xp, dyp, wp, dxp) = (x.pointer, dy.pointer, w.pointer, dx.pointer)
         let spaces = workspacePointers
@@ -172,46 +186,53 @@ public final class Conv2d: WeightedLayer {
             } } } }
             fwp = f.pointer
         }
+        let (unitCount, unitColumns) = units(g)
+        let same = g.isSame
         parallelFor(parts) { part in
-            let images = partition(g.batch, part: part, parts: parts)
+            let mine = partition(unitCount, part: part, parts: parts)
             let gw = partials[part]
             var beta: Float = 0
-            var n0 = images.lowerBound
-            while n0 < images.upperBound {
-                let count = min(chunk, images.upperBound - n0)
-                let cols = count * outPlane
-                let dyc = dyp + n0 * outPlane
+            var u0 = mine.lowerBound
+            while u0 < mine.upperBound {
+                let count = min(chunk, mine.upperBound - u0)
+                let cols = count * unitColumns, first = u0 * unitColumns
+                let dyc = dyp + first
                 if pointwise {
                     BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
-                              b: xp + n0 * outPlane, ldb: P, beta: beta, c: gw, ldc: K)
+                              b: xp + first, ldb: P, beta: beta, c: gw, ldc: K)
                     if needsDx {
                         BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
-                                  b: dyc, ldb: P, beta: 0, c: dxp + n0 * outPlane, ldc: P)
+                                  b: dyc, ldb: P, beta: 0, c: dxp + first, ldc: P)
                     }
                 } else {
                     let col = spaces[part]
-                    im2col(xp, g, images: n0, count: count, into: col)
+                    if same {
+                        im2colSame(xp, g, rows: u0..<(u0 + count), into: col)
+                    } else {
+                        im2col(xp, g, images: u0, count: count, into: col)
+                    }
                     BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
                               b: col, ldb: cols, beta: beta, c: gw, ldc: K)
                     if needsDx && transposed {
-                        // ∂x = conv(∂y, flipped kernel): [in, out·k·k] × [out·k·k, count·H·W].
-                        im2col(dyp, tg, images: n0, count: count, into: col)
-                        BLAS.gemm(transA: false, transB: false, m: g.channels, n: count * planeSize,
-                                  k: tg.patchSize, a: fwp, lda: tg.patchSize, b: col, ldb: count * planeSize,
-                                  beta: 0, c: dxp + n0 * planeSize, ldc: g.batch * planeSize)
+                        // ∂x = conv(∂y, flipped kernel): [in, out·k·k] × [out·k·k, cols]; a "same"
+                        // convolution's input rows are its output rows, so the chunk is the same.
+                        im2colSame(dyp, tg, rows: u0..<(u0 + count), into: col)
+                        BLAS.gemm(transA: false, transB: false, m: g.channels, n: cols,
+                                  k: tg.patchSize, a: fwp, lda: tg.patchSize, b: col, ldb: cols,
+                                  beta: 0, c: dxp + first, ldc: g.batch * planeSize)
                     } else if needsDx {
                         BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
                                   b: dyc, ldb: P, beta: 0, c: col, ldc: cols)
                         for c in 0..<g.channels {
-                            (dxp + (c * g.batch + n0) * planeSize).update(repeating: 0, count: count * planeSize)
+                            (dxp + (c * g.batch + u0) * planeSize).update(repeating: 0, count: count * planeSize)
                         }
-                        col2im(col, g, images: n0, count: count, into: dxp)
+                        col2im(col, g, images: u0, count: count, into: dxp)
                     }
                 }
                 beta = 1
-                n0 += count
+                u0 += count
             }
-            if images.isEmpty { gw.update(repeating: 0, count: M * K) }
+            if mine.isEmpty { gw.update(repeating: 0, count: M * K) }
         }
         let target: Tensor
         if weightTransform != nil {

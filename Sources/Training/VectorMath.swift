@@ -38,3 +38,37 @@ func sumSquaredDeviations(_ p: UnsafePointer<Float>, count n: Int, around c: Flo
     while i < n { let d = p[i] - c; s += d * d; i += 1 }
     return s
 }
+
+/// `out[i] = y[i] > 0 ? g[i] : 0` — a ReLU's backward pass given its output `y`.
+/// (A select on a loaded vector: the scalar ternary does not vectorize.)
+@inline(__always)
+func maskByPositive(_ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                    count n: Int) {
+    let (ry, rg, ro) = (UnsafeRawPointer(y), UnsafeRawPointer(g), UnsafeMutableRawPointer(out))
+    let zero = SIMD8<Float>()
+    var i = 0
+    while i &+ 8 <= n {
+        var v = rg.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        v.replace(with: zero, where: ry.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) .<= zero)
+        ro.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < n { out[i] = y[i] > 0 ? g[i] : 0; i &+= 1 }
+}
+
+/// `out[i] = a[i] + b[i]`, optionally followed by `max(·, 0)`.
+@inline(__always)
+func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+         count n: Int, relu: Bool) {
+    let (ra, rb, ro) = (UnsafeRawPointer(a), UnsafeRawPointer(b), UnsafeMutableRawPointer(out))
+    let zero = SIMD8<Float>()
+    var i = 0
+    while i &+ 8 <= n {
+        var v = ra.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            + rb.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        if relu { v.replace(with: zero, where: v .< zero) }
+        ro.storeBytes(of: v, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < n { let v = a[i] + b[i]; out[i] = relu ? max(v, 0) : v; i &+= 1 }
+}
