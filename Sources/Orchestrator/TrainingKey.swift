@@ -9,11 +9,13 @@
 public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// Bump when a change to quantization-aware training, calibration or export changes the weights
     /// it produces: every cached fine-tuned or calibrated result is then recomputed instead of being
-    /// silently reused. (3: range-extended rate gradient, trimmed learned bins, f16 float tensors.)
-    public static let formatVersion = 3
+    /// silently reused. (3: range-extended rate gradient, trimmed learned bins, f16 float tensors;
+    /// 4: row-chunked convolutions sum in a different order.)
+    public static let formatVersion = 4
     /// The same for float baseline training alone, versioned apart so that a change to the
-    /// quantized path does not throw away the (expensive) float baselines.
-    public static let baselineFormatVersion = 2
+    /// quantized path does not throw away the (expensive) float baselines. (3: row-chunked
+    /// convolutions.)
+    public static let baselineFormatVersion = 3
 
     /// The text that was hashed, one `field=value` per line (kept beside cache entries, for humans).
     public let canonical: String
