@@ -32,17 +32,17 @@ do for [fmt in formats] {
     set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse box lc rgb "#bbbbbb" samplen 2.5 spacing 1.1 maxrows 2
     set bmargin 10
     set logscale x 10
-    set xrange [0.0017103:0.116939]
+    set xrange [0.00249529:0.360679]
     unset logscale y
-    set yrange [89.4445:90.0055]
+    set yrange [88.3055:90.1645]
     unset logscale y2
-    set y2range [-0.205341:3.62768]
-    set xtics add ("0" 0.002)
+    set y2range [-0.197317:3.48593]
+    set xtics add ("0" 0.003)
     unset mxtics
     set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "#555555" back
     set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font small tc rgb "#555555"
-    set arrow 2 from graph 0, first 89.72999999999985 to graph 1, first 89.72999999999985 nohead dt 4 lw 1 lc rgb "#555555" back
-    set label 2 "float baseline 89.7 %" at graph 0.01, first 89.72999999999985 left offset 0,0.6 font small tc rgb "#555555"
+    set arrow 2 from graph 0, first 89.5 to graph 1, first 89.5 nohead dt 4 lw 1 lc rgb "#555555" back
+    set label 2 "float baseline 89.5 %" at graph 0.01, first 89.5 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
     plot "lambda.dat" index 0 using 1:3 axes x1y1 with linespoints lw 2 pt 7 ps 0.9 lc rgb "#0072B2" title "learned: top-1", \
          "lambda.dat" index 0 using 1:4 axes x1y2 with linespoints dt 2 lw 2 pt 6 ps 0.9 lc rgb "#0072B2" title "learned: bits/weight", \
