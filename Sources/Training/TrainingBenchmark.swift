@@ -42,8 +42,9 @@ public enum TrainingBenchmark {
 
     /// Trains `architecture` on random data for about `seconds` (after two warm-up steps).
     public static func measure(_ architecture: Architecture, batchSize: Int = 128, threads: Int,
-                               seconds: Double = 3) -> Result {
+                               seconds: Double = 3, convolution: ConvolutionAlgorithm = .im2col) -> Result {
         let model = ModelZoo.make(architecture, seed: 1)
+        model.network.visitLayers(prefix: "") { _, layer in (layer as? Conv2d)?.algorithm = convolution }
         var rng = Xoshiro256(seed: 2)
         let images = Tensor(shape: [batchSize] + model.inputShape)
         for i in 0..<images.count { images[i] = rng.nextNormal() }

@@ -20,6 +20,9 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Seconds to measure each model.")
     var seconds: Double = 3
 
+    @Option(help: "How 3×3 stride-1 padding-1 convolutions run: im2col or winograd (F(2×2, 3×3)).")
+    var convolution: ConvolutionAlgorithm = .im2col
+
     @Flag(inversion: .prefixedNo, help: "Measure the sgemm peak first (for the % of peak column).")
     var peak = true
 
@@ -40,7 +43,7 @@ struct BenchTrain: ParsableCommand {
         print("model     batch threads   images/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
         for name in models.split(separator: ",") {
             let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,
-                                              threads: threads, seconds: seconds)
+                                              threads: threads, seconds: seconds, convolution: convolution)
             let label = r.architecture.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
             print(label + String(format: " %5d %7d %10.0f %8.1f %5.1f%% %10.2f %10.0f %7.2f",
                                  r.batchSize, r.threads, r.imagesPerSecond, r.gflops, 100 * r.gflops / peak,
@@ -49,3 +52,5 @@ struct BenchTrain: ParsableCommand {
         print("CPU use < threads means other processes took CPU time; img/CPU-s × threads estimates a quiet machine.")
     }
 }
+
+extension ConvolutionAlgorithm: ExpressibleByArgument {}

@@ -101,4 +101,14 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("sgemm peak"), result.stdout)
         XCTAssertTrue(result.stdout.contains("mlp"), result.stdout)
     }
+
+    func testBenchTrainRunsResNetWithWinogradConvolutions() throws {
+        let result = try SubBitCLI.run(["bench", "train", "--models", "resnet20", "--batch", "4", "--seconds", "0.1",
+                                        "--no-peak", "--convolution", "winograd"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("resnet20"), result.stdout)
+        let wrong = try SubBitCLI.run(["bench", "train", "--convolution", "fft"])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("fft"), wrong.stderr)
+    }
 }
