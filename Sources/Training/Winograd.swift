@@ -229,58 +229,68 @@ final class WinogradConvolution {
         }
     }
 
+    /// Calls `body(c, n, ty, offset)` for every channel `c` and tile row `n·tilesY + ty` of
+    /// `units`, where `offset = c·ld + (index in the chunk of the row's first tile)`.
+    @inline(__always)
+    private func forEachTileRow(_ t: Tiling, channels: Int, units: Range<Int>, ld: Int,
+                                _ body: (_ c: Int, _ n: Int, _ ty: Int, _ offset: Int) -> Void) {
+        for c in 0..<channels {
+            var tile = 0
+            for unit in units {
+                let n = unit / t.tilesY
+                body(c, n, unit &- n &* t.tilesY, c &* ld &+ tile)
+                tile &+= t.tilesX
+            }
+        }
+    }
+
     /// U[ξ][c][t] = (Bᵀ d B)[ξ] for every tile `t` of tile rows `units` (unit = n·tilesY + ty).
     /// `rows` is scratch for 4 padded rows.
     @inline(__always)
     private func transformInput(_ x: UnsafePointer<Float>, _ t: Tiling, channels: Int, units: Range<Int>,
                                 into u: UnsafeMutablePointer<Float>, ld: Int, rows: UnsafeMutablePointer<Float>) {
-        let (W, H, wp, tilesX, tilesY) = (t.width, t.height, t.paddedWidth, t.tilesX, t.tilesY)
+        let (W, H, wp, tilesX) = (t.width, t.height, t.paddedWidth, t.tilesX)
         let t0 = rows, t1 = rows + wp, t2 = rows + 2 * wp, t3 = rows + 3 * wp
         let xiStride = channels &* ld
         let vectorized = t.isVectorized
-        for c in 0..<channels {
-            var tile = 0
-            for unit in units {
-                let n = unit / tilesY, ty = unit &- n &* tilesY
-                let plane = x + (c &* t.batch &+ n) &* t.plane
-                // Input rows 2ty−1 … 2ty+2 (nil outside the image).
-                let y0 = 2 &* ty &- 1
-                let d0: UnsafePointer<Float>? = y0 >= 0 ? plane + y0 &* W : nil
-                let d1: UnsafePointer<Float>? = y0 &+ 1 < H ? plane + (y0 &+ 1) &* W : nil
-                let d2: UnsafePointer<Float>? = y0 &+ 2 < H ? plane + (y0 &+ 2) &* W : nil
-                let d3: UnsafePointer<Float>? = y0 &+ 3 < H ? plane + (y0 &+ 3) &* W : nil
-                // Bᵀ d along the rows, for every column at once (buffer column j = input column j − 1).
-                t0[0] = 0; t1[0] = 0; t2[0] = 0; t3[0] = 0
-                var j = W &+ 1
-                while j < wp { t0[j] = 0; t1[j] = 0; t2[j] = 0; t3[j] = 0; j &+= 1 }
-                combineRows(d0, d1, d2, d3, count: W, into: t0 + 1, t1 + 1, t2 + 1, t3 + 1)
-                // · B along the columns: tile tx reads buffer columns 2tx … 2tx+3.
-                let base = u + (c &* ld &+ tile)
-                @inline(__always) func emit(_ r: UnsafeMutablePointer<Float>, _ i: Int) {
-                    let o = base + (4 &* i) &* xiStride
-                    if vectorized {
-                        forEachGroup(tilesX) { g in
-                            let v0 = load8(r + 2 &* g), v1 = load8(r + (2 &* g &+ 2))
-                            let (a, b, e, f) = (v0.evenHalf, v0.oddHalf, v1.evenHalf, v1.oddHalf)
-                            store4(a - e, o + g)
-                            store4(b + e, o + (xiStride &+ g))
-                            store4(e - b, o + (2 &* xiStride &+ g))
-                            store4(b - f, o + (3 &* xiStride &+ g))
-                        }
-                        return
+        forEachTileRow(t, channels: channels, units: units, ld: ld) { c, n, ty, offset in
+            let plane = x + (c &* t.batch &+ n) &* t.plane
+            // Input rows 2ty−1 … 2ty+2 (nil outside the image).
+            let y0 = 2 &* ty &- 1
+            let d0: UnsafePointer<Float>? = y0 >= 0 ? plane + y0 &* W : nil
+            let d1: UnsafePointer<Float>? = y0 &+ 1 < H ? plane + (y0 &+ 1) &* W : nil
+            let d2: UnsafePointer<Float>? = y0 &+ 2 < H ? plane + (y0 &+ 2) &* W : nil
+            let d3: UnsafePointer<Float>? = y0 &+ 3 < H ? plane + (y0 &+ 3) &* W : nil
+            // Bᵀ d along the rows, for every column at once (buffer column j = input column j − 1).
+            t0[0] = 0; t1[0] = 0; t2[0] = 0; t3[0] = 0
+            var j = W &+ 1
+            while j < wp { t0[j] = 0; t1[j] = 0; t2[j] = 0; t3[j] = 0; j &+= 1 }
+            combineRows(d0, d1, d2, d3, count: W, into: t0 + 1, t1 + 1, t2 + 1, t3 + 1)
+            // · B along the columns: tile tx reads buffer columns 2tx … 2tx+3.
+            let base = u + offset
+            @inline(__always) func emit(_ r: UnsafeMutablePointer<Float>, _ i: Int) {
+                let o = base + (4 &* i) &* xiStride
+                if vectorized {
+                    forEachGroup(tilesX) { g in
+                        let v0 = load8(r + 2 &* g), v1 = load8(r + (2 &* g &+ 2))
+                        let (a, b, e, f) = (v0.evenHalf, v0.oddHalf, v1.evenHalf, v1.oddHalf)
+                        store4(a - e, o + g)
+                        store4(b + e, o + (xiStride &+ g))
+                        store4(e - b, o + (2 &* xiStride &+ g))
+                        store4(b - f, o + (3 &* xiStride &+ g))
                     }
-                    for tx in 0..<tilesX {
-                        let j0 = 2 &* tx
-                        let (a, b, e, f) = (r[j0], r[j0 &+ 1], r[j0 &+ 2], r[j0 &+ 3])
-                        o[tx] = a - e
-                        o[xiStride &+ tx] = b + e
-                        o[2 &* xiStride &+ tx] = e - b
-                        o[3 &* xiStride &+ tx] = b - f
-                    }
+                    return
                 }
-                emit(t0, 0); emit(t1, 1); emit(t2, 2); emit(t3, 3)
-                tile &+= tilesX
+                for tx in 0..<tilesX {
+                    let j0 = 2 &* tx
+                    let (a, b, e, f) = (r[j0], r[j0 &+ 1], r[j0 &+ 2], r[j0 &+ 3])
+                    o[tx] = a - e
+                    o[xiStride &+ tx] = b + e
+                    o[2 &* xiStride &+ tx] = e - b
+                    o[3 &* xiStride &+ tx] = b - f
+                }
             }
+            emit(t0, 0); emit(t1, 1); emit(t2, 2); emit(t3, 3)
         }
     }
 
@@ -309,57 +319,49 @@ final class WinogradConvolution {
     @inline(__always)
     private func transformOutput(_ m: UnsafePointer<Float>, _ t: Tiling, channels: Int, units: Range<Int>,
                                  ld: Int, bias: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
-        let (W, H, tilesX, tilesY) = (t.width, t.height, t.tilesX, t.tilesY)
+        let (W, H, tilesX) = (t.width, t.height, t.tilesX)
         let xiStride = channels &* ld
         let vectorized = t.isVectorized
-        for c in 0..<channels {
+        forEachTileRow(t, channels: channels, units: units, ld: ld) { c, n, ty, offset in
             let b = bias?[c] ?? 0
-            var tile = 0
-            for unit in units {
-                let n = unit / tilesY, ty = unit &- n &* tilesY
-                let row0 = y + ((c &* t.batch &+ n) &* t.plane &+ 2 &* ty &* W)
-                let hasRow1 = 2 &* ty &+ 1 < H
-                let base = m + (c &* ld &+ tile)
-                if vectorized {
-                    forEachGroup(tilesX) { g in
-                        @inline(__always) func row(_ i: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-                            let p = base + ((4 &* i) &* xiStride &+ g)
-                            return (load4(p), load4(p + xiStride), load4(p + 2 &* xiStride), load4(p + 3 &* xiStride))
-                        }
-                        let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
-                        // Aᵀ M: s0 = M0 + M1 + M2, s1 = M1 − M2 − M3; then · A along the columns.
-                        let s0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)
-                        let s1 = (m1.0 - m2.0 - m3.0, m1.1 - m2.1 - m3.1, m1.2 - m2.2 - m3.2, m1.3 - m2.3 - m3.3)
-                        var top = SIMD8<Float>(), bottom = SIMD8<Float>()
-                        top.evenHalf = s0.0 + s0.1 + s0.2 + b
-                        top.oddHalf = s0.1 - s0.2 - s0.3 + b
-                        bottom.evenHalf = s1.0 + s1.1 + s1.2 + b
-                        bottom.oddHalf = s1.1 - s1.2 - s1.3 + b
-                        let x0 = 2 &* g
-                        storeClipped(top, row0 + x0, count: W &- x0)
-                        if hasRow1 { storeClipped(bottom, row0 + (W &+ x0), count: W &- x0) }
-                    }
-                } else {
-                    for tx in 0..<tilesX {
-                        let p = base + tx
-                        var s0 = (Float(0), Float(0), Float(0), Float(0)), s1 = s0
-                        let m0 = p, m1 = p + 4 &* xiStride, m2 = p + 8 &* xiStride, m3 = p + 12 &* xiStride
-                        let k2 = 2 &* xiStride, k3 = 3 &* xiStride
-                        s0.0 = m0[0] + m1[0] + m2[0]; s1.0 = m1[0] - m2[0] - m3[0]
-                        s0.1 = m0[xiStride] + m1[xiStride] + m2[xiStride]; s1.1 = m1[xiStride] - m2[xiStride] - m3[xiStride]
-                        s0.2 = m0[k2] + m1[k2] + m2[k2]; s1.2 = m1[k2] - m2[k2] - m3[k2]
-                        s0.3 = m0[k3] + m1[k3] + m2[k3]; s1.3 = m1[k3] - m2[k3] - m3[k3]
-                        let x0 = 2 &* tx
-                        row0[x0] = s0.0 + s0.1 + s0.2 + b
-                        let hasCol1 = x0 &+ 1 < W
-                        if hasCol1 { row0[x0 &+ 1] = s0.1 - s0.2 - s0.3 + b }
-                        if hasRow1 {
-                            row0[W &+ x0] = s1.0 + s1.1 + s1.2 + b
-                            if hasCol1 { row0[W &+ x0 &+ 1] = s1.1 - s1.2 - s1.3 + b }
-                        }
+            let row0 = y + ((c &* t.batch &+ n) &* t.plane &+ 2 &* ty &* W)
+            let hasRow1 = 2 &* ty &+ 1 < H
+            let base = m + offset
+            if vectorized {
+                forEachGroup(tilesX) { g in
+                    @inline(__always) func row(_ i: Int) -> Row4 { loadRow(base, i, group: g, xiStride: xiStride) }
+                    let (m0, m1, m2, m3) = (row(0), row(1), row(2), row(3))
+                    // Aᵀ M: s0 = M0 + M1 + M2, s1 = M1 − M2 − M3; then · A along the columns.
+                    let s0 = (m0.0 + m1.0 + m2.0, m0.1 + m1.1 + m2.1, m0.2 + m1.2 + m2.2, m0.3 + m1.3 + m2.3)
+                    let s1 = (m1.0 - m2.0 - m3.0, m1.1 - m2.1 - m3.1, m1.2 - m2.2 - m3.2, m1.3 - m2.3 - m3.3)
+                    var top = SIMD8<Float>(), bottom = SIMD8<Float>()
+                    top.evenHalf = s0.0 + s0.1 + s0.2 + b
+                    top.oddHalf = s0.1 - s0.2 - s0.3 + b
+                    bottom.evenHalf = s1.0 + s1.1 + s1.2 + b
+                    bottom.oddHalf = s1.1 - s1.2 - s1.3 + b
+                    let x0 = 2 &* g
+                    storeClipped(top, row0 + x0, count: W &- x0)
+                    if hasRow1 { storeClipped(bottom, row0 + (W &+ x0), count: W &- x0) }
+                }
+            } else {
+                for tx in 0..<tilesX {
+                    let p = base + tx
+                    var s0 = (Float(0), Float(0), Float(0), Float(0)), s1 = s0
+                    let m0 = p, m1 = p + 4 &* xiStride, m2 = p + 8 &* xiStride, m3 = p + 12 &* xiStride
+                    let k2 = 2 &* xiStride, k3 = 3 &* xiStride
+                    s0.0 = m0[0] + m1[0] + m2[0]; s1.0 = m1[0] - m2[0] - m3[0]
+                    s0.1 = m0[xiStride] + m1[xiStride] + m2[xiStride]; s1.1 = m1[xiStride] - m2[xiStride] - m3[xiStride]
+                    s0.2 = m0[k2] + m1[k2] + m2[k2]; s1.2 = m1[k2] - m2[k2] - m3[k2]
+                    s0.3 = m0[k3] + m1[k3] + m2[k3]; s1.3 = m1[k3] - m2[k3] - m3[k3]
+                    let x0 = 2 &* tx
+                    row0[x0] = s0.0 + s0.1 + s0.2 + b
+                    let hasCol1 = x0 &+ 1 < W
+                    if hasCol1 { row0[x0 &+ 1] = s0.1 - s0.2 - s0.3 + b }
+                    if hasRow1 {
+                        row0[W &+ x0] = s1.0 + s1.1 + s1.2 + b
+                        if hasCol1 { row0[W &+ x0 &+ 1] = s1.1 - s1.2 - s1.3 + b }
                     }
                 }
-                tile &+= tilesX
             }
         }
     }
@@ -368,48 +370,43 @@ final class WinogradConvolution {
     @inline(__always)
     private func transformGradOutput(_ dy: UnsafePointer<Float>, _ t: Tiling, channels: Int, units: Range<Int>,
                                      into v: UnsafeMutablePointer<Float>, ld: Int) {
-        let (W, H, tilesX, tilesY) = (t.width, t.height, t.tilesX, t.tilesY)
+        let (W, H, tilesX) = (t.width, t.height, t.tilesX)
         let xiStride = channels &* ld
         let vectorized = t.isVectorized
-        for c in 0..<channels {
-            var tile = 0
-            for unit in units {
-                let n = unit / tilesY, ty = unit &- n &* tilesY
-                let row0 = dy + ((c &* t.batch &+ n) &* t.plane &+ 2 &* ty &* W)
-                let hasRow1 = 2 &* ty &+ 1 < H
-                let base = v + (c &* ld &+ tile)
-                // A g: rows h0 = g0, h1 = g0 + g1, h2 = g0 − g1, h3 = −g1; then the same on columns.
-                if vectorized {
-                    forEachGroup(tilesX) { g in
-                        let x0 = 2 &* g
-                        let top = loadClipped(row0 + x0, count: W &- x0)
-                        let bottom = hasRow1 ? loadClipped(row0 + (W &+ x0), count: W &- x0) : SIMD8<Float>()
-                        let (g00, g01, g10, g11) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
-                        @inline(__always) func store(_ p: SIMD4<Float>, _ q: SIMD4<Float>, _ i: Int) {
-                            let o = base + ((4 &* i) &* xiStride &+ g)
-                            store4(p, o); store4(p + q, o + xiStride)
-                            store4(p - q, o + 2 &* xiStride); store4(-q, o + 3 &* xiStride)
-                        }
-                        store(g00, g01, 0); store(g00 + g10, g01 + g11, 1)
-                        store(g00 - g10, g01 - g11, 2); store(-g10, -g11, 3)
+        forEachTileRow(t, channels: channels, units: units, ld: ld) { c, n, ty, offset in
+            let row0 = dy + ((c &* t.batch &+ n) &* t.plane &+ 2 &* ty &* W)
+            let hasRow1 = 2 &* ty &+ 1 < H
+            let base = v + offset
+            // A g: rows h0 = g0, h1 = g0 + g1, h2 = g0 − g1, h3 = −g1; then the same on columns.
+            if vectorized {
+                forEachGroup(tilesX) { g in
+                    let x0 = 2 &* g
+                    let top = loadClipped(row0 + x0, count: W &- x0)
+                    let bottom = hasRow1 ? loadClipped(row0 + (W &+ x0), count: W &- x0) : SIMD8<Float>()
+                    let (g00, g01, g10, g11) = (top.evenHalf, top.oddHalf, bottom.evenHalf, bottom.oddHalf)
+                    @inline(__always) func store(_ p: SIMD4<Float>, _ q: SIMD4<Float>, _ i: Int) {
+                        let o = base + ((4 &* i) &* xiStride &+ g)
+                        store4(p, o); store4(p + q, o + xiStride)
+                        store4(p - q, o + 2 &* xiStride); store4(-q, o + 3 &* xiStride)
                     }
-                } else {
-                    for tx in 0..<tilesX {
-                        let x0 = 2 &* tx
-                        let hasCol1 = x0 &+ 1 < W
-                        let g00 = row0[x0], g01 = hasCol1 ? row0[x0 &+ 1] : 0
-                        let g10 = hasRow1 ? row0[W &+ x0] : 0
-                        let g11 = hasRow1 && hasCol1 ? row0[W &+ x0 &+ 1] : 0
-                        let o = base + tx
-                        @inline(__always) func store(_ p: Float, _ q: Float, _ i: Int) {
-                            let r = o + (4 &* i) &* xiStride
-                            r[0] = p; r[xiStride] = p + q; r[2 &* xiStride] = p - q; r[3 &* xiStride] = -q
-                        }
-                        store(g00, g01, 0); store(g00 + g10, g01 + g11, 1)
-                        store(g00 - g10, g01 - g11, 2); store(-g10, -g11, 3)
-                    }
+                    store(g00, g01, 0); store(g00 + g10, g01 + g11, 1)
+                    store(g00 - g10, g01 - g11, 2); store(-g10, -g11, 3)
                 }
-                tile &+= tilesX
+            } else {
+                for tx in 0..<tilesX {
+                    let x0 = 2 &* tx
+                    let hasCol1 = x0 &+ 1 < W
+                    let g00 = row0[x0], g01 = hasCol1 ? row0[x0 &+ 1] : 0
+                    let g10 = hasRow1 ? row0[W &+ x0] : 0
+                    let g11 = hasRow1 && hasCol1 ? row0[W &+ x0 &+ 1] : 0
+                    let o = base + tx
+                    @inline(__always) func store(_ p: Float, _ q: Float, _ i: Int) {
+                        let r = o + (4 &* i) &* xiStride
+                        r[0] = p; r[xiStride] = p + q; r[2 &* xiStride] = p - q; r[3 &* xiStride] = -q
+                    }
+                    store(g00, g01, 0); store(g00 + g10, g01 + g11, 1)
+                    store(g00 - g10, g01 - g11, 2); store(-g10, -g11, 3)
+                }
             }
         }
     }
@@ -423,77 +420,77 @@ final class WinogradConvolution {
     private func transformGradInput(_ d: UnsafePointer<Float>, _ t: Tiling, channels: Int, units: Range<Int>,
                                     ld: Int, scratch: UnsafeMutablePointer<Float>,
                                     addingInto dx: UnsafeMutablePointer<Float>) {
-        let (W, H, tilesX, tilesY) = (t.width, t.height, t.tilesX, t.tilesY)
+        let (W, H, tilesX) = (t.width, t.height, t.tilesX)
         let xiStride = channels &* ld
         let sw = tilesX &+ 2
         for r in 0..<16 { scratch[r &* sw] = 0; scratch[r &* sw &+ tilesX &+ 1] = 0 }
         let vectorized = t.isVectorized
-        for c in 0..<channels {
-            var tile = 0
-            for unit in units {
-                let n = unit / tilesY, ty = unit &- n &* tilesY
-                let plane = dx + (c &* t.batch &+ n) &* t.plane
-                let base = d + (c &* ld &+ tile)
-                // B D along the rows: e0 = D0, e1 = D1 − D2 + D3, e2 = D1 + D2 − D0, e3 = −D3;
-                // then · Bᵀ along the columns, the same combination.
-                if vectorized {
-                    forEachGroup(tilesX) { g in
-                        @inline(__always) func row(_ i: Int) -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
-                            let p = base + ((4 &* i) &* xiStride &+ g)
-                            return (load4(p), load4(p + xiStride), load4(p + 2 &* xiStride), load4(p + 3 &* xiStride))
-                        }
-                        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                        @inline(__always) func put(_ e: (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>), _ p: Int) {
-                            let o = scratch + (4 &* p &* sw &+ 1 &+ g)
-                            store4(e.0, o)
-                            store4(e.1 - e.2 + e.3, o + sw)
-                            store4(e.1 + e.2 - e.0, o + 2 &* sw)
-                            store4(-e.3, o + 3 &* sw)
-                        }
-                        put(r0, 0)
-                        put((r1.0 - r2.0 + r3.0, r1.1 - r2.1 + r3.1, r1.2 - r2.2 + r3.2, r1.3 - r2.3 + r3.3), 1)
-                        put((r1.0 + r2.0 - r0.0, r1.1 + r2.1 - r0.1, r1.2 + r2.2 - r0.2, r1.3 + r2.3 - r0.3), 2)
-                        put((-r3.0, -r3.1, -r3.2, -r3.3), 3)
+        forEachTileRow(t, channels: channels, units: units, ld: ld) { c, n, ty, offset in
+            let plane = dx + (c &* t.batch &+ n) &* t.plane
+            let base = d + offset
+            // B D along the rows: e0 = D0, e1 = D1 − D2 + D3, e2 = D1 + D2 − D0, e3 = −D3;
+            // then · Bᵀ along the columns, the same combination.
+            if vectorized {
+                forEachGroup(tilesX) { g in
+                    @inline(__always) func row(_ i: Int) -> Row4 { loadRow(base, i, group: g, xiStride: xiStride) }
+                    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+                    @inline(__always) func put(_ e: Row4, _ p: Int) {
+                        let o = scratch + (4 &* p &* sw &+ 1 &+ g)
+                        store4(e.0, o)
+                        store4(e.1 - e.2 + e.3, o + sw)
+                        store4(e.1 + e.2 - e.0, o + 2 &* sw)
+                        store4(-e.3, o + 3 &* sw)
                     }
-                } else {
-                    for tx in 0..<tilesX {
-                        @inline(__always) func row(_ i: Int) -> SIMD4<Float> {
-                            let q = base + ((4 &* i) &* xiStride &+ tx)
-                            return SIMD4(q[0], q[xiStride], q[2 &* xiStride], q[3 &* xiStride])
-                        }
-                        let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
-                        @inline(__always) func put(_ e: SIMD4<Float>, _ p: Int) {
-                            let o = scratch + (4 &* p &* sw &+ 1 &+ tx)
-                            o[0] = e.x; o[sw] = e.y - e.z + e.w; o[2 &* sw] = e.y + e.z - e.x; o[3 &* sw] = -e.w
-                        }
-                        put(r0, 0); put(r1 - r2 + r3, 1); put(r1 + r2 - r0, 2); put(-r3, 3)
-                    }
+                    put(r0, 0)
+                    put((r1.0 - r2.0 + r3.0, r1.1 - r2.1 + r3.1, r1.2 - r2.2 + r3.2, r1.3 - r2.3 + r3.3), 1)
+                    put((r1.0 + r2.0 - r0.0, r1.1 + r2.1 - r0.1, r1.2 + r2.2 - r0.2, r1.3 + r2.3 - r0.3), 2)
+                    put((-r3.0, -r3.1, -r3.2, -r3.3), 3)
                 }
-                // Overlap-add patch rows 2ty−1 … 2ty+2 into the image.
-                for p in 0..<4 {
-                    let yy = 2 &* ty &- 1 &+ p
-                    if yy < 0 || yy >= H { continue }
-                    let o = scratch + 4 &* p &* sw
-                    let (o0, o1, o2, o3) = (o, o + sw, o + 2 &* sw, o + 3 &* sw)
-                    let dst = plane + yy &* W
-                    var k = 0
-                    while 2 &* k &+ 8 <= W {
-                        var v = SIMD8<Float>()
-                        v.evenHalf = load4(o1 + (1 &+ k)) + load4(o3 + k)
-                        v.oddHalf = load4(o0 + (2 &+ k)) + load4(o2 + (1 &+ k))
-                        store8(load8(dst + 2 &* k) + v, dst + 2 &* k)
-                        k &+= 4
+            } else {
+                for tx in 0..<tilesX {
+                    @inline(__always) func row(_ i: Int) -> SIMD4<Float> {
+                        let q = base + ((4 &* i) &* xiStride &+ tx)
+                        return SIMD4(q[0], q[xiStride], q[2 &* xiStride], q[3 &* xiStride])
                     }
-                    while 2 &* k < W {
-                        dst[2 &* k] += o1[1 &+ k] + o3[k]
-                        if 2 &* k &+ 1 < W { dst[2 &* k &+ 1] += o0[2 &+ k] + o2[1 &+ k] }
-                        k &+= 1
+                    let (r0, r1, r2, r3) = (row(0), row(1), row(2), row(3))
+                    @inline(__always) func put(_ e: SIMD4<Float>, _ p: Int) {
+                        let o = scratch + (4 &* p &* sw &+ 1 &+ tx)
+                        o[0] = e.x; o[sw] = e.y - e.z + e.w; o[2 &* sw] = e.y + e.z - e.x; o[3 &* sw] = -e.w
                     }
+                    put(r0, 0); put(r1 - r2 + r3, 1); put(r1 + r2 - r0, 2); put(-r3, 3)
                 }
-                tile &+= tilesX
+            }
+            // Overlap-add patch rows 2ty−1 … 2ty+2 into the image.
+            for p in 0..<4 {
+                let yy = 2 &* ty &- 1 &+ p
+                if yy < 0 || yy >= H { continue }
+                let o = scratch + 4 &* p &* sw
+                let (o0, o1, o2, o3) = (o, o + sw, o + 2 &* sw, o + 3 &* sw)
+                let dst = plane + yy &* W
+                var k = 0
+                while 2 &* k &+ 8 <= W {
+                    var v = SIMD8<Float>()
+                    v.evenHalf = load4(o1 + (1 &+ k)) + load4(o3 + k)
+                    v.oddHalf = load4(o0 + (2 &+ k)) + load4(o2 + (1 &+ k))
+                    store8(load8(dst + 2 &* k) + v, dst + 2 &* k)
+                    k &+= 4
+                }
+                while 2 &* k < W {
+                    dst[2 &* k] += o1[1 &+ k] + o3[k]
+                    if 2 &* k &+ 1 < W { dst[2 &* k &+ 1] += o0[2 &+ k] + o2[1 &+ k] }
+                    k &+= 1
+                }
             }
         }
     }
+}
+
+/// Row `i` (ξ = 4i … 4i+3) of the 4×4 Winograd-domain tiles of 4 neighbouring tiles.
+private typealias Row4 = (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>)
+
+@inline(__always) private func loadRow(_ base: UnsafePointer<Float>, _ i: Int, group g: Int, xiStride: Int) -> Row4 {
+    let p = base + ((4 &* i) &* xiStride &+ g)
+    return (load4(p), load4(p + xiStride), load4(p + 2 &* xiStride), load4(p + 3 &* xiStride))
 }
 
 @inline(__always) private func load4(_ p: UnsafePointer<Float>) -> SIMD4<Float> {

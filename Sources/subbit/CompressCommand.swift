@@ -79,7 +79,7 @@ struct CompressionOptions: ParsableArguments {
     var codec: String = "tans"
 
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched) or f16.")
-    var floatDtype: String = "f32"
+    var floatDtype: TensorPolicy.FloatStorage = .float32
 
     @Option(name: .customLong("keep-float"),
             help: "Comma-separated glob patterns of weight tensors to keep in float, e.g. 'features.0.*,classifier.*'.")
@@ -91,11 +91,8 @@ struct CompressionOptions: ParsableArguments {
     }
 
     func settings() throws -> Settings {
-        guard let storage = TensorPolicy.FloatStorage(rawValue: floatDtype) else {
-            throw ValidationError("unknown --float-dtype '\(floatDtype)': use f32 or f16")
-        }
         let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-        let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: storage)
+        let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: floatDtype)
         guard let kind = CodecKind(rawValue: codec) else {
             throw ValidationError("unknown --codec '\(codec)': use one of \(CodecKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

@@ -34,18 +34,15 @@ struct CompressSweepCommand: ParsableCommand {
     var lanes: Int = 1
 
     @Option(name: .customLong("float-dtype"), help: "Storage of kept float tensors: f32 or f16.")
-    var floatDtype: String = "f32"
+    var floatDtype: TensorPolicy.FloatStorage = .float32
 
     func run() throws {
         let parsed = try validating {
             try points.split(separator: ",").map { try OperatingPoint(parsing: String($0).trimmingCharacters(in: .whitespaces)) }
         }
         guard !parsed.isEmpty else { throw ValidationError("--points is empty: give at least one point, e.g. bins=15") }
-        guard let storage = TensorPolicy.FloatStorage(rawValue: floatDtype) else {
-            throw ValidationError("unknown --float-dtype '\(floatDtype)': use f32 or f16")
-        }
         let codec = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
-        let sweep = CompressionSweep(points: parsed, policy: TensorPolicy(floatStorage: storage), codec: codec)
+        let sweep = CompressionSweep(points: parsed, policy: TensorPolicy(floatStorage: floatDtype), codec: codec)
         let url = URL(fileURLWithPath: model)
         let input = try failing { try SafeTensorsFile(contentsOf: url) }
         let reports = try failing { try sweep.run(input) }
@@ -53,7 +50,7 @@ struct CompressSweepCommand: ParsableCommand {
         try failing { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
         let modelName = name ?? url.deletingPathExtension().lastPathComponent
         let command = "subbit compress-sweep \(url.lastPathComponent) --points \(parsed.map(\.description).joined(separator: ",")) "
-            + "--table-log \(tableLog) --lanes \(lanes) --float-dtype \(floatDtype) --out \(outputFolder)"
+            + "--table-log \(tableLog) --lanes \(lanes) --float-dtype \(floatDtype.rawValue) --out \(outputFolder)"
         let markdown = sweep.markdown(reports, modelName: modelName, command: command)
         try failing {
             try AtomicFile.write(Array(markdown.utf8), to: folder.appendingPathComponent("compression.md"))

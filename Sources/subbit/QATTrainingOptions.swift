@@ -33,7 +33,7 @@ struct QATTrainingOptions: ParsableArguments {
     var lastLayerBins: Int?
 
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float (biases, batch norm): f16 or f32.")
-    var floatDtype: String = "f16"
+    var floatDtype: TensorPolicy.FloatStorage = .float16
 
     @Option(name: .customLong("table-log"), help: "tANS table log R of the written .sbw (5…15).")
     var tableLog: Int = 12
@@ -46,11 +46,7 @@ struct QATTrainingOptions: ParsableArguments {
 
     func validate() throws {
         guard requested else { return }
-        guard ["f16", "f32"].contains(floatDtype) else {
-            throw ValidationError("unknown --float-dtype '\(floatDtype)': use f16 or f32")
-        }
-        guard (5...15).contains(tableLog) else { throw ValidationError("--table-log \(tableLog) is out of range: use 5…15") }
-        guard (1...64).contains(lanes) else { throw ValidationError("--lanes \(lanes) is out of range: use 1…64") }
+        _ = try codecOptions()
         _ = try configuration()
     }
 
@@ -79,7 +75,12 @@ struct QATTrainingOptions: ParsableArguments {
         return config
     }
 
-    var floatStorage: DType { floatDtype == "f32" ? .f32 : .f16 }
+    var floatStorage: DType { floatDtype == .float32 ? .f32 : .f16 }
+
+    /// The tANS settings of the written `.sbw`, validated.
+    func codecOptions() throws -> CodecOptions {
+        try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
+    }
 }
 
 /// What `subbit train` prints after quantization-aware training: accuracies, rates and a

@@ -149,7 +149,7 @@ extension Train {
         let inMemory = ModelZoo.make(common.architecture, seed: 0)
         try inMemory.load(exported)
         let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy
-        let options = try CodecOptions(codec: .tans, tableLog: self.qat.tableLog, lanes: self.qat.lanes)
+        let options = try self.qat.codecOptions()
         let url = URL(fileURLWithPath: output)
         try failing { try AtomicFile.write(try SBWModelCodec.encode(exported, options: options), to: url) }
         let stored = try failing { try [UInt8](Data(contentsOf: url)) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Quantization
 
 /// A runtime failure of a command (bad input file, unwritable output): ArgumentParser prints
 /// its message once, without the usage text, and exits non-zero.
@@ -35,3 +36,5 @@ func validating<T>(_ body: () throws -> T) throws -> T {
         throw ValidationError((error as? LocalizedError)?.errorDescription ?? "\(error)")
     }
 }
+
+extension TensorPolicy.FloatStorage: ExpressibleByArgument {}
