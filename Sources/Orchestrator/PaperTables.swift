@@ -104,9 +104,9 @@ public enum PaperTables {
         for a in analyses {
             for r in a.headline {
                 rows.append([
-                    "\(a.substitute) (`\(a.study.name)`)", a.label(r), a.config(r), size(r.floatBytes), size(r.bytes),
+                    a.source, a.label(r), a.config(r), size(r.floatBytes), size(r.bytes),
                     bits(r.bitsFile), bits(r.bitsCoded), ratio(r.ratio), percent(r.top1Float), percent(r.top1),
-                    r.top1.isFinite ? signed(r.delta) : "n/a", r.id + (r.training == a.operatingPoint?.training ? " ★" : ""),
+                    a.delta(r), r.id + (r.training == a.operatingPoint?.training ? " ★" : ""),
                 ])
             }
         }
@@ -133,8 +133,8 @@ public enum PaperTables {
             for r in a.trainings.filter({ $0.bitsCoded < 1 }).sorted(by: { $0.bitsCoded < $1.bitsCoded }) {
                 found += 1
                 rows.append([
-                    "\(a.substitute) (`\(a.study.name)`)", a.label(r), bits(r.bitsCoded), bits(r.bitsEntropy),
-                    bits(r.bitsHuffman), bits(r.bitsFixed), bits(r.bitsFile), r.top1.isFinite ? signed(r.delta) : "n/a", r.id,
+                    a.source, a.label(r), bits(r.bitsCoded), bits(r.bitsEntropy),
+                    bits(r.bitsHuffman), bits(r.bitsFixed), bits(r.bitsFile), a.delta(r), r.id,
                 ])
             }
         }
@@ -273,7 +273,7 @@ public enum PaperTables {
             let rows = a.trainings.map { r in
                 [a.label(r), a.config(r), bits(r.bitsCoded), bits(r.bitsEntropy), bits(r.bitsFixed), bits(r.bitsHuffman),
                  bits(r.bitsFile), ratio(r.ratio), percent(r.top1Quantized), percent(r.top1),
-                 r.top1.isFinite ? signed(r.delta) : "n/a", r.id]
+                 a.delta(r), r.id]
             }
             out += markdownTable(["point", "codec", "tANS bits/weight", "entropy", "fixed-width", "Huffman",
                                   "bits/param (file)", "×", "top-1 quantized %", "top-1 decoded %", "Δ top-1 (pt)", "row"],
@@ -445,6 +445,12 @@ extension PaperTables {
         }
 
         func layers(of run: Run) -> [LayerRow] { layersByPoint[run.id] ?? [] }
+
+        /// The table's *source* cell: the substitute model and its study.
+        var source: String { "\(substitute) (`\(study.name)`)" }
+
+        /// Top-1 change against float in points, or `n/a` for a model without an accuracy.
+        func delta(_ r: Run) -> String { r.top1.isFinite ? signed(r.delta) : "n/a" }
 
         /// The weight-changing axes of a row: `λ = 0.1, learned`, `μ = 0.5`, `fixed-15, mse step`.
         func label(_ r: Run) -> String {
