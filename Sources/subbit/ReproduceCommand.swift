@@ -19,41 +19,19 @@ struct Reproduce: ParsableCommand {
     @Argument(help: "Multi-study spec.")
     var spec = "Experiments/paper.yaml"
 
-    @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
-    var cache: String?
-
-    @Option(name: .long, help: "Trainings run at once; BLAS threads are divided among them.")
-    var jobs: Int = 1
-
     @Flag(name: .long, help: "Re-render tables.md and the plots from the committed CSVs; train nothing.")
     var tablesOnly = false
 
-    @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
-    var fresh = false
-
-    @Option(name: .long, help: "Folder for results.")
-    var results = "Results"
-
-    @Option(name: .long, help: "Folder for plots.")
-    var plots = "Plots"
+    @OptionGroup var sweep: SweepOptions
 
     func run() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
         let start = Date()
-        let paper: PaperSpec
-        do {
-            paper = try PaperSpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec)
-        } catch let error as SpecError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let paper = try parsingSpec { try PaperSpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec) }
         let data = DataCache()
-        var reproduction = Reproduction(paper: paper, resultsRoot: URL(fileURLWithPath: results),
-                                        plotsRoot: URL(fileURLWithPath: plots),
-                                        cache: cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache"),
-                                        data: data)
-        reproduction.jobs = jobs
-        reproduction.fresh = fresh
+        var reproduction = Reproduction(paper: paper, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
+                                        cache: sweep.cacheFolder(data), data: data)
+        reproduction.jobs = sweep.jobs
+        reproduction.fresh = sweep.fresh
         reproduction.command = spec == "Experiments/paper.yaml" ? "subbit reproduce" : "subbit reproduce \(spec)"
         let outcome: Reproduction.Outcome
         do {
@@ -70,8 +48,8 @@ struct Reproduce: ParsableCommand {
         let studies = paper.studies.count == 1 ? "1 study" : "\(paper.studies.count) studies"
         print("\(paper.name): \(studies), \(outcome.points) points")
         for line in outcome.summaries { print("  \(line)") }
-        print("tables: \(results)/\(paper.name)/tables.md")
-        print("plots: \(plots)/\(paper.name)/<study>/ (\(outcome.plots.count) images)")
+        print("tables: \(sweep.results)/\(paper.name)/tables.md")
+        print("plots: \(sweep.plots)/\(paper.name)/<study>/ (\(outcome.plots.count) images)")
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }
 }

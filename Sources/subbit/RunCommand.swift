@@ -19,40 +19,18 @@ struct Run: ParsableCommand {
     @Argument(help: "Experiment spec, e.g. Experiments/quick.yaml.")
     var spec: String
 
-    @Option(name: .long, help: "Trainings run at once; BLAS threads are divided among them.")
-    var jobs: Int = 1
-
-    @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
-    var fresh = false
-
     @Option(name: .long, help: "Run only shard i of n (1-based, e.g. 2/3); combine with `subbit merge`.")
     var shard: String?
 
-    @Option(name: .long, help: "Folder for results (default: Results).")
-    var results = "Results"
-
-    @Option(name: .long, help: "Folder for plots (default: Plots).")
-    var plots = "Plots"
-
-    @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
-    var cache: String?
+    @OptionGroup var sweep: SweepOptions
 
     func run() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
-        let parsed: ExperimentSpec
-        do {
-            parsed = try SpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec)
-        } catch let error as SpecError {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let parsed = try parsingSpec { try SpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec) }
         let data = DataCache()
-        var run = ExperimentRun(spec: parsed, resultsRoot: URL(fileURLWithPath: results),
-                                plotsRoot: URL(fileURLWithPath: plots),
-                                cache: cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache"),
-                                data: data)
-        run.jobs = jobs
-        run.fresh = fresh
+        var run = ExperimentRun(spec: parsed, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
+                                cache: sweep.cacheFolder(data), data: data)
+        run.jobs = sweep.jobs
+        run.fresh = sweep.fresh
         do {
             run.shard = try shard.map(ShardPlan.init(parsing:))
         } catch {

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import Orchestrator
+
+/// The options `subbit run` and `subbit reproduce` share: where results, plots and the cache
+/// go, how many trainings run at once, and whether to ignore the cache.
+struct SweepOptions: ParsableArguments {
+    @Option(name: .long, help: "Trainings run at once; BLAS threads are divided among them.")
+    var jobs: Int = 1
+
+    @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
+    var fresh = false
+
+    @Option(name: .long, help: "Folder for results.")
+    var results = "Results"
+
+    @Option(name: .long, help: "Folder for plots.")
+    var plots = "Plots"
+
+    @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
+    var cache: String?
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+    }
+
+    var resultsRoot: URL { URL(fileURLWithPath: results) }
+    var plotsRoot: URL { URL(fileURLWithPath: plots) }
+
+    /// `--cache`, or the data cache's `cache/` folder.
+    func cacheFolder(_ data: DataCache) -> URL {
+        cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache")
+    }
+}
+
+/// Runs a spec parser; a spec mistake prints as one `error:` line (file, field, fix) and exits 2.
+func parsingSpec<Spec>(_ parse: () throws -> Spec) throws -> Spec {
+    do {
+        return try parse()
+    } catch let error as SpecError {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
