@@ -66,10 +66,45 @@ func tansEncodeStep(_ x: inout UInt64, _ t: UInt64, _ writer: inout BackwardBitW
     x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
 }
 
+/// Receives every symbol an encoder visits, in *decreasing* index order, so that the escape
+/// path's rare symbols are gathered inside the encoding loop instead of by a separate pass.
+protocol EscapeSink {
+    mutating func record(_ symbol: UInt8)
+}
+
+/// The sink of a stream without escapes (specializes the record calls away).
+struct NoEscapes: EscapeSink {
+    @inline(__always) mutating func record(_ symbol: UInt8) {}
+}
+
+/// Branchless backward compaction of the rare symbols: each visited symbol is stored at
+/// `out[cursor]`, and `cursor` moves down only when the symbol is rare, so after the last visit
+/// the rare symbols sit in increasing index order in `out[1...count]`.
+///
+/// Memory safety by construction: `out` holds `count + 1` bytes, `cursor` starts at `count`
+/// (the exact number of rare symbols in the stream, from its histogram) and drops once per rare
+/// symbol, so every store lands in `out[0...count]`.
+struct EscapeCollector: EscapeSink {
+    let rare: UnsafePointer<UInt8>
+    let out: UnsafeMutablePointer<UInt8>
+    var cursor: Int
+
+    @inline(__always) mutating func record(_ symbol: UInt8) {
+        out[cursor] = symbol
+        cursor &-= Int(truncatingIfNeeded: rare[Int(truncatingIfNeeded: symbol)])
+    }
+}
+
 extension TANSCodec {
     /// Encodes lane by lane into one payload (split layout).
-    static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
+    static func encodeSplit<E: EscapeSink>(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
+                                           escapes sink: inout E, into result: inout TANSEncoded) {
         let n = src.count
+        if lanes > 1 {
+            // Several lanes do not visit the symbols in decreasing order: gather the escapes first.
+            var i = n - 1
+            while i >= 0 { sink.record(src[i]); i -= 1 }
+        }
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
@@ -92,10 +127,16 @@ extension TANSCodec {
                                 streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: 0))
                                 continue
                             }
-                            let (start, bits, state) = encodeLane(
-                                src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
-                                stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
-                                firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity)
+                            var noEscapes = NoEscapes()
+                            let (start, bits, state) = lanes == 1
+                                ? encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
+                                             escapes: &sink)
+                                : encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
+                                             escapes: &noEscapes)
                             streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bits))
                             payload.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<capacity]))
                             states.append(state)
@@ -114,24 +155,34 @@ extension TANSCodec {
     /// `buffer` has room for `count·R` bits plus 16 bytes, so the backward writer's 8-byte
     /// stores never leave it.
     @inline(never)
-    static func encodeLane(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
-                           stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
-                           firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
-                           end: Int) -> (start: Int, bits: Int, state: Int) {
+    static func encodeLane<E: EscapeSink>(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
+                                          stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
+                                          firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
+                                          end: Int, escapes: inout E) -> (start: Int, bits: Int, state: Int) {
         let size = 1 << tableLog
-        var x = UInt64(size) &+ UInt64(firstState[Int(src[(count - 1) * stride])])
+        var sink = escapes   // a local copy stays in registers
+        let last = src[(count - 1) * stride]
+        sink.record(last)
+        var x = UInt64(size) &+ UInt64(firstState[Int(last)])
         var writer = BackwardBitWriter(end: end)
         var j = count - 2
         var p = src + max(j, 0) * stride
         // Two symbols (≤ 30 bits) between flushes keep `accBits ≤ 37`.
         while j >= 1 {
-            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
-            tansEncodeStep(&x, transform[Int((p - stride).pointee)], &writer, stateTable)
+            let a = p.pointee, b = (p - stride).pointee
+            sink.record(a)
+            sink.record(b)
+            tansEncodeStep(&x, transform[Int(a)], &writer, stateTable)
+            tansEncodeStep(&x, transform[Int(b)], &writer, stateTable)
             writer.flush(buffer)
             p -= 2 &* stride
             j &-= 2
         }
-        if j == 0 { tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable) }
+        if j == 0 {
+            sink.record(p.pointee)
+            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
+        }
+        escapes = sink
         let (start, bits) = writer.finish(buffer, end: end)
         return (start, bits, Int(x) - size)
     }
@@ -244,15 +295,19 @@ extension TANSCodec {
     /// Whole groups of four interleaved symbols, `groups − 1` down to 0 (group `g` holds symbols
     /// `4g…4g+3`, prepended lane 3 first). Works in blocks of 1024 groups and two passes per
     /// block, so each loop keeps its few values in registers: pass 1 advances the four state
-    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream.
+    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream, four codes per flush when they fit
+    /// (R ≤ 14: 4·14 + 7 ≤ 63 pending bits), else two.
     @inline(never)
     static func encodeInterleaved4Groups(_ src: UnsafePointer<UInt8>, groups: Int, states: UnsafeMutablePointer<UInt64>,
                                          writer: inout BackwardBitWriter, stateTable: UnsafePointer<UInt16>,
-                                         transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>) {
+                                         transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>, tableLog: Int) {
         let blockGroups = 1024
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * blockGroups) { codes in
             let c = codes.baseAddress!
             var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+            // Local copies: the stores into `buffer` could alias an inout parameter's memory, which
+            // would force the writer back to memory on every flush.
+            var w = writer
             @inline(__always) func step(_ x: inout UInt64, _ symbol: UInt8) -> UInt32 {
                 let t = transform[Int(symbol)]
                 let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
@@ -261,6 +316,10 @@ extension TANSCodec {
                 x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
                 return code
             }
+            @inline(__always) func prepend(_ code: UInt32) {
+                w.prepend(UInt64(code & 0xFFFF), UInt64(code &>> 16))
+            }
+            let fourPerFlush = tableLog <= 14
             var g = groups
             while g > 0 {
                 let block = min(blockGroups, g)
@@ -275,16 +334,23 @@ extension TANSCodec {
                     q -= 4
                 }
                 var j = 0
-                while j < k {
-                    let a = c[j], b = c[j &+ 1]
-                    writer.prepend(UInt64(a & 0xFFFF), UInt64(a &>> 16))
-                    writer.prepend(UInt64(b & 0xFFFF), UInt64(b &>> 16))
-                    writer.flush(buffer)
-                    j &+= 2
+                if fourPerFlush {
+                    while j < k {
+                        prepend(c[j]); prepend(c[j &+ 1]); prepend(c[j &+ 2]); prepend(c[j &+ 3])
+                        w.flush(buffer)
+                        j &+= 4
+                    }
+                } else {
+                    while j < k {
+                        prepend(c[j]); prepend(c[j &+ 1])
+                        w.flush(buffer)
+                        j &+= 2
+                    }
                 }
                 g -= block
             }
             states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+            writer = w
         }
     }
 
@@ -320,7 +386,8 @@ extension TANSCodec {
                             }
                             if i >= 3 {
                                 encodeInterleaved4Groups(src.baseAddress!, groups: (i + 1) / 4, states: x.baseAddress!,
-                                                         writer: &writer, stateTable: st, transform: tt, buffer: out)
+                                                         writer: &writer, stateTable: st, transform: tt, buffer: out,
+                                                         tableLog: tableLog)
                                 i -= 4 * ((i + 1) / 4)
                             }
                             lane = 0
@@ -343,43 +410,47 @@ extension TANSCodec {
 }
 
 /// A forward, most-significant-bit-first bit container over a stream (FSE's / Giesen's "variant 4"
-/// reader): `buf` holds the next `count` unread bits at its top (zeros below), `ptr` is the first
-/// byte not yet in `buf`, so the next unread bit is `8·ptr − count`.
+/// reader): `buf` holds the next `count` unread bits at its top (zeros below), `p` points at the
+/// first byte not yet in `buf`, so the next unread bit is `8·(p − stream) − count`.
 ///
-/// A refill ORs in the 8 bytes at `ptr` and advances `ptr` by the whole bytes that fit, leaving
+/// A refill ORs in the 8 bytes at `p` and advances `p` by the whole bytes that fit, leaving
 /// 56…63 bits. Its load address depends only on the previous refill, not on the bits consumed
 /// since, so the load issues early and stays off the states' dependency chain. (Bits that enter
 /// `buf` beyond `count` are the stream's true next bits, which the next refill ORs in again.)
+/// A pointer rather than base + index: one register fewer in loops that are short of them.
 struct ForwardBitContainer {
     var buf: UInt64 = 0
     var count: UInt64 = 0
-    var ptr: Int
+    var p: UnsafePointer<UInt8>
 
     /// A container at bit `bit` of `stream`; loads 8 bytes at `bit >> 3` (the caller checks
     /// that this is ≤ its load limit).
     @inline(__always)
     init(bit: Int, _ stream: UnsafePointer<UInt8>) {
-        ptr = bit &>> 3
-        refill(stream)
+        p = stream + (bit &>> 3)
+        refill()
         let skip = UInt64(truncatingIfNeeded: bit & 7)
         buf = buf &<< skip
         count &-= skip
     }
 
-    /// The next unread bit.
-    var bitPosition: Int { ptr &* 8 &- Int(truncatingIfNeeded: count) }
-
-    /// Loads 8 bytes at `ptr` (the caller checks `ptr ≤ limit`); afterwards `count ≥ 56`.
+    /// The next unread bit, counted from `stream`.
     @inline(__always)
-    mutating func refill(_ stream: UnsafePointer<UInt8>) {
-        buf |= loadBigEndian64(stream + ptr) &>> count
-        ptr &+= Int(truncatingIfNeeded: (63 &- count) &>> 3)
+    func bitPosition(in stream: UnsafePointer<UInt8>) -> Int { (p - stream) &* 8 &- Int(truncatingIfNeeded: count) }
+
+    /// Loads 8 bytes at `p` (the caller checks `p ≤ its limit`); afterwards `count ≥ 56`.
+    @inline(__always)
+    mutating func refill() {
+        buf |= loadBigEndian64(p) &>> count
+        p += Int(truncatingIfNeeded: (63 &- count) &>> 3)
         count |= 56
     }
 
     /// The decode step's state update for packed entry `e` (see ``TANSDecodeTable``): reads
     /// `nbBits` bits (needs `count ≥ nbBits`) and returns `newStateBase + bits`. The peek is
-    /// `(buf >> 1) >> (63 − nbBits)`, which is 0 for `nbBits = 0` without a branch.
+    /// `(buf >> 1) >> (63 − nbBits)`, which is 0 for `nbBits = 0` without a branch. (The shift
+    /// counts sit in the entry's low byte, so the buffer's dependency chain is one `xor` and
+    /// one shift long: what a single lane's speed hangs on.)
     @inline(__always)
     mutating func nextState(_ e: UInt32) -> Int {
         let x = Int(truncatingIfNeeded: e &>> 16) &+ Int(truncatingIfNeeded: (buf &>> 1) &>> UInt64(truncatingIfNeeded: e & 63))
@@ -392,12 +463,6 @@ struct ForwardBitContainer {
 
 @inline(__always)
 func packedSymbol(_ e: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: e &>> 8) }
-
-/// The four symbols of entries `e0…e3` as one little-endian word (e0 in the lowest byte).
-@inline(__always)
-func packedSymbols(_ e0: UInt32, _ e1: UInt32, _ e2: UInt32, _ e3: UInt32) -> UInt32 {
-    ((e0 &>> 8) & 0xFF) | (e1 & 0xFF00) | ((e2 &<< 8) & 0xFF_0000) | ((e3 &<< 16) & 0xFF00_0000)
-}
 
 /// Decoding kernels, on the packed 32-bit entries of ``TANSDecodeTable``. Each reads its stream
 /// through 8-byte big-endian loads; the stream buffer carries 8 zero bytes after the payload,
@@ -451,16 +516,18 @@ enum TANSDecoderKernels {
                        bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
                        output: UnsafeMutablePointer<UInt8>, groups: Int) -> Int {
         guard groups > 0, max(max(bits[0], bits[1]), max(bits[2], bits[3])) &>> 3 <= limit else { return 0 }
+        let last = stream + limit
         var r0 = ForwardBitContainer(bit: bits[0], stream), r1 = ForwardBitContainer(bit: bits[1], stream)
         var r2 = ForwardBitContainer(bit: bits[2], stream), r3 = ForwardBitContainer(bit: bits[3], stream)
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var out = output
         var g = 0
-        while g < groups && max(max(r0.ptr, r1.ptr), max(r2.ptr, r3.ptr)) <= limit {
-            r0.refill(stream); r1.refill(stream); r2.refill(stream); r3.refill(stream)
+        while g < groups && max(max(r0.p, r1.p), max(r2.p, r3.p)) <= last {
+            r0.refill(); r1.refill(); r2.refill(); r3.refill()
             for k in 0..<4 {
                 let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-                UnsafeMutableRawPointer(out + 4 &* k).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
+                let o = out + 4 &* k
+                o[0] = packedSymbol(e0); o[1] = packedSymbol(e1); o[2] = packedSymbol(e2); o[3] = packedSymbol(e3)
                 x0 = r0.nextState(e0)
                 x1 = r1.nextState(e1)
                 x2 = r2.nextState(e2)
@@ -469,7 +536,8 @@ enum TANSDecoderKernels {
             out += 16
             g &+= 1
         }
-        bits[0] = r0.bitPosition; bits[1] = r1.bitPosition; bits[2] = r2.bitPosition; bits[3] = r3.bitPosition
+        bits[0] = r0.bitPosition(in: stream); bits[1] = r1.bitPosition(in: stream)
+        bits[2] = r2.bitPosition(in: stream); bits[3] = r3.bitPosition(in: stream)
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
         return 4 * g
     }
@@ -490,8 +558,9 @@ enum TANSDecoderKernels {
             // The state chain waits on the table load only: the stream load of each refill
             // was addressed one group earlier.
             var r = ForwardBitContainer(bit: bit, stream)
-            while remaining >= 4 && r.ptr <= limit {
-                r.refill(stream)
+            let last = stream + limit
+            while remaining >= 4 && r.p <= last {
+                r.refill()
                 for _ in 0..<4 {
                     let e = entries[x]
                     out.pointee = packedSymbol(e)
@@ -500,7 +569,7 @@ enum TANSDecoderKernels {
                 }
                 remaining &-= 4
             }
-            bit = r.bitPosition
+            bit = r.bitPosition(in: stream)
         }
         let lastSafeBit = limit &* 8 &+ 7
         while remaining > 0 {
@@ -571,19 +640,26 @@ enum TANSDecoderKernels {
         guard full >= 4, bit &>> 3 <= limit else { return 0 }
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var r = ForwardBitContainer(bit: bit, stream)
-        var i = 0
-        while i &+ 4 <= full && r.ptr <= limit {
-            r.refill(stream)
-            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-            UnsafeMutableRawPointer(output + i).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
-            x0 = r.nextState(e0)
-            x1 = r.nextState(e1)
-            x2 = r.nextState(e2)
-            x3 = r.nextState(e3)
-            i &+= 4
+        var out = output
+        let outEnd = output + (full & ~3)
+        // In chunks whose refills provably stay ≤ `limit` (a refill advances `ptr` by ≤ 7
+        // bytes), so the inner loop tests one pointer and keeps fewer values live (no spills).
+        let last = stream + limit
+        while out < outEnd && r.p <= last {
+            let chunkEnd = out + 4 &* min((outEnd - out) &>> 2, (last - r.p) / 7 &+ 1)
+            while out < chunkEnd {
+                r.refill()
+                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+                out[0] = packedSymbol(e0); out[1] = packedSymbol(e1); out[2] = packedSymbol(e2); out[3] = packedSymbol(e3)
+                x0 = r.nextState(e0)
+                x1 = r.nextState(e1)
+                x2 = r.nextState(e2)
+                x3 = r.nextState(e3)
+                out += 4
+            }
         }
-        bit = r.bitPosition
+        bit = r.bitPosition(in: stream)
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
-        return i
+        return out - output
     }
 }
