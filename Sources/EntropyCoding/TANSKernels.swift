@@ -410,47 +410,43 @@ extension TANSCodec {
 }
 
 /// A forward, most-significant-bit-first bit container over a stream (FSE's / Giesen's "variant 4"
-/// reader): `buf` holds the next `count` unread bits at its top (zeros below), `p` points at the
-/// first byte not yet in `buf`, so the next unread bit is `8·(p − stream) − count`.
+/// reader): `buf` holds the next `count` unread bits at its top (zeros below), `ptr` is the first
+/// byte not yet in `buf`, so the next unread bit is `8·ptr − count`.
 ///
-/// A refill ORs in the 8 bytes at `p` and advances `p` by the whole bytes that fit, leaving
+/// A refill ORs in the 8 bytes at `ptr` and advances `ptr` by the whole bytes that fit, leaving
 /// 56…63 bits. Its load address depends only on the previous refill, not on the bits consumed
 /// since, so the load issues early and stays off the states' dependency chain. (Bits that enter
 /// `buf` beyond `count` are the stream's true next bits, which the next refill ORs in again.)
-/// A pointer rather than base + index: one register fewer in loops that are short of them.
 struct ForwardBitContainer {
     var buf: UInt64 = 0
     var count: UInt64 = 0
-    var p: UnsafePointer<UInt8>
+    var ptr: Int
 
     /// A container at bit `bit` of `stream`; loads 8 bytes at `bit >> 3` (the caller checks
     /// that this is ≤ its load limit).
     @inline(__always)
     init(bit: Int, _ stream: UnsafePointer<UInt8>) {
-        p = stream + (bit &>> 3)
-        refill()
+        ptr = bit &>> 3
+        refill(stream)
         let skip = UInt64(truncatingIfNeeded: bit & 7)
         buf = buf &<< skip
         count &-= skip
     }
 
-    /// The next unread bit, counted from `stream`.
-    @inline(__always)
-    func bitPosition(in stream: UnsafePointer<UInt8>) -> Int { (p - stream) &* 8 &- Int(truncatingIfNeeded: count) }
+    /// The next unread bit.
+    var bitPosition: Int { ptr &* 8 &- Int(truncatingIfNeeded: count) }
 
-    /// Loads 8 bytes at `p` (the caller checks `p ≤ its limit`); afterwards `count ≥ 56`.
+    /// Loads 8 bytes at `ptr` (the caller checks `ptr ≤ limit`); afterwards `count ≥ 56`.
     @inline(__always)
-    mutating func refill() {
-        buf |= loadBigEndian64(p) &>> count
-        p += Int(truncatingIfNeeded: (63 &- count) &>> 3)
+    mutating func refill(_ stream: UnsafePointer<UInt8>) {
+        buf |= loadBigEndian64(stream + ptr) &>> count
+        ptr &+= Int(truncatingIfNeeded: (63 &- count) &>> 3)
         count |= 56
     }
 
     /// The decode step's state update for packed entry `e` (see ``TANSDecodeTable``): reads
     /// `nbBits` bits (needs `count ≥ nbBits`) and returns `newStateBase + bits`. The peek is
-    /// `(buf >> 1) >> (63 − nbBits)`, which is 0 for `nbBits = 0` without a branch. (The shift
-    /// counts sit in the entry's low byte, so the buffer's dependency chain is one `xor` and
-    /// one shift long: what a single lane's speed hangs on.)
+    /// `(buf >> 1) >> (63 − nbBits)`, which is 0 for `nbBits = 0` without a branch.
     @inline(__always)
     mutating func nextState(_ e: UInt32) -> Int {
         let x = Int(truncatingIfNeeded: e &>> 16) &+ Int(truncatingIfNeeded: (buf &>> 1) &>> UInt64(truncatingIfNeeded: e & 63))
@@ -463,6 +459,12 @@ struct ForwardBitContainer {
 
 @inline(__always)
 func packedSymbol(_ e: UInt32) -> UInt8 { UInt8(truncatingIfNeeded: e &>> 8) }
+
+/// The four symbols of entries `e0…e3` as one little-endian word (e0 in the lowest byte).
+@inline(__always)
+func packedSymbols(_ e0: UInt32, _ e1: UInt32, _ e2: UInt32, _ e3: UInt32) -> UInt32 {
+    ((e0 &>> 8) & 0xFF) | (e1 & 0xFF00) | ((e2 &<< 8) & 0xFF_0000) | ((e3 &<< 16) & 0xFF00_0000)
+}
 
 /// Decoding kernels, on the packed 32-bit entries of ``TANSDecodeTable``. Each reads its stream
 /// through 8-byte big-endian loads; the stream buffer carries 8 zero bytes after the payload,
@@ -516,18 +518,16 @@ enum TANSDecoderKernels {
                        bits: UnsafeMutablePointer<Int>, states: UnsafeMutablePointer<Int>,
                        output: UnsafeMutablePointer<UInt8>, groups: Int) -> Int {
         guard groups > 0, max(max(bits[0], bits[1]), max(bits[2], bits[3])) &>> 3 <= limit else { return 0 }
-        let last = stream + limit
         var r0 = ForwardBitContainer(bit: bits[0], stream), r1 = ForwardBitContainer(bit: bits[1], stream)
         var r2 = ForwardBitContainer(bit: bits[2], stream), r3 = ForwardBitContainer(bit: bits[3], stream)
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var out = output
         var g = 0
-        while g < groups && max(max(r0.p, r1.p), max(r2.p, r3.p)) <= last {
-            r0.refill(); r1.refill(); r2.refill(); r3.refill()
+        while g < groups && max(max(r0.ptr, r1.ptr), max(r2.ptr, r3.ptr)) <= limit {
+            r0.refill(stream); r1.refill(stream); r2.refill(stream); r3.refill(stream)
             for k in 0..<4 {
                 let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-                let o = out + 4 &* k
-                o[0] = packedSymbol(e0); o[1] = packedSymbol(e1); o[2] = packedSymbol(e2); o[3] = packedSymbol(e3)
+                UnsafeMutableRawPointer(out + 4 &* k).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
                 x0 = r0.nextState(e0)
                 x1 = r1.nextState(e1)
                 x2 = r2.nextState(e2)
@@ -536,8 +536,7 @@ enum TANSDecoderKernels {
             out += 16
             g &+= 1
         }
-        bits[0] = r0.bitPosition(in: stream); bits[1] = r1.bitPosition(in: stream)
-        bits[2] = r2.bitPosition(in: stream); bits[3] = r3.bitPosition(in: stream)
+        bits[0] = r0.bitPosition; bits[1] = r1.bitPosition; bits[2] = r2.bitPosition; bits[3] = r3.bitPosition
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
         return 4 * g
     }
@@ -558,9 +557,8 @@ enum TANSDecoderKernels {
             // The state chain waits on the table load only: the stream load of each refill
             // was addressed one group earlier.
             var r = ForwardBitContainer(bit: bit, stream)
-            let last = stream + limit
-            while remaining >= 4 && r.p <= last {
-                r.refill()
+            while remaining >= 4 && r.ptr <= limit {
+                r.refill(stream)
                 for _ in 0..<4 {
                     let e = entries[x]
                     out.pointee = packedSymbol(e)
@@ -569,7 +567,7 @@ enum TANSDecoderKernels {
                 }
                 remaining &-= 4
             }
-            bit = r.bitPosition(in: stream)
+            bit = r.bitPosition
         }
         let lastSafeBit = limit &* 8 &+ 7
         while remaining > 0 {
@@ -640,26 +638,19 @@ enum TANSDecoderKernels {
         guard full >= 4, bit &>> 3 <= limit else { return 0 }
         var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
         var r = ForwardBitContainer(bit: bit, stream)
-        var out = output
-        let outEnd = output + (full & ~3)
-        // In chunks whose refills provably stay ≤ `limit` (a refill advances `ptr` by ≤ 7
-        // bytes), so the inner loop tests one pointer and keeps fewer values live (no spills).
-        let last = stream + limit
-        while out < outEnd && r.p <= last {
-            let chunkEnd = out + 4 &* min((outEnd - out) &>> 2, (last - r.p) / 7 &+ 1)
-            while out < chunkEnd {
-                r.refill()
-                let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
-                out[0] = packedSymbol(e0); out[1] = packedSymbol(e1); out[2] = packedSymbol(e2); out[3] = packedSymbol(e3)
-                x0 = r.nextState(e0)
-                x1 = r.nextState(e1)
-                x2 = r.nextState(e2)
-                x3 = r.nextState(e3)
-                out += 4
-            }
+        var i = 0
+        while i &+ 4 <= full && r.ptr <= limit {
+            r.refill(stream)
+            let e0 = entries[x0], e1 = entries[x1], e2 = entries[x2], e3 = entries[x3]
+            UnsafeMutableRawPointer(output + i).storeBytes(of: packedSymbols(e0, e1, e2, e3).littleEndian, as: UInt32.self)
+            x0 = r.nextState(e0)
+            x1 = r.nextState(e1)
+            x2 = r.nextState(e2)
+            x3 = r.nextState(e3)
+            i &+= 4
         }
-        bit = r.bitPosition(in: stream)
+        bit = r.bitPosition
         states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
-        return out - output
+        return i
     }
 }
