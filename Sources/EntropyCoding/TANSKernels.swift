@@ -295,8 +295,8 @@ extension TANSCodec {
     /// Whole groups of four interleaved symbols, `groups − 1` down to 0 (group `g` holds symbols
     /// `4g…4g+3`, prepended lane 3 first). Works in blocks of 1024 groups and two passes per
     /// block, so each loop keeps its few values in registers: pass 1 advances the four state
-    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream, four codes per flush when they fit
-    /// (R ≤ 14: 4·14 + 7 ≤ 63 pending bits), else two.
+    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream, four
+    /// codes per flush when they fit (R ≤ 14: 4·14 + 7 ≤ 63 pending bits), else two.
     @inline(never)
     static func encodeInterleaved4Groups(_ src: UnsafePointer<UInt8>, groups: Int, states: UnsafeMutablePointer<UInt64>,
                                          writer: inout BackwardBitWriter, stateTable: UnsafePointer<UInt16>,
