@@ -11,30 +11,37 @@ public enum SymbolStatistics {
     public static func histogram(_ symbols: [UInt8], alphabetSize: Int) throws -> [Int] {
         var full = [Int](repeating: 0, count: 256)
         symbols.withUnsafeBufferPointer { src in
-            // Four sub-histograms break the store-to-load dependency on runs of equal symbols.
-            var h = [UInt32](repeating: 0, count: 1024)
-            h.withUnsafeMutableBufferPointer { h in
-                var i = 0
-                var flushed = 0
+            // Eight sub-histograms fed from 8-byte loads: on a skewed stream most bytes hit the
+            // same counter, and each counter's load–add–store chain (store-to-load forwarding,
+            // ~6 cycles) would otherwise cap the count near 1.5 cycles per byte.
+            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 8 * 256) { h in
+                let h = h.baseAddress!
+                h.initialize(repeating: 0, count: 8 * 256)
+                guard let base = src.baseAddress else { return }
                 let n = src.count
+                var i = 0
                 while i < n {
                     // Flush before a 32-bit counter could overflow.
                     let chunkEnd = min(n, i + (1 << 30))
-                    while i + 4 <= chunkEnd {
-                        h[Int(src[i])] &+= 1
-                        h[256 + Int(src[i + 1])] &+= 1
-                        h[512 + Int(src[i + 2])] &+= 1
-                        h[768 + Int(src[i + 3])] &+= 1
-                        i += 4
+                    while i &+ 8 <= chunkEnd {
+                        let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                        h[Int(truncatingIfNeeded: w & 0xFF)] &+= 1
+                        h[256 &+ Int(truncatingIfNeeded: (w &>> 8) & 0xFF)] &+= 1
+                        h[512 &+ Int(truncatingIfNeeded: (w &>> 16) & 0xFF)] &+= 1
+                        h[768 &+ Int(truncatingIfNeeded: (w &>> 24) & 0xFF)] &+= 1
+                        h[1024 &+ Int(truncatingIfNeeded: (w &>> 32) & 0xFF)] &+= 1
+                        h[1280 &+ Int(truncatingIfNeeded: (w &>> 40) & 0xFF)] &+= 1
+                        h[1536 &+ Int(truncatingIfNeeded: (w &>> 48) & 0xFF)] &+= 1
+                        h[1792 &+ Int(truncatingIfNeeded: w &>> 56)] &+= 1
+                        i &+= 8
                     }
-                    while i < chunkEnd { h[Int(src[i])] &+= 1; i += 1 }
+                    while i < chunkEnd { h[Int(base[i])] &+= 1; i &+= 1 }
                     for s in 0..<256 {
-                        full[s] += Int(h[s]) + Int(h[256 + s]) + Int(h[512 + s]) + Int(h[768 + s])
-                        h[s] = 0; h[256 + s] = 0; h[512 + s] = 0; h[768 + s] = 0
+                        var total = 0
+                        for t in 0..<8 { total += Int(h[t * 256 + s]); h[t * 256 + s] = 0 }
+                        full[s] += total
                     }
-                    flushed = i
                 }
-                _ = flushed
             }
         }
         if let bad = (alphabetSize..<256).first(where: { full[$0] > 0 }) {

@@ -66,10 +66,45 @@ func tansEncodeStep(_ x: inout UInt64, _ t: UInt64, _ writer: inout BackwardBitW
     x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
 }
 
+/// Receives every symbol an encoder visits, in *decreasing* index order, so that the escape
+/// path's rare symbols are gathered inside the encoding loop instead of by a separate pass.
+protocol EscapeSink {
+    mutating func record(_ symbol: UInt8)
+}
+
+/// The sink of a stream without escapes (specializes the record calls away).
+struct NoEscapes: EscapeSink {
+    @inline(__always) mutating func record(_ symbol: UInt8) {}
+}
+
+/// Branchless backward compaction of the rare symbols: each visited symbol is stored at
+/// `out[cursor]`, and `cursor` moves down only when the symbol is rare, so after the last visit
+/// the rare symbols sit in increasing index order in `out[1...count]`.
+///
+/// Memory safety by construction: `out` holds `count + 1` bytes, `cursor` starts at `count`
+/// (the exact number of rare symbols in the stream, from its histogram) and drops once per rare
+/// symbol, so every store lands in `out[0...count]`.
+struct EscapeCollector: EscapeSink {
+    let rare: UnsafePointer<UInt8>
+    let out: UnsafeMutablePointer<UInt8>
+    var cursor: Int
+
+    @inline(__always) mutating func record(_ symbol: UInt8) {
+        out[cursor] = symbol
+        cursor &-= Int(truncatingIfNeeded: rare[Int(truncatingIfNeeded: symbol)])
+    }
+}
+
 extension TANSCodec {
     /// Encodes lane by lane into one payload (split layout).
-    static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
+    static func encodeSplit<E: EscapeSink>(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
+                                           escapes sink: inout E, into result: inout TANSEncoded) {
         let n = src.count
+        if lanes > 1 {
+            // Several lanes do not visit the symbols in decreasing order: gather the escapes first.
+            var i = n - 1
+            while i >= 0 { sink.record(src[i]); i -= 1 }
+        }
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
@@ -92,10 +127,16 @@ extension TANSCodec {
                                 streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: 0))
                                 continue
                             }
-                            let (start, bits, state) = encodeLane(
-                                src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
-                                stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
-                                firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity)
+                            var noEscapes = NoEscapes()
+                            let (start, bits, state) = lanes == 1
+                                ? encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
+                                             escapes: &sink)
+                                : encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
+                                             escapes: &noEscapes)
                             streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bits))
                             payload.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<capacity]))
                             states.append(state)
@@ -114,24 +155,34 @@ extension TANSCodec {
     /// `buffer` has room for `count·R` bits plus 16 bytes, so the backward writer's 8-byte
     /// stores never leave it.
     @inline(never)
-    static func encodeLane(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
-                           stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
-                           firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
-                           end: Int) -> (start: Int, bits: Int, state: Int) {
+    static func encodeLane<E: EscapeSink>(_ src: UnsafePointer<UInt8>, stride: Int, count: Int, tableLog: Int,
+                                          stateTable: UnsafePointer<UInt16>, transform: UnsafePointer<UInt64>,
+                                          firstState: UnsafePointer<UInt16>, buffer: UnsafeMutablePointer<UInt8>,
+                                          end: Int, escapes: inout E) -> (start: Int, bits: Int, state: Int) {
         let size = 1 << tableLog
-        var x = UInt64(size) &+ UInt64(firstState[Int(src[(count - 1) * stride])])
+        var sink = escapes   // a local copy stays in registers
+        let last = src[(count - 1) * stride]
+        sink.record(last)
+        var x = UInt64(size) &+ UInt64(firstState[Int(last)])
         var writer = BackwardBitWriter(end: end)
         var j = count - 2
         var p = src + max(j, 0) * stride
         // Two symbols (≤ 30 bits) between flushes keep `accBits ≤ 37`.
         while j >= 1 {
-            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
-            tansEncodeStep(&x, transform[Int((p - stride).pointee)], &writer, stateTable)
+            let a = p.pointee, b = (p - stride).pointee
+            sink.record(a)
+            sink.record(b)
+            tansEncodeStep(&x, transform[Int(a)], &writer, stateTable)
+            tansEncodeStep(&x, transform[Int(b)], &writer, stateTable)
             writer.flush(buffer)
             p -= 2 &* stride
             j &-= 2
         }
-        if j == 0 { tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable) }
+        if j == 0 {
+            sink.record(p.pointee)
+            tansEncodeStep(&x, transform[Int(p.pointee)], &writer, stateTable)
+        }
+        escapes = sink
         let (start, bits) = writer.finish(buffer, end: end)
         return (start, bits, Int(x) - size)
     }
@@ -244,15 +295,19 @@ extension TANSCodec {
     /// Whole groups of four interleaved symbols, `groups − 1` down to 0 (group `g` holds symbols
     /// `4g…4g+3`, prepended lane 3 first). Works in blocks of 1024 groups and two passes per
     /// block, so each loop keeps its few values in registers: pass 1 advances the four state
-    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream.
+    /// chains and records each step's `(bits, count)`; pass 2 prepends them to the stream, four
+    /// codes per flush when they fit (R ≤ 14: 4·14 + 7 ≤ 63 pending bits), else two.
     @inline(never)
     static func encodeInterleaved4Groups(_ src: UnsafePointer<UInt8>, groups: Int, states: UnsafeMutablePointer<UInt64>,
                                          writer: inout BackwardBitWriter, stateTable: UnsafePointer<UInt16>,
-                                         transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>) {
+                                         transform: UnsafePointer<UInt64>, buffer: UnsafeMutablePointer<UInt8>, tableLog: Int) {
         let blockGroups = 1024
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 4 * blockGroups) { codes in
             let c = codes.baseAddress!
             var x0 = states[0], x1 = states[1], x2 = states[2], x3 = states[3]
+            // Local copies: the stores into `buffer` could alias an inout parameter's memory, which
+            // would force the writer back to memory on every flush.
+            var w = writer
             @inline(__always) func step(_ x: inout UInt64, _ symbol: UInt8) -> UInt32 {
                 let t = transform[Int(symbol)]
                 let nb = (x &+ (t & 0xFFFF_FFFF)) &>> 16
@@ -261,6 +316,10 @@ extension TANSCodec {
                 x = UInt64(truncatingIfNeeded: stateTable[Int(truncatingIfNeeded: high) &+ Int(truncatingIfNeeded: Int32(truncatingIfNeeded: t &>> 32))])
                 return code
             }
+            @inline(__always) func prepend(_ code: UInt32) {
+                w.prepend(UInt64(code & 0xFFFF), UInt64(code &>> 16))
+            }
+            let fourPerFlush = tableLog <= 14
             var g = groups
             while g > 0 {
                 let block = min(blockGroups, g)
@@ -275,16 +334,23 @@ extension TANSCodec {
                     q -= 4
                 }
                 var j = 0
-                while j < k {
-                    let a = c[j], b = c[j &+ 1]
-                    writer.prepend(UInt64(a & 0xFFFF), UInt64(a &>> 16))
-                    writer.prepend(UInt64(b & 0xFFFF), UInt64(b &>> 16))
-                    writer.flush(buffer)
-                    j &+= 2
+                if fourPerFlush {
+                    while j < k {
+                        prepend(c[j]); prepend(c[j &+ 1]); prepend(c[j &+ 2]); prepend(c[j &+ 3])
+                        w.flush(buffer)
+                        j &+= 4
+                    }
+                } else {
+                    while j < k {
+                        prepend(c[j]); prepend(c[j &+ 1])
+                        w.flush(buffer)
+                        j &+= 2
+                    }
                 }
                 g -= block
             }
             states[0] = x0; states[1] = x1; states[2] = x2; states[3] = x3
+            writer = w
         }
     }
 
@@ -320,7 +386,8 @@ extension TANSCodec {
                             }
                             if i >= 3 {
                                 encodeInterleaved4Groups(src.baseAddress!, groups: (i + 1) / 4, states: x.baseAddress!,
-                                                         writer: &writer, stateTable: st, transform: tt, buffer: out)
+                                                         writer: &writer, stateTable: st, transform: tt, buffer: out,
+                                                         tableLog: tableLog)
                                 i -= 4 * ((i + 1) / 4)
                             }
                             lane = 0
