@@ -53,40 +53,43 @@ public enum TANSCodec {
         }
         result.counts = plan.counts
         guard let rare = plan.rare, let escapeCounts = plan.escapeCounts else {
-            var none = NoEscapes()
-            encodeMain(symbols, lanes: lanes, layout: layout, table: table, escapes: &none, into: &result)
+            encodeMain(symbols, lanes: lanes, layout: layout, table: table, into: &result)
             return result
         }
         let escapedCount = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
-        var escaped: [UInt8] = []
+        let escaped: [UInt8]
         if lanes == 1 && layout == .split {
             // One state chain is latency-bound: gathering the rare symbols inside its loop is free.
-            let rareFlags = rare.isRare.map { UInt8($0 ? 1 : 0) }
-            var gathered = [UInt8](unsafeUninitializedCapacity: escapedCount + 1) { out, initialized in
-                rareFlags.withUnsafeBufferPointer { flags in
-                    var collector = EscapeCollector(rare: flags.baseAddress!, out: out.baseAddress!, cursor: escapedCount)
-                    encodeMain(symbols, lanes: lanes, layout: layout, table: table, escapes: &collector, into: &result)
-                    precondition(collector.cursor == 0, "escape count disagrees with the histogram")
-                }
-                initialized = escapedCount + 1
-            }
-            gathered.removeFirst()   // out[0] is the collector's scratch slot
-            escaped = gathered
+            escaped = encodeCollectingEscapes(symbols, table: table, isRare: rare.isRare, count: escapedCount, into: &result)
         } else {
-            var none = NoEscapes()
-            encodeMain(symbols, lanes: lanes, layout: layout, table: table, escapes: &none, into: &result)
+            encodeMain(symbols, lanes: lanes, layout: layout, table: table, into: &result)
             escaped = gatherEscapes(symbols, isRare: rare.isRare, histogram: histogram, count: escapedCount)
         }
         let escapeTable = TANSEncodeTable(counts: escapeCounts)
         var lane = TANSEncoded(symbolCount: escaped.count, alphabetSize: alphabetSize, tableLog: escapeCounts.tableLog,
                                lanes: 1, layout: .split, constantSymbol: nil, counts: escapeCounts,
                                initialStates: [], laneStreams: [], payload: [], escape: nil)
-        var none = NoEscapes()
-        escaped.withUnsafeBufferPointer { encodeSplit($0, lanes: 1, table: escapeTable, escapes: &none, into: &lane) }
+        escaped.withUnsafeBufferPointer { encodeSplit($0, lanes: 1, table: escapeTable, into: &lane) }
         result.escape = TANSEscape(symbol: rare.symbol, symbolCount: escaped.count, counts: escapeCounts,
                                    initialState: lane.initialStates[0], stream: lane.laneStreams[0],
                                    payload: lane.payload)
         return result
+    }
+
+    /// Encodes `symbols` as one split lane (P = 1) and returns its `count` rare symbols in
+    /// order, gathered by the encoding loop itself (``EscapeCollector``).
+    static func encodeCollectingEscapes(_ symbols: [UInt8], table: TANSEncodeTable, isRare: [Bool], count: Int,
+                                        into result: inout TANSEncoded) -> [UInt8] {
+        let rareFlags = isRare.map { UInt8($0 ? 1 : 0) }
+        let collected = [UInt8](unsafeUninitializedCapacity: count + 1) { out, initialized in
+            rareFlags.withUnsafeBufferPointer { flags in
+                var collector = EscapeCollector(rare: flags.baseAddress!, out: out.baseAddress!, cursor: count)
+                encodeMain(symbols, lanes: 1, layout: .split, table: table, escapes: &collector, into: &result)
+                precondition(collector.cursor == 0, "escape count disagrees with the histogram")
+            }
+            initialized = count + 1
+        }
+        return Array(collected.dropFirst())   // out[0] is the collector's scratch slot
     }
 
     /// The rare symbols of `symbols` in order (`count` of them, as the histogram says).
@@ -139,7 +142,15 @@ public enum TANSCodec {
         }
     }
 
-    /// The main stream's kernels for `layout`, feeding `escapes` every symbol (in decreasing index order).
+    /// The main stream's kernels for `layout`, without escape gathering.
+    static func encodeMain(_ symbols: [UInt8], lanes: Int, layout: TANSLayout, table: TANSEncodeTable,
+                           into result: inout TANSEncoded) {
+        var none = NoEscapes()
+        encodeMain(symbols, lanes: lanes, layout: layout, table: table, escapes: &none, into: &result)
+    }
+
+    /// The main stream's kernels for `layout`, feeding `escapes` every symbol in decreasing index
+    /// order (one split lane only; see ``encodeSplit(_:lanes:table:escapes:into:)``).
     static func encodeMain<E: EscapeSink>(_ symbols: [UInt8], lanes: Int, layout: TANSLayout, table: TANSEncodeTable,
                                           escapes: inout E, into result: inout TANSEncoded) {
         symbols.withUnsafeBufferPointer { src in

@@ -97,22 +97,27 @@ struct EscapeCollector: EscapeSink {
 
 extension TANSCodec {
     /// Encodes lane by lane into one payload (split layout).
+    static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
+                            into result: inout TANSEncoded) {
+        var none = NoEscapes()
+        encodeSplit(src, lanes: lanes, table: table, escapes: &none, into: &result)
+    }
+
+    /// Encodes lane by lane into one payload (split layout), feeding `sink` every symbol in
+    /// decreasing index order — which only one lane visits in that order, so a sink that
+    /// records anything needs `lanes == 1` (callers with several lanes gather escapes apart).
     static func encodeSplit<E: EscapeSink>(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
                                            escapes sink: inout E, into result: inout TANSEncoded) {
+        precondition(lanes == 1 || E.self == NoEscapes.self, "escape gathering in the encode loop needs one lane")
         let n = src.count
-        if lanes > 1 {
-            // Several lanes do not visit the symbols in decreasing order: gather the escapes first.
-            var i = n - 1
-            while i >= 0 { sink.record(src[i]); i -= 1 }
+        if lanes == 4 && n >= 8 {
+            encodeSplit4(src, table: table, into: &result)
+            return
         }
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
         var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
-        if lanes == 4 && n >= 8 {
-            encodeSplit4(src, table: table, into: &result)
-            return
-        }
         var payload = [UInt8]()
         payload.reserveCapacity(n * tableLog / 8 / 4 + 64)
         var states = [Int]()
@@ -127,16 +132,11 @@ extension TANSCodec {
                                 streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: 0))
                                 continue
                             }
-                            var noEscapes = NoEscapes()
-                            let (start, bits, state) = lanes == 1
-                                ? encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
-                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
-                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
-                                             escapes: &sink)
-                                : encodeLane(src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
-                                             stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
-                                             firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
-                                             escapes: &noEscapes)
+                            let (start, bits, state) = encodeLane(
+                                src.baseAddress! + lane, stride: lanes, count: count, tableLog: tableLog,
+                                stateTable: stateTable.baseAddress!, transform: transform.baseAddress!,
+                                firstState: firstState.baseAddress!, buffer: buffer.baseAddress!, end: capacity,
+                                escapes: &sink)
                             streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bits))
                             payload.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<capacity]))
                             states.append(state)

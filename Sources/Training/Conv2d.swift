@@ -6,12 +6,13 @@
 /// columns of the output directly (`[out, N·OH·OW]` *is* the channel-major output). A
 /// chunk is a run of whole images, or for stride-1 "same" convolutions a run of output
 /// rows (`n·OH + oh`), so a chunk's size does not jump in whole-image steps (one 28×28×16
-/// image is already 113 k floats of im2col). Chunks of 64 k…512 k floats measured alike. Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized
-/// copy in memory), accumulates `∂W` per thread — summed in thread order afterwards, so
-/// results are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution — of `∂output`
-/// with the spatially flipped, in/out-transposed kernel and padding `k − 1 − p` — so it
-/// is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`) that writes `∂input`
-/// directly, with no col2im scatter; strided convolutions use GEMM + col2im.
+/// image is already 113 k floats of im2col). Chunks of 64 k…512 k floats measured alike.
+/// Backward recomputes the chunk's im2col (cheaper than keeping a batch-sized copy in
+/// memory), accumulates `∂W` per thread — summed in thread order afterwards, so results
+/// are deterministic. For stride-1 "same" convolutions, `∂input` is itself a convolution
+/// — of `∂output` with the spatially flipped, in/out-transposed kernel and padding
+/// `k − 1 − p` — so it is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`)
+/// that writes `∂input` directly, with no col2im scatter; strided convolutions use GEMM + col2im.
 /// 1×1 stride-1 convolutions skip im2col entirely: the GEMMs read and write the feature
 /// maps in place. 3×3 stride-1 padding-1 convolutions can run as Winograd F(2×2, 3×3)
 /// instead (`algorithm`; see `WinogradConvolution`).
@@ -96,6 +97,16 @@ public final class Conv2d: WeightedLayer {
         max(1, chunkFloats / max(1, g.patchSize * units(g).columns))
     }
 
+    /// im2col of the chunk `units` (see `units(_:)`: output rows of a "same" convolution, else images).
+    @inline(__always)
+    private func unfold(_ x: UnsafePointer<Float>, _ g: ConvGeometry, units: Range<Int>, into col: UnsafeMutablePointer<Float>) {
+        if g.isSame {
+            im2colSame(x, g, rows: units, into: col)
+        } else {
+            im2col(x, g, images: units.lowerBound, count: units.count, into: col)
+        }
+    }
+
     /// Whether `∂input` is computed as a convolution of `∂output`: for stride-1 "same"
     /// convolutions (2p = k − 1). With less padding the backward convolution would run over
     /// a zero border larger than the output (LeNet's conv2: 2× the FLOPs), so GEMM + col2im wins.
@@ -139,12 +150,11 @@ public final class Conv2d: WeightedLayer {
                                    batch: g.batch, height: g.height, width: g.width, threads: context.threads)
             return y
         }
-        let parts = min(context.threads, units(g).count)
+        let (unitCount, unitColumns) = units(g)
+        let parts = min(context.threads, unitCount)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let chunk = unitsPerChunk(g)
-        let (unitCount, unitColumns) = units(g)
-        let same = g.isSame
         let (xp, yp, wp) = (x.pointer, y.pointer, w.pointer)
         let bp = bias?.value.pointer
         let pointwise = isPointwise
@@ -163,11 +173,7 @@ public final class Conv2d: WeightedLayer {
                     BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
                               b: xp + first, ldb: P, beta: bp == nil ? 0 : 1, c: c, ldc: P)
                 } else {
-                    if same {
-                        im2colSame(xp, g, rows: u0..<(u0 + count), into: spaces[part])
-                    } else {
-                        im2col(xp, g, images: u0, count: count, into: spaces[part])
-                    }
+                    unfold(xp, g, units: u0..<(u0 + count), into: spaces[part])
                     BLAS.gemm(transA: false, transB: false, m: M, n: cols, k: K, a: wp, lda: K,
                               b: spaces[part], ldb: cols, beta: bp == nil ? 0 : 1, c: c, ldc: P)
                 }
@@ -183,7 +189,8 @@ public final class Conv2d: WeightedLayer {
         if usesWinograd { return winogradBackward(x, dy, g, context: context) }
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
-        let parts = min(context.threads, units(g).count)
+        let (unitCount, unitColumns) = units(g)
+        let parts = min(context.threads, unitCount)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
         if partialGrads.count < parts {
             partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
@@ -210,8 +217,6 @@ public final class Conv2d: WeightedLayer {
             } } } }
             fwp = f.pointer
         }
-        let (unitCount, unitColumns) = units(g)
-        let same = g.isSame
         parallelFor(parts) { part in
             let mine = partition(unitCount, part: part, parts: parts)
             let gw = partials[part]
@@ -230,11 +235,7 @@ public final class Conv2d: WeightedLayer {
                     }
                 } else {
                     let col = spaces[part]
-                    if same {
-                        im2colSame(xp, g, rows: u0..<(u0 + count), into: col)
-                    } else {
-                        im2col(xp, g, images: u0, count: count, into: col)
-                    }
+                    unfold(xp, g, units: u0..<(u0 + count), into: col)
                     BLAS.gemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyc, lda: P,
                               b: col, ldb: cols, beta: beta, c: gw, ldc: K)
                     if needsDx && transposed {

@@ -183,10 +183,11 @@ func zeroFloats(_ dst: UnsafeMutablePointer<Float>, count n: Int) {
 
 /// im2col for stride-1 "same" convolutions (`2p = k − 1`, output size = input size), over
 /// a range of *output rows* of the whole batch: global row `R = n·H + oh`, so a chunk can
-/// be a fraction of an image or span several. In channel-major layout one channel's planes are contiguous, and each im2col row
-/// is that block shifted by `(kh − p)·W + (kw − p)`: one large copy per row, then the taps
-/// that fell outside the image (border rows and columns) are zeroed. Everything the copy
-/// clamped to the channel's block leaves out lies in those zeroed border positions.
+/// be a fraction of an image or span several. In channel-major layout one channel's planes
+/// are contiguous, and each im2col row is that block shifted by `(kh − p)·W + (kw − p)`: one
+/// large copy per row, then the taps that fell outside the image (border rows and columns)
+/// are zeroed. Everything the copy clamped to the channel's block leaves out lies in those
+/// zeroed border positions.
 @inline(__always)
 func im2colSame(_ x: UnsafePointer<Float>, _ g: ConvGeometry, rows: Range<Int>,
                 into col: UnsafeMutablePointer<Float>) {

@@ -40,7 +40,9 @@ final class WinogradConvolution {
 
     private var kernels: Tensor?             // Ŵ: [16, out, in]
     private var workspaces: [Tensor] = []
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
     private var partialGrads: [Tensor] = []  // per thread, [16, out, in]
+    private var partialPointers: [UnsafeMutablePointer<Float>] = []
 
     init(inChannels: Int, outChannels: Int) {
         self.inChannels = inChannels
@@ -61,16 +63,38 @@ final class WinogradConvolution {
         var isVectorized: Bool { tilesX >= 4 }
     }
 
-    private func tilesPerChunk(_ t: Tiling) -> Int {
-        let perTile = 16 * (2 * inChannels + outChannels)
-        return max(1, chunkFloats / (perTile * t.tilesX)) * t.tilesX
+    /// One thread's workspace for a chunk of `tiles` tiles: the transformed input `U`
+    /// (`[16, in, tiles]`), the products — forward `M`, or backward `V = A ∂Y Aᵀ` — (`[16, out,
+    /// tiles]`), backward's `∂d` before its inverse transform (`[16, in, tiles]`), then scratch.
+    private struct Workspace {
+        let input, products, gradInput, scratch: UnsafeMutablePointer<Float>
+
+        init(_ base: UnsafeMutablePointer<Float>, inChannels: Int, outChannels: Int, tiles: Int) {
+            input = base
+            products = input + 16 * inChannels * tiles
+            gradInput = products + 16 * outChannels * tiles
+            scratch = gradInput + 16 * inChannels * tiles
+        }
+
+        /// Floats of a workspace before its scratch, per tile.
+        static func floatsPerTile(inChannels: Int, outChannels: Int) -> Int { 16 * (2 * inChannels + outChannels) }
     }
 
-    private func prepare(_ t: Tiling, threads: Int) {
-        let tc = tilesPerChunk(t)
-        let floats = 16 * (2 * inChannels + outChannels) * tc + t.scratchFloats
+    /// Tile rows per chunk: as many as keep a chunk's workspace near `chunkFloats`.
+    private func rowsPerChunk(_ t: Tiling) -> Int {
+        max(1, chunkFloats / (Workspace.floatsPerTile(inChannels: inChannels, outChannels: outChannels) * t.tilesX))
+    }
+
+    /// The per-thread workspaces for `t`, one per thread.
+    private func workspaces(_ t: Tiling, threads: Int) -> [Workspace] {
+        let tiles = rowsPerChunk(t) * t.tilesX
+        let floats = Workspace.floatsPerTile(inChannels: inChannels, outChannels: outChannels) * tiles + t.scratchFloats
         if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
             workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
+            workspacePointers = workspaces.map(\.pointer)
+        }
+        return workspacePointers.prefix(threads).map {
+            Workspace($0, inChannels: inChannels, outChannels: outChannels, tiles: tiles)
         }
     }
 
@@ -109,21 +133,19 @@ final class WinogradConvolution {
                  into y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
         let t = Tiling(batch: batch, height: height, width: width)
         let parts = min(threads, batch)
-        prepare(t, threads: parts)
+        let spaces = workspaces(t, threads: parts)
         let kp = transformKernels(w)
         let (ci, co) = (inChannels, outChannels)
-        let chunk = tilesPerChunk(t) / t.tilesX
-        let spaces = workspaces.map(\.pointer)
+        let chunk = rowsPerChunk(t)
         parallelFor(parts) { part in
             let mine = units(t, part: part, parts: parts)
             let space = spaces[part]
-            let tc = chunk * t.tilesX
-            let u = space, m = space + 16 * ci * tc, rows = space + 16 * (2 * ci + co) * tc
+            let (u, m) = (space.input, space.products)
             var r0 = mine.lowerBound
             while r0 < mine.upperBound {
                 let count = min(chunk, mine.upperBound - r0)
                 let ld = count * t.tilesX
-                transformInput(x, t, channels: ci, units: r0..<(r0 + count), into: u, ld: ld, rows: rows)
+                transformInput(x, t, channels: ci, units: r0..<(r0 + count), into: u, ld: ld, rows: space.scratch)
                 for xi in 0..<16 {
                     BLAS.gemm(transA: false, transB: false, m: co, n: ld, k: ci, a: kp + xi * co * ci, lda: ci,
                               b: u + xi * ci * ld, ldb: ld, beta: 0, c: m + xi * co * ld, ldc: ld)
@@ -135,28 +157,27 @@ final class WinogradConvolution {
     }
 
     /// Accumulates `∂W` (`[out, in, 3, 3]`, added to `gradWeight`) and, when `gradInput` is
-    /// given, overwrites it with `∂x`. `w` must be the weight of the preceding `forward`.
+    /// given, overwrites it with `∂x` — both for the weight and input of the preceding `forward`
+    /// (its transformed kernels are reused).
     func backward(_ x: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>,
                   gradWeight: UnsafeMutablePointer<Float>, gradInput dx: UnsafeMutablePointer<Float>?,
                   batch: Int, height: Int, width: Int, threads: Int) {
         guard let kernels else { preconditionFailure("WinogradConvolution.backward before forward") }
         let t = Tiling(batch: batch, height: height, width: width)
         let parts = min(threads, batch)
-        prepare(t, threads: parts)
+        let spaces = workspaces(t, threads: parts)
         let (ci, co) = (inChannels, outChannels)
         if partialGrads.count < parts {
             partialGrads = (0..<parts).map { _ in Tensor(shape: [16 * co * ci]) }
+            partialPointers = partialGrads.map(\.pointer)
         }
         let kp = kernels.pointer
-        let chunk = tilesPerChunk(t) / t.tilesX
-        let spaces = workspaces.map(\.pointer)
-        let partials = partialGrads.map(\.pointer)
+        let chunk = rowsPerChunk(t)
+        let partials = partialPointers
         parallelFor(parts) { part in
             let mine = units(t, part: part, parts: parts)
             let space = spaces[part], gw = partials[part]
-            let tc = chunk * t.tilesX
-            let u = space, v = space + 16 * ci * tc, d = v + 16 * co * tc
-            let scratch = space + 16 * (2 * ci + co) * tc
+            let (u, v, d, scratch) = (space.input, space.products, space.gradInput, space.scratch)
             if let dx {
                 let images = partition(t.batch, part: part, parts: parts)
                 for c in 0..<ci {
@@ -187,10 +208,10 @@ final class WinogradConvolution {
             }
             if mine.isEmpty { gw.update(repeating: 0, count: 16 * co * ci) }
         }
-        // ∂g = Gᵀ M G with M summed over threads in thread order.
+        // ∂g = Gᵀ M G, with M summed over threads in thread order.
         let stride = co * ci
         for pair in 0..<stride {
-            // M as rows (ξ = 4i + j), summed over threads in thread order.
+            // M as rows (ξ = 4i + j).
             var m0 = SIMD4<Float>(), m1 = m0, m2 = m0, m3 = m0
             for part in 0..<parts {
                 let src = partials[part] + pair
