@@ -94,10 +94,10 @@ public enum TANSCodec {
 
     /// The rare symbols of `symbols` in order (`count` of them, as the histogram says).
     ///
-    /// When the present non-rare symbols form one range `lo…lo+m` with `m < 128` (the usual
-    /// case: the rare symbols are a distribution's tails), eight bytes are tested at once (SWAR:
-    /// per-byte `b − lo`, then "any byte > m"), and only words holding a rare symbol are walked
-    /// byte by byte; otherwise a branchless per-byte loop runs.
+    /// When the present non-rare symbols form one range `lo…hi` (the usual case: the rare
+    /// symbols are a distribution's tails), sixteen bytes are tested at once (`b − lo > hi − lo`,
+    /// unsigned, in one vector), and only vectors holding a rare symbol are walked byte by byte;
+    /// otherwise a branchless per-byte loop runs.
     static func gatherEscapes(_ symbols: [UInt8], isRare: [Bool], histogram: [Int], count: Int) -> [UInt8] {
         let present = histogram.indices.filter { histogram[$0] > 0 && !isRare[$0] }
         let flags = isRare.map { UInt8($0 ? 1 : 0) }
@@ -111,22 +111,18 @@ public enum TANSCodec {
                     let n = src.count
                     var k = 0
                     var i = 0
-                    if let lo = present.first, let hi = present.last, hi - lo < 128,
-                       !(lo...hi).contains(where: { isRare[$0] }) {
-                        let m = UInt64(hi - lo)
-                        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
-                        let l = UInt64(lo) &* ones, a = (127 &- m) &* ones
-                        while i &+ 8 <= n {
-                            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                            let d = ((w | high) &- (l & ~high)) ^ ((w ^ ~l) & high)   // per-byte w − lo (mod 256)
-                            if ((d & ~high) &+ a | d) & high != 0 {                     // some byte > m
-                                for j in 0..<8 {
+                    if let lo = present.first, let hi = present.last, !(lo...hi).contains(where: { isRare[$0] }) {
+                        let low = SIMD16<UInt8>(repeating: UInt8(lo)), span = SIMD16<UInt8>(repeating: UInt8(hi - lo))
+                        while i &+ 16 <= n {
+                            let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                            if any((v &- low) .> span) {
+                                for j in 0..<16 {
                                     let s = base[i &+ j]
                                     o[k] = s
                                     k &+= Int(truncatingIfNeeded: rare[Int(s)])
                                 }
                             }
-                            i &+= 8
+                            i &+= 16
                         }
                     }
                     while i < n {

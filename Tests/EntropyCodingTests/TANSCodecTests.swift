@@ -27,9 +27,9 @@ final class TANSCodecTests: XCTestCase {
         XCTAssertEqual(try TANSEncoded(serialized: coded.serialized()).decode(), symbols)
     }
 
-    /// The escape gatherer (8-bytes-at-a-time range test, and the per-byte fallback) returns the
+    /// The escape gatherer (16-bytes-at-a-time range test, and the per-byte fallback) returns the
     /// rare symbols in order, exactly as a plain filter does: non-rare symbols forming one range
-    /// (the SWAR path), a range with a rare value inside, and a range wider than 128 values.
+    /// (the vector path; narrow, 128 and 200 values wide), and a range with a rare value inside.
     func testGatherEscapesMatchesAPlainFilter() {
         var rng = SplitMix64(seed: 0xE5C)
         for c in 0..<300 {

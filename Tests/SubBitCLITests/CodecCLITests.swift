@@ -93,11 +93,23 @@ final class CodecCLITests: XCTestCase {
 
     func testBenchCodecSmallRunPrintsTableAndCSV() throws {
         let dir = try SubBitCLI.temporaryDirectory(self)
-        let result = try SubBitCLI.run(["bench", "codec", "--symbols", "20000", "--repetitions", "1", "--only", "N=7",
+        let result = try SubBitCLI.run(["bench", "codec", "--symbols", "20000", "--repetitions", "3", "--only", "N=7",
                                         "--no-external", "--csv", "bench.csv"], in: dir)
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("laplace N=7 p0=0.98"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("fastest of 3 runs: decode median"), result.stdout)
         let csv = try String(contentsOf: dir.appendingPathComponent("bench.csv"), encoding: .utf8)
-        XCTAssertEqual(csv.split(separator: "\n").count, 6)
+        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(lines.count, 6)
+        // Each stream's fastest repetition is at least as fast as its median one.
+        let header = lines[0]
+        for row in lines.dropFirst() {
+            XCTAssertEqual(row.count, header.count)
+            for name in ["encode_p1", "decode_p1", "encode_p4", "decode_p4"] {
+                let median = try XCTUnwrap(header.firstIndex(of: "\(name)_msym_s").flatMap { Double(row[$0]) })
+                let fastest = try XCTUnwrap(header.firstIndex(of: "\(name)_fastest_msym_s").flatMap { Double(row[$0]) })
+                XCTAssertGreaterThanOrEqual(fastest, median, "\(row[0]) \(name)")
+            }
+        }
     }
 }
