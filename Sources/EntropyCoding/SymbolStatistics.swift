@@ -13,7 +13,7 @@ public enum SymbolStatistics {
         symbols.withUnsafeBufferPointer { src in
             full.withUnsafeMutableBufferPointer { counts in
                 guard let base = src.baseAddress else { return }
-                let counted = src.count >= windowedMinimum
+                let counted = src.count >= windowedMinimum && (1...256).contains(alphabetSize)
                     ? windowedCount(base, count: src.count, alphabetSize: alphabetSize, into: counts.baseAddress!) : 0
                 scatterCount(base + counted, count: src.count - counted, into: counts.baseAddress!)
             }

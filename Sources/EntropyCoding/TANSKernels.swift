@@ -324,15 +324,17 @@ extension TANSCodec {
             while g > 0 {
                 let block = min(blockGroups, g)
                 var q = src + 4 * (g - 1)
-                var k = 0
-                for _ in 0..<block {
-                    c[k] = step(&x3, q[3])
-                    c[k &+ 1] = step(&x2, q[2])
-                    c[k &+ 2] = step(&x1, q[1])
-                    c[k &+ 3] = step(&x0, q[0])
-                    k &+= 4
+                let qEnd = q - 4 * block
+                var out = c
+                while q != qEnd {
+                    out[0] = step(&x3, q[3])
+                    out[1] = step(&x2, q[2])
+                    out[2] = step(&x1, q[1])
+                    out[3] = step(&x0, q[0])
+                    out += 4
                     q -= 4
                 }
+                let k = 4 * block
                 var j = 0
                 if fourPerFlush {
                     while j < k {
