@@ -118,6 +118,11 @@ public final class Sequential: Layer {
         for child in children { child.layer.visitLayers(prefix: prefix + child.name + ".", body) }
     }
 
+    /// Replaces each child by `transform(name, child)` (the profiler wraps children in timers).
+    func replaceChildren(_ transform: (String, Layer) -> Layer) {
+        children = children.map { (name: $0.name, layer: transform($0.name, $0.layer)) }
+    }
+
     public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) {
         var shape = inputShape, total = 0
         for child in children {

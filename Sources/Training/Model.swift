@@ -87,22 +87,27 @@ public final class Model {
     public var forwardFLOPsPerImage: Int { network.forwardFLOPsPerImage(inputShape: inputShape).flops }
 
     /// FLOPs of one training step per image: forward, `∂W`, and `∂input` except for the first layer.
-    public var trainingFLOPsPerImage: Int {
-        var total = 0, shape = inputShape
-        func walk(_ layer: Layer) {
+    public var trainingFLOPsPerImage: Int { trainingFLOPsPerLayer().reduce(0) { $0 + $1.flops } }
+
+    /// ``trainingFLOPsPerImage`` per layer outside a `Sequential` (a residual block counts as one),
+    /// named as in ``namedLayers()``, in execution order.
+    public func trainingFLOPsPerLayer() -> [(name: String, flops: Int)] {
+        var out: [(name: String, flops: Int)] = []
+        var shape = inputShape
+        func walk(_ layer: Layer, _ name: String) {
             if let seq = layer as? Sequential {
-                for child in seq.children { walk(child.layer) }
+                for child in seq.children { walk(child.layer, name.isEmpty ? child.name : name + "." + child.name) }
                 return
             }
             let (f, s) = layer.forwardFLOPsPerImage(inputShape: shape)
             var factor = 3
             if let conv = layer as? Conv2d, !conv.needsInputGradient { factor = 2 }
             if let fc = layer as? Linear, !fc.needsInputGradient { factor = 2 }
-            total += factor * f
+            out.append((name, factor * f))
             shape = s
         }
-        walk(network)
-        return total
+        walk(network, "")
+        return out
     }
 
     /// Zeroes every parameter gradient.

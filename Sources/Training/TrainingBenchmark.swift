@@ -45,20 +45,7 @@ public enum TrainingBenchmark {
                                seconds: Double = 3, convolution: ConvolutionAlgorithm = .im2col) -> Result {
         let model = ModelZoo.make(architecture, seed: 1)
         model.network.visitLayers(prefix: "") { _, layer in (layer as? Conv2d)?.algorithm = convolution }
-        var rng = Xoshiro256(seed: 2)
-        let images = Tensor(shape: [batchSize] + model.inputShape)
-        for i in 0..<images.count { images[i] = rng.nextNormal() }
-        let labels = (0..<batchSize).map { _ in Int32(rng.nextInt(below: 10)) }
-        let context = ExecutionContext(training: true, threads: threads)
-        let optimizer = SGD(model.parameters, momentum: 0.9, weightDecay: 5e-4)
-        let loss = SoftmaxCrossEntropy()
-        let step = {
-            let logits = model.forward(images, context: context)
-            _ = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
-            model.zeroGrad()
-            model.backward(loss.gradient, context: context)
-            optimizer.step(learningRate: 0.01)
-        }
+        let step = stepper(model, batchSize: batchSize, threads: threads)
         step(); step()
         var steps = 0
         let cpuStart = processCPUSeconds()
@@ -72,6 +59,24 @@ public enum TrainingBenchmark {
         return Result(architecture: architecture, batchSize: batchSize, threads: threads, steps: steps,
                       seconds: elapsed, imagesPerSecond: Double(steps * batchSize) / elapsed,
                       flopsPerImage: model.trainingFLOPsPerImage, cpuSeconds: processCPUSeconds() - cpuStart)
+    }
+
+    /// One SGD training step of `model` on a fixed random batch (seeded).
+    static func stepper(_ model: Model, batchSize: Int, threads: Int) -> () -> Void {
+        var rng = Xoshiro256(seed: 2)
+        let images = Tensor(shape: [batchSize] + model.inputShape)
+        for i in 0..<images.count { images[i] = rng.nextNormal() }
+        let labels = (0..<batchSize).map { _ in Int32(rng.nextInt(below: 10)) }
+        let context = ExecutionContext(training: true, threads: threads)
+        let optimizer = SGD(model.parameters, momentum: 0.9, weightDecay: 5e-4)
+        let loss = SoftmaxCrossEntropy()
+        return {
+            let logits = model.forward(images, context: context)
+            _ = labels.withUnsafeBufferPointer { loss.evaluate(logits: logits, labels: $0) }
+            model.zeroGrad()
+            model.backward(loss.gradient, context: context)
+            optimizer.step(learningRate: 0.01)
+        }
     }
 
     /// GFLOP/s of `threads` concurrent single-threaded n×n×n sgemms — the ceiling for the

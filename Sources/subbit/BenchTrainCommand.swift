@@ -26,6 +26,9 @@ struct BenchTrain: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Measure the sgemm peak first (for the % of peak column).")
     var peak = true
 
+    @Flag(name: .customLong("per-layer"), help: "Also time each layer's forward and backward pass (a second run per model).")
+    var perLayer = false
+
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -48,8 +51,32 @@ struct BenchTrain: ParsableCommand {
             print(label + String(format: " %5d %7d %10.0f %8.1f %5.1f%% %10.2f %10.0f %7.2f",
                                  r.batchSize, r.threads, r.imagesPerSecond, r.gflops, 100 * r.gflops / peak,
                                  Double(r.flopsPerImage) / 1e6, r.imagesPerCPUSecond, r.cpuSeconds / r.seconds))
+            if perLayer { printProfile(of: r) }
         }
         print("CPU use < threads means other processes took CPU time; img/CPU-s × threads estimates a quiet machine.")
+    }
+}
+
+extension BenchTrain {
+    /// A second run of about `--seconds`, with every layer timed; one line per layer.
+    func printProfile(of result: TrainingBenchmark.Result) {
+        let steps = max(3, Int(result.imagesPerSecond * seconds / Double(batch)))
+        let profile = StepProfile.measure(result.architecture, batchSize: batch, threads: threads, steps: steps,
+                                           convolution: convolution)
+        let step = profile.stepSeconds
+        print("  \(result.architecture.rawValue) per layer (\(steps) steps, wall ms per step):")
+        print("    layer                 forward  backward   share  GFLOP/s")
+        for layer in profile.layers {
+            let gflops = Double(layer.trainingFLOPsPerImage * batch) / layer.seconds / 1e9
+            print("    " + layer.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                  + String(format: " %8.2f %9.2f %6.1f%%", 1e3 * layer.forwardSeconds, 1e3 * layer.backwardSeconds,
+                           100 * layer.seconds / step)
+                  + (layer.trainingFLOPsPerImage > 0 ? String(format: " %8.1f", gflops) : "        -"))
+        }
+        print("    " + "other (loss, update)".padding(toLength: 20, withPad: " ", startingAt: 0)
+              + String(format: " %18.2f %6.1f%%", 1e3 * profile.otherSeconds, 100 * profile.otherSeconds / step))
+        print("    " + "step".padding(toLength: 20, withPad: " ", startingAt: 0)
+              + String(format: " %18.2f  %.0f images/s", 1e3 * step, Double(batch) / step))
     }
 }
 

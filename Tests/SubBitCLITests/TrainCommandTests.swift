@@ -102,6 +102,16 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("mlp"), result.stdout)
     }
 
+    func testBenchTrainPerLayerTimesEveryLayer() throws {
+        let result = try SubBitCLI.run(["bench", "train", "--models", "lenet5", "--batch", "4", "--seconds", "0.1",
+                                        "--threads", "1", "--no-peak", "--per-layer"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("lenet5 per layer"), result.stdout)
+        for row in ["conv1", "conv2", "fc3", "other (loss, update)", "step"] {
+            XCTAssertTrue(result.stdout.contains("    \(row) "), "\(row) missing from\n\(result.stdout)")
+        }
+    }
+
     func testBenchTrainRunsResNetWithWinogradConvolutions() throws {
         let result = try SubBitCLI.run(["bench", "train", "--models", "resnet20", "--batch", "4", "--seconds", "0.1",
                                         "--no-peak", "--convolution", "winograd"])
