@@ -126,11 +126,14 @@ public enum SymbolStatistics {
                     }
                     k &+= 1
                 }
-                for (slot, acc) in [a0, a1, a2, a3, a4, a5].enumerated().prefix(compared.count) {
+                // Once per block, without building an array of the six accumulators.
+                func add(_ slot: Int, _ acc: Bytes) {
+                    guard slot < compared.count else { return }   // a padding slot
                     let t = total(acc)
                     counts[compared[slot]] += t
                     comparedTotal += t
                 }
+                add(0, a0); add(1, a1); add(2, a2); add(3, a3); add(4, a4); add(5, a5)
                 if 2 * flagged > k { break }
             }
             var outsideTotal = 0

@@ -35,48 +35,51 @@ public struct StepProfile: Sendable {
     public static func measure(_ architecture: Architecture, batchSize: Int = 128, threads: Int, steps: Int = 10,
                                convolution: ConvolutionAlgorithm = .im2col) -> StepProfile {
         precondition(steps >= 1, "steps must be at least 1")
-        let model = ModelZoo.make(architecture, seed: 1)
-        model.network.visitLayers(prefix: "") { _, layer in (layer as? Conv2d)?.algorithm = convolution }
+        let model = TrainingBenchmark.benchmarkModel(architecture, convolution: convolution)
+        guard let root = model.network as? Sequential else { preconditionFailure("model zoo networks are Sequential") }
         let flops = model.trainingFLOPsPerLayer()   // before wrapping: it looks at the layers' types
         var timers: [TimedLayer] = []
-        func wrap(_ sequential: Sequential) {
-            sequential.replaceChildren { _, layer in
+        func wrap(_ sequential: Sequential, _ path: String) {
+            sequential.replaceChildren { name, layer in
+                let child = path.isEmpty ? name : path + "." + name
                 if let inner = layer as? Sequential {
-                    wrap(inner)
+                    wrap(inner, child)
                     return inner
                 }
-                let timer = TimedLayer(layer)
+                let timer = TimedLayer(layer, name: child)
                 timers.append(timer)
                 return timer
             }
         }
-        if let root = model.network as? Sequential { wrap(root) }
+        wrap(root, "")
+        precondition(timers.map(\.name) == flops.map(\.name), "one timer per layer outside a Sequential, in order")
         let step = TrainingBenchmark.stepper(model, batchSize: batchSize, threads: threads)
         step(); step()
         for timer in timers { timer.reset() }
         let start = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<steps { step() }
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        precondition(timers.isEmpty || flops.count == timers.count, "one timer per layer outside a Sequential")
-        let entries = timers.isEmpty
-            ? [Entry(name: architecture.rawValue, forwardSeconds: 0, backwardSeconds: 0,
-                     trainingFLOPsPerImage: model.trainingFLOPsPerImage)]
-            : zip(timers, flops).map { timer, layer in
-                Entry(name: layer.name, forwardSeconds: timer.forwardSeconds / Double(steps),
-                      backwardSeconds: timer.backwardSeconds / Double(steps), trainingFLOPsPerImage: layer.flops)
-            }
+        let entries = zip(timers, flops).map { timer, layer in
+            Entry(name: layer.name, forwardSeconds: timer.forwardSeconds / Double(steps),
+                  backwardSeconds: timer.backwardSeconds / Double(steps), trainingFLOPsPerImage: layer.flops)
+        }
         return StepProfile(architecture: architecture, batchSize: batchSize, threads: threads, steps: steps,
-                            layers: entries, stepSeconds: total / Double(steps))
+                           layers: entries, stepSeconds: total / Double(steps))
     }
 }
 
 /// A layer that times its wrapped layer's passes (wall clock) and is otherwise transparent.
 final class TimedLayer: Layer {
     let inner: Layer
+    /// The wrapped layer's path in the model (as in `Model.namedLayers()`).
+    let name: String
     private var forwardNanos: UInt64 = 0
     private var backwardNanos: UInt64 = 0
 
-    init(_ inner: Layer) { self.inner = inner }
+    init(_ inner: Layer, name: String) {
+        self.inner = inner
+        self.name = name
+    }
 
     var forwardSeconds: Double { Double(forwardNanos) / 1e9 }
     var backwardSeconds: Double { Double(backwardNanos) / 1e9 }

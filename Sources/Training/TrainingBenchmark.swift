@@ -43,8 +43,7 @@ public enum TrainingBenchmark {
     /// Trains `architecture` on random data for about `seconds` (after two warm-up steps).
     public static func measure(_ architecture: Architecture, batchSize: Int = 128, threads: Int,
                                seconds: Double = 3, convolution: ConvolutionAlgorithm = .im2col) -> Result {
-        let model = ModelZoo.make(architecture, seed: 1)
-        model.network.visitLayers(prefix: "") { _, layer in (layer as? Conv2d)?.algorithm = convolution }
+        let model = benchmarkModel(architecture, convolution: convolution)
         let step = stepper(model, batchSize: batchSize, threads: threads)
         step(); step()
         var steps = 0
@@ -59,6 +58,13 @@ public enum TrainingBenchmark {
         return Result(architecture: architecture, batchSize: batchSize, threads: threads, steps: steps,
                       seconds: elapsed, imagesPerSecond: Double(steps * batchSize) / elapsed,
                       flopsPerImage: model.trainingFLOPsPerImage, cpuSeconds: processCPUSeconds() - cpuStart)
+    }
+
+    /// The benchmarks' model: `architecture` with a fixed seed, its convolutions set to `convolution`.
+    static func benchmarkModel(_ architecture: Architecture, convolution: ConvolutionAlgorithm) -> Model {
+        let model = ModelZoo.make(architecture, seed: 1)
+        model.network.visitLayers(prefix: "") { _, layer in (layer as? Conv2d)?.algorithm = convolution }
+        return model
     }
 
     /// One SGD training step of `model` on a fixed random batch (seeded).

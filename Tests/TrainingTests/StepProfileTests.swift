@@ -22,8 +22,8 @@ final class StepProfileTests: XCTestCase {
     func testTimedLayersAreTransparent() {
         let plain = ModelZoo.make(.lenet5, seed: 7), timed = ModelZoo.make(.lenet5, seed: 7)
         var timers: [TimedLayer] = []
-        (timed.network as! Sequential).replaceChildren { _, layer in
-            let timer = TimedLayer(layer)
+        (timed.network as! Sequential).replaceChildren { name, layer in
+            let timer = TimedLayer(layer, name: name)
             timers.append(timer)
             return timer
         }
