@@ -29,10 +29,12 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // AVX2 + FMA convolution kernels, selected at run time (Training's DirectConvolution).
+        .target(name: "CKernels"),
         .target(name: "EntropyCoding"),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
-        .target(name: "Training", dependencies: ["CBLAS", "ModelIO", "Quantization"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization"]),
         .target(
             name: "DecoderHardware",
             dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
@@ -55,7 +57,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training"]),
         .testTarget(
             name: "SubBitCLITests",
             dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),

@@ -1,3 +1,5 @@
+import Training
+
 /// The content address of a sweep point's trained (or calibrated) weights: a SHA-256 of everything
 /// that changes them — source, recipes, λ, bin policy, μ, seed and the code's format version — and
 /// of nothing else, so sweeping codec and decoder axes never retrains.
@@ -29,6 +31,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
         switch spec.source {
         case .train(let source):
             fields += ["kind=train", "dataset=\(source.dataset)", "model=\(source.model)"]
+            fields += TrainingKey.convolutionFields(model: source.model)
             fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
             fields += TrainingKey.fields(of: source.finetune, prefix: "finetune")
             let qat = source.qat
@@ -55,6 +58,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
         guard case .train(let source) = spec.source else { return nil }
         var fields = ["format=\(TrainingKey.baselineFormatVersion)", "kind=baseline", "dataset=\(source.dataset)",
                       "model=\(source.model)"]
+        fields += TrainingKey.convolutionFields(model: source.model)
         fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
         fields.append("seed=\(seed)")
         return TrainingKey(canonical: fields.joined(separator: "\n") + "\n")
@@ -63,6 +67,16 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     private init(canonical: String) {
         self.canonical = canonical
         self.hex = SHA256.hex(of: Array(canonical.utf8))
+    }
+
+    /// `convolution=…` when the model's convolutions run with anything but im2col on this CPU
+    /// (`Model.convolutionAlgorithms`): other algorithms sum in other orders, so their weights
+    /// differ in the last bits and must not be served from an im2col cache entry, or the other
+    /// way round on a CPU without AVX2. im2col-only models (MLP, LeNet-5) keep their keys.
+    static func convolutionFields(model: String) -> [String] {
+        guard let architecture = Architecture(rawValue: model) else { return [] }
+        let algorithms = ModelZoo.make(architecture, seed: 0).convolutionAlgorithms.filter { $0 != .im2col }
+        return algorithms.isEmpty ? [] : ["convolution=" + algorithms.map(\.rawValue).joined(separator: ",")]
     }
 
     private static func fields(of recipe: TrainingRecipe, prefix: String) -> [String] {

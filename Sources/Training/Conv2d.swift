@@ -14,8 +14,9 @@
 /// `k − 1 − p` — so it is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`)
 /// that writes `∂input` directly, with no col2im scatter; strided convolutions use GEMM + col2im.
 /// 1×1 stride-1 convolutions skip im2col entirely: the GEMMs read and write the feature
-/// maps in place. 3×3 stride-1 padding-1 convolutions can run as Winograd F(2×2, 3×3)
-/// instead (`algorithm`; see `WinogradConvolution`).
+/// maps in place. 3×3 stride-1 padding-1 convolutions run as a direct convolution with AVX2
+/// kernels where the CPU has them (the default `algorithm`; see `DirectConvolution`), or as
+/// Winograd F(2×2, 3×3) (see `WinogradConvolution`).
 ///
 /// ```swift
 /// var rng = Xoshiro256(seed: 0)
@@ -38,7 +39,7 @@ public final class Conv2d: WeightedLayer {
     /// Winograd's transformed tiles.
     public var chunkFloats = 1 << 17
     /// How the convolution is computed; see `ConvolutionAlgorithm`.
-    public var algorithm = ConvolutionAlgorithm.im2col
+    public var algorithm = ConvolutionAlgorithm.direct
 
     private var input: Tensor?
     private var output: Tensor?
@@ -52,6 +53,7 @@ public final class Conv2d: WeightedLayer {
     /// The flipped, transposed kernel `[in, out, k, k]` for the stride-1 input gradient.
     private var flippedWeight: Tensor?
     private var winograd: WinogradConvolution?
+    private var direct: DirectConvolution?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = false, rng: inout Xoshiro256) {
@@ -71,6 +73,22 @@ public final class Conv2d: WeightedLayer {
     /// possible for 3×3, stride-1, padding-1 convolutions only.
     public var usesWinograd: Bool {
         algorithm == .winograd && kernelSize == 3 && stride == 1 && padding == 1
+    }
+
+    /// Whether this convolution runs as a direct 3×3 convolution (`DirectConvolution`): chosen
+    /// by `algorithm`, and possible for 3×3, stride-1, padding-1 convolutions on a CPU with
+    /// AVX2 + FMA whose output channels (and input channels, if `∂input` is needed) come in eights.
+    public var usesDirect: Bool {
+        algorithm == .direct
+            && DirectConvolution.supports(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
+                                          stride: stride, padding: padding, needsInputGradient: needsInputGradient)
+    }
+
+    private var directEngine: DirectConvolution {
+        let engine = direct ?? DirectConvolution(inChannels: inChannels, outChannels: outChannels)
+        direct = engine
+        engine.chunkFloats = chunkFloats
+        return engine
     }
 
     private var winogradEngine: WinogradConvolution {
@@ -145,6 +163,11 @@ public final class Conv2d: WeightedLayer {
         let (OH, OW) = (g.outHeight, g.outWidth)
         let y = Tensor.reuse(&output, shape: [outChannels, g.batch, OH, OW])
         let w = effectiveWeight(context)
+        if usesDirect {
+            directEngine.forward(x.pointer, weight: w.pointer, bias: bias?.value.pointer, into: y.pointer,
+                                 batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+            return y
+        }
         if usesWinograd {
             winogradEngine.forward(x.pointer, weight: w.pointer, bias: bias?.value.pointer, into: y.pointer,
                                    batch: g.batch, height: g.height, width: g.width, threads: context.threads)
@@ -186,6 +209,7 @@ public final class Conv2d: WeightedLayer {
     public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = geometry(x)
+        if usesDirect { return directBackward(x, dy, g, context: context) }
         if usesWinograd { return winogradBackward(x, dy, g, context: context) }
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
@@ -269,6 +293,17 @@ public final class Conv2d: WeightedLayer {
         return dx
     }
 
+    private func directBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
+        let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
+        let w = weightTransform == nil ? weight.value : effective!
+        let target = weightGradientTarget()
+        directEngine.backward(x.pointer, weight: w.pointer, gradOutput: dy.pointer, gradWeight: target.pointer,
+                              gradInput: needsInputGradient ? dx.pointer : nil,
+                              batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+        finishWeightGradient(target, dy, g, context: context)
+        return dx
+    }
+
     private func winogradBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
         let target = weightGradientTarget()
@@ -319,15 +354,20 @@ public final class Conv2d: WeightedLayer {
 
 /// How `Conv2d` computes a convolution.
 ///
-/// Both are exact up to float rounding order. On this project's reference machine (2 Zen
-/// cores, OpenBLAS, ResNet-20 at batch 128) Winograd trains about 10 % faster on one thread
-/// but no faster on two: it does 2.25× fewer GEMM FLOPs, but its 16 GEMMs per chunk have an
-/// inner dimension of only 16–64 channels and its transformed tiles are 4× the feature map,
-/// so the saved arithmetic turns into memory traffic, which two cores share. im2col stays
-/// the default; `subbit bench train --convolution winograd` measures the other on a given machine.
+/// All are exact up to float rounding order, so the choice changes trained weights in their
+/// last bits (the orchestrator's cache keys record it). On this project's reference machine
+/// (2 Zen 3 cores, OpenBLAS, ResNet-20 at batch 128) `direct` trains about 18 % faster than
+/// im2col; Winograd is about 10 % faster on one thread but no faster on two: it does 2.25×
+/// fewer GEMM FLOPs, but its 16 GEMMs per chunk have an inner dimension of only 16–64 channels
+/// and its transformed tiles are 4× the feature map, so the saved arithmetic turns into memory
+/// traffic, which two cores share. `subbit bench train --convolution …` measures them on a
+/// given machine.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// im2col + GEMM (convolution as one matrix product per chunk).
     case im2col
     /// Winograd F(2×2, 3×3) where the shape allows it (3×3, stride 1, padding 1), else im2col.
     case winograd
+    /// Direct convolution with AVX2 + FMA kernels where the shape and CPU allow it (3×3,
+    /// stride 1, padding 1, channels in eights; see `DirectConvolution`), else im2col.
+    case direct
 }

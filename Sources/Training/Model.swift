@@ -118,3 +118,22 @@ public final class Model {
 public enum Architecture: String, CaseIterable, Sendable {
     case mlp, lenet5, resnet20
 }
+
+extension Model {
+    /// The algorithms this model's convolutions run with on this CPU (`Conv2d.algorithm` where
+    /// the shape and CPU allow it, else im2col), in `ConvolutionAlgorithm.allCases` order.
+    /// They sum in different orders, so the same seed trains to different last bits under each:
+    /// the orchestrator's cache keys record anything other than im2col.
+    ///
+    /// ```swift
+    /// ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms   // [.im2col, .direct] with AVX2
+    /// ```
+    public var convolutionAlgorithms: [ConvolutionAlgorithm] {
+        var used = Set<ConvolutionAlgorithm>()
+        network.visitLayers(prefix: "") { _, layer in
+            guard let conv = layer as? Conv2d else { return }
+            used.insert(conv.usesDirect ? .direct : conv.usesWinograd ? .winograd : .im2col)
+        }
+        return ConvolutionAlgorithm.allCases.filter(used.contains)
+    }
+}

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Orchestrator
+import Training
 
 final class SweepExpansionTests: XCTestCase {
     func testCartesianProductWithTrainingAxesOutermost() {
@@ -70,6 +71,22 @@ final class TrainingKeyTests: XCTestCase {
         other.tableLog = 15
         XCTAssertEqual(TrainingKey(spec: spec, point: other), key)
         XCTAssertEqual(key.hex.count, 64)
+    }
+
+    /// A model whose convolutions run other than as im2col (ResNet-20's direct 3×3 kernels)
+    /// says so in its training and baseline keys; im2col-only models (LeNet-5) keep their keys.
+    func testKeysRecordTheConvolutionAlgorithm() throws {
+        XCTAssertFalse(TrainingKey(spec: spec, point: SweepExpansion(spec: spec).points()[0]).canonical.contains("convolution"))
+        XCTAssertFalse(TrainingKey.baseline(spec: spec, seed: 1)!.canonical.contains("convolution"))
+        var resnet = spec
+        guard case .train(var source) = resnet.source else { return XCTFail() }
+        source.model = "resnet20"
+        resnet.source = .train(source)
+        let direct = ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms.contains(.direct)
+        let point = SweepExpansion(spec: resnet).points()[0]
+        for key in [TrainingKey(spec: resnet, point: point), TrainingKey.baseline(spec: resnet, seed: 1)!] {
+            XCTAssertEqual(key.canonical.contains("\nconvolution=direct\n"), direct, key.canonical)
+        }
     }
 
     func testBaselineKeyIgnoresFinetuning() {

@@ -1,0 +1,47 @@
+// Direct 3×3 convolution kernels (AVX2 + FMA, chosen at run time) for `DirectConvolution` in
+// the Training module. They work on the "flat padded" layout described there: a channel's
+// images laid one after another with rows of `rowStride` floats (the image's width plus one
+// shared zero column) and one shared zero row between images, so that a 3×3 convolution with
+// padding 1 becomes a one-dimensional stencil with the nine offsets `ky·rowStride + kx`.
+#ifndef SUBBIT_CKERNELS_H
+#define SUBBIT_CKERNELS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the AVX2 + FMA kernels below, else 0 (callers must then not call them).
+int subbit_conv3x3_available(void);
+
+/// out[q·outChannels + o] = Σ_i Σ_{ky,kx} w(o, i, ky, kx) · x[i·inStride + q + ky·rowStride + kx]
+/// for q in [0, positions): the result is position-major. `positions` must be a multiple of 12
+/// and `outChannels` of 8; `x` must hold `positions + 2·rowStride + 2` readable floats per
+/// channel. `packed` holds the weights in blocks of 16 output channels (the last block 8 when
+/// `outChannels` is 8 mod 16): [block][inChannels][9][16 or 8] (see `subbit_conv3x3_pack`).
+void subbit_conv3x3_forward(const float *x, long inStride, long inChannels, const float *packed,
+                            float *out, long outChannels, long rowStride, long positions);
+
+/// Copies the real pixels of a position-major result of `subbit_conv3x3_forward` over `images`
+/// images of `height × width` to channel-major planes: pixel (n, y, x) of channel c goes to
+/// target[c·channelStride + n·height·width + y·width + x], plus bias[c] when `bias` is not NULL.
+/// `channels` must be a multiple of 8.
+void subbit_conv3x3_unpack(const float *flat, long channels, long images, long height, long width,
+                           const float *bias, float *target, long channelStride);
+
+/// Packs a weight w(o, i, t) = weight[o·oStride + i·iStride + t·tStride] (t = ky·3 + kx) into
+/// the blocks `subbit_conv3x3_forward` reads (`outChannels` a multiple of 8). The flipped,
+/// transposed kernel of the input gradient is the same call with the roles of o and i swapped
+/// and t running backwards (tStride < 0).
+void subbit_conv3x3_pack(const float *weight, long oStride, long iStride, long tStride,
+                         long outChannels, long inChannels, float *packed);
+
+/// gradWeight[(o·inChannels + i)·9 + ky·3 + kx] += Σ_q dy[o·dyStride + q] · x[i·inStride + q + ky·rowStride + kx]
+/// for q in [0, positions). `positions` must be a multiple of 8 and `outChannels` of 4.
+void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChannels,
+                                    const float *x, long inStride, long inChannels,
+                                    float *gradWeight, long rowStride, long positions);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

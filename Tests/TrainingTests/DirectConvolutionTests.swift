@@ -1,0 +1,168 @@
+import XCTest
+@testable import Training
+
+/// The direct 3×3 convolution (AVX2 kernels) against the definition of convolution and the im2col path.
+final class DirectConvolutionTests: XCTestCase {
+    private let train1 = ExecutionContext(training: true, threads: 1)
+    private let train2 = ExecutionContext(training: true, threads: 2)
+
+    /// (in, out, batch, H, W): even and odd planes (7×7 as in ResNet-20's stage 3), a 1×1 plane
+    /// (all border), 2-row planes, wide planes whose flat positions are not a multiple of the
+    /// kernel's 24, output channels in blocks of 16 and a last block of 8 (8, 16, 24, 40).
+    private let shapes: [(Int, Int, Int, Int, Int)] = [
+        (8, 8, 3, 5, 6), (8, 8, 5, 7, 7), (8, 8, 3, 1, 1), (8, 16, 3, 2, 9), (16, 16, 3, 6, 6),
+        (16, 8, 3, 3, 13), (8, 24, 5, 5, 16), (24, 8, 2, 28, 28), (40, 16, 2, 4, 4),
+    ]
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "this CPU has no AVX2 + FMA: Conv2d falls back to im2col")
+    }
+
+    private func conv(_ s: (Int, Int, Int, Int, Int), _ algorithm: ConvolutionAlgorithm, bias: Bool,
+                      seed: UInt64) -> Conv2d {
+        var rng = Xoshiro256(seed: seed)
+        let c = Conv2d(s.0, s.1, kernelSize: 3, padding: 1, bias: bias, rng: &rng)
+        c.algorithm = algorithm
+        // Two images per chunk: with 3 or 5 images per batch, every thread ends on a shorter
+        // chunk, whose padded buffer still holds the previous chunk's pixels past its end.
+        c.chunkFloats = 2 * (2 * s.0 + s.1) * (s.3 + 1) * (s.4 + 1)
+        if let b = c.bias { for i in 0..<b.value.count { b.value[i] = 0.1 * Float(i + 1) } }
+        return c
+    }
+
+    private func reference(_ c: Conv2d, _ x: Tensor, _ s: (Int, Int, Int, Int, Int)) -> [Double] {
+        let (ci, co, n, h, w) = s
+        var out = [Double](repeating: 0, count: co * n * h * w)
+        for o in 0..<co { for b in 0..<n { for i in 0..<h { for j in 0..<w {
+            var acc = Double(c.bias?.value[o] ?? 0)
+            for ch in 0..<ci { for kh in 0..<3 { for kw in 0..<3 {
+                let (ih, iw) = (i - 1 + kh, j - 1 + kw)
+                if ih < 0 || ih >= h || iw < 0 || iw >= w { continue }
+                acc += Double(c.weight.value[((o * ci + ch) * 3 + kh) * 3 + kw]) * Double(x[((ch * n + b) * h + ih) * w + iw])
+            } } }
+            out[((o * n + b) * h + i) * w + j] = acc
+        } } } }
+        return out
+    }
+
+    func testForwardMatchesTheDefinition() {
+        // Plus first layers (no ∂input), whose input channels need not come in eights.
+        for (index, s) in (shapes + [(1, 8, 3, 8, 4), (3, 24, 2, 5, 5)]).enumerated() {
+            let c = conv(s, .direct, bias: index % 2 == 0, seed: UInt64(index))
+            c.needsInputGradient = s.0 % 8 == 0
+            XCTAssertTrue(c.usesDirect, "shape \(s)")
+            var rng = Xoshiro256(seed: 100 + UInt64(index))
+            let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
+            let expected = reference(c, x, s)
+            for context in [train1, train2] {
+                let y = c.forward(x, context: context)
+                XCTAssertEqual(y.shape, [s.1, s.2, s.3, s.4])
+                for i in 0..<expected.count {
+                    XCTAssertEqual(Double(y[i]), expected[i], accuracy: 1e-4, "shape \(s) at \(i), \(context.threads) thread(s)")
+                }
+            }
+        }
+    }
+
+    func testBackwardMatchesIm2col() {
+        for (index, s) in shapes.enumerated() {
+            let fast = conv(s, .direct, bias: true, seed: UInt64(20 + index))
+            let slow = conv(s, .im2col, bias: true, seed: UInt64(20 + index))
+            XCTAssertTrue(fast.usesDirect)
+            XCTAssertFalse(slow.usesDirect)
+            var rng = Xoshiro256(seed: 200 + UInt64(index))
+            let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
+            let dy = GradientCheck.randomTensor([s.1, s.2, s.3, s.4], rng: &rng)
+            let context = index % 2 == 0 ? train2 : train1
+            var results: [(dx: [Float], dw: [Float], db: [Float])] = []
+            for layer in [fast, slow] {
+                _ = layer.forward(x, context: context)
+                layer.weight.grad.fill(0)
+                layer.bias!.grad.fill(0)
+                let dx = layer.backward(dy, context: context)
+                results.append((dx.toArray(), layer.weight.grad.toArray(), layer.bias!.grad.toArray()))
+            }
+            for (name, a, b) in [("∂x", results[0].dx, results[1].dx), ("∂W", results[0].dw, results[1].dw),
+                                 ("∂b", results[0].db, results[1].db)] {
+                XCTAssertEqual(a.count, b.count, "\(name) \(s)")
+                let scale = max(1, b.map { abs($0) }.max() ?? 0)
+                for i in 0..<a.count {
+                    XCTAssertEqual(a[i], b[i], accuracy: 2e-5 * scale, "\(name)[\(i)] for shape \(s)")
+                }
+            }
+        }
+    }
+
+    func testGradientsMatchFiniteDifferences() {
+        for (index, s) in shapes.prefix(4).enumerated() {
+            let c = conv(s, .direct, bias: index % 2 == 1, seed: UInt64(40 + index))
+            var rng = Xoshiro256(seed: 300 + UInt64(index))
+            let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
+            GradientCheck().check(c, input: x, context: index % 2 == 0 ? train2 : train1)
+        }
+    }
+
+    func testWeightGradientWithoutInputGradientIsTheSame() {
+        let s = (8, 16, 3, 7, 7)
+        var grads: [[Float]] = []
+        for needsInput in [true, false] {
+            let c = conv(s, .direct, bias: false, seed: 7)
+            c.needsInputGradient = needsInput
+            XCTAssertTrue(c.usesDirect)
+            var rng = Xoshiro256(seed: 8)
+            let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
+            let dy = GradientCheck.randomTensor([s.1, s.2, s.3, s.4], rng: &rng)
+            _ = c.forward(x, context: train2)
+            c.weight.grad.fill(0)
+            let dx = c.backward(dy, context: train2)
+            XCTAssertEqual(dx.count, needsInput ? x.count : 0)
+            grads.append(c.weight.grad.toArray())
+        }
+        XCTAssertEqual(grads[0], grads[1])
+    }
+
+    /// Same input, same thread count → the same bits, also when the layer's buffers were last
+    /// laid out for another plane size.
+    func testDeterministicAcrossCallsAndPlaneSizes() {
+        let c = conv((8, 8, 4, 9, 9), .direct, bias: true, seed: 3)
+        var rng = Xoshiro256(seed: 4)
+        let x = GradientCheck.randomTensor([8, 4, 9, 9], rng: &rng)
+        let other = GradientCheck.randomTensor([8, 4, 5, 11], rng: &rng)
+        let dy = GradientCheck.randomTensor([8, 4, 9, 9], rng: &rng)
+        var runs: [([Float], [Float], [Float])] = []
+        for round in 0..<2 {
+            if round == 1 { _ = c.forward(other, context: train2) }
+            let y = c.forward(x, context: train2).toArray()
+            c.weight.grad.fill(0)
+            let dx = c.backward(dy, context: train2).toArray()
+            runs.append((y, dx, c.weight.grad.toArray()))
+        }
+        XCTAssertEqual(runs[0].0, runs[1].0)
+        XCTAssertEqual(runs[0].1, runs[1].1)
+        XCTAssertEqual(runs[0].2, runs[1].2)
+    }
+
+    func testDirectOnlyWhereTheShapeAllowsIt() {
+        var rng = Xoshiro256(seed: 1)
+        let plain = Conv2d(16, 16, kernelSize: 3, padding: 1, rng: &rng)
+        XCTAssertEqual(plain.algorithm, .direct, "direct is the default")
+        XCTAssertTrue(plain.usesDirect)
+        let first = Conv2d(1, 16, kernelSize: 3, padding: 1, rng: &rng)
+        XCTAssertFalse(first.usesDirect, "∂input over 1 input channel: im2col")
+        first.needsInputGradient = false
+        XCTAssertTrue(first.usesDirect, "a first layer needs no ∂input")
+        for (layer, why) in [(Conv2d(16, 32, kernelSize: 3, stride: 2, padding: 1, rng: &rng), "strided"),
+                             (Conv2d(16, 16, kernelSize: 5, padding: 2, rng: &rng), "5×5"),
+                             (Conv2d(8, 16, kernelSize: 3, rng: &rng), "unpadded"),
+                             (Conv2d(8, 12, kernelSize: 3, padding: 1, rng: &rng), "12 output channels"),
+                             (Conv2d(12, 8, kernelSize: 3, padding: 1, rng: &rng), "∂input over 12 channels")] {
+            XCTAssertFalse(layer.usesDirect, "\(why): falls back to im2col")
+        }
+    }
+
+    func testModelReportsItsConvolutionAlgorithms() {
+        XCTAssertEqual(ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms, [.im2col, .direct])
+        XCTAssertEqual(ModelZoo.make(.lenet5, seed: 0).convolutionAlgorithms, [.im2col])
+        XCTAssertEqual(ModelZoo.make(.mlp, seed: 0).convolutionAlgorithms, [])
+    }
+}
