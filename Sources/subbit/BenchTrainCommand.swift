@@ -48,9 +48,11 @@ struct BenchTrain: ParsableCommand {
             let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,
                                               threads: threads, seconds: seconds, convolution: convolution)
             let label = r.architecture.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
-            print(label + String(format: " %5d %7d %10.0f %8.1f %5.1f%% %10.2f %10.0f %7.2f",
-                                 r.batchSize, r.threads, r.imagesPerSecond, r.gflops, 100 * r.gflops / peak,
-                                 Double(r.flopsPerImage) / 1e6, r.imagesPerCPUSecond, r.cpuSeconds / r.seconds))
+            // Without --peak there is no peak to divide by: "-" rather than "nan%".
+            let share = peak.isFinite ? String(format: "%5.1f%%", 100 * r.gflops / peak) : "     -"
+            print(label + String(format: " %5d %7d %10.0f %8.1f ", r.batchSize, r.threads, r.imagesPerSecond, r.gflops)
+                  + share + String(format: " %10.2f %10.0f %7.2f", Double(r.flopsPerImage) / 1e6,
+                                   r.imagesPerCPUSecond, r.cpuSeconds / r.seconds))
             if perLayer { printProfile(of: r) }
         }
         print("CPU use < threads means other processes took CPU time; img/CPU-s × threads estimates a quiet machine.")

@@ -107,16 +107,19 @@ final class TrainCommandTests: XCTestCase {
                                         "--threads", "1", "--no-peak", "--per-layer"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("lenet5 per layer"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("nan"), "no peak measured: the %peak column says \"-\"\n\(result.stdout)")
         for row in ["conv1", "conv2", "fc3", "other (loss, update)", "step"] {
             XCTAssertTrue(result.stdout.contains("    \(row) "), "\(row) missing from\n\(result.stdout)")
         }
     }
 
-    func testBenchTrainRunsResNetWithWinogradConvolutions() throws {
-        let result = try SubBitCLI.run(["bench", "train", "--models", "resnet20", "--batch", "4", "--seconds", "0.1",
-                                        "--no-peak", "--convolution", "winograd"])
-        XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("resnet20"), result.stdout)
+    func testBenchTrainRunsResNetWithEveryConvolutionAlgorithm() throws {
+        for algorithm in ["direct", "im2col", "winograd"] {
+            let result = try SubBitCLI.run(["bench", "train", "--models", "resnet20", "--batch", "4", "--seconds", "0.1",
+                                            "--no-peak", "--convolution", algorithm])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains("resnet20"), result.stdout)
+        }
         let wrong = try SubBitCLI.run(["bench", "train", "--convolution", "fft"])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.stderr.contains("fft"), wrong.stderr)
