@@ -356,7 +356,7 @@ public final class Conv2d: WeightedLayer {
 ///
 /// All are exact up to float rounding order, so the choice changes trained weights in their
 /// last bits (the orchestrator's cache keys record it). On this project's reference machine
-/// (2 Zen 3 cores, OpenBLAS, ResNet-20 at batch 128) `direct` trains about 18 % faster than
+/// (2 Zen 3 cores, OpenBLAS, ResNet-20 at batch 128) `direct` trains about 20 % faster than
 /// im2col; Winograd is about 10 % faster on one thread but no faster on two: it does 2.25×
 /// fewer GEMM FLOPs, but its 16 GEMMs per chunk have an inner dimension of only 16–64 channels
 /// and its transformed tiles are 4× the feature map, so the saved arithmetic turns into memory
