@@ -74,10 +74,17 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// differ in the last bits and must not be served from an im2col cache entry, or the other
     /// way round on a CPU without AVX2. im2col-only models (MLP, LeNet-5) keep their keys.
     static func convolutionFields(model: String) -> [String] {
-        guard let architecture = Architecture(rawValue: model) else { return [] }
-        let algorithms = ModelZoo.make(architecture, seed: 0).convolutionAlgorithms.filter { $0 != .im2col }
-        return algorithms.isEmpty ? [] : ["convolution=" + algorithms.map(\.rawValue).joined(separator: ",")]
+        guard let architecture = Architecture(rawValue: model),
+              let algorithms = nonIm2colAlgorithms[architecture], !algorithms.isEmpty else { return [] }
+        return ["convolution=" + algorithms.map(\.rawValue).joined(separator: ",")]
     }
+
+    /// Each zoo model's convolution algorithms other than im2col, found once by building the
+    /// model (keys are made for every point, several times per run; ResNet-20 is 0.27 M weights to draw).
+    private static let nonIm2colAlgorithms: [Architecture: [ConvolutionAlgorithm]] = Dictionary(
+        uniqueKeysWithValues: Architecture.allCases.map { architecture in
+            (architecture, ModelZoo.make(architecture, seed: 0).convolutionAlgorithms.filter { $0 != .im2col })
+        })
 
     private static func fields(of recipe: TrainingRecipe, prefix: String) -> [String] {
         [

@@ -209,8 +209,7 @@ public final class Conv2d: WeightedLayer {
     public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = geometry(x)
-        if usesDirect { return directBackward(x, dy, g, context: context) }
-        if usesWinograd { return winogradBackward(x, dy, g, context: context) }
+        if usesDirect || usesWinograd { return engineBackward(x, dy, g, context: context) }
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let (unitCount, unitColumns) = units(g)
@@ -220,7 +219,7 @@ public final class Conv2d: WeightedLayer {
             partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
             partialPointers = partialGrads.map(\.pointer)
         }
-        let w = weightTransform == nil ? weight.value : effective!
+        let w = forwardWeight
         let needsDx = needsInputGradient
         let dx = Tensor.reuse(&gradInput, shape: needsDx ? x.shape : [0])
         let chunk = unitsPerChunk(g)
@@ -285,34 +284,30 @@ public final class Conv2d: WeightedLayer {
         }
         let target = weightGradientTarget()
         let tp = target.pointer
-        for part in 0..<parts {
-            let src = partials[part]
-            for i in 0..<(M * K) { tp[i] += src[i] }
+        for part in 0..<parts { add(tp, partials[part], into: tp, count: M * K, relu: false) }
+        finishWeightGradient(target, dy, g, context: context)
+        return dx
+    }
+
+    /// Backward through `DirectConvolution` or `WinogradConvolution` (whichever ran forward).
+    private func engineBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
+        let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
+        let target = weightGradientTarget()
+        let dxp = needsInputGradient ? dx.pointer : nil
+        if usesDirect {
+            directEngine.backward(x.pointer, weight: forwardWeight.pointer, gradOutput: dy.pointer,
+                                  gradWeight: target.pointer, gradInput: dxp,
+                                  batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+        } else {
+            winogradEngine.backward(x.pointer, gradOutput: dy.pointer, gradWeight: target.pointer, gradInput: dxp,
+                                    batch: g.batch, height: g.height, width: g.width, threads: context.threads)
         }
         finishWeightGradient(target, dy, g, context: context)
         return dx
     }
 
-    private func directBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
-        let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
-        let w = weightTransform == nil ? weight.value : effective!
-        let target = weightGradientTarget()
-        directEngine.backward(x.pointer, weight: w.pointer, gradOutput: dy.pointer, gradWeight: target.pointer,
-                              gradInput: needsInputGradient ? dx.pointer : nil,
-                              batch: g.batch, height: g.height, width: g.width, threads: context.threads)
-        finishWeightGradient(target, dy, g, context: context)
-        return dx
-    }
-
-    private func winogradBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
-        let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
-        let target = weightGradientTarget()
-        winogradEngine.backward(x.pointer, gradOutput: dy.pointer, gradWeight: target.pointer,
-                                gradInput: needsInputGradient ? dx.pointer : nil,
-                                batch: g.batch, height: g.height, width: g.width, threads: context.threads)
-        finishWeightGradient(target, dy, g, context: context)
-        return dx
-    }
+    /// The weight the last `forward` multiplied by: the weight itself, or its transform's output.
+    private var forwardWeight: Tensor { weightTransform == nil ? weight.value : effective! }
 
     /// Where `∂L/∂(weight used in forward)` accumulates: the weight's own gradient, or a zeroed
     /// buffer when a weight transform (fake quantization) sits in between.

@@ -197,10 +197,6 @@ final class DirectConvolution {
                 n0 = images.upperBound
             }
         }
-        let count = co * ci * 9
-        for part in 0..<parts {
-            let src = partials[part]
-            for i in 0..<count { gradWeight[i] += src[i] }
-        }
+        for part in 0..<parts { add(gradWeight, partials[part], into: gradWeight, count: co * ci * 9, relu: false) }
     }
 }

@@ -46,15 +46,8 @@ public enum TrainingBenchmark {
         let model = benchmarkModel(architecture, convolution: convolution)
         let step = stepper(model, batchSize: batchSize, threads: threads)
         step(); step()
-        var steps = 0
         let cpuStart = processCPUSeconds()
-        let start = DispatchTime.now().uptimeNanoseconds
-        var elapsed = 0.0
-        repeat {
-            step()
-            steps += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds || steps < 3
+        let (steps, elapsed) = repeatTimed(seconds: seconds, minimumRuns: 3, step)
         return Result(architecture: architecture, batchSize: batchSize, threads: threads, steps: steps,
                       seconds: elapsed, imagesPerSecond: Double(steps * batchSize) / elapsed,
                       flopsPerImage: model.trainingFLOPsPerImage, cpuSeconds: processCPUSeconds() - cpuStart)
@@ -101,14 +94,21 @@ public enum TrainingBenchmark {
             }
         }
         run()
-        var reps = 0
+        let (reps, elapsed) = repeatTimed(seconds: seconds, minimumRuns: 1, run)
+        return Double(reps * threads) * 2 * Double(n * n * n) / elapsed / 1e9
+    }
+
+    /// Runs `body` until `seconds` of wall time have passed and it ran at least `minimumRuns`
+    /// times; returns the runs and the wall time they took.
+    static func repeatTimed(seconds: Double, minimumRuns: Int, _ body: () -> Void) -> (runs: Int, seconds: Double) {
+        var runs = 0
         let start = DispatchTime.now().uptimeNanoseconds
         var elapsed = 0.0
         repeat {
-            run()
-            reps += 1
+            body()
+            runs += 1
             elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds
-        return Double(reps * threads) * 2 * Double(n * n * n) / elapsed / 1e9
+        } while elapsed < seconds || runs < minimumRuns
+        return (runs, elapsed)
     }
 }

@@ -30,21 +30,6 @@ final class DirectConvolutionTests: XCTestCase {
         return c
     }
 
-    private func reference(_ c: Conv2d, _ x: Tensor, _ s: (Int, Int, Int, Int, Int)) -> [Double] {
-        let (ci, co, n, h, w) = s
-        var out = [Double](repeating: 0, count: co * n * h * w)
-        for o in 0..<co { for b in 0..<n { for i in 0..<h { for j in 0..<w {
-            var acc = Double(c.bias?.value[o] ?? 0)
-            for ch in 0..<ci { for kh in 0..<3 { for kw in 0..<3 {
-                let (ih, iw) = (i - 1 + kh, j - 1 + kw)
-                if ih < 0 || ih >= h || iw < 0 || iw >= w { continue }
-                acc += Double(c.weight.value[((o * ci + ch) * 3 + kh) * 3 + kw]) * Double(x[((ch * n + b) * h + ih) * w + iw])
-            } } }
-            out[((o * n + b) * h + i) * w + j] = acc
-        } } } }
-        return out
-    }
-
     func testForwardMatchesTheDefinition() {
         // Plus first layers (no ∂input), whose input channels need not come in eights.
         for (index, s) in (shapes + [(1, 8, 3, 8, 4), (3, 24, 2, 5, 5)]).enumerated() {
@@ -53,7 +38,7 @@ final class DirectConvolutionTests: XCTestCase {
             XCTAssertTrue(c.usesDirect, "shape \(s)")
             var rng = Xoshiro256(seed: 100 + UInt64(index))
             let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
-            let expected = reference(c, x, s)
+            let expected = ConvolutionChecks.definition(c, x)
             for context in [train1, train2] {
                 let y = c.forward(x, context: context)
                 XCTAssertEqual(y.shape, [s.1, s.2, s.3, s.4])
@@ -73,23 +58,8 @@ final class DirectConvolutionTests: XCTestCase {
             var rng = Xoshiro256(seed: 200 + UInt64(index))
             let x = GradientCheck.randomTensor([s.0, s.2, s.3, s.4], rng: &rng)
             let dy = GradientCheck.randomTensor([s.1, s.2, s.3, s.4], rng: &rng)
-            let context = index % 2 == 0 ? train2 : train1
-            var results: [(dx: [Float], dw: [Float], db: [Float])] = []
-            for layer in [fast, slow] {
-                _ = layer.forward(x, context: context)
-                layer.weight.grad.fill(0)
-                layer.bias!.grad.fill(0)
-                let dx = layer.backward(dy, context: context)
-                results.append((dx.toArray(), layer.weight.grad.toArray(), layer.bias!.grad.toArray()))
-            }
-            for (name, a, b) in [("∂x", results[0].dx, results[1].dx), ("∂W", results[0].dw, results[1].dw),
-                                 ("∂b", results[0].db, results[1].db)] {
-                XCTAssertEqual(a.count, b.count, "\(name) \(s)")
-                let scale = max(1, b.map { abs($0) }.max() ?? 0)
-                for i in 0..<a.count {
-                    XCTAssertEqual(a[i], b[i], accuracy: 2e-5 * scale, "\(name)[\(i)] for shape \(s)")
-                }
-            }
+            ConvolutionChecks.assertBackwardMatches(fast, slow, x: x, dy: dy,
+                                                    context: index % 2 == 0 ? train2 : train1, label: "\(s)")
         }
     }
 
