@@ -10,9 +10,7 @@
 // Weight gradient: a block of 4 output channels × the 3 horizontal taps of one (input channel,
 // ky) row, reduced over positions 8 at a time, then summed across lanes.
 #include "CKernels.h"
-#include <immintrin.h>
-
-#define SUBBIT_AVX2 __attribute__((target("avx2,fma")))
+#include "avx2.h"
 
 int subbit_conv3x3_available(void) {
   __builtin_cpu_init();
@@ -41,10 +39,10 @@ void subbit_conv3x3_pack(const float *weight, long oStride, long iStride, long t
   a = _mm256_fmadd_ps(x, w0, a);                                                               \
   b = _mm256_fmadd_ps(x, w1, b);
 
-// 16 output channels × 6 positions.
-SUBBIT_AVX2
+// 16 output channels × 6 positions, over 3 rows × `cols` (3 or 1, a constant after inlining) taps.
+SUBBIT_AVX2 SUBBIT_INLINE
 static void subbit_forward16(const float *x0, long inStride, long inChannels, const float *w,
-                             float *out, long outChannels, long rowStride, long positions) {
+                             float *out, long outChannels, long rowStride, int cols, long positions) {
   for (long q = 0; q < positions; q += 6) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
     __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
@@ -52,7 +50,7 @@ static void subbit_forward16(const float *x0, long inStride, long inChannels, co
     for (long i = 0; i < inChannels; i++, xi += inStride) {
       for (int ky = 0; ky < 3; ky++) {
         const float *row = xi + ky * rowStride;
-        for (int kx = 0; kx < 3; kx++, wt += 16) {
+        for (int kx = 0; kx < cols; kx++, wt += 16) {
           const float *p = row + kx;
           const __m256 w0 = _mm256_loadu_ps(wt), w1 = _mm256_loadu_ps(wt + 8);
           __m256 x;
@@ -75,9 +73,9 @@ static void subbit_forward16(const float *x0, long inStride, long inChannels, co
 #define SUBBIT_STEP8(k, a) a = _mm256_fmadd_ps(_mm256_broadcast_ss(p + k), w0, a);
 
 // 8 output channels × 12 positions (the last block when the channels are 8 mod 16).
-SUBBIT_AVX2
+SUBBIT_AVX2 SUBBIT_INLINE
 static void subbit_forward8(const float *x0, long inStride, long inChannels, const float *w,
-                            float *out, long outChannels, long rowStride, long positions) {
+                            float *out, long outChannels, long rowStride, int cols, long positions) {
   for (long q = 0; q < positions; q += 12) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     __m256 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
@@ -85,7 +83,7 @@ static void subbit_forward8(const float *x0, long inStride, long inChannels, con
     for (long i = 0; i < inChannels; i++, xi += inStride) {
       for (int ky = 0; ky < 3; ky++) {
         const float *row = xi + ky * rowStride;
-        for (int kx = 0; kx < 3; kx++, wt += 8) {
+        for (int kx = 0; kx < cols; kx++, wt += 8) {
           const float *p = row + kx;
           const __m256 w0 = _mm256_loadu_ps(wt);
           SUBBIT_STEP8(0, a0) SUBBIT_STEP8(1, a1) SUBBIT_STEP8(2, a2) SUBBIT_STEP8(3, a3)
@@ -111,10 +109,22 @@ void subbit_conv3x3_forward(const float *x, long inStride, long inChannels, cons
   long ob = 0;
   for (; ob + 16 <= outChannels; ob += 16)
     subbit_forward16(x, inStride, inChannels, packed + ob * inChannels * 9, out + ob, outChannels,
-                     rowStride, positions);
+                     rowStride, 3, positions);
   if (ob < outChannels)
     subbit_forward8(x, inStride, inChannels, packed + ob * inChannels * 9, out + ob, outChannels,
-                    rowStride, positions);
+                    rowStride, 3, positions);
+}
+
+SUBBIT_AVX2
+void subbit_conv3x1_forward(const float *x, long inStride, long inChannels, const float *packed,
+                            float *out, long outChannels, long positions) {
+  long ob = 0;
+  for (; ob + 16 <= outChannels; ob += 16)
+    subbit_forward16(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outChannels,
+                     1, 1, positions);
+  if (ob < outChannels)
+    subbit_forward8(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outChannels,
+                    1, 1, positions);
 }
 
 SUBBIT_AVX2
@@ -125,15 +135,16 @@ static inline float subbit_lane_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-SUBBIT_AVX2
-void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChannels,
-                                    const float *x, long inStride, long inChannels,
-                                    float *gradWeight, long rowStride, long positions) {
-  const long channelStride = inChannels * 9;
+// Over `taps` rows (3, or 1 for the row-Winograd products) of 3 horizontal taps each.
+SUBBIT_AVX2 SUBBIT_INLINE
+static void subbit_weight_gradient(const float *dy, long dyStride, long outChannels, const float *x,
+                                   long inStride, long inChannels, float *gradWeight, long rowStride,
+                                   int taps, long positions) {
+  const long channelStride = inChannels * 3 * taps;
   for (long ob = 0; ob < outChannels; ob += 4) {
     const float *d0 = dy + ob * dyStride, *d1 = d0 + dyStride, *d2 = d1 + dyStride, *d3 = d2 + dyStride;
     for (long i = 0; i < inChannels; i++) {
-      for (int ky = 0; ky < 3; ky++) {
+      for (int ky = 0; ky < taps; ky++) {
         const float *row = x + i * inStride + ky * rowStride;
         __m256 a00 = _mm256_setzero_ps(), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
         __m256 a20 = a00, a21 = a00, a22 = a00, a30 = a00, a31 = a00, a32 = a00;
@@ -149,7 +160,7 @@ void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChan
           d = _mm256_loadu_ps(d3 + q);
           a30 = _mm256_fmadd_ps(d, x0, a30); a31 = _mm256_fmadd_ps(d, x1, a31); a32 = _mm256_fmadd_ps(d, x2, a32);
         }
-        float *g = gradWeight + (ob * inChannels + i) * 9 + ky * 3;
+        float *g = gradWeight + (ob * inChannels + i) * 3 * taps + ky * 3;
         g[0] += subbit_lane_sum(a00); g[1] += subbit_lane_sum(a01); g[2] += subbit_lane_sum(a02);
         g += channelStride;
         g[0] += subbit_lane_sum(a10); g[1] += subbit_lane_sum(a11); g[2] += subbit_lane_sum(a12);
@@ -163,20 +174,20 @@ void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChan
 }
 
 SUBBIT_AVX2
-static inline void subbit_transpose8(__m256 *r) {
-  __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-  __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-  __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-  __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20); r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20); r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31); r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31); r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChannels,
+                                    const float *x, long inStride, long inChannels,
+                                    float *gradWeight, long rowStride, long positions) {
+  subbit_weight_gradient(dy, dyStride, outChannels, x, inStride, inChannels, gradWeight, rowStride, 3,
+                         positions);
 }
+
+SUBBIT_AVX2
+void subbit_conv3x1_weight_gradient(const float *dy, long dyStride, long outChannels,
+                                    const float *x, long inStride, long inChannels,
+                                    float *gradWeight, long positions) {
+  subbit_weight_gradient(dy, dyStride, outChannels, x, inStride, inChannels, gradWeight, 0, 1, positions);
+}
+
 
 SUBBIT_AVX2
 void subbit_conv3x3_unpack(const float *flat, long channels, long images, long height, long width,
@@ -204,3 +215,4 @@ void subbit_conv3x3_unpack(const float *flat, long channels, long images, long h
     }
   }
 }
+

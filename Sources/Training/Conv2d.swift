@@ -14,9 +14,10 @@
 /// `k − 1 − p` — so it is an im2col of `∂output` plus one GEMM (inner dimension `out·k·k`)
 /// that writes `∂input` directly, with no col2im scatter; strided convolutions use GEMM + col2im.
 /// 1×1 stride-1 convolutions skip im2col entirely: the GEMMs read and write the feature
-/// maps in place. 3×3 stride-1 padding-1 convolutions run as a direct convolution with AVX2
-/// kernels where the CPU has them (the default `algorithm`; see `DirectConvolution`), or as
-/// Winograd F(2×2, 3×3) (see `WinogradConvolution`).
+/// maps in place. 3×3 stride-1 padding-1 convolutions run on AVX2 kernels where the CPU has
+/// them — as Winograd F(4, 3) along rows (the default `algorithm`; see
+/// `RowWinogradConvolution`) or as a direct convolution (`DirectConvolution`) — or as
+/// Winograd F(2×2, 3×3) over GEMMs (see `WinogradConvolution`).
 ///
 /// ```swift
 /// var rng = Xoshiro256(seed: 0)
@@ -39,7 +40,7 @@ public final class Conv2d: WeightedLayer {
     /// Winograd's transformed tiles.
     public var chunkFloats = 1 << 17
     /// How the convolution is computed; see `ConvolutionAlgorithm`.
-    public var algorithm = ConvolutionAlgorithm.direct
+    public var algorithm = ConvolutionAlgorithm.rowWinograd
 
     private var input: Tensor?
     private var output: Tensor?
@@ -54,6 +55,7 @@ public final class Conv2d: WeightedLayer {
     private var flippedWeight: Tensor?
     private var winograd: WinogradConvolution?
     private var direct: DirectConvolution?
+    private var rowWinograd: RowWinogradConvolution?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = false, rng: inout Xoshiro256) {
@@ -79,14 +81,31 @@ public final class Conv2d: WeightedLayer {
     /// by `algorithm`, and possible for 3×3, stride-1, padding-1 convolutions on a CPU with
     /// AVX2 + FMA whose output channels (and input channels, if `∂input` is needed) come in eights.
     public var usesDirect: Bool {
-        algorithm == .direct
-            && DirectConvolution.supports(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
+        algorithm == .direct && fastKernelsApply
+    }
+
+    /// Whether this convolution runs as Winograd F(4, 3) along rows (`RowWinogradConvolution`):
+    /// chosen by `algorithm`, possible where `usesDirect` would be.
+    public var usesRowWinograd: Bool {
+        algorithm == .rowWinograd && fastKernelsApply
+    }
+
+    /// Whether the AVX2 kernels (direct or row Winograd) can run this convolution here.
+    private var fastKernelsApply: Bool {
+        DirectConvolution.supports(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
                                           stride: stride, padding: padding, needsInputGradient: needsInputGradient)
     }
 
     private var directEngine: DirectConvolution {
         let engine = direct ?? DirectConvolution(inChannels: inChannels, outChannels: outChannels)
         direct = engine
+        engine.chunkFloats = chunkFloats
+        return engine
+    }
+
+    private var rowWinogradEngine: RowWinogradConvolution {
+        let engine = rowWinograd ?? RowWinogradConvolution(inChannels: inChannels, outChannels: outChannels)
+        rowWinograd = engine
         engine.chunkFloats = chunkFloats
         return engine
     }
@@ -168,6 +187,11 @@ public final class Conv2d: WeightedLayer {
                                  batch: g.batch, height: g.height, width: g.width, threads: context.threads)
             return y
         }
+        if usesRowWinograd {
+            rowWinogradEngine.forward(x.pointer, weight: w.pointer, bias: bias?.value.pointer, into: y.pointer,
+                                      batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+            return y
+        }
         if usesWinograd {
             winogradEngine.forward(x.pointer, weight: w.pointer, bias: bias?.value.pointer, into: y.pointer,
                                    batch: g.batch, height: g.height, width: g.width, threads: context.threads)
@@ -209,7 +233,7 @@ public final class Conv2d: WeightedLayer {
     public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         let g = geometry(x)
-        if usesDirect || usesWinograd { return engineBackward(x, dy, g, context: context) }
+        if usesDirect || usesRowWinograd || usesWinograd { return engineBackward(x, dy, g, context: context) }
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let (unitCount, unitColumns) = units(g)
@@ -289,7 +313,8 @@ public final class Conv2d: WeightedLayer {
         return dx
     }
 
-    /// Backward through `DirectConvolution` or `WinogradConvolution` (whichever ran forward).
+    /// Backward through `DirectConvolution`, `RowWinogradConvolution` or `WinogradConvolution`
+    /// (whichever ran forward).
     private func engineBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
         let target = weightGradientTarget()
@@ -298,6 +323,10 @@ public final class Conv2d: WeightedLayer {
             directEngine.backward(x.pointer, weight: forwardWeight.pointer, gradOutput: dy.pointer,
                                   gradWeight: target.pointer, gradInput: dxp,
                                   batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+        } else if usesRowWinograd {
+            rowWinogradEngine.backward(x.pointer, weight: forwardWeight.pointer, gradOutput: dy.pointer,
+                                       gradWeight: target.pointer, gradInput: dxp,
+                                       batch: g.batch, height: g.height, width: g.width, threads: context.threads)
         } else {
             winogradEngine.backward(x.pointer, gradOutput: dy.pointer, gradWeight: target.pointer, gradInput: dxp,
                                     batch: g.batch, height: g.height, width: g.width, threads: context.threads)
@@ -352,10 +381,11 @@ public final class Conv2d: WeightedLayer {
 /// All are exact up to float rounding order, so the choice changes trained weights in their
 /// last bits (the orchestrator's cache keys record it). On this project's reference machine
 /// (2 Zen 3 cores, OpenBLAS, ResNet-20 at batch 128) `direct` trains about 20 % faster than
-/// im2col; Winograd is about 10 % faster on one thread but no faster on two: it does 2.25×
-/// fewer GEMM FLOPs, but its 16 GEMMs per chunk have an inner dimension of only 16–64 channels
-/// and its transformed tiles are 4× the feature map, so the saved arithmetic turns into memory
-/// traffic, which two cores share. `subbit bench train --convolution …` measures them on a
+/// im2col and `rowWinograd` another 10–15 % faster than `direct`; Winograd F(2×2, 3×3) is
+/// about 10 % faster than im2col on one thread but no faster on two: it does 2.25× fewer GEMM
+/// FLOPs, but its 16 GEMMs per chunk have an inner dimension of only 16–64 channels and its
+/// transformed tiles are 4× the feature map, so the saved arithmetic turns into memory traffic,
+/// which two cores share. `subbit bench train --convolution …` measures them on a
 /// given machine.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// im2col + GEMM (convolution as one matrix product per chunk).
@@ -365,4 +395,8 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     /// Direct convolution with AVX2 + FMA kernels where the shape and CPU allow it (3×3,
     /// stride 1, padding 1, channels in eights; see `DirectConvolution`), else im2col.
     case direct
+    /// Winograd F(4, 3) along rows with direct vertical taps, on the same AVX2 kernels and
+    /// where the same shapes and CPUs allow it as `direct` (else im2col): half the products of
+    /// `direct` in forward, `∂input` and `∂W` (see `RowWinogradConvolution`).
+    case rowWinograd = "row-winograd"
 }

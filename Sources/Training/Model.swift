@@ -126,13 +126,13 @@ extension Model {
     /// the orchestrator's cache keys record anything other than im2col.
     ///
     /// ```swift
-    /// ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms   // [.im2col, .direct] with AVX2
+    /// ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms   // [.im2col, .rowWinograd] with AVX2
     /// ```
     public var convolutionAlgorithms: [ConvolutionAlgorithm] {
         var used = Set<ConvolutionAlgorithm>()
         network.visitLayers(prefix: "") { _, layer in
             guard let conv = layer as? Conv2d else { return }
-            used.insert(conv.usesDirect ? .direct : conv.usesWinograd ? .winograd : .im2col)
+            used.insert(conv.usesDirect ? .direct : conv.usesRowWinograd ? .rowWinograd : conv.usesWinograd ? .winograd : .im2col)
         }
         return ConvolutionAlgorithm.allCases.filter(used.contains)
     }

@@ -33,7 +33,7 @@ public struct StepProfile: Sendable {
 
     /// Profiles `steps` training steps (after two untimed warm-up steps).
     public static func measure(_ architecture: Architecture, batchSize: Int = 128, threads: Int, steps: Int = 10,
-                               convolution: ConvolutionAlgorithm = .direct) -> StepProfile {
+                               convolution: ConvolutionAlgorithm = .rowWinograd) -> StepProfile {
         precondition(steps >= 1, "steps must be at least 1")
         let model = TrainingBenchmark.benchmarkModel(architecture, convolution: convolution)
         guard let root = model.network as? Sequential else { preconditionFailure("model zoo networks are Sequential") }

@@ -42,7 +42,7 @@ public enum TrainingBenchmark {
 
     /// Trains `architecture` on random data for about `seconds` (after two warm-up steps).
     public static func measure(_ architecture: Architecture, batchSize: Int = 128, threads: Int,
-                               seconds: Double = 3, convolution: ConvolutionAlgorithm = .direct) -> Result {
+                               seconds: Double = 3, convolution: ConvolutionAlgorithm = .rowWinograd) -> Result {
         let model = benchmarkModel(architecture, convolution: convolution)
         let step = stepper(model, batchSize: batchSize, threads: threads)
         step(); step()

@@ -20,8 +20,8 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Seconds to measure each model.")
     var seconds: Double = 3
 
-    @Option(help: "How 3×3 stride-1 padding-1 convolutions run: direct (AVX2 kernels; im2col on CPUs without AVX2 + FMA), im2col or winograd (F(2×2, 3×3)).")
-    var convolution: ConvolutionAlgorithm = .direct
+    @Option(help: "How 3×3 stride-1 padding-1 convolutions run: row-winograd (F(4, 3) along rows on AVX2 kernels), direct (AVX2 kernels) — both im2col on CPUs without AVX2 + FMA —, im2col or winograd (F(2×2, 3×3)).")
+    var convolution: ConvolutionAlgorithm = .rowWinograd
 
     @Flag(inversion: .prefixedNo, help: "Measure the sgemm peak first (for the % of peak column).")
     var peak = true

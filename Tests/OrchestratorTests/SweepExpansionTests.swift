@@ -73,7 +73,7 @@ final class TrainingKeyTests: XCTestCase {
         XCTAssertEqual(key.hex.count, 64)
     }
 
-    /// A model whose convolutions run other than as im2col (ResNet-20's direct 3×3 kernels)
+    /// A model whose convolutions run other than as im2col (ResNet-20's row-Winograd 3×3 kernels)
     /// says so in its training and baseline keys; im2col-only models (LeNet-5) keep their keys.
     func testKeysRecordTheConvolutionAlgorithm() throws {
         XCTAssertFalse(TrainingKey(spec: spec, point: SweepExpansion(spec: spec).points()[0]).canonical.contains("convolution"))
@@ -82,10 +82,10 @@ final class TrainingKeyTests: XCTestCase {
         guard case .train(var source) = resnet.source else { return XCTFail() }
         source.model = "resnet20"
         resnet.source = .train(source)
-        let direct = ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms.contains(.direct)
+        let fast = ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms.contains(.rowWinograd)
         let point = SweepExpansion(spec: resnet).points()[0]
         for key in [TrainingKey(spec: resnet, point: point), TrainingKey.baseline(spec: resnet, seed: 1)!] {
-            XCTAssertEqual(key.canonical.contains("\nconvolution=direct\n"), direct, key.canonical)
+            XCTAssertEqual(key.canonical.contains("\nconvolution=row-winograd\n"), fast, key.canonical)
         }
     }
 

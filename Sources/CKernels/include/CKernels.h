@@ -41,6 +41,51 @@ void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChan
                                     const float *x, long inStride, long inChannels,
                                     float *gradWeight, long rowStride, long positions);
 
+/// The vertical-taps-only variant of `subbit_conv3x3_forward`: out[q·outChannels + o] =
+/// Σ_i Σ_ky u(o, i, ky) · x[i·inStride + q + ky] — the inner products of the row-Winograd
+/// convolution, over planes laid out tile column by tile column (see `winograd43.c`).
+/// `packed`: [block][inChannels][3][16 or 8]; `x` must hold `positions + 2` floats per channel.
+void subbit_conv3x1_forward(const float *x, long inStride, long inChannels, const float *packed,
+                            float *out, long outChannels, long positions);
+
+/// Packs the six Winograd F(4, 3) components U_j = G·(w(o, i, ky, 0…2)) of a weight addressed
+/// as in `subbit_conv3x3_pack`, each in the blocks `subbit_conv3x1_forward` reads; component j
+/// starts at packed + j·outChannels·inChannels·3.
+void subbit_wino43_pack(const float *weight, long oStride, long iStride, long tStride, long outChannels,
+                        long inChannels, float *packed);
+
+/// Input transform of a chunk of `images` images (channel c's first at source + c·channelStride,
+/// `height × width` each): component j of channel c at v[(j·channels + c)·vStride + t·rows + ρ]
+/// for tile column t < `tiles` (= ⌈width / 4⌉) and padded row ρ < `rows` (a multiple of 8; padded
+/// row ρ ≥ 1 is image (ρ − 1) / (height + 1), row (ρ − 1) mod (height + 1), the others are zero).
+void subbit_wino43_input(const float *source, long channelStride, long channels, long images, long height,
+                         long width, long tiles, long rows, float *v, long vStride);
+
+/// Output transform: from the six position-major products (component j at m + j·mStride, position
+/// t·rows + n·(height + 1) + y, `channels` floats each) to pixel (n, y, x) of channel c at
+/// target[c·channelStride + n·height·width + y·width + x], plus bias[c] when `bias` is not NULL.
+/// `channels` must be a multiple of 8.
+void subbit_wino43_output(const float *m, long mStride, long channels, long images, long height,
+                          long width, long tiles, long rows, const float *bias, float *target,
+                          long channelStride);
+
+/// The vertical-taps-only variant of `subbit_conv3x3_weight_gradient`, for the row-Winograd
+/// products: gradWeight[(o·inChannels + i)·3 + k] += Σ_q dy[o·dyStride + q] · x[i·inStride + q + k].
+void subbit_conv3x1_weight_gradient(const float *dy, long dyStride, long outChannels,
+                                    const float *x, long inStride, long inChannels,
+                                    float *gradWeight, long positions);
+
+/// `∂output` transform for the row-Winograd weight gradient: component j of channel c at
+/// z[(j·channels + c)·zStride + t·rows + r] = (A·∂y)_j of tile column t of output row r
+/// (= padded row r + 1 of `subbit_wino43_input`'s numbering); positions [tiles·rows, positions) are zeroed.
+void subbit_wino43_gradient(const float *source, long channelStride, long channels, long images, long height,
+                            long width, long tiles, long rows, long positions, float *z, long zStride);
+
+/// gradWeight[(o·inChannels + i)·9 + ky·3 + kx] += Σ_j G[j][kx] · P_j[(o·inChannels + i)·3 + ky], for the
+/// six component products P_j = products + j·outChannels·inChannels·3.
+void subbit_wino43_weight_gradient(const float *products, long outChannels, long inChannels,
+                                   float *gradWeight);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,210 @@
+// One-dimensional Winograd F(4, 3) along rows for 3×3 convolutions on the flat padded layout
+// (see include/CKernels.h).
+//
+// Along x, four outputs of a 3-tap correlation y_a = Σ_kx d_{a+kx}·g_kx are computed from six
+// products, Y = Aᵀ[(G g) ⊙ (Bᵀ d)] (Lavin & Gray's F(4, 3), points 0, ±1, ±2, ∞); along y the
+// three taps stay direct. A 3×3 convolution becomes six 3×1 convolutions of transformed planes
+// (one per Winograd component j) — 6·3 = 18 products per input channel for 4 outputs instead
+// of 36 — each run by the direct kernel (`subbit_conv3x1_forward`), followed by the output
+// transform. In two dimensions F(4×4, 3×3) would save more, but its transforms amplify rounding
+// errors far more (coefficients up to 5 on both axes) and need a tile gather on both axes.
+//
+// Transformed planes are "tile-column major": component j of input channel c holds, for tile
+// column t (x = 4t … 4t + 3) and padded row ρ, the value at t·rows + ρ. The three vertical taps
+// are then the offsets 0, 1, 2, and the input transform — computed on eight rows at a time after
+// an 8×8 transpose — stores eight consecutive floats.
+#include "CKernels.h"
+#include "avx2.h"
+
+void subbit_wino43_pack(const float *weight, long oStride, long iStride, long tStride, long outChannels,
+                        long inChannels, float *packed) {
+  // U = G·g for the taps g = (g0, g1, g2) of one kernel row.
+  for (int j = 0; j < 6; j++) {
+    for (long ob = 0; ob < outChannels; ob += 16) {
+      const long width = outChannels - ob >= 16 ? 16 : 8;
+      for (long i = 0; i < inChannels; i++)
+        for (long ky = 0; ky < 3; ky++)
+          for (long k = 0; k < width; k++) {
+            const float *g = weight + (ob + k) * oStride + i * iStride + ky * 3 * tStride;
+            const float g0 = g[0], g1 = g[tStride], g2 = g[2 * tStride];
+            float u;
+            switch (j) {
+            case 0: u = g0 / 4; break;
+            case 1: u = -(g0 + g1 + g2) / 6; break;
+            case 2: u = -(g0 - g1 + g2) / 6; break;
+            case 3: u = g0 / 24 + g1 / 12 + g2 / 6; break;
+            case 4: u = g0 / 24 - g1 / 12 + g2 / 6; break;
+            default: u = g2; break;
+            }
+            *packed++ = u;
+          }
+    }
+  }
+}
+
+// Where padded row ρ of a chunk (`images` images of `height × width`) starts in a channel, for
+// ρ < count; −1 for zero rows. Padded row ρ ≥ 1 is image
+// (ρ − 1) / (height + 1), row (ρ − 1) mod (height + 1); row 0, the row below each image and the
+// rows past the last image are zero padding.
+static void subbit_wino43_rows(long images, long height, long width, long count, long *offsets) {
+  for (long rho = 0; rho < count; rho++) {
+    const long n = (rho - 1) / (height + 1), y = (rho - 1) % (height + 1);
+    offsets[rho] = (rho == 0 || y == height || n >= images) ? -1 : (n * height + y) * width;
+  }
+}
+
+// col[s], s = x + 1 (s = 0 is the left padding x = −1), holds pixel x of the eight padded rows
+// whose offsets (from `subbit_wino43_rows`) are given, zero for zero rows and for the columns
+// x ≥ width: the masked loads read only pixels that exist.
+SUBBIT_AVX2 SUBBIT_INLINE
+static void subbit_wino43_columns(const float *channel, const long *offsets, long blocks, const __m256i *masks,
+                                  __m256 *col) {
+  for (long b = 0; b < blocks; b++) {
+    __m256 r[8];
+    for (int k = 0; k < 8; k++)
+      r[k] = offsets[k] >= 0 ? _mm256_maskload_ps(channel + offsets[k] - 1 + 8 * b, masks[b]) : _mm256_setzero_ps();
+    subbit_transpose8(r);
+    for (int k = 0; k < 8; k++) col[8 * b + k] = r[k];
+  }
+}
+
+// masks[b] lane k: whether x = 8b − 1 + k is a pixel of a row of `width`.
+SUBBIT_AVX2 SUBBIT_INLINE
+static void subbit_wino43_masks(long width, long blocks, __m256i *masks) {
+  const __m256i lanes = _mm256_setr_epi32(-1, 0, 1, 2, 3, 4, 5, 6);
+  for (long b = 0; b < blocks; b++) {
+    const __m256i x = _mm256_add_epi32(lanes, _mm256_set1_epi32((int)(8 * b)));
+    masks[b] = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), x),
+                                   _mm256_cmpgt_epi32(_mm256_set1_epi32((int)width), x));
+  }
+}
+
+SUBBIT_AVX2
+void subbit_wino43_input(const float *source, long channelStride, long channels, long images, long height,
+                         long width, long tiles, long rows, float *v, long vStride) {
+  const long blocks = (4 * tiles + 2 + 7) / 8, component = vStride * channels;
+  __m256 col[blocks * 8];
+  __m256i masks[blocks];
+  subbit_wino43_masks(width, blocks, masks);
+  long offsets[rows];
+  subbit_wino43_rows(images, height, width, rows, offsets);
+  const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
+  for (long c = 0; c < channels; c++) {
+    for (long r0 = 0; r0 < rows; r0 += 8) {
+      subbit_wino43_columns(source + c * channelStride, offsets + r0, blocks, masks, col);
+      for (long t = 0; t < tiles; t++) {
+        const __m256 *d = col + 4 * t;
+        float *o = v + c * vStride + t * rows + r0;
+        // Bᵀd, row by row: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
+        // (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
+        const __m256 d24 = _mm256_sub_ps(d[4], d[2]), e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
+        _mm256_storeu_ps(o, _mm256_fnmadd_ps(five, d[2], _mm256_fmadd_ps(four, d[0], d[4])));
+        _mm256_storeu_ps(o + component,
+                         _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4])));
+        _mm256_storeu_ps(o + 2 * component,
+                         _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3])));
+        _mm256_storeu_ps(o + 3 * component, _mm256_add_ps(d24, e));
+        _mm256_storeu_ps(o + 4 * component, _mm256_sub_ps(d24, e));
+        _mm256_storeu_ps(o + 5 * component, _mm256_fnmadd_ps(five, d[3], _mm256_fmadd_ps(four, d[1], d[5])));
+      }
+    }
+  }
+}
+
+SUBBIT_AVX2
+void subbit_wino43_gradient(const float *source, long channelStride, long channels, long images, long height,
+                            long width, long tiles, long rows, long positions, float *z, long zStride) {
+  const long blocks = (4 * tiles + 2 + 7) / 8, component = zStride * channels;
+  __m256 col[blocks * 8];
+  __m256i masks[blocks];
+  subbit_wino43_masks(width, blocks, masks);
+  long offsets[rows + 1];
+  subbit_wino43_rows(images, height, width, rows + 1, offsets);
+  const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4);
+  for (long c = 0; c < channels; c++) {
+    for (long r0 = 0; r0 < rows; r0 += 8) {
+      // Output row r is padded row r + 1.
+      subbit_wino43_columns(source + c * channelStride, offsets + r0 + 1, blocks, masks, col);
+      for (long t = 0; t < tiles; t++) {
+        const __m256 *d = col + 4 * t + 1;
+        float *o = z + c * zStride + t * rows + r0;
+        // A·∂y, A = (Aᵀ)ᵀ: rows (1, 0, 0, 0), (1, 1, 1, 1), (1, −1, 1, −1), (1, 2, 4, 8), (1, −2, 4, −8), (0, 0, 0, 1).
+        const __m256 s02 = _mm256_add_ps(d[0], d[2]), s13 = _mm256_add_ps(d[1], d[3]);
+        const __m256 e02 = _mm256_fmadd_ps(four, d[2], d[0]), e13 = _mm256_fmadd_ps(four, d[3], d[1]);
+        _mm256_storeu_ps(o, d[0]);
+        _mm256_storeu_ps(o + component, _mm256_add_ps(s02, s13));
+        _mm256_storeu_ps(o + 2 * component, _mm256_sub_ps(s02, s13));
+        _mm256_storeu_ps(o + 3 * component, _mm256_fmadd_ps(two, e13, e02));
+        _mm256_storeu_ps(o + 4 * component, _mm256_fnmadd_ps(two, e13, e02));
+        _mm256_storeu_ps(o + 5 * component, d[3]);
+      }
+    }
+    // Past the last tile column nothing may contribute to the weight gradient.
+    for (int j = 0; j < 6; j++)
+      for (long q = tiles * rows; q < positions; q++) z[j * component + c * zStride + q] = 0;
+  }
+}
+
+void subbit_wino43_weight_gradient(const float *products, long outChannels, long inChannels,
+                                   float *gradWeight) {
+  // ∂g = Gᵀ·P for each kernel row: columns of G are (1/4, −1/6, −1/6, 1/24, 1/24, 0),
+  // (0, −1/6, 1/6, 1/12, −1/12, 0), (0, −1/6, −1/6, 1/6, 1/6, 1).
+  const long component = outChannels * inChannels * 3;
+  for (long k = 0; k < component; k++) {
+    const float *p = products + k;
+    const float p0 = p[0], p1 = p[component], p2 = p[2 * component], p3 = p[3 * component];
+    const float p4 = p[4 * component], p5 = p[5 * component];
+    float *g = gradWeight + k * 3;  // k = (o·inChannels + i)·3 + ky
+    g[0] += p0 / 4 - (p1 + p2) / 6 + (p3 + p4) / 24;
+    g[1] += (p2 - p1) / 6 + (p3 - p4) / 12;
+    g[2] += (p3 + p4) / 6 - (p1 + p2) / 6 + p5;
+  }
+}
+
+SUBBIT_AVX2
+void subbit_wino43_output(const float *m, long mStride, long channels, long images, long height,
+                          long width, long tiles, long rows, const float *bias, float *target,
+                          long channelStride) {
+  const long plane = height * width;
+  const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
+  for (long n = 0; n < images; n++) {
+    for (long y = 0; y < height; y++) {
+      const long r = n * (height + 1) + y;
+      float *dst = target + n * plane + y * width;
+      for (long c0 = 0; c0 < channels; c0 += 8) {
+        const __m256 bv = bias ? _mm256_loadu_ps(bias + c0) : _mm256_setzero_ps();
+        for (long t = 0; t < tiles; t += 2) {
+          __m256 out[8];
+          for (long h = 0; h < 2; h++) {
+            if (t + h == tiles) {
+              out[4 * h] = out[4 * h + 1] = out[4 * h + 2] = out[4 * h + 3] = _mm256_setzero_ps();
+              continue;
+            }
+            const float *q = m + ((t + h) * rows + r) * channels + c0;
+            const __m256 m0 = _mm256_loadu_ps(q), m1 = _mm256_loadu_ps(q + mStride);
+            const __m256 m2 = _mm256_loadu_ps(q + 2 * mStride), m3 = _mm256_loadu_ps(q + 3 * mStride);
+            const __m256 m4 = _mm256_loadu_ps(q + 4 * mStride), m5 = _mm256_loadu_ps(q + 5 * mStride);
+            // Aᵀ rows: (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1).
+            const __m256 s12 = _mm256_add_ps(m1, m2), d12 = _mm256_sub_ps(m1, m2);
+            const __m256 s34 = _mm256_add_ps(m3, m4), d34 = _mm256_sub_ps(m3, m4);
+            out[4 * h] = _mm256_add_ps(_mm256_add_ps(m0, s12), _mm256_add_ps(s34, bv));
+            out[4 * h + 1] = _mm256_add_ps(_mm256_fmadd_ps(two, d34, d12), bv);
+            out[4 * h + 2] = _mm256_add_ps(_mm256_fmadd_ps(four, s34, s12), bv);
+            out[4 * h + 3] = _mm256_add_ps(_mm256_add_ps(_mm256_fmadd_ps(eight, d34, d12), m5), bv);
+          }
+          subbit_transpose8(out);
+          const long x0 = 4 * t, count = width - x0 < 8 ? width - x0 : 8;
+          if (count == 8) {
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + (c0 + k) * channelStride + x0, out[k]);
+          } else {
+            for (int k = 0; k < 8; k++) {
+              float lanes[8];
+              _mm256_storeu_ps(lanes, out[k]);
+              for (long x = 0; x < count; x++) dst[(c0 + k) * channelStride + x0 + x] = lanes[x];
+            }
+          }
+        }
+      }
+    }
+  }
+}

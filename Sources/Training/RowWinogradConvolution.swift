@@ -1,0 +1,207 @@
+import CKernels
+
+/// 3×3, stride-1, padding-1 convolution on channel-major `[C, N, H, W]` feature maps as
+/// Winograd F(4, 3) along rows with direct vertical taps — forward, `∂input` and `∂W` — on the
+/// AVX2 + FMA kernels of `CKernels` (`winograd43.c`).
+///
+/// **Arithmetic.** Along x, four outputs of a 3-tap correlation come from six products,
+/// `Y = Aᵀ[(G·g) ⊙ (Bᵀ·d)]`; along y the three taps stay direct. A convolution becomes six
+/// 3×1 convolutions of transformed planes, one per Winograd component: 18 products per input
+/// channel for 4 outputs where `DirectConvolution` spends 36. `∂input` is the same with the
+/// flipped, transposed kernel. `∂W` uses the transpose of the same identity,
+/// `∂g = Gᵀ[(A·∂y) ⊙ (Bᵀ·d)]` summed over tiles: six 3-tap reductions of transformed planes,
+/// also half the products. Rounding differs from direct convolution (the transforms have
+/// coefficients up to 5 and 8 on one axis), well within float training noise; the tests bound it.
+///
+/// **Layout.** A chunk of `m` images is transformed straight from the feature map (masked loads
+/// supply the zero padding; nothing is copied into a padded buffer first). Transformed planes are
+/// tile-column major: padded row ρ of tile column t (pixels 4t … 4t + 3) sits at `t·rows + ρ`,
+/// one zero row between images, so the vertical taps are the offsets 0, 1, 2 and the direct
+/// kernels (`subbit_conv3x1_forward`, `subbit_conv3x1_weight_gradient`) run unchanged over them.
+///
+/// Threads take whole images; per-thread `∂W` partials (kept in the transformed domain, turned
+/// into `∂W` once per call) are added in thread order, so results depend only on the thread
+/// count. Used by `Conv2d` when its `algorithm` is `.rowWinograd` (the default where the CPU
+/// has AVX2 + FMA):
+///
+/// ```swift
+/// let conv = Conv2d(16, 16, kernelSize: 3, padding: 1, rng: &rng)
+/// conv.algorithm = .rowWinograd
+/// let y = conv.forward(x, context: context)   // x, y: [16, N, H, W]
+/// ```
+final class RowWinogradConvolution {
+    let inChannels: Int
+    let outChannels: Int
+    /// Sets the chunk size: a thread's whole workspace (six components' transformed input and
+    /// `∂output` planes and products) is kept near three times this — each kernel call touches
+    /// one component, and longer planes amortize per-call costs such as the `∂W` kernel's lane
+    /// sums. ResNet-20, 2 threads, alternating runs (`Conv2d`'s default 128 k floats): workspaces
+    /// of 192 k floats 445 img/s, 384 k 472, 768 k 441, 1.5 M 393.
+    var chunkFloats = 1 << 17
+
+    private var packed: Tensor?
+    private var packedTransposed: Tensor?
+    private var workspaces: [Tensor] = []
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
+    private var partialGrads: [Tensor] = []
+    private var partialPointers: [UnsafeMutablePointer<Float>] = []
+    /// Per-thread `∂W` in the transformed domain: six components × `[out, in, 3]`.
+    private var partialProducts: [Tensor] = []
+    private var partialProductPointers: [UnsafeMutablePointer<Float>] = []
+
+    init(inChannels: Int, outChannels: Int) {
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+    }
+
+    /// The transformed planes of a chunk of `images` images of `height × width`.
+    struct Layout: Equatable {
+        let images: Int, height: Int, width: Int
+        /// Tile columns of 4 pixels per row.
+        var tiles: Int { (width + 3) / 4 }
+        /// Padded rows per tile column: every output row and the two rows below it, in eights.
+        var rows: Int { (images * (height + 1) + 2 + 7) / 8 * 8 }
+        /// Positions of a transformed plane, in whole kernel blocks of 24.
+        var positions: Int { (tiles * rows + 23) / 24 * 24 }
+        /// Floats per transformed plane: its positions plus the vertical taps' reach.
+        var planeStride: Int { positions + 8 }
+    }
+
+    private var widest: Int { max(inChannels, outChannels) }
+
+    /// Floats of one thread's workspace: transformed planes of the input or `∂output`
+    /// (`planes`), of `∂output` for `∂W` (`gradients`), and the kernels' position-major products.
+    private static func workspaceFloats(_ layout: Layout, channels: Int) -> Int {
+        6 * channels * (2 * layout.planeStride + layout.positions)
+    }
+
+    private struct Regions {
+        let planes: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>
+        let products: UnsafeMutablePointer<Float>
+        init(_ base: UnsafeMutablePointer<Float>, _ layout: Layout, channels: Int) {
+            planes = base
+            gradients = base + 6 * channels * layout.planeStride
+            products = gradients + 6 * channels * layout.planeStride
+        }
+    }
+
+    private func imagesPerChunk(height: Int, width: Int) -> Int {
+        let perImage = 18 * widest * (width + 3) / 4 * (height + 1)
+        return max(1, 3 * chunkFloats / max(1, perImage))
+    }
+
+    private func workspaces(_ layout: Layout, threads: Int) -> [UnsafeMutablePointer<Float>] {
+        let floats = Self.workspaceFloats(layout, channels: widest)
+        if workspaces.count < threads || workspaces.contains(where: { $0.capacity < floats }) {
+            workspaces = (0..<threads).map { _ in Tensor(shape: [floats]) }
+            workspacePointers = workspaces.map(\.pointer)
+        }
+        return workspacePointers
+    }
+
+    /// One chunk through the transformed domain: input transform of `channels` channels of images
+    /// `images` of `source` (`[channels, batch, H, W]`), six 3×1 direct convolutions (one per
+    /// component, weights from `subbit_wino43_pack`), output transform (+ bias) into `target`.
+    private func convolve(_ source: UnsafePointer<Float>, channels: Int, packed: UnsafePointer<Float>,
+                          outChannels: Int, _ layout: Layout, planeStride: Int, _ space: Regions,
+                          bias: UnsafePointer<Float>?, batch: Int, images: Range<Int>,
+                          into target: UnsafeMutablePointer<Float>) {
+        let (h, w, tiles, rows) = (layout.height, layout.width, layout.tiles, layout.rows)
+        let plane = h * w
+        subbit_wino43_input(source + images.lowerBound * plane, batch * plane, channels, images.count, h, w,
+                            tiles, rows, space.planes, planeStride)
+        let productStride = layout.positions * outChannels
+        for j in 0..<6 {
+            subbit_conv3x1_forward(space.planes + j * channels * planeStride, planeStride, channels,
+                                   packed + j * outChannels * channels * 3, space.products + j * productStride,
+                                   outChannels, layout.positions)
+        }
+        subbit_wino43_output(space.products, productStride, outChannels, images.count, h, w, tiles, rows, bias,
+                             target + images.lowerBound * plane, batch * plane)
+    }
+
+    /// `y = conv3×3(x, w) + bias`; `x`, `y` are `[C, N, H, W]` with equal `N, H, W`.
+    func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                 into y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
+        let (ci, co) = (inChannels, outChannels)
+        let kp = Tensor.reuse(&packed, shape: [18 * co * ci]).pointer
+        subbit_wino43_pack(w, ci * 9, 9, 1, co, ci, kp)
+        let parts = min(threads, batch)
+        let chunk = imagesPerChunk(height: height, width: width)
+        let full = Layout(images: min(chunk, batch), height: height, width: width)
+        let spaces = workspaces(full, threads: parts)
+        let widest = widest
+        parallelFor(parts) { part in
+            let mine = partition(batch, part: part, parts: parts)
+            let space = Regions(spaces[part], full, channels: widest)
+            var n0 = mine.lowerBound
+            while n0 < mine.upperBound {
+                let images = n0..<min(n0 + chunk, mine.upperBound)
+                let layout = Layout(images: images.count, height: height, width: width)
+                convolve(x, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride, space,
+                         bias: bias, batch: batch, images: images, into: y)
+                n0 = images.upperBound
+            }
+        }
+    }
+
+    /// Accumulates `∂W` (`[out, in, 3, 3]`, added to `gradWeight`) and, when `gradInput` is
+    /// given, overwrites it with `∂x`, for input `x` and the weight `w` used in forward.
+    func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>,
+                  gradWeight: UnsafeMutablePointer<Float>, gradInput dx: UnsafeMutablePointer<Float>?,
+                  batch: Int, height: Int, width: Int, threads: Int) {
+        let (ci, co) = (inChannels, outChannels)
+        var kt: UnsafeMutablePointer<Float>?
+        if dx != nil {
+            precondition(ci % 8 == 0, "RowWinogradConvolution: ∂input needs input channels in eights, got \(ci)")
+            // W'[i, o, t] = W[o, i, 8 − t]: the transposed kernel, spatially flipped.
+            let p = Tensor.reuse(&packedTransposed, shape: [18 * co * ci]).pointer
+            subbit_wino43_pack(w + 8, 9, ci * 9, -1, ci, co, p)
+            kt = p
+        }
+        let parts = min(threads, batch)
+        if partialGrads.count < parts {
+            partialGrads = (0..<parts).map { _ in Tensor(shape: [co * ci * 9]) }
+            partialPointers = partialGrads.map(\.pointer)
+            partialProducts = (0..<parts).map { _ in Tensor(shape: [6 * co * ci * 3]) }
+            partialProductPointers = partialProducts.map(\.pointer)
+        }
+        let chunk = imagesPerChunk(height: height, width: width)
+        let full = Layout(images: min(chunk, batch), height: height, width: width)
+        let spaces = workspaces(full, threads: parts)
+        let (partials, products, widest) = (partialPointers, partialProductPointers, widest)
+        let plane = height * width
+        parallelFor(parts) { part in
+            let mine = partition(batch, part: part, parts: parts)
+            let space = Regions(spaces[part], full, channels: widest)
+            let (gw, gp) = (partials[part], products[part])
+            gw.update(repeating: 0, count: co * ci * 9)
+            gp.update(repeating: 0, count: 6 * co * ci * 3)
+            let planes = full.planeStride
+            var n0 = mine.lowerBound
+            while n0 < mine.upperBound {
+                let images = n0..<min(n0 + chunk, mine.upperBound)
+                let layout = Layout(images: images.count, height: height, width: width)
+                let (tiles, rows, positions) = (layout.tiles, layout.rows, layout.positions)
+                // ∂W: Σ over tiles of (A·∂y)_j ⊙ (Bᵀx)_j with three vertical taps, per component j.
+                let first = images.lowerBound * plane
+                subbit_wino43_input(x + first, batch * plane, ci, images.count, height, width, tiles, rows,
+                                    space.planes, planes)
+                subbit_wino43_gradient(dy + first, batch * plane, co, images.count, height, width, tiles, rows,
+                                       positions, space.gradients, planes)
+                for j in 0..<6 {
+                    subbit_conv3x1_weight_gradient(space.gradients + j * co * planes, planes, co,
+                                                   space.planes + j * ci * planes, planes, ci,
+                                                   gp + j * co * ci * 3, positions)
+                }
+                if let dx, let kt {
+                    convolve(dy, channels: co, packed: kt, outChannels: ci, layout, planeStride: planes, space,
+                             bias: nil, batch: batch, images: images, into: dx)
+                }
+                n0 = images.upperBound
+            }
+            subbit_wino43_weight_gradient(gp, co, ci, gw)
+        }
+        for part in 0..<parts { add(gradWeight, partials[part], into: gradWeight, count: co * ci * 9, relu: false) }
+    }
+}
