@@ -9,6 +9,9 @@
 //
 // Weight gradient: a block of 4 output channels × the 3 horizontal taps of one (input channel,
 // ky) row, reduced over positions 8 at a time, then summed across lanes.
+//
+// Both kernels also run with the three taps of one row only (`cols` or `taps` 1, constants once
+// inlined): the 3×1 convolutions of the row-Winograd components (winograd43.c).
 #include "CKernels.h"
 #include "avx2.h"
 

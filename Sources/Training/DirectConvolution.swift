@@ -22,7 +22,8 @@ import CKernels
 ///
 /// Threads take whole images; per-thread `∂W` partial sums are added in thread order, so
 /// results depend only on the thread count. Used by `Conv2d` when its `algorithm` is
-/// `.direct` (the default where the CPU has AVX2 + FMA):
+/// `.direct` (`.rowWinograd`, the default, runs the same kernels over Winograd-transformed
+/// planes; see `RowWinogradConvolution`):
 ///
 /// ```swift
 /// let conv = Conv2d(16, 16, kernelSize: 3, padding: 1, rng: &rng)

@@ -36,7 +36,7 @@ final class RowWinogradConvolution {
     /// `∂output` planes and products) is kept near three times this — each kernel call touches
     /// one component, and longer planes amortize per-call costs such as the `∂W` kernel's lane
     /// sums. ResNet-20, 2 threads, alternating runs (`Conv2d`'s default 128 k floats): workspaces
-    /// of 192 k floats 445 img/s, 384 k 472, 768 k 441, 1.5 M 393.
+    /// of 192 k floats 498 img/s, 384 k 505, 768 k 490, 1.5 M 413.
     var chunkFloats = 1 << 17
 
     private var packed: Tensor?

@@ -3,6 +3,9 @@
 // images laid one after another with rows of `rowStride` floats (the image's width plus one
 // shared zero column) and one shared zero row between images, so that a 3×3 convolution with
 // padding 1 becomes a one-dimensional stencil with the nine offsets `ky·rowStride + kx`.
+// The `subbit_conv3x1_*` variants and the `subbit_wino43_*` transforms serve
+// `RowWinogradConvolution`: Winograd F(4, 3) along rows, whose transformed planes are laid out
+// tile column by tile column so that only the three vertical taps (offsets 0, 1, 2) remain.
 #ifndef SUBBIT_CKERNELS_H
 #define SUBBIT_CKERNELS_H
 
