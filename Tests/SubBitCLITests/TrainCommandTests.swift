@@ -114,7 +114,7 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testBenchTrainRunsResNetWithEveryConvolutionAlgorithm() throws {
-        for algorithm in ["direct", "im2col", "winograd"] {
+        for algorithm in ["row-winograd", "direct", "im2col", "winograd"] {
             let result = try SubBitCLI.run(["bench", "train", "--models", "resnet20", "--batch", "4", "--seconds", "0.1",
                                             "--no-peak", "--convolution", algorithm])
             XCTAssertEqual(result.status, 0, result.stderr)

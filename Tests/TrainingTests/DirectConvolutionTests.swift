@@ -40,8 +40,9 @@ final class DirectConvolutionTests: XCTestCase {
     }
 
     func testForwardMatchesTheDefinition() {
-        // Plus first layers (no ∂input), whose input channels need not come in eights.
-        for kernel in kernels { for (index, s) in (shapes + [(1, 8, 3, 8, 4), (3, 24, 2, 5, 5)]).enumerated() {
+        // Plus first layers (no ∂input), whose input channels need not come in eights, and
+        // ResNet-20's widest stage (64 channels at 7×7: the most terms per output).
+        for kernel in kernels { for (index, s) in (shapes + [(1, 8, 3, 8, 4), (3, 24, 2, 5, 5), (64, 64, 3, 7, 7)]).enumerated() {
             let c = conv(s, kernel, bias: index % 2 == 0, seed: UInt64(index))
             c.needsInputGradient = s.0 % 8 == 0
             XCTAssertTrue(runsKernel(c, kernel), "shape \(s)")

@@ -47,7 +47,7 @@ do for [fmt in formats] {
     set format y "%g"
     set xrange [-0.6:3.6]
     unset logscale y
-    set yrange [0:10.62]
+    set yrange [0:11.8]
     plot "bins-per-layer.dat" index 1 using 1:4:xtic(2) lc rgb "#009E73" notitle, \
          "bins-per-layer.dat" index 1 using 1:4:(sprintf("%d", $4)) with labels offset 0,0.7 font small notitle
     unset multiplot

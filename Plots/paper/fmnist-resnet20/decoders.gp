@@ -28,7 +28,7 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     unset logscale x
-    set xrange [5.84951e+08:2.97987e+09]
+    set xrange [5.84951e+08:2.97984e+09]
     unset logscale y
     set yrange [2902.75:35103.1]
     set xtics autofreq
@@ -54,7 +54,7 @@ do for [fmt in formats] {
     set logscale x 2
     set xrange [0.882703:9.06307]
     unset logscale y
-    set yrange [-4676.44:63131.9]
+    set yrange [-4940.89:66702]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0, 8.0)

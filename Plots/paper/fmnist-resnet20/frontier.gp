@@ -28,11 +28,11 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     unset logscale x
-    set xrange [0.385367:2.07933]
+    set xrange [0.391227:2.07905]
     unset logscale y
-    set yrange [92.492:93.108]
-    set arrow 2 from graph 0, first 92.52 to graph 1, first 92.52 nohead dt 3 lw 1.5 lc rgb "#555555" back
-    set label 2 "float baseline 92.5 %" at graph 0.01, first 92.52 left offset 0,0.6 font small tc rgb "#555555"
+    set yrange [92.1255:93.1045]
+    set arrow 2 from graph 0, first 92.47000000000001 to graph 1, first 92.47000000000001 nohead dt 3 lw 1.5 lc rgb "#555555" back
+    set label 2 "float baseline 92.5 %" at graph 0.01, first 92.47000000000001 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
     plot "frontier.dat" index 0 using 1:2 with points pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
          "frontier.dat" index 1 using 1:2 with points pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \
