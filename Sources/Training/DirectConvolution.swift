@@ -141,14 +141,11 @@ final class DirectConvolution {
             let mine = partition(batch, part: part, parts: parts)
             let stride = full.paddedStride
             let xp = spaces[part], out = xp + (ci + co) * stride
-            var n0 = mine.lowerBound
-            while n0 < mine.upperBound {
-                let images = n0..<min(n0 + chunk, mine.upperBound)
+            forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
                 pad(x, channels: ci, batch: batch, images: images, layout, into: xp, stride: stride)
                 subbit_conv3x3_forward(xp, stride, ci, kp, out, co, layout.rowStride, layout.positions)
                 unpad(out, channels: co, batch: batch, images: images, layout, bias: bias, into: y)
-                n0 = images.upperBound
             }
         }
     }
@@ -182,9 +179,7 @@ final class DirectConvolution {
             let xp = spaces[part], dyp = xp + ci * stride, flat = dyp + co * stride
             let gw = partials[part]
             gw.update(repeating: 0, count: co * ci * 9)
-            var n0 = mine.lowerBound
-            while n0 < mine.upperBound {
-                let images = n0..<min(n0 + chunk, mine.upperBound)
+            forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
                 pad(x, channels: ci, batch: batch, images: images, layout, into: xp, stride: stride)
                 pad(dy, channels: co, batch: batch, images: images, layout, into: dyp, stride: stride)
@@ -195,7 +190,6 @@ final class DirectConvolution {
                     subbit_conv3x3_forward(dyp, stride, co, kt, flat, ci, layout.rowStride, layout.positions)
                     unpad(flat, channels: ci, batch: batch, images: images, layout, bias: nil, into: dx)
                 }
-                n0 = images.upperBound
             }
         }
         for part in 0..<parts { add(gradWeight, partials[part], into: gradWeight, count: co * ci * 9, relu: false) }

@@ -65,6 +65,18 @@ func partition(_ total: Int, part: Int, parts: Int) -> Range<Int> {
     return start..<(start + base + (part < extra ? 1 : 0))
 }
 
+/// Runs `body(chunk)` over `range` in consecutive chunks of at most `size` items (the last one
+/// shorter): how a thread walks its slice of the batch a cache-sized run of images at a time.
+@inline(__always)
+func forEachChunk(of range: Range<Int>, size: Int, _ body: (Range<Int>) -> Void) {
+    var start = range.lowerBound
+    while start < range.upperBound {
+        let chunk = start..<min(start + size, range.upperBound)
+        body(chunk)
+        start = chunk.upperBound
+    }
+}
+
 /// Thin, row-major wrappers over `cblas_sgemm`.
 enum BLAS {
     /// Pins OpenBLAS to one thread (idempotent, cheap).

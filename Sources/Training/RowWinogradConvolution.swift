@@ -55,7 +55,7 @@ final class RowWinogradConvolution {
     }
 
     /// The transformed planes of a chunk of `images` images of `height × width`.
-    struct Layout: Equatable {
+    struct Layout {
         let images: Int, height: Int, width: Int
         /// Tile columns of 4 pixels per row.
         var tiles: Int { (width + 3) / 4 }
@@ -134,13 +134,10 @@ final class RowWinogradConvolution {
         parallelFor(parts) { part in
             let mine = partition(batch, part: part, parts: parts)
             let space = Regions(spaces[part], full, channels: widest)
-            var n0 = mine.lowerBound
-            while n0 < mine.upperBound {
-                let images = n0..<min(n0 + chunk, mine.upperBound)
+            forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
                 convolve(x, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride, space,
                          bias: bias, batch: batch, images: images, into: y)
-                n0 = images.upperBound
             }
         }
     }
@@ -178,9 +175,7 @@ final class RowWinogradConvolution {
             gw.update(repeating: 0, count: co * ci * 9)
             gp.update(repeating: 0, count: 6 * co * ci * 3)
             let planes = full.planeStride
-            var n0 = mine.lowerBound
-            while n0 < mine.upperBound {
-                let images = n0..<min(n0 + chunk, mine.upperBound)
+            forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
                 let (tiles, rows, positions) = (layout.tiles, layout.rows, layout.positions)
                 // ∂W: Σ over tiles of (A·∂y)_j ⊙ (Bᵀx)_j with three vertical taps, per component j.
@@ -198,7 +193,6 @@ final class RowWinogradConvolution {
                     convolve(dy, channels: co, packed: kt, outChannels: ci, layout, planeStride: planes, space,
                              bias: nil, batch: batch, images: images, into: dx)
                 }
-                n0 = images.upperBound
             }
             subbit_wino43_weight_gradient(gp, co, ci, gw)
         }
