@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "ModelIO", "Quantization"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CKernels", "ModelIO", "Quantization"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training"]),

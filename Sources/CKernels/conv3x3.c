@@ -45,7 +45,7 @@ void subbit_conv3x3_pack(const float *weight, long oStride, long iStride, long t
 // 16 output channels × 6 positions, over 3 rows × `cols` (3 or 1, a constant after inlining) taps.
 SUBBIT_AVX2 SUBBIT_INLINE
 static void subbit_forward16(const float *x0, long inStride, long inChannels, const float *w,
-                             float *out, long outChannels, long rowStride, int cols, long positions) {
+                             float *out, long outStride, long rowStride, int cols, long positions) {
   for (long q = 0; q < positions; q += 6) {
     __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
     __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
@@ -63,12 +63,12 @@ static void subbit_forward16(const float *x0, long inStride, long inChannels, co
         }
       }
     }
-    float *o = out + q * outChannels;
-    _mm256_storeu_ps(o, a00); _mm256_storeu_ps(o + 8, a01); o += outChannels;
-    _mm256_storeu_ps(o, a10); _mm256_storeu_ps(o + 8, a11); o += outChannels;
-    _mm256_storeu_ps(o, a20); _mm256_storeu_ps(o + 8, a21); o += outChannels;
-    _mm256_storeu_ps(o, a30); _mm256_storeu_ps(o + 8, a31); o += outChannels;
-    _mm256_storeu_ps(o, a40); _mm256_storeu_ps(o + 8, a41); o += outChannels;
+    float *o = out + q * outStride;
+    _mm256_storeu_ps(o, a00); _mm256_storeu_ps(o + 8, a01); o += outStride;
+    _mm256_storeu_ps(o, a10); _mm256_storeu_ps(o + 8, a11); o += outStride;
+    _mm256_storeu_ps(o, a20); _mm256_storeu_ps(o + 8, a21); o += outStride;
+    _mm256_storeu_ps(o, a30); _mm256_storeu_ps(o + 8, a31); o += outStride;
+    _mm256_storeu_ps(o, a40); _mm256_storeu_ps(o + 8, a41); o += outStride;
     _mm256_storeu_ps(o, a50); _mm256_storeu_ps(o + 8, a51);
   }
 }
@@ -78,7 +78,7 @@ static void subbit_forward16(const float *x0, long inStride, long inChannels, co
 // 8 output channels × 12 positions (the last block when the channels are 8 mod 16).
 SUBBIT_AVX2 SUBBIT_INLINE
 static void subbit_forward8(const float *x0, long inStride, long inChannels, const float *w,
-                            float *out, long outChannels, long rowStride, int cols, long positions) {
+                            float *out, long outStride, long rowStride, int cols, long positions) {
   for (long q = 0; q < positions; q += 12) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
     __m256 a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
@@ -96,13 +96,13 @@ static void subbit_forward8(const float *x0, long inStride, long inChannels, con
         }
       }
     }
-    float *o = out + q * outChannels;
-    _mm256_storeu_ps(o, a0); _mm256_storeu_ps(o + outChannels, a1);
-    _mm256_storeu_ps(o + 2 * outChannels, a2); _mm256_storeu_ps(o + 3 * outChannels, a3);
-    _mm256_storeu_ps(o + 4 * outChannels, a4); _mm256_storeu_ps(o + 5 * outChannels, a5);
-    _mm256_storeu_ps(o + 6 * outChannels, a6); _mm256_storeu_ps(o + 7 * outChannels, a7);
-    _mm256_storeu_ps(o + 8 * outChannels, a8); _mm256_storeu_ps(o + 9 * outChannels, a9);
-    _mm256_storeu_ps(o + 10 * outChannels, a10); _mm256_storeu_ps(o + 11 * outChannels, a11);
+    float *o = out + q * outStride;
+    _mm256_storeu_ps(o, a0); _mm256_storeu_ps(o + outStride, a1);
+    _mm256_storeu_ps(o + 2 * outStride, a2); _mm256_storeu_ps(o + 3 * outStride, a3);
+    _mm256_storeu_ps(o + 4 * outStride, a4); _mm256_storeu_ps(o + 5 * outStride, a5);
+    _mm256_storeu_ps(o + 6 * outStride, a6); _mm256_storeu_ps(o + 7 * outStride, a7);
+    _mm256_storeu_ps(o + 8 * outStride, a8); _mm256_storeu_ps(o + 9 * outStride, a9);
+    _mm256_storeu_ps(o + 10 * outStride, a10); _mm256_storeu_ps(o + 11 * outStride, a11);
   }
 }
 
@@ -120,13 +120,13 @@ void subbit_conv3x3_forward(const float *x, long inStride, long inChannels, cons
 
 SUBBIT_AVX2
 void subbit_conv3x1_forward(const float *x, long inStride, long inChannels, const float *packed,
-                            float *out, long outChannels, long positions) {
+                            float *out, long outChannels, long outStride, long positions) {
   long ob = 0;
   for (; ob + 16 <= outChannels; ob += 16)
-    subbit_forward16(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outChannels,
+    subbit_forward16(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outStride,
                      1, 1, positions);
   if (ob < outChannels)
-    subbit_forward8(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outChannels,
+    subbit_forward8(x, inStride, inChannels, packed + ob * inChannels * 3, out + ob, outStride,
                     1, 1, positions);
 }
 

@@ -2,7 +2,8 @@
 ///
 /// When the block changes resolution or width, the shortcut is He et al.'s option A
 /// (as in the CIFAR ResNet-20): subsample by the stride and zero-pad the new channels,
-/// which adds no parameters. The residual add and the final ReLU are one fused pass.
+/// which adds no parameters. For identity blocks the second batch norm, the shortcut add and the
+/// final ReLU are one pass, and the shortcut's gradient is added as conv1 stores `∂input`.
 /// Parameter names match PyTorch's `layerX.Y.conv1.weight`, `layerX.Y.bn1.running_mean`, ….
 ///
 /// ```swift
@@ -19,7 +20,10 @@ public final class BasicBlock: Layer {
     public let stride: Int
 
     private var inputShape: [Int] = []
+    /// The block's output (kept for the final ReLU's backward): bn2's, which produces it for
+    /// identity blocks, or `ownOutput`.
     private var output: Tensor?
+    private var ownOutput: Tensor?
     private var gradSum: Tensor?
     private var gradInput: Tensor?
 
@@ -40,21 +44,26 @@ public final class BasicBlock: Layer {
 
     public func forward(_ x: Tensor, context: ExecutionContext) -> Tensor {
         inputShape = x.shape
-        let h = bn2.forward(conv2.forward(bn1.forward(conv1.forward(x, context: context), context: context),
-                                          context: context), context: context)
-        let y = Tensor.reuse(&output, shape: h.shape)
+        let z = conv2.forward(bn1.forward(conv1.forward(x, context: context), context: context), context: context)
+        if isIdentity {
+            // bn2, the shortcut add and the ReLU in one pass (bn2's own output is never needed).
+            let y = bn2.forward(z, residual: x, context: context)
+            output = y
+            return y
+        }
+        let h = bn2.forward(z, context: context)
+        let y = Tensor.reuse(&ownOutput, shape: h.shape)
+        output = y
         let (C, N, OH, OW) = (h.shape[0], h.shape[1], h.shape[2], h.shape[3])
         let (H, W) = (x.shape[2], x.shape[3])
         let (hp, xp, yp) = (h.pointer, x.pointer, y.pointer)
         let pad = (outChannels - inChannels) / 2
-        let (s, identity, inC) = (stride, isIdentity, inChannels)
+        let (s, inC) = (stride, inChannels)
         let parts = min(context.threads, C)
         parallelFor(parts) { part in
             for c in partition(C, part: part, parts: parts) {
                 let hc = hp + c * N * OH * OW, yc = yp + c * N * OH * OW
-                if identity {
-                    add(hc, xp + c * N * OH * OW, into: yc, count: N * OH * OW, relu: true)
-                } else if c < pad || c >= pad + inC {
+                if c < pad || c >= pad + inC {
                     for i in 0..<(N * OH * OW) { yc[i] = max(hc[i], 0) }
                 } else {
                     let xc = xp + (c - pad) * N * H * W
@@ -82,20 +91,14 @@ public final class BasicBlock: Layer {
             let r = partition(total, part: part, parts: parts)
             maskByPositive(yp + r.lowerBound, dyp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
         }
-        let branch = conv1.backward(bn1.backward(conv2.backward(bn2.backward(d, context: context),
-                                                                context: context), context: context),
-                                    context: context)
+        let dz = bn1.backward(conv2.backward(bn2.backward(d, context: context), context: context), context: context)
+        // Identity shortcut: its gradient d joins the branch's as conv1 stores ∂input.
+        if isIdentity { return conv1.backward(dz, adding: d, context: context) }
+        let branch = conv1.backward(dz, context: context)
         let dx = Tensor.reuse(&gradInput, shape: inputShape)
         let (N, OH, OW) = (y.shape[1], y.shape[2], y.shape[3])
         let (H, W) = (inputShape[2], inputShape[3])
-        let (bp, dxp) = (branch.pointer, dx.pointer)
-        if isIdentity {
-            parallelFor(parts) { part in
-                let r = partition(total, part: part, parts: parts)
-                add(bp + r.lowerBound, dp + r.lowerBound, into: dxp + r.lowerBound, count: r.count, relu: false)
-            }
-            return dx
-        }
+        let dxp = dx.pointer
         dx.copy(from: branch)
         let pad = (outChannels - inChannels) / 2
         let s = stride

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A 2-D convolution (square kernel, stride, zero padding) on channel-major `[C, N, H, W]`
 /// feature maps, weight `[out, in, k, k]` (PyTorch layout).
 ///
@@ -88,6 +90,12 @@ public final class Conv2d: WeightedLayer {
     /// chosen by `algorithm`, possible where `usesDirect` would be.
     public var usesRowWinograd: Bool {
         algorithm == .rowWinograd && fastKernelsApply
+    }
+
+    /// Whether im2col and col2im run on the AVX2 kernels for 3×3, stride-2, padding-1
+    /// convolutions (ResNet-20's down-sampling ones); bit for bit the generic loops' results.
+    private var usesStride2Kernels: Bool {
+        kernelSize == 3 && stride == 2 && padding == 1 && DirectConvolution.isAvailable
     }
 
     /// Whether the AVX2 kernels (direct or row Winograd) can run this convolution here.
@@ -231,9 +239,31 @@ public final class Conv2d: WeightedLayer {
     }
 
     public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
+        backward(dy, adding: nil, context: context)
+    }
+
+    /// `backward`, returning `∂L/∂input + addend` (`addend` shaped like the input): a residual
+    /// block's shortcut gradient joins its branch's here. Row Winograd adds it as it stores
+    /// `∂input`, saving a pass over both; the result is bit for bit `backward(dy) + addend`.
+    public func backward(_ dy: Tensor, adding addend: Tensor?, context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
+        if let addend {
+            precondition(addend.shape == x.shape && needsInputGradient,
+                         "Conv2d.backward: addend \(addend.shape) must match the input \(x.shape)")
+        }
         let g = geometry(x)
-        if usesDirect || usesRowWinograd || usesWinograd { return engineBackward(x, dy, g, context: context) }
+        if usesRowWinograd { return engineBackward(x, dy, g, adding: addend, context: context) }
+        let dx: Tensor
+        if usesDirect || usesWinograd {
+            dx = engineBackward(x, dy, g, adding: nil, context: context)
+        } else {
+            dx = im2colBackward(x, dy, g, context: context)
+        }
+        if let addend { dx.add(addend, context: context) }
+        return dx
+    }
+
+    private func im2colBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let (unitCount, unitColumns) = units(g)
@@ -295,10 +325,15 @@ public final class Conv2d: WeightedLayer {
                     } else if needsDx {
                         BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
                                   b: dyc, ldb: P, beta: 0, c: col, ldc: cols)
-                        for c in 0..<g.channels {
-                            (dxp + (c * g.batch + u0) * planeSize).update(repeating: 0, count: count * planeSize)
+                        if usesStride2Kernels {
+                            subbit_col2im3x3s2(col, g.channels, count, g.height, g.width, dxp + u0 * planeSize,
+                                               g.batch * planeSize)
+                        } else {
+                            for c in 0..<g.channels {
+                                (dxp + (c * g.batch + u0) * planeSize).update(repeating: 0, count: count * planeSize)
+                            }
+                            col2im(col, g, images: u0, count: count, into: dxp)
                         }
-                        col2im(col, g, images: u0, count: count, into: dxp)
                     }
                 }
                 beta = 1
@@ -315,7 +350,8 @@ public final class Conv2d: WeightedLayer {
 
     /// Backward through `DirectConvolution`, `RowWinogradConvolution` or `WinogradConvolution`
     /// (whichever ran forward).
-    private func engineBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, context: ExecutionContext) -> Tensor {
+    private func engineBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, adding addend: Tensor?,
+                                context: ExecutionContext) -> Tensor {
         let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
         let target = weightGradientTarget()
         let dxp = needsInputGradient ? dx.pointer : nil
@@ -325,7 +361,7 @@ public final class Conv2d: WeightedLayer {
                                   batch: g.batch, height: g.height, width: g.width, threads: context.threads)
         } else if usesRowWinograd {
             rowWinogradEngine.backward(x.pointer, weight: forwardWeight.pointer, gradOutput: dy.pointer,
-                                       gradWeight: target.pointer, gradInput: dxp,
+                                       gradWeight: target.pointer, gradInput: dxp, adding: addend?.pointer,
                                        batch: g.batch, height: g.height, width: g.width, threads: context.threads)
         } else {
             winogradEngine.backward(x.pointer, gradOutput: dy.pointer, gradWeight: target.pointer, gradInput: dxp,

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Geometry of a 2-D convolution or pooling window over a channel-major `[C, N, H, W]` batch.
 struct ConvGeometry: Equatable {
     var channels: Int, batch: Int, height: Int, width: Int
@@ -23,6 +25,10 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count:
     let rowLength = count * outPlane
     if g.isSame {
         im2colSame(x, g, rows: (n0 * H)..<((n0 + count) * H), into: col)
+        return
+    }
+    if k == 3 && s == 2 && p == 1 && DirectConvolution.isAvailable {
+        subbit_im2col3x3s2(x + n0 * planeSize, g.batch * planeSize, g.channels, count, H, W, col)
         return
     }
     var row = col

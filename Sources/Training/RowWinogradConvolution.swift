@@ -69,19 +69,21 @@ final class RowWinogradConvolution {
 
     private var widest: Int { max(inChannels, outChannels) }
 
-    /// Floats of one thread's workspace: transformed planes of the input or `∂output`
-    /// (`planes`), of `∂output` for `∂W` (`gradients`), and the kernels' position-major products.
+    /// Floats of one thread's workspace: transformed planes of the input (`planes`), of
+    /// `∂output` for `∂W` (`gradients`) and for `∂input` (`gradientPlanes`), and the kernels'
+    /// position-major products.
     private static func workspaceFloats(_ layout: Layout, channels: Int) -> Int {
-        6 * channels * (2 * layout.planeStride + layout.positions)
+        6 * channels * (3 * layout.planeStride + layout.positions)
     }
 
     private struct Regions {
         let planes: UnsafeMutablePointer<Float>, gradients: UnsafeMutablePointer<Float>
-        let products: UnsafeMutablePointer<Float>
+        let gradientPlanes: UnsafeMutablePointer<Float>, products: UnsafeMutablePointer<Float>
         init(_ base: UnsafeMutablePointer<Float>, _ layout: Layout, channels: Int) {
             planes = base
             gradients = base + 6 * channels * layout.planeStride
-            products = gradients + 6 * channels * layout.planeStride
+            gradientPlanes = gradients + 6 * channels * layout.planeStride
+            products = gradientPlanes + 6 * channels * layout.planeStride
         }
     }
 
@@ -99,25 +101,25 @@ final class RowWinogradConvolution {
         return workspacePointers
     }
 
-    /// One chunk through the transformed domain: input transform of `channels` channels of images
-    /// `images` of `source` (`[channels, batch, H, W]`), six 3×1 direct convolutions (one per
-    /// component, weights from `subbit_wino43_pack`), output transform (+ bias) into `target`.
-    private func convolve(_ source: UnsafePointer<Float>, channels: Int, packed: UnsafePointer<Float>,
+    /// One chunk through the transformed domain: six 3×1 direct convolutions (one per component,
+    /// weights from `subbit_wino43_pack`) of the transformed `channels` channels in `planes`
+    /// (images `images` of a `[channels, batch, H, W]` map), output transform (+ bias, + addend)
+    /// into `target`.
+    private func convolve(_ planes: UnsafePointer<Float>, channels: Int, packed: UnsafePointer<Float>,
                           outChannels: Int, _ layout: Layout, planeStride: Int, _ space: Regions,
-                          bias: UnsafePointer<Float>?, batch: Int, images: Range<Int>,
-                          into target: UnsafeMutablePointer<Float>) {
+                          bias: UnsafePointer<Float>?, adding addend: UnsafePointer<Float>? = nil, batch: Int,
+                          images: Range<Int>, into target: UnsafeMutablePointer<Float>) {
         let (h, w, tiles, rows) = (layout.height, layout.width, layout.tiles, layout.rows)
         let plane = h * w
-        subbit_wino43_input(source + images.lowerBound * plane, batch * plane, channels, images.count, h, w,
-                            tiles, rows, space.planes, planeStride)
-        let productStride = layout.positions * outChannels
+        // Products interleaved by component: position q's component j at (6q + j)·outChannels.
         for j in 0..<6 {
-            subbit_conv3x1_forward(space.planes + j * channels * planeStride, planeStride, channels,
-                                   packed + j * outChannels * channels * 3, space.products + j * productStride,
-                                   outChannels, layout.positions)
+            subbit_conv3x1_forward(planes + j * channels * planeStride, planeStride, channels,
+                                   packed + j * outChannels * channels * 3, space.products + j * outChannels,
+                                   outChannels, 6 * outChannels, layout.positions)
         }
-        subbit_wino43_output(space.products, productStride, outChannels, images.count, h, w, tiles, rows, bias,
-                             target + images.lowerBound * plane, batch * plane)
+        subbit_wino43_output(space.products, outChannels, images.count, h, w, tiles, rows, bias,
+                             addend.map { $0 + images.lowerBound * plane }, target + images.lowerBound * plane,
+                             batch * plane)
     }
 
     /// `y = conv3×3(x, w) + bias`; `x`, `y` are `[C, N, H, W]` with equal `N, H, W`.
@@ -131,22 +133,26 @@ final class RowWinogradConvolution {
         let full = Layout(images: min(chunk, batch), height: height, width: width)
         let spaces = workspaces(full, threads: parts)
         let widest = widest
+        let plane = height * width
         parallelFor(parts) { part in
             let mine = partition(batch, part: part, parts: parts)
             let space = Regions(spaces[part], full, channels: widest)
             forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
-                convolve(x, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride, space,
-                         bias: bias, batch: batch, images: images, into: y)
+                subbit_wino43_input(x + images.lowerBound * plane, batch * plane, ci, images.count, height, width,
+                                    layout.tiles, layout.rows, space.planes, full.planeStride)
+                convolve(space.planes, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride,
+                         space, bias: bias, batch: batch, images: images, into: y)
             }
         }
     }
 
     /// Accumulates `∂W` (`[out, in, 3, 3]`, added to `gradWeight`) and, when `gradInput` is
-    /// given, overwrites it with `∂x`, for input `x` and the weight `w` used in forward.
+    /// given, overwrites it with `∂x` — plus `addend` (same shape) when one is given — for input
+    /// `x` and the weight `w` used in forward.
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>,
                   gradWeight: UnsafeMutablePointer<Float>, gradInput dx: UnsafeMutablePointer<Float>?,
-                  batch: Int, height: Int, width: Int, threads: Int) {
+                  adding addend: UnsafePointer<Float>? = nil, batch: Int, height: Int, width: Int, threads: Int) {
         let (ci, co) = (inChannels, outChannels)
         var kt: UnsafeMutablePointer<Float>?
         if dx != nil {
@@ -182,16 +188,19 @@ final class RowWinogradConvolution {
                 let first = images.lowerBound * plane
                 subbit_wino43_input(x + first, batch * plane, ci, images.count, height, width, tiles, rows,
                                     space.planes, planes)
+                // One pass over ∂y for both of its transforms. The ∂W one is stored by padded row,
+                // output row r at r + 1: the kernel reads it from position 1.
                 subbit_wino43_gradient(dy + first, batch * plane, co, images.count, height, width, tiles, rows,
-                                       positions, space.gradients, planes)
+                                       positions, space.gradients, kt == nil ? nil : space.gradientPlanes, planes)
                 for j in 0..<6 {
-                    subbit_conv3x1_weight_gradient(space.gradients + j * co * planes, planes, co,
+                    subbit_conv3x1_weight_gradient(space.gradients + j * co * planes + 1, planes, co,
                                                    space.planes + j * ci * planes, planes, ci,
                                                    gp + j * co * ci * 3, positions)
                 }
                 if let dx, let kt {
-                    convolve(dy, channels: co, packed: kt, outChannels: ci, layout, planeStride: planes, space,
-                             bias: nil, batch: batch, images: images, into: dx)
+                    convolve(space.gradientPlanes, channels: co, packed: kt, outChannels: ci, layout,
+                             planeStride: planes, space, bias: nil, adding: addend, batch: batch, images: images,
+                             into: dx)
                 }
             }
             subbit_wino43_weight_gradient(gp, co, ci, gw)

@@ -26,9 +26,23 @@ public enum TrainingBenchmark {
         public var flopsPerImage: Int
         /// Process CPU time (user + system) spent while measuring.
         public var cpuSeconds: Double
+        /// Wall time of each measured step, in order.
+        public var stepSeconds: [Double]
         public var gflops: Double { imagesPerSecond * Double(flopsPerImage) / 1e9 }
         /// Images per second of CPU time: the throughput per core, insensitive to other load.
         public var imagesPerCPUSecond: Double { Double(steps * batchSize) / cpuSeconds }
+        /// Images per second of the median step: robust to the few steps another process
+        /// slowed down, which the mean (`imagesPerSecond`) absorbs.
+        public var medianImagesPerSecond: Double {
+            let sorted = stepSeconds.sorted()
+            let middle = sorted.count / 2
+            let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+            return Double(batchSize) / median
+        }
+        /// Images per second of the fastest step: what the code does when nothing else
+        /// competes for the cores and memory (the usual statistic for A/B comparisons on a
+        /// shared machine).
+        public var bestImagesPerSecond: Double { Double(batchSize) / (stepSeconds.min() ?? .nan) }
     }
 
     /// User + system CPU time of this process, in seconds.
@@ -47,10 +61,11 @@ public enum TrainingBenchmark {
         let step = stepper(model, batchSize: batchSize, threads: threads)
         step(); step()
         let cpuStart = processCPUSeconds()
-        let (steps, elapsed) = repeatTimed(seconds: seconds, minimumRuns: 3, step)
+        let (steps, elapsed, times) = repeatTimed(seconds: seconds, minimumRuns: 3, step)
         return Result(architecture: architecture, batchSize: batchSize, threads: threads, steps: steps,
                       seconds: elapsed, imagesPerSecond: Double(steps * batchSize) / elapsed,
-                      flopsPerImage: model.trainingFLOPsPerImage, cpuSeconds: processCPUSeconds() - cpuStart)
+                      flopsPerImage: model.trainingFLOPsPerImage, cpuSeconds: processCPUSeconds() - cpuStart,
+                      stepSeconds: times)
     }
 
     /// The benchmarks' model: `architecture` with a fixed seed, its convolutions set to `convolution`.
@@ -94,21 +109,25 @@ public enum TrainingBenchmark {
             }
         }
         run()
-        let (reps, elapsed) = repeatTimed(seconds: seconds, minimumRuns: 1, run)
+        let (reps, elapsed, _) = repeatTimed(seconds: seconds, minimumRuns: 1, run)
         return Double(reps * threads) * 2 * Double(n * n * n) / elapsed / 1e9
     }
 
     /// Runs `body` until `seconds` of wall time have passed and it ran at least `minimumRuns`
-    /// times; returns the runs and the wall time they took.
-    static func repeatTimed(seconds: Double, minimumRuns: Int, _ body: () -> Void) -> (runs: Int, seconds: Double) {
-        var runs = 0
+    /// times; returns the runs, the wall time they took, and each run's own wall time.
+    static func repeatTimed(seconds: Double, minimumRuns: Int,
+                            _ body: () -> Void) -> (runs: Int, seconds: Double, each: [Double]) {
+        var each: [Double] = []
         let start = DispatchTime.now().uptimeNanoseconds
+        var last = start
         var elapsed = 0.0
         repeat {
             body()
-            runs += 1
-            elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        } while elapsed < seconds || runs < minimumRuns
-        return (runs, elapsed)
+            let now = DispatchTime.now().uptimeNanoseconds
+            each.append(Double(now - last) / 1e9)
+            last = now
+            elapsed = Double(now - start) / 1e9
+        } while elapsed < seconds || each.count < minimumRuns
+        return (each.count, elapsed, each)
     }
 }

@@ -72,3 +72,16 @@ func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeM
     }
     while i < n { let v = a[i] + b[i]; out[i] = relu ? max(v, 0) : v; i &+= 1 }
 }
+
+extension Tensor {
+    /// `self[i] += other[i]` over the whole tensor, split across the context's threads.
+    func add(_ other: Tensor, context: ExecutionContext) {
+        precondition(other.count == count, "add: \(other.shape) to \(shape)")
+        let (p, q, total) = (pointer, other.pointer, count)
+        let parts = min(context.threads, max(1, total / 4096))
+        parallelFor(parts) { part in
+            let r = partition(total, part: part, parts: parts)
+            Training.add(p + r.lowerBound, q + r.lowerBound, into: p + r.lowerBound, count: r.count, relu: false)
+        }
+    }
+}

@@ -43,19 +43,21 @@ struct BenchTrain: ParsableCommand {
             print("sgemm peak (\(threads) thread(s), 1024³, one single-threaded sgemm per thread): "
                   + String(format: "%.1f", peak) + " GFLOP/s")
         }
-        print("model     batch threads   images/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
+        print("model     batch threads   images/s  median/s  best/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
         for name in models.split(separator: ",") {
             let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,
                                               threads: threads, seconds: seconds, convolution: convolution)
             let label = r.architecture.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
             // Without --peak there is no peak to divide by: "-" rather than "nan%".
             let share = peak.isFinite ? String(format: "%5.1f%%", 100 * r.gflops / peak) : "     -"
-            print(label + String(format: " %5d %7d %10.0f %8.1f ", r.batchSize, r.threads, r.imagesPerSecond, r.gflops)
+            print(label + String(format: " %5d %7d %10.0f %9.0f %7.0f %8.1f ", r.batchSize, r.threads, r.imagesPerSecond,
+                                        r.medianImagesPerSecond, r.bestImagesPerSecond, r.gflops)
                   + share + String(format: " %10.2f %10.0f %7.2f", Double(r.flopsPerImage) / 1e6,
                                    r.imagesPerCPUSecond, r.cpuSeconds / r.seconds))
             if perLayer { printProfile(of: r) }
         }
-        print("CPU use < threads means other processes took CPU time; img/CPU-s × threads estimates a quiet machine.")
+        print("median/s, best/s: images/s of the median and the fastest step. CPU use < threads means other")
+        print("processes took CPU time; img/CPU-s × threads estimates a quiet machine.")
     }
 }
 

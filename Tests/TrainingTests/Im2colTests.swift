@@ -1,3 +1,4 @@
+import CKernels
 import XCTest
 @testable import Training
 
@@ -40,7 +41,11 @@ final class Im2colTests: XCTestCase {
 
     func testStridedAndUnpaddedImagesMatchTheDefinition() {
         var rng = Xoshiro256(seed: 22)
-        for (c, n, h, w, k, s, p) in [(2, 3, 7, 7, 3, 2, 1), (3, 2, 14, 14, 5, 1, 0), (1, 2, 7, 6, 5, 2, 2)] {
+        // 3×3 stride-2 padding-1 runs on the AVX2 kernel where the CPU has it: even and odd sizes,
+        // rows of one to seventeen pixels (one and two vector blocks, every tail length).
+        let strided = [(2, 3, 7, 7), (3, 3, 28, 28), (2, 2, 14, 14), (1, 2, 5, 8), (2, 2, 6, 17), (1, 2, 1, 1),
+                       (1, 3, 9, 16), (1, 2, 3, 15)].map { ($0.0, $0.1, $0.2, $0.3, 3, 2, 1) }
+        for (c, n, h, w, k, s, p) in strided + [(3, 2, 14, 14, 5, 1, 0), (1, 2, 7, 6, 5, 2, 2)] {
             let g = ConvGeometry(channels: c, batch: n, height: h, width: w, kernel: k, stride: s, padding: p)
             let x = Tensor(shape: [c, n, h, w])
             for i in 0..<x.count { x[i] = 1 + rng.nextUniform() }
@@ -49,6 +54,27 @@ final class Im2colTests: XCTestCase {
             col.fill(.nan)
             im2col(x.pointer, g, images: n - 2, count: 2, into: col.pointer)
             XCTAssertEqual(col.toArray(), reference(x, g, positions: ((n - 2) * outPlane)..<(n * outPlane)))
+        }
+    }
+
+    /// The AVX2 col2im of 3×3 stride-2 padding-1 convolutions writes every pixel once, in the
+    /// generic scatter's order of additions: bit for bit its result (over a zeroed map).
+    func testStride2Col2imMatchesTheScatterBitForBit() throws {
+        try XCTSkipUnless(DirectConvolution.isAvailable, "the AVX2 kernels need AVX2 + FMA")
+        var rng = Xoshiro256(seed: 23)
+        for (c, n, h, w) in [(2, 3, 7, 7), (3, 3, 28, 28), (2, 2, 14, 14), (1, 2, 5, 8), (2, 2, 6, 17), (1, 2, 1, 1),
+                             (1, 3, 9, 16), (1, 2, 3, 15)] {
+            let g = ConvGeometry(channels: c, batch: n, height: h, width: w, kernel: 3, stride: 2, padding: 1)
+            let outPlane = g.outHeight * g.outWidth
+            let col = Tensor(shape: [g.patchSize * 2 * outPlane])
+            for i in 0..<col.count { col[i] = rng.nextUniform() - 0.5 }
+            let expected = Tensor(shape: [c, n, h, w]), actual = Tensor(shape: [c, n, h, w])
+            actual.fill(.nan)   // every pixel of the two images must be written; the others kept
+            for ch in 0..<c { (actual.pointer + ch * n * h * w).update(repeating: 7, count: (n - 2) * h * w) }
+            for ch in 0..<c { (expected.pointer + ch * n * h * w).update(repeating: 7, count: (n - 2) * h * w) }
+            col2im(col.pointer, g, images: n - 2, count: 2, into: expected.pointer)
+            subbit_col2im3x3s2(col.pointer, c, 2, h, w, actual.pointer + (n - 2) * h * w, n * h * w)
+            XCTAssertEqual(actual.toArray().map(\.bitPattern), expected.toArray().map(\.bitPattern), "geometry \(g)")
         }
     }
 }

@@ -44,12 +44,12 @@ void subbit_conv3x3_weight_gradient(const float *dy, long dyStride, long outChan
                                     const float *x, long inStride, long inChannels,
                                     float *gradWeight, long rowStride, long positions);
 
-/// The vertical-taps-only variant of `subbit_conv3x3_forward`: out[q·outChannels + o] =
+/// The vertical-taps-only variant of `subbit_conv3x3_forward`: out[q·outStride + o] =
 /// Σ_i Σ_ky u(o, i, ky) · x[i·inStride + q + ky] — the inner products of the row-Winograd
 /// convolution, over planes laid out tile column by tile column (see `winograd43.c`).
 /// `packed`: [block][inChannels][3][16 or 8]; `x` must hold `positions + 2` floats per channel.
 void subbit_conv3x1_forward(const float *x, long inStride, long inChannels, const float *packed,
-                            float *out, long outChannels, long positions);
+                            float *out, long outChannels, long outStride, long positions);
 
 /// Packs the six Winograd F(4, 3) components U_j = G·(w(o, i, ky, 0…2)) of a weight addressed
 /// as in `subbit_conv3x3_pack`, each in the blocks `subbit_conv3x1_forward` reads; component j
@@ -64,13 +64,14 @@ void subbit_wino43_pack(const float *weight, long oStride, long iStride, long tS
 void subbit_wino43_input(const float *source, long channelStride, long channels, long images, long height,
                          long width, long tiles, long rows, float *v, long vStride);
 
-/// Output transform: from the six position-major products (component j at m + j·mStride, position
-/// t·rows + n·(height + 1) + y, `channels` floats each) to pixel (n, y, x) of channel c at
-/// target[c·channelStride + n·height·width + y·width + x], plus bias[c] when `bias` is not NULL.
-/// `channels` must be a multiple of 8.
-void subbit_wino43_output(const float *m, long mStride, long channels, long images, long height,
-                          long width, long tiles, long rows, const float *bias, float *target,
-                          long channelStride);
+/// Output transform: from the six products of each position, interleaved (channel c of component j
+/// of position q = t·rows + n·(height + 1) + y at m[(6q + j)·channels + c]) to pixel (n, y, x) of channel c at
+/// target[c·channelStride + n·height·width + y·width + x], plus bias[c] when `bias` is not NULL,
+/// plus addend[same index] when `addend` is not NULL (`target` is then relative to the chunk's
+/// first image, and so is `addend`). `channels` must be a multiple of 8.
+void subbit_wino43_output(const float *m, long channels, long images, long height,
+                          long width, long tiles, long rows, const float *bias, const float *addend,
+                          float *target, long channelStride);
 
 /// The vertical-taps-only variant of `subbit_conv3x3_weight_gradient`, for the row-Winograd
 /// products: gradWeight[(o·inChannels + i)·3 + k] += Σ_q dy[o·dyStride + q] · x[i·inStride + q + k].
@@ -78,16 +79,30 @@ void subbit_conv3x1_weight_gradient(const float *dy, long dyStride, long outChan
                                     const float *x, long inStride, long inChannels,
                                     float *gradWeight, long positions);
 
-/// `∂output` transform for the row-Winograd weight gradient: component j of channel c at
-/// z[(j·channels + c)·zStride + t·rows + r] = (A·∂y)_j of tile column t of output row r
-/// (= padded row r + 1 of `subbit_wino43_input`'s numbering); positions [tiles·rows, positions) are zeroed.
+/// `∂output` transforms for the row-Winograd backward, from one pass over `source` (laid out as in
+/// `subbit_wino43_input`): component j of channel c of (A·∂y) — for the weight gradient — at
+/// z[(j·channels + c)·stride + t·rows + ρ] for padded row ρ (so output row r is at ρ = r + 1),
+/// zero for ρ in [tiles·rows, positions]; and, when `v` is not NULL, the input transform Bᵀ·∂y — for
+/// `∂input` — at the same places of `v`, exactly what `subbit_wino43_input` writes.
 void subbit_wino43_gradient(const float *source, long channelStride, long channels, long images, long height,
-                            long width, long tiles, long rows, long positions, float *z, long zStride);
+                            long width, long tiles, long rows, long positions, float *z, float *v, long stride);
 
 /// gradWeight[(o·inChannels + i)·9 + ky·3 + kx] += Σ_j G[j][kx] · P_j[(o·inChannels + i)·3 + ky], for the
 /// six component products P_j = products + j·outChannels·inChannels·3.
 void subbit_wino43_weight_gradient(const float *products, long outChannels, long inChannels,
                                    float *gradWeight);
+
+/// im2col of a 3×3, stride-2, padding-1 convolution: images 0 ..< `images` of a `[channels, ·, height,
+/// width]` map (channel c's first image at x + c·channelStride) into the row-major matrix
+/// `col` `[channels·9, images·outHeight·outWidth]`, row (c, kh, kw) holding input pixel
+/// (2·oh + kh − 1, 2·ow + kw − 1) of every output position (zero outside the image).
+void subbit_im2col3x3s2(const float *x, long channelStride, long channels, long images, long height, long width,
+                        float *col);
+
+/// The adjoint of `subbit_im2col3x3s2`: overwrites images 0 ..< `images` of ∂x (channel c's first at
+/// dx + c·channelStride) with the sum of the `col` entries taken from each pixel (no zeroing needed).
+void subbit_col2im3x3s2(const float *col, long channels, long images, long height, long width, float *dx,
+                        long channelStride);
 
 #ifdef __cplusplus
 }
