@@ -200,7 +200,7 @@ void subbit_wino43_weight_gradient(const float *products, long outChannels, long
 SUBBIT_AVX2
 void subbit_wino43_output(const float *m, long channels, long images, long height,
                           long width, long tiles, long rows, const float *bias, const float *addend,
-                          float *target, long channelStride) {
+                          const float *positive, float *target, long channelStride) {
   const long plane = height * width, mStride = channels, qStride = 6 * channels;
   const __m256 two = _mm256_set1_ps(2), four = _mm256_set1_ps(4), eight = _mm256_set1_ps(8);
   // Eight channels at a time through the whole chunk: eight sequential write streams, where
@@ -236,13 +236,19 @@ void subbit_wino43_output(const float *m, long channels, long images, long heigh
           subbit_transpose8(out);
           const long x0 = 4 * t, count = width - x0 < 8 ? width - x0 : 8;
           const long at = n * plane + y * width + x0;
-          if (addend) {
-            // The residual's shortcut gradient, added where the result is stored (bit for bit
-            // what a separate pass adding it afterwards would give).
+          if (addend || positive) {
+            // The residual's shortcut gradient, added where the result is stored, then the ReLU
+            // mask of the map `positive` — bit for bit what separate passes afterwards would give.
             const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count),
                                                     _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-            for (int k = 0; k < 8; k++)
-              out[k] = _mm256_add_ps(out[k], _mm256_maskload_ps(addend + (c0 + k) * channelStride + at, keep));
+            for (int k = 0; k < 8; k++) {
+              const long o = (c0 + k) * channelStride + at;
+              if (addend) out[k] = _mm256_add_ps(out[k], _mm256_maskload_ps(addend + o, keep));
+              if (positive) {
+                const __m256 p = _mm256_maskload_ps(positive + o, keep);
+                out[k] = _mm256_blendv_ps(out[k], _mm256_setzero_ps(), _mm256_cmp_ps(p, _mm256_setzero_ps(), _CMP_LE_OQ));
+              }
+            }
           }
           if (count == 8) {
             for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + (c0 + k) * channelStride + x0, out[k]);

@@ -18,6 +18,16 @@ public final class BasicBlock: Layer {
     public let inChannels: Int
     public let outChannels: Int
     public let stride: Int
+    /// Set when this block's input is the output of a ReLU (a previous block's, or a fused
+    /// batch norm's) and the block is an identity block: `backward` then returns the gradient
+    /// already passed back through that ReLU (zero where the input is ≤ 0), computed as conv1
+    /// stores `∂input` — the ReLU's own backward pass is then redundant (see
+    /// `gradientArrivesMasked`). Bit for bit the same gradients either way.
+    public var masksGradientByInput = false
+    /// Set when the layer after this block has `masksGradientByInput`: the gradient arriving in
+    /// `backward` is then already zero where this block's output is, so the final ReLU's
+    /// backward pass is skipped.
+    public var gradientArrivesMasked = false
 
     private var inputShape: [Int] = []
     /// The block's output (kept for the final ReLU's backward): bn2's, which produces it for
@@ -83,17 +93,25 @@ public final class BasicBlock: Layer {
     public func backward(_ dy: Tensor, context: ExecutionContext) -> Tensor {
         guard let y = output else { preconditionFailure("BasicBlock.backward before forward") }
         // d = dy masked by the final ReLU; it flows into both branches.
-        let d = Tensor.reuse(&gradSum, shape: y.shape)
-        let (yp, dyp, dp) = (y.pointer, dy.pointer, d.pointer)
-        let total = y.count
-        let parts = min(context.threads, max(1, total / 4096))
-        parallelFor(parts) { part in
-            let r = partition(total, part: part, parts: parts)
-            maskByPositive(yp + r.lowerBound, dyp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
+        let d: Tensor
+        if gradientArrivesMasked {
+            d = dy
+        } else {
+            d = Tensor.reuse(&gradSum, shape: y.shape)
+            let (yp, dyp, dp) = (y.pointer, dy.pointer, d.pointer)
+            let total = y.count
+            let parts = min(context.threads, max(1, total / 4096))
+            parallelFor(parts) { part in
+                let r = partition(total, part: part, parts: parts)
+                maskByPositive(yp + r.lowerBound, dyp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
+            }
         }
+        let dp = d.pointer
         let dz = bn1.backward(conv2.backward(bn2.backward(d, context: context), context: context), context: context)
         // Identity shortcut: its gradient d joins the branch's as conv1 stores ∂input.
-        if isIdentity { return conv1.backward(dz, adding: d, context: context) }
+        if isIdentity {
+            return conv1.backward(dz, adding: d, maskByInput: masksGradientByInput, context: context)
+        }
         let branch = conv1.backward(dz, context: context)
         let dx = Tensor.reuse(&gradInput, shape: inputShape)
         let (N, OH, OW) = (y.shape[1], y.shape[2], y.shape[3])

@@ -242,24 +242,28 @@ public final class Conv2d: WeightedLayer {
         backward(dy, adding: nil, context: context)
     }
 
-    /// `backward`, returning `∂L/∂input + addend` (`addend` shaped like the input): a residual
-    /// block's shortcut gradient joins its branch's here. Row Winograd adds it as it stores
-    /// `∂input`, saving a pass over both; the result is bit for bit `backward(dy) + addend`.
-    public func backward(_ dy: Tensor, adding addend: Tensor?, context: ExecutionContext) -> Tensor {
+    /// `backward`, returning `∂L/∂input + addend` (`addend` shaped like the input), zeroed where
+    /// the input is ≤ 0 when `maskByInput`: a residual block's shortcut gradient joins its
+    /// branch's here, and when the input is a ReLU's output that ReLU's backward is applied too.
+    /// Row Winograd does both as it stores `∂input`, saving passes over the maps; the result is
+    /// bit for bit that of `backward(dy)` followed by the separate steps.
+    public func backward(_ dy: Tensor, adding addend: Tensor?, maskByInput: Bool = false,
+                         context: ExecutionContext) -> Tensor {
         guard let x = input else { preconditionFailure("Conv2d.backward before forward") }
         if let addend {
             precondition(addend.shape == x.shape && needsInputGradient,
                          "Conv2d.backward: addend \(addend.shape) must match the input \(x.shape)")
         }
         let g = geometry(x)
-        if usesRowWinograd { return engineBackward(x, dy, g, adding: addend, context: context) }
+        if usesRowWinograd { return engineBackward(x, dy, g, adding: addend, maskByInput: maskByInput, context: context) }
         let dx: Tensor
         if usesDirect || usesWinograd {
-            dx = engineBackward(x, dy, g, adding: nil, context: context)
+            dx = engineBackward(x, dy, g, adding: nil, maskByInput: false, context: context)
         } else {
             dx = im2colBackward(x, dy, g, context: context)
         }
         if let addend { dx.add(addend, context: context) }
+        if maskByInput { dx.maskByPositive(x, context: context) }
         return dx
     }
 
@@ -351,7 +355,7 @@ public final class Conv2d: WeightedLayer {
     /// Backward through `DirectConvolution`, `RowWinogradConvolution` or `WinogradConvolution`
     /// (whichever ran forward).
     private func engineBackward(_ x: Tensor, _ dy: Tensor, _ g: ConvGeometry, adding addend: Tensor?,
-                                context: ExecutionContext) -> Tensor {
+                                maskByInput: Bool, context: ExecutionContext) -> Tensor {
         let dx = Tensor.reuse(&gradInput, shape: needsInputGradient ? x.shape : [0])
         let target = weightGradientTarget()
         let dxp = needsInputGradient ? dx.pointer : nil
@@ -362,7 +366,8 @@ public final class Conv2d: WeightedLayer {
         } else if usesRowWinograd {
             rowWinogradEngine.backward(x.pointer, weight: forwardWeight.pointer, gradOutput: dy.pointer,
                                        gradWeight: target.pointer, gradInput: dxp, adding: addend?.pointer,
-                                       batch: g.batch, height: g.height, width: g.width, threads: context.threads)
+                                       maskByInput: maskByInput, batch: g.batch, height: g.height, width: g.width,
+                                       threads: context.threads)
         } else {
             winogradEngine.backward(x.pointer, gradOutput: dy.pointer, gradWeight: target.pointer, gradInput: dxp,
                                     batch: g.batch, height: g.height, width: g.width, threads: context.threads)

@@ -56,11 +56,20 @@ public enum ModelZoo {
         conv1.needsInputGradient = false
         var children: [(String, Layer)] = [("conv1", conv1), ("bn1", BatchNorm2d(16, fusedReLU: true))]
         var channels = 16
+        var previous: BasicBlock?
         for (stage, width) in [16, 32, 64].enumerated() {
             var blocks: [(String, Layer)] = []
             for i in 0..<3 {
                 let stride = (i == 0 && stage > 0) ? 2 : 1
-                blocks.append(("\(i)", BasicBlock(channels, width, stride: stride, rng: &rng)))
+                let block = BasicBlock(channels, width, stride: stride, rng: &rng)
+                // An identity block after another block applies that block's final ReLU backward
+                // as it stores its input gradient (saves a pass over the maps; same bits).
+                if let previous, stride == 1 && channels == width {
+                    block.masksGradientByInput = true
+                    previous.gradientArrivesMasked = true
+                }
+                blocks.append(("\(i)", block))
+                previous = block
                 channels = width
             }
             children.append(("layer\(stage + 1)", Sequential(blocks)))

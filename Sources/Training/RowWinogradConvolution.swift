@@ -107,7 +107,8 @@ final class RowWinogradConvolution {
     /// into `target`.
     private func convolve(_ planes: UnsafePointer<Float>, channels: Int, packed: UnsafePointer<Float>,
                           outChannels: Int, _ layout: Layout, planeStride: Int, _ space: Regions,
-                          bias: UnsafePointer<Float>?, adding addend: UnsafePointer<Float>? = nil, batch: Int,
+                          bias: UnsafePointer<Float>?, adding addend: UnsafePointer<Float>? = nil,
+                          maskedBy positive: UnsafePointer<Float>? = nil, batch: Int,
                           images: Range<Int>, into target: UnsafeMutablePointer<Float>) {
         let (h, w, tiles, rows) = (layout.height, layout.width, layout.tiles, layout.rows)
         let plane = h * w
@@ -118,8 +119,8 @@ final class RowWinogradConvolution {
                                    outChannels, 6 * outChannels, layout.positions)
         }
         subbit_wino43_output(space.products, outChannels, images.count, h, w, tiles, rows, bias,
-                             addend.map { $0 + images.lowerBound * plane }, target + images.lowerBound * plane,
-                             batch * plane)
+                             addend.map { $0 + images.lowerBound * plane }, positive.map { $0 + images.lowerBound * plane },
+                             target + images.lowerBound * plane, batch * plane)
     }
 
     /// `y = conv3×3(x, w) + bias`; `x`, `y` are `[C, N, H, W]` with equal `N, H, W`.
@@ -148,11 +149,12 @@ final class RowWinogradConvolution {
     }
 
     /// Accumulates `∂W` (`[out, in, 3, 3]`, added to `gradWeight`) and, when `gradInput` is
-    /// given, overwrites it with `∂x` — plus `addend` (same shape) when one is given — for input
-    /// `x` and the weight `w` used in forward.
+    /// given, overwrites it with `∂x` — plus `addend` (same shape) when one is given, and zero
+    /// where `x ≤ 0` when `maskByInput` — for input `x` and the weight `w` used in forward.
     func backward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>,
                   gradWeight: UnsafeMutablePointer<Float>, gradInput dx: UnsafeMutablePointer<Float>?,
-                  adding addend: UnsafePointer<Float>? = nil, batch: Int, height: Int, width: Int, threads: Int) {
+                  adding addend: UnsafePointer<Float>? = nil, maskByInput: Bool = false,
+                  batch: Int, height: Int, width: Int, threads: Int) {
         let (ci, co) = (inChannels, outChannels)
         var kt: UnsafeMutablePointer<Float>?
         if dx != nil {
@@ -199,8 +201,8 @@ final class RowWinogradConvolution {
                 }
                 if let dx, let kt {
                     convolve(space.gradientPlanes, channels: co, packed: kt, outChannels: ci, layout,
-                             planeStride: planes, space, bias: nil, adding: addend, batch: batch, images: images,
-                             into: dx)
+                             planeStride: planes, space, bias: nil, adding: addend, maskedBy: maskByInput ? x : nil,
+                             batch: batch, images: images, into: dx)
                 }
             }
             subbit_wino43_weight_gradient(gp, co, ci, gw)

@@ -84,4 +84,15 @@ extension Tensor {
             Training.add(p + r.lowerBound, q + r.lowerBound, into: p + r.lowerBound, count: r.count, relu: false)
         }
     }
+
+    /// `self[i] = 0` where `y[i] ≤ 0` (a ReLU's backward given its output `y`), in place.
+    func maskByPositive(_ y: Tensor, context: ExecutionContext) {
+        precondition(y.count == count, "maskByPositive: \(y.shape) for \(shape)")
+        let (p, yp, total) = (pointer, y.pointer, count)
+        let parts = min(context.threads, max(1, total / 4096))
+        parallelFor(parts) { part in
+            let r = partition(total, part: part, parts: parts)
+            Training.maskByPositive(yp + r.lowerBound, p + r.lowerBound, into: p + r.lowerBound, count: r.count)
+        }
+    }
 }

@@ -67,11 +67,12 @@ void subbit_wino43_input(const float *source, long channelStride, long channels,
 /// Output transform: from the six products of each position, interleaved (channel c of component j
 /// of position q = t·rows + n·(height + 1) + y at m[(6q + j)·channels + c]) to pixel (n, y, x) of channel c at
 /// target[c·channelStride + n·height·width + y·width + x], plus bias[c] when `bias` is not NULL,
-/// plus addend[same index] when `addend` is not NULL (`target` is then relative to the chunk's
-/// first image, and so is `addend`). `channels` must be a multiple of 8.
+/// plus addend[same index] when `addend` is not NULL, then zero where positive[same index] ≤ 0
+/// when `positive` is not NULL (a ReLU's backward given its output; `addend` and `positive` are
+/// relative to the chunk's first image, as `target` is). `channels` must be a multiple of 8.
 void subbit_wino43_output(const float *m, long channels, long images, long height,
                           long width, long tiles, long rows, const float *bias, const float *addend,
-                          float *target, long channelStride);
+                          const float *positive, float *target, long channelStride);
 
 /// The vertical-taps-only variant of `subbit_conv3x3_weight_gradient`, for the row-Winograd
 /// products: gradWeight[(o·inChannels + i)·3 + k] += Σ_q dy[o·dyStride + q] · x[i·inStride + q + k].
