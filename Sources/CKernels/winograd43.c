@@ -18,27 +18,24 @@
 
 void subbit_wino43_pack(const float *weight, long oStride, long iStride, long tStride, long outChannels,
                         long inChannels, float *packed) {
-  // U = G·g for the taps g = (g0, g1, g2) of one kernel row.
-  for (int j = 0; j < 6; j++) {
-    for (long ob = 0; ob < outChannels; ob += 16) {
-      const long width = outChannels - ob >= 16 ? 16 : 8;
-      for (long i = 0; i < inChannels; i++)
-        for (long ky = 0; ky < 3; ky++)
-          for (long k = 0; k < width; k++) {
-            const float *g = weight + (ob + k) * oStride + i * iStride + ky * 3 * tStride;
-            const float g0 = g[0], g1 = g[tStride], g2 = g[2 * tStride];
-            float u;
-            switch (j) {
-            case 0: u = g0 / 4; break;
-            case 1: u = -(g0 + g1 + g2) / 6; break;
-            case 2: u = -(g0 - g1 + g2) / 6; break;
-            case 3: u = g0 / 24 + g1 / 12 + g2 / 6; break;
-            case 4: u = g0 / 24 - g1 / 12 + g2 / 6; break;
-            default: u = g2; break;
-            }
-            *packed++ = u;
-          }
-    }
+  // U = G·g for the taps g = (g0, g1, g2) of one kernel row; all six components from one read of
+  // the taps (the pack runs on one thread before each convolution).
+  const long component = outChannels * inChannels * 3;
+  for (long ob = 0; ob < outChannels; ob += 16) {
+    const long width = outChannels - ob >= 16 ? 16 : 8;
+    for (long i = 0; i < inChannels; i++)
+      for (long ky = 0; ky < 3; ky++)
+        for (long k = 0; k < width; k++) {
+          const float *g = weight + (ob + k) * oStride + i * iStride + ky * 3 * tStride;
+          const float g0 = g[0], g1 = g[tStride], g2 = g[2 * tStride];
+          float *u = packed + (ob * inChannels + i * width) * 3 + ky * width + k;
+          u[0] = g0 / 4;
+          u[component] = -(g0 + g1 + g2) / 6;
+          u[2 * component] = -(g0 - g1 + g2) / 6;
+          u[3 * component] = g0 / 24 + g1 / 12 + g2 / 6;
+          u[4 * component] = g0 / 24 - g1 / 12 + g2 / 6;
+          u[5 * component] = g2;
+        }
   }
 }
 

@@ -35,7 +35,6 @@ public final class BasicBlock: Layer {
     private var output: Tensor?
     private var ownOutput: Tensor?
     private var gradSum: Tensor?
-    private var gradInput: Tensor?
 
     public init(_ inChannels: Int, _ outChannels: Int, stride: Int = 1, rng: inout Xoshiro256) {
         precondition(stride == 1 && inChannels == outChannels
@@ -112,12 +111,12 @@ public final class BasicBlock: Layer {
         if isIdentity {
             return conv1.backward(dz, adding: d, maskByInput: masksGradientByInput, context: context)
         }
-        let branch = conv1.backward(dz, context: context)
-        let dx = Tensor.reuse(&gradInput, shape: inputShape)
+        // The option-A shortcut's gradient is added into conv1's ∂input in place (the buffer is
+        // conv1's until its next backward, like any layer's returned gradient).
+        let dx = conv1.backward(dz, context: context)
         let (N, OH, OW) = (y.shape[1], y.shape[2], y.shape[3])
         let (H, W) = (inputShape[2], inputShape[3])
         let dxp = dx.pointer
-        dx.copy(from: branch)
         let pad = (outChannels - inChannels) / 2
         let s = stride
         let inC = inChannels
