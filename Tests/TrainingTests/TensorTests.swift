@@ -19,4 +19,15 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(t[4], 5)
         XCTAssertEqual(t.clone().toArray(), t.toArray())
     }
+
+    func testStorageIsAlignedForTheKernels() {
+        // Cache-line aligned, so 8-float vectors along channels never straddle two lines; batch-sized
+        // maps on a huge-page boundary.
+        for count in [1, 7, 1000, 100_000] {
+            XCTAssertEqual(Int(bitPattern: Tensor(shape: [count]).pointer) % 64, 0, "\(count) floats")
+        }
+        let big = Tensor(shape: [16, 128, 28, 28])
+        XCTAssertEqual(Int(bitPattern: big.pointer) % (2 << 20), 0)
+        XCTAssertTrue(big.toArray().allSatisfy { $0 == 0 }, "zero-filled")
+    }
 }
