@@ -36,20 +36,22 @@ public final class Tensor {
         // Cache-line aligned: the kernels' 8-float vectors along channels (packed weights,
         // position-major products) then never straddle two lines. Plain `allocate` gives 16-byte
         // alignment — large blocks come from mmap at 16 mod 64 — so half of those accesses did.
-        let bytes = self.capacity * MemoryLayout<Float>.stride
-        let huge = bytes >= Self.hugePageBytes
+        var bytes = self.capacity * MemoryLayout<Float>.stride
+        let huge = bytes >= Self.hugePageBytes / 2
+        // Feature maps of a batch and the convolutions' workspaces span megabytes and are read a
+        // channel (one stride) at a time: with 4 KB pages nearly every channel run starts with a
+        // TLB miss. Where transparent huge pages are on request ("madvise"), ask for them — whole
+        // ones, so from 1 MB up the allocation is rounded up to 2 MB pages; elsewhere a no-op.
+        if huge { bytes = (bytes + Self.hugePageBytes - 1) / Self.hugePageBytes * Self.hugePageBytes }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? Self.hugePageBytes : Self.alignment)
-        // Feature maps of a batch span megabytes and are read a channel (one stride) at a time:
-        // with 4 KB pages nearly every channel run starts with a TLB miss. Where transparent huge
-        // pages are on request ("madvise"), ask for them; elsewhere this is a no-op.
-        if huge { _ = madvise(raw, bytes / Self.hugePageBytes * Self.hugePageBytes, MADV_HUGEPAGE) }
+        if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
         pointer = raw.bindMemory(to: Float.self, capacity: self.capacity)
         pointer.initialize(repeating: 0, count: self.capacity)
     }
 
     /// Byte alignment of every tensor's storage: one cache line.
     static let alignment = 64
-    /// Tensors of at least this many bytes start on a (2 MB) huge-page boundary.
+    /// Tensors of at least half this many bytes start on a (2 MB) huge-page boundary.
     static let hugePageBytes = 2 << 20
 
     /// A tensor holding `values` (row-major), which must match `shape`.
