@@ -23,7 +23,9 @@ public final class BasicBlock: Layer {
     /// already passed back through that ReLU (zero where the input is ≤ 0), computed as conv1
     /// stores `∂input` — the ReLU's own backward pass is then redundant (see
     /// `gradientArrivesMasked`). Bit for bit the same gradients either way.
-    public var masksGradientByInput = false
+    public var masksGradientByInput = false {
+        didSet { precondition(!masksGradientByInput || isIdentity, "masksGradientByInput needs an identity block") }
+    }
     /// Set when the layer after this block has `masksGradientByInput`: the gradient arriving in
     /// `backward` is then already zero where this block's output is, so the final ReLU's
     /// backward pass is skipped.
