@@ -77,31 +77,30 @@ public final class BatchNorm2d: Layer {
         mean.withUnsafeMutableBufferPointer { meanBuf in
             invStd.withUnsafeMutableBufferPointer { invBuf in
                 let (meanp, invp) = (meanBuf.baseAddress!, invBuf.baseAddress!)
-                parallelFor(parts) { part in
-                    for c in partition(C, part: part, parts: parts) {
-                        let xc = xp + c * m, yc = yp + c * m
-                        let mu: Float, inv: Float
-                        if training {
-                            mu = sum(xc, count: m) / Float(m)
-                            let v = sumSquaredDeviations(xc, count: m, around: mu) / Float(m)
-                            inv = 1 / (v + eps).squareRoot()
-                            rmp[c] = (1 - mom) * rmp[c] + mom * mu
-                            rvp[c] = (1 - mom) * rvp[c] + mom * v * Float(m) / Float(max(m - 1, 1))
-                        } else {
-                            mu = rmp[c]
-                            inv = 1 / (rvp[c] + eps).squareRoot()
-                        }
-                        meanp[c] = mu
-                        invp[c] = inv
-                        // y = a·x + b with a = γ/σ, b = β − a·μ.
-                        let a = gp[c] * inv, b = bp[c] - gp[c] * inv * mu
-                        scalep[c] = a
-                        shiftp[c] = b
-                        if let rp {
-                            affineAdd(xc, rp + c * m, yc, count: m, scale: a, shift: b)
-                        } else {
-                            affine(xc, yc, count: m, scale: a, shift: b, relu: relu)
-                        }
+                // Channels are independent: each thread takes the next one (see parallelForEach).
+                parallelForEach(C, parts: parts) { _, c in
+                    let xc = xp + c * m, yc = yp + c * m
+                    let mu: Float, inv: Float
+                    if training {
+                        mu = sum(xc, count: m) / Float(m)
+                        let v = sumSquaredDeviations(xc, count: m, around: mu) / Float(m)
+                        inv = 1 / (v + eps).squareRoot()
+                        rmp[c] = (1 - mom) * rmp[c] + mom * mu
+                        rvp[c] = (1 - mom) * rvp[c] + mom * v * Float(m) / Float(max(m - 1, 1))
+                    } else {
+                        mu = rmp[c]
+                        inv = 1 / (rvp[c] + eps).squareRoot()
+                    }
+                    meanp[c] = mu
+                    invp[c] = inv
+                    // y = a·x + b with a = γ/σ, b = β − a·μ.
+                    let a = gp[c] * inv, b = bp[c] - gp[c] * inv * mu
+                    scalep[c] = a
+                    shiftp[c] = b
+                    if let rp {
+                        affineAdd(xc, rp + c * m, yc, count: m, scale: a, shift: b)
+                    } else {
+                        affine(xc, yc, count: m, scale: a, shift: b, relu: relu)
                     }
                 }
             }
@@ -122,61 +121,60 @@ public final class BatchNorm2d: Layer {
         mean.withUnsafeBufferPointer { meanBuf in
             invStd.withUnsafeBufferPointer { invBuf in
                 let (meanp, invp) = (meanBuf.baseAddress!, invBuf.baseAddress!)
-                parallelFor(parts) { part in
-                    for c in partition(C, part: part, parts: parts) {
-                        let xc = xp + c * m, dyc = dyp + c * m, dxc = dxp + c * m
-                        let mu = meanp[c], inv = invp[c]
-                        // The fused ReLU passed dy where its output y = max(a·x + b, 0) was
-                        // positive; a·x + b is recomputed exactly as forward computed it, which
-                        // reads x (needed anyway) instead of y: one stream less in both passes.
-                        let (a, b) = (scalep[c], shiftp[c])
-                        let (av, bv) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b))
-                        // Σ dy' and Σ dy'·x̂, with dy' = dy masked by the fused ReLU.
-                        var sumDy: Float = 0, sumDyX: Float = 0
-                        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
-                        let muv = SIMD8<Float>(repeating: mu), zero = SIMD8<Float>()
-                        let (rx, rdy) = (UnsafeRawPointer(xc), UnsafeRawPointer(dyc))
-                        var i = 0
-                        while i + 8 <= m {
-                            var d = rdy.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                            let xv = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                            if relu { d.replace(with: zero, where: av * xv + bv .<= zero) }
-                            a0 += d
-                            a1 += d * (xv - muv)
-                            i += 8
-                        }
-                        sumDy = a0.sum(); sumDyX = a1.sum()
-                        while i < m {
-                            let d = (relu && a * xc[i] + b <= 0) ? 0 : dyc[i]
-                            sumDy += d
-                            sumDyX += d * (xc[i] - mu)
-                            i += 1
-                        }
-                        sumDyX *= inv          // Σ dy'·x̂
-                        ggp[c] += sumDyX
-                        gbp[c] += sumDy
-                        let gInv = gp[c] * inv
-                        // Training: dx = γ/σ · (dy' − mean(dy') − x̂·mean(dy'·x̂)); eval: dx = γ/σ · dy'.
-                        let k1 = training ? sumDy / Float(m) : 0
-                        let k2 = training ? sumDyX / Float(m) * inv : 0
-                        // dx = gInv·dy' − gInv·k1 − gInv·k2·(x − μ) = gInv·dy' + c0 + c1·x
-                        let c1 = -gInv * k2, c0 = -gInv * k1 + gInv * k2 * mu
-                        let (g8, c08, c18) = (SIMD8<Float>(repeating: gInv), SIMD8<Float>(repeating: c0),
-                                              SIMD8<Float>(repeating: c1))
-                        let rdx = UnsafeMutableRawPointer(dxc)
-                        var j = 0
-                        while j + 8 <= m {
-                            var d = rdy.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                            let xv = rx.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                            if relu { d.replace(with: zero, where: av * xv + bv .<= zero) }
-                            rdx.storeBytes(of: g8 * d + c08 + c18 * xv, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                            j += 8
-                        }
-                        while j < m {
-                            let d = (relu && a * xc[j] + b <= 0) ? 0 : dyc[j]
-                            dxc[j] = gInv * d + c0 + c1 * xc[j]
-                            j += 1
-                        }
+                // Channels are independent: each thread takes the next one (see parallelForEach).
+                parallelForEach(C, parts: parts) { _, c in
+                    let xc = xp + c * m, dyc = dyp + c * m, dxc = dxp + c * m
+                    let mu = meanp[c], inv = invp[c]
+                    // The fused ReLU passed dy where its output y = max(a·x + b, 0) was
+                    // positive; a·x + b is recomputed exactly as forward computed it, which
+                    // reads x (needed anyway) instead of y: one stream less in both passes.
+                    let (a, b) = (scalep[c], shiftp[c])
+                    let (av, bv) = (SIMD8<Float>(repeating: a), SIMD8<Float>(repeating: b))
+                    // Σ dy' and Σ dy'·x̂, with dy' = dy masked by the fused ReLU.
+                    var sumDy: Float = 0, sumDyX: Float = 0
+                    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>()
+                    let muv = SIMD8<Float>(repeating: mu), zero = SIMD8<Float>()
+                    let (rx, rdy) = (UnsafeRawPointer(xc), UnsafeRawPointer(dyc))
+                    var i = 0
+                    while i + 8 <= m {
+                        var d = rdy.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        let xv = rx.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        if relu { d.replace(with: zero, where: av * xv + bv .<= zero) }
+                        a0 += d
+                        a1 += d * (xv - muv)
+                        i += 8
+                    }
+                    sumDy = a0.sum(); sumDyX = a1.sum()
+                    while i < m {
+                        let d = (relu && a * xc[i] + b <= 0) ? 0 : dyc[i]
+                        sumDy += d
+                        sumDyX += d * (xc[i] - mu)
+                        i += 1
+                    }
+                    sumDyX *= inv          // Σ dy'·x̂
+                    ggp[c] += sumDyX
+                    gbp[c] += sumDy
+                    let gInv = gp[c] * inv
+                    // Training: dx = γ/σ · (dy' − mean(dy') − x̂·mean(dy'·x̂)); eval: dx = γ/σ · dy'.
+                    let k1 = training ? sumDy / Float(m) : 0
+                    let k2 = training ? sumDyX / Float(m) * inv : 0
+                    // dx = gInv·dy' − gInv·k1 − gInv·k2·(x − μ) = gInv·dy' + c0 + c1·x
+                    let c1 = -gInv * k2, c0 = -gInv * k1 + gInv * k2 * mu
+                    let (g8, c08, c18) = (SIMD8<Float>(repeating: gInv), SIMD8<Float>(repeating: c0),
+                                          SIMD8<Float>(repeating: c1))
+                    let rdx = UnsafeMutableRawPointer(dxc)
+                    var j = 0
+                    while j + 8 <= m {
+                        var d = rdy.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                        let xv = rx.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                        if relu { d.replace(with: zero, where: av * xv + bv .<= zero) }
+                        rdx.storeBytes(of: g8 * d + c08 + c18 * xv, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                        j += 8
+                    }
+                    while j < m {
+                        let d = (relu && a * xc[j] + b <= 0) ? 0 : dyc[j]
+                        dxc[j] = gInv * d + c0 + c1 * xc[j]
+                        j += 1
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Synchronization
 
 /// How a forward or backward pass runs: training or inference mode, and on how many threads.
 ///
@@ -38,6 +39,25 @@ public struct ExecutionContext: Sendable {
 /// Runs `body(part)` for `part` in `0..<parts`, concurrently when `parts > 1`.
 /// Each part must write only its own disjoint outputs.
 @inline(__always)
+/// Runs `body(part, item)` for every item in `0..<count` on `parts` threads, each thread taking
+/// the next item nobody has claimed — for work whose result does not depend on which thread
+/// does which item (per channel, per image). Unlike a fixed split, a thread the host pauses
+/// does not leave the other waiting at the end with nothing to do.
+///
+/// ```swift
+/// parallelForEach(channels, parts: 2) { part, c in normalize(channel: c, workspace: spaces[part]) }
+/// ```
+func parallelForEach(_ count: Int, parts: Int, _ body: (_ part: Int, _ item: Int) -> Void) {
+    let next = Atomic<Int>(0)
+    parallelFor(min(parts, count)) { part in
+        while true {
+            let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            if item >= count { return }
+            body(part, item)
+        }
+    }
+}
+
 func parallelFor(_ parts: Int, _ body: (Int) -> Void) {
     if parts <= 1 {
         body(0)

@@ -135,16 +135,17 @@ final class RowWinogradConvolution {
         let spaces = workspaces(full, threads: parts)
         let widest = widest
         let plane = height * width
-        parallelFor(parts) { part in
-            let mine = partition(batch, part: part, parts: parts)
+        // Each image's output depends on that image only, so chunks go to whichever thread is
+        // free (the same bits whatever the assignment): a thread the host pauses no longer holds
+        // up the other at the end of the call.
+        parallelForEach((batch + chunk - 1) / chunk, parts: parts) { part, k in
             let space = Regions(spaces[part], full, channels: widest)
-            forEachChunk(of: mine, size: chunk) { images in
-                let layout = Layout(images: images.count, height: height, width: width)
-                subbit_wino43_input(x + images.lowerBound * plane, batch * plane, ci, images.count, height, width,
-                                    layout.tiles, layout.rows, space.planes, full.planeStride)
-                convolve(space.planes, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride,
-                         space, bias: bias, batch: batch, images: images, into: y)
-            }
+            let images = (k * chunk)..<min(batch, (k + 1) * chunk)
+            let layout = Layout(images: images.count, height: height, width: width)
+            subbit_wino43_input(x + images.lowerBound * plane, batch * plane, ci, images.count, height, width,
+                                layout.tiles, layout.rows, space.planes, full.planeStride)
+            convolve(space.planes, channels: ci, packed: kp, outChannels: co, layout, planeStride: full.planeStride,
+                     space, bias: bias, batch: batch, images: images, into: y)
         }
     }
 
