@@ -19,9 +19,10 @@ import CKernels
 /// one zero row between images, so the vertical taps are the offsets 0, 1, 2 and the direct
 /// kernels (`subbit_conv3x1_forward`, `subbit_conv3x1_weight_gradient`) run unchanged over them.
 ///
-/// Threads take whole images; per-thread `∂W` partials (kept in the transformed domain, turned
-/// into `∂W` once per call) are added in thread order, so results depend only on the thread
-/// count. Used by `Conv2d` when its `algorithm` is `.rowWinograd` (the default where the CPU
+/// Work is split by whole images: in forward, chunks go to whichever thread is free (an image's
+/// output does not depend on where it ran); in backward each thread keeps a fixed slice, and the
+/// per-thread `∂W` partials (kept in the transformed domain, turned into `∂W` once per call) are
+/// added in thread order, so results depend only on the thread count. Used by `Conv2d` when its `algorithm` is `.rowWinograd` (the default where the CPU
 /// has AVX2 + FMA):
 ///
 /// ```swift

@@ -44,7 +44,9 @@ public final class Tensor {
         // ones, so from 1 MB up the allocation is rounded up to 2 MB pages; elsewhere a no-op.
         if huge { bytes = (bytes + Self.hugePageBytes - 1) / Self.hugePageBytes * Self.hugePageBytes }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge ? Self.hugePageBytes : Self.alignment)
+        #if os(Linux)
         if huge { _ = madvise(raw, bytes, MADV_HUGEPAGE) }
+        #endif
         pointer = raw.bindMemory(to: Float.self, capacity: self.capacity)
         pointer.initialize(repeating: 0, count: self.capacity)
     }
