@@ -95,42 +95,13 @@ static void subbit_wino43_masks(long width, long blocks, __m256i *masks) {
   }
 }
 
-SUBBIT_AVX2
-void subbit_wino43_input(const float *source, long channelStride, long channels, long images, long height,
-                         long width, long tiles, long rows, float *v, long vStride) {
-  const long blocks = (4 * tiles + 2 + 7) / 8, component = vStride * channels;
-  __m256 col[blocks * 8];
-  __m256i masks[blocks];
-  subbit_wino43_masks(width, blocks, masks);
-  long offsets[rows];
-  subbit_wino43_rows(images, height, width, rows, offsets);
-  const __m256 four = _mm256_set1_ps(4), five = _mm256_set1_ps(5), two = _mm256_set1_ps(2);
-  for (long c = 0; c < channels; c++) {
-    for (long r0 = 0; r0 < rows; r0 += 8) {
-      subbit_wino43_prefetch(source, channelStride, c, channels, offsets, 0, rows, r0, width);
-      subbit_wino43_columns(source + c * channelStride, offsets + r0, blocks, masks, col);
-      for (long t = 0; t < tiles; t++) {
-        const __m256 *d = col + 4 * t;
-        float *o = v + c * vStride + t * rows + r0;
-        // Bᵀd, row by row: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
-        // (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
-        const __m256 d24 = _mm256_sub_ps(d[4], d[2]), e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
-        _mm256_storeu_ps(o, _mm256_fnmadd_ps(five, d[2], _mm256_fmadd_ps(four, d[0], d[4])));
-        _mm256_storeu_ps(o + component,
-                         _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4])));
-        _mm256_storeu_ps(o + 2 * component,
-                         _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3])));
-        _mm256_storeu_ps(o + 3 * component, _mm256_add_ps(d24, e));
-        _mm256_storeu_ps(o + 4 * component, _mm256_sub_ps(d24, e));
-        _mm256_storeu_ps(o + 5 * component, _mm256_fnmadd_ps(five, d[3], _mm256_fmadd_ps(four, d[1], d[5])));
-      }
-    }
-  }
-}
-
-SUBBIT_AVX2
-void subbit_wino43_gradient(const float *source, long channelStride, long channels, long images, long height,
-                            long width, long tiles, long rows, long positions, float *z, float *v, long stride) {
+// The transforms of a map's chunk from one gather of its columns: when `v` is not NULL, the input
+// transform Bᵀd (what the convolution multiplies); when `z` is not NULL, A·d of the tile's own four
+// pixels (what `∂W` needs of ∂y). Both at (j·channels + c)·stride + t·rows + ρ for padded row ρ.
+SUBBIT_AVX2 SUBBIT_INLINE
+static void subbit_wino43_transforms(const float *source, long channelStride, long channels, long images,
+                                     long height, long width, long tiles, long rows, float *z, float *v,
+                                     long stride) {
   const long blocks = (4 * tiles + 2 + 7) / 8, component = stride * channels;
   __m256 col[blocks * 8];
   __m256i masks[blocks];
@@ -144,38 +115,56 @@ void subbit_wino43_gradient(const float *source, long channelStride, long channe
       subbit_wino43_columns(source + c * channelStride, offsets + r0, blocks, masks, col);
       for (long t = 0; t < tiles; t++) {
         const long at = c * stride + t * rows + r0;
-        // A·∂y of the tile's four pixels, A = (Aᵀ)ᵀ: rows (1, 0, 0, 0), (1, 1, 1, 1), (1, −1, 1, −1),
-        // (1, 2, 4, 8), (1, −2, 4, −8), (0, 0, 0, 1).
-        const __m256 *g = col + 4 * t + 1;
-        const __m256 s02 = _mm256_add_ps(g[0], g[2]), s13 = _mm256_add_ps(g[1], g[3]);
-        const __m256 e02 = _mm256_fmadd_ps(four, g[2], g[0]), e13 = _mm256_fmadd_ps(four, g[3], g[1]);
-        float *o = z + at;
-        _mm256_storeu_ps(o, g[0]);
-        _mm256_storeu_ps(o + component, _mm256_add_ps(s02, s13));
-        _mm256_storeu_ps(o + 2 * component, _mm256_sub_ps(s02, s13));
-        _mm256_storeu_ps(o + 3 * component, _mm256_fmadd_ps(two, e13, e02));
-        _mm256_storeu_ps(o + 4 * component, _mm256_fnmadd_ps(two, e13, e02));
-        _mm256_storeu_ps(o + 5 * component, g[3]);
-        if (!v) continue;
-        // Bᵀd of the same columns, as `subbit_wino43_input` computes it.
-        const __m256 *d = col + 4 * t;
-        const __m256 d24 = _mm256_sub_ps(d[4], d[2]), e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
-        o = v + at;
-        _mm256_storeu_ps(o, _mm256_fnmadd_ps(five, d[2], _mm256_fmadd_ps(four, d[0], d[4])));
-        _mm256_storeu_ps(o + component,
-                         _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4])));
-        _mm256_storeu_ps(o + 2 * component,
-                         _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3])));
-        _mm256_storeu_ps(o + 3 * component, _mm256_add_ps(d24, e));
-        _mm256_storeu_ps(o + 4 * component, _mm256_sub_ps(d24, e));
-        _mm256_storeu_ps(o + 5 * component, _mm256_fnmadd_ps(five, d[3], _mm256_fmadd_ps(four, d[1], d[5])));
+        if (z) {
+          // A·∂y of the tile's four pixels, A = (Aᵀ)ᵀ: rows (1, 0, 0, 0), (1, 1, 1, 1), (1, −1, 1, −1),
+          // (1, 2, 4, 8), (1, −2, 4, −8), (0, 0, 0, 1).
+          const __m256 *g = col + 4 * t + 1;
+          const __m256 s02 = _mm256_add_ps(g[0], g[2]), s13 = _mm256_add_ps(g[1], g[3]);
+          const __m256 e02 = _mm256_fmadd_ps(four, g[2], g[0]), e13 = _mm256_fmadd_ps(four, g[3], g[1]);
+          float *o = z + at;
+          _mm256_storeu_ps(o, g[0]);
+          _mm256_storeu_ps(o + component, _mm256_add_ps(s02, s13));
+          _mm256_storeu_ps(o + 2 * component, _mm256_sub_ps(s02, s13));
+          _mm256_storeu_ps(o + 3 * component, _mm256_fmadd_ps(two, e13, e02));
+          _mm256_storeu_ps(o + 4 * component, _mm256_fnmadd_ps(two, e13, e02));
+          _mm256_storeu_ps(o + 5 * component, g[3]);
+        }
+        if (v) {
+          // Bᵀd, row by row: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
+          // (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
+          const __m256 *d = col + 4 * t;
+          const __m256 d24 = _mm256_sub_ps(d[4], d[2]), e = _mm256_mul_ps(two, _mm256_sub_ps(d[3], d[1]));
+          float *o = v + at;
+          _mm256_storeu_ps(o, _mm256_fnmadd_ps(five, d[2], _mm256_fmadd_ps(four, d[0], d[4])));
+          _mm256_storeu_ps(o + component,
+                           _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), _mm256_add_ps(d[3], d[4])));
+          _mm256_storeu_ps(o + 2 * component,
+                           _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), _mm256_sub_ps(d[4], d[3])));
+          _mm256_storeu_ps(o + 3 * component, _mm256_add_ps(d24, e));
+          _mm256_storeu_ps(o + 4 * component, _mm256_sub_ps(d24, e));
+          _mm256_storeu_ps(o + 5 * component, _mm256_fnmadd_ps(five, d[3], _mm256_fmadd_ps(four, d[1], d[5])));
+        }
       }
     }
-    // Past the last tile column nothing may contribute to the weight gradient (the weight
-    // gradient kernel reads z from position 1 to `positions`).
-    for (int j = 0; j < 6; j++)
-      for (long q = tiles * rows; q <= positions; q++) z[j * component + c * stride + q] = 0;
   }
+}
+
+SUBBIT_AVX2
+void subbit_wino43_input(const float *source, long channelStride, long channels, long images, long height,
+                         long width, long tiles, long rows, float *v, long vStride) {
+  subbit_wino43_transforms(source, channelStride, channels, images, height, width, tiles, rows, 0, v, vStride);
+}
+
+SUBBIT_AVX2
+void subbit_wino43_gradient(const float *source, long channelStride, long channels, long images, long height,
+                            long width, long tiles, long rows, long positions, float *z, float *v, long stride) {
+  subbit_wino43_transforms(source, channelStride, channels, images, height, width, tiles, rows, z, v, stride);
+  // Past the last tile column nothing may contribute to the weight gradient (the weight
+  // gradient kernel reads z from position 1 to `positions`).
+  const long component = stride * channels;
+  for (int j = 0; j < 6; j++)
+    for (long c = 0; c < channels; c++)
+      for (long q = tiles * rows; q <= positions; q++) z[j * component + c * stride + q] = 0;
 }
 
 void subbit_wino43_weight_gradient(const float *products, long outChannels, long inChannels,

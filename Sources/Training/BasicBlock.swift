@@ -100,10 +100,7 @@ public final class BasicBlock: Layer {
         } else {
             d = Tensor.reuse(&gradSum, shape: y.shape)
             let (yp, dyp, dp) = (y.pointer, dy.pointer, d.pointer)
-            let total = y.count
-            let parts = min(context.threads, max(1, total / 4096))
-            parallelFor(parts) { part in
-                let r = partition(total, part: part, parts: parts)
+            parallelSlices(y.count, threads: context.threads) { r in
                 maskByPositive(yp + r.lowerBound, dyp + r.lowerBound, into: dp + r.lowerBound, count: r.count)
             }
         }

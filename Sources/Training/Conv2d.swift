@@ -92,12 +92,6 @@ public final class Conv2d: WeightedLayer {
         algorithm == .rowWinograd && fastKernelsApply
     }
 
-    /// Whether im2col and col2im run on the AVX2 kernels for 3×3, stride-2, padding-1
-    /// convolutions (ResNet-20's down-sampling ones); bit for bit the generic loops' results.
-    private var usesStride2Kernels: Bool {
-        kernelSize == 3 && stride == 2 && padding == 1 && DirectConvolution.isAvailable
-    }
-
     /// Whether the AVX2 kernels (direct or row Winograd) can run this convolution here.
     private var fastKernelsApply: Bool {
         DirectConvolution.supports(inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
@@ -329,7 +323,7 @@ public final class Conv2d: WeightedLayer {
                     } else if needsDx {
                         BLAS.gemm(transA: true, transB: false, m: K, n: cols, k: M, a: wp, lda: K,
                                   b: dyc, ldb: P, beta: 0, c: col, ldc: cols)
-                        if usesStride2Kernels {
+                        if g.hasStride2Kernels {
                             subbit_col2im3x3s2(col, g.channels, count, g.height, g.width, dxp + u0 * planeSize,
                                                g.batch * planeSize)
                         } else {

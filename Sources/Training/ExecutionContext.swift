@@ -77,6 +77,14 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
+/// Runs `body(slice)` over `0..<total` split into one slice per thread, for elementwise passes
+/// over whole maps (a thread per 4096 items at most, so small tensors stay on one thread).
+@inline(__always)
+func parallelSlices(_ total: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let parts = min(threads, max(1, total / 4096))
+    parallelFor(parts) { body(partition(total, part: $0, parts: parts)) }
+}
+
 /// The half-open range of `total` items that part `part` of `parts` handles.
 @inline(__always)
 func partition(_ total: Int, part: Int, parts: Int) -> Range<Int> {

@@ -10,6 +10,9 @@ struct ConvGeometry: Equatable {
     var patchSize: Int { channels * kernel * kernel }
     /// Stride 1 and output size = input size (`2p = k − 1`).
     var isSame: Bool { stride == 1 && 2 * padding == kernel - 1 }
+    /// 3×3, stride 2, padding 1 on a CPU with AVX2 + FMA: im2col and col2im then run on the
+    /// kernels of `strided.c` (bit for bit the generic loops' results).
+    var hasStride2Kernels: Bool { kernel == 3 && stride == 2 && padding == 1 && DirectConvolution.isAvailable }
 }
 
 /// Unfolds images `n0..<n0+count` of `x` (`[C, N, H, W]`) into `col`, a
@@ -27,7 +30,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, images n0: Int, count:
         im2colSame(x, g, rows: (n0 * H)..<((n0 + count) * H), into: col)
         return
     }
-    if k == 3 && s == 2 && p == 1 && DirectConvolution.isAvailable {
+    if g.hasStride2Kernels {
         subbit_im2col3x3s2(x + n0 * planeSize, g.batch * planeSize, g.channels, count, H, W, col)
         return
     }

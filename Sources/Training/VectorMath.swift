@@ -77,10 +77,8 @@ extension Tensor {
     /// `self[i] += other[i]` over the whole tensor, split across the context's threads.
     func add(_ other: Tensor, context: ExecutionContext) {
         precondition(other.count == count, "add: \(other.shape) to \(shape)")
-        let (p, q, total) = (pointer, other.pointer, count)
-        let parts = min(context.threads, max(1, total / 4096))
-        parallelFor(parts) { part in
-            let r = partition(total, part: part, parts: parts)
+        let (p, q) = (pointer, other.pointer)
+        parallelSlices(count, threads: context.threads) { r in
             Training.add(p + r.lowerBound, q + r.lowerBound, into: p + r.lowerBound, count: r.count, relu: false)
         }
     }
@@ -88,10 +86,8 @@ extension Tensor {
     /// `self[i] = 0` where `y[i] ≤ 0` (a ReLU's backward given its output `y`), in place.
     func maskByPositive(_ y: Tensor, context: ExecutionContext) {
         precondition(y.count == count, "maskByPositive: \(y.shape) for \(shape)")
-        let (p, yp, total) = (pointer, y.pointer, count)
-        let parts = min(context.threads, max(1, total / 4096))
-        parallelFor(parts) { part in
-            let r = partition(total, part: part, parts: parts)
+        let (p, yp) = (pointer, y.pointer)
+        parallelSlices(count, threads: context.threads) { r in
             Training.maskByPositive(yp + r.lowerBound, p + r.lowerBound, into: p + r.lowerBound, count: r.count)
         }
     }
