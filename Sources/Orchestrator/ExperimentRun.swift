@@ -1,6 +1,7 @@
 import DecoderHardware
 import Foundation
 import ModelIO
+import Training
 import Plotting
 
 /// One `subbit run`: expand the spec, run (or resume) its points with the cache, write the results
@@ -19,7 +20,7 @@ public struct ExperimentRun: Sendable {
     public var cache: URL
     public var data: DataCache
     public var jobs: Int = 1
-    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var cores: Int = CPUBudget.available
     public var fresh = false
     public var shard: ShardPlan?
     /// Root the spec's relative paths (the technology file) are resolved from.
@@ -70,7 +71,7 @@ public struct ExperimentRun: Sendable {
         }
         let layout = ResultsLayout(resultsRoot: resultsRoot, experiment: spec.name)
         let folder = shard.map(layout.shardFolder) ?? layout.folder
-        try Self.writer.write(records, to: folder, pareto: ParetoTable.rows(records.map(\.run)),
+        try Self.writer.write(records, to: folder, pareto: try ParetoTable.rows(records.map(\.run)),
                               paretoColumns: ParetoTable.columns)
         var plots: [URL] = []
         if shard == nil {

@@ -58,7 +58,9 @@ public enum PaperTables {
             out.append(description)
             out.append("")
         }
-        out.append("Paper: \(citation). Its numbers here are the Table II values as quoted in SubBit's design notes (ImageNet ResNet-18: 46.8 MB → 1.67 MB, 28.0×, −0.8 pt; ResNet-50: 22.7×, −0.5 pt) and the claim of its abstract (below 1 bit per weight with under 1 % accuracy loss on ImageNet). No ImageNet data and no ResNet-18/50 weights can be had offline here, so every SubBit row is a **substitute**, named in the row: small CNNs trained here on MNIST / Fashion-MNIST with the paper's method, and post-training compression of the real MobileNetV2 ImageNet weights (whose accuracy cannot be measured without ImageNet).")
+        out.append("Paper: \(citation). Its numbers here are the Table II values as quoted second-hand (ImageNet ResNet-18: 46.8 MB → 1.67 MB, 28.0×, −0.8 pt; ResNet-50: 22.7×, −0.5 pt) and the claim of its abstract (ResNets below 1 bit per weight with an accuracy drop under 1 % on ImageNet); [`Experiments/references.md`](../../Experiments/references.md) says where each comes from and what could not be checked offline. No ImageNet data and no ResNet-18/50 weights can be had offline here, so every SubBit row is a **substitute**, named in the row: small CNNs trained here on MNIST / Fashion-MNIST with the paper's method, and post-training compression of the real MobileNetV2 ImageNet weights (whose accuracy cannot be measured without ImageNet).")
+        out.append("")
+        out.append("**Reading the numbers.** A trained configuration is run once per seed; its cells are the mean over the seeds ± the half-width of the 95 % Student-t confidence interval of the mean, and *(n = k)* beside the row id counts the seeds (a configuration of one seed has no interval and shows none). Δ top-1 is paired by seed (each seed's decoded top-1 minus the float baseline of the same seed). Two means whose intervals overlap are marked *not distinguishable* where the tables compare them — a conservative reading: overlapping intervals can still differ, but nothing here claims that they do. ⚠ marks a degenerate training: some seed pruned a whole layer to zero (for a classifier, the logits are then the bias alone); such a training is listed but never chosen as an operating point or counted as a sub-1-bit result.")
         out.append("")
         out += studiesSection(analyses)
         out += compressionSection(analyses)
@@ -95,7 +97,7 @@ public enum PaperTables {
 
     static func compressionSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 1. Compression: size, bits per weight, ratio, accuracy change (paper Table II)", ""]
-        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier (tANS, every training at its smallest codec configuration); ★ marks the training of the study's operating point (fewest coded bits within \(fixed(OperatingPoint.tolerance, 0)) pt of float, learned precision preferred; without accuracy, the sweep's first point), the one sections 4 and 5 detail and the per-layer plots show.")
+        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier of means (tANS, every training at its smallest codec configuration); ★ marks the training of the study's operating point — the fewest mean coded bits whose mean top-1 *error* is at most \(fixed(OperatingPoint.errorRatio, 1))× the float baseline's (so the allowed drop scales with the baseline: 1 pt at 90 %, 0.1 pt at 99 %), degenerate trainings excluded, learned precision preferred (the per-layer figures are about it); without accuracy, the sweep's first point — the one sections 4 and 5 detail and the per-layer plots show.")
         out.append("")
         var rows: [[String]] = [
             ["paper (ImageNet ResNet-18/50, as quoted): ResNet-18", "—", "—", "46.8 MB", "1.67 MB", "—", "—", "28.0×", "—", "—", "−0.8", "—"],
@@ -105,8 +107,8 @@ public enum PaperTables {
             for r in a.headline {
                 rows.append([
                     a.source, a.label(r), a.config(r), size(r.floatBytes), size(r.bytes),
-                    bits(r.bitsFile), bits(r.bitsCoded), ratio(r.ratio), percent(r.top1Float), percent(r.top1),
-                    a.delta(r), r.id + (r.training == a.operatingPoint?.training ? " ★" : ""),
+                    bits(r.bitsFile), a.codedBits(r), ratio(r.ratio), percent(r.top1Float), a.top1(r),
+                    a.delta(r), a.rowCell(r) + (r.training == a.operatingPoint?.training ? " ★" : ""),
                 ])
             }
         }
@@ -117,24 +119,25 @@ public enum PaperTables {
             out.append("")
             out.append("n/a: a pretrained ImageNet model's accuracy needs the ImageNet validation set, which is not available here; its rows give sizes only.")
         }
+        out += degenerateNotes(analyses)
         out.append("")
         return out
     }
 
     static func subBitSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 2. Below one bit per weight", ""]
-        out.append("Every training whose smallest tANS configuration codes the quantized weights in under 1 bit per weight, with the same weights' order-0 entropy, canonical Huffman size (never under 1 bit per weight: the 1-bit frontier) and fixed-width size, and the accuracy change. The paper row is its abstract's claim for ResNets on ImageNet.")
+        out.append("Every sound training (no layer pruned to zero) whose smallest tANS configuration codes the quantized weights in under 1 bit per weight (mean over seeds), with the same weights' order-0 entropy, canonical Huffman size and fixed-width size, and the accuracy change. A per-symbol Huffman code spends at least 1 bit on every weight of a layer it codes; its model average can still fall under 1 where a layer holds a single symbol, which costs only the layer's header. The paper row is its abstract's claim for ResNets on ImageNet.")
         out.append("")
         var rows: [[String]] = [
             ["paper (ImageNet ResNets, abstract)", "—", "< 1", "—", "—", "—", "—", "drop < 1 %", "—"],
         ]
         var found = 0
         for a in analyses {
-            for r in a.trainings.filter({ $0.bitsCoded < 1 }).sorted(by: { $0.bitsCoded < $1.bitsCoded }) {
+            for r in a.sound.filter({ $0.bitsCoded < 1 }).sorted(by: { $0.bitsCoded < $1.bitsCoded }) {
                 found += 1
                 rows.append([
-                    a.source, a.label(r), bits(r.bitsCoded), bits(r.bitsEntropy),
-                    bits(r.bitsHuffman), bits(r.bitsFixed), bits(r.bitsFile), a.delta(r), r.id,
+                    a.source, a.label(r), a.codedBits(r), bits(r.bitsEntropy),
+                    bits(r.bitsHuffman), bits(r.bitsFixed), bits(r.bitsFile), a.delta(r), a.rowCell(r),
                 ])
             }
         }
@@ -142,7 +145,12 @@ public enum PaperTables {
                               "Δ top-1 (pt)", "row"], right: Array(2...7), rows: rows)
         if found == 0 {
             out.append("")
-            out.append("No SubBit point codes under 1 bit per weight.")
+            out.append("No sound SubBit point codes under 1 bit per weight.")
+        }
+        let excluded = analyses.flatMap { a in a.trainings.filter { !$0.pruned.isEmpty && $0.bitsCoded < 1 }.map { "`\(a.study.name)` \($0.id) (\(a.label($0)))" } }
+        if !excluded.isEmpty {
+            out.append("")
+            out.append("Left out as degenerate (a layer pruned to zero, see section 1): " + excluded.joined(separator: ", ") + ".")
         }
         out.append("")
         return out
@@ -150,21 +158,22 @@ public enum PaperTables {
 
     static func fixedWidthSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 3. Entropy-regularized vs fixed-width storage at equal accuracy", ""]
-        out.append("For each plain quantization-aware training (λ = 0, learned or fixed bins) stored fixed-width — ⌈log₂ N⌉ bits per weight of an N-bin layer, the mixed-precision baseline (`bits_per_weight_fixed`) — the entropy-regularized training (λ > 0, tANS) with the fewest coded bits whose top-1 is at most \(fixed(equalAccuracyBand, 1)) pt below the reference's. *same weights, tANS*: the reference's own weights entropy-coded, without the regularizer. Trained studies only (a pretrained model has no λ and, here, no accuracy).")
+        out.append("For each plain quantization-aware training (λ = 0, learned or fixed bins) stored fixed-width — ⌈log₂ N⌉ bits per weight of an N-bin layer, the mixed-precision baseline (`bits_per_weight_fixed`) — the sound entropy-regularized training (λ > 0, tANS) with the fewest mean coded bits whose mean top-1 is at most \(fixed(equalAccuracyBand, 1)) pt below the reference's. *same weights, tANS*: the reference's own weights entropy-coded, without the regularizer. *told apart?*: whether the two top-1 intervals are disjoint (*no*: the accuracy difference is inside the seed noise; *—*: one seed, no interval). Trained studies only (a pretrained model has no λ and, here, no accuracy).")
         out.append("")
         var rows: [[String]] = []
         for a in analyses where a.study.calibration == nil && a.hasAccuracy {
             let references = a.trainings.filter { $0.lambdaValue == 0 }
-            let regularized = a.trainings.filter { $0.lambdaValue > 0 && $0.top1.isFinite }
+            let regularized = a.sound.filter { $0.lambdaValue > 0 && $0.top1.isFinite }
             for ref in references {
                 let candidates = regularized.filter { $0.top1 >= ref.top1 - equalAccuracyBand - 1e-9 }
                 let best = candidates.min { ($0.bitsCoded, $0.row) < ($1.bitsCoded, $1.row) }
-                var row = [a.study.name, "\(ref.binPolicy) (\(ref.id))", percent(ref.top1), bits(ref.bitsFixed), bits(ref.bitsCoded)]
+                var row = [a.study.name, "\(ref.binPolicy) (\(a.rowCell(ref)))", a.top1(ref), bits(ref.bitsFixed), a.codedBits(ref)]
                 if let best {
-                    row += ["\(a.label(best)) (\(best.id))", percent(best.top1), bits(best.bitsCoded),
-                            signed(best.top1 - ref.top1), ratio(ref.bitsFixed / best.bitsCoded)]
+                    row += ["\(a.label(best)) (\(a.rowCell(best)))", a.top1(best), a.codedBits(best),
+                            signed(best.top1 - ref.top1), ratio(ref.bitsFixed / best.bitsCoded),
+                            PaperTables.toldApart(ref, best)]
                 } else {
-                    row += ["none within \(fixed(equalAccuracyBand, 1)) pt", "—", "—", "—", "—"]
+                    row += ["none within \(fixed(equalAccuracyBand, 1)) pt", "—", "—", "—", "—", "—"]
                 }
                 rows.append(row)
             }
@@ -174,7 +183,7 @@ public enum PaperTables {
         } else {
             out += markdownTable(["study", "fixed-width reference (λ = 0)", "top-1 %", "fixed-width bits/weight",
                                   "same weights, tANS", "entropy-regularized point", "top-1 %", "tANS bits/weight",
-                                  "Δ top-1 (pt)", "fixed-width ÷ regularized"],
+                                  "Δ top-1 (pt)", "fixed-width ÷ regularized", "told apart?"],
                                  right: [2, 3, 4, 6, 7, 8, 9], rows: rows)
         }
         out.append("")
@@ -271,9 +280,9 @@ public enum PaperTables {
             out.append("**\(a.study.name)** — \(a.substitute)")
             out.append("")
             let rows = a.trainings.map { r in
-                [a.label(r), a.config(r), bits(r.bitsCoded), bits(r.bitsEntropy), bits(r.bitsFixed), bits(r.bitsHuffman),
-                 bits(r.bitsFile), ratio(r.ratio), percent(r.top1Quantized), percent(r.top1),
-                 a.delta(r), r.id]
+                [a.label(r), a.config(r), a.codedBits(r), bits(r.bitsEntropy), bits(r.bitsFixed), bits(r.bitsHuffman),
+                 bits(r.bitsFile), ratio(r.ratio), percent(r.top1Quantized), a.top1(r),
+                 a.delta(r), a.rowCell(r)]
             }
             out += markdownTable(["point", "codec", "tANS bits/weight", "entropy", "fixed-width", "Huffman",
                                   "bits/param (file)", "×", "top-1 quantized %", "top-1 decoded %", "Δ top-1 (pt)", "row"],
@@ -294,6 +303,29 @@ public enum PaperTables {
     }
 
     static func bits(_ x: Double) -> String { fixed(x, 3) }
+
+    /// Whether the top-1 intervals of two rows are disjoint: `yes`, `no` (overlap: inside the
+    /// seed noise), or `—` when either has one seed (no interval).
+    static func toldApart(_ a: Run, _ b: Run) -> String {
+        guard a.top1CI.isFinite, b.top1CI.isFinite else { return "—" }
+        let (lo1, hi1, lo2, hi2) = (a.top1 - a.top1CI, a.top1 + a.top1CI, b.top1 - b.top1CI, b.top1 + b.top1CI)
+        return hi1 < lo2 || hi2 < lo1 ? "yes" : "no"
+    }
+
+    /// The footnote listing each degenerate training's pruned layers.
+    static func degenerateNotes(_ analyses: [Analysis]) -> [String] {
+        var notes: [String] = []
+        for a in analyses {
+            for r in a.trainings where !r.pruned.isEmpty {
+                notes.append("⚠ `\(a.study.name)` \(r.id) (\(a.label(r))): " + r.pruned.map { "`\($0)`" }.joined(separator: ", ")
+                             + " pruned to one bin (all zero) — a degenerate model, not a compression result.")
+            }
+        }
+        return notes.isEmpty ? [] : [""] + notes
+    }
+
+    /// ` ± h` for a finite half-width `h` (several seeds), else nothing (one seed: no interval).
+    static func plusMinus(_ h: Double, _ digits: Int) -> String { h.isFinite ? " ± " + fixed(h, digits) : "" }
     static func percent(_ x: Double) -> String { x.isFinite ? fixed(x, 2) : "n/a" }
     static func ratio(_ x: Double) -> String { x.isFinite ? fixed(x, 1) + "×" : "—" }
 
@@ -333,6 +365,12 @@ extension PaperTables {
         var bitsCoded, bitsEntropy, bitsFixed, bitsHuffman, bitsFile: Double
         var bytes, floatBytes, ratio: Double
         var area, energy, cycles, throughput, netSaved: Double
+        /// Seeds behind the row (its numbers are means over them) and the 95 % half-widths of
+        /// decoded top-1, its paired change against float, and coded bits (NaN for one seed).
+        var n: Int
+        var top1CI, deltaCI, bitsCI: Double
+        /// Layers some seed of this training pruned to one bin (a degenerate model).
+        var pruned: [String] = []
 
         /// Rows with the same training share every weight-changing axis.
         var training: String { [lambda, binPolicy, rateWeight, seed].joined(separator: "\u{1F}") }
@@ -365,7 +403,8 @@ extension PaperTables {
 
         init(_ study: Study) throws {
             self.study = study
-            let t = study.runs
+            // One row per configuration: means over its seeds (``SeedSummary``).
+            let t = try SeedSummary.means(study.runs)
             func text(_ c: String) throws -> [String] {
                 t.hasColumn(c) ? try t.strings(c).map { $0.trimmingCharacters(in: .whitespaces) } : Array(repeating: "", count: t.rows.count)
             }
@@ -387,6 +426,8 @@ extension PaperTables {
             let area = try number(R.decoderAreaUM2), energy = try number(R.decoderEnergyPJPerWeight)
             let cycles = try number(R.decodeCycles), throughput = try number(R.throughputWeightsPerS)
             let netSaved = try number(R.netAreaSavedUM2)
+            let seedCounts = try number("n"), top1CI = try number("top1_decoded_ci95")
+            let deltaCI = try number("top1_change_ci95"), bitsCI = try number("bits_per_weight_coded_ci95")
             var runs: [Run] = []
             for i in t.rows.indices {
                 // The whole-file columns are newer than the schema; derive them where a file lacks them.
@@ -401,7 +442,26 @@ extension PaperTables {
                     top1: decoded[i].isFinite ? decoded[i] : top1Quantized[i],
                     bitsCoded: coded[i], bitsEntropy: entropy[i], bitsFixed: fixedWidth[i], bitsHuffman: huffman[i],
                     bitsFile: fileBits, bytes: bytes[i], floatBytes: floatBytes, ratio: ratio[i],
-                    area: area[i], energy: energy[i], cycles: cycles[i], throughput: throughput[i], netSaved: netSaved[i]))
+                    area: area[i], energy: energy[i], cycles: cycles[i], throughput: throughput[i], netSaved: netSaved[i],
+                    n: seedCounts[i].isFinite ? Int(seedCounts[i]) : 1, top1CI: top1CI[i], deltaCI: deltaCI[i], bitsCI: bitsCI[i]))
+            }
+            // Degenerate trainings: any seed pruned a whole layer (from every row's layers, all seeds).
+            let prunedByPoint = try OperatingPoint.prunedLayers(study.layers)
+            if !prunedByPoint.isEmpty {
+                let allIDs = try study.runs.strings(R.pointID)
+                let (allLambda, allPolicy, allRate) = (try study.runs.hasColumn(R.lambda) ? study.runs.strings(R.lambda) : [],
+                                                       try study.runs.strings(R.binPolicy),
+                                                       try study.runs.hasColumn(R.rateWeight) ? study.runs.strings(R.rateWeight) : [])
+                var prunedByTraining: [String: Set<String>] = [:]
+                for (i, id) in allIDs.enumerated() {
+                    guard let names = prunedByPoint[id] else { continue }
+                    let key = [allLambda.isEmpty ? "" : allLambda[i], allPolicy[i], allRate.isEmpty ? "" : allRate[i]]
+                    prunedByTraining[key.joined(separator: "\u{1F}"), default: []].formUnion(names)
+                }
+                for i in runs.indices {
+                    let key = [runs[i].lambda, runs[i].binPolicy, runs[i].rateWeight].joined(separator: "\u{1F}")
+                    runs[i].pruned = (prunedByTraining[key] ?? []).sorted()
+                }
             }
             self.runs = runs
             let tansRows = runs.filter { $0.codec.lowercased() == ResultsSchema.Codec.tans }
@@ -434,7 +494,8 @@ extension PaperTables {
                 }
             }
             self.layersByPoint = layersByPoint
-            let chosen = try OperatingPoint.select(runs: t, layerPoints: Set(layersByPoint.keys), requested: nil)
+            let chosen = try OperatingPoint.select(runs: t, layerPoints: Set(layersByPoint.keys), requested: nil,
+                                                   degenerate: Set(runs.filter { !$0.pruned.isEmpty }.map(\.id)))
             operatingPoint = chosen.map { runs[$0] }
             if hasAccuracy {
                 let list = trainings
@@ -449,8 +510,23 @@ extension PaperTables {
         /// The table's *source* cell: the substitute model and its study.
         var source: String { "\(substitute) (`\(study.name)`)" }
 
-        /// Top-1 change against float in points, or `n/a` for a model without an accuracy.
-        func delta(_ r: Run) -> String { r.top1.isFinite ? signed(r.delta) : "n/a" }
+        /// Top-1 change against float in points (mean ± 95 % half-width over seeds, paired by
+        /// seed), or `n/a` for a model without an accuracy.
+        func delta(_ r: Run) -> String { r.top1.isFinite ? signed(r.delta) + PaperTables.plusMinus(r.deltaCI, 2) : "n/a" }
+
+        /// Decoded top-1 (%), mean ± 95 % half-width over seeds.
+        func top1(_ r: Run) -> String { percent(r.top1) + (r.top1.isFinite ? PaperTables.plusMinus(r.top1CI, 2) : "") }
+
+        /// Coded bits per weight, mean ± 95 % half-width over seeds.
+        func codedBits(_ r: Run) -> String { bits(r.bitsCoded) + PaperTables.plusMinus(r.bitsCI, 3) }
+
+        /// The row's id cell: the point id (its first seed's, for means), n, and a ⚠ when degenerate.
+        func rowCell(_ r: Run) -> String {
+            r.id + (r.n > 1 ? " (n = \(r.n))" : "") + (r.pruned.isEmpty ? "" : " ⚠")
+        }
+
+        /// Trainings that pruned no layer: the only ones that may be called results.
+        var sound: [Run] { trainings.filter { $0.pruned.isEmpty } }
 
         /// The weight-changing axes of a row: `λ = 0.1, learned`, `μ = 0.5`, `fixed-15, mse step`.
         func label(_ r: Run) -> String {

@@ -21,6 +21,8 @@ public struct PointPipeline: Sendable {
     public let technology: Technology
     /// Where float baselines are cached (beside the trainings).
     public let baselines: ContentStore
+    /// The cache folder: every point's coded `.sbw` is kept under it (``sbwPath(for:)``).
+    public let cache: URL
     /// Accuracy of decoded weights, by training: every lossless codec setting decodes the same
     /// weights, so after checking the symbols match, the first measurement serves the rest.
     private let decodedAccuracy = Memo<Double>()
@@ -34,6 +36,25 @@ public struct PointPipeline: Sendable {
         self.data = data
         self.technology = technology
         self.baselines = ContentStore(root: cache.appendingPathComponent("baselines"))
+        self.cache = cache
+    }
+
+    /// Where a coded file is kept, relative to the cache folder: `sbw/<first two hex>/<SHA-256>.sbw`,
+    /// named by its content so a row's file can be checked against its name (`sha256sum`).
+    public static func sbwPath(for bytes: [UInt8]) -> String {
+        let digest = SHA256.hex(of: bytes)
+        return "sbw/\(digest.prefix(2))/\(digest).sbw"
+    }
+
+    /// Keeps `bytes` in the cache (atomically; an existing file of that name already holds them).
+    private func keep(_ bytes: [UInt8]) throws -> String {
+        let path = Self.sbwPath(for: bytes)
+        let url = cache.appendingPathComponent(path)
+        if !FileManager.default.fileExists(atPath: url.path) {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFile.write(bytes, to: url)
+        }
+        return path
     }
 
     public var steps: PointSteps {
@@ -194,11 +215,11 @@ public struct PointPipeline: Sendable {
         let quantizedCount = Double(max(model.quantizedParameterCount, 1))
         var run = common(point)
         run[R.portBits] = String(point.portBits)
-        run["layout"] = point.layout
-        run["sharing"] = point.sharing
-        run["rate_weight"] = CanonicalNumber.format(point.rateWeight)
+        run[R.layout] = point.layout
+        run[R.sharing] = point.sharing
+        run[R.rateWeight] = CanonicalNumber.format(point.rateWeight)
         run[R.params] = String(model.quantizedParameterCount)
-        run["params_total"] = String(model.parameterCount)
+        run[R.paramsTotal] = String(model.parameterCount)
         run[R.top1Float] = artifact.top1Float.map(format) ?? ""
         run[R.top1Quantized] = artifact.top1Quantized.map(format) ?? ""
         run[R.top1Decoded] = top1Decoded.map(format) ?? ""
@@ -206,8 +227,10 @@ public struct PointPipeline: Sendable {
         run[R.bitsPerWeightCoded] = format(Double(codedBits) / quantizedCount)
         run[R.bitsPerWeightFixed] = format(Double(fixedBits) / quantizedCount)
         run[R.bitsPerWeightHuffman] = format(Double(huffmanBits) / quantizedCount)
-        run["bits_per_param_file"] = format(Double(bytes.count * 8) / Double(max(model.parameterCount, 1)))
+        run[R.bitsPerParamFile] = format(Double(bytes.count * 8) / Double(max(model.parameterCount, 1)))
         run[R.bytesCoded] = String(bytes.count)
+        run[R.sbwFile] = try keep(bytes)
+        run[R.kernels] = KernelFamily.current
         run[R.compressionRatio] = format(Double(model.parameterCount * 4) / Double(bytes.count))
         run[R.trainSeconds] = format(artifact.trainSeconds)
         run[R.computeWeightsPerCycle] = String(spec.decoder.computeWeightsPerCycle)

@@ -1,6 +1,7 @@
 import DecoderHardware
 import Foundation
 import ModelIO
+import Training
 import Plotting
 
 /// One `subbit reproduce`: every study of a ``PaperSpec`` run through ``ExperimentRun`` (same cache,
@@ -26,7 +27,7 @@ public struct Reproduction: Sendable {
     public var cache: URL
     public var data: DataCache
     public var jobs: Int = 1
-    public var cores: Int = ProcessInfo.processInfo.activeProcessorCount
+    public var cores: Int = CPUBudget.available
     public var fresh = false
     public var baseDirectory: URL
     public var gnuplot: GnuplotRenderer?

@@ -2,8 +2,8 @@ import Foundation
 import ModelIO
 import Plotting
 
-/// Writes a sweep's results folder — `runs.csv`, `layers.csv`, `pareto.csv` and `runs.jsonl` —
-/// each file atomically, so an interrupted run never leaves a truncated table behind.
+/// Writes a sweep's results folder — `runs.csv`, `summary.csv` (each configuration over its
+/// seeds, ``SeedSummary``), `layers.csv`, `pareto.csv` and `runs.jsonl` — each file atomically, so an interrupted run never leaves a truncated table behind.
 ///
 /// Rows are written in the order given (sweep order), so the same sweep, sharded or not, gives
 /// the same files byte for byte.
@@ -23,7 +23,9 @@ public struct ResultsWriter: Sendable {
         let runs = records.map(\.run)
         let layers = records.flatMap(\.layers)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try Self.table(columns: Self.columns(runColumns, runs), rows: runs).write(to: folder.appendingPathComponent("runs.csv"))
+        let runsTable = Self.table(columns: Self.columns(runColumns, runs), rows: runs)
+        try runsTable.write(to: folder.appendingPathComponent(ResultsSchema.Runs.fileName))
+        try SeedSummary.table(runsTable).write(to: folder.appendingPathComponent(ResultsSchema.Summary.fileName))
         try Self.table(columns: Self.columns(layerColumns, layers), rows: layers).write(to: folder.appendingPathComponent("layers.csv"))
         try Self.table(columns: paretoColumns, rows: pareto).write(to: folder.appendingPathComponent("pareto.csv"))
         try AtomicFile.write(Array(Self.jsonLines(records).utf8), to: folder.appendingPathComponent("runs.jsonl"))

@@ -362,7 +362,7 @@ struct SpecReader {
             throw top.missing("sweep", hint: "{lambda: [0, 0.01]}")
         }
         let axisNames = SweepAxis.allCases.map(\.rawValue)
-        try map.allowOnly(axisNames + ["zip"])
+        try map.allowOnly(axisNames + ["zip", "seeds"])
         let isPretrained: Bool
         if case .pretrained = source { isPretrained = true } else { isPretrained = false }
         if isPretrained, let node = map.node("lambda") {
@@ -372,6 +372,7 @@ struct SpecReader {
             throw map.error("rate_weight", node, "`rate_weight` sweeps post-training calibration of a pretrained model. Fix: sweep `lambda` for trained models.")
         }
         let d = SweepAxes()
+        let seeds = try readSeeds(map, default: d.seed)
         var axes = SweepAxes(
             lambda: try map.list("lambda", default: d.lambda) { node, key in
                 try Mapping.double(node, key: key, range: 0...1000, mapping: map) },
@@ -379,8 +380,7 @@ struct SpecReader {
                 try binPolicy(node, key: key, mapping: map, allowLearned: !isPretrained) },
             rateWeight: try map.list("rate_weight", default: d.rateWeight) { node, key in
                 try Mapping.double(node, key: key, range: 0...1e12, mapping: map) },
-            seed: try map.list("seed", default: d.seed) { node, key in
-                try Mapping.int(node, key: key, range: 0...Int(Int32.max), mapping: map) },
+            seed: seeds,
             codec: try map.list("codec", default: d.codec) { node, key in
                 try Mapping.string(node, key: key, in: SpecParser.codecs, mapping: map) },
             tableLog: try map.list("table_log", default: d.tableLog) { node, key in
@@ -410,6 +410,20 @@ struct SpecReader {
             try rejectDuplicates(group, axes, map)
         }
         return axes
+    }
+
+    /// The seeds axis: `seed: [1, 2, 3]` (a list), or `seeds: 3` (seeds 1 … 3) or `seeds: [4, 9]`.
+    private func readSeeds(_ map: Mapping, default value: [Int]) throws -> [Int] {
+        let element = { (node: Node, key: String) in try Mapping.int(node, key: key, range: 0...Int(Int32.max), mapping: map) }
+        guard let node = map.node("seeds") else { return try map.list("seed", default: value, element) }
+        if map.node("seed") != nil {
+            throw map.error("seeds", node, "`seed` and `seeds` both set. Fix: keep one — `seeds: 3` for seeds 1…3, or a list under either key.")
+        }
+        if case .scalar = node {
+            let n = try Mapping.int(node, key: "seeds", range: 1...1000, mapping: map)
+            return Array(1...n)
+        }
+        return try map.list("seeds", default: value, element)
     }
 
     private func binPolicy(_ node: Node, key: String, mapping: Mapping, allowLearned: Bool) throws -> BinPolicy {

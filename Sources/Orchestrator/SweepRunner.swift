@@ -1,5 +1,6 @@
 import Foundation
 import ModelIO
+import Training
 
 /// What one sweep point produced: its row of `runs.csv` and its rows of `layers.csv`,
 /// as column → value text (columns per ``ResultsTable``).
@@ -54,7 +55,7 @@ public struct SweepRunner: Sendable {
     public var pointSalt: String
 
     public init(spec: ExperimentSpec, cache: URL, steps: PointSteps, jobs: Int = 1,
-                cores: Int = ProcessInfo.processInfo.activeProcessorCount, fresh: Bool = false, pointSalt: String = "") {
+                cores: Int = CPUBudget.available, fresh: Bool = false, pointSalt: String = "") {
         self.spec = spec
         self.trainings = ContentStore(root: cache.appendingPathComponent("trainings"))
         self.points = ContentStore(root: cache.appendingPathComponent("points"))
@@ -65,9 +66,12 @@ public struct SweepRunner: Sendable {
         self.pointSalt = pointSalt
     }
 
-    /// The cache key of a finished point.
+    /// The cache key of a finished point: its training, its label (the codec and decoder axes), the
+    /// run's salt, and the coding fingerprint (a codec change that moves a bit recomputes the point).
     public func pointKey(_ point: SweepPoint) -> String {
-        SHA256.hex(of: Array("point-format=\(TrainingKey.formatVersion)\ntraining=\(TrainingKey(spec: spec, point: point).hex)\n\(point.label)\n\(pointSalt)".utf8))
+        let text = "point-format=\(TrainingKey.formatVersion)\ncoding=\(NumericsFingerprint.coding)\n"
+            + "training=\(TrainingKey(spec: spec, point: point).hex)\n\(point.label)\n\(pointSalt)"
+        return SHA256.hex(of: Array(text.utf8))
     }
 
     /// Runs `selected` (in sweep order) and returns one record per point, in the same order.

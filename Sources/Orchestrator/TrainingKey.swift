@@ -1,8 +1,10 @@
 import Training
 
 /// The content address of a sweep point's trained (or calibrated) weights: a SHA-256 of everything
-/// that changes them — source, recipes, λ, bin policy, μ, seed and the code's format version — and
-/// of nothing else, so sweeping codec and decoder axes never retrains.
+/// that changes them — source, recipes, λ, bin policy, μ, seed, the kernel family and the binary's
+/// ``NumericsFingerprint`` (so a change of arithmetic never serves a stale training) — and of
+/// nothing else (not the thread count or `--jobs`, which change no bit), so sweeping codec and
+/// decoder axes never retrains.
 ///
 /// ```swift
 /// let key = TrainingKey(spec: spec, point: points[0])
@@ -10,8 +12,8 @@ import Training
 /// ```
 public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// Bump when a change to quantization-aware training, calibration or export changes the weights
-    /// it produces: every cached fine-tuned or calibrated result is then recomputed instead of being
-    /// silently reused. (3: range-extended rate gradient, trimmed learned bins, f16 float tensors;
+    /// it produces in a way the ``NumericsFingerprint`` probe cannot see (it sees most: every bit
+    /// of a few steps of each model, of QAT, export and calibration). (3: range-extended rate gradient, trimmed learned bins, f16 float tensors;
     /// 4: row-chunked convolutions sum in a different order.)
     public static let formatVersion = 4
     /// The same for float baseline training alone, versioned apart so that a change to the
@@ -26,8 +28,9 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { String(hex.prefix(16)) }
 
-    public init(spec: ExperimentSpec, point: SweepPoint) {
-        var fields = ["format=\(TrainingKey.formatVersion)"]
+    /// The key of `point`; `numerics` is this binary's fingerprint (another one only in tests).
+    public init(spec: ExperimentSpec, point: SweepPoint, numerics: String = NumericsFingerprint.current) {
+        var fields = ["format=\(TrainingKey.formatVersion)"] + TrainingKey.arithmeticFields(numerics: numerics)
         switch spec.source {
         case .train(let source):
             fields += ["kind=train", "dataset=\(source.dataset)", "model=\(source.model)"]
@@ -54,10 +57,11 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The key of the float baseline a trained point fine-tunes from (shared by all its λ and bin policies).
-    public static func baseline(spec: ExperimentSpec, seed: Int) -> TrainingKey? {
+    public static func baseline(spec: ExperimentSpec, seed: Int,
+                                numerics: String = NumericsFingerprint.current) -> TrainingKey? {
         guard case .train(let source) = spec.source else { return nil }
-        var fields = ["format=\(TrainingKey.baselineFormatVersion)", "kind=baseline", "dataset=\(source.dataset)",
-                      "model=\(source.model)"]
+        var fields = ["format=\(TrainingKey.baselineFormatVersion)"] + arithmeticFields(numerics: numerics)
+        fields += ["kind=baseline", "dataset=\(source.dataset)", "model=\(source.model)"]
         fields += TrainingKey.convolutionFields(model: source.model)
         fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
         fields.append("seed=\(seed)")
@@ -67,6 +71,11 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     private init(canonical: String) {
         self.canonical = canonical
         self.hex = SHA256.hex(of: Array(canonical.utf8))
+    }
+
+    /// The arithmetic that made the weights: the kernel family and the numerics fingerprint.
+    static func arithmeticFields(numerics: String) -> [String] {
+        ["kernels=\(KernelFamily.current)", "numerics=\(numerics)"]
     }
 
     /// `convolution=…` when the model's convolutions run with anything but im2col on this CPU

@@ -42,8 +42,12 @@ enum FrontierPlot {
     }
 
     static func make(_ results: ResultsSet) throws -> PlotArtifact {
-        let runs = try results.runs()
+        // One point per configuration: the mean over its seeds, with 95 % intervals as error bars.
+        let runs = try SeedSummary.means(try results.runs())
         let R = ResultsSchema.Runs.self
+        let seeded = try runs.doubles("n").contains { $0 > 1 }
+        let bitsCI = try runs.doubles("bits_per_weight_coded_ci95").map { $0.isFinite ? $0 : 0 }
+        let accuracyCI = try runs.doubles("top1_decoded_ci95").map { $0.isFinite ? $0 : 0 }
         let bits = try runs.doubles(R.bitsPerWeightCoded)
         let accuracy = try runAccuracy(runs)
         let lambda = try runs.doubles(R.lambda)
@@ -61,8 +65,11 @@ enum FrontierPlot {
         }
 
         var dat = GnuplotDataFile(
-            title: "frontier: top-1 accuracy (%) against bits per weight, from \(R.fileName)",
-            columns: ["bits_per_weight", "top1_percent", "lambda", "label_left", "label_right"])
+            title: "frontier: top-1 accuracy (%) against bits per weight, from \(R.fileName)"
+                + (seeded ? " (means over seeds; ci95 = half-width of the 95 % Student-t interval)" : ""),
+            columns: ["bits_per_weight", "top1_percent", "lambda", "label_left", "label_right"]
+                + (seeded ? ["bits_ci95", "top1_ci95"] : []))
+        func cis(_ i: Int) -> [GnuplotDataFile.Value] { seeded ? [.number(bitsCI[i]), .number(accuracyCI[i])] : [] }
         var clauses: [String] = []
         var allBits: [Double] = []
         var allAccuracy: [Double] = []
@@ -76,12 +83,12 @@ enum FrontierPlot {
             guard !rows.isEmpty else { continue }
             dat.beginBlock("bin policy \(name) (coded bits)")
             for i in rows {
-                dat.addRow([.number(bits[i]), .number(accuracy[i]), .number(lambda[i]), .text(""), .text("")])
-                allBits.append(bits[i])
-                allAccuracy.append(accuracy[i])
+                dat.addRow([.number(bits[i]), .number(accuracy[i]), .number(lambda[i]), .text(""), .text("")] + cis(i))
+                allBits += seeded ? [bits[i] - bitsCI[i], bits[i] + bitsCI[i]] : [bits[i]]
+                allAccuracy += seeded ? [accuracy[i] - accuracyCI[i], accuracy[i] + accuracyCI[i]] : [accuracy[i]]
             }
-            clauses.append("\(file) index \(dat.blockCount - 1) using 1:2 with points pt \(PlotStyle.filledPoint(s)) "
-                + "ps 0.8 lc rgb \"\(PlotStyle.color(s))\" title \(gnuplotString(name))")
+            clauses.append("\(file) index \(dat.blockCount - 1) using \(seeded ? "1:2:6:7 with xyerrorbars" : "1:2 with points") "
+                + "pt \(PlotStyle.filledPoint(s)) ps 0.8 lc rgb \"\(PlotStyle.color(s))\" title \(gnuplotString(name))")
         }
 
         let baselines: [(String, [Double], String, Int)] = [
@@ -93,7 +100,7 @@ enum FrontierPlot {
             guard !frontier.isEmpty else { continue }
             dat.beginBlock(title)
             for i in frontier {
-                dat.addRow([.number(baselineBits[i]), .number(accuracy[i]), .number(lambda[i]), .text(""), .text("")])
+                dat.addRow([.number(baselineBits[i]), .number(accuracy[i]), .number(lambda[i]), .text(""), .text("")] + cis(i))
                 allBits.append(baselineBits[i])
                 allAccuracy.append(accuracy[i])
             }
@@ -113,7 +120,7 @@ enum FrontierPlot {
             dat.beginBlock("non-dominated frontier, coded bits; labels = λ where they do not collide")
             for (n, i) in frontier.enumerated() {
                 dat.addRow([.number(bits[i]), .number(accuracy[i]), .number(lambda[i]),
-                            .text(leftLabels[n]), .text(rightLabels[n])])
+                            .text(leftLabels[n]), .text(rightLabels[n])] + cis(i))
             }
             let index = dat.blockCount - 1
             // Drawn first among the lines so the baselines stay visible where they cross it.
@@ -124,7 +131,7 @@ enum FrontierPlot {
                 + "font small tc rgb \"#000000\" notitle")
         }
         var body = """
-        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
+        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs\(seeded ? ", means over seeds with 95 % intervals" : ""); lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
         set xlabel "bits per weight (bits/weight)"
         set ylabel "top-1 accuracy (%)"
         set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"

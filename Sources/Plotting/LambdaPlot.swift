@@ -1,6 +1,7 @@
 /// `lambda`: accuracy (left axis, solid) and coded bits per weight (right axis, dashed)
 /// against the entropy weight λ, one colour per bin policy; tANS runs sharing a policy and λ
-/// (seeds, codec configurations) are averaged. λ spans decades, so the axis is logarithmic
+/// (seeds, codec configurations) are averaged. With several seeds each seed's mean is one
+/// sample, and the curves carry 95 % Student-t error bars over the seeds. λ spans decades, so the axis is logarithmic
 /// when it can be; λ = 0 then sits one decade left of the smallest positive λ, labelled `0`.
 enum LambdaPlot {
     static func make(_ results: ResultsSet) throws -> PlotArtifact {
@@ -12,6 +13,8 @@ enum LambdaPlot {
         let bits = try runs.doubles(R.bitsPerWeightCoded)
         let floatTop1 = finiteMean(try runs.doubles(R.top1Float))
         let coded = try tansRows(runs)
+        let seeds = runs.hasColumn(R.seed) ? try runs.strings(R.seed) : Array(repeating: "", count: runs.rows.count)
+        let seeded = Set(seeds).count > 1
 
         let positive = lambda.filter { $0.isFinite && $0 > 0 }
         let hasZero = lambda.contains(0)
@@ -21,7 +24,8 @@ enum LambdaPlot {
 
         var dat = GnuplotDataFile(
             title: "lambda: accuracy and coded bits against λ (means per bin policy and λ), from \(R.fileName)",
-            columns: ["x_position", "lambda", "top1_percent", "bits_per_weight_coded", "runs"])
+            columns: ["x_position", "lambda", "top1_percent", "bits_per_weight_coded", "runs"]
+                + (seeded ? ["top1_ci95", "bits_ci95", "seeds"] : []))
         var clauses: [String] = []
         var xs: [Double] = [], accs: [Double] = [], bitValues: [Double] = []
         let file = gnuplotString(PlotKind.lambda.fileStem + ".dat")
@@ -34,14 +38,27 @@ enum LambdaPlot {
             dat.beginBlock("bin policy \(name)")
             for l in byLambda.keys.sorted() {
                 let rows = byLambda[l] ?? []
-                let acc = finiteMean(rows.map { accuracy[$0] }), b = finiteMean(rows.map { bits[$0] })
-                dat.addRow([.number(position(l)), .number(l), .number(acc), .number(b), .integer(rows.count)])
-                xs.append(position(l)); accs.append(acc); bitValues.append(b)
+                guard seeded else {
+                    let acc = finiteMean(rows.map { accuracy[$0] }), b = finiteMean(rows.map { bits[$0] })
+                    dat.addRow([.number(position(l)), .number(l), .number(acc), .number(b), .integer(rows.count)])
+                    xs.append(position(l)); accs.append(acc); bitValues.append(b)
+                    continue
+                }
+                // Each seed's mean over its codec configurations is one sample.
+                let bySeed = Dictionary(grouping: rows, by: { seeds[$0] })
+                let acc = SampleStatistics(bySeed.values.map { finiteMean($0.map { accuracy[$0] }) })
+                let b = SampleStatistics(bySeed.values.map { finiteMean($0.map { bits[$0] }) })
+                let (accCI, bitsCI) = (acc.ci95HalfWidth.isFinite ? acc.ci95HalfWidth : 0, b.ci95HalfWidth.isFinite ? b.ci95HalfWidth : 0)
+                dat.addRow([.number(position(l)), .number(l), .number(acc.mean), .number(b.mean), .integer(rows.count),
+                            .number(accCI), .number(bitsCI), .integer(bySeed.count)])
+                xs.append(position(l)); accs += [acc.mean - accCI, acc.mean + accCI]; bitValues += [b.mean - bitsCI, b.mean + bitsCI]
             }
             let index = dat.blockCount - 1
             let colour = "lc rgb \"\(PlotStyle.color(s))\""
-            clauses.append("\(file) index \(index) using 1:3 axes x1y1 with linespoints lw 2 pt \(PlotStyle.filledPoint(s)) ps 0.9 \(colour) title \(gnuplotString("\(name): top-1"))")
-            clauses.append("\(file) index \(index) using 1:4 axes x1y2 with linespoints dt 2 lw 2 pt \(PlotStyle.hollowPoint(s)) ps 0.9 \(colour) title \(gnuplotString("\(name): bits/weight"))")
+            let (top1Columns, bitsColumns) = seeded ? ("1:3:6 axes x1y1 with yerrorlines", "1:4:7 axes x1y2 with yerrorlines")
+                : ("1:3 axes x1y1 with linespoints", "1:4 axes x1y2 with linespoints")
+            clauses.append("\(file) index \(index) using \(top1Columns) lw 2 pt \(PlotStyle.filledPoint(s)) ps 0.9 \(colour) title \(gnuplotString("\(name): top-1"))")
+            clauses.append("\(file) index \(index) using \(bitsColumns) dt 2 lw 2 pt \(PlotStyle.hollowPoint(s)) ps 0.9 \(colour) title \(gnuplotString("\(name): bits/weight"))")
         }
 
         let x: AxisRange
@@ -53,7 +70,7 @@ enum LambdaPlot {
         let yAcc = AxisRange.linear(accs, include: floatTop1.isFinite ? [floatTop1] : [])
         let yBits = AxisRange.linear(bitValues, include: [0, 1], padding: 0.06)
         var body = """
-        set title "Accuracy and coded size against the entropy weight λ (means over runs)"
+        set title "Accuracy and coded size against the entropy weight λ (means over runs\(seeded ? "; error bars: 95 % intervals over seeds" : ""))"
         set xlabel "λ, weight of the entropy term in CE + λ·R (dimensionless)"
         set ylabel "top-1 accuracy (%), solid"
         set y2label "coded bits per weight (bits/weight), dashed"

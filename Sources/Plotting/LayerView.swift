@@ -11,11 +11,13 @@ struct LayerView {
     var count: Int { names.count }
 
     init(_ results: ResultsSet, point: String?) throws {
-        let runs = try results.runs()
         let layers = try results.layers()
+        // Chosen on means over seeds (unless a point is requested by id); its first seed's layers are shown.
+        let runs = point == nil ? try SeedSummary.means(try results.runs()) : try results.runs()
         let L = ResultsSchema.Layers.self
         let layerPoint = try layers.strings(L.pointID)
-        let chosen = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point)
+        let chosen = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point,
+                                               degenerate: Set(try OperatingPoint.prunedLayers(layers).keys))
         let id = try chosen.map { try runs.strings(ResultsSchema.Runs.pointID)[$0] }
         description = chosen.map { OperatingPoint.describe(runs: runs, row: $0) }
             ?? "no point of \(ResultsSchema.Runs.fileName) has rows in \(ResultsSchema.Layers.fileName)"

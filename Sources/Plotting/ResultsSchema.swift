@@ -47,6 +47,20 @@ public enum ResultsSchema {
     /// | `keeps_up` | boolean | 1 when the decoder delivers at least `compute_weights_per_cycle` |
     /// | `net_area_saved_um2` | µm² | weight-memory area saved minus decoder area (negative: a loss) |
     /// | `train_seconds` | seconds | wall time of training (0 when cached or calibrated) |
+    /// | `bits_per_param_file` | bits per parameter | the whole `.sbw` file (every record, header and CRC) × 8 / `params_total` |
+    /// | `layout` | string | `split` or `interleaved` lane streams |
+    /// | `params_total` | count | every parameter of the model (quantized weights and kept float tensors) |
+    /// | `rate_weight` | dimensionless, ≥ 0 | μ of rate–distortion calibration (pretrained models; 0 otherwise) |
+    /// | `sharing` | string | decoder tables `replicated` per lane or `shared` |
+    /// | `kernels` | string | the kernel family that trained the weights (`KernelFamily`): same family and seed, same bits |
+    /// | `sbw_file` | path | the point's coded file, relative to the cache folder: `sbw/xx/<SHA-256>.sbw` |
+    ///
+    /// *Coded bits per weight* (`bits_per_weight_coded`, `layers.csv`'s `coded_bits`, `subbit
+    /// inspect`'s "coded" column and `subbit train`'s report) always means the same thing: each
+    /// quantized layer's stream payload + its table description + its lane states (the layer's
+    /// `storedBits`), summed and divided by the quantized weights — without the record framing
+    /// (name, shape, step, CRC) and without the kept float tensors, which
+    /// `bits_per_param_file` counts. Huffman and fixed-width columns count the same parts.
     public enum Runs {
         public static let fileName = "runs.csv"
         public static let pointID = "point_id"
@@ -78,6 +92,13 @@ public enum ResultsSchema {
         public static let keepsUp = "keeps_up"
         public static let netAreaSavedUM2 = "net_area_saved_um2"
         public static let trainSeconds = "train_seconds"
+        public static let bitsPerParamFile = "bits_per_param_file"
+        public static let layout = "layout"
+        public static let paramsTotal = "params_total"
+        public static let rateWeight = "rate_weight"
+        public static let sharing = "sharing"
+        public static let kernels = "kernels"
+        public static let sbwFile = "sbw_file"
 
         /// Every column, in the order a writer should emit them.
         public static let columns = [
@@ -86,7 +107,24 @@ public enum ResultsSchema {
             bitsPerWeightCoded, bitsPerWeightFixed, bitsPerWeightHuffman, bytesCoded,
             compressionRatio, decoderAreaUM2, decoderEnergyPJPerWeight, decodeCycles,
             throughputWeightsPerS, computeWeightsPerCycle, keepsUp, netAreaSavedUM2, trainSeconds,
+            bitsPerParamFile, layout, paramsTotal, rateWeight, sharing, kernels, sbwFile,
         ]
+
+        /// The columns that name a configuration: rows equal in all of them are the same point
+        /// under different seeds (``SeedSummary``).
+        public static let configurationColumns = [
+            experiment, dataset, model, lambda, binPolicy, rateWeight, codec, tableLog, lanes, layout,
+            portBits, sharing, computeWeightsPerCycle, kernels,
+        ]
+    }
+
+    /// `summary.csv`: one row per configuration of `runs.csv` (``Runs/configurationColumns``)
+    /// over its seeds — `n`, `seeds`, and for `top1_float`, `top1_decoded`, `top1_change`
+    /// (decoded − float, paired by seed, in percentage points), `bits_per_weight_coded` and
+    /// `bits_per_param_file` the mean (`_mean`), sample standard deviation (`_sd`) and the
+    /// half-width of the 95 % Student-t confidence interval of the mean (`_ci95`; empty for one seed).
+    public enum Summary {
+        public static let fileName = "summary.csv"
     }
 
     /// `layers.csv`: one row per layer per sweep point.

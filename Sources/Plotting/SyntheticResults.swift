@@ -127,7 +127,9 @@ public struct SyntheticResults: Sendable {
                 }
             }
         }
-        return (CSVTable(header: ResultsSchema.Runs.columns, rows: runRows, source: ResultsSchema.Runs.fileName),
+        // The columns up to `train_seconds`, which the rows above fill.
+        let runColumns = Array(ResultsSchema.Runs.columns.prefix { $0 != ResultsSchema.Runs.bitsPerParamFile })
+        return (CSVTable(header: runColumns, rows: runRows, source: ResultsSchema.Runs.fileName),
                 CSVTable(header: ResultsSchema.Layers.columns, rows: layerRows, source: ResultsSchema.Layers.fileName))
     }
 

@@ -200,16 +200,17 @@ public final class Conv2d: WeightedLayer {
             return y
         }
         let (unitCount, unitColumns) = units(g)
-        let parts = min(context.threads, unitCount)
+        let chunk = unitsPerChunk(g)
+        // Chunks fixed by the shapes (not by the thread count), as in the backward pass.
+        let groups = ReductionGroups(total: unitCount, chunk: chunk)
+        let parts = groups.parts(threads: context.threads)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
-        let chunk = unitsPerChunk(g)
         let (xp, yp, wp) = (x.pointer, y.pointer, w.pointer)
         let bp = bias?.value.pointer
         let pointwise = isPointwise
         let spaces = workspacePointers
-        parallelFor(parts) { part in
-            let mine = partition(unitCount, part: part, parts: parts)
+        groups.forEach(threads: parts) { part, _, mine in
             var u0 = mine.lowerBound
             while u0 < mine.upperBound {
                 let count = min(chunk, mine.upperBound - u0)
@@ -265,20 +266,17 @@ public final class Conv2d: WeightedLayer {
         let (OH, OW) = (g.outHeight, g.outWidth)
         let K = g.patchSize, M = outChannels, outPlane = OH * OW, P = g.batch * outPlane
         let (unitCount, unitColumns) = units(g)
-        let parts = min(context.threads, unitCount)
+        let chunk = unitsPerChunk(g)
+        let groups = ReductionGroups(total: unitCount, chunk: chunk)
+        let parts = groups.parts(threads: context.threads)
         if !isPointwise { prepareWorkspaces(g, threads: parts) }
-        if partialGrads.count < parts {
-            partialGrads = (0..<parts).map { _ in Tensor(shape: [M * K]) }
-            partialPointers = partialGrads.map(\.pointer)
-        }
+        let partials = reservePartials(&partialGrads, &partialPointers, count: groups.count, floats: M * K)
         let w = forwardWeight
         let needsDx = needsInputGradient
         let dx = Tensor.reuse(&gradInput, shape: needsDx ? x.shape : [0])
-        let chunk = unitsPerChunk(g)
         let pointwise = isPointwise
         let (xp, dyp, wp, dxp) = (x.pointer, dy.pointer, w.pointer, dx.pointer)
         let spaces = workspacePointers
-        let partials = partialPointers
         let planeSize = g.height * g.width
         let transposed = usesTransposedBackward
         let tg = transposedGeometry(g)
@@ -292,9 +290,8 @@ public final class Conv2d: WeightedLayer {
             } } } }
             fwp = f.pointer
         }
-        parallelFor(parts) { part in
-            let mine = partition(unitCount, part: part, parts: parts)
-            let gw = partials[part]
+        groups.forEach(threads: parts) { part, group, mine in
+            let gw = partials[group]
             var beta: Float = 0
             var u0 = mine.lowerBound
             while u0 < mine.upperBound {
@@ -337,11 +334,9 @@ public final class Conv2d: WeightedLayer {
                 beta = 1
                 u0 += count
             }
-            if mine.isEmpty { gw.update(repeating: 0, count: M * K) }
         }
         let target = weightGradientTarget()
-        let tp = target.pointer
-        for part in 0..<parts { add(tp, partials[part], into: tp, count: M * K, relu: false) }
+        addPartials(partials, groups: groups.count, length: M * K, into: target.pointer, threads: context.threads)
         finishWeightGradient(target, dy, g, context: context)
         return dx
     }

@@ -20,8 +20,8 @@ import CKernels
 /// dot product of `∂output` (read in place from that padded copy, shifted by `R + 1`, whose
 /// thrown-away positions are zero) with the input shifted by `ky·R + kx`.
 ///
-/// Threads take whole images; per-thread `∂W` partial sums are added in thread order, so
-/// results depend only on the thread count. Used by `Conv2d` when its `algorithm` is
+/// Threads take whole chunks of images; the `∂W` partial sums of fixed groups of images
+/// (`ReductionGroups`) are added in group order, so results do not depend on the thread count. Used by `Conv2d` when its `algorithm` is
 /// `.direct` (`.rowWinograd`, the default, runs the same kernels over Winograd-transformed
 /// planes; see `RowWinogradConvolution`):
 ///
@@ -133,12 +133,12 @@ final class DirectConvolution {
         let (ci, co) = (inChannels, outChannels)
         let kp = Tensor.reuse(&packed, shape: [co * ci * 9]).pointer
         subbit_conv3x3_pack(w, ci * 9, 9, 1, co, ci, kp)
-        let parts = min(threads, batch)
         let chunk = imagesPerChunk(height: height, width: width)
+        let groups = ReductionGroups(total: batch, chunk: chunk)
+        let parts = groups.parts(threads: threads)
         let full = Layout(images: min(chunk, batch), height: height, width: width)
         let spaces = workspaces(full, threads: parts)
-        parallelFor(parts) { part in
-            let mine = partition(batch, part: part, parts: parts)
+        groups.forEach(threads: parts) { part, _, mine in
             let stride = full.paddedStride
             let xp = spaces[part], out = xp + (ci + co) * stride
             forEachChunk(of: mine, size: chunk) { images in
@@ -164,20 +164,16 @@ final class DirectConvolution {
             subbit_conv3x3_pack(w + 8, 9, ci * 9, -1, ci, co, p)
             kt = p
         }
-        let parts = min(threads, batch)
-        if partialGrads.count < parts {
-            partialGrads = (0..<parts).map { _ in Tensor(shape: [co * ci * 9]) }
-            partialPointers = partialGrads.map(\.pointer)
-        }
         let chunk = imagesPerChunk(height: height, width: width)
+        let groups = ReductionGroups(total: batch, chunk: chunk)
+        let parts = groups.parts(threads: threads)
+        let partials = reservePartials(&partialGrads, &partialPointers, count: groups.count, floats: co * ci * 9)
         let full = Layout(images: min(chunk, batch), height: height, width: width)
         let spaces = workspaces(full, threads: parts)
-        let partials = partialPointers
-        parallelFor(parts) { part in
-            let mine = partition(batch, part: part, parts: parts)
+        groups.forEach(threads: parts) { part, group, mine in
             let stride = full.paddedStride
             let xp = spaces[part], dyp = xp + ci * stride, flat = dyp + co * stride
-            let gw = partials[part]
+            let gw = partials[group]
             gw.update(repeating: 0, count: co * ci * 9)
             forEachChunk(of: mine, size: chunk) { images in
                 let layout = Layout(images: images.count, height: height, width: width)
@@ -192,6 +188,6 @@ final class DirectConvolution {
                 }
             }
         }
-        for part in 0..<parts { add(gradWeight, partials[part], into: gradWeight, count: co * ci * 9, relu: false) }
+        addPartials(partials, groups: groups.count, length: co * ci * 9, into: gradWeight, threads: threads)
     }
 }

@@ -4,10 +4,11 @@ import Synchronization
 
 /// How a forward or backward pass runs: training or inference mode, and on how many threads.
 ///
-/// Layers split their work into `threads` fixed, disjoint pieces (image chunks, channel
-/// ranges or row blocks) and call single-threaded `cblas_sgemm` inside each piece, so the
-/// result depends only on the thread count, never on scheduling: the same seed and thread
-/// count give bit-identical weights.
+/// Layers split their work into pieces fixed by the shapes alone — never by the thread count:
+/// image chunks, channel ranges, row blocks, and for sums over the batch (weight gradients) the
+/// `ReductionGroups` of a layer — and call single-threaded `cblas_sgemm` inside each piece.
+/// Threads only decide who computes a piece, so the same seed gives bit-identical weights for
+/// any thread count (on one kernel family, see `KernelFamily`).
 ///
 /// ```swift
 /// let context = ExecutionContext(training: true, threads: 2)
@@ -128,5 +129,92 @@ enum BLAS {
         }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
+
+/// A split of `0..<total` items (images, or output rows) into groups fixed by the shapes alone,
+/// for sums over the batch: each group's share of a sum (say `∂W`) goes to a partial of its own,
+/// and the partials are added in group order (`addPartials`). Threads claim whole groups, so
+/// the sum's rounding is the same whatever the thread count — 1, 2 or 16 threads give the same
+/// bits. Each group is a run of whole chunks of `chunk` items (a chunk is the engines' unit
+/// of work that fits in cache), and there are at most `maxCount` groups, so more threads than
+/// that add nothing to the reduction's parallelism.
+///
+/// ```swift
+/// let groups = ReductionGroups(total: batch, chunk: imagesPerChunk)
+/// groups.forEach(threads: 2) { part, group, images in
+///     forEachChunk(of: images, size: groups.chunk) { accumulate($0, into: partials[group]) }
+/// }
+/// addPartials(partials, groups: groups.count, length: n, into: gradWeight, threads: 2)
+/// ```
+struct ReductionGroups {
+    /// The most groups a sum is split into: partial buffers cost memory and one add each.
+    static let maxCount = 32
+
+    let total: Int
+    let chunk: Int
+    /// The number of groups (≥ 1 when `total` > 0).
+    let count: Int
+
+    init(total: Int, chunk: Int) {
+        precondition(total >= 0 && chunk >= 1, "ReductionGroups: total \(total), chunk \(chunk)")
+        self.total = total
+        self.chunk = chunk
+        count = min(Self.maxCount, (total + chunk - 1) / chunk)
+    }
+
+    /// The items of group `group`: whole chunks (the last one may be short).
+    func items(of group: Int) -> Range<Int> {
+        let chunks = partition((total + chunk - 1) / chunk, part: group, parts: count)
+        return (chunks.lowerBound * chunk)..<min(total, chunks.upperBound * chunk)
+    }
+
+    /// Runs `body(part, group, items)` for every group on at most `threads` threads (`part`
+    /// tells which thread, for per-thread workspaces); threads take the next unclaimed group.
+    func forEach(threads: Int, _ body: (_ part: Int, _ group: Int, _ items: Range<Int>) -> Void) {
+        parallelForEach(count, parts: parts(threads: threads)) { part, group in body(part, group, items(of: group)) }
+    }
+
+    /// How many threads `forEach` uses: per-thread workspaces need this many.
+    func parts(threads: Int) -> Int { max(1, min(threads, count)) }
+}
+
+/// `target[i] += partials[0][i] + partials[1][i] + …` over `groups` partials of `length` floats,
+/// added in group order for every element (so the bits do not depend on `threads`, which only
+/// split the elements).
+///
+/// - Complexity: O(`groups` · `length`).
+func addPartials(_ partials: [UnsafeMutablePointer<Float>], groups: Int, length: Int,
+                 into target: UnsafeMutablePointer<Float>, threads: Int) {
+    parallelSlices(length, threads: threads) { r in
+        let t = target + r.lowerBound
+        for g in 0..<groups { add(t, partials[g] + r.lowerBound, into: t, count: r.count, relu: false) }
+    }
+}
+
+/// Grows `tensors` to at least `count` buffers of at least `floats` floats (reusing them while
+/// they are large enough; `pointers` mirrors them) and returns their pointers.
+func reservePartials(_ tensors: inout [Tensor], _ pointers: inout [UnsafeMutablePointer<Float>],
+                     count: Int, floats: Int) -> [UnsafeMutablePointer<Float>] {
+    if tensors.count < count || tensors.contains(where: { $0.capacity < floats }) {
+        tensors = (0..<max(count, tensors.count)).map { _ in Tensor(shape: [floats]) }
+        pointers = tensors.map(\.pointer)
+    }
+    return pointers
+}
+
+/// Runs `body(items)` over `0..<total` split into fixed blocks of at least `minimum` items (at
+/// most `ReductionGroups.maxCount` of them), threads taking the next unclaimed block: each GEMM
+/// call then has a shape fixed by the problem, so its rounding cannot depend on the thread count.
+///
+/// ```swift
+/// forEachBlock(batch, minimum: 16, threads: 2) { rows in gemm(rows) }
+/// ```
+@inline(__always)
+func forEachBlock(_ total: Int, minimum: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+    let blocks = min(ReductionGroups.maxCount, max(1, total / max(1, minimum)))
+    parallelForEach(blocks, parts: min(threads, blocks)) { _, block in
+        let items = partition(total, part: block, parts: blocks)
+        if !items.isEmpty { body(items) }
     }
 }

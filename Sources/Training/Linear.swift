@@ -45,10 +45,7 @@ public final class Linear: WeightedLayer {
         let (inF, outF) = (inFeatures, outFeatures)
         let (xp, wp, yp) = (x.pointer, w.pointer, y.pointer)
         let bp = bias?.value.pointer
-        let parts = min(context.threads, max(1, n / 16))
-        parallelFor(parts) { part in
-            let rows = partition(n, part: part, parts: parts)
-            if rows.isEmpty { return }
+        forEachBlock(n, minimum: 16, threads: context.threads) { rows in
             let yr = yp + rows.lowerBound * outF
             if let bp {
                 for r in 0..<rows.count { (yr + r * outF).update(from: bp, count: outF) }
@@ -74,10 +71,7 @@ public final class Linear: WeightedLayer {
         let gwBeta: Float = weightTransform == nil ? 1 : 0
         let (xp, dyp, gwp, wp) = (x.pointer, dy.pointer, gw.pointer, w.pointer)
         // ∂W[o, :] = Σ_n dy[n, o] · x[n, :]: split over output rows, so no partial sums.
-        let wParts = min(context.threads, max(1, outF / 8))
-        parallelFor(wParts) { part in
-            let rows = partition(outF, part: part, parts: wParts)
-            if rows.isEmpty { return }
+        forEachBlock(outF, minimum: 8, threads: context.threads) { rows in
             BLAS.gemm(transA: true, transB: false, m: rows.count, n: inF, k: n,
                       a: dyp + rows.lowerBound, lda: outF, b: xp, ldb: inF,
                       beta: gwBeta, c: gwp + rows.lowerBound * inF, ldc: inF)
@@ -95,10 +89,7 @@ public final class Linear: WeightedLayer {
         guard needsInputGradient else { return Tensor.reuse(&gradInput, shape: [0]) }
         let dx = Tensor.reuse(&gradInput, shape: x.shape)
         let dxp = dx.pointer
-        let parts = min(context.threads, max(1, n / 16))
-        parallelFor(parts) { part in
-            let rows = partition(n, part: part, parts: parts)
-            if rows.isEmpty { return }
+        forEachBlock(n, minimum: 16, threads: context.threads) { rows in
             BLAS.gemm(transA: false, transB: false, m: rows.count, n: inF, k: outF,
                       a: dyp + rows.lowerBound * outF, lda: outF, b: wp, ldb: inF,
                       beta: 0, c: dxp + rows.lowerBound * inF, ldc: inF)

@@ -20,9 +20,9 @@ import CKernels
 /// kernels (`subbit_conv3x1_forward`, `subbit_conv3x1_weight_gradient`) run unchanged over them.
 ///
 /// Work is split by whole images: in forward, chunks go to whichever thread is free (an image's
-/// output does not depend on where it ran); in backward each thread keeps a fixed slice, and the
-/// per-thread `∂W` partials (kept in the transformed domain, turned into `∂W` once per call) are
-/// added in thread order, so results depend only on the thread count. Used by `Conv2d` when its `algorithm` is `.rowWinograd` (the default where the CPU
+/// output does not depend on where it ran); in backward threads take fixed groups of images
+/// (`ReductionGroups`), each group's `∂W` partial (accumulated in the transformed domain, turned
+/// into `∂W` once per group) is added in group order, so results do not depend on the thread count. Used by `Conv2d` when its `algorithm` is `.rowWinograd` (the default where the CPU
 /// has AVX2 + FMA):
 ///
 /// ```swift
@@ -166,22 +166,19 @@ final class RowWinogradConvolution {
             subbit_wino43_pack(w + 8, 9, ci * 9, -1, ci, co, p)
             kt = p
         }
-        let parts = min(threads, batch)
-        if partialGrads.count < parts {
-            partialGrads = (0..<parts).map { _ in Tensor(shape: [co * ci * 9]) }
-            partialPointers = partialGrads.map(\.pointer)
-            partialProducts = (0..<parts).map { _ in Tensor(shape: [6 * co * ci * 3]) }
-            partialProductPointers = partialProducts.map(\.pointer)
-        }
         let chunk = imagesPerChunk(height: height, width: width)
+        let groups = ReductionGroups(total: batch, chunk: chunk)
+        let parts = groups.parts(threads: threads)
+        let partials = reservePartials(&partialGrads, &partialPointers, count: groups.count, floats: co * ci * 9)
+        // The transformed-domain products are per thread: each group's are folded into its ∂W partial.
+        let products = reservePartials(&partialProducts, &partialProductPointers, count: parts, floats: 6 * co * ci * 3)
         let full = Layout(images: min(chunk, batch), height: height, width: width)
         let spaces = workspaces(full, threads: parts)
-        let (partials, products, widest) = (partialPointers, partialProductPointers, widest)
+        let widest = widest
         let plane = height * width
-        parallelFor(parts) { part in
-            let mine = partition(batch, part: part, parts: parts)
+        groups.forEach(threads: parts) { part, group, mine in
             let space = Regions(spaces[part], full, channels: widest)
-            let (gw, gp) = (partials[part], products[part])
+            let (gw, gp) = (partials[group], products[part])
             gw.update(repeating: 0, count: co * ci * 9)
             gp.update(repeating: 0, count: 6 * co * ci * 3)
             let planes = full.planeStride
@@ -209,6 +206,6 @@ final class RowWinogradConvolution {
             }
             subbit_wino43_weight_gradient(gp, co, ci, gw)
         }
-        for part in 0..<parts { add(gradWeight, partials[part], into: gradWeight, count: co * ci * 9, relu: false) }
+        addPartials(partials, groups: groups.count, length: co * ci * 9, into: gradWeight, threads: threads)
     }
 }

@@ -118,8 +118,9 @@ public protocol Regularizer: AnyObject {
 }
 
 /// Mini-batch training of a `Model` with softmax cross-entropy, an optional `Regularizer`,
-/// SGD or Adam and a learning-rate schedule. Deterministic: the same configuration (seed and
-/// thread count included) gives bit-identical weights.
+/// SGD or Adam and a learning-rate schedule. Deterministic: the same configuration gives
+/// bit-identical weights on any thread count (`configuration.threads` only sets the speed) and
+/// any machine of the same `KernelFamily`.
 ///
 /// ```swift
 /// let model = ModelZoo.make(.lenet5, seed: config.seed)

@@ -22,8 +22,8 @@
 ///
 /// Work is cut into runs of tile rows ("chunks") small enough that a chunk's transformed
 /// input, products and gradients stay in cache. Threads take whole images, so the
-/// overlap-add of `∂input` never crosses into another thread's pixels; per-thread `∂W`
-/// partial sums are added in thread order, so results depend only on the thread count.
+/// overlap-add of `∂input` never crosses into another thread's pixels; the `∂W`
+/// partial sums of fixed groups of images are added in group order (`ReductionGroups`), so results do not depend on the thread count.
 ///
 /// Used by `Conv2d` when its `algorithm` is `.winograd`:
 ///
@@ -122,23 +122,24 @@ final class WinogradConvolution {
         return kp
     }
 
-    /// Image range of thread `part`, as tile-row units.
-    private func units(_ t: Tiling, part: Int, parts: Int) -> Range<Int> {
-        let images = partition(t.batch, part: part, parts: parts)
-        return (images.lowerBound * t.tilesY)..<(images.upperBound * t.tilesY)
+    /// The fixed groups of whole images the batch is split into (their `∂W` partials are added
+    /// in group order), sized in chunks of tile rows.
+    private func imageGroups(_ t: Tiling) -> ReductionGroups {
+        ReductionGroups(total: t.batch, chunk: max(1, rowsPerChunk(t) / t.tilesY))
     }
 
     /// `y = conv3×3(x, w) + bias`; `x`, `y` are `[C, N, H, W]` with equal `N, H, W`.
     func forward(_ x: UnsafePointer<Float>, weight w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                  into y: UnsafeMutablePointer<Float>, batch: Int, height: Int, width: Int, threads: Int) {
         let t = Tiling(batch: batch, height: height, width: width)
-        let parts = min(threads, batch)
+        let groups = imageGroups(t)
+        let parts = groups.parts(threads: threads)
         let spaces = workspaces(t, threads: parts)
         let kp = transformKernels(w)
         let (ci, co) = (inChannels, outChannels)
         let chunk = rowsPerChunk(t)
-        parallelFor(parts) { part in
-            let mine = units(t, part: part, parts: parts)
+        groups.forEach(threads: parts) { part, _, images in
+            let mine = (images.lowerBound * t.tilesY)..<(images.upperBound * t.tilesY)
             let space = spaces[part]
             let (u, m) = (space.input, space.products)
             var r0 = mine.lowerBound
@@ -164,22 +165,19 @@ final class WinogradConvolution {
                   batch: Int, height: Int, width: Int, threads: Int) {
         guard let kernels else { preconditionFailure("WinogradConvolution.backward before forward") }
         let t = Tiling(batch: batch, height: height, width: width)
-        let parts = min(threads, batch)
+        let chunk = rowsPerChunk(t)
+        // Groups of whole images (neighbouring tile rows of an image add into the same ∂x rows).
+        let groups = imageGroups(t)
+        let parts = groups.parts(threads: threads)
         let spaces = workspaces(t, threads: parts)
         let (ci, co) = (inChannels, outChannels)
-        if partialGrads.count < parts {
-            partialGrads = (0..<parts).map { _ in Tensor(shape: [16 * co * ci]) }
-            partialPointers = partialGrads.map(\.pointer)
-        }
+        let partials = reservePartials(&partialGrads, &partialPointers, count: groups.count, floats: 16 * co * ci)
         let kp = kernels.pointer
-        let chunk = rowsPerChunk(t)
-        let partials = partialPointers
-        parallelFor(parts) { part in
-            let mine = units(t, part: part, parts: parts)
-            let space = spaces[part], gw = partials[part]
+        groups.forEach(threads: parts) { part, group, images in
+            let mine = (images.lowerBound * t.tilesY)..<(images.upperBound * t.tilesY)
+            let space = spaces[part], gw = partials[group]
             let (u, v, d, scratch) = (space.input, space.products, space.gradInput, space.scratch)
             if let dx {
-                let images = partition(t.batch, part: part, parts: parts)
                 for c in 0..<ci {
                     (dx + (c * t.batch + images.lowerBound) * t.plane).update(repeating: 0, count: images.count * t.plane)
                 }
@@ -208,13 +206,13 @@ final class WinogradConvolution {
             }
             if mine.isEmpty { gw.update(repeating: 0, count: 16 * co * ci) }
         }
-        // ∂g = Gᵀ M G, with M summed over threads in thread order.
+        // ∂g = Gᵀ M G, with M summed over the groups in group order.
         let stride = co * ci
         for pair in 0..<stride {
             // M as rows (ξ = 4i + j).
             var m0 = SIMD4<Float>(), m1 = m0, m2 = m0, m3 = m0
-            for part in 0..<parts {
-                let src = partials[part] + pair
+            for group in 0..<groups.count {
+                let src = partials[group] + pair
                 m0 += SIMD4(src[0], src[stride], src[2 * stride], src[3 * stride])
                 m1 += SIMD4(src[4 * stride], src[5 * stride], src[6 * stride], src[7 * stride])
                 m2 += SIMD4(src[8 * stride], src[9 * stride], src[10 * stride], src[11 * stride])

@@ -15,7 +15,7 @@ struct BenchTrain: ParsableCommand {
     var batch: Int = 128
 
     @Option(help: "Worker threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int = CPUBudget.available
 
     @Option(help: "Seconds to measure each model.")
     var seconds: Double = 3

@@ -31,6 +31,7 @@ struct Reproduce: ParsableCommand {
         var reproduction = Reproduction(paper: paper, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
                                         cache: sweep.cacheFolder(data), data: data)
         reproduction.jobs = sweep.jobs
+        reproduction.cores = sweep.threads
         reproduction.fresh = sweep.fresh
         reproduction.command = spec == "Experiments/paper.yaml" ? "subbit reproduce" : "subbit reproduce \(spec)"
         let outcome: Reproduction.Outcome

@@ -30,6 +30,7 @@ struct Run: ParsableCommand {
         var run = ExperimentRun(spec: parsed, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
                                 cache: sweep.cacheFolder(data), data: data)
         run.jobs = sweep.jobs
+        run.cores = sweep.threads
         run.fresh = sweep.fresh
         do {
             run.shard = try shard.map(ShardPlan.init(parsing:))
@@ -42,7 +43,7 @@ struct Run: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
-        print(RunSummary.table(outcome.records, experiment: parsed.name))
+        print(try RunSummary.table(outcome.records, experiment: parsed.name))
         print("results: \(outcome.resultsFolder.path)/{runs,layers,pareto}.csv")
         for plot in outcome.plots { print("plot: \(plot.path)") }
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
@@ -62,7 +63,7 @@ struct Merge: ParsableCommand {
         let layout = ResultsLayout(folder: URL(fileURLWithPath: resultsDirectory))
         do {
             let records = try ShardMerge.records(in: layout)
-            try ExperimentRun.writer.write(records, to: layout.folder, pareto: ParetoTable.rows(records.map(\.run)),
+            try ExperimentRun.writer.write(records, to: layout.folder, pareto: try ParetoTable.rows(records.map(\.run)),
                                            paretoColumns: ParetoTable.columns)
             print("merged \(records.count) points into \(layout.folder.path)/{runs,layers,pareto}.csv")
         } catch {
@@ -72,17 +73,22 @@ struct Merge: ParsableCommand {
     }
 }
 
-/// The table `subbit run` ends with: the accuracy–bits frontier.
+/// The table `subbit run` ends with: the accuracy–bits frontier (of means over seeds, with the
+/// 95 % half-widths and n when a configuration has several seeds).
 enum RunSummary {
-    static func table(_ records: [PointRecord], experiment: String) -> String {
+    static func table(_ records: [PointRecord], experiment: String) throws -> String {
         let R = ResultsSchema.Runs.self
         let runs = records.map(\.run)
-        let frontier = ParetoTable.rows(runs).filter { $0["frontier"] == ParetoTable.accuracyBits }
-        var lines = ["\(experiment): \(runs.count) points; accuracy–bits frontier:",
-                     "  point   λ        bins      codec  R   P   top1 %   bits/w coded  bits/w entropy  ratio"]
+        let frontier = try ParetoTable.rows(runs).filter { $0["frontier"] == ParetoTable.accuracyBits }
+        let seeded = frontier.contains { Int($0["n"] ?? "") ?? 1 > 1 }
+        var lines = ["\(experiment): \(runs.count) points; accuracy–bits frontier\(seeded ? " (means over seeds ± 95 % CI)" : ""):",
+                     "  point   λ        bins      codec  R   P   top1 %   bits/w coded  bits/w entropy  ratio"
+                        + (seeded ? "   n  ± top1   ± bits/w" : "")]
         for row in frontier {
             func c(_ k: String, _ w: Int) -> String { (row[k] ?? "").padding(toLength: w, withPad: " ", startingAt: 0) }
-            lines.append("  \(c(R.pointID, 7)) \(c(R.lambda, 8)) \(c(R.binPolicy, 9)) \(c(R.codec, 6)) \(c(R.tableLog, 3)) \(c(R.lanes, 3)) \(c(R.top1Decoded, 8)) \(c(R.bitsPerWeightCoded, 13)) \(c(R.bitsPerWeightEntropy, 15)) \(c(R.compressionRatio, 6))")
+            var line = "  \(c(R.pointID, 7)) \(c(R.lambda, 8)) \(c(R.binPolicy, 9)) \(c(R.codec, 6)) \(c(R.tableLog, 3)) \(c(R.lanes, 3)) \(c(R.top1Decoded, 8)) \(c(R.bitsPerWeightCoded, 13)) \(c(R.bitsPerWeightEntropy, 15)) \(c(R.compressionRatio, 6))"
+            if seeded { line += "   \(c("n", 2)) \(c("top1_decoded_ci95", 7)) \(c("bits_per_weight_coded_ci95", 9))" }
+            lines.append(line)
         }
         return lines.joined(separator: "\n")
     }

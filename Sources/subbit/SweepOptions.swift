@@ -2,12 +2,16 @@ import ArgumentParser
 import Foundation
 import ModelIO
 import Orchestrator
+import Training
 
 /// The options `subbit run` and `subbit reproduce` share: where results, plots and the cache
 /// go, how many trainings run at once, and whether to ignore the cache.
 struct SweepOptions: ParsableArguments {
-    @Option(name: .long, help: "Trainings run at once; BLAS threads are divided among them.")
+    @Option(name: .long, help: "Trainings run at once; the threads are divided among them. Results do not depend on it.")
     var jobs: Int = 1
+
+    @Option(name: .long, help: "Threads in all (default: the CPUs this process was given — SLURM_CPUS_PER_TASK or its affinity mask). Results do not depend on it.")
+    var threads: Int = CPUBudget.available
 
     @Flag(name: .long, help: "Ignore the cache and recompute every training and point.")
     var fresh = false
@@ -23,6 +27,7 @@ struct SweepOptions: ParsableArguments {
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
     }
 
     var resultsRoot: URL { URL(fileURLWithPath: results) }

@@ -10,8 +10,8 @@ struct DatasetModelOptions: ParsableArguments {
     @Option(help: "Model: mlp, lenet5 or resnet20.")
     var model: String = "lenet5"
 
-    @Option(help: "Worker threads (same seed and thread count give bit-identical weights).")
-    var threads: Int = 2
+    @Option(help: "Worker threads (default: the CPUs this process was given — SLURM_CPUS_PER_TASK or its affinity mask). Results do not depend on it: the same seed gives the same bits on any thread count.")
+    var threads: Int = CPUBudget.available
 
     func validate() throws {
         guard DataCache.Dataset(rawValue: dataset) != nil else {

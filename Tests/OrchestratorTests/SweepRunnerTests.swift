@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Training
 @testable import Orchestrator
 
 /// Counts calls from concurrent workers.
@@ -114,5 +115,47 @@ final class ContentStoreTests: XCTestCase {
         XCTAssertNil(store.get("abcd"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.url(for: "abcd").deletingLastPathComponent().path)
         XCTAssertEqual(leftovers, ["abcd"], "no temporary files left behind")
+    }
+}
+
+/// The training key carries the binary's numerics fingerprint and kernel family.
+final class NumericsFingerprintTests: XCTestCase {
+    let spec = try! SpecParser.parse(yaml: SpecParserTests.valid, file: "q.yaml", defaultName: "q")
+
+    func testACachedTrainingMadeUnderAnotherFingerprintIsNotReused() throws {
+        let points = SweepExpansion(spec: spec).points()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("subbit-fp-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: root) }
+        // Entries a binary with different arithmetic left behind.
+        let trainings = ContentStore(root: root.appendingPathComponent("trainings"))
+        for point in points {
+            try trainings.put(Array("stale".utf8), for: TrainingKey(spec: spec, point: point, numerics: "0123456789abcdef").hex)
+        }
+        let log = CallLog()
+        let steps = PointSteps(
+            train: { point, key, _ in log.train(key.hex); return Array("fresh \(point.lambda)".utf8) },
+            evaluate: { point, trained, _ in PointRecord(run: ["trained": String(decoding: trained, as: UTF8.self)], layers: []) })
+        let records = try SweepRunner(spec: spec, cache: root, steps: steps).run(points)
+        XCTAssertEqual(log.trainings.count, 6, "every training recomputed")
+        XCTAssertFalse(records.contains { $0.run["trained"] == "stale" })
+    }
+
+    func testKeysNameTheFingerprintAndKernelsButNotThreads() throws {
+        let point = SweepExpansion(spec: spec).points()[0]
+        let key = TrainingKey(spec: spec, point: point)
+        XCTAssertTrue(key.canonical.contains("numerics=\(NumericsFingerprint.current)\n"))
+        XCTAssertTrue(key.canonical.contains("kernels=\(KernelFamily.current)\n"))
+        XCTAssertFalse(key.canonical.contains("thread"))
+        XCTAssertNotEqual(TrainingKey(spec: spec, point: point, numerics: "x").hex, key.hex)
+        XCTAssertEqual(NumericsFingerprint.current.count, 16)
+        XCTAssertNotEqual(NumericsFingerprint.current, NumericsFingerprint.coding)
+    }
+
+    /// The probe is deterministic and does not depend on how many threads the process has.
+    func testTheProbeIsReproducible() {
+        let (a, b) = (NumericsFingerprint.probe(), NumericsFingerprint.probe())
+        XCTAssertEqual(a.training, b.training)
+        XCTAssertEqual(a.coding, b.coding)
+        XCTAssertGreaterThan(a.training.count, 100_000)
     }
 }

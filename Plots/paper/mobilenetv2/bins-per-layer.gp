@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: mobilenet_v2 on imagenet, bins fixed-15, λ = 0, tans R = 8, point p00"
+    set multiplot title "Quantization bins per layer: mobilenet_v2 on imagenet, bins fixed-15, λ = 0, tans R = 8, point p15"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key
@@ -32,9 +32,9 @@ do for [fmt in formats] {
     set label 20 "layer" at screen 0.32999999999999996, screen 0.02 center
     set xrange [-0.6:52.6]
     set xtics rotate by 90 right font small 2
-    set ytics ("1" 1.0, "3" 3.0, "7" 7.0, "15" 15.0)
+    set ytics ("1" 1.0, "3" 3.0, "7" 7.0, "15" 15.0, "31" 31.0)
     set logscale y 2
-    set yrange [0.8:29.4]
+    set yrange [0.8:35]
     plot "bins-per-layer.dat" index 0 using 1:3:($1-0.35):($1+0.35):(0.8):3:xtic(int($1) % 2 == 0 ? strcol(2) : "") with boxxyerror lc rgb "#0072B2" notitle
     set lmargin at screen 0.67
     set rmargin at screen 0.97
@@ -42,12 +42,12 @@ do for [fmt in formats] {
     set title "distribution across layers" font medium
     set ylabel "layers (count)"
     set xlabel "bins"
-    set xtics norotate font small 1
-    set ytics 5.0
+    set xtics rotate by 45 right font small 1
+    set ytics 2.0
     set format y "%g"
-    set xrange [-0.6:5.6]
+    set xrange [-0.6:9.6]
     unset logscale y
-    set yrange [0:42.48]
+    set yrange [0:16.52]
     plot "bins-per-layer.dat" index 1 using 1:4:xtic(2) lc rgb "#009E73" notitle, \
          "bins-per-layer.dat" index 1 using 1:4:(sprintf("%d", $4)) with labels offset 0,0.7 font small notitle
     unset multiplot

@@ -105,6 +105,10 @@ void subbit_im2col3x3s2(const float *x, long channelStride, long channels, long 
 void subbit_col2im3x3s2(const float *col, long channels, long images, long height, long width, float *dx,
                         long channelStride);
 
+/// The number of CPUs in this process's affinity mask (`taskset`, cgroup cpusets), or 0 where it
+/// cannot be read (not Linux, or the call failed).
+int subbit_affinity_cpu_count(void);
+
 #ifdef __cplusplus
 }
 #endif
