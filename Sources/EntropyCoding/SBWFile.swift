@@ -92,7 +92,11 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Exact bits of the codec's header and payload (quantized tensors; raw tensors: their data).
+    /// Exact bits of the codec's header and payload (quantized tensors; raw tensors: their data):
+    /// for a tANS layer its table description, lane states and payload, without the record's
+    /// framing (name, shape, step, CRC). *Coded bits per weight* everywhere — `runs.csv`,
+    /// `layers.csv`, `subbit inspect`, `subbit train`, and the Huffman / fixed-width baselines —
+    /// is this over the weights.
     public var codedBits: Int {
         switch payload {
         case .quantized(let q): return q.coded.totalBits

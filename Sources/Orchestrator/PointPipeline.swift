@@ -194,7 +194,8 @@ public struct PointPipeline: Sendable {
             let n = tensor.symbols.count
             let bins = tensor.quantizer.bins
             let (entropy, fixed, huffman) = (baselines[index].entropyBits, baselines[index].fixedWidthBits, baselines[index].huffmanBits)
-            let stored = file[tensor.name]?.storedBits ?? 0
+            // Payload + table + lane states, without the record framing (which bits_per_param_file counts).
+            let stored = file[tensor.name]?.codedBits ?? 0
             entropyBits += entropy
             fixedBits += fixed
             huffmanBits += huffman
@@ -317,8 +318,9 @@ struct LayerBaseline: Sendable {
     init(_ tensor: QuantizedTensor) throws {
         let bins = tensor.quantizer.bins
         entropyBits = EmpiricalEntropy.bitsPerSymbol(counts: tensor.histogram) * Double(tensor.symbols.count)
-        fixedWidthBits = try CodecConfiguration.fixedWidth.encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
-        huffmanBits = try CodecConfiguration.huffman().encode(tensor.symbols, alphabetSize: bins).serialized().count * 8
+        // Coded bits as everywhere (``SBWTensor/codedBits``): the codec's header and payload, no record framing.
+        fixedWidthBits = try CodecConfiguration.fixedWidth.encode(tensor.symbols, alphabetSize: bins).totalBits
+        huffmanBits = try CodecConfiguration.huffman().encode(tensor.symbols, alphabetSize: bins).totalBits
     }
 }
 

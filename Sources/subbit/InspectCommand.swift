@@ -5,7 +5,7 @@ import Foundation
 /// `subbit inspect`: a table of the tensors of an `.sbw` file.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show the tensors of an .sbw file: symbols, bins, entropy, coded bits per symbol, overhead, lanes, bytes.")
+        abstract: "Show the tensors of an .sbw file: symbols, bins, step, entropy, coded bits per symbol, overhead, lanes, bytes.")
 
     @Argument(help: "The .sbw file.")
     var file: String
@@ -14,7 +14,8 @@ struct Inspect: ParsableCommand {
         let sbw = try readSBW(path: file)
         let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
         print("\(file): \(sbw.tensors.count) tensor\(sbw.tensors.count == 1 ? "" : "s"), \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
-        let columns = ["tensor", "shape", "symbols", "bins", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
+        print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ)")
+        let columns = ["tensor", "shape", "symbols", "bins", "step", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
         var rows: [[String]] = []
         for tensor in sbw.tensors {
             let shape = tensor.shape.map(String.init).joined(separator: "x")
@@ -36,18 +37,19 @@ struct Inspect: ParsableCommand {
                     codec += t.counts.map { _ in " R=\(t.tableLog)\(t.escape != nil ? "+esc" : "")" } ?? " (constant)"
                     lanes = t.counts == nil ? "-" : "\(t.lanes) \(t.layout.rawValue)"
                 }
-                rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", codec, String(format: "%.4f", entropy),
+                rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", String(format: "%.6g", q.step), codec,
+                             String(format: "%.4f", entropy),
                              String(format: "%.4f", coded), overhead, lanes, bytes])
             case .float32, .float16:
                 let kind: String
                 if case .float32 = tensor.payload { kind = "float32" } else { kind = "float16" }
-                rows.append([tensor.name, shape, "\(tensor.elementCount)", "-", kind, "-", "-", "-", "-", bytes])
+                rows.append([tensor.name, shape, "\(tensor.elementCount)", "-", "-", kind, "-", "-", "-", "-", bytes])
             }
         }
         let widths = columns.indices.map { i in max(columns[i].count, rows.map { $0[i].count }.max() ?? 0) }
         func line(_ cells: [String]) -> String {
             cells.indices.map { i in
-                i == 0 || i == 4 || i == 8 ? cells[i].padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                i == 0 || i == 5 || i == 9 ? cells[i].padding(toLength: widths[i], withPad: " ", startingAt: 0)
                     : String(repeating: " ", count: widths[i] - cells[i].count) + cells[i]
             }.joined(separator: "  ")
         }

@@ -92,13 +92,14 @@ struct QATTrainingReport {
 
     func render(top1Float: Double, top1Quantized: Double, top1Decoded: Double, softRate: Double) -> String {
         var lines: [String] = []
+        lines.append("coded = each layer's codec stream: table description + lane states + payload, without the record framing (name, shape, step, CRC), which the whole-file figure counts")
         lines.append("| layer | shape | bins | step | entropy b/w | coded b/w | coded bytes |")
         lines.append("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
         var entropyBits = 0.0, codedBits = 0
         for tensor in model.quantized {
             let n = tensor.symbols.count
             let entropy = EmpiricalEntropy.bitsPerSymbol(counts: tensor.histogram)
-            let stored = file[tensor.name]?.storedBits ?? 0
+            let stored = file[tensor.name]?.codedBits ?? 0
             entropyBits += entropy * Double(n)
             codedBits += stored
             lines.append("| \(tensor.name) | \(tensor.shape.map(String.init).joined(separator: "×")) | \(tensor.quantizer.bins) | "
