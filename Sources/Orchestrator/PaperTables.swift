@@ -60,7 +60,7 @@ public enum PaperTables {
         }
         out.append("Paper: \(citation). Its numbers here are the Table II values as quoted second-hand (ImageNet ResNet-18: 46.8 MB → 1.67 MB, 28.0×, −0.8 pt; ResNet-50: 22.7×, −0.5 pt) and the claim of its abstract (ResNets below 1 bit per weight with an accuracy drop under 1 % on ImageNet); [`Experiments/references.md`](../../Experiments/references.md) says where each comes from and what could not be checked offline. No ImageNet data and no ResNet-18/50 weights can be had offline here, so every SubBit row is a **substitute**, named in the row: small CNNs trained here on MNIST / Fashion-MNIST with the paper's method, and post-training compression of the real MobileNetV2 ImageNet weights (whose accuracy cannot be measured without ImageNet).")
         out.append("")
-        out.append("**Reading the numbers.** A trained configuration is run once per seed; its cells are the mean over the seeds ± the half-width of the 95 % Student-t confidence interval of the mean, and *(n = k)* beside the row id counts the seeds (a configuration of one seed has no interval and shows none). Δ top-1 is paired by seed (each seed's decoded top-1 minus the float baseline of the same seed). Two means whose intervals overlap are marked *not distinguishable* where the tables compare them — a conservative reading: overlapping intervals can still differ, but nothing here claims that they do. ⚠ marks a degenerate training: some seed pruned a whole layer to zero (for a classifier, the logits are then the bias alone); such a training is listed but never chosen as an operating point or counted as a sub-1-bit result.")
+        out.append("**Reading the numbers.** A trained configuration is run once per seed; its cells are the mean over the seeds ± the half-width of the 95 % Student-t confidence interval of the mean, and *(n = k)* beside the row id counts the seeds (a configuration of one seed has no interval and shows none). Δ top-1 is paired by seed (each seed's decoded top-1 minus the float baseline of the same seed). Two means whose intervals overlap are marked *not distinguishable* where the tables compare them — a conservative reading: overlapping intervals can still differ, but nothing here claims that they do. ⚠ marks a degenerate training: some seed pruned a whole layer to zero (for a classifier, the logits are then the bias alone), or quantized a layer with an SQNR under \(fixed(OperatingPoint.degenerateSQNRFloor, 0)) dB against its float weights (`min_layer_sqnr_db`); such a training is listed but never chosen as an operating point or counted as a sub-1-bit result.")
         out.append("")
         out += studiesSection(analyses)
         out += compressionSection(analyses)
@@ -126,7 +126,7 @@ public enum PaperTables {
 
     static func subBitSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 2. Below one bit per weight", ""]
-        out.append("Every sound training (no layer pruned to zero) whose smallest tANS configuration codes the quantized weights in under 1 bit per weight (mean over seeds), with the same weights' order-0 entropy, canonical Huffman size and fixed-width size, and the accuracy change. A per-symbol Huffman code spends at least 1 bit on every weight of a layer it codes; its model average can still fall under 1 where a layer holds a single symbol, which costs only the layer's header. The paper row is its abstract's claim for ResNets on ImageNet.")
+        out.append("Every sound training (no degenerate layer, see section 1) whose smallest tANS configuration codes the quantized weights in under 1 bit per weight (mean over seeds), with the same weights' order-0 entropy, canonical Huffman size and fixed-width size, and the accuracy change. A per-symbol Huffman code spends at least 1 bit on every weight of a layer it codes; its model average can still fall under 1 where a layer holds a single symbol, which costs only the layer's header. The paper row is its abstract's claim for ResNets on ImageNet.")
         out.append("")
         var rows: [[String]] = [
             ["paper (ImageNet ResNets, abstract)", "—", "< 1", "—", "—", "—", "—", "drop < 1 %", "—"],
@@ -150,7 +150,7 @@ public enum PaperTables {
         let excluded = analyses.flatMap { a in a.trainings.filter { !$0.pruned.isEmpty && $0.bitsCoded < 1 }.map { "`\(a.study.name)` \($0.id) (\(a.label($0)))" } }
         if !excluded.isEmpty {
             out.append("")
-            out.append("Left out as degenerate (a layer pruned to zero, see section 1): " + excluded.joined(separator: ", ") + ".")
+            out.append("Left out as degenerate (see section 1): " + excluded.joined(separator: ", ") + ".")
         }
         out.append("")
         return out
@@ -317,8 +317,8 @@ public enum PaperTables {
         var notes: [String] = []
         for a in analyses {
             for r in a.trainings where !r.pruned.isEmpty {
-                notes.append("⚠ `\(a.study.name)` \(r.id) (\(a.label(r))): " + r.pruned.map { "`\($0)`" }.joined(separator: ", ")
-                             + " pruned to one bin (all zero) — a degenerate model, not a compression result.")
+                notes.append("⚠ `\(a.study.name)` \(r.id) (\(a.label(r))): " + r.pruned.joined(separator: ", ")
+                             + " — a degenerate model, not a compression result.")
             }
         }
         return notes.isEmpty ? [] : [""] + notes
@@ -369,7 +369,7 @@ extension PaperTables {
         /// decoded top-1, its paired change against float, and coded bits (NaN for one seed).
         var n: Int
         var top1CI, deltaCI, bitsCI: Double
-        /// Layers some seed of this training pruned to one bin (a degenerate model).
+        /// Why some seed of this training is degenerate (a layer pruned to zero, or under the SQNR floor); empty when sound.
         var pruned: [String] = []
 
         /// Rows with the same training share every weight-changing axis.
@@ -446,7 +446,7 @@ extension PaperTables {
                     n: seedCounts[i].isFinite ? Int(seedCounts[i]) : 1, top1CI: top1CI[i], deltaCI: deltaCI[i], bitsCI: bitsCI[i]))
             }
             // Degenerate trainings: any seed pruned a whole layer (from every row's layers, all seeds).
-            let prunedByPoint = try OperatingPoint.prunedLayers(study.layers)
+            let prunedByPoint = try OperatingPoint.degeneratePoints(runs: study.runs, layers: study.layers)
             if !prunedByPoint.isEmpty {
                 let allIDs = try study.runs.strings(R.pointID)
                 let (allLambda, allPolicy, allRate) = (try study.runs.hasColumn(R.lambda) ? study.runs.strings(R.lambda) : [],

@@ -136,8 +136,11 @@ public struct PointPipeline: Sendable {
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
         let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
+        // SQNR of each exported layer against the latent weights QAT ended with.
+        let latent = Dictionary(model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
         return TrainedArtifact(model: exported, top1Float: top1Float, top1Quantized: top1Quantized,
-                               trainSeconds: Date().timeIntervalSince(start))
+                               trainSeconds: Date().timeIntervalSince(start),
+                               lowestSQNR: exported.lowestLayerSQNR { latent[$0]?.value.toArray() })
     }
 
     private func calibrate(_ source: PretrainedSource, point: SweepPoint) throws -> TrainedArtifact {
@@ -155,7 +158,8 @@ public struct PointPipeline: Sendable {
         }
         let start = Date()
         let model = try ModelQuantizer(calibration: calibration).quantize(file)
-        return TrainedArtifact(model: model, top1Float: nil, top1Quantized: nil, trainSeconds: Date().timeIntervalSince(start))
+        return TrainedArtifact(model: model, top1Float: nil, top1Quantized: nil, trainSeconds: Date().timeIntervalSince(start),
+                               lowestSQNR: model.lowestLayerSQNR { file.tensors[$0].flatMap { try? $0.floats() } })
     }
 
     // MARK: Evaluation
@@ -234,6 +238,10 @@ public struct PointPipeline: Sendable {
         run[R.kernels] = KernelFamily.current
         run[R.compressionRatio] = format(Double(model.parameterCount * 4) / Double(bytes.count))
         run[R.trainSeconds] = format(artifact.trainSeconds)
+        if let lowest = artifact.lowestSQNR {
+            run[R.minLayerSQNRdB] = lowest.decibels.isFinite ? format(lowest.decibels) : "inf"
+            run[R.minSQNRLayer] = lowest.layer
+        }
         run[R.computeWeightsPerCycle] = String(spec.decoder.computeWeightsPerCycle)
         if kind == .tans, profiles.count == model.quantized.count {
             let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog,
@@ -279,23 +287,32 @@ public struct TrainedArtifact: Sendable {
     public var top1Float: Double?
     public var top1Quantized: Double?
     public var trainSeconds: Double
+    /// The layer with the lowest SQNR against its float weights (``QuantizedModel/lowestLayerSQNR(floats:)``).
+    public var lowestSQNR: (layer: String, decibels: Double)?
 
     private struct Header: Codable {
         var top1Float: Double?
         var top1Quantized: Double?
         var trainSeconds: Double
+        var lowestSQNRLayer: String?
+        var lowestSQNRDecibels: Double?
     }
 
-    public init(model: QuantizedModel, top1Float: Double?, top1Quantized: Double?, trainSeconds: Double) {
+    public init(model: QuantizedModel, top1Float: Double?, top1Quantized: Double?, trainSeconds: Double,
+                lowestSQNR: (layer: String, decibels: Double)? = nil) {
         self.model = model
         self.top1Float = top1Float
         self.top1Quantized = top1Quantized
         self.trainSeconds = trainSeconds
+        self.lowestSQNR = lowestSQNR
     }
 
     /// A JSON header line, then the model as a fixed-width `.sbw` (lossless, quick to write).
     public func serialized() throws -> [UInt8] {
-        let header = try JSONEncoder().encode(Header(top1Float: top1Float, top1Quantized: top1Quantized, trainSeconds: trainSeconds))
+        // JSON has no infinity: an exact layer (+∞ dB) is stored as the largest double.
+        let header = try JSONEncoder().encode(Header(top1Float: top1Float, top1Quantized: top1Quantized, trainSeconds: trainSeconds,
+                                                     lowestSQNRLayer: lowestSQNR?.layer,
+                                                     lowestSQNRDecibels: lowestSQNR.map { max(-.greatestFiniteMagnitude, min($0.decibels, .greatestFiniteMagnitude)) }))
         return Array(header) + [UInt8(ascii: "\n")] + (try SBWModelCodec.encode(model, options: CodecOptions(codec: .fixedWidth)))
     }
 
@@ -304,8 +321,12 @@ public struct TrainedArtifact: Sendable {
               let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[..<newline])) else {
             throw ResultsError("a cached training is damaged. Fix: rerun with --fresh.")
         }
+        var lowest: (layer: String, decibels: Double)?
+        if let layer = header.lowestSQNRLayer, let db = header.lowestSQNRDecibels {
+            lowest = (layer, db == .greatestFiniteMagnitude ? .infinity : db)
+        }
         self.init(model: try SBWModelCodec.decode(Array(bytes[(newline + 1)...])), top1Float: header.top1Float,
-                  top1Quantized: header.top1Quantized, trainSeconds: header.trainSeconds)
+                  top1Quantized: header.top1Quantized, trainSeconds: header.trainSeconds, lowestSQNR: lowest)
     }
 }
 

@@ -17,7 +17,7 @@ struct LayerView {
         let L = ResultsSchema.Layers.self
         let layerPoint = try layers.strings(L.pointID)
         let chosen = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point,
-                                               degenerate: Set(try OperatingPoint.prunedLayers(layers).keys))
+                                               degenerate: Set(try OperatingPoint.degeneratePoints(runs: results.runs(), layers: layers).keys))
         let id = try chosen.map { try runs.strings(ResultsSchema.Runs.pointID)[$0] }
         description = chosen.map { OperatingPoint.describe(runs: runs, row: $0) }
             ?? "no point of \(ResultsSchema.Runs.fileName) has rows in \(ResultsSchema.Layers.fileName)"

@@ -26,6 +26,25 @@ public enum OperatingPoint {
         100 - top1 <= errorRatio * (100 - floatTop1) + 1e-9
     }
 
+    /// Below this SQNR (dB) a layer's quantization error carries about as much power as its
+    /// weights (at 1 dB the error is 79 % of the signal's power): the layer is as good as pruned.
+    public static let degenerateSQNRFloor = 1.0
+
+    /// Why each degenerate point is one, by point id: the layers it pruned to one bin (all
+    /// weights zero, from `layers.csv`), and a layer whose SQNR against its float weights is
+    /// under ``degenerateSQNRFloor`` (`runs.csv`'s `min_layer_sqnr_db`).
+    public static func degeneratePoints(runs: CSVTable, layers: CSVTable) throws -> [String: [String]] {
+        var out = try prunedLayers(layers).mapValues { $0.map { "\($0) pruned to zero" } }
+        let R = ResultsSchema.Runs.self
+        if runs.hasColumn(R.minLayerSQNRdB), runs.hasColumn(R.minSQNRLayer) {
+            let (ids, db, layer) = (try runs.strings(R.pointID), try runs.doubles(R.minLayerSQNRdB), try runs.strings(R.minSQNRLayer))
+            for i in ids.indices where db[i] < degenerateSQNRFloor && !(out[ids[i]] ?? []).contains(where: { $0.hasPrefix(layer[i] + " ") }) {
+                out[ids[i], default: []].append("\(layer[i]) at \(String(format: "%.2f", db[i])) dB SQNR")
+            }
+        }
+        return out
+    }
+
     /// The layers each point pruned to one bin (all weights zero), by point id, from `layers.csv`.
     public static func prunedLayers(_ layers: CSVTable) throws -> [String: [String]] {
         let L = ResultsSchema.Layers.self

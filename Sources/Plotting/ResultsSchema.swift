@@ -54,6 +54,8 @@ public enum ResultsSchema {
     /// | `sharing` | string | decoder tables `replicated` per lane or `shared` |
     /// | `kernels` | string | the kernel family that trained the weights (`KernelFamily`): same family and seed, same bits |
     /// | `sbw_file` | path | the point's coded file, relative to the cache folder: `sbw/xx/<SHA-256>.sbw` |
+    /// | `min_layer_sqnr_db` | dB | the lowest SQNR of any quantized layer against the float weights it stands for (pretrained weights, or the latent weights QAT ended with); 0 for a layer pruned to zero |
+    /// | `min_sqnr_layer` | string | that layer's name |
     ///
     /// *Coded bits per weight* (`bits_per_weight_coded`, `layers.csv`'s `coded_bits`, `subbit
     /// inspect`'s "coded" column and `subbit train`'s report) always means the same thing: each
@@ -99,6 +101,8 @@ public enum ResultsSchema {
         public static let sharing = "sharing"
         public static let kernels = "kernels"
         public static let sbwFile = "sbw_file"
+        public static let minLayerSQNRdB = "min_layer_sqnr_db"
+        public static let minSQNRLayer = "min_sqnr_layer"
 
         /// Every column, in the order a writer should emit them.
         public static let columns = [
@@ -107,7 +111,7 @@ public enum ResultsSchema {
             bitsPerWeightCoded, bitsPerWeightFixed, bitsPerWeightHuffman, bytesCoded,
             compressionRatio, decoderAreaUM2, decoderEnergyPJPerWeight, decodeCycles,
             throughputWeightsPerS, computeWeightsPerCycle, keepsUp, netAreaSavedUM2, trainSeconds,
-            bitsPerParamFile, layout, paramsTotal, rateWeight, sharing, kernels, sbwFile,
+            bitsPerParamFile, layout, paramsTotal, rateWeight, sharing, kernels, sbwFile, minLayerSQNRdB, minSQNRLayer,
         ]
 
         /// The columns that name a configuration: rows equal in all of them are the same point

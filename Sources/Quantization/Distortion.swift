@@ -56,3 +56,33 @@ public struct Distortion: Hashable, Sendable {
                    signalEnergy: a.signalEnergy + b.signalEnergy, count: a.count + b.count)
     }
 }
+
+extension QuantizedModel {
+    /// The quantized layer with the lowest SQNR against the float weights it stands for
+    /// (`floats(name)`: the pretrained weights, or the latent weights of quantization-aware
+    /// training), or nil when no layer's floats are known. A layer pruned to one bin has 0 dB;
+    /// `runs.csv` reports this as `min_layer_sqnr_db`, and the tables flag a model under the
+    /// floor of `Plotting.OperatingPoint.degenerateSQNRFloor`.
+    ///
+    /// ```swift
+    /// let worst = model.lowestLayerSQNR { name in file.tensors[name].flatMap { try? $0.floats() } }
+    /// ```
+    ///
+    /// - Complexity: O(number of quantized weights).
+    public func lowestLayerSQNR(floats: (String) -> [Float]?) -> (layer: String, decibels: Double)? {
+        var worst: (layer: String, decibels: Double)?
+        for tensor in quantized {
+            guard let w = floats(tensor.name), w.count == tensor.symbols.count else { continue }
+            let q = tensor.dequantized()
+            var error = 0.0, energy = 0.0
+            for i in w.indices {
+                let (x, d) = (Double(w[i]), Double(w[i]) - Double(q[i]))
+                energy += x * x
+                error += d * d
+            }
+            let db = Distortion(squaredError: error, signalEnergy: energy, count: w.count).sqnrDecibels
+            if worst == nil || db < worst!.decibels { worst = (tensor.name, db) }
+        }
+        return worst
+    }
+}

@@ -40,6 +40,7 @@ struct Reproduce: ParsableCommand {
                 outcome = try reproduction.renderFromResults()
             } else {
                 try reproduction.preflight()
+                SweepOptions.announceArithmetic(threads: sweep.threads, jobs: sweep.jobs)
                 outcome = try reproduction.execute()
             }
         } catch {

@@ -10,10 +10,11 @@ struct Run: ParsableCommand {
         commandName: "run",
         abstract: "Run an experiment spec: sweep, cache, results CSVs and plots.",
         discussion: """
-        Results go to Results/<experiment>/ (runs.csv, layers.csv, pareto.csv, runs.jsonl), plots \
-        to Plots/<experiment>/. Trainings and finished points are cached under the data cache \
-        (${SUBBIT_DATA:-.data}/cache), so an interrupted run resumes and a rerun retrains nothing. \
-        The spec format is documented in Experiments/README.md.
+        Results go to Results/<experiment>/ (runs.csv, summary.csv, layers.csv, pareto.csv, \
+        runs.jsonl), plots to Plots/<experiment>/. Trainings and finished points are cached under \
+        the data cache (${SUBBIT_DATA:-.data}/cache), so an interrupted run resumes and a rerun \
+        retrains nothing. Results depend on the spec, the seeds and the kernel family only — not on \
+        --threads or --jobs. The spec format is documented in Experiments/README.md.
         """)
 
     @Argument(help: "Experiment spec, e.g. Experiments/quick.yaml.")
@@ -38,13 +39,14 @@ struct Run: ParsableCommand {
             throw ValidationError("\(error)")
         }
         let start = Date()
+        SweepOptions.announceArithmetic(threads: sweep.threads, jobs: sweep.jobs)
         let outcome: ExperimentRun.Outcome
         do { outcome = try run.execute() } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
         print(try RunSummary.table(outcome.records, experiment: parsed.name))
-        print("results: \(outcome.resultsFolder.path)/{runs,layers,pareto}.csv")
+        print("results: \(outcome.resultsFolder.path)/{runs,summary,layers,pareto}.csv")
         for plot in outcome.plots { print("plot: \(plot.path)") }
         print(String(format: "done in %.1f s", Date().timeIntervalSince(start)))
     }

@@ -33,6 +33,13 @@ struct SweepOptions: ParsableArguments {
     var resultsRoot: URL { URL(fileURLWithPath: results) }
     var plotsRoot: URL { URL(fileURLWithPath: plots) }
 
+    /// One line on standard error naming what the results depend on (kernel family, numerics
+    /// fingerprint) and the parallelism they do not depend on.
+    static func announceArithmetic(threads: Int, jobs: Int) {
+        FileHandle.standardError.write(Data(
+            "arithmetic: kernels \(KernelFamily.current), numerics \(NumericsFingerprint.current); \(threads) thread(s), \(jobs) job(s) (results do not depend on them)\n".utf8))
+    }
+
     /// `--cache`, or the data cache's `cache/` folder.
     func cacheFolder(_ data: DataCache) -> URL {
         cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache")
