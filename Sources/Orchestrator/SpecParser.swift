@@ -471,13 +471,19 @@ struct SpecReader {
         for i in 0..<(columns.first?.count ?? 0) {
             let combination = columns.map { $0[i] }
             guard seen.insert(combination).inserted else {
-                // Point at the first axis of the group that the spec spells out.
-                let axis = group.first { map.node($0.rawValue) != nil } ?? group[0]
+                // Point at the first axis of the group that the spec spells out (`seeds` spells `seed`).
+                func spelled(_ axis: SweepAxis) -> (key: String, node: Node)? {
+                    if let node = map.node(axis.rawValue) { return (axis.rawValue, node) }
+                    if axis == .seed, let node = map.node("seeds") { return ("seeds", node) }
+                    return nil
+                }
                 let shown = group.count == 1
                     ? "the value \(combination[0]) appears twice"
                     : "the combination (" + zip(group, combination).map { "\($0.rawValue) \($1)" }.joined(separator: ", ") + ") appears twice in a zip group"
-                throw map.error(axis.rawValue, map.node(axis.rawValue) ?? map.node("zip")!,
-                                "\(shown), which would run the same point twice. Fix: remove the repeat.")
+                guard let place = group.lazy.compactMap(spelled).first ?? map.node("zip").map({ ("zip", $0) }) else {
+                    preconditionFailure("a repeated value of an axis the spec does not spell out")
+                }
+                throw map.error(place.key, place.node, "\(shown), which would run the same point twice. Fix: remove the repeat.")
             }
         }
     }

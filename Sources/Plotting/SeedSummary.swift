@@ -89,7 +89,8 @@ public enum SeedSummary {
     }
 
     /// A runs-shaped table with one row per configuration: numeric per-seed columns are means
-    /// over the seeds, other columns are the first seed's; then `n` and, per metric,
+    /// over the seeds (`min_layer_sqnr_db`: the worst seed's), identifiers (`point_id`, `seed`,
+    /// `sbw_file`, …) and text columns are the first seed's; then `n` and, per metric,
     /// `<metric>_ci95`. A configuration of one seed keeps its row's text unchanged.
     public static func means(_ runs: CSVTable) throws -> CSVTable {
         let groups = try groups(runs)
@@ -97,12 +98,19 @@ public enum SeedSummary {
         let metricColumns = Metric.allCases.map { $0.rawValue + "_ci95" }
         let header = runs.header.filter { !metricColumns.contains($0) && $0 != "n" } + ["n"] + metricColumns
         let values = try metricValues(runs)
+        let sqnrColumn = runs.header.firstIndex(of: ResultsSchema.Runs.minLayerSQNRdB)
         let rows = groups.map { group -> [String] in
+            // The seed with the worst layer SQNR speaks for the configuration's SQNR columns.
+            let worst = sqnrColumn.flatMap { c in
+                group.rows.indices.min { (Double(runs.rows[group.rows[$0]][c]) ?? .infinity) < (Double(runs.rows[group.rows[$1]][c]) ?? .infinity) }
+            } ?? 0
             var row: [String] = runs.header.indices.compactMap { c in
                 let name = runs.header[c]
                 guard !metricColumns.contains(name) && name != "n" else { return nil }
                 let cells = group.rows.map { runs.rows[$0][c] }
                 if group.n == 1 || keyColumns.contains(name) { return cells[0] }
+                if name == ResultsSchema.Runs.minLayerSQNRdB || name == ResultsSchema.Runs.minSQNRLayer { return cells[worst] }
+                if identifiers.contains(name) { return cells[0] }
                 let numbers = cells.map { Double($0) }
                 guard numbers.allSatisfy({ $0 != nil }) else { return cells[0] }
                 return format(SampleStatistics(numbers.map { $0! }).mean)
@@ -115,6 +123,11 @@ public enum SeedSummary {
         }
         return CSVTable(header: header, rows: rows, source: runs.source)
     }
+
+    /// Per-seed columns that name rather than measure: never averaged.
+    private static let identifiers: Set<String> = [
+        ResultsSchema.Runs.pointID, ResultsSchema.Runs.seed, ResultsSchema.Runs.sbwFile,
+    ]
 
     private static func format(_ x: Double) -> String { x.isFinite ? String(format: "%.6g", x) : "" }
 }

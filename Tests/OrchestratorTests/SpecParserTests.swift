@@ -147,3 +147,23 @@ final class SpecParserTests: XCTestCase {
         XCTAssertEqual(DidYouMean.editDistance("", "abc"), 3)
     }
 }
+
+final class SeedsAxisTests: XCTestCase {
+    private func parse(_ sweep: String) throws -> ExperimentSpec {
+        try SpecParser.parse(yaml: "dataset: fashion-mnist\nmodel: lenet5\nbaseline: {epochs: 1}\nsweep:\n\(sweep)", file: "s.yaml", defaultName: "s")
+    }
+
+    func testSeedsCountListAndSeedList() throws {
+        XCTAssertEqual(try parse("  seeds: 3\n").sweep.seed, [1, 2, 3])
+        XCTAssertEqual(try parse("  seeds: [4, 9]\n").sweep.seed, [4, 9])
+        XCTAssertEqual(try parse("  seed: [7]\n").sweep.seed, [7])
+        XCTAssertEqual(try parse("  lambda: [0.1]\n").sweep.seed, [1])
+        XCTAssertEqual(SweepExpansion(spec: try parse("  lambda: [0, 0.1]\n  seeds: 3\n")).points().count, 6)
+    }
+
+    func testSeedsMistakesNameTheKey() {
+        XCTAssertThrowsError(try parse("  seeds: 0\n")) { XCTAssertTrue("\($0)".contains("sweep.seeds"), "\($0)") }
+        XCTAssertThrowsError(try parse("  seeds: 3\n  seed: [1]\n")) { XCTAssertTrue("\($0)".contains("both set"), "\($0)") }
+        XCTAssertThrowsError(try parse("  seeds: [1, 1]\n")) { XCTAssertTrue("\($0)".contains("seed"), "\($0)") }
+    }
+}

@@ -34,3 +34,31 @@ final class OperatingPointTests: XCTestCase {
         }
     }
 }
+
+final class OperatingPointRuleTests: XCTestCase {
+    func testTheAllowedDropScalesWithTheBaselineError() {
+        // 90 % float: error 10 → 11 allowed; 99.1 %: 0.9 → 0.99 allowed.
+        XCTAssertTrue(OperatingPoint.isNearFloat(89.0, floatTop1: 90))
+        XCTAssertFalse(OperatingPoint.isNearFloat(88.9, floatTop1: 90))
+        XCTAssertTrue(OperatingPoint.isNearFloat(99.02, floatTop1: 99.1))
+        XCTAssertFalse(OperatingPoint.isNearFloat(98.43, floatTop1: 99.1))
+    }
+
+    func testDegeneratePointsAreNeverChosen() throws {
+        let runs = CSVTable(header: ["point_id", "bin_policy", "codec", "bits_per_weight_coded", "top1_decoded", "top1_float",
+                                     "min_layer_sqnr_db", "min_sqnr_layer"],
+                            rows: [["a", "learned", "tans", "2.0", "89.9", "90", "12", "fc1"],
+                                   ["b", "learned", "tans", "0.5", "89.8", "90", "9", "fc1"],
+                                   ["c", "learned", "tans", "0.9", "89.5", "90", "0.4", "fc2"]],
+                            source: "runs.csv")
+        let layers = CSVTable(header: ["point_id", "layer", "params", "bins"],
+                              rows: [["a", "fc1", "100", "7"], ["b", "fc1", "100", "1"], ["c", "fc1", "100", "3"]],
+                              source: "layers.csv")
+        let bad = try OperatingPoint.degeneratePoints(runs: runs, layers: layers)
+        XCTAssertEqual(bad["b"], ["fc1 pruned to zero"])
+        XCTAssertEqual(bad["c"], ["fc2 at 0.40 dB SQNR"])
+        XCTAssertNil(bad["a"])
+        XCTAssertEqual(try OperatingPoint.select(runs: runs, layerPoints: ["a", "b", "c"], requested: nil,
+                                                 degenerate: Set(bad.keys)), 0)
+    }
+}

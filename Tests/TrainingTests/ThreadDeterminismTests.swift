@@ -98,3 +98,19 @@ final class ThreadDeterminismTests: XCTestCase {
         }
     }
 }
+
+final class CPUBudgetTests: XCTestCase {
+    func testSlurmAllocationWinsThenTheAffinityMask() {
+        XCTAssertEqual(CPUBudget.available(slurmCPUsPerTask: "5"), 5)
+        let mask = CPUBudget.available(slurmCPUsPerTask: nil)
+        XCTAssertGreaterThanOrEqual(mask, 1)
+        XCTAssertEqual(CPUBudget.available(slurmCPUsPerTask: "junk"), mask)
+        XCTAssertEqual(CPUBudget.available(slurmCPUsPerTask: "0"), mask)
+        if let affinity = CPUBudget.affinityCount() { XCTAssertEqual(mask, affinity) }
+    }
+
+    func testKernelFamilyNamesOurKernelsAndOpenBLAS() {
+        XCTAssertTrue(KernelFamily.current.hasPrefix(DirectConvolution.isAvailable ? "avx2-fma+openblas-" : "portable+openblas-"),
+                      KernelFamily.current)
+    }
+}
