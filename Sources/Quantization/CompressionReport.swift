@@ -173,13 +173,20 @@ public struct CompressionReport: Sendable {
             [point, l.name, "quantized", "", Self.shape(l.shape), "\(l.parameterCount)", "\(l.bins)", "\(l.step)",
              Self.db(l.distortion.sqnrDecibels), Self.f6(l.entropyBitsPerWeight), Self.f6(l.fixedWidthBitsPerWeight),
              Self.f6(l.huffmanBitsPerWeight), Self.f6(l.tansBitsPerWeight), "\(l.fixedWidthBytes)",
-             "\(l.huffmanBytes)", "\(l.tansBytes)", ""].joined(separator: ",")
+             "\(l.huffmanBytes)", "\(l.tansBytes)", ""].map(Self.csvField).joined(separator: ",")
         }
         guard includeKept else { return quantized }
         return quantized + kept.map { k in
             [point, k.name, "kept", k.dtype, Self.shape(k.shape), "\(k.parameterCount)", "", "", "", "", "", "", "",
-             "", "", "", "\(k.bytes)"].joined(separator: ",")
+             "", "", "", "\(k.bytes)"].map(Self.csvField).joined(separator: ",")
         }
+    }
+
+    /// An RFC 4180 field: quoted when it holds a comma, a quote or a line break (a point label
+    /// such as `mse, 15 bins`, or a tensor name), with inner quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     var binsText: String {

@@ -78,6 +78,19 @@ final class CompressCommandTests: XCTestCase {
         XCTAssertTrue(rows[0].hasPrefix("point,tensor,role,dtype,shape,params,bins"))
         XCTAssertEqual(rows.filter { $0.contains(",quantized,") }.count, 2)
         XCTAssertTrue(rows.contains { $0.contains(",classifier.1.weight,kept,F16,10x500,5000,") }, "\(rows)")
+        // The point label ("mse, 5 bins") holds a comma: Python's csv module must see one field per column.
+        XCTAssertTrue(rows[1].hasPrefix("\"mse, 5 bins\","), String(rows[1]))
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", """
+            import csv, sys
+            rows = list(csv.reader(open(sys.argv[1], newline="")))
+            assert all(len(r) == len(rows[0]) for r in rows), [len(r) for r in rows]
+            assert rows[1][0] == "mse, 5 bins", rows[1][0]
+            """, csv.path]
+        try python.run()
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0, "Python's csv module rejects the report")
         let out = dir.appendingPathComponent("m.safetensors")
         XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
         let restored = try SafeTensorsFile(contentsOf: out)
