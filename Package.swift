@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CKernels", "ModelIO", "Quantization"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training", "DecoderHardware"]),
         .testTarget(
             name: "SubBitCLITests",
             dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),

@@ -60,7 +60,8 @@ public struct ExperimentRun: Sendable {
         let key = { (point: SweepPoint) in TrainingKey(spec: spec, point: point) }
         let selected = shard.map { $0.select(all, key: key) } ?? all
         let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
-        let salt = "tech=\(SHA256.hex(of: Array(techText.utf8)))\ncompute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
+        let salt = "tech=\(SHA256.hex(of: Array(techText.utf8)))\ndecoder=\(NumericsFingerprint.decoder(technology))\n"
+            + "compute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
         let runner = SweepRunner(spec: spec, cache: cache, steps: pipeline.steps, jobs: jobs, cores: cores,
                                  fresh: fresh, pointSalt: salt)
         var records = try runner.run(selected, progress: progress ?? SweepProgress(total: selected.count))

@@ -1,3 +1,4 @@
+import DecoderHardware
 import EntropyCoding
 import ModelIO
 import Quantization
@@ -101,5 +102,50 @@ public enum NumericsFingerprint {
         func bytes(_ t: Tensor) { for v in t.toArray() { withUnsafeBytes(of: v.bitPattern.littleEndian) { out += $0 } } }
         model.network.visitParameters(prefix: "") { _, p in bytes(p.value) }
         model.network.visitBuffers(prefix: "") { _, t in bytes(t) }
+    }
+}
+
+extension NumericsFingerprint {
+    /// A hash of the decoder cost model's outputs under `technology` for fixed synthetic layers
+    /// (with and without an escape path) at P ∈ {1, 4, 16} × R ∈ {8, 10} × both layouts and
+    /// sharings: finished points' keys carry it, so a change to the model's formulas recomputes
+    /// the points' decoder columns instead of serving them from the cache.
+    ///
+    /// ```swift
+    /// let salt = "decoder=" + NumericsFingerprint.decoder(technology)
+    /// ```
+    public static func decoder(_ technology: Technology) -> String {
+        var text = ""
+        for tableLog in [8, 10] {
+            let layers = [
+                LayerProfile(name: "a", symbolCount: 20_000, alphabetSize: 15, usedSymbols: 15, tableLog: tableLog,
+                             laneBits: [61_000]),
+                LayerProfile(name: "b", symbolCount: 1_500, alphabetSize: 31, usedSymbols: 20, tableLog: tableLog,
+                             laneBits: [5_200], escapeSymbols: 12, escapeBits: 96, escapeTableLog: 5),
+            ]
+            for lanes in [1, 4, 16] {
+                // The same payload dealt to `lanes` lanes, as the codec's round robin would.
+                let dealt = layers.map { l in
+                    LayerProfile(name: l.name, symbolCount: l.symbolCount, alphabetSize: l.alphabetSize,
+                                 usedSymbols: l.usedSymbols, tableLog: l.tableLog,
+                                 laneBits: (0..<lanes).map { j in l.laneBitsTotal / lanes + (j < l.laneBitsTotal % lanes ? 1 : 0) },
+                                 escapeSymbols: l.escapeSymbols, escapeBits: l.escapeBits, escapeTableLog: l.escapeTableLog)
+                }
+                for layout in StreamLayout.allCases {
+                    for sharing in TableSharing.allCases {
+                        let result: String
+                        do {
+                            let config = try DecoderConfiguration(lanes: lanes, tableLog: tableLog, sharing: sharing, portBits: 64,
+                                                                  laneBufferBits: nil, clockHz: technology.clockHz, layout: layout)
+                            result = String(reflecting: try DecoderCostModel(technology: technology).evaluate(config, layers: dealt))
+                        } catch {
+                            result = "error: \(error)"
+                        }
+                        text += "P=\(lanes) R=\(tableLog) \(layout) \(sharing): \(result)\n"
+                    }
+                }
+            }
+        }
+        return String(SHA256.hex(of: Array(text.utf8)).prefix(16))
     }
 }

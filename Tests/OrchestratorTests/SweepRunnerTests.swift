@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import Training
+import DecoderHardware
 @testable import Orchestrator
 
 /// Counts calls from concurrent workers.
@@ -149,6 +150,18 @@ final class NumericsFingerprintTests: XCTestCase {
         XCTAssertNotEqual(TrainingKey(spec: spec, point: point, numerics: "x").hex, key.hex)
         XCTAssertEqual(NumericsFingerprint.current.count, 16)
         XCTAssertNotEqual(NumericsFingerprint.current, NumericsFingerprint.coding)
+    }
+
+    /// Finished points carry a hash of the decoder model's outputs: another technology (or
+    /// another formula) gives another key.
+    func testDecoderFingerprintFollowsTheModel() throws {
+        let tech = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Experiments/tech")
+        let a = try Technology.load(contentsOf: tech.appendingPathComponent("asic-22nm.yaml"))
+        let b = try Technology.load(contentsOf: tech.appendingPathComponent("asic-45nm.yaml"))
+        XCTAssertEqual(NumericsFingerprint.decoder(a), NumericsFingerprint.decoder(a))
+        XCTAssertNotEqual(NumericsFingerprint.decoder(a), NumericsFingerprint.decoder(b))
+        XCTAssertEqual(NumericsFingerprint.decoder(a).count, 16)
     }
 
     /// The probe is deterministic and does not depend on how many threads the process has.
