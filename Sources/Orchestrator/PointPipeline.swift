@@ -94,6 +94,14 @@ public struct PointPipeline: Sendable {
         return c
     }
 
+    /// Makes sure the float baseline of `seed` is in the cache; true if it already was.
+    func ensureBaseline(seed: Int, threads: Int) throws -> Bool {
+        guard case .train(let source) = spec.source, let key = TrainingKey.baseline(spec: spec, seed: seed) else { return true }
+        let cached = baselines.get(key.hex) != nil
+        if !cached { _ = try baseline(source, seed: seed, threads: threads) }
+        return cached
+    }
+
     /// The float baseline of `seed`, trained once and cached; returns its state dict and top-1 (%).
     private func baseline(_ source: TrainingSource, seed: Int, threads: Int) throws -> (SafeTensorsFile, Double) {
         let key = TrainingKey.baseline(spec: spec, seed: seed)!
