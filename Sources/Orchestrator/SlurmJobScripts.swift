@@ -125,7 +125,7 @@ public struct SlurmJobScripts: Sendable {
         lines += [
             "set -euo pipefail",
             "export SUBBIT_DATA=\(q(paths.dataRoot))",
-            "echo \"== $(date -u +%Y-%m-%dT%H:%M:%SZ) job ${SLURM_JOB_ID}${SLURM_ARRAY_TASK_ID:+ task ${SLURM_ARRAY_TASK_ID}} on $(hostname): \(job)\"",
+            "echo \"== $(date -u +%Y-%m-%dT%H:%M:%SZ) job ${SLURM_ARRAY_JOB_ID:-$SLURM_JOB_ID}${SLURM_ARRAY_TASK_ID:+_$SLURM_ARRAY_TASK_ID} on $(hostname) (${SLURM_CPUS_PER_TASK:-?} CPUs): \(job)\"",
         ]
         lines += body
         return lines.joined(separator: "\n") + "\n"
