@@ -55,6 +55,28 @@ public struct ExperimentRun: Sendable {
         return (try Technology.load(contentsOf: url), text)
     }
 
+    /// Checks that what every job of the sweep reads is there — the technology file, and the data
+    /// set or the pretrained model — so a submission fails now, with the fix, not on a compute node.
+    public func checkInputs() throws {
+        _ = try technology()
+        switch spec.source {
+        case .train(let source):
+            for split in DataCache.Split.allCases {
+                for part in DataCache.Part.allCases {
+                    _ = try data.locate(source.dataset == "mnist" ? .mnist(split, part) : .fashionMNIST(split, part))
+                }
+            }
+        case .pretrained(let source):
+            if source.model.hasSuffix(".safetensors") {
+                guard FileManager.default.isReadableFile(atPath: URL(fileURLWithPath: source.model, relativeTo: baseDirectory).path) else {
+                    throw ResultsError("pretrained model \(source.model) not found. Fix: name a readable .safetensors file in `pretrained`.")
+                }
+            } else {
+                _ = try data.locate(.mobileNetV2)
+            }
+        }
+    }
+
     public func execute(progress: SweepProgress? = nil) throws -> Outcome {
         let (technology, techText) = try technology()
         let all = SweepExpansion(spec: spec).points()

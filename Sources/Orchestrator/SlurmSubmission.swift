@@ -97,6 +97,11 @@ public struct SlurmSubmission: Sendable {
         ["--parsable"] + (after.map { ["--dependency=afterok:\($0)"] } ?? []) + ["\(scripts.folder)/\(script)"]
     }
 
+    /// Checks that `sbatch` and `scancel` are on PATH, before anything is written.
+    public static func requireClient() throws {
+        for name in ["sbatch", "scancel"] { _ = try SlurmClient.locate(name) }
+    }
+
     /// Runs `sbatch ARGS` (found on PATH) and returns the job id it prints.
     public static func runSbatch(_ arguments: [String]) throws -> String {
         let result = try SlurmClient.run("sbatch", arguments)
@@ -119,12 +124,18 @@ public struct SlurmSubmission: Sendable {
 
 /// Runs a Slurm client command found on PATH and captures its output.
 enum SlurmClient {
-    static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    /// The path of `name` on PATH.
+    static func locate(_ name: String) throws -> String {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         guard let executable = path.split(separator: ":").map({ "\($0)/\(name)" })
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw SlurmError("\(name) is not on PATH. Fix: submit from a Slurm login node (Scripts/slurm/setup-slurm.sh installs the client here).")
         }
+        return executable
+    }
+
+    static func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let executable = try locate(name)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

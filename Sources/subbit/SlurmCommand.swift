@@ -70,10 +70,10 @@ struct Slurm: ParsableCommand {
         do {
             resources = try SlurmResources(shards: shards, cpusPerTask: cpusPerTask, partition: partition, time: time,
                                            memory: mem, account: account)
-            // The technology file is read by every job: check it now, from the spec's directory rules.
-            _ = try ExperimentRun(spec: parsed, resultsRoot: URL(fileURLWithPath: resultsRoot),
-                                  plotsRoot: URL(fileURLWithPath: plotsRoot), cache: jobDirectory,
-                                  baseDirectory: jobDirectory).technology()
+            // What every job reads (technology file, data set or model), checked where the jobs run.
+            try ExperimentRun(spec: parsed, resultsRoot: URL(fileURLWithPath: resultsRoot),
+                              plotsRoot: URL(fileURLWithPath: plotsRoot), cache: jobDirectory, data: data,
+                              baseDirectory: jobDirectory).checkInputs()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
@@ -89,7 +89,11 @@ struct Slurm: ParsableCommand {
             return
         }
         let jobs: SlurmSubmission.Jobs
-        do { jobs = try submission.submit() } catch {
+        do {
+            try submission.validate()
+            try SlurmSubmission.requireClient()
+            jobs = try submission.submit()
+        } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
