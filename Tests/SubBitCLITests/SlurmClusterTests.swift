@@ -88,6 +88,11 @@ final class SlurmClusterTests: XCTestCase {
         // Shard 2's log kept the cancelled attempt and appended the rerun.
         let log2 = try String(contentsOf: scripts.appendingPathComponent("logs/shard-2-of-3.out"), encoding: .utf8)
         XCTAssertEqual(log2.components(separatedBy: "\n== ").count + (log2.hasPrefix("== ") ? 0 : -1), 2, log2)
+        // The baseline job trained the one float baseline; no shard trained it again (one entry, no lock left).
+        let baselinesLog = try String(contentsOf: scripts.appendingPathComponent("logs/baselines.out"), encoding: .utf8)
+        XCTAssertTrue(baselinesLog.contains("slurmtiny: float baseline of seed 1 trained"), baselinesLog)
+        let entries = try FileManager.default.subpathsOfDirectory(atPath: cache.appendingPathComponent("baselines").path)
+        XCTAssertEqual(entries.filter { $0.contains("/") }.count, 1, "\(entries)")
         let mergeLog = try String(contentsOf: scripts.appendingPathComponent("logs/merge.out"), encoding: .utf8)
         XCTAssertTrue(mergeLog.contains("merged 12 points"), mergeLog)
         XCTAssertTrue(FileManager.default.fileExists(atPath: plots.appendingPathComponent("slurmtiny/frontier.svg").path))
@@ -124,6 +129,32 @@ final class SlurmClusterTests: XCTestCase {
         let seconds = Date().timeIntervalSince(started)
         print("SlurmClusterTests: whole test \(String(format: "%.1f", seconds)) s")
         XCTAssertLessThan(seconds, 240, "the cluster test must finish in under 4 minutes")
+    }
+
+    /// Without the baseline job, shards started together on an empty cache still train the shared
+    /// float baseline once: one takes its lock file, the other waits, then reads it from the cache.
+    func testShardsStartedTogetherOnAnEmptyCacheTrainTheBaselineOnce() throws {
+        let dataRoot = ProcessInfo.processInfo.environment["SUBBIT_DATA"] ?? Self.repository.appendingPathComponent(".data").path
+        guard FileManager.default.fileExists(atPath: dataRoot + "/fashion-mnist/t10k-images-idx3-ubyte.gz")
+                || FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") else {
+            throw XCTSkip("skipped: Fashion-MNIST is not installed (Scripts/setup.sh installs it)")
+        }
+        let work = try SubBitCLI.temporaryDirectory(self)
+        let spec = work.appendingPathComponent("slurmtiny.yaml")
+        try Self.spec(lanes: "[1]").replacingOccurrences(of: "lambda: [0, 0.01, 0.1]", with: "lambda: [0, 0.1]")
+            .replacingOccurrences(of: "finetune: {epochs: 1", with: "finetune: {epochs: 0")
+            .write(to: spec, atomically: true, encoding: .utf8)
+        let shards = try (1...2).map { i in
+            try Shell.launch([SubBitCLI.executableURL.path, "run", spec.path, "--shard", "\(i)/2", "--threads", "1",
+                              "--cache", work.appendingPathComponent("cache").path, "--results", work.appendingPathComponent("Results").path],
+                             in: work, stderr: work.appendingPathComponent("shard-\(i).err"))
+        }
+        for shard in shards { shard.waitUntilExit() }
+        let logs = try (1...2).map { try String(contentsOf: work.appendingPathComponent("shard-\($0).err"), encoding: .utf8) }
+        XCTAssertEqual(shards.map(\.terminationStatus), [0, 0], logs.joined(separator: "\n"))
+        XCTAssertEqual(logs.filter { $0.contains("to finish the same cache entry") }.count, 1, logs.joined(separator: "\n"))
+        let entries = try FileManager.default.subpathsOfDirectory(atPath: work.appendingPathComponent("cache/baselines").path)
+        XCTAssertEqual(entries.filter { $0.contains("/") }.count, 1, "one baseline, no lock file left: \(entries)")
     }
 
     /// A sweep of 3 trainings × 2 table logs × 2 lane counts = 12 points: a float MLP baseline
