@@ -23,6 +23,8 @@ public struct ExperimentRun: Sendable {
     public var cores: Int = CPUBudget.available
     public var fresh = false
     public var shard: ShardPlan?
+    /// The spec file, as the shard manifest names it in its rerun advice (made absolute).
+    public var specPath = ""
     /// Root the spec's relative paths (the technology file) are resolved from.
     public var baseDirectory: URL
     public var gnuplot: GnuplotRenderer?
@@ -53,6 +55,28 @@ public struct ExperimentRun: Sendable {
         return (try Technology.load(contentsOf: url), text)
     }
 
+    /// Checks that what every job of the sweep reads is there — the technology file, and the data
+    /// set or the pretrained model — so a submission fails now, with the fix, not on a compute node.
+    public func checkInputs() throws {
+        _ = try technology()
+        switch spec.source {
+        case .train(let source):
+            for split in DataCache.Split.allCases {
+                for part in DataCache.Part.allCases {
+                    _ = try data.locate(source.dataset == "mnist" ? .mnist(split, part) : .fashionMNIST(split, part))
+                }
+            }
+        case .pretrained(let source):
+            if source.model.hasSuffix(".safetensors") {
+                guard FileManager.default.isReadableFile(atPath: URL(fileURLWithPath: source.model, relativeTo: baseDirectory).path) else {
+                    throw ResultsError("pretrained model \(source.model) not found. Fix: name a readable .safetensors file in `pretrained`.")
+                }
+            } else {
+                _ = try data.locate(.mobileNetV2)
+            }
+        }
+    }
+
     public func execute(progress: SweepProgress? = nil) throws -> Outcome {
         let (technology, techText) = try technology()
         let all = SweepExpansion(spec: spec).points()
@@ -74,11 +98,40 @@ public struct ExperimentRun: Sendable {
         let folder = shard.map(layout.shardFolder) ?? layout.folder
         try Self.writer.write(records, to: folder, pareto: try ParetoTable.rows(records.map(\.run)),
                               paretoColumns: ParetoTable.columns)
+        if let shard {
+            // Last, so a manifest always describes results that were written whole.
+            try ShardManifest(experiment: spec.name, specPath: URL(fileURLWithPath: specPath, relativeTo: baseDirectory).path,
+                              specSHA256: SpecFingerprint(spec).hex, shard: shard.index + 1, count: shard.count,
+                              pointsTotal: all.count, pointIDs: records.map { $0.run[ResultsSchema.Runs.pointID] ?? "" },
+                              runsSHA256: SHA256.hex(of: Array(ResultsWriter.jsonLines(records).utf8)))
+                .write(to: folder)
+        }
         var plots: [URL] = []
         if shard == nil {
             plots = try render(resultsFolder: folder)
         }
         return Outcome(records: records, resultsFolder: folder, plots: plots)
+    }
+
+    /// Trains (or finds in the cache) the float baseline of every seed of a trained spec — what
+    /// all shards share — so that a sharded sweep trains each once (`subbit run --baselines-only`,
+    /// the first job of `subbit slurm`). Returns, per seed, whether it was already cached; empty
+    /// for a pretrained spec, which has no baseline.
+    public func trainBaselines() throws -> [(seed: Int, cached: Bool)] {
+        let (technology, _) = try technology()
+        let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
+        let seeds = spec.sweep.seed
+        guard case .train = spec.source, !seeds.isEmpty else { return [] }
+        let workers = min(max(1, jobs), seeds.count)
+        let threads = max(1, cores / workers)
+        let outcome = BaselineSlots(count: seeds.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: seeds.count, by: workers) where !outcome.failed {
+                do { outcome.set(i, try pipeline.ensureBaseline(seed: seeds[i], threads: threads)) } catch { outcome.fail(error) }
+            }
+        }
+        if let error = outcome.firstError { throw error }
+        return zip(seeds, outcome.values).map { ($0, $1) }
     }
 
     /// Renders the spec's plots from a results folder into `Plots/<experiment>/`.
@@ -96,4 +149,16 @@ public struct ExperimentRun: Sendable {
     /// The writer with the schema's column order.
     public static let writer = ResultsWriter(runColumns: ResultsSchema.Runs.columns,
                                              layerColumns: ResultsSchema.Layers.columns)
+}
+
+/// Per-seed outcomes of concurrent baseline trainings, plus the first failure.
+private final class BaselineSlots: @unchecked Sendable {
+    private var slots: [Bool]
+    private(set) var firstError: Error?
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: false, count: count) }
+    var failed: Bool { lock.withLock { firstError != nil } }
+    var values: [Bool] { lock.withLock { slots } }
+    func set(_ i: Int, _ cached: Bool) { lock.withLock { slots[i] = cached } }
+    func fail(_ error: Error) { lock.withLock { if firstError == nil { firstError = error } } }
 }

@@ -94,13 +94,31 @@ public struct PointPipeline: Sendable {
         return c
     }
 
+    /// Makes sure the float baseline of `seed` is in the cache; true if it already was.
+    func ensureBaseline(seed: Int, threads: Int) throws -> Bool {
+        guard case .train(let source) = spec.source, let key = TrainingKey.baseline(spec: spec, seed: seed) else { return true }
+        let cached = baselines.get(key.hex) != nil
+        if !cached { _ = try baseline(source, seed: seed, threads: threads) }
+        return cached
+    }
+
     /// The float baseline of `seed`, trained once and cached; returns its state dict and top-1 (%).
     private func baseline(_ source: TrainingSource, seed: Int, threads: Int) throws -> (SafeTensorsFile, Double) {
         let key = TrainingKey.baseline(spec: spec, seed: seed)!
-        if let bytes = baselines.get(key.hex), let file = try? SafeTensorsFile(bytes: bytes),
-           let top1 = file.metadata["top1"].flatMap(Double.init) {
+        func cached() -> (SafeTensorsFile, Double)? {
+            guard let bytes = baselines.get(key.hex), let file = try? SafeTensorsFile(bytes: bytes),
+                  let top1 = file.metadata["top1"].flatMap(Double.init) else { return nil }
             return (file, top1)
         }
+        if let found = cached() { return found }
+        // Tasks sharing the cache train a baseline once: the others wait for it, then read it.
+        return try CacheLock(url: baselines.url(for: key.hex).appendingPathExtension("lock")).withLock {
+            if let found = cached() { return found }
+            return try trainBaseline(source, seed: seed, key: key, threads: threads)
+        }
+    }
+
+    private func trainBaseline(_ source: TrainingSource, seed: Int, key: TrainingKey, threads: Int) throws -> (SafeTensorsFile, Double) {
         let (trainSet, testSet) = try datasets.load(dataset(source.dataset), cache: data)
         let model = ModelZoo.make(try architecture(source.model), seed: UInt64(seed))
         Trainer(model: model, configuration: configuration(source.baseline, seed: seed, threads: threads)).train(on: trainSet)

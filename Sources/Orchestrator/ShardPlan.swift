@@ -3,8 +3,9 @@
 ///
 /// Points that share a ``TrainingKey`` always land in the same shard, so no training is done twice;
 /// the trainings are dealt round-robin in sweep order, so shards differ by at most one training.
-/// (Each shard trains the float baselines its points need; with n shards a baseline may be trained
-/// up to n times — cheap next to the fine-tunings, and it keeps shards independent.)
+/// The float baselines are what shards share: `subbit run --baselines-only` trains them first (the
+/// first job of `subbit slurm`), and a ``CacheLock`` per baseline keeps shards that start without
+/// it from training one twice — the others wait and read it from the cache.
 ///
 /// ```swift
 /// let plan = try ShardPlan(parsing: "2/3")

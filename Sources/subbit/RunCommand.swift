@@ -23,7 +23,16 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Run only shard i of n (1-based, e.g. 2/3); combine with `subbit merge`.")
     var shard: String?
 
+    @Flag(name: .long, help: "Only train the float baselines the points share (one per seed) into the cache, e.g. before the shards of a sweep start.")
+    var baselinesOnly = false
+
     @OptionGroup var sweep: SweepOptions
+
+    func validate() throws {
+        if baselinesOnly, shard != nil {
+            throw ValidationError("--baselines-only trains what every shard shares; give it without --shard.")
+        }
+    }
 
     func run() throws {
         let parsed = try parsingSpec { try SpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec) }
@@ -33,6 +42,18 @@ struct Run: ParsableCommand {
         run.jobs = sweep.jobs
         run.cores = sweep.threads
         run.fresh = sweep.fresh
+        run.specPath = spec
+        if baselinesOnly {
+            do {
+                let seeds = try run.trainBaselines()
+                if seeds.isEmpty { print("\(parsed.name): no float baselines to train (the spec calibrates a pretrained model).") }
+                for (seed, cached) in seeds { print("\(parsed.name): float baseline of seed \(seed) \(cached ? "was cached" : "trained")") }
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            return
+        }
         do {
             run.shard = try shard.map(ShardPlan.init(parsing:))
         } catch {
@@ -56,15 +77,26 @@ struct Run: ParsableCommand {
 struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine the shard results of a sweep (Results/<experiment>/shards/*) into its results files.")
+        abstract: "Combine the shard results of a sweep (Results/<experiment>/shards/*) into its results files.",
+        discussion: """
+        Refuses, with one line naming the shard and the fix and without writing anything: a \
+        missing shard, a shard without its manifest (still running or interrupted), a shard made \
+        from a different spec (see --spec), and a duplicated or copied shard.
+        """)
 
     @Argument(help: "The experiment's results folder, e.g. Results/quick.")
     var resultsDirectory: String
 
+    @Option(name: .long, help: "The spec every shard must have been made from (default: the spec most shards were made from).")
+    var spec: String?
+
     func run() throws {
         let layout = ResultsLayout(folder: URL(fileURLWithPath: resultsDirectory))
+        let expected = try spec.map { path in
+            (SpecFingerprint(try parsingSpec { try SpecParser.parse(contentsOf: URL(fileURLWithPath: path), displayPath: path) }), path)
+        }
         do {
-            let records = try ShardMerge.records(in: layout)
+            let records = try ShardMerge.records(in: layout, spec: expected)
             try ExperimentRun.writer.write(records, to: layout.folder, pareto: try ParetoTable.rows(records.map(\.run)),
                                            paretoColumns: ParetoTable.columns)
             print("merged \(records.count) points into \(layout.folder.path)/{runs,layers,pareto}.csv")

@@ -22,6 +22,7 @@ struct SubBit: ParsableCommand {
             Plot.self,
             Reproduce.self,
             Run.self,
+            Slurm.self,
             Train.self,
         ])
 }

@@ -48,7 +48,10 @@ final class RunCommandTests: XCTestCase {
     }
 
     /// `runs.csv` rows without `train_seconds` (a wall-clock measurement, different on every run).
-    func rows(_ url: URL) throws -> [String] {
+    func rows(_ url: URL) throws -> [String] { try Self.rows(url) }
+
+    /// `runs.csv` rows without `train_seconds`.
+    static func rows(_ url: URL) throws -> [String] {
         let lines = try String(contentsOf: url, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
         let header = lines[0].split(separator: ",", omittingEmptySubsequences: false)
         let skip = header.firstIndex(of: "train_seconds")!
