@@ -1,0 +1,75 @@
+// AVX2 kernels of the tANS codec (EntropyCoding's TANSSIMDKernels), chosen at run time: a caller
+// checks `subbit_tans_avx2_available()` and otherwise runs the portable Swift kernels, which
+// produce the same bytes and symbols.
+//
+// The kernels work on split-layout lanes in groups of four ("quads"): the four lanes' states,
+// bit containers and stream pointers sit in the 64-bit elements of AVX2 registers, and every
+// table entry or stream word is fetched by a gather. Decoding a quad follows FSE's / Giesen's
+// forward bit container (a 64-bit buffer refilled once per four steps, R ≤ 14); see
+// TANSKernels.swift for the scalar form of the same arithmetic.
+#ifndef SUBBIT_CCODECKERNELS_H
+#define SUBBIT_CCODECKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when this CPU runs the AVX2 kernels below, else 0 (callers must then not call them).
+int subbit_tans_avx2_available(void);
+
+/// The escape decoder a main-stream decode kernel feeds from when its table has an escape
+/// symbol: a single lane with its own table and stream (see TANSEscape). `remaining` counts the
+/// escapes not yet decoded; the lane's last escape reads no bits. Updated in place.
+typedef struct {
+  const uint32_t *entries;  ///< packed entries of the escape table
+  const uint8_t *stream;    ///< the escape stream, followed by 8 readable bytes
+  long limit;               ///< last byte index an 8-byte load may start at
+  long bit;                 ///< next unread bit
+  long state;               ///< current state
+  long remaining;           ///< escapes still to decode
+  long symbol;              ///< the main-table escape symbol (0…255)
+} subbit_tans_escape_lane;
+
+/// Decodes the escape lane's next symbol into *symbol (portable C). Returns 0, leaving *symbol
+/// alone, when the lane is exhausted or its read would start past its stream's load limit (a
+/// corrupt stream), else 1.
+int subbit_tans_escape_next(subbit_tans_escape_lane *lane, uint8_t *symbol);
+
+/// Decodes `lanes` split lanes (`lanes` a multiple of 4, at least 8) for at most `maxSteps`
+/// steps each, every step reading the lane's next state (so `maxSteps` must be ≤ each lane's
+/// symbol count − 1). Step k of lane l writes output[k·lanes + l]. `bits[l]` and `states[l]`
+/// hold each lane's next unread bit and state on entry and on return. `entries` is the packed
+/// table (bits 0–7: 63 − nbBits, 8–15: symbol, 16–31: newStateBase; every newStateBase +
+/// 2^nbBits ≤ table size) of table log ≤ 14. Every 8-byte stream load starts at a byte index
+/// ≤ `limit`, whatever the stream holds; the kernel stops early (at a multiple of 4 steps) where
+/// that could not be guaranteed. With `escape` non-NULL, every escape symbol is replaced, in
+/// symbol order, by the next escape-lane symbol. Returns the steps done (a multiple of 4), or −1
+/// when the escape lane ran out of symbols or past its stream (a corrupt stream).
+long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *stream, long limit, long lanes,
+                                   long *bits, long *states, uint8_t *output, long maxSteps,
+                                   subbit_tans_escape_lane *escape);
+
+/// The state chains of `lanes` split lanes (a multiple of 4) over `steps` steps, k = steps − 1
+/// down to 0: lane l encodes symbol src[k·lanes + l] from encoder state states[l] ∈ [L, 2L),
+/// writing its code `(low nb bits of x) | nb << 16` to codes[(steps − 1 − k)·lanes + l] and
+/// moving to stateTable[(x >> nb) + deltaFindState]. `transform[s]`: low 32 bits deltaNbBits,
+/// high 32 bits deltaFindState (two's complement); `stateTable32` has L entries.
+///
+/// With `rare` non-NULL, the visited symbols flagged in rare[256] are also collected in
+/// decreasing index order by branchless backward compaction: each is stored at
+/// escapeOut[*escapeCursor] and the cursor drops by one per rare symbol (the caller sizes
+/// escapeOut from the histogram, so every store stays inside it). When `rareSpan` ≥ 0, the
+/// present non-rare symbols are exactly those s with (s − rareLow) mod 256 ≤ rareSpan, which
+/// lets the kernel test a whole step at once.
+void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, uint64_t *states,
+                                   const uint64_t *transform, const uint32_t *stateTable32, uint32_t *codes,
+                                   const uint8_t *rare, long rareLow, long rareSpan, uint8_t *escapeOut,
+                                   long *escapeCursor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,269 @@
+// AVX2 tANS kernels over split-layout lanes in quads (see include/CCodecKernels.h).
+//
+// Decode: each quad keeps four states, bit containers, bit counts and stream pointers in the
+// 64-bit elements of four registers. A step gathers the four table entries by state
+// (vpgatherqd), extracts the next-state bits with variable shifts and writes four symbols as one
+// 32-bit store; a refill every four steps gathers the four lanes' next 8 stream bytes
+// (vpgatherqq) and byte-swaps them. The quads of a lane set are independent dependency chains,
+// stepped in turn so that their gathers overlap. Escapes are checked per 4-symbol store with a
+// SWAR byte test and resolved on the spot from the escape lane, in symbol order (a step visits
+// its lanes in increasing order, the steps follow one another).
+//
+// Encode: the state chains only (the caller prepends the codes to each lane's backward bit
+// writer): per quad, the symbols' transforms are gathered (vpgatherqq), the four codes computed
+// with variable shifts and the next states gathered from a 32-bit copy of the state table.
+#include "CCodecKernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define SUBBIT_AVX2 __attribute__((target("avx2")))
+#define SUBBIT_INLINE __attribute__((always_inline)) static inline
+
+int subbit_tans_avx2_available(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+
+static inline uint64_t load_be64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escape lane (scalar: escapes are rare by construction).
+
+int subbit_tans_escape_next(subbit_tans_escape_lane *e, uint8_t *symbol) {
+  if (e->remaining <= 0) return 0;
+  const uint32_t entry = e->entries[e->state];
+  if (e->remaining > 1) {
+    if ((e->bit >> 3) > e->limit) return 0;
+    const uint64_t peek = load_be64(e->stream + (e->bit >> 3)) << (e->bit & 7);
+    e->bit += (long)(~entry & 63);
+    e->state = (long)(entry >> 16) + (long)((peek >> 1) >> (entry & 63));
+  }
+  e->remaining--;
+  *symbol = (uint8_t)(entry >> 8);
+  return 1;
+}
+
+// Whether one of the four bytes of `word` equals the byte replicated in `pattern`.
+static inline int has_byte(uint32_t word, uint32_t pattern) {
+  const uint32_t v = word ^ pattern;
+  return ((v - 0x01010101u) & ~v & 0x80808080u) != 0;
+}
+
+// Replaces each escape symbol of the four symbols in *word, in order. 0 on a corrupt stream.
+__attribute__((noinline)) static int resolve_escapes(uint32_t *word, subbit_tans_escape_lane *e) {
+  uint8_t b[4];
+  memcpy(b, word, 4);
+  for (int j = 0; j < 4; j++)
+    if (b[j] == (uint8_t)e->symbol && !subbit_tans_escape_next(e, &b[j])) return 0;
+  memcpy(word, b, 4);
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decode.
+
+typedef struct {
+  __m256i x, buf, count, ptr;
+} quad_decoder;
+
+SUBBIT_AVX2 SUBBIT_INLINE void quad_refill(quad_decoder *q, const uint8_t *stream) {
+  const __m256i bswap = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8,
+                                         7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+  const __m256i c63 = _mm256_set1_epi64x(63), c56 = _mm256_set1_epi64x(56);
+  __m256i w = _mm256_i64gather_epi64((const long long *)stream, q->ptr, 1);
+  w = _mm256_shuffle_epi8(w, bswap);
+  q->buf = _mm256_or_si256(q->buf, _mm256_srlv_epi64(w, q->count));
+  q->ptr = _mm256_add_epi64(q->ptr, _mm256_srli_epi64(_mm256_sub_epi64(c63, q->count), 3));
+  q->count = _mm256_or_si256(q->count, c56);
+}
+
+// One decode step of a quad; returns its four symbols (lane 0 in the lowest byte).
+SUBBIT_AVX2 SUBBIT_INLINE uint32_t quad_step(quad_decoder *q, const uint32_t *entries) {
+  const __m256i c63 = _mm256_set1_epi64x(63);
+  const __m128i symbols = _mm_setr_epi8(1, 5, 9, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const __m128i e32 = _mm256_i64gather_epi32((const int *)entries, q->x, 4);
+  const __m256i e = _mm256_cvtepu32_epi64(e32);
+  const __m256i shift = _mm256_and_si256(e, c63);  // 63 − nbBits
+  const __m256i nb = _mm256_sub_epi64(c63, shift);
+  const __m256i peek = _mm256_srlv_epi64(_mm256_srli_epi64(q->buf, 1), shift);
+  q->x = _mm256_add_epi64(_mm256_srli_epi64(e, 16), peek);
+  q->buf = _mm256_sllv_epi64(q->buf, nb);
+  q->count = _mm256_sub_epi64(q->count, nb);
+  return (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi8(e32, symbols));
+}
+
+SUBBIT_AVX2 SUBBIT_INLINE long max_ptr(const quad_decoder *q, long nq) {
+  __m256i m = q[0].ptr;
+  for (long i = 1; i < nq; i++) {
+    const __m256i gt = _mm256_cmpgt_epi64(q[i].ptr, m);
+    m = _mm256_blendv_epi8(m, q[i].ptr, gt);
+  }
+  long v[4];
+  _mm256_storeu_si256((__m256i *)v, m);
+  long r = v[0];
+  for (int i = 1; i < 4; i++) r = v[i] > r ? v[i] : r;
+  return r;
+}
+
+// The decode loop for `nq` quads (a constant after inlining for nq = 2 and 4, so the quads stay
+// in registers), with or without escapes.
+SUBBIT_AVX2 SUBBIT_INLINE long decode_quads(const long nq, const int escapes, const uint32_t *entries,
+                                            const uint8_t *stream, long limit, long lanes, long *bits,
+                                            long *states, uint8_t *output, long maxSteps,
+                                            subbit_tans_escape_lane *escape) {
+  quad_decoder q[16];
+  for (long i = 0; i < nq; i++) {
+    const __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 4 * i));
+    q[i].x = _mm256_loadu_si256((const __m256i *)(states + 4 * i));
+    q[i].ptr = _mm256_srli_epi64(b, 3);
+    q[i].buf = _mm256_setzero_si256();
+    q[i].count = _mm256_setzero_si256();
+    quad_refill(&q[i], stream);
+    const __m256i skip = _mm256_and_si256(b, _mm256_set1_epi64x(7));
+    q[i].buf = _mm256_sllv_epi64(q[i].buf, skip);
+    q[i].count = _mm256_sub_epi64(q[i].count, skip);
+  }
+  const uint32_t pattern = escapes ? 0x01010101u * (uint32_t)escape->symbol : 0;
+  const long groups = maxSteps / 4;
+  long g = 0;
+  long failed = 0;
+  uint8_t *out = output;
+  while (g < groups && !failed) {
+    // Each refill advances a pointer by at most 7 bytes: `safe` more refills stay ≤ limit.
+    const long top = max_ptr(q, nq);
+    if (top > limit) break;
+    long chunk = (limit - top) / 7 + 1;
+    if (chunk > groups - g) chunk = groups - g;
+    for (long c = 0; c < chunk; c++) {
+      for (long i = 0; i < nq; i++) quad_refill(&q[i], stream);
+      for (long k = 0; k < 4; k++) {
+        for (long i = 0; i < nq; i++) {
+          uint32_t word = quad_step(&q[i], entries);
+          if (escapes && __builtin_expect(has_byte(word, pattern), 0)) {
+            if (!resolve_escapes(&word, escape)) { failed = 1; }
+          }
+          memcpy(out + k * lanes + 4 * i, &word, 4);
+        }
+      }
+      out += 4 * lanes;
+    }
+    g += chunk;
+  }
+  for (long i = 0; i < nq; i++) {
+    const __m256i b = _mm256_sub_epi64(_mm256_slli_epi64(q[i].ptr, 3), q[i].count);
+    _mm256_storeu_si256((__m256i *)(bits + 4 * i), b);
+    _mm256_storeu_si256((__m256i *)(states + 4 * i), q[i].x);
+  }
+  return failed ? -1 : 4 * g;
+}
+
+SUBBIT_AVX2
+long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *stream, long limit, long lanes,
+                                   long *bits, long *states, uint8_t *output, long maxSteps,
+                                   subbit_tans_escape_lane *escape) {
+  if (lanes % 4 != 0 || lanes < 8 || lanes > 64 || maxSteps < 4) return 0;
+  for (long l = 0; l < lanes; l++)
+    if ((bits[l] >> 3) > limit) return 0;
+  const long nq = lanes / 4;
+  if (escape) {
+    if (nq == 2) return decode_quads(2, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
+    if (nq == 4) return decode_quads(4, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
+    return decode_quads(nq, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
+  }
+  if (nq == 2) return decode_quads(2, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
+  if (nq == 4) return decode_quads(4, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
+  return decode_quads(nq, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encode.
+
+// Branchless backward compaction of one step's rare symbols, highest index first.
+static inline void collect_step(const uint8_t *p, long lanes, const uint8_t *rare, uint8_t *out, long *cursor) {
+  long c = *cursor;
+  for (long i = lanes - 1; i >= 0; i--) {
+    out[c] = p[i];
+    c -= rare[p[i]];
+  }
+  *cursor = c;
+}
+
+// Whether one of the `lanes` symbols at p lies outside the non-rare range (see the header).
+SUBBIT_AVX2 SUBBIT_INLINE int step_has_rare(const uint8_t *p, long lanes, __m128i low, __m128i above) {
+  for (long o = 0; o < lanes; o += 16) {
+    __m128i v;
+    unsigned valid;
+    if (lanes - o >= 16) {
+      v = _mm_loadu_si128((const __m128i *)(p + o));
+      valid = 0xFFFF;
+    } else if (lanes - o >= 8) {
+      v = _mm_loadl_epi64((const __m128i *)(p + o));
+      if (lanes - o >= 12) {
+        uint32_t w;
+        memcpy(&w, p + o + 8, 4);
+        v = _mm_insert_epi32(v, (int)w, 2);
+        valid = 0xFFF;
+      } else {
+        valid = 0xFF;
+      }
+    } else {
+      uint32_t w;
+      memcpy(&w, p + o, 4);
+      v = _mm_cvtsi32_si128((int)w);
+      valid = 0xF;
+    }
+    const __m128i t = _mm_sub_epi8(v, low);
+    const __m128i hit = _mm_cmpeq_epi8(_mm_max_epu8(t, above), t);  // t ≥ span + 1
+    if ((unsigned)_mm_movemask_epi8(hit) & valid) return 1;
+  }
+  return 0;
+}
+
+SUBBIT_AVX2 SUBBIT_INLINE void encode_quads(const long nq, const uint8_t *src, long lanes, long steps,
+                                            uint64_t *states, const uint64_t *transform,
+                                            const uint32_t *stateTable32, uint32_t *codes, const uint8_t *rare,
+                                            long rareLow, long rareSpan, uint8_t *escapeOut, long *escapeCursor) {
+  __m256i x[16];
+  for (long i = 0; i < nq; i++) x[i] = _mm256_loadu_si256((const __m256i *)(states + 4 * i));
+  const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFF);
+  const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0);
+  const __m128i low = _mm_set1_epi8((char)rareLow), above = _mm_set1_epi8((char)(rareSpan + 1));
+  uint32_t *c = codes;
+  for (long k = steps - 1; k >= 0; k--) {
+    const uint8_t *p = src + k * lanes;
+    if (rare && (rareSpan < 0 || step_has_rare(p, lanes, low, above))) collect_step(p, lanes, rare, escapeOut, escapeCursor);
+    for (long i = 0; i < nq; i++) {
+      uint32_t w;
+      memcpy(&w, p + 4 * i, 4);
+      const __m256i symbol = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128((int)w));
+      const __m256i t = _mm256_i64gather_epi64((const long long *)transform, symbol, 8);
+      const __m256i nb = _mm256_srli_epi64(_mm256_add_epi64(x[i], _mm256_and_si256(t, lo32)), 16);
+      const __m256i high = _mm256_srlv_epi64(x[i], nb);
+      const __m256i lowBits = _mm256_sub_epi64(x[i], _mm256_sllv_epi64(high, nb));
+      const __m256i code = _mm256_or_si256(lowBits, _mm256_slli_epi64(nb, 16));
+      // high + deltaFindState in the low 32 bits (the high halves are zero in both terms).
+      const __m256i index = _mm256_add_epi32(high, _mm256_srli_epi64(t, 32));
+      x[i] = _mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)stateTable32, index, 4));
+      _mm_storeu_si128((__m128i *)(c + 4 * i), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(code, pick)));
+    }
+    c += lanes;
+  }
+  for (long i = 0; i < nq; i++) _mm256_storeu_si256((__m256i *)(states + 4 * i), x[i]);
+}
+
+SUBBIT_AVX2
+void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, uint64_t *states,
+                                   const uint64_t *transform, const uint32_t *stateTable32, uint32_t *codes,
+                                   const uint8_t *rare, long rareLow, long rareSpan, uint8_t *escapeOut,
+                                   long *escapeCursor) {
+  if (lanes % 4 != 0 || lanes > 64 || steps <= 0) return;
+  const long nq = lanes / 4;
+  if (nq == 1) encode_quads(1, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
+  else if (nq == 2) encode_quads(2, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
+  else if (nq == 4) encode_quads(4, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
+  else encode_quads(nq, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
+}
