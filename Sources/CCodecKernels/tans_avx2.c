@@ -223,18 +223,34 @@ SUBBIT_AVX2 SUBBIT_INLINE int step_has_rare(const uint8_t *p, long lanes, __m128
   return 0;
 }
 
-SUBBIT_AVX2 SUBBIT_INLINE void encode_quads(const long nq, const uint8_t *src, long lanes, long steps,
-                                            uint64_t *states, const uint64_t *transform,
-                                            const uint32_t *stateTable32, uint32_t *codes, const uint8_t *rare,
-                                            long rareLow, long rareSpan, uint8_t *escapeOut, long *escapeCursor) {
-  __m256i x[16];
-  for (long i = 0; i < nq; i++) x[i] = _mm256_loadu_si256((const __m256i *)(states + 4 * i));
+static inline void store_be64(uint64_t value, uint8_t *p) {
+  value = __builtin_bswap64(value);
+  memcpy(p, &value, 8);
+}
+
+// Prepends `count` bits `value` to a writer and flushes (count + 7 ≤ 63).
+static inline void writer_put(subbit_tans_writer *w, uint8_t *buffer, uint64_t value, uint64_t count) {
+  uint64_t acc = w->acc | (value << w->bits);
+  const uint64_t bits = w->bits + count;
+  store_be64(acc, buffer + w->position - 8);
+  const uint64_t whole = bits >> 3;
+  w->position -= (long)whole;
+  w->acc = acc >> (whole << 3);
+  w->bits = bits & 7;
+}
+
+// `count` encode steps (k, k − 1, …) of every quad, each lane's codes merged (the later code in
+// the higher bits, as the writer would place them), then prepended to the lanes' writers.
+SUBBIT_AVX2 SUBBIT_INLINE void encode_group(const long nq, const long count, const uint8_t *src, long lanes, long k,
+                                            __m256i *x, const uint64_t *transform, const uint32_t *stateTable32,
+                                            subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare,
+                                            __m128i low, __m128i above, long rareSpan, uint8_t *escapeOut,
+                                            long *escapeCursor) {
   const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFF);
-  const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0);
-  const __m128i low = _mm_set1_epi8((char)rareLow), above = _mm_set1_epi8((char)(rareSpan + 1));
-  uint32_t *c = codes;
-  for (long k = steps - 1; k >= 0; k--) {
-    const uint8_t *p = src + k * lanes;
+  __m256i merged[16], mergedBits[16];
+  for (long i = 0; i < nq; i++) merged[i] = mergedBits[i] = _mm256_setzero_si256();
+  for (long s = 0; s < count; s++) {
+    const uint8_t *p = src + (k - s) * lanes;
     if (rare && (rareSpan < 0 || step_has_rare(p, lanes, low, above))) collect_step(p, lanes, rare, escapeOut, escapeCursor);
     for (long i = 0; i < nq; i++) {
       uint32_t w;
@@ -244,26 +260,56 @@ SUBBIT_AVX2 SUBBIT_INLINE void encode_quads(const long nq, const uint8_t *src, l
       const __m256i nb = _mm256_srli_epi64(_mm256_add_epi64(x[i], _mm256_and_si256(t, lo32)), 16);
       const __m256i high = _mm256_srlv_epi64(x[i], nb);
       const __m256i lowBits = _mm256_sub_epi64(x[i], _mm256_sllv_epi64(high, nb));
-      const __m256i code = _mm256_or_si256(lowBits, _mm256_slli_epi64(nb, 16));
+      merged[i] = _mm256_or_si256(merged[i], _mm256_sllv_epi64(lowBits, mergedBits[i]));
+      mergedBits[i] = _mm256_add_epi64(mergedBits[i], nb);
       // high + deltaFindState in the low 32 bits (the high halves are zero in both terms).
       const __m256i index = _mm256_add_epi32(high, _mm256_srli_epi64(t, 32));
       x[i] = _mm256_cvtepu32_epi64(_mm256_i64gather_epi32((const int *)stateTable32, index, 4));
-      _mm_storeu_si128((__m128i *)(c + 4 * i), _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(code, pick)));
     }
-    c += lanes;
   }
+  for (long i = 0; i < nq; i++) {
+    uint64_t m[4], b[4];
+    _mm256_storeu_si256((__m256i *)m, merged[i]);
+    _mm256_storeu_si256((__m256i *)b, mergedBits[i]);
+    for (int j = 0; j < 4; j++) writer_put(&writers[4 * i + j], buffer, m[j], b[j]);
+  }
+}
+
+SUBBIT_AVX2 SUBBIT_INLINE void encode_quads(const long nq, const uint8_t *src, long lanes, long steps, uint64_t *states,
+                                            const uint64_t *transform, const uint32_t *stateTable32, long tableLog,
+                                            subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare,
+                                            long rareLow, long rareSpan, uint8_t *escapeOut, long *escapeCursor) {
+  __m256i x[16];
+  for (long i = 0; i < nq; i++) x[i] = _mm256_loadu_si256((const __m256i *)(states + 4 * i));
+  const __m128i low = _mm_set1_epi8((char)rareLow), above = _mm_set1_epi8((char)(rareSpan + 1));
+  long k = steps - 1;
+  if (tableLog <= 14) {
+    // Four codes of ≤ 14 bits: ≤ 56 merged bits, + 7 pending ≤ 63.
+    for (; k >= 3; k -= 4)
+      encode_group(nq, 4, src, lanes, k, x, transform, stateTable32, writers, buffer, rare, low, above, rareSpan,
+                   escapeOut, escapeCursor);
+  } else {
+    for (; k >= 1; k -= 2)
+      encode_group(nq, 2, src, lanes, k, x, transform, stateTable32, writers, buffer, rare, low, above, rareSpan,
+                   escapeOut, escapeCursor);
+  }
+  for (; k >= 0; k--)
+    encode_group(nq, 1, src, lanes, k, x, transform, stateTable32, writers, buffer, rare, low, above, rareSpan,
+                 escapeOut, escapeCursor);
   for (long i = 0; i < nq; i++) _mm256_storeu_si256((__m256i *)(states + 4 * i), x[i]);
 }
 
 SUBBIT_AVX2
 void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, uint64_t *states,
-                                   const uint64_t *transform, const uint32_t *stateTable32, uint32_t *codes,
-                                   const uint8_t *rare, long rareLow, long rareSpan, uint8_t *escapeOut,
-                                   long *escapeCursor) {
+                                   const uint64_t *transform, const uint32_t *stateTable32, long tableLog,
+                                   subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare, long rareLow,
+                                   long rareSpan, uint8_t *escapeOut, long *escapeCursor) {
   if (lanes % 4 != 0 || lanes > 64 || steps <= 0) return;
   const long nq = lanes / 4;
-  if (nq == 1) encode_quads(1, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
-  else if (nq == 2) encode_quads(2, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
-  else if (nq == 4) encode_quads(4, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
-  else encode_quads(nq, src, lanes, steps, states, transform, stateTable32, codes, rare, rareLow, rareSpan, escapeOut, escapeCursor);
+#define SUBBIT_ENCODE(NQ) encode_quads(NQ, src, lanes, steps, states, transform, stateTable32, tableLog, writers, buffer, \
+                                       rare, rareLow, rareSpan, escapeOut, escapeCursor)
+  if (nq == 2) SUBBIT_ENCODE(2);
+  else if (nq == 4) SUBBIT_ENCODE(4);
+  else SUBBIT_ENCODE(nq);
+#undef SUBBIT_ENCODE
 }

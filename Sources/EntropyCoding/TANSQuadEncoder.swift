@@ -31,9 +31,10 @@ extension TANSCodec {
     /// Lane `l` holds symbols `l + jP`, `j < c_l` with `c_l = ⌈(n − l)/P⌉ ∈ {⌊n/P⌋, ⌊n/P⌋ + 1}`,
     /// encoded backwards from its last symbol (which only selects the lane's starting state).
     /// The top steps (indices ≥ P·(⌊n/P⌋ − 1)) run one lane at a time; the joint steps
-    /// `⌊n/P⌋ − 2 … 0` run in blocks of two passes: the state chains of all lanes, recording each
-    /// step's code (``subbit_tans_encode_split_avx2`` or its portable twin below), then each
-    /// lane's codes prepended to its own backward writer (four per flush when R ≤ 14). With
+    /// `⌊n/P⌋ − 2 … 0` run in ``subbit_tans_encode_split_avx2`` (four steps' codes merged per
+    /// lane in vector registers, one flush each), or portably in blocks of two passes: the state
+    /// chains of all lanes, recording each step's code, then each lane's codes prepended to its
+    /// own backward writer (four per flush when R ≤ 14). With
     /// `escapes`, the rare symbols are gathered into `workspace.escaped[1...count]` by the same
     /// loops, visiting every index in decreasing order.
     /// - Complexity: O(n + P + 2^R).
@@ -89,24 +90,37 @@ extension TANSCodec {
                                     w[lane].flush(out)
                                 }
                             }
-                            var g = shared
-                            while g > 0 {
-                                let block = min(blockSteps, g)
-                                let base = p + lanes * (g - block)
-                                if kernels == .avx2 {
+                            if kernels == .avx2 {
+                                // One call for every joint step: the kernel prepends to its own
+                                // copy of the writers (C layout), merging four codes per flush.
+                                withUnsafeTemporaryAllocation(of: subbit_tans_writer.self, capacity: lanes) { cw in
+                                    for lane in 0..<lanes {
+                                        cw[lane] = subbit_tans_writer(acc: w[lane].acc, bits: w[lane].accBits, position: w[lane].position)
+                                    }
                                     subbit_tans_encode_split_avx2(
-                                        base, lanes, block, x.baseAddress!, tt, stateTable32.baseAddress!, c,
-                                        escapes == nil ? nil : flags.baseAddress!, escapes?.gathering.low ?? 0,
-                                        escapes?.gathering.span ?? -1, escapes == nil ? nil : escaped.baseAddress!, &cursor)
-                                } else {
+                                        p, lanes, shared, x.baseAddress!, tt, stateTable32.baseAddress!, tableLog,
+                                        cw.baseAddress!, out, escapes == nil ? nil : flags.baseAddress!,
+                                        escapes?.gathering.low ?? 0, escapes?.gathering.span ?? -1,
+                                        escapes == nil ? nil : escaped.baseAddress!, &cursor)
+                                    for lane in 0..<lanes {
+                                        w[lane].acc = cw[lane].acc
+                                        w[lane].accBits = cw[lane].bits
+                                        w[lane].position = cw[lane].position
+                                    }
+                                }
+                            } else {
+                                var g = shared
+                                while g > 0 {
+                                    let block = min(blockSteps, g)
+                                    let base = p + lanes * (g - block)
                                     encodeQuadStates(base, lanes: lanes, steps: block, states: x.baseAddress!, transform: tt,
                                                      stateTable: st, codes: c,
                                                      rare: escapes == nil ? nil : flags.baseAddress!,
                                                      escapeOut: escaped.baseAddress, escapeCursor: &cursor)
+                                    prependCodes(c, lanes: lanes, steps: block, writers: w.baseAddress!, buffer: out,
+                                                 fourPerFlush: tableLog <= 14)
+                                    g -= block
                                 }
-                                prependCodes(c, lanes: lanes, steps: block, writers: w.baseAddress!, buffer: out,
-                                             fourPerFlush: tableLog <= 14)
-                                g -= block
                             }
                             precondition(escapes == nil || cursor == 0, "escape count disagrees with the histogram")
                             for lane in 0..<lanes {
@@ -131,9 +145,9 @@ extension TANSCodec {
         workspace.escaped = escaped
     }
 
-    /// The portable twin of ``subbit_tans_encode_split_avx2``: the state chains of `lanes` lanes
-    /// over steps `steps − 1 … 0` of `src`, codes to `codes[(steps − 1 − k)·lanes + l]`, rare
-    /// symbols (with `rare`) compacted backwards into `escapeOut` — the same codes and escapes.
+    /// The portable state chains of `lanes` lanes over steps `steps − 1 … 0` of `src`: codes to
+    /// `codes[(steps − 1 − k)·lanes + l]`, rare symbols (with `rare`) compacted backwards into
+    /// `escapeOut` — the codes and escapes of ``subbit_tans_encode_split_avx2``.
     @inline(never)
     static func encodeQuadStates(_ src: UnsafePointer<UInt8>, lanes: Int, steps: Int, states: UnsafeMutablePointer<UInt64>,
                                  transform: UnsafePointer<UInt64>, stateTable: UnsafePointer<UInt16>,

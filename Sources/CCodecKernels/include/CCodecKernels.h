@@ -51,11 +51,22 @@ long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *strea
                                    long *bits, long *states, uint8_t *output, long maxSteps,
                                    subbit_tans_escape_lane *escape);
 
-/// The state chains of `lanes` split lanes (a multiple of 4) over `steps` steps, k = steps − 1
-/// down to 0: lane l encodes symbol src[k·lanes + l] from encoder state states[l] ∈ [L, 2L),
-/// writing its code `(low nb bits of x) | nb << 16` to codes[(steps − 1 − k)·lanes + l] and
-/// moving to stateTable[(x >> nb) + deltaFindState]. `transform[s]`: low 32 bits deltaNbBits,
-/// high 32 bits deltaFindState (two's complement); `stateTable32` has L entries.
+/// A backward bit writer (TANSKernels.swift's BackwardBitWriter): pending bits in `acc`, the
+/// chunk written last highest; each flush stores the 8 bytes ending at `position` big-endian
+/// and moves `position` back by the whole bytes pending (so 8 bytes of slack precede a stream).
+typedef struct {
+  uint64_t acc;
+  uint64_t bits;
+  long position;
+} subbit_tans_writer;
+
+/// Encodes `steps` steps of `lanes` split lanes (a multiple of 4), k = steps − 1 down to 0:
+/// lane l encodes symbol src[k·lanes + l] from encoder state states[l] ∈ [L, 2L) — prepending
+/// the low nb = (x + deltaNbBits) >> 16 bits of x to writers[l] and moving to
+/// stateTable32[(x >> nb) + deltaFindState] — exactly as the portable per-lane encoder does.
+/// `transform[s]`: low 32 bits deltaNbBits, high 32 bits deltaFindState (two's complement);
+/// `stateTable32` has L = 2^tableLog entries. The codes of four steps (two when tableLog = 15)
+/// are merged per lane in the vector registers and prepended with one flush.
 ///
 /// With `rare` non-NULL, the visited symbols flagged in rare[256] are also collected in
 /// decreasing index order by branchless backward compaction: each is stored at
@@ -64,9 +75,9 @@ long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *strea
 /// present non-rare symbols are exactly those s with (s − rareLow) mod 256 ≤ rareSpan, which
 /// lets the kernel test a whole step at once.
 void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, uint64_t *states,
-                                   const uint64_t *transform, const uint32_t *stateTable32, uint32_t *codes,
-                                   const uint8_t *rare, long rareLow, long rareSpan, uint8_t *escapeOut,
-                                   long *escapeCursor);
+                                   const uint64_t *transform, const uint32_t *stateTable32, long tableLog,
+                                   subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare, long rareLow,
+                                   long rareSpan, uint8_t *escapeOut, long *escapeCursor);
 
 #ifdef __cplusplus
 }
