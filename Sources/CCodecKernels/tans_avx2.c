@@ -16,6 +16,10 @@
 #include <immintrin.h>
 #include <string.h>
 
+// The full-unroll pragmas below apply to the variants with a constant quad count (P = 8, 16);
+// the generic variant keeps its loops.
+#pragma clang diagnostic ignored "-Wpass-failed"
+
 #define SUBBIT_AVX2 __attribute__((target("avx2")))
 #define SUBBIT_INLINE __attribute__((always_inline)) static inline
 
@@ -28,39 +32,6 @@ static inline uint64_t load_be64(const uint8_t *p) {
   uint64_t v;
   memcpy(&v, p, 8);
   return __builtin_bswap64(v);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Escape lane (scalar: escapes are rare by construction).
-
-int subbit_tans_escape_next(subbit_tans_escape_lane *e, uint8_t *symbol) {
-  if (e->remaining <= 0) return 0;
-  const uint32_t entry = e->entries[e->state];
-  if (e->remaining > 1) {
-    if ((e->bit >> 3) > e->limit) return 0;
-    const uint64_t peek = load_be64(e->stream + (e->bit >> 3)) << (e->bit & 7);
-    e->bit += (long)(~entry & 63);
-    e->state = (long)(entry >> 16) + (long)((peek >> 1) >> (entry & 63));
-  }
-  e->remaining--;
-  *symbol = (uint8_t)(entry >> 8);
-  return 1;
-}
-
-// Whether one of the four bytes of `word` equals the byte replicated in `pattern`.
-static inline int has_byte(uint32_t word, uint32_t pattern) {
-  const uint32_t v = word ^ pattern;
-  return ((v - 0x01010101u) & ~v & 0x80808080u) != 0;
-}
-
-// Replaces each escape symbol of the four symbols in *word, in order. 0 on a corrupt stream.
-__attribute__((noinline)) static int resolve_escapes(uint32_t *word, subbit_tans_escape_lane *e) {
-  uint8_t b[4];
-  memcpy(b, word, 4);
-  for (int j = 0; j < 4; j++)
-    if (b[j] == (uint8_t)e->symbol && !subbit_tans_escape_next(e, &b[j])) return 0;
-  memcpy(word, b, 4);
-  return 1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,19 +52,36 @@ SUBBIT_AVX2 SUBBIT_INLINE void quad_refill(quad_decoder *q, const uint8_t *strea
   q->count = _mm256_or_si256(q->count, c56);
 }
 
-// One decode step of a quad; returns its four symbols (lane 0 in the lowest byte).
+// One decode step of a quad; returns its four symbols (lane 0 in the lowest byte). The entries
+// are gathered as 8-byte words (entry x in the low half, entry x + 1 above it, unused), so no
+// widening sits on the state's dependency chain: gather → shift count → peek → next state.
 SUBBIT_AVX2 SUBBIT_INLINE uint32_t quad_step(quad_decoder *q, const uint32_t *entries) {
-  const __m256i c63 = _mm256_set1_epi64x(63);
+  const __m256i c63 = _mm256_set1_epi64x(63), c16 = _mm256_set1_epi64x(0xFFFF);
+  const __m256i low = _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0);
   const __m128i symbols = _mm_setr_epi8(1, 5, 9, 13, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
-  const __m128i e32 = _mm256_i64gather_epi32((const int *)entries, q->x, 4);
-  const __m256i e = _mm256_cvtepu32_epi64(e32);
+  const __m256i e = _mm256_i64gather_epi64((const long long *)entries, q->x, 4);
   const __m256i shift = _mm256_and_si256(e, c63);  // 63 − nbBits
   const __m256i nb = _mm256_sub_epi64(c63, shift);
   const __m256i peek = _mm256_srlv_epi64(_mm256_srli_epi64(q->buf, 1), shift);
-  q->x = _mm256_add_epi64(_mm256_srli_epi64(e, 16), peek);
+  q->x = _mm256_add_epi64(_mm256_and_si256(_mm256_srli_epi64(e, 16), c16), peek);
   q->buf = _mm256_sllv_epi64(q->buf, nb);
   q->count = _mm256_sub_epi64(q->count, nb);
+  const __m128i e32 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(e, low));
   return (uint32_t)_mm_cvtsi128_si32(_mm_shuffle_epi8(e32, symbols));
+}
+
+// Replaces the escape symbols of the four symbols in `word` by the next escape values, in
+// order, without branches: the escape bytes' mask by an exact zero-byte test, the values
+// spread into them by pdep.
+__attribute__((target("avx2,bmi2,popcnt"))) SUBBIT_INLINE uint32_t patch_word(uint32_t word, uint32_t pattern,
+                                                                                const uint8_t *values, long *cursor) {
+  const uint32_t v = word ^ pattern;
+  const uint32_t zero = ~(((v & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | v) & 0x80808080u;  // 0x80 in each escape byte
+  const uint32_t mask = (zero >> 7) * 0xFFu;
+  uint32_t next;
+  memcpy(&next, values + *cursor, 4);
+  *cursor += __builtin_popcount(zero);
+  return (word & ~mask) | _pdep_u32(next, mask);
 }
 
 SUBBIT_AVX2 SUBBIT_INLINE long max_ptr(const quad_decoder *q, long nq) {
@@ -110,11 +98,10 @@ SUBBIT_AVX2 SUBBIT_INLINE long max_ptr(const quad_decoder *q, long nq) {
 }
 
 // The decode loop for `nq` quads (a constant after inlining for nq = 2 and 4, so the quads stay
-// in registers), with or without escapes.
-SUBBIT_AVX2 SUBBIT_INLINE long decode_quads(const long nq, const int escapes, const uint32_t *entries,
-                                            const uint8_t *stream, long limit, long lanes, long *bits,
-                                            long *states, uint8_t *output, long maxSteps,
-                                            subbit_tans_escape_lane *escape) {
+// in registers). `mode`: 0 no escapes, 1 rare escapes (branch on a hit), 2 dense (branchless).
+__attribute__((target("avx2,bmi2,popcnt"))) SUBBIT_INLINE long decode_quads(
+    const long nq, const int mode, const uint32_t *entries, const uint8_t *stream, long limit, long lanes, long *bits,
+    long *states, uint8_t *output, long maxSteps, subbit_tans_escapes *escapes) {
   quad_decoder q[16];
   for (long i = 0; i < nq; i++) {
     const __m256i b = _mm256_loadu_si256((const __m256i *)(bits + 4 * i));
@@ -127,24 +114,36 @@ SUBBIT_AVX2 SUBBIT_INLINE long decode_quads(const long nq, const int escapes, co
     q[i].buf = _mm256_sllv_epi64(q[i].buf, skip);
     q[i].count = _mm256_sub_epi64(q[i].count, skip);
   }
-  const uint32_t pattern = escapes ? 0x01010101u * (uint32_t)escape->symbol : 0;
+  const uint32_t pattern = mode ? 0x01010101u * (uint32_t)escapes->symbol : 0;
+  const uint8_t *values = mode ? escapes->values : 0;
+  const long valueCount = mode ? escapes->count : 0;
+  long cursor = mode ? escapes->cursor : 0;
   const long groups = maxSteps / 4;
   long g = 0;
-  long failed = 0;
+  int failed = 0;
   uint8_t *out = output;
   while (g < groups && !failed) {
-    // Each refill advances a pointer by at most 7 bytes: `safe` more refills stay ≤ limit.
+    // Each refill advances a pointer by at most 7 bytes: `chunk` more refills stay ≤ limit.
     const long top = max_ptr(q, nq);
     if (top > limit) break;
     long chunk = (limit - top) / 7 + 1;
     if (chunk > groups - g) chunk = groups - g;
     for (long c = 0; c < chunk; c++) {
+      // A group patches at most 4·lanes values: the values' slack covers one group past `count`.
+      if (mode && cursor > valueCount) { failed = 1; chunk = c; break; }
+#pragma clang loop unroll(full)
       for (long i = 0; i < nq; i++) quad_refill(&q[i], stream);
+#pragma clang loop unroll(full)
       for (long k = 0; k < 4; k++) {
+#pragma clang loop unroll(full)
         for (long i = 0; i < nq; i++) {
           uint32_t word = quad_step(&q[i], entries);
-          if (escapes && __builtin_expect(has_byte(word, pattern), 0)) {
-            if (!resolve_escapes(&word, escape)) { failed = 1; }
+          if (mode == 2) {
+            word = patch_word(word, pattern, values, &cursor);
+          } else if (mode == 1) {
+            const uint32_t v = word ^ pattern;
+            if (__builtin_expect(((v - 0x01010101u) & ~v & 0x80808080u) != 0, 0))
+              word = patch_word(word, pattern, values, &cursor);
           }
           memcpy(out + k * lanes + 4 * i, &word, 4);
         }
@@ -153,31 +152,41 @@ SUBBIT_AVX2 SUBBIT_INLINE long decode_quads(const long nq, const int escapes, co
     }
     g += chunk;
   }
+  if (mode && cursor > valueCount) failed = 1;
   for (long i = 0; i < nq; i++) {
     const __m256i b = _mm256_sub_epi64(_mm256_slli_epi64(q[i].ptr, 3), q[i].count);
     _mm256_storeu_si256((__m256i *)(bits + 4 * i), b);
     _mm256_storeu_si256((__m256i *)(states + 4 * i), q[i].x);
   }
+  if (mode) escapes->cursor = cursor;
   return failed ? -1 : 4 * g;
 }
 
-SUBBIT_AVX2
+#define SUBBIT_DECODE(NQ, MODE) decode_quads(NQ, MODE, entries, stream, limit, lanes, bits, states, output, maxSteps, escapes)
+
+__attribute__((target("avx2,bmi2,popcnt")))
 long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *stream, long limit, long lanes,
                                    long *bits, long *states, uint8_t *output, long maxSteps,
-                                   subbit_tans_escape_lane *escape) {
+                                   subbit_tans_escapes *escapes) {
   if (lanes % 4 != 0 || lanes < 8 || lanes > 64 || maxSteps < 4) return 0;
   for (long l = 0; l < lanes; l++)
     if ((bits[l] >> 3) > limit) return 0;
   const long nq = lanes / 4;
-  if (escape) {
-    if (nq == 2) return decode_quads(2, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
-    if (nq == 4) return decode_quads(4, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
-    return decode_quads(nq, 1, entries, stream, limit, lanes, bits, states, output, maxSteps, escape);
+  if (escapes && escapes->dense) {
+    if (nq == 2) return SUBBIT_DECODE(2, 2);
+    if (nq == 4) return SUBBIT_DECODE(4, 2);
+    return SUBBIT_DECODE(nq, 2);
   }
-  if (nq == 2) return decode_quads(2, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
-  if (nq == 4) return decode_quads(4, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
-  return decode_quads(nq, 0, entries, stream, limit, lanes, bits, states, output, maxSteps, 0);
+  if (escapes) {
+    if (nq == 2) return SUBBIT_DECODE(2, 1);
+    if (nq == 4) return SUBBIT_DECODE(4, 1);
+    return SUBBIT_DECODE(nq, 1);
+  }
+  if (nq == 2) return SUBBIT_DECODE(2, 0);
+  if (nq == 4) return SUBBIT_DECODE(4, 0);
+  return SUBBIT_DECODE(nq, 0);
 }
+#undef SUBBIT_DECODE
 
 // ---------------------------------------------------------------------------------------------
 // Encode.

@@ -237,10 +237,12 @@ public enum TANSCodec {
 
     /// Decodes with the chosen kernels (the same symbols whichever runs; tests compare them).
     ///
-    /// With an escape path and the AVX2 split kernel, escapes are resolved inside the decode
-    /// loop from the escape lane as they are met; the few symbols the vector loop leaves to the
-    /// per-lane tail loop are patched after it, continuing the same escape lane. Otherwise the
-    /// whole escape stream is decoded and patched in after the main stream (``resolveEscapes``).
+    /// With an escape path and the AVX2 split kernel, the escape lane is decoded first (one
+    /// lane, a few percent of the symbols at most) and its values are patched in by the main
+    /// decode loop as it meets the escape symbols — without branches when escapes are dense —
+    /// so no pass over the output follows, except over the few symbols the vector loop leaves
+    /// to the per-lane tail loop. Otherwise the whole escape stream is decoded and patched in
+    /// after the main stream (``resolveEscapes``).
     static func decode(_ encoded: TANSEncoded, into output: UnsafeMutableBufferPointer<UInt8>,
                        workspace: inout TANSDecodeWorkspace, kernels: TANSKernelSet) throws {
         let n = encoded.symbolCount
@@ -256,38 +258,35 @@ public enum TANSCodec {
         let streamLength = TANSDecodeWorkspace.pad(encoded.payload, into: &workspace.stream)
         let fused = encoded.escape != nil && encoded.layout == .split
             && kernels.decodesSplitInQuads(lanes: encoded.lanes, tableLog: counts.tableLog)
-        var lane = subbit_tans_escape_lane()
         if fused, let escape = encoded.escape {
-            try checkEscape(escape, symbolCount: n)
-            TANSDecodeWorkspace.build(escape.counts, into: &workspace.escapeEntries, spread: &workspace.spread)
-            let length = TANSDecodeWorkspace.pad(escape.payload, into: &workspace.escapeStream)
-            lane = subbit_tans_escape_lane(entries: nil, stream: nil, limit: length - 8, bit: escape.stream.padBits,
-                                           state: escape.initialState, remaining: escape.symbolCount, symbol: Int(escape.symbol))
+            try decodeEscapeValues(escape, symbolCount: n, lanes: encoded.lanes, workspace: &workspace)
         }
-        let entries = workspace.entries, stream = workspace.stream
-        let escapeEntries = workspace.escapeEntries, escapeStream = workspace.escapeStream
+        let entries = workspace.entries, stream = workspace.stream, values = workspace.escapeValues
         try entries.withUnsafeBufferPointer { entries in
             try stream.withUnsafeBufferPointer { padded in
                 let stream = UnsafeBufferPointer(rebasing: padded[0..<streamLength])
                 switch encoded.layout {
-                case .split where fused:
-                    try escapeEntries.withUnsafeBufferPointer { escapeEntries in
-                        try escapeStream.withUnsafeBufferPointer { escapeStream in
-                            lane.entries = escapeEntries.baseAddress
-                            lane.stream = escapeStream.baseAddress
-                            let done = try TANSDecoderKernels.decodeSplit(
-                                entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream, lanes: encoded.lanes,
-                                streams: encoded.laneStreams, states: encoded.initialStates, output: output,
-                                kernels: kernels, escape: &lane)
-                            try patchEscapes(from: done * encoded.lanes, in: output, lane: &lane)
-                            lane.entries = nil
-                            lane.stream = nil
-                        }
-                    }
                 case .split:
-                    _ = try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream,
+                    guard fused, let escape = encoded.escape else {
+                        try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream,
                                                            lanes: encoded.lanes, streams: encoded.laneStreams,
                                                            states: encoded.initialStates, output: output, kernels: kernels)
+                        break
+                    }
+                    try values.withUnsafeBufferPointer { values in
+                        // Dense: more than one escape per 64 symbols, where a branch per hit would
+                        // mispredict often.
+                        var patch = subbit_tans_escapes(values: values.baseAddress, count: escape.symbolCount, cursor: 0,
+                                                        symbol: Int(escape.symbol), dense: escape.symbolCount * 64 > n ? 1 : 0)
+                        let done = try TANSDecoderKernels.decodeSplit(
+                            entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream, lanes: encoded.lanes,
+                            streams: encoded.laneStreams, states: encoded.initialStates, output: output,
+                            kernels: kernels, escapes: &patch)
+                        try patchEscapes(from: done * encoded.lanes, in: output, patch: &patch)
+                        guard patch.cursor == escape.symbolCount else {
+                            throw EntropyCodingError.corrupt("main stream holds fewer escapes than the \(escape.symbolCount) announced")
+                        }
+                    }
                 case .interleaved:
                     try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream,
                                                              lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
@@ -295,16 +294,30 @@ public enum TANSCodec {
                 }
             }
         }
-        if let escape = encoded.escape {
-            if fused {
-                guard lane.remaining == 0 else {
-                    throw EntropyCodingError.corrupt("main stream holds fewer escapes than the \(escape.symbolCount) announced")
+        if let escape = encoded.escape, !fused { try resolveEscapes(escape, in: output) }
+    }
+
+    /// Decodes the escape lane into `workspace.escapeValues[0..<symbolCount]`, followed by the
+    /// `4·lanes + 8` bytes of slack the fused kernel's loads may touch.
+    static func decodeEscapeValues(_ escape: TANSEscape, symbolCount n: Int, lanes: Int,
+                                   workspace: inout TANSDecodeWorkspace) throws {
+        try checkEscape(escape, symbolCount: n)
+        TANSDecodeWorkspace.build(escape.counts, into: &workspace.escapeEntries, spread: &workspace.spread)
+        let length = TANSDecodeWorkspace.pad(escape.payload, into: &workspace.escapeStream)
+        let needed = escape.symbolCount + 4 * lanes + 8
+        if workspace.escapeValues.count < needed {
+            workspace.escapeValues = [UInt8](repeating: 0, count: max(needed, workspace.escapeValues.count * 2))
+        }
+        let entries = workspace.escapeEntries, stream = workspace.escapeStream
+        _ = try workspace.escapeValues.withUnsafeMutableBufferPointer { values in
+            try entries.withUnsafeBufferPointer { entries in
+                try stream.withUnsafeBufferPointer { padded in
+                    try TANSDecoderKernels.decodeSplit(
+                        entries: entries.baseAddress!, maxBits: escape.counts.tableLog,
+                        stream: UnsafeBufferPointer(rebasing: padded[0..<length]), lanes: 1, streams: [escape.stream],
+                        states: [escape.initialState],
+                        output: UnsafeMutableBufferPointer(rebasing: values[0..<escape.symbolCount]), kernels: .portable)
                 }
-                guard lane.bit == escape.stream.padBits + escape.stream.bitCount else {
-                    throw EntropyCodingError.corrupt("tANS lane 0 used \(lane.bit - escape.stream.padBits) bits but its stream has \(escape.stream.bitCount)")
-                }
-            } else {
-                try resolveEscapes(escape, in: output)
             }
         }
     }
@@ -358,19 +371,21 @@ public enum TANSCodec {
         }
     }
 
-    /// Replaces each escape symbol of `out[start...]`, in order, by the next symbol of the escape
-    /// lane `lane` (which the fused decode kernel has advanced over `out[..<start]`).
+    /// Replaces each escape symbol of `out[start...]`, in order, by the next escape value of
+    /// `patch` (whose cursor the fused decode kernel has advanced over `out[..<start]`).
     static func patchEscapes(from start: Int, in out: UnsafeMutableBufferPointer<UInt8>,
-                             lane: inout subbit_tans_escape_lane) throws {
+                             patch: inout subbit_tans_escapes) throws {
         guard let base = out.baseAddress, start < out.count else { return }
         let end = base + out.count
         var p = base + start
-        let symbol = Int32(lane.symbol)
+        let symbol = Int32(patch.symbol)
         while p < end, let hit = memchr(p, symbol, end - p) {
             let q = hit.assumingMemoryBound(to: UInt8.self)
-            guard subbit_tans_escape_next(&lane, q) != 0 else {
-                throw EntropyCodingError.corrupt("main stream holds more escapes than announced, or the escape stream ends early")
+            guard patch.cursor < patch.count else {
+                throw EntropyCodingError.corrupt("main stream holds more escapes than the \(patch.count) announced")
             }
+            q.pointee = patch.values[patch.cursor]
+            patch.cursor += 1
             p = q + 1
         }
     }

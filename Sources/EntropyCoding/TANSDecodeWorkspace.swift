@@ -19,14 +19,17 @@ public struct TANSDecodeWorkspace: Sendable {
     var stream: [UInt8] = []
     /// Escape payload + 8 zero bytes (grown on demand).
     var escapeStream: [UInt8] = []
+    /// The decoded escape lane, with slack after it (see ``TANSCodec/decodeEscapeValues``).
+    var escapeValues: [UInt8] = []
 
     public init() {}
 
     /// Builds the packed entries of `counts` in `table`, `spread` as scratch (each grown if
-    /// smaller than the table).
+    /// smaller than the table; `table` keeps one entry more, zero or an earlier table's).
     static func build(_ counts: NormalizedCounts, into table: inout [UInt32], spread: inout [UInt8]) {
         let size = counts.tableSize
-        if table.count < size { table = [UInt32](repeating: 0, count: size) }
+        // One entry more than the table: the AVX2 decoder gathers 8 bytes per state.
+        if table.count < size + 1 { table = [UInt32](repeating: 0, count: size + 1) }
         if spread.count < size { spread = [UInt8](repeating: 0, count: size) }
         table.withUnsafeMutableBufferPointer { entries in
             spread.withUnsafeMutableBufferPointer { spread in

@@ -490,18 +490,19 @@ func packedSymbols(_ e0: UInt32, _ e1: UInt32, _ e2: UInt32, _ e3: UInt32) -> UI
 /// stream's last bytes, R = 15, odd remainders).
 enum TANSDecoderKernels {
     /// Decodes every lane of a split stream; returns the steps per lane the AVX2 quad kernel did
-    /// (0 when the portable kernels ran alone). With `escape`, which only the quad kernel takes,
-    /// the escapes among the first `returned · lanes` symbols are already resolved.
+    /// (0 when the portable kernels ran alone). With `escapes`, which only the quad kernel takes,
+    /// the escapes among the first `returned · lanes` symbols are already patched in. With the
+    /// quad kernel, `entries` must hold one entry more than the table (its gathers load 8 bytes).
     @discardableResult
     static func decodeSplit(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                             streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>,
                             kernels: TANSKernelSet = .best,
-                            escape: UnsafeMutablePointer<subbit_tans_escape_lane>? = nil) throws -> Int {
+                            escapes: UnsafeMutablePointer<subbit_tans_escapes>? = nil) throws -> Int {
         let n = output.count
         let limit = stream.count - 8
         let base = stream.baseAddress!
         let active = min(n, lanes)
-        precondition(escape == nil || kernels.decodesSplitInQuads(lanes: lanes, tableLog: maxBits))
+        precondition(escapes == nil || kernels.decodesSplitInQuads(lanes: lanes, tableLog: maxBits))
         return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * lanes) { scratch in
             let bits = scratch.baseAddress!, x = bits + lanes
             for lane in 0..<active {
@@ -513,9 +514,9 @@ enum TANSDecoderKernels {
                 // Every lane steps together while each has a next state to read (lane P − 1 has
                 // the fewest symbols, ⌊n/P⌋).
                 done = subbit_tans_decode_split_avx2(entries, base, limit, lanes, bits, x, output.baseAddress!,
-                                                     n / lanes - 1, escape)
+                                                     n / lanes - 1, escapes)
                 guard done >= 0 else {
-                    throw EntropyCodingError.corrupt("main stream holds more escapes than announced, or the escape stream ends early")
+                    throw EntropyCodingError.corrupt("main stream holds more escapes than the escape stream announces")
                 }
             } else if lanes == 4 && n >= 8 && maxBits <= 14 {
                 // All four lanes step together while each has a full group left (lane 3 has the fewest).

@@ -19,37 +19,31 @@ extern "C" {
 /// 1 when this CPU runs the AVX2 kernels below, else 0 (callers must then not call them).
 int subbit_tans_avx2_available(void);
 
-/// The escape decoder a main-stream decode kernel feeds from when its table has an escape
-/// symbol: a single lane with its own table and stream (see TANSEscape). `remaining` counts the
-/// escapes not yet decoded; the lane's last escape reads no bits. Updated in place.
+/// The escape values a main-stream decode kernel patches in when its table has an escape
+/// symbol (see TANSEscape): the escape lane decoded beforehand, `count` values followed by at
+/// least 4·lanes + 8 readable bytes. `cursor` (updated in place) is the next value's index.
 typedef struct {
-  const uint32_t *entries;  ///< packed entries of the escape table
-  const uint8_t *stream;    ///< the escape stream, followed by 8 readable bytes
-  long limit;               ///< last byte index an 8-byte load may start at
-  long bit;                 ///< next unread bit
-  long state;               ///< current state
-  long remaining;           ///< escapes still to decode
-  long symbol;              ///< the main-table escape symbol (0…255)
-} subbit_tans_escape_lane;
-
-/// Decodes the escape lane's next symbol into *symbol (portable C). Returns 0, leaving *symbol
-/// alone, when the lane is exhausted or its read would start past its stream's load limit (a
-/// corrupt stream), else 1.
-int subbit_tans_escape_next(subbit_tans_escape_lane *lane, uint8_t *symbol);
+  const uint8_t *values;
+  long count;
+  long cursor;
+  long symbol;   ///< the main-table escape symbol (0…255)
+  long dense;    ///< 1: patch without branches (many escapes); 0: branch on the rare hits
+} subbit_tans_escapes;
 
 /// Decodes `lanes` split lanes (`lanes` a multiple of 4, at least 8) for at most `maxSteps`
 /// steps each, every step reading the lane's next state (so `maxSteps` must be ≤ each lane's
 /// symbol count − 1). Step k of lane l writes output[k·lanes + l]. `bits[l]` and `states[l]`
 /// hold each lane's next unread bit and state on entry and on return. `entries` is the packed
 /// table (bits 0–7: 63 − nbBits, 8–15: symbol, 16–31: newStateBase; every newStateBase +
-/// 2^nbBits ≤ table size) of table log ≤ 14. Every 8-byte stream load starts at a byte index
-/// ≤ `limit`, whatever the stream holds; the kernel stops early (at a multiple of 4 steps) where
-/// that could not be guaranteed. With `escape` non-NULL, every escape symbol is replaced, in
-/// symbol order, by the next escape-lane symbol. Returns the steps done (a multiple of 4), or −1
-/// when the escape lane ran out of symbols or past its stream (a corrupt stream).
+/// 2^nbBits ≤ table size) of table log ≤ 14, followed by one more readable entry (the gathers
+/// load 8 bytes per state). Every 8-byte stream load starts at a byte index ≤ `limit`, whatever
+/// the stream holds; the kernel stops early (at a multiple of 4 steps) where that could not be
+/// guaranteed. With `escapes` non-NULL, every escape symbol is replaced, in symbol order, by the
+/// next escape value. Returns the steps done (a multiple of 4), or −1 when the stream holds
+/// more escapes than values (a corrupt stream).
 long subbit_tans_decode_split_avx2(const uint32_t *entries, const uint8_t *stream, long limit, long lanes,
                                    long *bits, long *states, uint8_t *output, long maxSteps,
-                                   subbit_tans_escape_lane *escape);
+                                   subbit_tans_escapes *escapes);
 
 /// A backward bit writer (TANSKernels.swift's BackwardBitWriter): pending bits in `acc`, the
 /// chunk written last highest; each flush stores the 8 bytes ending at `position` big-endian
