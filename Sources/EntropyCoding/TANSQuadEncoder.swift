@@ -5,13 +5,16 @@ struct EscapeGathering {
     /// 1 for each rare symbol value, else 0 (256 entries).
     let flags: [UInt8]
     /// When the present non-rare symbols are exactly `low…low + span` (the usual case: the rare
-    /// symbols are the tails), a step's symbols are tested for rare ones at once; else `span` is −1.
+    /// symbols are the tails) and rare symbols are sparse, a step's symbols are tested for rare
+    /// ones at once and only steps holding one are compacted; else `span` is −1.
     let low: Int, span: Int
 
-    init(isRare: [Bool], histogram: [Int]) {
+    /// - Parameter dense: whether rare symbols are frequent enough (more than one per 64) that
+    ///   testing each step first would mispredict often: then every step is compacted.
+    init(isRare: [Bool], histogram: [Int], dense: Bool) {
         flags = (0..<256).map { $0 < isRare.count && isRare[$0] ? 1 : 0 }
         let present = histogram.indices.filter { histogram[$0] > 0 && !isRare[$0] }
-        if let lo = present.first, let hi = present.last, !(lo...hi).contains(where: { isRare[$0] }), hi - lo < 255 {
+        if !dense, let lo = present.first, let hi = present.last, !(lo...hi).contains(where: { isRare[$0] }), hi - lo < 255 {
             (low, span) = (lo, hi - lo)
         } else {
             (low, span) = (0, -1)
