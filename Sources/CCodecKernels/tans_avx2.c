@@ -1,17 +1,24 @@
 // AVX2 tANS kernels over split-layout lanes in quads (see include/CCodecKernels.h).
 //
 // Decode: each quad keeps four states, bit containers, bit counts and stream pointers in the
-// 64-bit elements of four registers. A step gathers the four table entries by state
-// (vpgatherqd), extracts the next-state bits with variable shifts and writes four symbols as one
-// 32-bit store; a refill every four steps gathers the four lanes' next 8 stream bytes
-// (vpgatherqq) and byte-swaps them. The quads of a lane set are independent dependency chains,
-// stepped in turn so that their gathers overlap. Escapes are checked per 4-symbol store with a
-// SWAR byte test and resolved on the spot from the escape lane, in symbol order (a step visits
-// its lanes in increasing order, the steps follow one another).
+// 64-bit elements of four registers. A step gathers the four table entries by state (as 8-byte
+// words, so nothing widens them on the state's dependency chain), extracts the next-state bits
+// with variable shifts and writes four symbols as one 32-bit store; a refill every four steps
+// gathers the four lanes' next 8 stream bytes and byte-swaps them. The quads are independent
+// dependency chains, stepped in turn (unrolled in registers for P = 8 and 16) so that their
+// gathers overlap. Escapes: the caller decodes the escape lane first; each 4-symbol word is
+// patched from it in order (exact zero-byte mask, pdep) — on every word when escapes are
+// dense, behind a rarely taken branch otherwise. A step visits its lanes in increasing index
+// order and the steps follow one another, so the values are consumed in symbol order.
 //
-// Encode: the state chains only (the caller prepends the codes to each lane's backward bit
-// writer): per quad, the symbols' transforms are gathered (vpgatherqq), the four codes computed
-// with variable shifts and the next states gathered from a 32-bit copy of the state table.
+// Encode: per quad, the symbols' transforms are gathered, the four codes computed with variable
+// shifts, the next states gathered from a 32-bit copy of the state table; each lane's codes of
+// four steps are merged in the registers and prepended to the lane's backward writer with one
+// flush. Escapes are collected by branchless backward compaction of the steps that hold one.
+//
+// Measured on the reference machine (AMD EPYC, Zen 4 class, 2.6 GHz, one core; `subbit bench
+// codec`, 4 Mi symbols per stream, R = 12, P = 16): decode 1.0–1.5 G symbols/s, encode
+// 0.41–0.71 G; see the issue #23 note for the commands.
 #include "CCodecKernels.h"
 #include <immintrin.h>
 #include <string.h>

@@ -47,6 +47,10 @@ struct BenchCodec: ParsableCommand {
     @Option(name: .long, help: "Also write the table as CSV to this file.")
     var csv: String?
 
+    @Option(name: .customLong("write-streams"),
+            help: "Also write each generated stream to DIR/<name>.bin (one byte per symbol), for a peer codec to read.")
+    var writeStreams: String?
+
     @Option(name: .long, help: "Run only the streams whose name contains this text (e.g. \"N=15\").")
     var only: String?
 
@@ -90,6 +94,14 @@ struct BenchCodec: ParsableCommand {
         let bench = CodecBenchmark(symbolCount: symbols, tableLog: tableLog, repetitions: repetitions,
                                    configurations: configurations, seed: seed, runExternalCompressors: !noExternal)
         let streams = try inputs(bench)
+        if let folder = writeStreams {
+            try failing { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            for stream in streams {
+                let file = stream.name.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "=", with: "") + ".bin"
+                try SymbolFile.write(stream.symbols, shape: [stream.symbols.count], path: (folder as NSString).appendingPathComponent(file))
+            }
+            print("wrote \(streams.count) stream(s) to \(folder)")
+        }
         #if DEBUG
         print("note: debug build — speeds are not representative; build with -c release")
         #endif
