@@ -11,6 +11,12 @@ public struct CodecBenchmark: Sendable {
         public var bins: Int
         public var zeroProbability: Double
 
+        public init(shape: Shape, bins: Int, zeroProbability: Double) {
+            self.shape = shape
+            self.bins = bins
+            self.zeroProbability = zeroProbability
+        }
+
         public var name: String { "\(shape.rawValue) N=\(bins) p0=\(String(format: "%.2f", zeroProbability))" }
 
         public func generate(count: Int, seed: UInt64) -> [UInt8] {
