@@ -32,7 +32,8 @@
 
 int subbit_tans_avx2_available(void) {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  // The escape patch uses pdep and popcnt (every AVX2 CPU has them; checked all the same).
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
 }
 
 static inline uint64_t load_be64(const uint8_t *p) {

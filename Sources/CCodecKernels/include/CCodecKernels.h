@@ -16,7 +16,8 @@
 extern "C" {
 #endif
 
-/// 1 when this CPU runs the AVX2 kernels below, else 0 (callers must then not call them).
+/// 1 when this CPU runs the AVX2 (+ BMI2, POPCNT) kernels below, else 0 (callers must then not
+/// call them).
 int subbit_tans_avx2_available(void);
 
 /// The escape values a main-stream decode kernel patches in when its table has an escape
