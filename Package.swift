@@ -31,7 +31,9 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]),
         // AVX2 + FMA convolution kernels, selected at run time (Training's DirectConvolution).
         .target(name: "CKernels"),
-        .target(name: "EntropyCoding"),
+        // AVX2 tANS lane kernels, selected at run time (EntropyCoding's TANSKernelSet).
+        .target(name: "CCodecKernels"),
+        .target(name: "EntropyCoding", dependencies: ["CCodecKernels"]),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
         .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization"]),

@@ -15,12 +15,12 @@ bin="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/subbit"
 out="$data/compressed"
 mkdir -p "$out"
 [ -f "$out/mobilenet_v2_bins15.sbw" ] ||
-  "$bin" compress "$data/models/mobilenet_v2.safetensors" -o "$out/mobilenet_v2_bins15.sbw" --bins 15 >/dev/null
+  "$bin" compress "$data/models/mobilenet_v2.safetensors" -o "$out/mobilenet_v2_bins15.sbw" --bins 15 --lanes 1 >/dev/null
 [ -f "$out/mobilenet_v2_rd1e-3.sbw" ] ||
-  "$bin" compress "$data/models/mobilenet_v2.safetensors" -o "$out/mobilenet_v2_rd1e-3.sbw" --rate-weight 1e-3 >/dev/null
+  "$bin" compress "$data/models/mobilenet_v2.safetensors" -o "$out/mobilenet_v2_rd1e-3.sbw" --rate-weight 1e-3 --lanes 1 >/dev/null
 if [ ! -f "$out/lenet5_fmnist_rd1e-4.sbw" ]; then
   "$bin" train --dataset fashion-mnist --model lenet5 --epochs 1 -o "$out/lenet5_fmnist.safetensors" 2>/dev/null | tail -1
-  "$bin" compress "$out/lenet5_fmnist.safetensors" -o "$out/lenet5_fmnist_rd1e-4.sbw" --rate-weight 1e-4 >/dev/null
+  "$bin" compress "$out/lenet5_fmnist.safetensors" -o "$out/lenet5_fmnist_rd1e-4.sbw" --rate-weight 1e-4 --lanes 1 >/dev/null
 fi
 
 swift test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing

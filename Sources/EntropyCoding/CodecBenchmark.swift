@@ -11,6 +11,12 @@ public struct CodecBenchmark: Sendable {
         public var bins: Int
         public var zeroProbability: Double
 
+        public init(shape: Shape, bins: Int, zeroProbability: Double) {
+            self.shape = shape
+            self.bins = bins
+            self.zeroProbability = zeroProbability
+        }
+
         public var name: String { "\(shape.rawValue) N=\(bins) p0=\(String(format: "%.2f", zeroProbability))" }
 
         public func generate(count: Int, seed: UInt64) -> [UInt8] {
@@ -29,26 +35,72 @@ public struct CodecBenchmark: Sendable {
             [0.6, 0.8, 0.9, 0.95, 0.98].map { StreamSpec(shape: .laplace, bins: bins, zeroProbability: $0) }
         } + [StreamSpec(shape: .spikeAndSlab, bins: 255, zeroProbability: 0.98)]
 
+    /// A stream to benchmark: a generated one (``StreamSpec``) or a file's symbols.
+    public struct Input: Sendable {
+        public var name: String
+        public var symbols: [UInt8]
+        /// The alphabet the stream is coded with (every symbol is below it).
+        public var alphabetSize: Int
+        /// The generator's parameters, for generated streams.
+        public var spec: StreamSpec?
+
+        public init(name: String, symbols: [UInt8], alphabetSize: Int, spec: StreamSpec? = nil) {
+            self.name = name
+            self.symbols = symbols
+            self.alphabetSize = alphabetSize
+            self.spec = spec
+        }
+    }
+
+    /// One timed coder configuration: P lanes in a layout.
+    public struct LaneLayout: Sendable, Hashable, CustomStringConvertible {
+        public var lanes: Int
+        public var layout: TANSLayout
+        public init(lanes: Int, layout: TANSLayout) {
+            self.lanes = lanes
+            self.layout = layout
+        }
+        public var description: String { "P=\(lanes) \(layout.rawValue)" }
+    }
+
+    /// One operation's speed over the timed calls, in million symbols per second.
+    public struct Speed: Sendable {
+        /// The median call's speed (the table's statistic).
+        public var median: Double
+        /// The fastest call's speed.
+        public var fastest: Double
+        /// All calls' symbols over all calls' time (the mean call time's speed — the statistic
+        /// FSE's `fse -b` reports).
+        public var mean: Double
+
+        /// The speed statistics of calls that each coded `symbols` symbols in `seconds`.
+        public init(symbols: Int, seconds: [Double]) {
+            let sorted = seconds.sorted()
+            let n = Double(symbols)
+            median = n / sorted[sorted.count / 2] / 1e6
+            fastest = n / sorted[0] / 1e6
+            mean = n * Double(sorted.count) / sorted.reduce(0, +) / 1e6
+        }
+    }
+
     /// Measured results for one stream.
     public struct Row: Sendable {
-        public var stream: StreamSpec
+        public var name: String
+        public var stream: StreamSpec?
         public var symbolCount: Int
         public var entropyBitsPerSymbol: Double
         /// tANS (P = 1, split), header included.
         public var tansBitsPerSymbol: Double
-        /// tANS with P = 4 lanes, header included.
-        public var tansP4BitsPerSymbol: Double
+        /// tANS bits per symbol (header included) of each of ``CodecBenchmark/configurations``.
+        public var configurationBitsPerSymbol: [Double]
         public var usedEscape: Bool
         public var huffmanBitsPerSymbol: Double
         public var fixedBitsPerSymbol: Double
         public var ransBitsPerSymbol: Double
         /// (tANS bits − n·H) / (n·H), in percent.
         public var overheadPercent: Double
-        /// Million symbols per second, median of the repetitions.
-        public var encodeP1: Double, decodeP1: Double, encodeP4: Double, decodeP4: Double
-        /// Million symbols per second of the fastest repetition — the statistic FSE's own benchmark
-        /// (`fse -b`, `fullbench`) reports, so the one to hold against its speeds.
-        public var fastest: (encodeP1: Double, decodeP1: Double, encodeP4: Double, decodeP4: Double)
+        /// Encode and decode speeds of each of ``CodecBenchmark/configurations``.
+        public var encode: [Speed], decode: [Speed]
         /// External compressors on the one-byte-per-symbol stream (nil when the tool is missing).
         public var zstdBitsPerSymbol: Double?, xzBitsPerSymbol: Double?
     }
@@ -56,18 +108,30 @@ public struct CodecBenchmark: Sendable {
     public var symbolCount: Int
     public var tableLog: Int
     public var repetitions: Int
-    public var p4Layout: TANSLayout
+    /// The timed lane layouts, in the report's order.
+    public var configurations: [LaneLayout]
     public var seed: UInt64
     public var runExternalCompressors: Bool
 
-    public init(symbolCount: Int = 4 << 20, tableLog: Int = 12, repetitions: Int = 15, p4Layout: TANSLayout = .interleaved,
+    /// The configurations timed by default: one lane, four interleaved (the scalar fast path),
+    /// and sixteen split lanes (the AVX2 quad kernels, and the CLI's default).
+    public static let defaultConfigurations = [LaneLayout(lanes: 1, layout: .split), LaneLayout(lanes: 4, layout: .interleaved),
+                                               LaneLayout(lanes: 16, layout: .split)]
+
+    public init(symbolCount: Int = 4 << 20, tableLog: Int = 12, repetitions: Int = 15,
+                configurations: [LaneLayout] = defaultConfigurations,
                 seed: UInt64 = 0x5B_B17, runExternalCompressors: Bool = true) {
         self.symbolCount = symbolCount
         self.tableLog = tableLog
         self.repetitions = repetitions
-        self.p4Layout = p4Layout
+        self.configurations = configurations
         self.seed = seed
         self.runExternalCompressors = runExternalCompressors
+    }
+
+    /// The generated input of `spec`.
+    public func input(_ spec: StreamSpec) -> Input {
+        Input(name: spec.name, symbols: spec.generate(count: symbolCount, seed: seed), alphabetSize: spec.bins, spec: spec)
     }
 
     /// Runs one stream. Throws if a round trip fails (a benchmark must never report a wrong codec).
@@ -75,89 +139,100 @@ public struct CodecBenchmark: Sendable {
         try run([spec])[0]
     }
 
+    /// Runs generated streams (see ``run(inputs:)``).
+    public func run(_ specs: [StreamSpec]) throws -> [Row] {
+        try run(inputs: specs.map(input))
+    }
+
     /// Runs the streams: first their sizes (tANS, the baselines, the external compressors), then
-    /// `repetitions` timing rounds, each of which times every stream's four codec runs once.
+    /// `repetitions` timing rounds, each of which times every stream's encode and decode calls
+    /// once per configuration.
     ///
     /// Round by round rather than stream by stream, so that each stream's repetitions spread over
     /// the whole benchmark: on a shared machine a slow phase (another tenant on the core) lasts
-    /// seconds, and would otherwise hit every repetition of the streams it overlaps.
+    /// seconds, and would otherwise hit every repetition of the streams it overlaps. Each call is
+    /// timed alone, around the codec call only: decoding writes into one reused buffer with a
+    /// reused ``TANSDecodeWorkspace`` and encoding into a reused result and
+    /// ``TANSEncodeWorkspace``, so the timed region allocates no stream-sized memory (and takes
+    /// no page faults) once the first round has grown them.
     /// Throws if a round trip fails (a benchmark must never report a wrong codec).
-    public func run(_ specs: [StreamSpec]) throws -> [Row] {
+    public func run(inputs: [Input]) throws -> [Row] {
         var rows: [Row] = []
-        var streams: [[UInt8]] = []
-        var coded: [(p1: TANSEncoded, p4: TANSEncoded)] = []
-        for spec in specs {
-            let symbols = spec.generate(count: symbolCount, seed: seed)
-            let (row, p1, p4) = try sizes(spec, symbols)
+        var coded: [[TANSEncoded]] = []
+        for input in inputs {
+            let (row, encodings) = try sizes(input)
             rows.append(row)
-            streams.append(symbols)
-            coded.append((p1, p4))
+            coded.append(encodings)
         }
-        // Decode into one reused buffer: the codec is timed, not the allocator's page faults.
-        var decoded = [UInt8](repeating: 0, count: symbolCount)
-        // Per stream, seconds of: encode P = 1, decode P = 1, encode P = 4, decode P = 4.
-        var samples = [[[Double]]](repeating: [[], [], [], []], count: specs.count)
+        var decoded = [UInt8](repeating: 0, count: inputs.map(\.symbols.count).max() ?? 0)
+        var decodeWorkspace = TANSDecodeWorkspace()
+        var encodeWorkspace = TANSEncodeWorkspace()
+        var again = TANSEncoded.empty
+        // Per stream and configuration, seconds of each encode and decode call.
+        var encodeTimes = inputs.map { _ in configurations.map { _ in [Double]() } }
+        var decodeTimes = encodeTimes
         for _ in 0..<max(1, repetitions) {
-            for (i, spec) in specs.enumerated() {
-                let symbols = streams[i]
-                for (k, (lanes, layout)) in [(1, TANSLayout.split), (4, p4Layout)].enumerated() {
-                    let reference = k == 0 ? coded[i].p1 : coded[i].p4
-                    let (again, encodeTime) = try Self.seconds {
-                        try TANSCodec.encode(symbols, alphabetSize: spec.bins, tableLog: tableLog, lanes: lanes, layout: layout)
+            for (i, input) in inputs.enumerated() {
+                for (k, configuration) in configurations.enumerated() {
+                    let reference = coded[i][k]
+                    let encodeTime = try Self.seconds {
+                        try TANSCodec.encode(input.symbols, alphabetSize: input.alphabetSize, tableLog: tableLog,
+                                             lanes: configuration.lanes, layout: configuration.layout,
+                                             into: &again, workspace: &encodeWorkspace)
+                    }.1
+                    let decodeTime = try decoded.withUnsafeMutableBufferPointer { buffer in
+                        let output = UnsafeMutableBufferPointer(rebasing: buffer[0..<input.symbols.count])
+                        return try Self.seconds { try TANSCodec.decode(reference, into: output, workspace: &decodeWorkspace) }.1
                     }
-                    let ((), decodeTime) = try Self.seconds {
-                        try decoded.withUnsafeMutableBufferPointer { try TANSCodec.decode(reference, into: $0) }
+                    guard again == reference, Self.sameBytes(decoded[0..<input.symbols.count], input.symbols[...]) else {
+                        throw EntropyCodingError.corrupt("benchmark round trip failed on \(input.name), \(configuration)")
                     }
-                    guard again.totalBits == reference.totalBits, Self.sameBytes(decoded, symbols) else {
-                        throw EntropyCodingError.corrupt("benchmark round trip failed on \(spec.name)")
-                    }
-                    samples[i][2 * k].append(encodeTime)
-                    samples[i][2 * k + 1].append(decodeTime)
+                    encodeTimes[i][k].append(encodeTime)
+                    decodeTimes[i][k].append(decodeTime)
                 }
             }
         }
         for i in rows.indices {
-            let n = Double(symbolCount)
-            let rate = samples[i].map { times -> (median: Double, fastest: Double) in
-                let sorted = times.sorted()
-                return (n / sorted[sorted.count / 2] / 1e6, n / sorted[0] / 1e6)
-            }
-            rows[i].encodeP1 = rate[0].median; rows[i].decodeP1 = rate[1].median
-            rows[i].encodeP4 = rate[2].median; rows[i].decodeP4 = rate[3].median
-            rows[i].fastest = (rate[0].fastest, rate[1].fastest, rate[2].fastest, rate[3].fastest)
+            let n = inputs[i].symbols.count
+            rows[i].encode = encodeTimes[i].map { Speed(symbols: n, seconds: $0) }
+            rows[i].decode = decodeTimes[i].map { Speed(symbols: n, seconds: $0) }
         }
         return rows
     }
 
-    /// One stream's sizes (speeds left at zero) and its tANS encodings at P = 1 and P = 4.
-    func sizes(_ spec: StreamSpec, _ symbols: [UInt8]) throws -> (Row, TANSEncoded, TANSEncoded) {
-        let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: spec.bins)
-        let n = Double(symbols.count)
+    /// One stream's sizes (speeds left empty) and its tANS encoding in each configuration.
+    func sizes(_ input: Input) throws -> (Row, [TANSEncoded]) {
+        let symbols = input.symbols
+        let bins = input.alphabetSize
+        let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: bins)
+        let n = Double(max(1, symbols.count))
         let entropy = SymbolStatistics.entropy(histogram: histogram)
-        let p1 = try TANSCodec.encode(symbols, alphabetSize: spec.bins, tableLog: tableLog, lanes: 1, layout: .split)
-        let p4 = try TANSCodec.encode(symbols, alphabetSize: spec.bins, tableLog: tableLog, lanes: 4, layout: p4Layout)
-        let huffman = try HuffmanCodec.encode(symbols, alphabetSize: spec.bins)
-        let fixed = try FixedWidthCodec.encode(symbols, alphabetSize: spec.bins)
-        let rans = try RANSCodec.encode(symbols, alphabetSize: spec.bins, precisionBits: 15)
+        let p1 = try TANSCodec.encode(symbols, alphabetSize: bins, tableLog: tableLog, lanes: 1, layout: .split)
+        let encodings = try configurations.map {
+            try TANSCodec.encode(symbols, alphabetSize: bins, tableLog: tableLog, lanes: $0.lanes, layout: $0.layout)
+        }
+        let huffman = try HuffmanCodec.encode(symbols, alphabetSize: bins)
+        let fixed = try FixedWidthCodec.encode(symbols, alphabetSize: bins)
+        let rans = try RANSCodec.encode(symbols, alphabetSize: bins, precisionBits: 15)
         guard try huffman.decode() == symbols, try rans.decode() == symbols else {
-            throw EntropyCodingError.corrupt("baseline round trip failed on \(spec.name)")
+            throw EntropyCodingError.corrupt("baseline round trip failed on \(input.name)")
         }
         let shannon = n * entropy
-        var row = Row(stream: spec, symbolCount: symbols.count, entropyBitsPerSymbol: entropy,
-                      tansBitsPerSymbol: Double(p1.totalBits) / n, tansP4BitsPerSymbol: Double(p4.totalBits) / n,
+        var row = Row(name: input.name, stream: input.spec, symbolCount: symbols.count, entropyBitsPerSymbol: entropy,
+                      tansBitsPerSymbol: Double(p1.totalBits) / n,
+                      configurationBitsPerSymbol: encodings.map { Double($0.totalBits) / n },
                       usedEscape: p1.escape != nil,
                       huffmanBitsPerSymbol: Double(huffman.totalBits) / n, fixedBitsPerSymbol: Double(fixed.totalBits) / n,
                       ransBitsPerSymbol: Double(rans.totalBits) / n,
-                      overheadPercent: 100 * (Double(p1.totalBits) - shannon) / shannon,
-                      encodeP1: 0, decodeP1: 0, encodeP4: 0, decodeP4: 0, fastest: (0, 0, 0, 0),
-                      zstdBitsPerSymbol: nil, xzBitsPerSymbol: nil)
+                      overheadPercent: shannon > 0 ? 100 * (Double(p1.totalBits) - shannon) / shannon : 0,
+                      encode: [], decode: [], zstdBitsPerSymbol: nil, xzBitsPerSymbol: nil)
         #if canImport(Foundation)
         if runExternalCompressors {
             row.zstdBitsPerSymbol = ExternalCompressor.zstd.compressedBytes(symbols).map { Double($0 * 8) / n }
             row.xzBitsPerSymbol = ExternalCompressor.xz.compressedBytes(symbols).map { Double($0 * 8) / n }
         }
         #endif
-        return (row, p1, p4)
+        return (row, encodings)
     }
 }
 
@@ -171,9 +246,9 @@ extension CodecBenchmark {
         return (result, threadCPUSeconds() - start)
     }
 
-    /// Whether two equally long byte arrays are equal (`memcmp`: the element-wise `==` of
-    /// arrays was a tenth of the benchmark's wall time).
-    static func sameBytes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    /// Whether two byte sequences are equal (`memcmp`: the element-wise `==` of arrays was a
+    /// tenth of the benchmark's wall time).
+    static func sameBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         a.count == b.count && a.withUnsafeBytes { a in
             b.withUnsafeBytes { b in a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
         }

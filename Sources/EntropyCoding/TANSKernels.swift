@@ -1,3 +1,5 @@
+import CCodecKernels
+
 // Hot loops of the tANS codec. They run on unsafe buffer pointers with wrapping arithmetic;
 // memory safety comes from the sizes established before the loop (documented at each kernel).
 
@@ -98,30 +100,35 @@ struct EscapeCollector: EscapeSink {
 extension TANSCodec {
     /// Encodes lane by lane into one payload (split layout).
     static func encodeSplit(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
-                            into result: inout TANSEncoded) {
+                            into result: inout TANSEncoded, scratch: inout [UInt8]) {
         var none = NoEscapes()
-        encodeSplit(src, lanes: lanes, table: table, escapes: &none, into: &result)
+        encodeSplit(src, lanes: lanes, table: table, escapes: &none, into: &result, scratch: &scratch)
     }
 
     /// Encodes lane by lane into one payload (split layout), feeding `sink` every symbol in
     /// decreasing index order — which only one lane visits in that order, so a sink that
     /// records anything needs `lanes == 1` (callers with several lanes gather escapes apart).
     static func encodeSplit<E: EscapeSink>(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable,
-                                           escapes sink: inout E, into result: inout TANSEncoded) {
+                                           escapes sink: inout E, into result: inout TANSEncoded, scratch: inout [UInt8]) {
         precondition(lanes == 1 || E.self == NoEscapes.self, "escape gathering in the encode loop needs one lane")
         let n = src.count
         if lanes == 4 && n >= 8 {
-            encodeSplit4(src, table: table, into: &result)
+            encodeSplit4(src, table: table, into: &result, scratch: &scratch)
             return
         }
         let tableLog = table.tableLog
         let maxLaneCount = (n + lanes - 1) / lanes
         let capacity = 16 + (maxLaneCount * tableLog + 7) / 8
-        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
-        var payload = [UInt8]()
-        payload.reserveCapacity(n * tableLog / 8 / 4 + 64)
-        var states = [Int]()
-        var streams = [TANSLaneStream]()
+        TANSEncodeWorkspace.reserve(&scratch, capacity)   // written before read
+        var payload = result.payload
+        result.payload = []
+        payload.removeAll(keepingCapacity: true)
+        var states = result.initialStates
+        var streams = result.laneStreams
+        result.initialStates = []
+        result.laneStreams = []
+        states.removeAll(keepingCapacity: true)
+        streams.removeAll(keepingCapacity: true)
         table.stateTable.withUnsafeBufferPointer { stateTable in
             table.symbolTransform.withUnsafeBufferPointer { transform in
                 table.firstState.withUnsafeBufferPointer { firstState in
@@ -189,12 +196,13 @@ extension TANSCodec {
 
     /// Split layout with four lanes: the lanes' independent state chains advance together in
     /// one loop (instruction-level parallelism), each writing backwards into its own region.
-    static func encodeSplit4(_ src: UnsafeBufferPointer<UInt8>, table: TANSEncodeTable, into result: inout TANSEncoded) {
+    static func encodeSplit4(_ src: UnsafeBufferPointer<UInt8>, table: TANSEncodeTable, into result: inout TANSEncoded,
+                             scratch: inout [UInt8]) {
         let n = src.count
         let size = 1 << table.tableLog
         let counts = (0..<4).map { (n - $0 + 3) / 4 }
         let region = 16 + (counts[0] * table.tableLog + 7) / 8
-        var scratch = [UInt8](unsafeUninitializedCapacity: 4 * region) { _, count in count = 4 * region }  // written before read
+        TANSEncodeWorkspace.reserve(&scratch, 4 * region)   // written before read
         var starts = [Int](repeating: 0, count: 4), bitCounts = [Int](repeating: 0, count: 4)
         var finalStates = [Int](repeating: 0, count: 4)
         table.stateTable.withUnsafeBufferPointer { stateTable in
@@ -227,16 +235,15 @@ extension TANSCodec {
                 }
             }
         }
-        var payload = [UInt8]()
-        payload.reserveCapacity((0..<4).reduce(0) { $0 + (lane: $1, bytes: (bitCounts[$1] + 7) / 8).bytes })
-        var streams = [TANSLaneStream]()
+        result.payload.removeAll(keepingCapacity: true)
+        result.payload.reserveCapacity((0..<4).reduce(0) { $0 + (lane: $1, bytes: (bitCounts[$1] + 7) / 8).bytes })
+        result.laneStreams.removeAll(keepingCapacity: true)
         for lane in 0..<4 {
-            streams.append(TANSLaneStream(byteOffset: payload.count, bitCount: bitCounts[lane]))
-            payload.append(contentsOf: scratch[starts[lane]..<((lane + 1) * region)])
+            result.laneStreams.append(TANSLaneStream(byteOffset: result.payload.count, bitCount: bitCounts[lane]))
+            result.payload.append(contentsOf: scratch[starts[lane]..<((lane + 1) * region)])
         }
-        result.initialStates = finalStates
-        result.laneStreams = streams
-        result.payload = payload
+        result.initialStates.removeAll(keepingCapacity: true)
+        result.initialStates.append(contentsOf: finalStates)
     }
 
     /// The joint part of the four-lane split encoder: groups `groups − 1` down to 0, lane `l`
@@ -357,12 +364,13 @@ extension TANSCodec {
     }
 
     /// Encodes all lanes into one shared stream (interleaved layout), symbols backwards.
-    static func encodeInterleaved(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded) {
+    static func encodeInterleaved(_ src: UnsafeBufferPointer<UInt8>, lanes: Int, table: TANSEncodeTable, into result: inout TANSEncoded,
+                                  scratch: inout [UInt8]) {
         let n = src.count
         let tableLog = table.tableLog
         let size = 1 << tableLog
         let capacity = 16 + (n * tableLog + 7) / 8
-        var scratch = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }  // written before read
+        TANSEncodeWorkspace.reserve(&scratch, capacity)   // written before read
         let active = min(n, lanes)
         var states = [UInt64](repeating: 0, count: lanes)
         var start = 0
@@ -405,9 +413,12 @@ extension TANSCodec {
                 }
             }
         }
-        result.initialStates = (0..<active).map { Int(states[$0]) - size }
-        result.laneStreams = [TANSLaneStream(byteOffset: 0, bitCount: bits)]
-        result.payload = Array(scratch[start..<capacity])
+        result.initialStates.removeAll(keepingCapacity: true)
+        for lane in 0..<active { result.initialStates.append(Int(states[lane]) - size) }
+        result.laneStreams.removeAll(keepingCapacity: true)
+        result.laneStreams.append(TANSLaneStream(byteOffset: 0, bitCount: bits))
+        result.payload.removeAll(keepingCapacity: true)
+        result.payload.append(contentsOf: scratch[start..<capacity])
     }
 }
 
@@ -478,36 +489,54 @@ func packedSymbols(_ e0: UInt32, _ e1: UInt32, _ e2: UInt32, _ e3: UInt32) -> UI
 /// (four steps read ≤ 56 bits); the checked per-step loop finishes what they leave (the
 /// stream's last bytes, R = 15, odd remainders).
 enum TANSDecoderKernels {
+    /// Decodes every lane of a split stream; returns the steps per lane the AVX2 quad kernel did
+    /// (0 when the portable kernels ran alone). With `escapes`, which only the quad kernel takes,
+    /// the escapes among the first `returned · lanes` symbols are already patched in. With the
+    /// quad kernel, `entries` must hold one entry more than the table (its gathers load 8 bytes).
+    @discardableResult
     static func decodeSplit(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
-                            streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
+                            streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>,
+                            kernels: TANSKernelSet = .best,
+                            escapes: UnsafeMutablePointer<subbit_tans_escapes>? = nil) throws -> Int {
         let n = output.count
         let limit = stream.count - 8
         let base = stream.baseAddress!
         let active = min(n, lanes)
-        var bits = (0..<active).map { streams[$0].byteOffset * 8 + streams[$0].padBits }
-        var x = Array(states.prefix(active))
-        var done = 0
-        if lanes == 4 && n >= 8 && maxBits <= 14 {
-            // All four lanes step together while each has a full group left (lane 3 has the fewest).
-            done = bits.withUnsafeMutableBufferPointer { b in
-                x.withUnsafeMutableBufferPointer { x in
-                    split4(entries: entries, stream: base, limit: limit, bits: b.baseAddress!, states: x.baseAddress!,
-                           output: output.baseAddress!, groups: (n / 4 - 1) / 4)
+        precondition(escapes == nil || kernels.decodesSplitInQuads(lanes: lanes, tableLog: maxBits))
+        return try withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * lanes) { scratch in
+            let bits = scratch.baseAddress!, x = bits + lanes
+            for lane in 0..<active {
+                bits[lane] = streams[lane].byteOffset * 8 + streams[lane].padBits
+                x[lane] = states[lane]
+            }
+            var done = 0
+            if kernels.decodesSplitInQuads(lanes: lanes, tableLog: maxBits) && n / lanes >= 5 {
+                // Every lane steps together while each has a next state to read (lane P − 1 has
+                // the fewest symbols, ⌊n/P⌋).
+                done = subbit_tans_decode_split_avx2(entries, base, limit, lanes, bits, x, output.baseAddress!,
+                                                     n / lanes - 1, escapes)
+                guard done >= 0 else {
+                    throw EntropyCodingError.corrupt("main stream holds more escapes than the escape stream announces")
+                }
+            } else if lanes == 4 && n >= 8 && maxBits <= 14 {
+                // All four lanes step together while each has a full group left (lane 3 has the fewest).
+                done = split4(entries: entries, stream: base, limit: limit, bits: bits, states: x,
+                              output: output.baseAddress!, groups: (n / 4 - 1) / 4)
+            }
+            for lane in 0..<active {
+                let count = (n - lane + lanes - 1) / lanes - done
+                let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
+                let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
+                                            state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count,
+                                            maxBits: maxBits)
+                guard endBit == startBit + streams[lane].bitCount else {
+                    throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
                 }
             }
-        }
-        for lane in 0..<active {
-            let count = (n - lane + lanes - 1) / lanes - done
-            let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
-            let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
-                                        state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count,
-                                        maxBits: maxBits)
-            guard endBit == startBit + streams[lane].bitCount else {
-                throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
+            for lane in active..<lanes where streams[lane].bitCount != 0 {
+                throw EntropyCodingError.corrupt("empty tANS lane \(lane) has a non-empty stream")
             }
-        }
-        for lane in active..<lanes where streams[lane].bitCount != 0 {
-            throw EntropyCodingError.corrupt("empty tANS lane \(lane) has a non-empty stream")
+            return done
         }
     }
 

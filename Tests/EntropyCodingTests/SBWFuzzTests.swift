@@ -128,4 +128,118 @@ final class SBWFuzzTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("elements"), "\(error)")
         }
     }
+
+    /// Must-show 3 for the AVX2 quad kernels: `.sbw` files whose tensors are coded with 8, 12
+    /// and 16 split lanes (with and without escapes, dense and sparse), mutated inside their
+    /// records with the checksums repaired, each end in a decode or a thrown error — never a
+    /// crash — and every tANS tensor gives the same symbols (or the same refusal) with the
+    /// portable kernels as with the AVX2 ones.
+    func testMutatedQuadLaneFilesDecodeOrFail() throws {
+        let seeds = try Self.quadLaneSeeds()
+        for (bytes, _) in seeds { XCTAssertEqual(Self.feedComparingKernels(bytes), .decoded) }
+        // The seeds exercise the quad kernels with and without escapes, sparse and dense.
+        var escapeRates: [Double] = []
+        for (bytes, _) in seeds {
+            for tensor in try SBWFile(bytes: bytes).tensors {
+                guard case .quantized(let q) = tensor.payload, case .tans(let coded) = q.coded else { continue }
+                XCTAssertTrue(TANSKernelSet.avx2.decodesSplitInQuads(lanes: coded.lanes, tableLog: coded.tableLog))
+                escapeRates.append(Double(coded.escape?.symbolCount ?? 0) / Double(coded.symbolCount))
+            }
+        }
+        XCTAssertTrue(escapeRates.contains(0), "no escapes: \(escapeRates)")
+        XCTAssertTrue(escapeRates.contains { $0 > 0 && $0 <= 1.0 / 1024 }, "sparse escapes: \(escapeRates)")
+        XCTAssertTrue(escapeRates.contains { $0 > 1.0 / 1024 }, "dense escapes: \(escapeRates)")
+        var rng = SplitMix64(seed: 0x5F022)
+        var decoded = 0, rejected = 0
+        let total = 10_000
+        for i in 0..<total {
+            let (original, records) = seeds[i % seeds.count]
+            var bytes = original
+            let record = records[Int.random(in: 0..<records.count, using: &rng)]
+            // Mutations land in the payload-heavy end of a record half the time.
+            let region = i % 2 == 0 ? record : (record.lowerBound + record.count / 2)..<record.upperBound
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let at = Int.random(in: region, using: &rng)
+                if Bool.random(using: &rng) { bytes[at] ^= 1 << UInt8.random(in: 0..<8, using: &rng) } else { bytes[at] = UInt8.random(in: 0...255, using: &rng) }
+            }
+            Self.fixChecksums(&bytes, record: record)
+            switch Self.feedComparingKernels(bytes) {
+            case .decoded: decoded += 1
+            case .rejected: rejected += 1
+            }
+        }
+        XCTAssertEqual(decoded + rejected, total)
+        XCTAssertGreaterThan(rejected, total / 4)
+    }
+}
+
+extension SBWFuzzTests {
+    static func quadLaneSeeds() throws -> [(bytes: [UInt8], records: [Range<Int>])] {
+        var result: [(bytes: [UInt8], records: [Range<Int>])] = []
+        for seed in 0..<6 as Range<UInt64> {
+            var rng = SplitMix64(seed: 0x51D0 + seed)
+            var tensors: [SBWTensor] = []
+            // No escapes (P = 8); dense escapes forced by a 128-slot table under ~250 present
+            // values (P = 16); sparse escapes forced by 40 distinct rare values in 50 000 symbols
+            // under a 32-slot table (P = 12); a 31-bin Laplace with tails (P = 16).
+            let streams: [(lanes: Int, bins: Int, tableLog: Int, symbols: [UInt8])] = [
+                (8, 15, 9, TANSKernelSetTests.stream(&rng, count: 400 + Int.random(in: 0...600, using: &rng), bins: 15, p0: 0.8, tail: 0)),
+                (16, 255, 7, BenchmarkStreams.spikeAndSlab(count: 3000 + Int.random(in: 0...1000, using: &rng), bins: 255,
+                                                           zeroProbability: 0.85, seed: seed)),
+                (12, 255, 5, {
+                    var s = [UInt8](repeating: 127, count: 50_000)
+                    for v in 0..<40 { s[Int.random(in: 0..<s.count, using: &rng)] = UInt8(v) }
+                    return s
+                }()),
+                (16, 31, 12, TANSKernelSetTests.stream(&rng, count: 2000 + Int.random(in: 0...2000, using: &rng), bins: 31, p0: 0.85, tail: 0.05)),
+            ]
+            for (i, stream) in streams.enumerated() {
+                let q = try SBWQuantizedTensor(symbols: stream.symbols, step: 0.01, bins: stream.bins,
+                                               codec: .tans(tableLog: stream.tableLog, lanes: stream.lanes, layout: .split))
+                tensors.append(try SBWTensor(name: "layer\(i).weight", shape: [stream.symbols.count], payload: .quantized(q)))
+            }
+            let bytes = SBWFile(tensors: tensors).serialized()
+            var records: [Range<Int>] = []
+            var cursor = SBWFile.ByteCursor(bytes: bytes, end: bytes.count - 4)
+            cursor.position = 6
+            for _ in 0..<(try cursor.readVarint("")) { _ = try cursor.readString(""); _ = try cursor.readString("") }
+            for _ in 0..<(try cursor.readVarint("")) {
+                let length = try cursor.readVarint("")
+                records.append(cursor.position..<(cursor.position + length))
+                cursor.position += length + 4
+            }
+            result.append((bytes, records))
+        }
+        return result
+    }
+
+    /// Parses and decodes `bytes` with the default kernels; for each tANS tensor that parses,
+    /// the portable kernels must agree (same symbols, or both refusing).
+    static func feedComparingKernels(_ bytes: [UInt8]) -> Outcome {
+        do {
+            let file = try SBWFile(bytes: bytes, limits: limits)
+            for tensor in file.tensors {
+                if case .quantized(let q) = tensor.payload, case .tans(let coded) = q.coded {
+                    var results: [[UInt8]?] = []
+                    for kernels in TANSKernelSet.available {
+                        var out = [UInt8](repeating: 0, count: coded.symbolCount)
+                        var workspace = TANSDecodeWorkspace()
+                        let ok = (try? out.withUnsafeMutableBufferPointer {
+                            try TANSCodec.decode(coded, into: $0, workspace: &workspace, kernels: kernels)
+                        }) != nil
+                        results.append(ok ? out : nil)
+                    }
+                    for other in results.dropFirst() { XCTAssertEqual(other, results[0], "kernels disagree on a mutated stream") }
+                }
+                _ = try tensor.floatValues()
+            }
+            return .decoded
+        } catch let error as EntropyCodingError {
+            XCTAssertFalse(error.description.isEmpty)
+            return .rejected
+        } catch {
+            XCTFail("unexpected error type \(error)")
+            return .rejected
+        }
+    }
 }

@@ -112,4 +112,32 @@ final class CodecCLITests: XCTestCase {
             }
         }
     }
+
+    /// `bench codec --input` reads .bin and .npy files as `encode` does, labels each statistic,
+    /// and `--write-streams` writes the generated streams a peer codec can read back.
+    func testBenchCodecReadsFilesAndWritesStreams() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        try Data(symbols(30_000, bins: 15)).write(to: dir.appendingPathComponent("a.bin"))
+        let npy = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20000,), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let bytes = npy + [UInt8(header.utf8.count), 0] + Array(header.utf8) + symbols(20_000, bins: 7)
+        try Data(bytes).write(to: dir.appendingPathComponent("b.npy"))
+        let result = try SubBitCLI.run(["bench", "codec", "--input", "a.bin", "b.npy", "--bins", "15", "--repetitions", "3",
+                                        "--no-external"], in: dir)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for text in ["a.bin", "b.npy", "median call / fastest call / mean over calls", "P=16 split (the CLI default)",
+                     "median of 3 runs:", "fastest of 3 runs:", "mean of 3 runs:"] {
+            XCTAssertTrue(result.stdout.contains(text), "\(text) missing from:\n\(result.stdout)")
+        }
+        let bad = try SubBitCLI.run(["bench", "codec", "--input", "a.bin", "--bins", "3", "--no-external"], in: dir)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("not below --bins"), bad.stderr)
+        let written = try SubBitCLI.run(["bench", "codec", "--symbols", "1000", "--repetitions", "1", "--only", "N=3 p0=0.60",
+                                         "--no-external", "--write-streams", "streams"], in: dir)
+        XCTAssertEqual(written.status, 0, written.stderr)
+        let stream = try Data(contentsOf: dir.appendingPathComponent("streams/laplace_N3_p00.60.bin"))
+        let spec = CodecBenchmark.StreamSpec(shape: .laplace, bins: 3, zeroProbability: 0.6)
+        XCTAssertEqual([UInt8](stream), spec.generate(count: 1000, seed: CodecBenchmark().seed))
+    }
 }
