@@ -1,6 +1,12 @@
 /// Chooses the tables for ``TANSCodec``: plain tANS, or tANS with an escape path for the `k`
 /// least frequent symbols, whichever has the smallest estimated size (ideal code length under
 /// the normalized counts, plus the exact header bits of both tables).
+///
+/// Every table respects the table log R: the escape table's log (R, or more for a large rare
+/// set) is at most R, because a decoder built for R holds `2^R` entries per table. Candidates
+/// whose escape table would need more are skipped; only when nothing else fits is a rare set of
+/// up to `2^R` symbols given an escape table of exactly R. If even that cannot hold the present
+/// symbols (more than `2^(R+1) − 1` of them), planning fails with a message naming the fix.
 struct TANSPlanner {
     /// Bits charged per escaped symbol when comparing plans (see ``escapePlan``).
     static let escapeCharge = 0.01
@@ -57,6 +63,7 @@ struct TANSPlanner {
         if coarse.last != kMax { coarse.append(kMax) }
         var bestK: Int?
         func consider(_ k: Int) throws {
+            guard escapeLog(k: k, tableLog: tableLog) <= tableLog else { return }
             let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
             if best == nil || plan.estimatedBits < best!.estimatedBits {
                 best = plan
@@ -69,11 +76,28 @@ struct TANSPlanner {
             let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
             for k in low...high where k != found && !coarse.contains(k) { try consider(k) }
         }
+        if best == nil {
+            // Every rare set large enough needs a bigger escape table than R: the smallest one
+            // that fits gets a table of exactly R, if its symbols fit 2^R slots.
+            guard kMin <= size else {
+                throw EntropyCodingError.invalidParameter(
+                    "\(present.count) present symbols do not fit two tables of \(size) slots (main and escape); raise the table log R above \(tableLog) or use fewer bins")
+            }
+            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog)
+        }
         return best!
     }
 
+    /// The escape table log of a rare set of `k` symbols: R, or `⌈log₂ k⌉ + 2` if larger (capped
+    /// at 15) — a candidate is considered only when this is at most R.
+    static func escapeLog(k: Int, tableLog: Int) -> Int {
+        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
+        return min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+    }
+
     /// The plan that escapes the `k` least frequent symbols (`ascending[0..<k]`).
-    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int) throws -> TANSPlanner {
+    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int,
+                           escapeLog forcedLog: Int? = nil) throws -> TANSPlanner {
         let rareSymbols = ascending[0..<k]
         let escapeSymbol = rareSymbols.min()!
         var isRare = [Bool](repeating: false, count: 256)
@@ -88,8 +112,7 @@ struct TANSPlanner {
         }
         main[escapeSymbol] = escaped
         let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
-        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
-        let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+        let escapeLog = forcedLog ?? Self.escapeLog(k: k, tableLog: tableLog)
         let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
         // Ideal code lengths of both tables, both headers, the escape's fixed fields, and a charge
         // of `escapeCharge` bits per escaped symbol: each escape costs the decoder a second table
