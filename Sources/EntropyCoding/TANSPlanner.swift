@@ -2,11 +2,12 @@
 /// least frequent symbols, whichever has the smallest estimated size (ideal code length under
 /// the normalized counts, plus the exact header bits of both tables).
 ///
-/// Every table respects the table log R: the escape table's log (R, or more for a large rare
-/// set) is at most R, because a decoder built for R holds `2^R` entries per table. Candidates
-/// whose escape table would need more are skipped; only when nothing else fits is a rare set of
-/// up to `2^R` symbols given an escape table of exactly R. If even that cannot hold the present
-/// symbols (more than `2^(R+1) − 1` of them), planning fails with a message naming the fix.
+/// Tables respect the table log R whenever the symbols allow: the escape table's log (R, or
+/// more for a large rare set) is kept at most R, because a decoder built for R holds `2^R`
+/// entries per table. Candidates whose escape table would need more are skipped; when nothing
+/// else fits, a rare set of up to `2^R` symbols gets an escape table of exactly R. Only more than
+/// `2^(R+1) − 1` present symbols — which no pair of `2^R` tables can hold — give an escape table
+/// larger than R (the sweep's spec check refuses such a table log for its bins before training).
 struct TANSPlanner {
     /// Bits charged per escaped symbol when comparing plans (see ``escapePlan``).
     static let escapeCharge = 0.01
@@ -62,28 +63,33 @@ struct TANSPlanner {
         }
         if coarse.last != kMax { coarse.append(kMax) }
         var bestK: Int?
-        func consider(_ k: Int) throws {
-            guard escapeLog(k: k, tableLog: tableLog) <= tableLog else { return }
+        func consider(_ k: Int, withinTableLog: Bool) throws {
+            guard !withinTableLog || escapeLog(k: k, tableLog: tableLog) <= tableLog else { return }
             let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
             if best == nil || plan.estimatedBits < best!.estimatedBits {
                 best = plan
                 bestK = k
             }
         }
-        for k in coarse { try consider(k) }
-        if let found = bestK, let index = coarse.firstIndex(of: found) {
-            let low = index > 0 ? coarse[index - 1] + 1 : found
-            let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
-            for k in low...high where k != found && !coarse.contains(k) { try consider(k) }
+        func search(withinTableLog: Bool) throws {
+            for k in coarse { try consider(k, withinTableLog: withinTableLog) }
+            if let found = bestK, let index = coarse.firstIndex(of: found) {
+                let low = index > 0 ? coarse[index - 1] + 1 : found
+                let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
+                for k in low...high where k != found && !coarse.contains(k) { try consider(k, withinTableLog: withinTableLog) }
+            }
+        }
+        try search(withinTableLog: true)
+        if best == nil && kMin <= size {
+            // Every rare set large enough needs a bigger escape table than R: the smallest one
+            // gets a table of exactly R (its symbols fit 2^R slots).
+            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog)
         }
         if best == nil {
-            // Every rare set large enough needs a bigger escape table than R: the smallest one
-            // that fits gets a table of exactly R, if its symbols fit 2^R slots.
-            guard kMin <= size else {
-                throw EntropyCodingError.invalidParameter(
-                    "\(present.count) present symbols do not fit two tables of \(size) slots (main and escape); raise the table log R above \(tableLog) or use fewer bins")
-            }
-            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog)
+            // More than 2^(R+1) − 1 present symbols: no two tables of 2^R hold them. The escape
+            // table grows beyond R (up to 15); a decoder must then be built for its log, and
+            // `subbit decoder` / the sweep's spec check say so.
+            try search(withinTableLog: false)
         }
         return best!
     }

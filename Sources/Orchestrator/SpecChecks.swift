@@ -82,7 +82,7 @@ extension SpecReader {
     /// A file the spec names must exist (resolved from ``SpecParser/Options/baseDirectory``).
     func checkFile(_ path: String, key: String, in map: Mapping, what: String, fix: String) throws {
         guard let base = options.baseDirectory else { return }
-        let url = URL(fileURLWithPath: path, relativeTo: base)
+        let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             let node = map.node(key)
