@@ -9,7 +9,7 @@ struct FuzzCommand: ParsableCommand {
         abstract: "Fuzz a file reader (sbw, safetensors, npy) with seeded mutations, forged CRCs and size bombs.",
         discussion: """
             Every case must decode or be refused with a message; any other outcome, or a case over \
-            10 s, is a finding and the exit status is 1. The long run of the reliability note:
+            10 s of CPU, is a finding and the exit status is 1. The long run of the reliability note:
               subbit fuzz --target sbw --cases 100000 --seed 1
             Reproduce case N alone with --first N --cases 1.
             """)

@@ -55,7 +55,7 @@ final class ReaderWriterAgreementTests: XCTestCase {
             return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(text.utf8) + data
         }
         let twenty = [UInt8](repeating: 1, count: 20)
-        for dict in ["{'note': \"'descr': '|u1'\", 'descr': '<u2', 'fortran_order': False, 'shape': (10,), }",
+        for dict in ["{'note': \"'descr': '|u1', 'shape': (20,)\", 'descr': '<u2', 'fortran_order': False, 'shape': (10,), }",
                      "{'descr': '<b8', 'fortran_order': False, 'shape': (20,), }",
                      "{'descr': '|u1', 'fortran_order': Maybe, 'shape': (20,), }",
                      "{'descr': '|u1', 'fortran_order': False, 'shape': (20,), 'extra': 1}",

@@ -54,7 +54,7 @@ final class HostileInputCLITests: XCTestCase {
             return Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(n & 0xFF), UInt8(n >> 8)] + Array(text.utf8) + data)
         }
         let data = (0..<20).map { UInt8($0 % 2 == 0 ? 1 : 0) }
-        for (name, dict) in [("decoy", "{'note': \"'descr': '|u1'\", 'descr': '<u2', 'fortran_order': False, 'shape': (10,), }"),
+        for (name, dict) in [("decoy", "{'note': \"'descr': '|u1', 'shape': (20,)\", 'descr': '<u2', 'fortran_order': False, 'shape': (10,), }"),
                              ("b8", "{'descr': '<b8', 'fortran_order': False, 'shape': (20,), }"),
                              ("maybe", "{'descr': '|u1', 'fortran_order': Maybe, 'shape': (20,), }")] {
             let input = dir.appendingPathComponent("\(name).npy")
