@@ -96,12 +96,15 @@ enum FolderReplacement {
         _ = rename(parked.path, staging.path)   // the caller removes `staging`: now the old folder
     }
 
+    /// The cause of a file-system error as a phrase (no trailing period), e.g. "No space left on device".
     static func reason(_ error: Error) -> String {
         if let error = error as? ResultsError { return error.description }
         let ns = error as NSError
         if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(posix.code)))
         }
-        return error.localizedDescription
+        var text = error.localizedDescription
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 }
