@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "DecoderHardware", targets: ["DecoderHardware"]),
         .library(name: "Plotting", targets: ["Plotting"]),
         .library(name: "Orchestrator", targets: ["Orchestrator"]),
+        .library(name: "Fuzzing", targets: ["Fuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,7 @@ let package = Package(
             name: "DecoderHardware",
             dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
         .target(name: "Plotting"),
+        .target(name: "Fuzzing", dependencies: ["EntropyCoding", "ModelIO", "Quantization"]),
         .target(
             name: "Orchestrator",
             dependencies: [
@@ -51,7 +53,7 @@ let package = Package(
             name: "subbit",
             dependencies: [
                 "EntropyCoding", "ModelIO", "Quantization", "Training", "DecoderHardware", "Plotting",
-                "Orchestrator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Orchestrator", "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CKernels", "ModelIO", "Quantization"]),
         .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "EntropyCoding", "ModelIO", "Quantization"]),
         .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training", "DecoderHardware"]),
         .testTarget(
             name: "SubBitCLITests",

@@ -9,11 +9,14 @@ public enum EntropyCodingError: Error, Equatable, Sendable, CustomStringConverti
     case truncated(String)
     /// The input is structurally wrong: bad magic, inconsistent counts, checksum mismatch…
     case corrupt(String)
+    /// The input is well formed but decodes to more than a stated limit allows
+    /// (``SBWFile/Limits``); raise the limit for a trusted file.
+    case limitExceeded(String)
 
     /// The message without the kind prefix.
     public var message: String {
         switch self {
-        case .invalidParameter(let m), .truncated(let m), .corrupt(let m): return m
+        case .invalidParameter(let m), .truncated(let m), .corrupt(let m), .limitExceeded(let m): return m
         }
     }
 
@@ -23,6 +26,7 @@ public enum EntropyCodingError: Error, Equatable, Sendable, CustomStringConverti
         case .invalidParameter(let m): return .invalidParameter("\(context): \(m)")
         case .truncated(let m): return .truncated("\(context): \(m)")
         case .corrupt(let m): return .corrupt("\(context): \(m)")
+        case .limitExceeded(let m): return .limitExceeded("\(context): \(m)")
         }
     }
 
@@ -31,6 +35,7 @@ public enum EntropyCodingError: Error, Equatable, Sendable, CustomStringConverti
         case .invalidParameter(let message): return "invalid parameter: \(message)"
         case .truncated(let message): return "truncated input: \(message)"
         case .corrupt(let message): return "corrupt input: \(message)"
+        case .limitExceeded(let message): return "over a decoding limit: \(message)"
         }
     }
 }

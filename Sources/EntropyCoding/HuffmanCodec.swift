@@ -193,6 +193,10 @@ public struct HuffmanEncoded: SymbolStreamEncoding, Equatable, Hashable {
             constantSymbol = nil
             for _ in 0..<alphabetSize { codeLengths.append(try reader.readInt(bitCount: 4, "Huffman code length")) }
             payloadBits = try reader.readLengthPrefixed("Huffman payload bits")
+            // Every codeword is at least one bit long.
+            guard symbolCount <= payloadBits else {
+                throw EntropyCodingError.corrupt("Huffman stream claims \(symbolCount) symbols of at least 1 bit each but has \(payloadBits) payload bits")
+            }
         }
         reader.alignToByte()
         let needed = (payloadBits + 7) / 8

@@ -57,12 +57,12 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 
     public init(name: String, shape: [Int], payload: Payload) throws {
         guard shape.allSatisfy({ $0 >= 0 }), shape.count <= SBWFile.maxRank else {
-            throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) needs ≤ \(SBWFile.maxRank) non-negative dimensions")
+            throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): shape \(shape) needs ≤ \(SBWFile.maxRank) non-negative dimensions")
         }
         var count = 1
         for d in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow else { throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) has too many elements") }
+            guard !overflow else { throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): shape \(shape) has too many elements") }
             count = product
         }
         let stored: Int
@@ -72,7 +72,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         case .float16(let v): stored = v.count
         }
         guard stored == count else {
-            throw EntropyCodingError.invalidParameter("tensor \(name): shape \(shape) has \(count) elements but \(stored) are stored")
+            throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): shape \(shape) has \(count) elements but \(stored) are stored")
         }
         self.name = name
         self.shape = shape
@@ -86,7 +86,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
     public func floatValues() throws -> [Float] {
         switch payload {
         case .quantized(let q):
-            do { return try q.dequantized() } catch let error as EntropyCodingError { throw error.prefixed("tensor \(name)") }
+            do { return try q.dequantized() } catch let error as EntropyCodingError { throw error.prefixed("tensor \(SBWFile.quoted(name))") }
         case .float32(let v): return v
         case .float16(let v): return v.map(Float16Bits.float(fromHalf:))
         }
@@ -150,19 +150,55 @@ public struct SBWFile: Sendable, Equatable, Hashable {
     public static let version: UInt16 = 1
     public static let maxRank = 8
 
-    /// Sanity limits applied while parsing, before any allocation sized by a header field.
+    /// Limits applied while parsing, before any allocation sized by a header field.
+    ///
+    /// Most claimed sizes are tied to the bytes that hold them (a record's values, a coded
+    /// stream whose every symbol costs at least one bit — see ``TANSEncoded``). A constant-mode
+    /// or zero-bit stream can legitimately say "n copies of s" in a few bytes, so the decoded
+    /// size is bounded explicitly: a tensor's *decoded bytes* are its element count × 4 (the
+    /// float32 values `subbit decompress` writes), at most ``maxDecodedBytesPerTensor`` per tensor
+    /// and ``maxDecodedBytesPerFile`` over the file. The defaults (``defaultMaxDecodedBytesPerTensor``
+    /// = 128 MiB, ``defaultMaxDecodedBytesPerFile`` = 256 MiB, i.e. 64 M weights) hold every model
+    /// of this project several times over; `--max-decoded-bytes` on `decode`, `decompress` and
+    /// `inspect` raises both.
+    ///
+    /// ```swift
+    /// let file = try SBWFile(bytes: bytes, limits: .init(maxDecodedBytes: 1 << 32))
+    /// ```
     public struct Limits: Sendable, Equatable, Hashable {
+        public static let defaultMaxDecodedBytesPerTensor = 128 << 20
+        public static let defaultMaxDecodedBytesPerFile = 256 << 20
+        /// Bytes a decoded element counts for (a float32 value).
+        public static let decodedBytesPerElement = 4
+
         public var maxTensors: Int
         public var maxElementsPerTensor: Int
         public var maxMetadataEntries: Int
+        public var maxDecodedBytesPerTensor: Int
+        public var maxDecodedBytesPerFile: Int
 
-        public init(maxTensors: Int = 1 << 20, maxElementsPerTensor: Int = 1 << 32, maxMetadataEntries: Int = 1 << 16) {
+        public init(maxTensors: Int = 1 << 20, maxElementsPerTensor: Int = 1 << 32, maxMetadataEntries: Int = 1 << 16,
+                    maxDecodedBytesPerTensor: Int = defaultMaxDecodedBytesPerTensor,
+                    maxDecodedBytesPerFile: Int = defaultMaxDecodedBytesPerFile) {
             self.maxTensors = maxTensors
             self.maxElementsPerTensor = maxElementsPerTensor
             self.maxMetadataEntries = maxMetadataEntries
+            self.maxDecodedBytesPerTensor = maxDecodedBytesPerTensor
+            self.maxDecodedBytesPerFile = maxDecodedBytesPerFile
+        }
+
+        /// The standard limits with both decoded-size limits set to `maxDecodedBytes` (what
+        /// `--max-decoded-bytes` sets).
+        public init(maxDecodedBytes: Int) {
+            self.init(maxDecodedBytesPerTensor: maxDecodedBytes, maxDecodedBytesPerFile: maxDecodedBytes)
         }
 
         public static let standard = Limits()
+
+        /// The most elements one tensor may decode to.
+        var maxDecodedElementsPerTensor: Int {
+            min(maxElementsPerTensor, max(0, maxDecodedBytesPerTensor) / Self.decodedBytesPerElement)
+        }
     }
 
     public var metadata: [String: String]
@@ -276,6 +312,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             throw EntropyCodingError.corrupt("tensor count \(tensorCount) is implausible for the file size")
         }
         var tensors = [SBWTensor]()
+        var decodedBytes = 0
         for index in 0..<tensorCount {
             let length = try cursor.readVarint("record length of tensor \(index)")
             guard length <= cursor.remaining - 4 else {
@@ -288,7 +325,13 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             guard CRC32C.checksum(record) == crc else {
                 throw EntropyCodingError.corrupt("tensor \(index) fails its CRC-32C check")
             }
-            tensors.append(try Self.parseRecord(record, index: index, limits: limits))
+            let tensor = try Self.parseRecord(record, index: index, limits: limits)
+            decodedBytes += tensor.elementCount * Limits.decodedBytesPerElement
+            guard decodedBytes <= limits.maxDecodedBytesPerFile else {
+                throw EntropyCodingError.limitExceeded("the tensors up to \(SBWFile.quoted(tensor.name)) decode to \(decodedBytes) bytes, "
+                    + "over the \(limits.maxDecodedBytesPerFile)-byte limit per file; if the file is trusted, raise it with --max-decoded-bytes")
+            }
+            tensors.append(tensor)
         }
         guard cursor.remaining == 0 else {
             throw EntropyCodingError.corrupt(".sbw file has \(cursor.remaining) unexpected bytes after its last tensor")
@@ -300,44 +343,49 @@ public struct SBWFile: Sendable, Equatable, Hashable {
     static func parseRecord(_ record: [UInt8], index: Int, limits: Limits) throws -> SBWTensor {
         var cursor = ByteCursor(bytes: record, end: record.count)
         let name = try cursor.readString("name of tensor \(index)")
-        let rank = try cursor.readVarint("rank of tensor \(name)")
-        guard rank <= maxRank else { throw EntropyCodingError.corrupt("tensor \(name) has rank \(rank) (at most \(maxRank))") }
+        let shown = quoted(name)
+        let rank = try cursor.readVarint("rank of tensor \(shown)")
+        guard rank <= maxRank else { throw EntropyCodingError.corrupt("tensor \(shown) has rank \(rank) (at most \(maxRank))") }
         var shape = [Int]()
         var elements = 1
         for _ in 0..<rank {
-            let d = try cursor.readVarint("dimension of tensor \(name)")
+            let d = try cursor.readVarint("dimension of tensor \(shown)")
             let (product, overflow) = elements.multipliedReportingOverflow(by: d)
             guard !overflow, product <= limits.maxElementsPerTensor, d <= limits.maxElementsPerTensor else {
-                throw EntropyCodingError.corrupt("tensor \(name) has more than \(limits.maxElementsPerTensor) elements")
+                throw EntropyCodingError.corrupt("tensor \(shown) has more than \(limits.maxElementsPerTensor) elements")
             }
             elements = product
             shape.append(d)
         }
-        let kind = try cursor.readByte("kind of tensor \(name)")
+        guard elements <= limits.maxDecodedElementsPerTensor else {
+            throw EntropyCodingError.limitExceeded("tensor \(shown) claims \(elements) elements (\(elements.multipliedReportingOverflow(by: Limits.decodedBytesPerElement).partialValue) decoded bytes), "
+                + "over the \(limits.maxDecodedBytesPerTensor)-byte limit per tensor; if the file is trusted, raise it with --max-decoded-bytes")
+        }
+        let kind = try cursor.readByte("kind of tensor \(shown)")
         let rest = { Array(record[cursor.position...]) }
         switch kind {
         case 0:
-            let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(name)"))
-            let bins = try cursor.readVarint("bins of tensor \(name)")
+            let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
+            let bins = try cursor.readVarint("bins of tensor \(shown)")
             guard bins >= 1, bins <= 255, bins % 2 == 1 else {
-                throw EntropyCodingError.corrupt("tensor \(name) has \(bins) bins (must be odd, 1…255)")
+                throw EntropyCodingError.corrupt("tensor \(shown) has \(bins) bins (must be odd, 1…255)")
             }
-            let tag = try cursor.readByte("codec of tensor \(name)")
-            guard let codec = CodecKind(tag: tag) else { throw EntropyCodingError.corrupt("tensor \(name) has unknown codec tag \(tag)") }
+            let tag = try cursor.readByte("codec of tensor \(shown)")
+            guard let codec = CodecKind(tag: tag) else { throw EntropyCodingError.corrupt("tensor \(shown) has unknown codec tag \(tag)") }
             let coded: CodedSymbols
             do {
-                coded = try CodedSymbols(kind: codec, serialized: rest(), maxSymbolCount: limits.maxElementsPerTensor)
+                coded = try CodedSymbols(kind: codec, serialized: rest(), maxSymbolCount: max(elements, 0))
             } catch let error as EntropyCodingError {
-                throw error.prefixed("tensor \(name)")
+                throw error.prefixed("tensor \(shown)")
             }
             guard coded.symbolCount == elements, coded.alphabetSize == bins else {
-                throw EntropyCodingError.corrupt("tensor \(name): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
+                throw EntropyCodingError.corrupt("tensor \(shown): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
             }
             return try SBWTensor(name: name, shape: shape, payload: .quantized(SBWQuantizedTensor(step: step, bins: bins, coded: coded)))
         case 1, 2:
             let width = kind == 1 ? 4 : 2
             guard cursor.remaining == elements * width else {
-                throw EntropyCodingError.corrupt("tensor \(name): \(cursor.remaining) data bytes for \(elements) values of \(width) bytes")
+                throw EntropyCodingError.corrupt("tensor \(shown): \(cursor.remaining) data bytes for \(elements) values of \(width) bytes")
             }
             let data = rest()
             if kind == 1 {
@@ -347,7 +395,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             let values = (0..<elements).map { UInt16(data[2 * $0]) | UInt16(data[2 * $0 + 1]) << 8 }
             return try SBWTensor(name: name, shape: shape, payload: .float16(values))
         default:
-            throw EntropyCodingError.corrupt("tensor \(name) has unknown kind \(kind)")
+            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind)")
         }
     }
 

@@ -223,6 +223,7 @@ extension TANSEncoded {
                 offset += stream.byteCount
                 laneStreams.append(stream)
             }
+            try Self.checkBitBudget(symbols: symbolCount, lanes: lanes, layout: layout, streams: laneStreams, counts: counts)
             var escapeHeader: (UInt8, Int, NormalizedCounts, Int, Int)?
             if mode == 3 {
                 let symbol = try reader.readInt(bitCount: 8, "escape symbol")
@@ -241,6 +242,8 @@ extension TANSEncoded {
                 let state = try reader.readInt(bitCount: escapeLog, "escape initial state")
                 let bits = try reader.readLengthPrefixed("escape bit count")
                 guard bits <= 8 * bytes.count else { throw EntropyCodingError.truncated("escape stream of \(bits) bits exceeds the input") }
+                try Self.checkBitBudget(symbols: count, lanes: 1, layout: .split,
+                                        streams: [TANSLaneStream(byteOffset: 0, bitCount: bits)], counts: escapeCounts, what: "escape ")
                 escapeHeader = (UInt8(symbol), count, escapeCounts, state, bits)
             }
             reader.alignToByte()
@@ -266,6 +269,57 @@ extension TANSEncoded {
         reader.alignToByte()
         guard reader.bytePosition == bytes.count else {
             throw EntropyCodingError.corrupt("constant tANS stream has trailing bytes")
+        }
+    }
+}
+
+// MARK: - Resource limits that follow from the header
+
+extension TANSEncoded {
+    /// The fewest bits any decode step of a table can read: a state of symbol `s` (count `c`)
+    /// reads `R − ⌊log₂ x⌋` bits for some `x` in `c…2c − 1`, so the minimum over the table is
+    /// `min_s (R − ⌊log₂(2c_s − 1)⌋)`; it is 0 exactly when some symbol holds more than half
+    /// the table (then a run of that symbol may cost nothing, and only an explicit decoded-size
+    /// limit bounds it).
+    ///
+    /// ```swift
+    /// let counts = try NormalizedCounts(validatingCounts: [16, 16], tableLog: 5)
+    /// TANSEncoded.minimumStepBits(counts)   // 1
+    /// ```
+    /// - Complexity: O(alphabet size).
+    static func minimumStepBits(_ counts: NormalizedCounts) -> Int {
+        var fewest = counts.tableLog
+        for c in counts.counts where c > 0 {
+            let top = Int.bitWidth - 1 - (2 * c - 1).leadingZeroBitCount   // ⌊log₂(2c − 1)⌋
+            fewest = min(fewest, max(0, counts.tableLog - top))
+        }
+        return fewest
+    }
+
+    /// Refuses a header whose symbol count its streams cannot hold: every symbol of a lane but
+    /// its last reads at least ``minimumStepBits(_:)`` bits, so a lane of `k` symbols needs
+    /// `(k − 1) · minimum` bits of its stream (`.interleaved`: all lanes together, of the shared
+    /// stream). Checked before anything is sized by the count.
+    /// - Complexity: O(lanes).
+    static func checkBitBudget(symbols n: Int, lanes: Int, layout: TANSLayout, streams: [TANSLaneStream],
+                               counts: NormalizedCounts, what: String = "") throws {
+        let minimum = minimumStepBits(counts)
+        guard minimum > 0, n > 0 else { return }
+        let active = min(n, lanes)
+        switch layout {
+        case .split:
+            for lane in 0..<min(active, streams.count) {
+                let steps = (n - lane + lanes - 1) / lanes - 1
+                guard steps <= streams[lane].bitCount / minimum else {
+                    throw EntropyCodingError.corrupt("tANS \(what)lane \(lane) claims \(steps + 1) symbols of at least \(minimum) bit\(minimum == 1 ? "" : "s") each "
+                        + "but its stream has \(streams[lane].bitCount) bits")
+                }
+            }
+        case .interleaved:
+            guard let stream = streams.first, n - active <= stream.bitCount / minimum else {
+                throw EntropyCodingError.corrupt("tANS \(what)stream claims \(n) symbols of at least \(minimum) bit\(minimum == 1 ? "" : "s") each "
+                    + "but has \(streams.first?.bitCount ?? 0) bits")
+            }
         }
     }
 }

@@ -1,6 +1,13 @@
 /// Chooses the tables for ``TANSCodec``: plain tANS, or tANS with an escape path for the `k`
 /// least frequent symbols, whichever has the smallest estimated size (ideal code length under
 /// the normalized counts, plus the exact header bits of both tables).
+///
+/// Tables respect the table log R whenever the symbols allow: the escape table's log (R, or
+/// more for a large rare set) is kept at most R, because a decoder built for R holds `2^R`
+/// entries per table. Candidates whose escape table would need more are skipped; when nothing
+/// else fits, a rare set of up to `2^R` symbols gets an escape table of exactly R. Only more than
+/// `2^(R+1) − 1` present symbols — which no pair of `2^R` tables can hold — give an escape table
+/// larger than R (the sweep's spec check refuses such a table log for its bins before training).
 struct TANSPlanner {
     /// Bits charged per escaped symbol when comparing plans (see ``escapePlan``).
     static let escapeCharge = 0.01
@@ -56,24 +63,47 @@ struct TANSPlanner {
         }
         if coarse.last != kMax { coarse.append(kMax) }
         var bestK: Int?
-        func consider(_ k: Int) throws {
+        func consider(_ k: Int, withinTableLog: Bool) throws {
+            guard !withinTableLog || escapeLog(k: k, tableLog: tableLog) <= tableLog else { return }
             let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
             if best == nil || plan.estimatedBits < best!.estimatedBits {
                 best = plan
                 bestK = k
             }
         }
-        for k in coarse { try consider(k) }
-        if let found = bestK, let index = coarse.firstIndex(of: found) {
-            let low = index > 0 ? coarse[index - 1] + 1 : found
-            let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
-            for k in low...high where k != found && !coarse.contains(k) { try consider(k) }
+        func search(withinTableLog: Bool) throws {
+            for k in coarse { try consider(k, withinTableLog: withinTableLog) }
+            if let found = bestK, let index = coarse.firstIndex(of: found) {
+                let low = index > 0 ? coarse[index - 1] + 1 : found
+                let high = index + 1 < coarse.count ? coarse[index + 1] - 1 : found
+                for k in low...high where k != found && !coarse.contains(k) { try consider(k, withinTableLog: withinTableLog) }
+            }
+        }
+        try search(withinTableLog: true)
+        if best == nil && kMin <= size {
+            // Every rare set large enough needs a bigger escape table than R: the smallest one
+            // gets a table of exactly R (its symbols fit 2^R slots).
+            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog)
+        }
+        if best == nil {
+            // More than 2^(R+1) − 1 present symbols: no two tables of 2^R hold them. The escape
+            // table grows beyond R (up to 15); a decoder must then be built for its log, and
+            // `subbit decoder` / the sweep's spec check say so.
+            try search(withinTableLog: false)
         }
         return best!
     }
 
+    /// The escape table log of a rare set of `k` symbols: R, or `⌈log₂ k⌉ + 2` if larger (capped
+    /// at 15) — a candidate is considered only when this is at most R.
+    static func escapeLog(k: Int, tableLog: Int) -> Int {
+        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
+        return min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+    }
+
     /// The plan that escapes the `k` least frequent symbols (`ascending[0..<k]`).
-    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int) throws -> TANSPlanner {
+    static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int,
+                           escapeLog forcedLog: Int? = nil) throws -> TANSPlanner {
         let rareSymbols = ascending[0..<k]
         let escapeSymbol = rareSymbols.min()!
         var isRare = [Bool](repeating: false, count: 256)
@@ -88,8 +118,7 @@ struct TANSPlanner {
         }
         main[escapeSymbol] = escaped
         let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
-        let neededLog = Int.bitWidth - (k - 1).leadingZeroBitCount
-        let escapeLog = min(TANSCodec.tableLogs.upperBound, max(TANSCodec.tableLogs.lowerBound, max(tableLog, neededLog + 2)))
+        let escapeLog = forcedLog ?? Self.escapeLog(k: k, tableLog: tableLog)
         let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
         // Ideal code lengths of both tables, both headers, the escape's fixed fields, and a charge
         // of `escapeCharge` bits per escaped symbol: each escape costs the decoder a second table

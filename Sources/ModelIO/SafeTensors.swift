@@ -63,6 +63,15 @@ public struct SafeTensorsFile: Sendable, Equatable {
     /// The file's bytes: tensors laid out like the reference writer (by dtype size,
     /// largest first, then by name), header padded with spaces to a multiple of 8.
     public func serialized() -> [UInt8] {
+        let (header, order) = layout()
+        var out = header
+        out.reserveCapacity(header.count + order.reduce(0) { $0 + tensors[$1]!.bytes.count })
+        for name in order { out.append(contentsOf: tensors[name]!.bytes) }
+        return out
+    }
+
+    /// The length prefix and padded JSON header, and the tensors' order in the buffer.
+    private func layout() -> (header: [UInt8], order: [String]) {
         let order = tensors.keys.sorted { a, b in
             let (ra, rb) = (tensors[a]!.dtype.referenceRank, tensors[b]!.dtype.referenceRank)
             return ra != rb ? ra > rb : a < b
@@ -90,19 +99,28 @@ public struct SafeTensorsFile: Sendable, Equatable {
         header += "}"
         var headerBytes = Array(header.utf8)
         headerBytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - headerBytes.count % 8) % 8))
-
         var out = [UInt8]()
-        out.reserveCapacity(8 + headerBytes.count + offset)
+        out.reserveCapacity(8 + headerBytes.count)
         let length = UInt64(headerBytes.count)
         for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: length >> (8 * UInt64(i)))) }
         out.append(contentsOf: headerBytes)
-        for name in order { out.append(contentsOf: tensors[name]!.bytes) }
-        return out
+        return (out, order)
     }
 
-    /// Writes the file atomically (temporary file + rename).
+    /// Writes the file atomically (temporary file + rename), streaming: the header, then each
+    /// tensor's bytes in turn, never the whole file in one buffer.
+    /// - Throws: ``SafeTensorsError`` if a tensor is named `__metadata__` (the format reserves the
+    ///   key, and the file would not read back); ``FileAccessError`` naming the path on any
+    ///   write failure (the previous file stays intact).
     public func write(to url: URL) throws {
-        try AtomicFile.write(serialized(), to: url)
+        if tensors["__metadata__"] != nil {
+            throw SafeTensorsError(.invalidEntry(tensor: "__metadata__", reason: "the name is reserved for the metadata map; rename the tensor"), file: url.path)
+        }
+        let (header, order) = layout()
+        try AtomicFile.write(to: url) { sink in
+            try sink.write(header)
+            for name in order { try sink.write(tensors[name]!.bytes) }
+        }
     }
 
     // MARK: - Parsing
@@ -150,7 +168,7 @@ public struct SafeTensorsFile: Sendable, Equatable {
                 }
                 for (key, item) in pairs {
                     guard case .string(let text) = item else {
-                        throw fail(.invalidMetadata("value of \"\(key)\" is \(item.kindName), expected a string"))
+                        throw fail(.invalidMetadata("value of \(DisplayName.quoted(key)) is \(item.kindName), expected a string"))
                     }
                     metadata[key] = text
                 }
@@ -311,32 +329,32 @@ public struct SafeTensorsError: Error, Equatable, Sendable, LocalizedError, Cust
         case let .headerNotObject(found):
             problem = "has a header that is \(found), expected a JSON object"
         case let .duplicateKey(key):
-            problem = "lists \"\(key)\" twice in its header"
+            problem = "lists \(DisplayName.quoted(key)) twice in its header"
         case let .invalidMetadata(reason):
             problem = "has invalid __metadata__: \(reason)"
         case let .invalidEntry(tensor, reason):
-            problem = "has an invalid entry for tensor \"\(tensor)\": \(reason)"
+            problem = "has an invalid entry for tensor \(DisplayName.quoted(tensor)): \(reason)"
         case let .unknownDType(tensor, dtype):
-            problem = "gives tensor \"\(tensor)\" the unknown dtype \"\(dtype)\" (known: \(DType.allCases.map(\.rawValue).joined(separator: ", ")))"
+            problem = "gives tensor \(DisplayName.quoted(tensor)) the unknown dtype \"\(dtype)\" (known: \(DType.allCases.map(\.rawValue).joined(separator: ", ")))"
         case let .negativeDimension(tensor, shape):
-            problem = "gives tensor \"\(tensor)\" the shape \(shape) with a negative dimension"
+            problem = "gives tensor \(DisplayName.quoted(tensor)) the shape \(shape) with a negative dimension"
         case let .shapeOverflow(tensor, shape):
-            problem = "gives tensor \"\(tensor)\" the shape \(shape), whose size overflows"
+            problem = "gives tensor \(DisplayName.quoted(tensor)) the shape \(shape), whose size overflows"
         case let .invalidOffsets(tensor, offsets, reason):
-            problem = "gives tensor \"\(tensor)\" the data_offsets \(offsets): \(reason)"
+            problem = "gives tensor \(DisplayName.quoted(tensor)) the data_offsets \(offsets): \(reason)"
         case let .offsetOutOfRange(tensor, end, bufferSize):
-            problem = "places tensor \"\(tensor)\" up to byte \(end) of a \(bufferSize)-byte data buffer (out of range)"
+            problem = "places tensor \(DisplayName.quoted(tensor)) up to byte \(end) of a \(bufferSize)-byte data buffer (out of range)"
         case let .sizeMismatch(tensor, dtype, shape, expected, actual):
-            problem = "gives tensor \"\(tensor)\" (\(dtype) \(shape)) \(actual) bytes, but that shape needs \(expected)"
+            problem = "gives tensor \(DisplayName.quoted(tensor)) (\(dtype) \(shape)) \(actual) bytes, but that shape needs \(expected)"
         case let .overlap(tensor, other):
-            problem = "has tensors \"\(other)\" and \"\(tensor)\" overlapping in the data buffer"
+            problem = "has tensors \(DisplayName.quoted(other)) and \(DisplayName.quoted(tensor)) overlapping in the data buffer"
         case let .gap(tensor, begin, expected):
-            problem = "leaves bytes \(expected)..<\(begin) unused before tensor \"\(tensor)\" (offsets must tile the buffer)"
+            problem = "leaves bytes \(expected)..<\(begin) unused before tensor \(DisplayName.quoted(tensor)) (offsets must tile the buffer)"
         case let .bufferNotCovered(used, bufferSize):
             problem = "has a \(bufferSize)-byte data buffer but its tensors cover only \(used) bytes"
         case let .missingTensor(name, available, count):
-            let sample = available.map { "\"\($0)\"" }.joined(separator: ", ")
-            problem = "has no tensor \"\(name)\" (it has \(count) tensors\(count > 0 ? ", e.g. \(sample)" : ""))"
+            let sample = available.map { DisplayName.quoted($0) }.joined(separator: ", ")
+            problem = "has no tensor \(DisplayName.quoted(name)) (it has \(count) tensors\(count > 0 ? ", e.g. \(sample)" : ""))"
         }
         return "\(subject) \(problem)"
     }

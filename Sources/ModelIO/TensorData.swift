@@ -146,8 +146,9 @@ public struct TensorData: Sendable, Hashable {
         }
     }
 
-    /// The elements of an integer or BOOL tensor as `Int64` (U64 values above
-    /// `Int64.max` are refused).
+    /// The elements of an integer or BOOL tensor as `Int64`. U64 values above `Int64.max`
+    /// (≥ 2⁶³) are refused with their value, and so are BOOL bytes other than 0 and 1 (NumPy
+    /// and PyTorch read any non-zero byte as true, so such a tensor would not round-trip).
     public func integers() throws -> [Int64] {
         guard !dtype.isFloatingPoint else { throw TensorDataError.notInteger(dtype) }
         let size = dtype.byteSize
@@ -157,12 +158,15 @@ public struct TensorData: Sendable, Hashable {
         for i in 0..<elementCount {
             var bits: UInt64 = 0
             for b in 0..<size { bits |= UInt64(bytes[i * size + b]) << (8 * UInt64(b)) }
+            if dtype == .bool && bits > 1 {
+                throw TensorDataError.integerOutOfRange(value: Int64(bits), dtype: dtype)
+            }
             if signed && size < 8 {
                 let unused = UInt64(64 - 8 * size)
                 result.append(Int64(bitPattern: bits << unused) >> Int64(unused))
             } else {
                 guard signed || bits <= UInt64(Int64.max) else {
-                    throw TensorDataError.integerOutOfRange(value: Int64.max, dtype: dtype)
+                    throw TensorDataError.unsignedOutOfRange(value: bits, dtype: dtype)
                 }
                 result.append(Int64(bitPattern: bits))
             }
@@ -199,6 +203,7 @@ public enum TensorDataError: Error, Equatable, Sendable, LocalizedError, CustomS
     case notFloatingPoint(DType)
     case notInteger(DType)
     case integerOutOfRange(value: Int64, dtype: DType)
+    case unsignedOutOfRange(value: UInt64, dtype: DType)
 
     public var description: String {
         switch self {
@@ -214,8 +219,12 @@ public enum TensorDataError: Error, Equatable, Sendable, LocalizedError, CustomS
             return "dtype \(dtype) is not a floating-point type (expected F32, F16, BF16 or F64)"
         case let .notInteger(dtype):
             return "dtype \(dtype) is not an integer type (expected I8…I64, U8…U64 or BOOL)"
+        case let .integerOutOfRange(value, dtype) where dtype == .bool:
+            return "byte \(value) is not a BOOL value (BOOL bytes must be 0 or 1)"
         case let .integerOutOfRange(value, dtype):
             return "value \(value) does not fit dtype \(dtype)"
+        case let .unsignedOutOfRange(value, dtype):
+            return "value \(value) of dtype \(dtype) is 2⁶³ or more, which this tool cannot carry (at most \(Int64.max))"
         }
     }
 

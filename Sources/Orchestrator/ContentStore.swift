@@ -44,6 +44,11 @@ public struct ContentStore: Sendable {
         try AtomicFile.write(header + payload, to: file)
     }
 
+    /// When the entry for `key` was last stored, if present.
+    public func modificationDate(_ key: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: url(for: key).path))?[.modificationDate] as? Date
+    }
+
     /// Removes the entry for `key` if present.
     public func remove(_ key: String) {
         try? FileManager.default.removeItem(at: url(for: key))

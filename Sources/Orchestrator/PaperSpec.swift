@@ -45,14 +45,16 @@ public struct PaperSpec: Sendable, Equatable {
 /// ```
 public enum PaperSpecParser {
     /// Parses the multi-study spec at `url`; `displayPath` names it in errors.
-    public static func parse(contentsOf url: URL, displayPath: String? = nil) throws -> PaperSpec {
+    public static func parse(contentsOf url: URL, displayPath: String? = nil,
+                             options: SpecParser.Options = SpecParser.Options()) throws -> PaperSpec {
         let shown = displayPath ?? url.path
         let text = try SpecParser.readText(url, shown: shown)
-        return try parse(yaml: text, file: shown, defaultName: url.deletingPathExtension().lastPathComponent)
+        return try parse(yaml: text, file: shown, defaultName: url.deletingPathExtension().lastPathComponent, options: options)
     }
 
     /// Parses multi-study spec text; `file` names it in errors.
-    public static func parse(yaml: String, file: String, defaultName: String) throws -> PaperSpec {
+    public static func parse(yaml: String, file: String, defaultName: String,
+                             options: SpecParser.Options = SpecParser.Options()) throws -> PaperSpec {
         let top = try Mapping(try SpecParser.compose(yaml: yaml, file: file), path: "", file: file)
         guard top.node("studies") != nil || top.node("sweep") == nil else {
             throw SpecError(file: file, line: top.mark?.line, column: top.mark?.column, keyPath: "studies",
@@ -69,7 +71,7 @@ public enum PaperSpecParser {
             throw top.error("studies", studiesNode,
                             "expected a non-empty list of studies (`- name: …` entries), found \(Mapping.kind(of: studiesNode)).")
         }
-        let reader = SpecReader(file: file)
+        let reader = SpecReader(file: file, options: options)
         var studies: [ExperimentSpec] = []
         var firstIndex: [String: Int] = [:]
         for (i, item) in items.enumerated() {

@@ -3,7 +3,7 @@ import ModelIO
 import Plotting
 
 /// Writes a sweep's results folder — `runs.csv`, `summary.csv` (each configuration over its
-/// seeds, ``SeedSummary``), `layers.csv`, `pareto.csv` and `runs.jsonl` — each file atomically, so an interrupted run never leaves a truncated table behind.
+/// seeds, ``SeedSummary``), `layers.csv`, `pareto.csv` and `runs.jsonl` — as one unit (a temporary sibling renamed into place), so an interrupted or failed run never leaves a truncated table or a mix of old and new files behind.
 ///
 /// Rows are written in the order given (sweep order), so the same sweep, sharded or not, gives
 /// the same files byte for byte.
@@ -18,17 +18,28 @@ public struct ResultsWriter: Sendable {
         self.layerColumns = layerColumns
     }
 
-    /// Writes every file of `records` into `folder`.
+    /// Writes every file of `records` into `folder` as a unit (``FolderReplacement``): the files
+    /// go to a temporary sibling that then replaces the folder, so the folder holds either the
+    /// previous results or all the new ones. Any write failure (a full disk) throws a
+    /// ``ResultsError`` naming the path and leaves the previous results intact.
     public func write(_ records: [PointRecord], to folder: URL, pareto: [[String: String]], paretoColumns: [String]) throws {
         let runs = records.map(\.run)
         let layers = records.flatMap(\.layers)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let runsTable = Self.table(columns: Self.columns(runColumns, runs), rows: runs)
-        try runsTable.write(to: folder.appendingPathComponent(ResultsSchema.Runs.fileName))
-        try SeedSummary.table(runsTable).write(to: folder.appendingPathComponent(ResultsSchema.Summary.fileName))
-        try Self.table(columns: Self.columns(layerColumns, layers), rows: layers).write(to: folder.appendingPathComponent("layers.csv"))
-        try Self.table(columns: paretoColumns, rows: pareto).write(to: folder.appendingPathComponent("pareto.csv"))
-        try AtomicFile.write(Array(Self.jsonLines(records).utf8), to: folder.appendingPathComponent("runs.jsonl"))
+        try FolderReplacement.replace(folder) { staging in
+            func put(_ name: String, _ body: (URL) throws -> Void) throws {
+                let url = staging.appendingPathComponent(name)
+                do { try body(url) } catch {
+                    throw ResultsError("cannot write \(folder.appendingPathComponent(name).path): \(FolderReplacement.reason(error)). "
+                        + "Fix: free space or choose another --results folder; the previous results are intact.")
+                }
+            }
+            try put(ResultsSchema.Runs.fileName) { try runsTable.write(to: $0) }
+            try put(ResultsSchema.Summary.fileName) { try SeedSummary.table(runsTable).write(to: $0) }
+            try put("layers.csv") { try Self.table(columns: Self.columns(layerColumns, layers), rows: layers).write(to: $0) }
+            try put("pareto.csv") { try Self.table(columns: paretoColumns, rows: pareto).write(to: $0) }
+            try put("runs.jsonl") { try AtomicFile.write(Array(Self.jsonLines(records).utf8), to: $0) }
+        }
     }
 
     /// One JSON object per line: the point's full run row and its layer rows, keys sorted.

@@ -28,23 +28,28 @@ public enum SpecParser {
     public static let formats = ["svg", "png"]
 
     /// Parses the spec at `url`; `displayPath` is how the file is named in errors.
-    public static func parse(contentsOf url: URL, displayPath: String? = nil) throws -> ExperimentSpec {
+    public static func parse(contentsOf url: URL, displayPath: String? = nil, options: Options = Options()) throws -> ExperimentSpec {
         let shown = displayPath ?? url.path
         let text = try readText(url, shown: shown)
         let defaultName = url.deletingPathExtension().lastPathComponent
-        return try parse(yaml: text, file: shown, defaultName: defaultName)
+        return try parse(yaml: text, file: shown, defaultName: defaultName, options: options)
     }
 
     /// Parses spec text; `file` names it in errors and `defaultName` is the experiment name if the spec has none.
-    public static func parse(yaml: String, file: String, defaultName: String) throws -> ExperimentSpec {
+    public static func parse(yaml: String, file: String, defaultName: String, options: Options = Options()) throws -> ExperimentSpec {
         let top = try Mapping(try compose(yaml: yaml, file: file), path: "", file: file)
-        return try SpecReader(file: file).read(top, defaultName: defaultName)
+        return try SpecReader(file: file, options: options).read(top, defaultName: defaultName)
     }
 
     /// Composes YAML text into a node tree, turning syntax errors into ``SpecError``s.
     static func compose(yaml: String, file: String) throws -> Node {
         let root: Node?
         do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
+            if case .duplicatedKeysInMapping(let duplicates, let context) = error,
+               let located = DuplicateKeyLocator.locate(duplicates, mappingLine: context.mark.line,
+                                                        column: context.mark.column, in: yaml, file: file) {
+                throw located
+            }
             throw yamlSyntaxError(error, file: file)
         } catch {
             throw SpecError(file: file, keyPath: "", message: "not valid YAML (\(error)).")
@@ -250,6 +255,7 @@ struct Mapping {
 /// multi-study spec (see ``PaperSpecParser``), whose keys are the same but for `name`.
 struct SpecReader {
     let file: String
+    var options = SpecParser.Options()
 
     /// The keys of a spec besides its name.
     static let bodyKeys = ["description", "dataset", "model", "pretrained", "calibration",
@@ -303,6 +309,10 @@ struct SpecReader {
                 }
                 message += " Fix: use \(SpecParser.pretrainedModels.joined(separator: ", ")) or a path to a .safetensors file."
                 throw top.error("pretrained", pretrainedNode, message)
+            }
+            if model.hasSuffix(".safetensors") {
+                try checkFile(model, key: "pretrained", in: top, what: "pretrained checkpoint",
+                              fix: "give the path of an existing .safetensors file (relative to the working directory), or use \(SpecParser.pretrainedModels.joined(separator: ", ")).")
             }
             let calibration = try top.string("calibration", in: SpecParser.calibrations, default: "rd")
             return .pretrained(PretrainedSource(model: model, calibration: calibration))
@@ -361,6 +371,10 @@ struct SpecReader {
         guard let map = try top.mapping("sweep") else {
             throw top.missing("sweep", hint: "{lambda: [0, 0.01]}")
         }
+        guard !map.entries.isEmpty else {
+            throw top.error("sweep", top.node("sweep")!, "the sweep is empty, so it would run one default point. "
+                + "Fix: list at least one axis, e.g. `sweep: {lambda: [0, 0.01]}`.")
+        }
         let axisNames = SweepAxis.allCases.map(\.rawValue)
         try map.allowOnly(axisNames + ["zip", "seeds"])
         let isPretrained: Bool
@@ -409,6 +423,8 @@ struct SpecReader {
         for group in axes.zip {
             try rejectDuplicates(group, axes, map)
         }
+        try checkTableLogs(axes, map)
+        try checkSize(axes, top)
         return axes
     }
 
@@ -521,12 +537,18 @@ struct SpecReader {
 
     private func readDecoder(_ top: Mapping) throws -> DecoderSettings {
         let defaults = DecoderSettings()
-        guard let map = try top.mapping("decoder") else { return defaults }
+        guard let map = try top.mapping("decoder") else {
+            try checkFile(defaults.tech, key: "decoder", in: top, what: "default technology file",
+                          fix: "run from the repository root, or set `decoder: {tech: <file>}`.")
+            return defaults
+        }
         try map.allowOnly(["tech", "compute_weights_per_cycle", "buffer_bits"])
         let tech = try map.string("tech", default: defaults.tech)
         guard tech.hasSuffix(".yaml") || tech.hasSuffix(".yml") else {
             throw map.error("tech", map.node("tech")!, "'\(tech)' is not a technology file. Fix: name a YAML file under Experiments/tech/.")
         }
+        try checkFile(tech, key: "tech", in: map, what: "technology file",
+                      fix: "name a YAML file under Experiments/tech/ (paths are relative to the working directory).")
         return DecoderSettings(
             tech: tech,
             computeWeightsPerCycle: try map.int("compute_weights_per_cycle", default: defaults.computeWeightsPerCycle, range: 1...4096),

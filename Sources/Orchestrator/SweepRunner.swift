@@ -130,12 +130,24 @@ public struct SweepRunner: Sendable {
             trained = cached
             progress?.trainingDone(cached: true)
         } else {
-            progress?.status(worker: worker, "training \(key) (\(selected[pending[0]].binPolicy), λ=\(selected[pending[0]].value(of: .lambda)))")
-            trained = try steps.train(selected[pending[0]], key, threads)
-            try trainings.put(trained, for: key.hex)
-            // Keep what was hashed beside the entry, for humans inspecting the cache.
-            try? AtomicFile.write(Array(key.canonical.utf8), to: trainings.url(for: key.hex).appendingPathExtension("key.txt"))
-            progress?.trainingDone(cached: false)
+            // One process trains a key at a time; another run of the same spec on this cache
+            // waits for it and takes the stored result instead of training again.
+            let started = Date()
+            let (bytes, cached) = try trainings.withLock(key.hex, waiting: { pid in
+                progress?.status(worker: worker, "waiting for training \(key) (in progress in process \(pid))")
+            }) { () throws -> ([UInt8], Bool) in
+                if let stored = trainings.get(key.hex), !fresh || (trainings.modificationDate(key.hex).map { $0 > started } ?? false) {
+                    return (stored, true)
+                }
+                progress?.status(worker: worker, "training \(key) (\(selected[pending[0]].binPolicy), λ=\(selected[pending[0]].value(of: .lambda)))")
+                let trained = try steps.train(selected[pending[0]], key, threads)
+                try trainings.put(trained, for: key.hex)
+                // Keep what was hashed beside the entry, for humans inspecting the cache.
+                try? AtomicFile.write(Array(key.canonical.utf8), to: trainings.url(for: key.hex).appendingPathExtension("key.txt"))
+                return (trained, false)
+            }
+            trained = bytes
+            progress?.trainingDone(cached: cached)
         }
         for i in pending {
             progress?.status(worker: worker, "evaluating \(selected[i].label)")

@@ -79,9 +79,12 @@ public enum PlotCatalogue {
         defer { try? fm.removeItem(at: staging) }
 
         for artifact in artifacts {
-            try Data(artifact.data.utf8).write(to: staging.appendingPathComponent(artifact.dataFileName))
-            try Data(artifact.script(formats: request.formats).utf8)
-                .write(to: staging.appendingPathComponent(artifact.scriptFileName))
+            for (name, text) in [(artifact.dataFileName, artifact.data), (artifact.scriptFileName, artifact.script(formats: request.formats))] {
+                let url = staging.appendingPathComponent(name)
+                do { try Data(text.utf8).write(to: url) } catch {
+                    throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: error])
+                }
+            }
         }
         try gnuplot.run(scripts: artifacts.map(\.scriptFileName), in: staging)
         var names: [String] = []
@@ -92,6 +95,11 @@ public enum PlotCatalogue {
                 guard fm.fileExists(atPath: staging.appendingPathComponent(image).path) else {
                     throw PlottingError.gnuplotFailed(
                         script: artifact.scriptFileName, status: 0, message: "it wrote no \(image)")
+                }
+                guard isComplete(staging.appendingPathComponent(image), format: format) else {
+                    throw PlottingError.gnuplotFailed(
+                        script: artifact.scriptFileName, status: 0,
+                        message: "it wrote an incomplete \(output.appendingPathComponent(image).path) (is the disk full?); the previous plots are intact")
                 }
                 names.append(image)
             }
@@ -105,6 +113,23 @@ public enum PlotCatalogue {
                 throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: to.path])
             }
             return to
+        }
+    }
+
+    /// Whether gnuplot finished the image: an SVG ends with `</svg>`, a PNG with its `IEND`
+    /// chunk. gnuplot exits 0 even when the disk fills under it, leaving 0-byte or cut files.
+    /// - Complexity: O(1) reads (the file's last 16 bytes).
+    static func isComplete(_ url: URL, format: PlotFormat) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size >= 16 else { return false }
+        guard (try? handle.seek(toOffset: size - 16)) != nil, let tail = try? handle.readToEnd() else { return false }
+        switch format {
+        case .png:
+            return Array(tail.suffix(8)) == [0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        case .svg:
+            let text = String(decoding: tail, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.hasSuffix("</svg>")
         }
     }
 }

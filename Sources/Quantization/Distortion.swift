@@ -31,7 +31,10 @@ public struct Distortion: Hashable, Sendable {
         var sse = 0.0, energy = 0.0
         weights.withUnsafeBufferPointer { w in
             for x in w {
-                let e = Double(x - quantizer.fakeQuantize(x))
+                let level = quantizer.level(for: x)
+                var e = Double(x - Float(level) * quantizer.step)
+                // Float overflow (level·Δ beyond Float's range) falls back to Double arithmetic.
+                if !e.isFinite { e = Double(x) - Double(level) * Double(quantizer.step) }
                 sse += e * e
                 energy += Double(x) * Double(x)
             }

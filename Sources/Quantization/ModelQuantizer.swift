@@ -57,6 +57,9 @@ public struct ModelQuantizer: Sendable {
                 quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q,
                                                      symbols: q.quantize(weights)))
             case .float:
+                guard data.dtype != .f64 else {
+                    throw QuantizationError.wouldNarrow(tensor: name, dtype: "F64")
+                }
                 kept.append(KeptTensor(name: name, data: try stored(data)))
             case .verbatim:
                 kept.append(KeptTensor(name: name, data: data))
@@ -84,7 +87,8 @@ public struct ModelQuantizer: Sendable {
     }
 
     /// A float tensor in the storage precision: `.float32` keeps F32, F16 and BF16 bytes
-    /// untouched (F64 narrows to F32); `.float16` stores F16.
+    /// untouched; `.float16` stores F16. (F64 kept tensors are refused before this: they would
+    /// not come back as they went in.)
     func stored(_ data: TensorData) throws -> TensorData {
         switch (policy.floatStorage, data.dtype) {
         case (.float32, .f32), (.float32, .f16), (.float32, .bf16), (.float16, .f16):

@@ -1,4 +1,5 @@
 import Foundation
+import ModelIO
 
 /// Errors a user can cause in the Quantization module; each message names the problem and
 /// the fix.
@@ -17,6 +18,13 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     case duplicateTensor(String)
     /// A tensor has a dtype the compressor cannot carry.
     case unsupportedDType(tensor: String, dtype: String)
+    /// A float tensor would be stored in a narrower dtype than it has (F64 kept as F32).
+    case wouldNarrow(tensor: String, dtype: String)
+    /// A kept tensor holds values its dtype cannot carry through the format (a BOOL byte other
+    /// than 0 or 1, a U64 value ≥ 2⁶³).
+    case invalidValues(tensor: String, reason: String)
+    /// A tensor is named `__metadata__`, the key safetensors reserves for its metadata map.
+    case reservedName(String)
     /// A rate weight μ is negative or not finite.
     case invalidRateWeight(Double)
     /// The model has no tensor to compress.
@@ -35,21 +43,27 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
         case .invalidStep(let s):
             return "invalid quantization step \(s): the step must be a positive finite number"
         case .nonFiniteWeights(let t):
-            return "tensor '\(t)' contains NaN or infinity: fix the model, or keep the tensor in float with --keep-float '\(t)'"
+            return "tensor '\(DisplayName.escaped(t))' contains NaN or infinity: fix the model, or keep the tensor in float with --keep-float '\(DisplayName.escaped(t))'"
         case .shapeMismatch(let t, let e, let a):
-            return "tensor '\(t)' has \(a) symbols but its shape needs \(e): the file is corrupt; re-create it with 'subbit compress'"
+            return "tensor '\(DisplayName.escaped(t))' has \(a) symbols but its shape needs \(e): the file is corrupt; re-create it with 'subbit compress'"
         case .symbolOutOfRange(let t, let s, let n):
-            return "tensor '\(t)' holds symbol \(s) but has only \(n) bins: the file is corrupt; re-create it with 'subbit compress'"
+            return "tensor '\(DisplayName.escaped(t))' holds symbol \(s) but has only \(n) bins: the file is corrupt; re-create it with 'subbit compress'"
         case .duplicateTensor(let t):
-            return "tensor name '\(t)' appears twice: give every tensor a unique name"
+            return "tensor name '\(DisplayName.escaped(t))' appears twice: give every tensor a unique name"
         case .unsupportedDType(let t, let d):
-            return "tensor '\(t)' has dtype \(d), which cannot be stored: convert it to a float or integer dtype"
+            return "tensor '\(DisplayName.escaped(t))' has dtype \(d), which cannot be stored: convert it to a float or integer dtype"
+        case .wouldNarrow(let t, let d):
+            return "tensor '\(DisplayName.escaped(t))' is \(d), which a compressed model stores only as F32 or F16 (it would not come back as it went in): convert it to F32 first, e.g. model.float() or tensor.to(torch.float32)"
+        case .invalidValues(let t, let why):
+            return "tensor '\(DisplayName.escaped(t))': \(why): fix the values (they would not come back as they went in)"
+        case .reservedName(let t):
+            return "tensor name '\(DisplayName.escaped(t))' is reserved by safetensors for its metadata map (the model could not be decompressed): rename the tensor"
         case .invalidRateWeight(let m):
             return "invalid rate weight μ = \(m): use a finite number ≥ 0 (0 = distortion only; larger = smaller file)"
         case .emptyModel:
             return "the model holds no tensors: check the input file"
         case .unmatchedOverride(let p):
-            return "bin override '\(p)' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
+            return "bin override '\(DisplayName.escaped(p))' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
         case .invalidOperatingPoint(let p):
             return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), e.g. bins=15, mu=1e-5, rmu=0.5@3"
         case .malformedModel(let why):

@@ -134,9 +134,8 @@ public struct RateDistortionCalibration: Sendable {
                         let s = level &+ q.maxLevel
                         c[s] &+= 1
                         if n > 0 { out[i] = UInt8(truncatingIfNeeded: s) }
-                        let e = x - Float(level) * q.step
-                        sse += Double(e * e)
-                        energy += Double(x * x)
+                        sse += StepCalibration.squaredError(x, level: level, step: q.step)
+                        energy += StepCalibration.square(x)
                     }
                 }
             }

@@ -23,6 +23,9 @@ public enum SBWModelCodec {
     public static func encode(_ model: QuantizedModel, options: CodecOptions) throws -> [UInt8] {
         var metadata = [formatKey: formatValue]
         var tensors = [SBWTensor]()
+        for name in model.quantized.map(\.name) + model.kept.map(\.name) where name == "__metadata__" {
+            throw QuantizationError.reservedName(name)
+        }
         for t in model.quantized {
             let q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
                                            codec: options.configuration)
@@ -47,32 +50,39 @@ public enum SBWModelCodec {
                 guard d.elementCount <= maxIntegerElements else {
                     throw QuantizationError.unsupportedDType(tensor: k.name, dtype: "\(d.dtype) with \(d.elementCount) elements")
                 }
-                let values = try d.integers().map(String.init).joined(separator: ",")
+                let integers: [Int64]
+                do { integers = try d.integers() } catch {
+                    throw QuantizationError.invalidValues(tensor: k.name, reason: "\(error)")
+                }
+                let values = integers.map(String.init).joined(separator: ",")
                 metadata["int:" + k.name] = "\(d.dtype.rawValue) \(d.shape.map(String.init).joined(separator: "x")) \(values)"
             }
         }
         return SBWFile(metadata: metadata, tensors: tensors).serialized()
     }
 
-    public static func decode(_ bytes: [UInt8]) throws -> QuantizedModel {
-        let file = try SBWFile(bytes: bytes)
+    /// Reads a model written by ``encode(_:options:)``; `limits` bound what the file may decode
+    /// to (see ``SBWFile/Limits``).
+    public static func decode(_ bytes: [UInt8], limits: SBWFile.Limits = .standard) throws -> QuantizedModel {
+        let file = try SBWFile(bytes: bytes, limits: limits)
         guard file.metadata[formatKey] == formatValue else {
             throw QuantizationError.malformedModel("no '\(formatKey)' metadata: not written by 'subbit compress'")
         }
         var quantized = [QuantizedTensor](), kept = [KeptTensor]()
+        for t in file.tensors where t.name == "__metadata__" { throw QuantizationError.reservedName(t.name) }
         for t in file.tensors {
             switch t.payload {
             case .quantized(let q):
                 let quantizer: ZeroPointQuantizer
                 do { quantizer = try ZeroPointQuantizer(bins: q.bins, step: q.step) } catch {
-                    throw QuantizationError.malformedModel("tensor '\(t.name)': \(error)")
+                    throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(t.name))': \(error)")
                 }
                 quantized.append(try QuantizedTensor(name: t.name, shape: t.shape, quantizer: quantizer,
                                                      symbols: q.symbols()))
             case .float32(let values):
                 let dtype = file.metadata["dtype:" + t.name].flatMap(DType.init(rawValue:)) ?? .f32
                 guard dtype == .f32 || dtype == .bf16 else {
-                    throw QuantizationError.malformedModel("tensor '\(t.name)' has recorded dtype \(dtype)")
+                    throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(t.name))' has recorded dtype \(dtype)")
                 }
                 kept.append(KeptTensor(name: t.name, data: try TensorData(floats: values, shape: t.shape, dtype: dtype)))
             case .float16(let bits):

@@ -63,12 +63,36 @@ public enum StepCalibration {
         let q = try! ZeroPointQuantizer(bins: bins, step: clampStep(step))
         var sse = 0.0
         weights.withUnsafeBufferPointer { w in
-            for x in w {
-                let e = x - q.fakeQuantize(x)
-                sse += Double(e * e)
-            }
+            for x in w { sse += squaredError(x, level: q.level(for: x), step: q.step) }
         }
         return sse
+    }
+
+    /// `(x − level·Δ)²` as a `Double`. Computed in `Float` (the historical arithmetic, so
+    /// every result that was finite keeps its bits) unless that overflows — |x − level·Δ| above
+    /// ~1.8e19, or level·Δ itself beyond `Float.greatestFiniteMagnitude` — and then in `Double`,
+    /// where any `Float` squared is finite, so weights up to `Float.greatestFiniteMagnitude`
+    /// give finite sums and a meaningful SQNR.
+    ///
+    /// ```swift
+    /// StepCalibration.squaredError(3e30, level: 1, step: 1e30)   // 4e60, not +∞
+    /// ```
+    /// - Complexity: O(1).
+    @inline(__always)
+    static func squaredError(_ x: Float, level: Int, step: Float) -> Double {
+        let e = x - Float(level) * step
+        let squared = e * e
+        if squared.isFinite { return Double(squared) }
+        let exact = Double(x) - Double(level) * Double(step)
+        return exact * exact
+    }
+
+    /// `x²` as a `Double`: the `Float` square when finite (unchanged bits), else the `Double` one.
+    /// - Complexity: O(1).
+    @inline(__always)
+    static func square(_ x: Float) -> Double {
+        let squared = x * x
+        return squared.isFinite ? Double(squared) : Double(x) * Double(x)
     }
 
     /// A positive finite `Float` step (the search works in `Double` and may underflow).

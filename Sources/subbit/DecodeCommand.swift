@@ -16,6 +16,8 @@ struct Decode: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output symbols: .bin (one byte per symbol) or .npy (uint8, with the tensor's shape).")
     var output: String
 
+    @OptionGroup var decodeLimits: DecodeLimitOptions
+
     func validate() throws {
         let ext = URL(fileURLWithPath: output).pathExtension.lowercased()
         guard ext == "bin" || ext == "npy" else {
@@ -24,7 +26,7 @@ struct Decode: ParsableCommand {
     }
 
     func run() throws {
-        let file = try readSBW(path: input)
+        let file = try readSBW(path: input, limits: decodeLimits.limits)
         let quantized = file.tensors.filter { if case .quantized = $0.payload { return true } else { return false } }
         let chosen: SBWTensor
         if let tensor {

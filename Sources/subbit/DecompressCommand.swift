@@ -1,4 +1,5 @@
 import ArgumentParser
+import EntropyCoding
 import Foundation
 import ModelIO
 import Quantization
@@ -20,11 +21,13 @@ struct DecompressCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The .safetensors file to write.")
     var output: String
 
+    @OptionGroup var decodeLimits: DecodeLimitOptions
+
     func run() throws {
         let bytes = try failing(input) { try [UInt8](Data(contentsOf: URL(fileURLWithPath: input))) }
         let model: QuantizedModel
         do {
-            model = try SBWModelCodec.decode(bytes)
+            model = try SBWModelCodec.decode(bytes, limits: decodeLimits.limits)
         } catch {
             let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
             throw CommandFailure(message: "\(input) is not a readable compressed model (\(text)); "

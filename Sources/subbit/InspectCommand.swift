@@ -10,8 +10,10 @@ struct Inspect: ParsableCommand {
     @Argument(help: "The .sbw file.")
     var file: String
 
+    @OptionGroup var decodeLimits: DecodeLimitOptions
+
     func run() throws {
-        let sbw = try readSBW(path: file)
+        let sbw = try readSBW(path: file, limits: decodeLimits.limits)
         let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
         print("\(file): \(sbw.tensors.count) tensor\(sbw.tensors.count == 1 ? "" : "s"), \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
         print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ)")

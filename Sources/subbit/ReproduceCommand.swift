@@ -26,7 +26,10 @@ struct Reproduce: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        let paper = try parsingSpec { try PaperSpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec) }
+        let paper = try parsingSpec { try PaperSpecParser.parse(
+            contentsOf: URL(fileURLWithPath: spec), displayPath: spec,
+            // The size limits; referenced data is checked by Reproduction before any study runs.
+            options: SpecParser.Options(maxPoints: sweep.maxPoints, maxTrainings: sweep.maxTrainings)) }
         let data = DataCache()
         var reproduction = Reproduction(paper: paper, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
                                         cache: sweep.cacheFolder(data), data: data)

@@ -17,6 +17,7 @@ struct SubBit: ParsableCommand {
             DecompressCommand.self,
             Encode.self,
             Eval.self,
+            FuzzCommand.self,
             Inspect.self,
             Merge.self,
             Plot.self,

@@ -25,9 +25,23 @@ struct SweepOptions: ParsableArguments {
     @Option(name: .long, help: "Cache folder (default: <data cache>/cache).")
     var cache: String?
 
+    @Option(name: .long, help: "Refuse a sweep of more points than this before anything trains.")
+    var maxPoints: Int = SpecParser.Options.defaultMaxPoints
+
+    @Option(name: .long, help: "Refuse a sweep of more trainings (or calibrations) than this before anything trains.")
+    var maxTrainings: Int = SpecParser.Options.defaultMaxTrainings
+
     func validate() throws {
+        guard maxPoints >= 1 else { throw ValidationError("--max-points must be at least 1.") }
+        guard maxTrainings >= 1 else { throw ValidationError("--max-trainings must be at least 1.") }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1.") }
+    }
+
+    /// Spec validation with these limits, checking referenced files from the working directory.
+    var specOptions: SpecParser.Options {
+        SpecParser.Options(baseDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                           maxPoints: maxPoints, maxTrainings: maxTrainings)
     }
 
     var resultsRoot: URL { URL(fileURLWithPath: results) }

@@ -42,7 +42,7 @@ final class PaperSpecParserTests: XCTestCase {
     }
 
     func testNameDefaultsToTheFileStem() throws {
-        let paper = try parse("studies:\n  - name: a\n    pretrained: mobilenet_v2\n    sweep: {}\n")
+        let paper = try parse("studies:\n  - name: a\n    pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n")
         XCTAssertEqual(paper.name, "p")
     }
 
@@ -69,22 +69,22 @@ final class PaperSpecParserTests: XCTestCase {
     }
 
     func testErrorsNameFileLineAndStudyKeyPath() {
-        let study0 = "studies:\n  - name: a\n    pretrained: mobilenet_v2\n    sweep: {}\n"
+        let study0 = "studies:\n  - name: a\n    pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n"
         let cases: [(yaml: String, keyPath: String, line: Int, fragment: String)] = [
             (study0 + "  - name: b\n    dataset: mnist\n    model: lenet5\n    baseline: {epochs: 1}\n    sweep: {lamda: [0]}\n",
              "studies[1].sweep.lamda", 9, "Did you mean 'lambda'?"),
             (study0 + "  - name: b\n    pretrained: mobilenet_v2\n    sweeep: {}\n", "studies[1].sweeep", 7, "Did you mean 'sweep'?"),
-            (study0 + "  - name: a\n    pretrained: mobilenet_v2\n    sweep: {}\n", "studies[1].name", 5, "already used by studies[0]"),
-            (study0 + "  - pretrained: mobilenet_v2\n    sweep: {}\n", "studies[1].name", 5, "required key is missing"),
-            (study0 + "  - name: b/c\n    pretrained: mobilenet_v2\n    sweep: {}\n", "studies[1].name", 5, "cannot name a results folder"),
-            (study0 + "  - name: b\n    experiment: b\n    pretrained: mobilenet_v2\n    sweep: {}\n", "studies[1].experiment", 6, "unknown key"),
+            (study0 + "  - name: a\n    pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n", "studies[1].name", 5, "already used by studies[0]"),
+            (study0 + "  - pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n", "studies[1].name", 5, "required key is missing"),
+            (study0 + "  - name: b/c\n    pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n", "studies[1].name", 5, "cannot name a results folder"),
+            (study0 + "  - name: b\n    experiment: b\n    pretrained: mobilenet_v2\n    sweep: {bin_policy: [15]}\n", "studies[1].experiment", 6, "unknown key"),
             (study0 + "  - name: b\n    pretrained: mobilenet_v2\n    sweep: {lanes: [0]}\n", "studies[1].sweep.lanes[0]", 7, "out of range"),
             ("experiment: paper\n", "studies", 1, "required key is missing"),
             ("studies: []\n", "studies", 1, "non-empty list"),
             ("studies: {a: 1}\n", "studies", 1, "non-empty list"),
             ("studies:\n  - 3\n", "studies[0]", 2, "expected a mapping"),
             (study0 + "studys: 1\n", "studys", 5, "Did you mean 'studies'?"),
-            ("pretrained: mobilenet_v2\nsweep: {}\n", "studies", 1, "subbit run"),
+            ("pretrained: mobilenet_v2\nsweep: {bin_policy: [15]}\n", "studies", 1, "subbit run"),
         ]
         for c in cases {
             XCTAssertThrowsError(try parse(c.yaml), c.keyPath) { error in
