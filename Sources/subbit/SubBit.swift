@@ -21,6 +21,7 @@ struct SubBit: ParsableCommand {
             Merge.self,
             Plot.self,
             Reproduce.self,
+            RTLCommand.self,
             Run.self,
             Train.self,
         ])
