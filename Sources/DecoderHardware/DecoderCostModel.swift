@@ -327,12 +327,23 @@ public struct DecoderCostModel: Sendable {
     // MARK: Area (ASIC)
 
     static func area(geometry g: Geometry, asic: ASICTechnology) -> AreaBreakdown {
+        let blocks = logicBlocks(geometry: g, asic: asic, calibrated: true)
+        return AreaBreakdown(decodeTables: blocks.tables, stateRegisters: blocks.state, bitExtractors: blocks.extractors,
+                             dequantizers: blocks.dequantizers, control: blocks.builder + blocks.control)
+    }
+
+    /// The model's area split like the generated RTL's blocks (µm²): the table builder apart
+    /// from the rest of control (address counters, group counter, arbiter, escape FIFO), each
+    /// logic block scaled by the technology's synthesis calibration when `calibrated`
+    /// (``ASICTechnology/calibration``, from `Scripts/synth-decoder.sh`).
+    static func logicBlocks(geometry g: Geometry, asic: ASICTechnology, calibrated: Bool)
+        -> (tables: Double, state: Double, extractors: Double, dequantizers: Double, builder: Double, control: Double) {
         let ge = asic.nand2AreaUm2
         let mux = asic.mux2GateEquivalents * ge
         let fa = asic.fullAdderGateEquivalents * ge
         let ff = asic.flipFlopAreaUm2
         let tableBits = Double(g.entries * g.entryBits)
-        let tables: Double
+        var tables: Double
         switch g.sharing {
         case .replicated:
             tables = Double(g.lanes) * asic.sramArea(bits: tableBits)
@@ -341,35 +352,33 @@ public struct DecoderCostModel: Sendable {
         }
         let p = Double(g.lanes)
         let r = Double(g.tableLog)
-        let state = p * r * (ff + fa)
+        var state = p * r * (ff + fa)
         let x = g.extractor
-        let extractors = Double(x.buffer) * ff
+        var extractors = Double(x.buffer) * ff
             + Double(x.consumeMuxes + x.alignMuxes + x.extractMuxes) * mux
             + Double(x.prefixAdderBits) * fa
             + Double(x.counterBits) * (ff + fa)
         let multiplier = asic.multiplier8x8AreaUm2 * Double(g.symbolBits * stepBits) / 64
         let dequantizers = p * (multiplier + Double(stepBits) * fa) + Double(2 * stepBits) * ff
         // Table builder: N next-state counters of R+1 bits, a spread position register, two
-        // R-bit adders; address counters with incrementers (≈ half a full adder per bit); the
-        // group counter; the arbiter.
+        // R-bit adders. Control: address counters with incrementers (≈ half a full adder per
+        // bit), the group counter, the arbiter.
         let builder = Double(g.maxBins * (g.tableLog + 1) + g.tableLog) * ff + 2 * r * fa
-        let counters = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa)
-        var control = builder + counters + g.arbiterGE * ge
-        var tablesTotal = tables
-        var stateTotal = state
-        var extractorsTotal = extractors
+        var control = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa) + g.arbiterGE * ge
         if g.escapeUnit {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.
             let b = g.bufferBits
-            tablesTotal += asic.sramArea(bits: tableBits)
-            stateTotal += r * (ff + fa)
-            extractorsTotal += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
+            tables += asic.sramArea(bits: tableBits)
+            state += r * (ff + fa)
+            extractors += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
                 + Double(bitsToRepresent(b)) * (ff + fa)
             control += Double(g.lanes * g.symbolBits + 2 * bitsToRepresent(g.lanes)) * ff
         }
-        return AreaBreakdown(decodeTables: tablesTotal, stateRegisters: stateTotal,
-                             bitExtractors: extractorsTotal, dequantizers: dequantizers, control: control)
+        let c = calibrated ? asic.calibration : .identity
+        if g.sharing == .shared { tables *= c.sharedTables }
+        return (tables, state * c.stateRegisters, extractors * c.bitExtractors, dequantizers * c.dequantizers,
+                builder * c.tableBuilder, control * c.control)
     }
 
     // MARK: Energy (ASIC)

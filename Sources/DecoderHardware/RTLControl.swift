@@ -119,8 +119,6 @@ extension RTLModule {
                     phase <= IDLE;
                     first <= 1'b1;
                     arriving <= 1'b0;
-                    setup_cycles <= 32'd0;
-                    decode_cycles <= 32'd0;
                 end else begin
                     arriving <= hdr_req;
                     if (hdr_req) begin
@@ -128,8 +126,6 @@ extension RTLModule {
                         requested <= requested + 1'b1;
                     end
                     if (phase == STATES && arriving) header_bits <= (header_bits << W) | rdata;
-                    if (phase != IDLE && phase != DECODE && phase != DONE) setup_cycles <= setup_cycles + 1;
-                    if (phase == DECODE) decode_cycles <= decode_cycles + 1;
                     first <= 1'b0;
                     case (phase)
                         IDLE: if (start) begin
@@ -139,8 +135,6 @@ extension RTLModule {
                             requested <= 16'd0;
                             header_bits <= {HW{1'b0}};
                             group <= 32'd0;
-                            setup_cycles <= 32'd0;
-                            decode_cycles <= 32'd0;
                         end
                         COUNTS, ECOUNTS: if (header_end) begin
                             phase <= phase == COUNTS ? BUILD : EBUILD;
@@ -164,6 +158,24 @@ extension RTLModule {
                     endcase
                 end
             end
+
+        `ifndef SYNTHESIS
+            // Cycle counters for the testbench: instrumentation, not part of the synthesized decoder.
+            always @(posedge clk) begin
+                if (rst || (phase == IDLE && start)) begin
+                    setup_cycles <= 32'd0;
+                    decode_cycles <= 32'd0;
+                end else begin
+                    if (phase != IDLE && phase != DECODE && phase != DONE) setup_cycles <= setup_cycles + 1;
+                    if (phase == DECODE) decode_cycles <= decode_cycles + 1;
+                end
+            end
+        `else
+            always @* begin
+                setup_cycles = 32'd0;
+                decode_cycles = 32'd0;
+            end
+        `endif
         endmodule
 
         """)

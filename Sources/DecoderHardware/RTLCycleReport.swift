@@ -13,11 +13,11 @@ public enum RTLCycleReport {
     public static let largeLayer = 10_000
 
     public static func table(_ runs: [RTLLayerRun], configuration: DecoderConfiguration) -> String {
-        var text = "| layer | weights | RTL setup | model setup | RTL decode | simulator decode | model decode | model err |\n"
-        text += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        var text = "| layer | weights | RTL setup | model setup | RTL decode | simulator decode | simulator λ=0 | model decode | model err |\n"
+        text += "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         for run in runs {
             text += "| \(run.name) | \(run.symbols) | \(run.rtlSetup) | \(run.model.setup) | \(run.rtlDecodePhase) | "
-                + "\(run.simulator.decodePhase) | \(run.model.decodePhase) | \(percent(run.modelDecodeError)) |\n"
+                + "\(run.simulator.decodePhase) | \(run.idealSimulator.decodePhase) | \(run.model.decodePhase) | \(percent(run.modelDecodeError)) |\n"
         }
         text += summary(runs, configuration: configuration)
         return text
@@ -31,10 +31,12 @@ public enum RTLCycleReport {
                                 ("< 10k weights", runs.filter { $0.symbols < largeLayer })] where !subset.isEmpty {
             let model = subset.map(\.modelDecodeError)
             let sim = subset.map(\.simulatorDecodeError)
+            let ideal = subset.map { RTLLayerRun.error($0.idealSimulator.decodePhase, $0.rtlDecodePhase) }
             let setup = subset.map(\.modelSetupError)
             text += "\(configuration.label), \(subset.count) layers \(label): decode phase, model vs RTL worst "
                 + "\(percent(model.max() ?? 0)) median \(percent(median(model))); simulator vs RTL worst "
-                + "\(percent(sim.max() ?? 0)); setup, model vs RTL worst \(percent(setup.max() ?? 0))\n"
+                + "\(percent(sim.max() ?? 0)) (zero-latency simulator \(percent(ideal.max() ?? 0))); setup, model vs RTL worst "
+                + "\(percent(setup.max() ?? 0))\n"
         }
         return text
     }
@@ -42,13 +44,13 @@ public enum RTLCycleReport {
     /// CSV rows (with header) for the cycle comparison of several configurations.
     public static func csv(_ results: [(DecoderConfiguration, [RTLLayerRun])]) -> String {
         var text = "lanes,table_log,port_bits,layout,sharing,layer,weights,rtl_setup_cycles,model_setup_cycles,"
-            + "rtl_decode_cycles,simulator_decode_cycles,model_decode_cycles\n"
+            + "rtl_decode_cycles,simulator_decode_cycles,ideal_simulator_decode_cycles,model_decode_cycles\n"
         for (config, runs) in results {
             for run in runs {
                 let name = run.name.contains(",") ? "\"\(run.name)\"" : run.name
                 text += "\(config.lanes),\(config.tableLog),\(config.portBits),\(config.layout.rawValue),"
                     + "\(config.sharing.rawValue),\(name),\(run.symbols),\(run.rtlSetup),\(run.model.setup),"
-                    + "\(run.rtlDecodePhase),\(run.simulator.decodePhase),\(run.model.decodePhase)\n"
+                    + "\(run.rtlDecodePhase),\(run.simulator.decodePhase),\(run.idealSimulator.decodePhase),\(run.model.decodePhase)\n"
             }
         }
         return text

@@ -118,27 +118,35 @@ public struct RTLDesign: Sendable, Equatable {
     }
 
     /// The model's gate equivalents per block for this configuration on `asic` (area / NAND2
-    /// area), as CSV `block,model_ge` with rows state_update, bit_extractor, dequantizer,
-    /// control (the model's control covers table_builder + port_arbiter + control), decode_tables
-    /// (shared only) and escape_unit (the model's escape increment over all blocks).
-    public func modelGateEquivalents(asic: ASICTechnology) -> [(block: String, ge: Double)] {
+    /// area), uncalibrated and with the technology's synthesis calibration: rows
+    /// decode_tables (shared only), state_update, bit_extractor, dequantizer, table_builder,
+    /// arbiter+control (the RTL's port_arbiter and control blocks together: address and group
+    /// counters, arbiter, escape FIFO) and escape_unit (the model's escape increment over all
+    /// blocks).
+    public func modelGateEquivalents(asic: ASICTechnology) -> [(block: String, ge: Double, calibrated: Double)] {
         let g = DecoderCostModel.Geometry(config: configuration, maxBins: alphabetSize, escapeUnit: false)
-        let base = DecoderCostModel.area(geometry: g, asic: asic)
-        var rows: [(String, Double)] = []
-        if configuration.sharing == .shared { rows.append(("decode_tables", base.decodeTables / asic.nand2AreaUm2)) }
-        rows += [(RTLBlock.stateUpdate.rawValue, base.stateRegisters / asic.nand2AreaUm2),
-                 (RTLBlock.bitExtractor.rawValue, base.bitExtractors / asic.nand2AreaUm2),
-                 (RTLBlock.dequantizer.rawValue, base.dequantizers / asic.nand2AreaUm2),
-                 ("control", base.control / asic.nand2AreaUm2)]
+        var e = g
+        e.escapeUnit = true
+        var rows: [(String, Double, Double)] = []
+        let ge = asic.nand2AreaUm2
+        let plain = DecoderCostModel.logicBlocks(geometry: g, asic: asic, calibrated: false)
+        let calibrated = DecoderCostModel.logicBlocks(geometry: g, asic: asic, calibrated: true)
+        if configuration.sharing == .shared { rows.append(("decode_tables", plain.tables / ge, calibrated.tables / ge)) }
+        rows += [(RTLBlock.stateUpdate.rawValue, plain.state / ge, calibrated.state / ge),
+                 (RTLBlock.bitExtractor.rawValue, plain.extractors / ge, calibrated.extractors / ge),
+                 (RTLBlock.dequantizer.rawValue, plain.dequantizers / ge, calibrated.dequantizers / ge),
+                 (RTLBlock.tableBuilder.rawValue, plain.builder / ge, calibrated.builder / ge),
+                 ("arbiter+control", plain.control / ge, calibrated.control / ge)]
         if escapeUnit {
-            var e = g
-            e.escapeUnit = true
-            let with = DecoderCostModel.area(geometry: e, asic: asic)
-            let logic = (with.stateRegisters + with.bitExtractors + with.control)
-                - (base.stateRegisters + base.bitExtractors + base.control)
-            rows.append((RTLBlock.escapeUnit.rawValue, logic / asic.nand2AreaUm2))
+            func logic(_ b: (tables: Double, state: Double, extractors: Double, dequantizers: Double, builder: Double, control: Double)) -> Double {
+                b.state + b.extractors + b.control
+            }
+            let withPlain = DecoderCostModel.logicBlocks(geometry: e, asic: asic, calibrated: false)
+            let withCalibrated = DecoderCostModel.logicBlocks(geometry: e, asic: asic, calibrated: true)
+            rows.append((RTLBlock.escapeUnit.rawValue, (logic(withPlain) - logic(plain)) / ge,
+                         (logic(withCalibrated) - logic(calibrated)) / ge))
         }
-        return rows.map { (block: $0.0, ge: $0.1) }
+        return rows.map { (block: $0.0, ge: $0.1, calibrated: $0.2) }
     }
 
     /// Writes the design into `folder` (replacing it atomically): one `.v` file per module,
@@ -153,8 +161,10 @@ public struct RTLDesign: Sendable, Equatable {
             var description = "configuration: \(configuration.label)\nalphabet: \(alphabetSize)\nescape_unit: \(escapeUnit)\n"
             description += "lane_buffer_bits: \(b)\ntable_read_latency: 1\nmemory_read_latency: 1\n"
             if let technology, case .asic(let asic) = technology.kind {
-                var csv = "block,model_ge\n"
-                for row in modelGateEquivalents(asic: asic) { csv += "\(row.block),\(String(format: "%.1f", row.ge))\n" }
+                var csv = "block,model_ge,model_ge_calibrated\n"
+                for row in modelGateEquivalents(asic: asic) {
+                    csv += "\(row.block),\(String(format: "%.1f", row.ge)),\(String(format: "%.1f", row.calibrated))\n"
+                }
                 try csv.write(to: temp.appendingPathComponent("model_ge.csv"), atomically: false, encoding: .utf8)
                 description += "model_technology: \(technology.name)\n"
             }

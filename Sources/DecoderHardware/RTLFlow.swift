@@ -117,7 +117,9 @@ public enum RTLFlow {
                                        escapeUnit: coded.contains { $0.1.escape != nil })
             let folder = output.appendingPathComponent(design.folderName)
             guard request.testbench else {
-                try design.write(to: folder, technology: technology)
+                try AtomicFolder.write(folder) { temp in
+                    try design.write(to: temp.appendingPathComponent("rtl"), technology: technology)
+                }
                 progress("wrote \(folder.path) (\(config.label), escape unit: \(design.escapeUnit))")
                 results.append(Result(design: design, folder: folder, runs: []))
                 continue

@@ -9,6 +9,9 @@ public struct RTLLayerRun: Sendable {
     public var rtlSetup: Int
     public var rtlDecodePhase: Int
     public var simulator: LayerCycles
+    /// The simulator with the idealised zero-latency weight memory (the abstraction before the
+    /// RTL): how much the synchronous SRAM's read latency changes the decode phase.
+    public var idealSimulator: LayerCycles
     public var model: LayerCycles
 
     /// |model − RTL| / RTL on the decode phase.
@@ -68,6 +71,9 @@ public enum RTLSimulation {
         try RTLToolchain.run(iverilog, ["-g2005", "-o", "tb.vvp", "tb.v"] + sources, in: folder)
         let config = design.configuration
         let simulator = CycleSimulator(configuration: config)
+        var idealConfig = config
+        idealConfig.memoryReadLatency = 0
+        let ideal = CycleSimulator(configuration: idealConfig)
         var runs: [RTLLayerRun] = []
         for (i, layer) in layers.enumerated() {
             let sub = layerFolder(folder, index: i, name: layer.name)
@@ -93,7 +99,7 @@ public enum RTLSimulation {
                 throw RTLError.mismatch(layer: layer.name, detail: "the cycle simulator's symbols differ from the software decoder's")
             }
             runs.append(RTLLayerRun(name: layer.name, symbols: layer.symbolCount, rtlSetup: setup, rtlDecodePhase: decode,
-                                    simulator: simulated.cycles,
+                                    simulator: simulated.cycles, idealSimulator: try ideal.run(layer.simulated).cycles,
                                     model: DecoderCostModel.cycles(layer: layer.profile, config: config)))
         }
         return runs

@@ -31,6 +31,8 @@ public struct ASICTechnology: Sendable, Equatable {
     public var multiplier8x8AreaUm2: Double
     /// An 8×8-bit integer multiplier's energy per operation, pJ.
     public var multiplier8x8EnergyPJ: Double
+    /// Per-block factors on the model's logic area, fitted to synthesis (``LogicCalibration``).
+    public var calibration: LogicCalibration = .identity
 
     /// Read energy per bit of an SRAM holding `bytes`:
     /// `E(S) = E_ref · (S / S_ref)^α` — Horowitz's 8 KB → 32 KB → 1 MB points grow as √size.
@@ -44,6 +46,38 @@ public struct ASICTechnology: Sendable, Equatable {
     @inlinable
     public func sramArea(bits: Double) -> Double {
         bits * sramBitAreaUm2 / sramArrayEfficiency
+    }
+}
+
+/// Factors on the analytic model's logic area per block, fitted to logic synthesis of the
+/// generated RTL (`Scripts/synth-decoder.sh`: synthesized GE / modelled GE per block, median over
+/// the synthesized configurations). A technology file gives them as optional `calibration_*`
+/// fields citing the run; absent, a factor is 1 (the uncalibrated structural model).
+///
+/// ```swift
+/// var asic = tech.asic!; asic.calibration.tableBuilder   // e.g. 3.2
+/// ```
+public struct LogicCalibration: Sendable, Equatable {
+    public var stateRegisters: Double
+    public var bitExtractors: Double
+    public var dequantizers: Double
+    public var tableBuilder: Double
+    /// Address counters, group counter, arbiter and escape FIFO.
+    public var control: Double
+    /// The flip-flop table and read multiplexers of a shared table.
+    public var sharedTables: Double
+
+    public static let identity = LogicCalibration(stateRegisters: 1, bitExtractors: 1, dequantizers: 1,
+                                                  tableBuilder: 1, control: 1, sharedTables: 1)
+
+    public init(stateRegisters: Double, bitExtractors: Double, dequantizers: Double, tableBuilder: Double,
+                control: Double, sharedTables: Double) {
+        self.stateRegisters = stateRegisters
+        self.bitExtractors = bitExtractors
+        self.dequantizers = dequantizers
+        self.tableBuilder = tableBuilder
+        self.control = control
+        self.sharedTables = sharedTables
     }
 }
 
@@ -153,7 +187,14 @@ public struct Technology: Sendable, Equatable {
                 mux2GateEquivalents: try reader.number("mux2_gate_equivalents", positive: true),
                 fullAdderGateEquivalents: try reader.number("full_adder_gate_equivalents", positive: true),
                 multiplier8x8AreaUm2: try reader.number("multiplier_8x8_area_um2", positive: true),
-                multiplier8x8EnergyPJ: try reader.number("multiplier_8x8_energy_pj", positive: true)))
+                multiplier8x8EnergyPJ: try reader.number("multiplier_8x8_energy_pj", positive: true),
+                calibration: LogicCalibration(
+                    stateRegisters: try reader.optionalNumber("calibration_state_registers") ?? 1,
+                    bitExtractors: try reader.optionalNumber("calibration_bit_extractors") ?? 1,
+                    dequantizers: try reader.optionalNumber("calibration_dequantizers") ?? 1,
+                    tableBuilder: try reader.optionalNumber("calibration_table_builder") ?? 1,
+                    control: try reader.optionalNumber("calibration_control") ?? 1,
+                    sharedTables: try reader.optionalNumber("calibration_shared_tables") ?? 1)))
         case "fpga":
             kind = .fpga(FPGATechnology(
                 lutsPerSlice: try reader.integer("luts_per_slice"),
@@ -244,6 +285,15 @@ private struct FieldReader {
                                   fix: "give a value in (0, \(limit)]")
         }
         return number
+    }
+
+    /// An optional strictly positive number (nil when the field is absent).
+    mutating func optionalNumber(_ field: String) throws -> Double? {
+        guard map[field] != nil, !(map[field] is NSNull) else {
+            consumed.insert(field)
+            return nil
+        }
+        return try number(field, positive: true)
     }
 
     mutating func integer(_ field: String, atLeast minimum: Int = 1) throws -> Int {
