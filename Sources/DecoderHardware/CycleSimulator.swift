@@ -114,7 +114,9 @@ public struct CycleSimulator: Sendable {
             try Self.simulate(layer: layer, table: table, config: config, output: out)
         }
         let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
-        let cycles = LayerCycles(setup: setup, decode: (n + p - 1) / p, stalls: run.stalls,
+        let groups = (n + p - 1) / p
+        let decode = groups == 0 ? 0 : config.stateLoopCycles * (groups - 1) + 1
+        let cycles = LayerCycles(setup: setup, decode: decode, stalls: run.stalls + run.loopWaits - (decode - groups),
                                  words: run.words, symbols: n)
         return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
     }
@@ -163,7 +165,7 @@ public struct CycleSimulator: Sendable {
 
     private static func simulate(layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
                                  output out: UnsafeMutableBufferPointer<UInt16>) throws
-        -> (stalls: Int, words: Int, primed: Int, idle: Int) {
+        -> (stalls: Int, words: Int, primed: Int, idle: Int, loopWaits: Int) {
         let p = config.lanes
         let w = config.portBits
         let n = layer.symbolCount
@@ -217,6 +219,10 @@ public struct CycleSimulator: Sendable {
 
         var stalls = 0
         var idle = 0
+        // The pipelined loop: cycles the lanes still wait for their previous step.
+        let loopCycles = config.stateLoopCycles
+        var loopBusy = 0
+        var loopWaits = 0
         var group = 0
         var pointer = 0
         let emptyTable = HardwareDecodeTable(tableLog: 0, symbol: [0], nbBits: [0], newStateBase: [0])
@@ -280,7 +286,12 @@ public struct CycleSimulator: Sendable {
                     ready = need <= streams.available(0)
                 }
                 if ready && escapesNeeded > fifoCount { ready = false }
-                if ready {
+                let waiting = loopBusy > 0
+                if waiting {
+                    loopBusy &-= 1
+                    loopWaits &+= 1
+                } else if ready {
+                    loopBusy = loopCycles &- 1
                     for j in 0..<active {
                         let x = state[j]
                         let symbol = Int(tSym[x])
@@ -304,6 +315,7 @@ public struct CycleSimulator: Sendable {
                 } else {
                     stalls &+= 1
                 }
+                if waiting { ready = true }   // the loop's wait is progress, not starvation
 
                 // 3. Escape unit: one value per cycle into the FIFO.
                 var escapeProgress = false
@@ -354,6 +366,6 @@ public struct CycleSimulator: Sendable {
             throw SimulationError.leftoverBits(layer: layer.name)
         }
         if escapeLeft != 0 || fifoCount != 0 { throw SimulationError.leftoverBits(layer: layer.name) }
-        return (stalls, words, primed, idle)
+        return (stalls, words, primed, idle, loopWaits)
     }
 }

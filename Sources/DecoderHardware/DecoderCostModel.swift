@@ -32,7 +32,9 @@ import Foundation
 /// non-empty stream; interleaved: min(P, words) — and loads the states into the table address
 /// registers).
 /// `decode = ⌈n/P⌉` (one symbol per lane per cycle: the next state addresses the synchronous
-/// table, so its one-cycle read latency is inside the state loop, not added per symbol).
+/// table, so its one-cycle read latency is inside the state loop, not added per symbol); with
+/// the pipelined two-cycle loop (``DecoderConfiguration/stateLoopCycles`` = 2),
+/// `decode = 2·(⌈n/P⌉ − 1) + 1`.
 /// The port delivers one word per cycle; the layer needs `T = Σ_j ⌈b_j/W⌉` words (split) or
 /// `T = ⌈b/W⌉` (interleaved). When the lanes' demand P·(b/n) exceeds W the port is the
 /// bottleneck: the last of the `T − primed` remaining words is requested in decode cycle
@@ -211,7 +213,10 @@ public struct DecoderCostModel: Sendable {
         }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
                                 escapeTableLog: escapeTableLog, config: config, primed: primed)
-        let decode = (n + p - 1) / p
+        // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop).
+        let loop = config.stateLoopCycles
+        let groups = (n + p - 1) / p
+        let decode = groups == 0 ? 0 : loop * (groups - 1) + 1
         let remaining = words - primed
         // Split start-up: the round-robin port reaches the last lane's second word only after P
         // cycles, while a lane spending b/n bits per symbol drains its primed word in W·n/b
@@ -346,7 +351,7 @@ public struct DecoderCostModel: Sendable {
         var tables: Double
         switch g.sharing {
         case .replicated:
-            tables = Double(g.lanes) * asic.sramArea(bits: tableBits)
+            tables = Double(g.lanes) * asic.sramTableArea(bits: tableBits)
         case .shared:
             tables = tableBits * ff + Double(g.lanes * g.entryBits * (g.entries - 1)) * mux
         }
@@ -369,7 +374,7 @@ public struct DecoderCostModel: Sendable {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.
             let b = g.bufferBits
-            tables += asic.sramArea(bits: tableBits)
+            tables += asic.sramTableArea(bits: tableBits)
             state += r * (ff + fa)
             extractors += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
                 + Double(bitsToRepresent(b)) * (ff + fa)

@@ -7,8 +7,12 @@ import Yams
 public struct ASICTechnology: Sendable, Equatable {
     /// 6T SRAM bitcell area, µm².
     public var sramBitAreaUm2: Double
-    /// Fraction of an SRAM macro's area that is bitcells (periphery is the rest), in (0, 1].
+    /// Fraction of an SRAM macro's area that is bitcells (periphery is the rest), in (0, 1]:
+    /// the weight memory's macros.
     public var sramArrayEfficiency: Double
+    /// The same fraction for the small decode-table macros (a few Kbit, where the periphery
+    /// weighs more); nil: ``sramArrayEfficiency``.
+    public var sramTableArrayEfficiency: Double? = nil
     /// Read energy per bit of an SRAM of `sramReferenceBytes`, pJ.
     public var sramReadEnergyPJPerBit: Double
     /// Size at which `sramReadEnergyPJPerBit` holds, bytes.
@@ -42,10 +46,18 @@ public struct ASICTechnology: Sendable, Equatable {
         sramReadEnergyPJPerBit * pow(max(bytes, 8) / sramReferenceBytes, sramEnergySizeExponent)
     }
 
-    /// Area of an SRAM macro holding `bits`, µm²: bitcells divided by the array efficiency.
+    /// Area of an SRAM macro holding `bits`, µm²: bitcells divided by the array efficiency
+    /// (the weight memory's).
     @inlinable
     public func sramArea(bits: Double) -> Double {
         bits * sramBitAreaUm2 / sramArrayEfficiency
+    }
+
+    /// Area of a decode-table SRAM macro holding `bits`, µm²: bitcells divided by the small
+    /// macros' array efficiency ``sramTableArrayEfficiency``.
+    @inlinable
+    public func sramTableArea(bits: Double) -> Double {
+        bits * sramBitAreaUm2 / (sramTableArrayEfficiency ?? sramArrayEfficiency)
     }
 }
 
@@ -177,6 +189,7 @@ public struct Technology: Sendable, Equatable {
             kind = .asic(ASICTechnology(
                 sramBitAreaUm2: try reader.number("sram_bit_area_um2", positive: true),
                 sramArrayEfficiency: try reader.number("sram_array_efficiency", positive: true, atMost: 1),
+                sramTableArrayEfficiency: try reader.optionalNumber("sram_table_array_efficiency", atMost: 1),
                 sramReadEnergyPJPerBit: try reader.number("sram_read_energy_pj_per_bit", positive: true),
                 sramReferenceBytes: try reader.number("sram_reference_bytes", positive: true),
                 sramEnergySizeExponent: try reader.number("sram_energy_size_exponent", positive: false, atMost: 2),
@@ -288,12 +301,12 @@ private struct FieldReader {
     }
 
     /// An optional strictly positive number (nil when the field is absent).
-    mutating func optionalNumber(_ field: String) throws -> Double? {
+    mutating func optionalNumber(_ field: String, atMost limit: Double? = nil) throws -> Double? {
         guard map[field] != nil, !(map[field] is NSNull) else {
             consumed.insert(field)
             return nil
         }
-        return try number(field, positive: true)
+        return try number(field, positive: true, atMost: limit)
     }
 
     mutating func integer(_ field: String, atLeast minimum: Int = 1) throws -> Int {

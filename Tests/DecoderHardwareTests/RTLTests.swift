@@ -101,6 +101,23 @@ final class RTLTests: XCTestCase {
         XCTAssertGreaterThan(synchronous.cycles.decodePhase, synchronous.cycles.decode, "the layer is port-bound")
     }
 
+    /// The pipelined two-cycle state loop (for clocks the one-cycle loop cannot reach): a lane
+    /// decodes every second cycle; the simulator and the model agree on a decode-bound layer.
+    func testTwoCycleLoopHalvesTheLaneRate() throws {
+        let symbols = SyntheticLayers.laplaceSymbols(count: 12_000, bins: 15, zeroProbability: 0.8, seed: 13)
+        let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 10, lanes: 4, layout: .split)
+        let layer = SimulatedLayer(name: "l", encoded: encoded, usedSymbols: 15)
+        var config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 1e9)
+        let one = try CycleSimulator(configuration: config).run(layer)
+        config.stateLoopCycles = 2
+        let two = try CycleSimulator(configuration: config).run(layer)
+        XCTAssertEqual(two.symbols, one.symbols)
+        XCTAssertEqual(one.cycles.decodePhase, 3_000, "decode-bound at one cycle per group")
+        XCTAssertEqual(two.cycles.decodePhase, 2 * 3_000 - 1)
+        XCTAssertEqual(DecoderCostModel.cycles(layer: layer.profile, config: config).decodePhase, two.cycles.decodePhase)
+        XCTAssertThrowsError(try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 1e9, stateLoopCycles: 3))
+    }
+
     /// CI's end-to-end check: generate, simulate under Icarus, every symbol and weight equal to the
     /// software decoder's; the RTL's decode-phase cycles equal the simulator's and its setup
     /// cycles the model's, in both layouts, both sharings, with and without the escape path.
