@@ -21,6 +21,9 @@ public struct RTLRequest: Sendable {
     public var testbench: Bool
     /// Also run Icarus Verilog on every exported layer.
     public var simulate: Bool
+    /// Also measure each configuration's decode rate with ``CycleSimulator`` (cycle-exact with
+    /// the RTL's decode phase) over all the layers.
+    public var measureRate = false
 
     public init(lanes: [Int], tableLogs: [Int], portBits: Int, layout: StreamLayout, sharing: TableSharing,
                 laneBufferBits: Int? = nil, testbench: Bool, simulate: Bool) {
@@ -75,6 +78,32 @@ public enum RTLFlow {
         public var folder: URL
         /// Empty unless the request simulates.
         public var runs: [RTLLayerRun]
+        /// Decoded weights per decode-phase cycle over all the layers (simulator and model),
+        /// when the request measures the rate.
+        public var simulatedWeightsPerCycle: Double?
+        public var modelledWeightsPerCycle: Double?
+    }
+
+    /// The model's logic GE (tables excluded for replicated tables), uncalibrated and calibrated,
+    /// and the synthesized GE read from `synthesis/<configuration>/synthesis.csv` if present
+    /// (written by `Scripts/synth-decoder.sh`; its per-block rows, without the combined row).
+    public static func gateEquivalents(_ design: RTLDesign, asic: ASICTechnology, synthesis: URL?)
+        throws -> (modelled: Double, calibrated: Double, synthesized: Double?) {
+        let rows = design.modelGateEquivalents(asic: asic)
+        var synthesized: Double?
+        if let synthesis {
+            let file = synthesis.appendingPathComponent(design.folderName).appendingPathComponent("synthesis.csv")
+            if let text = try? String(contentsOf: file, encoding: .utf8) {
+                var total = 0.0
+                for line in text.split(separator: "\n").dropFirst() {
+                    let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                    guard fields.count > 4, fields[0] != "arbiter+control", let ge = Double(fields[4]) else { continue }
+                    total += ge
+                }
+                synthesized = total
+            }
+        }
+        return (rows.reduce(0) { $0 + $1.ge }, rows.reduce(0) { $0 + $1.calibrated }, synthesized)
     }
 
     public static func run(_ request: RTLRequest, layers: [RTLSourceLayer], output: URL, technology: Technology?,
@@ -116,12 +145,27 @@ public enum RTLFlow {
             let design = try RTLDesign(configuration: config, alphabetSize: alphabet,
                                        escapeUnit: coded.contains { $0.1.escape != nil })
             let folder = output.appendingPathComponent(design.folderName)
+            var simulatedRate: Double?
+            var modelledRate: Double?
+            if request.measureRate {
+                let simulator = CycleSimulator(configuration: config)
+                var weights = 0, simulatedCycles = 0, modelledCycles = 0
+                for (layer, encoded) in coded {
+                    let simulated = SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.symbols.usedSymbols)
+                    simulatedCycles += try simulator.run(simulated).cycles.decodePhase
+                    modelledCycles += DecoderCostModel.cycles(layer: simulated.profile, config: config).decodePhase
+                    weights += encoded.symbolCount
+                }
+                simulatedRate = Double(weights) / Double(max(simulatedCycles, 1))
+                modelledRate = Double(weights) / Double(max(modelledCycles, 1))
+            }
             guard request.testbench else {
                 try AtomicFolder.write(folder) { temp in
                     try design.write(to: temp.appendingPathComponent("rtl"), technology: technology)
                 }
                 progress("wrote \(folder.path) (\(config.label), escape unit: \(design.escapeUnit))")
-                results.append(Result(design: design, folder: folder, runs: []))
+                results.append(Result(design: design, folder: folder, runs: [], simulatedWeightsPerCycle: simulatedRate,
+                                      modelledWeightsPerCycle: modelledRate))
                 continue
             }
             let images = try coded.map { layer, encoded in
@@ -135,7 +179,8 @@ public enum RTLFlow {
                 runs = try RTLSimulation.run(folder: folder, design: design, layers: images)
                 progress(RTLCycleReport.summary(runs, configuration: config).trimmingCharacters(in: .newlines))
             }
-            results.append(Result(design: design, folder: folder, runs: runs))
+            results.append(Result(design: design, folder: folder, runs: runs, simulatedWeightsPerCycle: simulatedRate,
+                                  modelledWeightsPerCycle: modelledRate))
         }
         return results
     }

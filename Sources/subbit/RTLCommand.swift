@@ -1,6 +1,7 @@
 import ArgumentParser
 import DecoderHardware
 import Foundation
+import Plotting
 
 /// `subbit rtl MODEL.sbw -o DIR …`: the decoder as Verilog, optionally with a bit-exact testbench
 /// on the model's real layers, simulated with Icarus Verilog.
@@ -60,6 +61,12 @@ struct RTLCommand: ParsableCommand {
     @Option(help: "With --simulate: write the per-layer cycle comparison as CSV to this file.")
     var csv: String?
 
+    @Option(help: "Draw rtl-area.svg/.png (logic area vs decode rate, model beside synthesis) into this folder; needs --tech.")
+    var plot: String?
+
+    @Option(help: "With --plot: folder holding <configuration>/synthesis.csv from Scripts/synth-decoder.sh.")
+    var synthesis: String?
+
     func run() throws {
         let lanesList = try DecoderCommand.integers(lanes, option: "--lanes")
         let logs = try DecoderCommand.integers(tableLog, option: "--table-log")
@@ -72,9 +79,12 @@ struct RTLCommand: ParsableCommand {
             throw ValidationError("--max-layer-weights: give a positive number of weights")
         }
         if csv != nil && !simulate { throw ValidationError("--csv needs --simulate (it holds the simulated cycles)") }
-        let request = RTLRequest(lanes: lanesList, tableLogs: logs, portBits: portBits, layout: layoutValue[0],
+        if plot != nil && tech == nil { throw ValidationError("--plot needs --tech (the model's gate equivalents come from it)") }
+        if synthesis != nil && plot == nil { throw ValidationError("--synthesis needs --plot") }
+        var request = RTLRequest(lanes: lanesList, tableLogs: logs, portBits: portBits, layout: layoutValue[0],
                                  sharing: sharingValue[0], laneBufferBits: bufferBits, testbench: testbench,
                                  simulate: simulate)
+        request.measureRate = plot != nil
         try failing {
             let technology = try tech.map { try Technology.load(contentsOf: URL(fileURLWithPath: $0)) }
             if simulate {
@@ -84,8 +94,30 @@ struct RTLCommand: ParsableCommand {
             }
             let names = layers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             let source = try RTLFlow.load(sbw: URL(fileURLWithPath: model), names: names, maxWeights: maxLayerWeights)
+            let gnuplot = try plot.map { _ in try GnuplotRenderer.locate() }
             let results = try RTLFlow.run(request, layers: source, output: URL(fileURLWithPath: output),
                                           technology: technology) { print($0) }
+            if let plot, let gnuplot, let technology, case .asic(let asic) = technology.kind {
+                var points: [DecoderAreaPlot.Point] = []
+                for result in results {
+                    let ge = try RTLFlow.gateEquivalents(result.design, asic: asic,
+                                                         synthesis: synthesis.map { URL(fileURLWithPath: $0) })
+                    points.append(DecoderAreaPlot.Point(
+                        lanes: result.design.configuration.lanes, weightsPerCycle: result.simulatedWeightsPerCycle ?? 0,
+                        modelledGE: ge.modelled, calibratedGE: ge.calibrated, synthesizedGE: ge.synthesized))
+                    print("\(result.design.configuration.label): \(String(format: "%.3f", result.simulatedWeightsPerCycle ?? 0)) weights/cycle "
+                          + "(model \(String(format: "%.3f", result.modelledWeightsPerCycle ?? 0))), logic GE model \(Int(ge.modelled.rounded())), "
+                          + "calibrated \(Int(ge.calibrated.rounded())), synthesized \(ge.synthesized.map { String(Int($0.rounded())) } ?? "–")")
+                }
+                let first = results[0].design.configuration
+                let subtitle = "\(URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent), R = \(first.tableLog), "
+                    + "W = \(first.portBits), \(first.layout.rawValue) \(first.sharing.rawValue)"
+                let files = try DecoderAreaPlot.render(points, subtitle: subtitle, to: URL(fileURLWithPath: plot),
+                                                       gnuplot: gnuplot, formats: [.svg, .png])
+                print("wrote " + files.map(\.path).joined(separator: ", "))
+            } else if plot != nil {
+                throw ValidationError("--plot needs an ASIC technology file (gate equivalents)")
+            }
             guard simulate else { return }
             for result in results {
                 print("\n\(result.design.configuration.label):")
