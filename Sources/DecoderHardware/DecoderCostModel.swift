@@ -20,22 +20,32 @@ import Foundation
 /// port arbiter.
 ///
 /// ## Cycles per layer
-/// `setup = ⌈N(R_l+1)/W⌉ (read the normalized counts) + 2·2^{R_l} (build the table: one pass
-///  spreads the symbols, one pass fills nbBits/newStateBase; replicated copies are written in
-///  parallel) + ⌈(P·R_l + 16)/W⌉ (final states and the step Δ) + primed words`, where priming
-/// puts one W-bit word in every lane's buffer (split: lanes with a non-empty stream; interleaved:
-/// min(P, words)).
-/// `decode = ⌈n/P⌉` (one symbol per lane per cycle).
+/// The phases of the generated RTL (`subbit rtl`), which runs them cycle-exactly against this
+/// formula; a synchronous weight memory delivers the word requested in cycle t at the end of
+/// cycle t + λ (λ = ``DecoderConfiguration/memoryReadLatency``, 1 for an SRAM), so a burst of k
+/// header words takes k + λ cycles:
+/// `setup = (⌈N(R+1)/W⌉ + λ)` (the normalized counts, N fields of R + 1 bits, R the hardware's)
+/// `+ (2·2^{R_l} + 2)` (start; spread pass 2^{R_l}; fill pass 2^{R_l} + 1, the table's read
+/// latency; replicated copies are written in parallel)
+/// `+ (⌈(min(n,P)·R + 16)/W⌉ + λ)` (initial states and the step Δ)
+/// `+ (primed + 1)` (priming puts one W-bit word in every lane's buffer — split: lanes with a
+/// non-empty stream; interleaved: min(P, words) — and loads the states into the table address
+/// registers).
+/// `decode = ⌈n/P⌉` (one symbol per lane per cycle: the next state addresses the synchronous
+/// table, so its one-cycle read latency is inside the state loop, not added per symbol); with
+/// the pipelined two-cycle loop (``DecoderConfiguration/stateLoopCycles`` = 2),
+/// `decode = 2·(⌈n/P⌉ − 1) + 1`.
 /// The port delivers one word per cycle; the layer needs `T = Σ_j ⌈b_j/W⌉` words (split) or
 /// `T = ⌈b/W⌉` (interleaved). When the lanes' demand P·(b/n) exceeds W the port is the
-/// bottleneck: the last of the `T − primed` remaining words arrives at the end of decode cycle
-/// `T − primed`, and the final group decodes one cycle later, so
-/// `decodePhase = max(⌈n/P⌉ + startup, T − primed + 1)` and `stalls = decodePhase − ⌈n/P⌉`.
-/// `startup = max(0, min(P, ⌈n/P⌉) − ⌊W·n/b⌋)` (split layout only): the round-robin port reaches
-/// the last lane's second word after P cycles, while a lane spending b/n bits per symbol drains
-/// its primed word in W·n/b cycles.
+/// bottleneck: the last of the `T − primed` remaining words is requested in decode cycle
+/// `T − primed − 1`, is usable λ + 1 cycles later, and the final group decodes then, so
+/// `decodePhase = max(⌈n/P⌉ + startup, T − primed + λ + 1)` and `stalls = decodePhase − ⌈n/P⌉`.
+/// `startup = max(0, min(P, ⌈n/P⌉) + λ − ⌊W·n/b⌋)` (split layout only): the round-robin port
+/// reaches the last lane's second word after P + λ cycles, while a lane spending b/n bits per
+/// symbol drains its primed word in W·n/b cycles.
 /// With an escape path, its stream's words join T (and one primed word; the port serves it
-/// first), its table is built in setup, and the shared escape unit yields at most one value per
+/// first), its table is built in setup (`⌈N(R+1)/W⌉ + λ + 2·2^{R_e} + 2`, and ⌈(R+8)/W⌉ more
+/// header words for its state and symbol), and the shared escape unit yields at most one value per
 /// cycle into a P-deep FIFO: `decodePhase ≥ E + 1` for E escaped symbols, and the groups waiting
 /// for escape values add `⌈n/P⌉ · s` stalls, s from the FIFO's Markov chain (``EscapeQueue``).
 /// Buffers of B ≥ 2W absorb the per-symbol jitter of the demand; ``CycleSimulator`` measures the
@@ -127,11 +137,11 @@ public struct DecoderCostModel: Sendable {
 
     // MARK: Cycles
 
-    /// Setup cycles of a layer: read the normalized counts (N·(R_l+1) bits), build the table
-    /// (2·2^{R_l}: spread pass + nbBits/newStateBase pass), load the final states and the step
-    /// (min(n,P)·R_l + 16 bits), prime the buffers (`primed` words); with an escape path, the
-    /// same for the escape table (counts, build, its state and escape symbol). A constant layer
-    /// loads its symbol and step only.
+    /// Setup cycles of a layer (the type's documentation gives the phases): read the normalized
+    /// counts (N fields of R+1 bits), build the table, load the initial states and the step
+    /// (min(n,P)·R + 16 bits), prime the buffers (`primed` words) and load the state registers;
+    /// with an escape path, its counts and table, and its state and symbol (R + 8 bits). A
+    /// constant layer loads its symbol and step only.
     @inlinable
     public static func setupCycles(layer: LayerProfile, config: DecoderConfiguration, primed: Int) -> Int {
         setupCycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
@@ -143,16 +153,19 @@ public struct DecoderCostModel: Sendable {
     public static func setupCycles(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
                                    config: DecoderConfiguration, primed: Int) -> Int {
         let w = config.portBits
+        let r = config.tableLog
+        let latency = config.memoryReadLatency
         if tableLog == 0 { return (8 + stepBits + w - 1) / w }
-        let states = min(symbolCount, config.lanes) * tableLog
-        var setup = (alphabetSize * (tableLog + 1) + w - 1) / w
-            + 2 * (1 << tableLog)
-            + (states + stepBits + w - 1) / w
-            + primed
+        let states = min(symbolCount, config.lanes) * r
+        let countWords = (alphabetSize * (r + 1) + w - 1) / w
+        var setup = countWords + latency
+            + 2 * (1 << tableLog) + 2
+            + (states + stepBits + w - 1) / w + latency
+            + primed + 1
         if escapeTableLog > 0 {
-            setup += (alphabetSize * (escapeTableLog + 1) + w - 1) / w
-                + 2 * (1 << escapeTableLog)
-                + (escapeTableLog + 8 + w - 1) / w
+            setup += countWords + latency
+                + 2 * (1 << escapeTableLog) + 2
+                + (r + 8 + w - 1) / w
         }
         return setup
     }
@@ -200,18 +213,22 @@ public struct DecoderCostModel: Sendable {
         }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
                                 escapeTableLog: escapeTableLog, config: config, primed: primed)
-        let decode = (n + p - 1) / p
+        // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop).
+        let loop = config.stateLoopCycles
+        let groups = (n + p - 1) / p
+        let decode = groups == 0 ? 0 : loop * (groups - 1) + 1
         let remaining = words - primed
         // Split start-up: the round-robin port reaches the last lane's second word only after P
         // cycles, while a lane spending b/n bits per symbol drains its primed word in W·n/b
         // cycles; the difference stalls the lockstep group once.
+        let latency = config.memoryReadLatency
         var startup = 0
-        if config.layout == .split && laneTotal > 0 && p > 1 {
-            startup = max(0, min(p, decode) - (w * n) / laneTotal)
+        if config.layout == .split && laneTotal > 0 && (p > 1 || latency > 0) {
+            startup = max(0, min(p, decode) + latency - (w * n) / laneTotal)
         }
         // Escape FIFO: groups waiting for escape values (stationary rate of ``EscapeQueue``).
         let escapeStalls = escapeStallsPerGroup > 0 ? Int((Double(decode) * escapeStallsPerGroup).rounded()) : 0
-        var decodePhase = max(decode + startup + escapeStalls, remaining > 0 ? remaining + 1 : 0)
+        var decodePhase = max(decode + startup + escapeStalls, remaining > 0 ? remaining + latency + 1 : 0)
         // The escape unit yields at most one value per cycle.
         if escapeSymbols > 0 { decodePhase = max(decodePhase, escapeSymbols + 1) }
         return LayerCycles(setup: setup, decode: decode, stalls: decodePhase - decode, words: words, symbols: n)
@@ -315,49 +332,58 @@ public struct DecoderCostModel: Sendable {
     // MARK: Area (ASIC)
 
     static func area(geometry g: Geometry, asic: ASICTechnology) -> AreaBreakdown {
+        let blocks = logicBlocks(geometry: g, asic: asic, calibrated: true)
+        return AreaBreakdown(decodeTables: blocks.tables, stateRegisters: blocks.state, bitExtractors: blocks.extractors,
+                             dequantizers: blocks.dequantizers, control: blocks.builder + blocks.control)
+    }
+
+    /// The model's area split like the generated RTL's blocks (µm²): the table builder apart
+    /// from the rest of control (address counters, group counter, arbiter, escape FIFO), each
+    /// logic block scaled by the technology's synthesis calibration when `calibrated`
+    /// (``ASICTechnology/calibration``, from `Scripts/synth-decoder.sh`).
+    static func logicBlocks(geometry g: Geometry, asic: ASICTechnology, calibrated: Bool)
+        -> (tables: Double, state: Double, extractors: Double, dequantizers: Double, builder: Double, control: Double) {
         let ge = asic.nand2AreaUm2
         let mux = asic.mux2GateEquivalents * ge
         let fa = asic.fullAdderGateEquivalents * ge
         let ff = asic.flipFlopAreaUm2
         let tableBits = Double(g.entries * g.entryBits)
-        let tables: Double
+        var tables: Double
         switch g.sharing {
         case .replicated:
-            tables = Double(g.lanes) * asic.sramArea(bits: tableBits)
+            tables = Double(g.lanes) * asic.sramTableArea(bits: tableBits)
         case .shared:
             tables = tableBits * ff + Double(g.lanes * g.entryBits * (g.entries - 1)) * mux
         }
         let p = Double(g.lanes)
         let r = Double(g.tableLog)
-        let state = p * r * (ff + fa)
+        var state = p * r * (ff + fa)
         let x = g.extractor
-        let extractors = Double(x.buffer) * ff
+        var extractors = Double(x.buffer) * ff
             + Double(x.consumeMuxes + x.alignMuxes + x.extractMuxes) * mux
             + Double(x.prefixAdderBits) * fa
             + Double(x.counterBits) * (ff + fa)
         let multiplier = asic.multiplier8x8AreaUm2 * Double(g.symbolBits * stepBits) / 64
         let dequantizers = p * (multiplier + Double(stepBits) * fa) + Double(2 * stepBits) * ff
         // Table builder: N next-state counters of R+1 bits, a spread position register, two
-        // R-bit adders; address counters with incrementers (≈ half a full adder per bit); the
-        // group counter; the arbiter.
+        // R-bit adders. Control: address counters with incrementers (≈ half a full adder per
+        // bit), the group counter, the arbiter.
         let builder = Double(g.maxBins * (g.tableLog + 1) + g.tableLog) * ff + 2 * r * fa
-        let counters = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa)
-        var control = builder + counters + g.arbiterGE * ge
-        var tablesTotal = tables
-        var stateTotal = state
-        var extractorsTotal = extractors
+        var control = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa) + g.arbiterGE * ge
         if g.escapeUnit {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.
             let b = g.bufferBits
-            tablesTotal += asic.sramArea(bits: tableBits)
-            stateTotal += r * (ff + fa)
-            extractorsTotal += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
+            tables += asic.sramTableArea(bits: tableBits)
+            state += r * (ff + fa)
+            extractors += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
                 + Double(bitsToRepresent(b)) * (ff + fa)
             control += Double(g.lanes * g.symbolBits + 2 * bitsToRepresent(g.lanes)) * ff
         }
-        return AreaBreakdown(decodeTables: tablesTotal, stateRegisters: stateTotal,
-                             bitExtractors: extractorsTotal, dequantizers: dequantizers, control: control)
+        let c = calibrated ? asic.calibration : .identity
+        if g.sharing == .shared { tables *= c.sharedTables }
+        return (tables, state * c.stateRegisters, extractors * c.bitExtractors, dequantizers * c.dequantizers,
+                builder * c.tableBuilder, control * c.control)
     }
 
     // MARK: Energy (ASIC)

@@ -13,6 +13,7 @@ public enum DecoderReport {
         "params", "bits_per_weight_coded", "stored_bits", "fixed_width_bits", "memory_saved_bits",
         "setup_cycles", "busy_cycles", "stall_cycles", "decode_cycles", "throughput_weights_per_s",
         "decode_rate_weights_per_cycle", "consumer_weights_per_cycle", "keeps_up", "latency_added_us",
+        "table_build_us",
         "decoder_area_um2", "area_tables_um2", "area_state_um2", "area_extractors_um2", "area_dequantizers_um2",
         "area_control_um2", "decoder_energy_pj_per_weight", "energy_tables_pj_per_weight", "energy_state_pj_per_weight",
         "energy_extractors_pj_per_weight", "energy_dequantizers_pj_per_weight", "energy_control_pj_per_weight",
@@ -49,6 +50,8 @@ public enum DecoderReport {
                 number(cost.throughputWeightsPerSecond), number(cost.decodeRateWeightsPerCycle), "\(rate)",
                 cost.keepsUp(consumerWeightsPerCycle: rate) ? "true" : "false",
                 number(cost.addedLatencySeconds(consumerWeightsPerCycle: rate) * 1e6),
+                // Per inference: every layer's table load (setup), at the clock.
+                number(Double(cost.totals.setup) / c.clockHz * 1e6),
             ]
             let a = cost.area
             row += [number(a?.total), number(a?.decodeTables), number(a?.stateRegisters), number(a?.bitExtractors),

@@ -7,8 +7,12 @@ import Yams
 public struct ASICTechnology: Sendable, Equatable {
     /// 6T SRAM bitcell area, µm².
     public var sramBitAreaUm2: Double
-    /// Fraction of an SRAM macro's area that is bitcells (periphery is the rest), in (0, 1].
+    /// Fraction of an SRAM macro's area that is bitcells (periphery is the rest), in (0, 1]:
+    /// the weight memory's macros.
     public var sramArrayEfficiency: Double
+    /// The same fraction for the small decode-table macros (a few Kbit, where the periphery
+    /// weighs more); nil: ``sramArrayEfficiency``.
+    public var sramTableArrayEfficiency: Double? = nil
     /// Read energy per bit of an SRAM of `sramReferenceBytes`, pJ.
     public var sramReadEnergyPJPerBit: Double
     /// Size at which `sramReadEnergyPJPerBit` holds, bytes.
@@ -31,6 +35,8 @@ public struct ASICTechnology: Sendable, Equatable {
     public var multiplier8x8AreaUm2: Double
     /// An 8×8-bit integer multiplier's energy per operation, pJ.
     public var multiplier8x8EnergyPJ: Double
+    /// Per-block factors on the model's logic area, fitted to synthesis (``LogicCalibration``).
+    public var calibration: LogicCalibration = .identity
 
     /// Read energy per bit of an SRAM holding `bytes`:
     /// `E(S) = E_ref · (S / S_ref)^α` — Horowitz's 8 KB → 32 KB → 1 MB points grow as √size.
@@ -40,10 +46,50 @@ public struct ASICTechnology: Sendable, Equatable {
         sramReadEnergyPJPerBit * pow(max(bytes, 8) / sramReferenceBytes, sramEnergySizeExponent)
     }
 
-    /// Area of an SRAM macro holding `bits`, µm²: bitcells divided by the array efficiency.
+    /// Area of an SRAM macro holding `bits`, µm²: bitcells divided by the array efficiency
+    /// (the weight memory's).
     @inlinable
     public func sramArea(bits: Double) -> Double {
         bits * sramBitAreaUm2 / sramArrayEfficiency
+    }
+
+    /// Area of a decode-table SRAM macro holding `bits`, µm²: bitcells divided by the small
+    /// macros' array efficiency ``sramTableArrayEfficiency``.
+    @inlinable
+    public func sramTableArea(bits: Double) -> Double {
+        bits * sramBitAreaUm2 / (sramTableArrayEfficiency ?? sramArrayEfficiency)
+    }
+}
+
+/// Factors on the analytic model's logic area per block, fitted to logic synthesis of the
+/// generated RTL (`Scripts/synth-decoder.sh`: synthesized GE / modelled GE per block, median over
+/// the synthesized configurations). A technology file gives them as optional `calibration_*`
+/// fields citing the run; absent, a factor is 1 (the uncalibrated structural model).
+///
+/// ```swift
+/// var asic = tech.asic!; asic.calibration.tableBuilder   // e.g. 3.2
+/// ```
+public struct LogicCalibration: Sendable, Equatable {
+    public var stateRegisters: Double
+    public var bitExtractors: Double
+    public var dequantizers: Double
+    public var tableBuilder: Double
+    /// Address counters, group counter, arbiter and escape FIFO.
+    public var control: Double
+    /// The flip-flop table and read multiplexers of a shared table.
+    public var sharedTables: Double
+
+    public static let identity = LogicCalibration(stateRegisters: 1, bitExtractors: 1, dequantizers: 1,
+                                                  tableBuilder: 1, control: 1, sharedTables: 1)
+
+    public init(stateRegisters: Double, bitExtractors: Double, dequantizers: Double, tableBuilder: Double,
+                control: Double, sharedTables: Double) {
+        self.stateRegisters = stateRegisters
+        self.bitExtractors = bitExtractors
+        self.dequantizers = dequantizers
+        self.tableBuilder = tableBuilder
+        self.control = control
+        self.sharedTables = sharedTables
     }
 }
 
@@ -143,6 +189,7 @@ public struct Technology: Sendable, Equatable {
             kind = .asic(ASICTechnology(
                 sramBitAreaUm2: try reader.number("sram_bit_area_um2", positive: true),
                 sramArrayEfficiency: try reader.number("sram_array_efficiency", positive: true, atMost: 1),
+                sramTableArrayEfficiency: try reader.optionalNumber("sram_table_array_efficiency", atMost: 1),
                 sramReadEnergyPJPerBit: try reader.number("sram_read_energy_pj_per_bit", positive: true),
                 sramReferenceBytes: try reader.number("sram_reference_bytes", positive: true),
                 sramEnergySizeExponent: try reader.number("sram_energy_size_exponent", positive: false, atMost: 2),
@@ -153,7 +200,14 @@ public struct Technology: Sendable, Equatable {
                 mux2GateEquivalents: try reader.number("mux2_gate_equivalents", positive: true),
                 fullAdderGateEquivalents: try reader.number("full_adder_gate_equivalents", positive: true),
                 multiplier8x8AreaUm2: try reader.number("multiplier_8x8_area_um2", positive: true),
-                multiplier8x8EnergyPJ: try reader.number("multiplier_8x8_energy_pj", positive: true)))
+                multiplier8x8EnergyPJ: try reader.number("multiplier_8x8_energy_pj", positive: true),
+                calibration: LogicCalibration(
+                    stateRegisters: try reader.optionalNumber("calibration_state_registers") ?? 1,
+                    bitExtractors: try reader.optionalNumber("calibration_bit_extractors") ?? 1,
+                    dequantizers: try reader.optionalNumber("calibration_dequantizers") ?? 1,
+                    tableBuilder: try reader.optionalNumber("calibration_table_builder") ?? 1,
+                    control: try reader.optionalNumber("calibration_control") ?? 1,
+                    sharedTables: try reader.optionalNumber("calibration_shared_tables") ?? 1)))
         case "fpga":
             kind = .fpga(FPGATechnology(
                 lutsPerSlice: try reader.integer("luts_per_slice"),
@@ -244,6 +298,15 @@ private struct FieldReader {
                                   fix: "give a value in (0, \(limit)]")
         }
         return number
+    }
+
+    /// An optional strictly positive number (nil when the field is absent).
+    mutating func optionalNumber(_ field: String, atMost limit: Double? = nil) throws -> Double? {
+        guard map[field] != nil, !(map[field] is NSNull) else {
+            consumed.insert(field)
+            return nil
+        }
+        return try number(field, positive: true, atMost: limit)
     }
 
     mutating func integer(_ field: String, atLeast minimum: Int = 1) throws -> Int {

@@ -9,17 +9,20 @@ struct PlotArtifact: Sendable {
     /// gnuplot commands that draw the plot (ranges, labels, `plot`); the preamble that picks
     /// the terminal and output is added by ``script(formats:)``.
     var body: String
+    /// The files' stem when the plot is not one of the catalogue's (nil: `kind.fileStem`).
+    var stem: String? = nil
 
-    var dataFileName: String { kind.fileStem + ".dat" }
-    var scriptFileName: String { kind.fileStem + ".gp" }
-    func imageFileName(_ format: PlotFormat) -> String { kind.fileStem + "." + format.fileExtension }
+    var fileStem: String { stem ?? kind.fileStem }
+    var dataFileName: String { fileStem + ".dat" }
+    var scriptFileName: String { fileStem + ".gp" }
+    func imageFileName(_ format: PlotFormat) -> String { fileStem + "." + format.fileExtension }
 
     /// The self-contained `.gp` script: it sets the terminal and output itself and reads the
     /// `.dat` by relative path, so `gnuplot <name>.gp` re-renders it from its folder.
     /// It loops over the formats, resetting between them so no setting leaks from one image
     /// into the next.
     func script(formats: [PlotFormat]) -> String {
-        let stem = kind.fileStem
+        let stem = fileStem
         let names = formats.map(\.fileExtension).joined(separator: " ")
         let indented = body.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.isEmpty ? "" : "    " + $0 }.joined(separator: "\n")

@@ -69,9 +69,15 @@ public enum PlotCatalogue {
         try gnuplot.validate()
         let results = try ResultsSet(directory: request.resultsDirectory, needing: request.plots)
         let artifacts = try artifacts(for: request, results: results)
+        return try write(artifacts, formats: request.formats, to: request.outputDirectory, gnuplot: gnuplot)
+    }
 
+    /// Writes `artifacts` (`.dat`, `.gp`) into a staging folder, renders them there, and moves
+    /// every file into `outputDirectory` by atomic renames; returns the files in order.
+    static func write(_ artifacts: [PlotArtifact], formats: [PlotFormat], to outputDirectory: URL,
+                      gnuplot: GnuplotRenderer) throws -> [URL] {
         let fm = FileManager.default
-        let output = request.outputDirectory.standardizedFileURL
+        let output = outputDirectory.standardizedFileURL
         let parent = output.deletingLastPathComponent()
         try fm.createDirectory(at: parent, withIntermediateDirectories: true)
         let staging = parent.appendingPathComponent(".\(output.lastPathComponent).staging-\(UUID().uuidString)")
@@ -79,7 +85,7 @@ public enum PlotCatalogue {
         defer { try? fm.removeItem(at: staging) }
 
         for artifact in artifacts {
-            for (name, text) in [(artifact.dataFileName, artifact.data), (artifact.scriptFileName, artifact.script(formats: request.formats))] {
+            for (name, text) in [(artifact.dataFileName, artifact.data), (artifact.scriptFileName, artifact.script(formats: formats))] {
                 let url = staging.appendingPathComponent(name)
                 do { try Data(text.utf8).write(to: url) } catch {
                     throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: url.path, NSUnderlyingErrorKey: error])
@@ -90,7 +96,7 @@ public enum PlotCatalogue {
         var names: [String] = []
         for artifact in artifacts {
             names += [artifact.dataFileName, artifact.scriptFileName]
-            for format in request.formats {
+            for format in formats {
                 let image = artifact.imageFileName(format)
                 guard fm.fileExists(atPath: staging.appendingPathComponent(image).path) else {
                     throw PlottingError.gnuplotFailed(

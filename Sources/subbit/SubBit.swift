@@ -22,6 +22,7 @@ struct SubBit: ParsableCommand {
             Merge.self,
             Plot.self,
             Reproduce.self,
+            RTLCommand.self,
             Run.self,
             Slurm.self,
             Train.self,

@@ -19,8 +19,14 @@ final class DecoderCostModelTests: XCTestCase {
         let cycles = DecoderCostModel.cycles(layer: layer(n: 10_000, bitsPerWeight: 0.5, lanes: 4), config: config)
         XCTAssertEqual(cycles.decode, 2500)
         XCTAssertEqual(cycles.stalls, 0)
-        // ⌈15·11/32⌉ + 2·1024 + ⌈(4·10 + 16)/32⌉ + 4 primed words.
-        XCTAssertEqual(cycles.setup, 6 + 2048 + 2 + 4)
+        // The RTL's phases with a one-cycle memory: counts ⌈15·11/32⌉ + 1, build 2·1024 + 2,
+        // states ⌈(4·10 + 16)/32⌉ + 1, priming 4 words + 1.
+        XCTAssertEqual(cycles.setup, (6 + 1) + (2048 + 2) + (2 + 1) + (4 + 1))
+        // An ideal zero-latency memory saves the two header-burst latencies.
+        var ideal = config
+        ideal.memoryReadLatency = 0
+        XCTAssertEqual(DecoderCostModel.cycles(layer: layer(n: 10_000, bitsPerWeight: 0.5, lanes: 4), config: ideal).setup,
+                       cycles.setup - 2)
         XCTAssertEqual(cycles.words, 4 * 40)
     }
 
@@ -30,7 +36,13 @@ final class DecoderCostModelTests: XCTestCase {
         let cycles = DecoderCostModel.cycles(layer: layer(n: 16_000, bitsPerWeight: 4, lanes: 16), config: config)
         XCTAssertEqual(cycles.decode, 1000)
         XCTAssertEqual(cycles.words, 2000)
-        XCTAssertEqual(cycles.decodePhase, 2000 - 16 + 1)
+        // The last of the 2000 − 16 remaining words is requested in cycle 1983 and usable two
+        // cycles later (one-cycle memory latency).
+        XCTAssertEqual(cycles.decodePhase, 2000 - 16 + 1 + 1)
+        var ideal = config
+        ideal.memoryReadLatency = 0
+        XCTAssertEqual(DecoderCostModel.cycles(layer: layer(n: 16_000, bitsPerWeight: 4, lanes: 16), config: ideal)
+                        .decodePhase, 2000 - 16 + 1)
         // The interleaved layout needs the same words here (no per-lane padding to lose).
         var interleaved = config
         interleaved.layout = .interleaved
@@ -40,14 +52,17 @@ final class DecoderCostModelTests: XCTestCase {
 
     func testSplitStartupStallWhenLanesDrainTheirPrimedWordBeforeTheRoundRobinReturns() throws {
         // 16 lanes × 16 symbols at 2.5 bits: 40 bits = 2 words per lane. A primed 32-bit word lasts
-        // ⌊32 / 2.5⌋ = 12 cycles, the port needs 16 to reach every lane: 4 start-up stalls, more
-        // than the word bound (32 − 16 primed + 1 = 17 < 16 + 4).
+        // ⌊32 / 2.5⌋ = 12 cycles, the port needs 16 + 1 (memory latency) to reach every lane: 5
+        // start-up stalls, more than the word bound (32 − 16 primed + 1 + 1 = 18 < 16 + 5).
         let l = layer(n: 256, bitsPerWeight: 2.5, lanes: 16)
         let split = try DecoderConfiguration(lanes: 16, tableLog: 10, portBits: 32, clockHz: 1e9)
         let cycles = DecoderCostModel.cycles(layer: l, config: split)
         XCTAssertEqual(cycles.decode, 16)
         XCTAssertEqual(cycles.words, 32)
-        XCTAssertEqual(cycles.decodePhase, 20)
+        XCTAssertEqual(cycles.decodePhase, 21)
+        var ideal = split
+        ideal.memoryReadLatency = 0
+        XCTAssertEqual(DecoderCostModel.cycles(layer: l, config: ideal).decodePhase, 20)
         // Interleaved: one stream, 20 words, 16 primed: no round-robin start-up.
         var interleaved = split
         interleaved.layout = .interleaved
@@ -70,14 +85,18 @@ final class DecoderCostModelTests: XCTestCase {
         XCTAssertGreaterThan(a8.total, a1.total)
         // Entry = 4 symbol bits + 4 nbBits bits + 10 state bits = 18 bits; 1024 entries.
         guard case .asic(let asic) = m.technology.kind else { return XCTFail() }
-        XCTAssertEqual(a1.decodeTables, asic.sramArea(bits: 1024 * 18), accuracy: 1e-6)
+        // Decode tables are small macros with their own array efficiency (the weight memory's
+        // is the other one).
+        XCTAssertEqual(a1.decodeTables, asic.sramTableArea(bits: 1024 * 18), accuracy: 1e-6)
+        XCTAssertEqual(asic.sramTableArea(bits: 1000) / asic.sramArea(bits: 1000),
+                       asic.sramArrayEfficiency / (asic.sramTableArrayEfficiency ?? asic.sramArrayEfficiency), accuracy: 1e-12)
 
         // Shared: storage once, one L:1 read mux per lane and bit.
         let s1 = try m.evaluate(DecoderConfiguration(lanes: 1, tableLog: 10, sharing: .shared, portBits: 64, clockHz: 5e8), layers: layers1)
         let s8 = try m.evaluate(DecoderConfiguration(lanes: 8, tableLog: 10, sharing: .shared, portBits: 64, clockHz: 5e8), layers: layers8)
         let muxArea = asic.mux2GateEquivalents * asic.nand2AreaUm2
         XCTAssertEqual(try XCTUnwrap(s8.area).decodeTables - (try XCTUnwrap(s1.area)).decodeTables,
-                       7 * 18 * 1023 * muxArea, accuracy: 1e-6)
+                       7 * 18 * 1023 * muxArea * asic.calibration.sharedTables, accuracy: 1e-6)
         // Sharing does not change the cycle count (conflict-free read ports).
         XCTAssertEqual(s8.totalCycles, r8.totalCycles)
     }

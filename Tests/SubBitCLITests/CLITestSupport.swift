@@ -18,10 +18,12 @@ enum SubBitCLI {
 
     /// Runs `subbit args…` in `directory` (default: a fresh temporary folder).
     @discardableResult
-    static func run(_ args: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CLIResult {
+    static func run(_ args: [String], in directory: URL? = nil, stdin: Data? = nil,
+                    environment: [String: String]? = nil) throws -> CLIResult {
         let process = Process()
         process.executableURL = executableURL
         process.arguments = args
+        if let environment { process.environment = environment }
         if let directory { process.currentDirectoryURL = directory }
         // Capture into files, not pipes: a chatty child can never block on a full pipe.
         let scratch = FileManager.default.temporaryDirectory

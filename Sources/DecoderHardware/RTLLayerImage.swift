@@ -1,0 +1,180 @@
+import EntropyCoding
+import Foundation
+
+/// One coded layer as the generated decoder's testbench loads it: the weight-memory image
+/// (header regions, then the streams, each padded to whole W-bit words), the layer descriptor
+/// (the host-written registers) and the expected symbols and dequantized weights.
+///
+/// Weight memory, word addresses from 0:
+/// - counts: ⌈N_l(R+1)/W⌉ words holding Σ_s f_s·2^{s(R+1)} (symbol 0 in the least significant
+///   field), most significant word first; the escape table's counts follow the same way;
+/// - initial states and step: ⌈(min(n,P)·R + 16)/W⌉ words holding Δ + Σ_j x_j·2^{16+jR};
+///   with an escape path, ⌈(R+8)/W⌉ words holding the escape symbol + x_e·2^8;
+/// - the streams (split: one per lane; interleaved: one), then the escape stream, each read most
+///   significant bit first from its first coded bit and padded with zeros to whole words.
+/// Δ is the step as an unsigned Q0.16 code; the dequantized weight is (s − K)·Δ, K = ⌊N_l/2⌋.
+///
+/// ```swift
+/// let image = try RTLLayerImage(name: "conv1", encoded: coded, step: 0.01, design: design)
+/// try image.write(to: folder)   // descriptor.hex, memory.hex, symbols.hex, weights.hex
+/// ```
+/// - Complexity: O(n + payload bits).
+public struct RTLLayerImage: Sendable {
+    public var name: String
+    public var symbolCount: Int
+    public var memory: [UInt64]
+    public var descriptor: [UInt32]
+    public var expectedSymbols: [UInt8]
+    public var expectedWeights: [Int64]
+    /// The simulator's and model's view of the same coded layer.
+    public var simulated: SimulatedLayer
+    public var profile: LayerProfile
+    let symbolBits: Int
+
+    /// Descriptor fields before the stream bases and word counts.
+    static let fixedDescriptorFields = 12
+
+    public init(name: String, encoded: TANSEncoded, step: Float, usedSymbols: Int, design: RTLDesign) throws {
+        guard let counts = encoded.counts else { throw RTLError.noTableLayers(name) }
+        let config = design.configuration
+        let r = config.tableLog, w = config.portBits, p = config.lanes
+        guard encoded.lanes == p, StreamLayout(encoded.layout) == config.layout else {
+            throw RTLError.unsupported("layer '\(name)' coded for \(encoded.lanes) lanes, \(encoded.layout) layout, on \(config.label)")
+        }
+        guard encoded.tableLog <= r, (encoded.escape?.counts.tableLog ?? 0) <= r else {
+            throw RTLError.unsupported("layer '\(name)' with table log \(encoded.tableLog) on a 2^\(r)-entry table")
+        }
+        guard encoded.alphabetSize <= design.alphabetSize, encoded.escape == nil || design.escapeUnit else {
+            throw RTLError.unsupported("layer '\(name)' (alphabet \(encoded.alphabetSize), escape \(encoded.escape != nil)) on a decoder for alphabet \(design.alphabetSize), escape unit \(design.escapeUnit)")
+        }
+        let symbols = try encoded.decode()
+        let n = symbols.count
+        self.name = name
+        symbolCount = n
+        simulated = SimulatedLayer(name: name, encoded: encoded, usedSymbols: usedSymbols)
+        profile = LayerProfile(name: name, encoded: encoded, usedSymbols: usedSymbols)
+        symbolBits = design.symbolBits
+
+        var words: [UInt64] = []
+        func region(_ fields: [(value: Int, bits: Int)]) {
+            var value = BigBits()
+            var shift = 0
+            for field in fields {
+                value.set(field.value, at: shift, width: field.bits)
+                shift += field.bits
+            }
+            words += value.words(count: (shift + w - 1) / w, width: w)
+        }
+        let fieldBits = r + 1
+        region(counts.counts.map { ($0, fieldBits) })
+        if let escape = encoded.escape { region(escape.counts.counts.map { ($0, fieldBits) }) }
+        let stepCode = Int(min(65535, max(0, (Double(step) * 65536).rounded())))
+        let countWords = (encoded.alphabetSize * fieldBits + w - 1) / w
+        let headerBefore = words.count
+        region([(stepCode, 16)] + encoded.initialStates.map { ($0, r) })
+        let stateWords = words.count - headerBefore
+        if let escape = encoded.escape {
+            let start = words.count
+            region([(Int(escape.symbol), 8), (escape.initialState, r)])
+            precondition(words.count - start == design.escapeStateWords)
+        }
+        // Streams.
+        var bases: [Int] = []
+        var counts2: [Int] = []
+        func stream(_ packed: [UInt64], _ extent: StreamExtent) {
+            bases.append(words.count)
+            let count = (extent.bitCount + w - 1) / w
+            counts2.append(count)
+            packed.withUnsafeBufferPointer { buffer in
+                for k in 0..<count {
+                    let start = extent.startBit + k * w
+                    let take = min(w, extent.bitCount - k * w)
+                    var word: UInt64 = 0
+                    var done = 0
+                    while done < take {
+                        let chunk = min(32, take - done)
+                        word = (word << UInt64(chunk)) | UInt64(CycleSimulator.readBits(buffer.baseAddress!, start + done, chunk))
+                        done += chunk
+                    }
+                    words.append(word << UInt64(w - take))
+                }
+            }
+        }
+        for extent in simulated.streams { stream(simulated.payload, extent) }
+        if let escape = simulated.escape { stream(escape.payload, escape.stream) }
+        memory = words.isEmpty ? [0] : words
+
+        let groups = (n + p - 1) / p
+        let lastActive = n - (groups - 1) * p
+        let setupBound = DecoderCostModel.setupCycles(layer: profile, config: config, primed: p + 1)
+        let bound = 4 * (setupBound + groups + words.count) + 1000
+        descriptor = [UInt32(groups), UInt32(lastActive), UInt32(encoded.tableLog),
+                      UInt32(encoded.escape?.counts.tableLog ?? 0), encoded.escape == nil ? 0 : 1,
+                      UInt32(encoded.escape?.symbolCount ?? 0), UInt32(encoded.alphabetSize / 2), 0,
+                      UInt32(countWords), UInt32(stateWords), UInt32(n), UInt32(min(bound, Int(UInt32.max)))]
+        // One base and word count per hardware stream: an escape slot stays empty (0 words) for
+        // a layer without escapes on a decoder with the escape unit.
+        while bases.count < design.streams {
+            bases.append(words.count)
+            counts2.append(0)
+        }
+        descriptor += bases.map { UInt32($0) } + counts2.map { UInt32($0) }
+        expectedSymbols = symbols
+        let half = encoded.alphabetSize / 2
+        expectedWeights = symbols.map { Int64(Int($0) - half) * Int64(stepCode) }
+    }
+
+    /// Words of weight memory the layer occupies.
+    public var memoryWords: Int { memory.count }
+
+    /// Writes `descriptor.hex`, `memory.hex`, `symbols.hex` and `weights.hex` (for `$readmemh`).
+    public func write(to folder: URL, portBits w: Int) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func hex(_ value: UInt64, digits: Int) -> String {
+            let s = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - s.count)) + s
+        }
+        let weightBits = symbolBits + 17
+        let mask: UInt64 = (1 << UInt64(weightBits)) - 1
+        let files: [(String, [String])] = [
+            ("descriptor.hex", descriptor.map { hex(UInt64($0), digits: 8) }),
+            ("memory.hex", memory.map { hex($0, digits: (w + 3) / 4) }),
+            ("symbols.hex", expectedSymbols.map { hex(UInt64($0), digits: 2) }),
+            ("weights.hex", expectedWeights.map { hex(UInt64(bitPattern: $0) & mask, digits: (weightBits + 3) / 4) }),
+        ]
+        for (file, lines) in files {
+            try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent(file), atomically: false, encoding: .utf8)
+        }
+    }
+}
+
+/// An arbitrary-width unsigned integer as 64-bit limbs, least significant first: the header
+/// regions are built field by field and cut into port words.
+struct BigBits {
+    var limbs: [UInt64] = []
+
+    mutating func set(_ value: Int, at position: Int, width: Int) {
+        guard width > 0 else { return }
+        let v = UInt64(value) & (width >= 64 ? ~0 : (1 << UInt64(width)) - 1)
+        let needed = (position + width + 63) / 64
+        if limbs.count < needed { limbs += [UInt64](repeating: 0, count: needed - limbs.count) }
+        let index = position / 64, offset = position % 64
+        limbs[index] |= v << UInt64(offset)
+        if offset + width > 64 { limbs[index + 1] |= v >> UInt64(64 - offset) }
+    }
+
+    func bits(at position: Int, width: Int) -> UInt64 {
+        var result: UInt64 = 0
+        for k in 0..<width {
+            let bit = position + k
+            let limb = bit / 64 < limbs.count ? limbs[bit / 64] : 0
+            result |= ((limb >> UInt64(bit % 64)) & 1) << UInt64(k)
+        }
+        return result
+    }
+
+    /// `count` words of `width` bits, most significant word first.
+    func words(count: Int, width: Int) -> [UInt64] {
+        (0..<count).map { bits(at: (count - 1 - $0) * width, width: width) }
+    }
+}

@@ -1,0 +1,211 @@
+import EntropyCoding
+import Foundation
+import XCTest
+@testable import DecoderHardware
+
+/// The generated decoder: its structure, the exported layer images, the Icarus simulation
+/// (bit-exact, cycle-exact against the simulator and the model) and a Yosys cell count.
+final class RTLTests: XCTestCase {
+    private func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtl-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func tool(_ tool: RTLToolchain.Tool) throws -> URL {
+        do {
+            return try RTLToolchain.locate(tool)
+        } catch {
+            throw XCTSkip("skipped: \(error)")
+        }
+    }
+
+    func testDesignHasOneModulePerModelBlockAndWritesEveryFile() throws {
+        let config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 5e8)
+        let design = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: true)
+        XCTAssertEqual(design.blocks.map(\.block),
+                       ["state_update", "bit_extractor", "dequantizer", "table_builder", "port_arbiter", "escape_unit", "control"])
+        // N fields of R+1 bits in 32-bit words; P states of R bits and the 16-bit step.
+        XCTAssertEqual(design.countWordsMax, (15 * 11 + 31) / 32)
+        XCTAssertEqual(design.stateWordsMax, (4 * 10 + 16 + 31) / 32)
+        let shared = try RTLDesign(configuration: DecoderConfiguration(lanes: 4, tableLog: 8, sharing: .shared, portBits: 32,
+                                                                       clockHz: 5e8, layout: .interleaved),
+                                   alphabetSize: 15, escapeUnit: false)
+        XCTAssertEqual(shared.blocks.first?.block, "decode_tables")
+        XCTAssertEqual(shared.blocks.first(where: { $0.block == "bit_extractor" })?.module, "sb_interleaved_extractor")
+        let folder = try temporaryFolder().appendingPathComponent("design")
+        try design.write(to: folder, technology: try Technology.load(contentsOf: techURL("asic-45nm")))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        for module in RTLModule.all { XCTAssertTrue(files.contains(module.name + ".v"), module.name) }
+        XCTAssertTrue(files.contains("blocks.txt"))
+        let model = try String(contentsOf: folder.appendingPathComponent("model_ge.csv"), encoding: .utf8)
+        XCTAssertTrue(model.contains("escape_unit,"), model)
+        XCTAssertFalse(files.contains { $0.hasPrefix(".") }, "no temporary folder left behind: \(files)")
+    }
+
+    func testUnsupportedDesignsAreRefused() throws {
+        let config = try DecoderConfiguration(lanes: 2, tableLog: 8, portBits: 128, clockHz: 1e9)
+        XCTAssertThrowsError(try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: false)) { error in
+            XCTAssertTrue("\(error)".contains("128-bit port"), "\(error)")
+        }
+    }
+
+    /// The weight-memory image holds what the header and streams say: the counts read back from
+    /// the counts region, and every stream's bits in order from its base word.
+    func testLayerImageHoldsTheCountsAndTheStreams() throws {
+        let symbols = SyntheticLayers.laplaceSymbols(count: 3000, bins: 15, zeroProbability: 0.7, seed: 11)
+        let config = try DecoderConfiguration(lanes: 4, tableLog: 9, portBits: 24, clockHz: 1e9)
+        let design = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: false)
+        let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 9, lanes: 4, layout: .split, escape: .never)
+        let image = try RTLLayerImage(name: "l", encoded: encoded, step: 0.25, usedSymbols: 15, design: design)
+        let w = 24
+        let countWords = Int(image.descriptor[8])
+        var value = BigBits()
+        for (k, word) in image.memory.prefix(countWords).enumerated() {
+            value.set(Int(word), at: (countWords - 1 - k) * w, width: w)
+        }
+        for (s, count) in encoded.counts!.counts.enumerated() {
+            XCTAssertEqual(Int(value.bits(at: s * 10, width: 10)), count, "count of symbol \(s)")
+        }
+        let streams = design.streams
+        for lane in 0..<4 {
+            let base = Int(image.descriptor[RTLLayerImage.fixedDescriptorFields + lane])
+            let words = Int(image.descriptor[RTLLayerImage.fixedDescriptorFields + streams + lane])
+            let extent = image.simulated.streams[lane]
+            XCTAssertEqual(words, (extent.bitCount + w - 1) / w)
+            for bit in stride(from: 0, to: extent.bitCount, by: 7) {
+                let word = image.memory[base + bit / w]
+                let fromImage = (word >> UInt64(w - 1 - bit % w)) & 1
+                let fromPayload = image.simulated.payload.withUnsafeBufferPointer {
+                    CycleSimulator.readBits($0.baseAddress!, extent.startBit + bit, 1)
+                }
+                XCTAssertEqual(Int(fromImage), fromPayload, "lane \(lane) bit \(bit)")
+            }
+        }
+        XCTAssertEqual(image.expectedWeights[0], Int64(Int(symbols[0]) - 7) * 16384)
+    }
+
+    /// The simulator's memory latency: a port-bound layer needs one more cycle per layer with a
+    /// synchronous memory than with the ideal one, and never fewer.
+    func testMemoryLatencyDelaysAPortBoundLayer() throws {
+        let symbols = SyntheticLayers.laplaceSymbols(count: 20_000, bins: 31, zeroProbability: 0.4, seed: 12)
+        let encoded = try TANSCodec.encode(symbols, alphabetSize: 31, tableLog: 10, lanes: 8, layout: .split)
+        let layer = SimulatedLayer(name: "l", encoded: encoded, usedSymbols: 31)
+        var config = try DecoderConfiguration(lanes: 8, tableLog: 10, portBits: 16, clockHz: 1e9)
+        let synchronous = try CycleSimulator(configuration: config).run(layer)
+        config.memoryReadLatency = 0
+        let ideal = try CycleSimulator(configuration: config).run(layer)
+        XCTAssertEqual(synchronous.symbols, ideal.symbols)
+        XCTAssertGreaterThan(synchronous.cycles.decodePhase, ideal.cycles.decodePhase)
+        XCTAssertGreaterThan(synchronous.cycles.decodePhase, synchronous.cycles.decode, "the layer is port-bound")
+    }
+
+    /// The pipelined two-cycle state loop (for clocks the one-cycle loop cannot reach): a lane
+    /// decodes every second cycle; the simulator and the model agree on a decode-bound layer.
+    func testTwoCycleLoopHalvesTheLaneRate() throws {
+        let symbols = SyntheticLayers.laplaceSymbols(count: 12_000, bins: 15, zeroProbability: 0.8, seed: 13)
+        let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 10, lanes: 4, layout: .split)
+        let layer = SimulatedLayer(name: "l", encoded: encoded, usedSymbols: 15)
+        var config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 1e9)
+        let one = try CycleSimulator(configuration: config).run(layer)
+        config.stateLoopCycles = 2
+        let two = try CycleSimulator(configuration: config).run(layer)
+        XCTAssertEqual(two.symbols, one.symbols)
+        XCTAssertEqual(one.cycles.decodePhase, 3_000, "decode-bound at one cycle per group")
+        XCTAssertEqual(two.cycles.decodePhase, 2 * 3_000 - 1)
+        XCTAssertEqual(DecoderCostModel.cycles(layer: layer.profile, config: config).decodePhase, two.cycles.decodePhase)
+        XCTAssertThrowsError(try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 1e9, stateLoopCycles: 3))
+    }
+
+    /// CI's end-to-end check: generate, simulate under Icarus, every symbol and weight equal to the
+    /// software decoder's; the RTL's decode-phase cycles equal the simulator's and its setup
+    /// cycles the model's, in both layouts, both sharings, with and without the escape path.
+    func testIcarusSimulationIsBitExactAndCycleExact() throws {
+        _ = try tool(.iverilog)
+        _ = try tool(.vvp)
+        let layers = [
+            RTLSourceLayer(symbols: QuantizedLayerSymbols(
+                name: "dense", bins: 15, symbols: SyntheticLayers.laplaceSymbols(count: 2_500, bins: 15, zeroProbability: 0.5, seed: 21)),
+                           step: 0.01),
+            RTLSourceLayer(symbols: QuantizedLayerSymbols(name: "sparse", bins: 255, symbols: try escapingSymbols()), step: 0.002),
+            RTLSourceLayer(symbols: QuantizedLayerSymbols(name: "tiny", bins: 3, symbols: [0, 1, 2, 1, 1]), step: 0.5),
+        ]
+        let output = try temporaryFolder()
+        var escapes = 0
+        for (layout, sharing, lanes) in [(StreamLayout.split, TableSharing.replicated, 4), (.interleaved, .shared, 3)] {
+            let request = RTLRequest(lanes: [lanes], tableLogs: [8], portBits: 32, layout: layout, sharing: sharing,
+                                     testbench: true, simulate: true)
+            let results = try RTLFlow.run(request, layers: layers, output: output, technology: nil) { _ in }
+            XCTAssertEqual(results.count, 1)
+            let runs = results[0].runs
+            XCTAssertEqual(runs.map(\.name), ["dense", "sparse", "tiny"])
+            if results[0].design.escapeUnit { escapes += 1 }
+            for run in runs {
+                XCTAssertEqual(run.rtlDecodePhase, run.simulator.decodePhase, "\(layout) \(run.name)")
+                XCTAssertEqual(run.rtlSetup, run.model.setup, "\(layout) \(run.name)")
+                XCTAssertGreaterThanOrEqual(run.rtlDecodePhase, (run.symbols + lanes - 1) / lanes)
+            }
+        }
+        XCTAssertEqual(escapes, 2, "the sparse layer must exercise the escape unit")
+    }
+
+    /// 255-bin Laplace symbols whose coding at R = 8 takes the escape path (the first zero
+    /// probability, from a list, for which the codec chooses it).
+    private func escapingSymbols() throws -> [UInt8] {
+        for p0 in [0.97, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3] {
+            let symbols = SyntheticLayers.laplaceSymbols(count: 6_001, bins: 255, zeroProbability: p0, seed: 22)
+            if QuantizedLayerSymbols(name: "s", bins: 255, symbols: symbols).usedSymbols <= 256,
+               try TANSCodec.encode(symbols, alphabetSize: 255, tableLog: 8, lanes: 4).escape != nil {
+                return symbols
+            }
+        }
+        XCTFail("no test layer takes the escape path")
+        return []
+    }
+
+    /// A corrupted expectation is caught: the testbench compares, it does not just run.
+    func testIcarusReportsAMismatch() throws {
+        _ = try tool(.iverilog)
+        let config = try DecoderConfiguration(lanes: 2, tableLog: 8, portBits: 32, clockHz: 1e9)
+        let design = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: false)
+        let symbols = SyntheticLayers.laplaceSymbols(count: 400, bins: 15, zeroProbability: 0.6, seed: 23)
+        let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 8, lanes: 2, layout: .split, escape: .never)
+        var image = try RTLLayerImage(name: "l", encoded: encoded, step: 0.1, usedSymbols: 15, design: design)
+        image.expectedSymbols[123] ^= 1
+        let folder = try temporaryFolder().appendingPathComponent("d")
+        try RTLSimulation.export(design: design, layers: [image], to: folder, technology: nil)
+        XCTAssertThrowsError(try RTLSimulation.run(folder: folder, design: design, layers: [image])) { error in
+            XCTAssertTrue("\(error)".contains("symbol 123"), "\(error)")
+        }
+    }
+
+    /// Yosys + ABC on the OSU 0.18 µm cells: the small configuration's total cell count stays
+    /// within 5 % of the committed figure (Scripts/synth-decoder.sh, P=2 R=8 W=32 split
+    /// replicated, N=15, escape unit; Results/rtl/README.md).
+    func testYosysCellCountMatchesTheCommittedFigure() throws {
+        _ = try tool(.yosys)
+        guard FileManager.default.fileExists(atPath: "/usr/share/qflow/tech/osu018/osu018_stdcells.lib") else {
+            throw XCTSkip("skipped: the OSU 0.18 µm Liberty is missing (apt package qflow-tech-osu018)")
+        }
+        let committedCells = Self.committedCells
+        let config = try DecoderConfiguration(lanes: 2, tableLog: 8, portBits: 32, clockHz: 1e9)
+        let design = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: true)
+        let folder = try temporaryFolder().appendingPathComponent("P2")
+        try design.write(to: folder.appendingPathComponent("rtl"), technology: nil)
+        try RTLToolchain.run(URL(fileURLWithPath: "/bin/bash"),
+                             [repositoryRoot.appendingPathComponent("Scripts/synth-decoder.sh").path,
+                              folder.appendingPathComponent("rtl").path, "--no-timing"], in: folder)
+        let csv = try String(contentsOf: folder.appendingPathComponent("synthesis.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+            .filter { $0[0] != "arbiter+control" }
+        XCTAssertEqual(rows.map { String($0[0]) }, design.blocks.map(\.block))
+        let cells = rows.reduce(0) { $0 + (Int($1[2]) ?? 0) }
+        print("synthesized cells: \(cells) (committed \(committedCells))")
+        XCTAssertEqual(Double(cells), Double(committedCells), accuracy: 0.05 * Double(committedCells))
+    }
+
+    /// Total cells of the configuration above, from `Scripts/synth-decoder.sh` (Yosys 0.23, ABC
+    /// -D 10000, osu018_stdcells.lib).
+    static let committedCells = 8566
+}
