@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: lenet5 on fashion-mnist, bins learned, λ = 0.1, tans R = 10, point p39"
+    set multiplot title "Quantization bins per layer: lenet5 on fashion-mnist, bins learned, λ = 0.1, tans R = 8, point p108"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key
@@ -32,10 +32,10 @@ do for [fmt in formats] {
     set label 20 "layer" at screen 0.32999999999999996, screen 0.02 center
     set xrange [-0.6:4.6]
     set xtics rotate by 45 right font small 1
-    set ytics ("0" 0.0, "5" 5.0, "7" 7.0, "15" 15.0)
-    unset logscale y
-    set yrange [0:16.5]
-    plot "bins-per-layer.dat" index 0 using 1:3:($1-0.35):($1+0.35):(0.0):3:xtic(2) with boxxyerror lc rgb "#0072B2" notitle
+    set ytics ("1" 1.0, "3" 3.0, "7" 7.0, "15" 15.0)
+    set logscale y 2
+    set yrange [0.8:23.8]
+    plot "bins-per-layer.dat" index 0 using 1:3:($1-0.35):($1+0.35):(0.8):3:xtic(2) with boxxyerror lc rgb "#0072B2" notitle
     set lmargin at screen 0.67
     set rmargin at screen 0.97
     unset label 20
@@ -45,9 +45,9 @@ do for [fmt in formats] {
     set xtics norotate font small 1
     set ytics 1.0
     set format y "%g"
-    set xrange [-0.6:2.6]
+    set xrange [-0.6:3.6]
     unset logscale y
-    set yrange [0:3.54]
+    set yrange [0:2.36]
     plot "bins-per-layer.dat" index 1 using 1:4:xtic(2) lc rgb "#009E73" notitle, \
          "bins-per-layer.dat" index 1 using 1:4:(sprintf("%d", $4)) with labels offset 0,0.7 font small notitle
     unset multiplot
