@@ -77,8 +77,9 @@ public enum SymbolStatistics {
     /// result from a byte accumulator costs two vector operations per 16 bytes, so six values cost
     /// far less than one counter update per byte; the seventh — the sample's most frequent — is
     /// what is left over. A range test flags the vectors holding a byte outside the window, and
-    /// only those are counted byte by byte (all 16 bytes, of which only the outside values are
-    /// read back). Blocks of at most 255 vectors keep the byte accumulators from wrapping. When
+    /// only in those are the outside bytes (found from the bit mask of the range test) counted
+    /// one by one; the in-window bytes of a flagged vector are never scattered, so the spike's
+    /// counter takes no load–add–store chain. Blocks of at most 255 vectors keep the byte accumulators from wrapping. When
     /// more than half of the vectors so far were flagged, the window does not fit the data: the
     /// function stops after that block and leaves the rest to ``scatterCount(_:count:into:)``.
     static func windowedCount(_ base: UnsafePointer<UInt8>, count n: Int, alphabetSize: Int,
@@ -99,6 +100,14 @@ public enum SymbolStatistics {
         let s0 = Bytes(repeating: value[0]), s1 = Bytes(repeating: value[1]), s2 = Bytes(repeating: value[2])
         let s3 = Bytes(repeating: value[3]), s4 = Bytes(repeating: value[4]), s5 = Bytes(repeating: value[5])
         let low = Bytes(repeating: UInt8(lo)), span = Bytes(repeating: UInt8(width - 1))
+        // Bit j set where byte j of the 0x00/0xFF lanes is set (a movemask by multiplication:
+        // the low bit of each byte gathered into the top byte of the product).
+        @inline(__always) func byteMask(_ v: SIMD2<UInt64>) -> UInt32 {
+            let gather: UInt64 = 0x0102_0408_1020_4080, ones: UInt64 = 0x0101_0101_0101_0101
+            let lo = (((v[0] &>> 7) & ones) &* gather) &>> 56
+            let hi = (((v[1] &>> 7) & ones) &* gather) &>> 56
+            return UInt32(truncatingIfNeeded: lo | hi &<< 8)
+        }
         @inline(__always) func matches(_ v: Bytes, _ value: Bytes) -> Bytes {
             unsafeBitCast(v .== value, to: Bytes.self)   // 0xFF where equal, 0 elsewhere
         }
@@ -120,9 +129,17 @@ public enum SymbolStatistics {
                     let v = raw.loadUnaligned(fromByteOffset: k &* 16, as: Bytes.self)
                     a0 &-= matches(v, s0); a1 &-= matches(v, s1); a2 &-= matches(v, s2)
                     a3 &-= matches(v, s3); a4 &-= matches(v, s4); a5 &-= matches(v, s5)
-                    if any((v &- low) .> span) {
+                    let out = (v &- low) .> span
+                    if any(out) {
                         flagged &+= 1
-                        for j in 0..<16 { outside[Int(base[k &* 16 &+ j])] &+= 1 }
+                        // Only the outside bytes: counting all 16 would chain the window's
+                        // (usually the spike's) counter through store-to-load forwarding.
+                        var m = byteMask(unsafeBitCast(out, to: SIMD2<UInt64>.self))
+                        let p = base + k &* 16
+                        repeat {
+                            outside[Int(p[m.trailingZeroBitCount])] &+= 1
+                            m &= m &- 1
+                        } while m != 0
                     }
                     k &+= 1
                 }
