@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs, means over seeds with 95 % intervals; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
+    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs — seed means, 95 % intervals; lines: non-dominated frontiers)" font medium
     set xlabel "bits per weight (bits/weight)"
     set ylabel "top-1 accuracy (%)"
     set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"

@@ -131,7 +131,7 @@ enum FrontierPlot {
                 + "font small tc rgb \"#000000\" notitle")
         }
         var body = """
-        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs\(seeded ? ", means over seeds with 95 % intervals" : ""); lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
+        set title "Top-1 accuracy against coded size\\n(points: tANS-coded runs\(seeded ? " — seed means, 95 % intervals" : ""); lines: non-dominated frontiers\(seeded ? "" : ", Huffman and fixed width coding the same models"))" font medium
         set xlabel "bits per weight (bits/weight)"
         set ylabel "top-1 accuracy (%)"
         set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"

@@ -45,9 +45,11 @@ enum LambdaPlot {
                     continue
                 }
                 // Each seed's mean over its codec configurations is one sample.
+                // In seed order (a dictionary's order changes from run to run, and so would the sums' last bits).
                 let bySeed = Dictionary(grouping: rows, by: { seeds[$0] })
-                let acc = SampleStatistics(bySeed.values.map { finiteMean($0.map { accuracy[$0] }) })
-                let b = SampleStatistics(bySeed.values.map { finiteMean($0.map { bits[$0] }) })
+                let groups = bySeed.keys.sorted().map { bySeed[$0]! }
+                let acc = SampleStatistics(groups.map { finiteMean($0.map { accuracy[$0] }) })
+                let b = SampleStatistics(groups.map { finiteMean($0.map { bits[$0] }) })
                 let (accCI, bitsCI) = (acc.ci95HalfWidth.isFinite ? acc.ci95HalfWidth : 0, b.ci95HalfWidth.isFinite ? b.ci95HalfWidth : 0)
                 dat.addRow([.number(position(l)), .number(l), .number(acc.mean), .number(b.mean), .integer(rows.count),
                             .number(accCI), .number(bitsCI), .integer(bySeed.count)])
