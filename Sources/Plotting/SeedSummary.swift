@@ -97,7 +97,6 @@ public enum SeedSummary {
         let keyColumns = Set(ResultsSchema.Runs.configurationColumns)
         let metricColumns = Metric.allCases.map { $0.rawValue + "_ci95" }
         let header = runs.header.filter { !metricColumns.contains($0) && $0 != "n" } + ["n"] + metricColumns
-        let values = try metricValues(runs)
         let sqnrColumn = runs.header.firstIndex(of: ResultsSchema.Runs.minLayerSQNRdB)
         let rows = groups.map { group -> [String] in
             // The seed with the worst layer SQNR speaks for the configuration's SQNR columns.
@@ -116,9 +115,8 @@ public enum SeedSummary {
                 return format(SampleStatistics(numbers.map { $0! }).mean)
             }
             row.append(String(group.n))
-            for metric in Metric.allCases {
-                row.append(format(SampleStatistics(group.rows.map { values[metric]![$0] }).ci95HalfWidth))
-            }
+            // The group's statistics, computed once in `groups(_:)`.
+            for metric in Metric.allCases { row.append(format(group.statistics[metric.rawValue]!.ci95HalfWidth)) }
             return row
         }
         return CSVTable(header: header, rows: rows, source: runs.source)
