@@ -254,7 +254,8 @@ public enum TANSCodec {
             return
         }
         try checkStructure(encoded)
-        TANSDecodeWorkspace.build(counts, into: &workspace.entries, spread: &workspace.spread)
+        TANSDecodeWorkspace.build(counts, into: &workspace.entries, firstStates: &workspace.firstStates,
+                                  spread: &workspace.spread)
         let streamLength = TANSDecodeWorkspace.pad(encoded.payload, into: &workspace.stream)
         let fused = encoded.escape != nil && encoded.layout == .split
             && kernels.decodesSplitInQuads(lanes: encoded.lanes, tableLog: counts.tableLog)
@@ -262,13 +263,16 @@ public enum TANSCodec {
             try decodeEscapeValues(escape, symbolCount: n, lanes: encoded.lanes, workspace: &workspace)
         }
         let entries = workspace.entries, stream = workspace.stream, values = workspace.escapeValues
+        let firstStates = workspace.firstStates
         try entries.withUnsafeBufferPointer { entries in
+            try firstStates.withUnsafeBufferPointer { firstStates in
             try stream.withUnsafeBufferPointer { padded in
                 let stream = UnsafeBufferPointer(rebasing: padded[0..<streamLength])
                 switch encoded.layout {
                 case .split:
                     guard fused, let escape = encoded.escape else {
-                        try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream,
+                        try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, firstStates: firstStates.baseAddress!,
+                                                           maxBits: counts.tableLog, stream: stream,
                                                            lanes: encoded.lanes, streams: encoded.laneStreams,
                                                            states: encoded.initialStates, output: output, kernels: kernels)
                         break
@@ -281,7 +285,8 @@ public enum TANSCodec {
                         var patch = subbit_tans_escapes(values: values.baseAddress, count: escape.symbolCount, cursor: 0,
                                                         symbol: Int(escape.symbol), dense: escape.symbolCount * 1024 > n ? 1 : 0)
                         let done = try TANSDecoderKernels.decodeSplit(
-                            entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream, lanes: encoded.lanes,
+                            entries: entries.baseAddress!, firstStates: firstStates.baseAddress!, maxBits: counts.tableLog,
+                            stream: stream, lanes: encoded.lanes,
                             streams: encoded.laneStreams, states: encoded.initialStates, output: output,
                             kernels: kernels, escapes: &patch)
                         try patchEscapes(from: done * encoded.lanes, in: output, patch: &patch)
@@ -290,10 +295,12 @@ public enum TANSCodec {
                         }
                     }
                 case .interleaved:
-                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, maxBits: counts.tableLog, stream: stream,
+                    try TANSDecoderKernels.decodeInterleaved(entries: entries.baseAddress!, firstStates: firstStates.baseAddress!,
+                                                             maxBits: counts.tableLog, stream: stream,
                                                              lanes: encoded.lanes, laneStream: encoded.laneStreams[0],
                                                              states: encoded.initialStates, output: output)
                 }
+            }
             }
         }
         if let escape = encoded.escape, !fused { try resolveEscapes(escape, in: output) }
@@ -304,18 +311,19 @@ public enum TANSCodec {
     static func decodeEscapeValues(_ escape: TANSEscape, symbolCount n: Int, lanes: Int,
                                    workspace: inout TANSDecodeWorkspace) throws {
         try checkEscape(escape, symbolCount: n)
-        TANSDecodeWorkspace.build(escape.counts, into: &workspace.escapeEntries, spread: &workspace.spread)
+        TANSDecodeWorkspace.build(escape.counts, into: &workspace.escapeEntries, firstStates: &workspace.escapeFirstStates,
+                                  spread: &workspace.spread)
         let length = TANSDecodeWorkspace.pad(escape.payload, into: &workspace.escapeStream)
         let needed = escape.symbolCount + 4 * lanes + 8
         if workspace.escapeValues.count < needed {
             workspace.escapeValues = [UInt8](repeating: 0, count: max(needed, workspace.escapeValues.count * 2))
         }
-        let entries = workspace.escapeEntries, stream = workspace.escapeStream
+        let entries = workspace.escapeEntries, stream = workspace.escapeStream, firstStates = workspace.escapeFirstStates
         _ = try workspace.escapeValues.withUnsafeMutableBufferPointer { values in
             try entries.withUnsafeBufferPointer { entries in
                 try stream.withUnsafeBufferPointer { padded in
                     try TANSDecoderKernels.decodeSplit(
-                        entries: entries.baseAddress!, maxBits: escape.counts.tableLog,
+                        entries: entries.baseAddress!, firstStates: firstStates, maxBits: escape.counts.tableLog,
                         stream: UnsafeBufferPointer(rebasing: padded[0..<length]), lanes: 1, streams: [escape.stream],
                         states: [escape.initialState],
                         output: UnsafeMutableBufferPointer(rebasing: values[0..<escape.symbolCount]), kernels: .portable)
@@ -405,7 +413,8 @@ public enum TANSCodec {
         _ = try values.withUnsafeMutableBufferPointer { out in
             try escapeTable.packed.withUnsafeBufferPointer { entries in
                 try padded.withUnsafeBufferPointer { stream in
-                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, maxBits: escapeTable.tableLog, stream: stream, lanes: 1,
+                    try TANSDecoderKernels.decodeSplit(entries: entries.baseAddress!, firstStates: escapeTable.firstStates,
+                                                       maxBits: escapeTable.tableLog, stream: stream, lanes: 1,
                                                        streams: [escape.stream], states: [escape.initialState], output: out)
                 }
             }

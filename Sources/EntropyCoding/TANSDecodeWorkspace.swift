@@ -15,6 +15,11 @@ public struct TANSDecodeWorkspace: Sendable {
     var escapeEntries: [UInt32] = []
     /// The spread of the table being built.
     var spread: [UInt8] = []
+    /// Per symbol value, the smallest state of the main table holding it: where every lane
+    /// must end (see ``TANSDecoderKernels/checkFinalState(_:lane:entries:firstStates:)``).
+    var firstStates: [UInt16] = []
+    /// The same for the escape table.
+    var escapeFirstStates: [UInt16] = []
     /// Main payload + 8 zero bytes (grown on demand).
     var stream: [UInt8] = []
     /// Escape payload + 8 zero bytes (grown on demand).
@@ -24,16 +29,26 @@ public struct TANSDecodeWorkspace: Sendable {
 
     public init() {}
 
-    /// Builds the packed entries of `counts` in `table`, `spread` as scratch (each grown if
-    /// smaller than the table; `table` keeps one entry more, zero or an earlier table's).
-    static func build(_ counts: NormalizedCounts, into table: inout [UInt32], spread: inout [UInt8]) {
+    /// Builds the packed entries of `counts` in `table` and each symbol's smallest state in
+    /// `firstStates` (256 entries), `spread` as scratch (each grown if smaller than the table;
+    /// `table` keeps one entry more, zero or an earlier table's).
+    static func build(_ counts: NormalizedCounts, into table: inout [UInt32], firstStates: inout [UInt16],
+                      spread: inout [UInt8]) {
         let size = counts.tableSize
         // One entry more than the table: the AVX2 decoder gathers 8 bytes per state.
         if table.count < size + 1 { table = [UInt32](repeating: 0, count: size + 1) }
         if spread.count < size { spread = [UInt8](repeating: 0, count: size) }
+        if firstStates.count < 256 { firstStates = [UInt16](repeating: 0, count: 256) }
         table.withUnsafeMutableBufferPointer { entries in
             spread.withUnsafeMutableBufferPointer { spread in
                 TANSDecodeTable.pack(counts, into: entries.baseAddress!, spread: spread.baseAddress!)
+                firstStates.withUnsafeMutableBufferPointer { first in
+                    // Downwards, so each symbol keeps its smallest state (absent symbols keep an
+                    // earlier table's value: no lane can end in a state of a symbol not in the table).
+                    for u in stride(from: size - 1, through: 0, by: -1) {
+                        first[Int(spread[u])] = UInt16(truncatingIfNeeded: u)
+                    }
+                }
             }
         }
     }

@@ -80,7 +80,11 @@ public struct TANSEscape: Sendable, Equatable, Hashable {
 /// in state `initialStates[l]`, then for each of its symbols in order performs the decode step
 /// of ``TANSDecodeTable`` — output `entries[x].symbol`; unless this is the lane's last symbol,
 /// `x = entries[x].newStateBase + readBits(entries[x].nbBits)`. The lane's last symbol reads no
-/// bits (the encoder starts each lane in a state holding that symbol).
+/// bits: the encoder starts each lane in the *smallest* state holding that symbol, so every
+/// lane's decoding ends in the first state of its last symbol (the escape lane too). Decoders
+/// check this end state as well as the bit counts below: an end-of-data check that refuses a
+/// corrupted stream whose bit count happens to come out right, unless its end state is by chance
+/// one of the table's ≤ alphabet-size first states.
 /// - `.split`: lane `l` reads from its own stream `laneStreams[l]`.
 /// - `.interleaved`: there is one stream, `laneStreams[0]`, and the decoder visits symbols in
 ///   order `i = 0, 1, 2, …`, each reading from the shared stream.

@@ -494,7 +494,8 @@ enum TANSDecoderKernels {
     /// the escapes among the first `returned · lanes` symbols are already patched in. With the
     /// quad kernel, `entries` must hold one entry more than the table (its gathers load 8 bytes).
     @discardableResult
-    static func decodeSplit(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeSplit(entries: UnsafePointer<UInt32>, firstStates: UnsafePointer<UInt16>, maxBits: Int,
+                            stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                             streams: [TANSLaneStream], states: [Int], output: UnsafeMutableBufferPointer<UInt8>,
                             kernels: TANSKernelSet = .best,
                             escapes: UnsafeMutablePointer<subbit_tans_escapes>? = nil) throws -> Int {
@@ -526,12 +527,13 @@ enum TANSDecoderKernels {
             for lane in 0..<active {
                 let count = (n - lane + lanes - 1) / lanes - done
                 let startBit = streams[lane].byteOffset * 8 + streams[lane].padBits
-                let endBit = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
-                                            state: x[lane], output: output.baseAddress! + lane + done * lanes, stride: lanes, count: count,
-                                            maxBits: maxBits)
+                let (endBit, finalState) = try decodeLane(entries: entries, stream: base, limit: limit, bitPosition: bits[lane],
+                                                          state: x[lane], output: output.baseAddress! + lane + done * lanes,
+                                                          stride: lanes, count: count, maxBits: maxBits)
                 guard endBit == startBit + streams[lane].bitCount else {
                     throw EntropyCodingError.corrupt("tANS lane \(lane) used \(endBit - startBit) bits but its stream has \(streams[lane].bitCount)")
                 }
+                try checkFinalState(finalState, lane: lane, entries: entries, firstStates: firstStates)
             }
             for lane in active..<lanes where streams[lane].bitCount != 0 {
                 throw EntropyCodingError.corrupt("empty tANS lane \(lane) has a non-empty stream")
@@ -572,14 +574,30 @@ enum TANSDecoderKernels {
         return 4 * g
     }
 
-    /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position.
+    /// Checks that a lane ended where every encoder starts it: in the smallest state of its
+    /// last symbol (the state that codes that symbol in zero bits, see ``TANSEncoded``). With the
+    /// exact bit count, this is the stream's end-of-data check — R bits of redundancy per lane
+    /// that catch a corruption the bit count alone misses.
+    @inline(__always)
+    static func checkFinalState(_ state: Int, lane: Int, entries: UnsafePointer<UInt32>,
+                                firstStates: UnsafePointer<UInt16>) throws {
+        let symbol = Int(packedSymbol(entries[state]))
+        guard Int(firstStates[symbol]) == state else {
+            throw EntropyCodingError.corrupt(
+                "tANS lane \(lane) ended in state \(state), but a lane ends in the first state of its last symbol (\(firstStates[symbol]))")
+        }
+    }
+
+    /// One lane, `count ≥ 1` symbols written to `output[j·stride]`. Returns the end bit position
+    /// and the state of the last symbol.
     ///
     /// The checked loop runs in chunks without per-step checks: a step reads at most `maxBits`
     /// bits, so the `j`-th step of a chunk starting at bit `b` loads at byte
     /// `≤ (b + j·maxBits) / 8`, which the chunk length keeps `≤ limit`.
     @inline(never)
     static func decodeLane(entries: UnsafePointer<UInt32>, stream: UnsafePointer<UInt8>, limit: Int, bitPosition: Int,
-                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int, maxBits: Int = 15) throws -> Int {
+                           state: Int, output: UnsafeMutablePointer<UInt8>, stride: Int, count: Int,
+                           maxBits: Int = 15) throws -> (bit: Int, state: Int) {
         var x = state
         var bit = bitPosition
         var out = output
@@ -614,7 +632,7 @@ enum TANSDecoderKernels {
             }
         }
         out.pointee = packedSymbol(entries[x])
-        return bit
+        return (bit, x)
     }
 
     /// The decode step reading at bit `bit` directly (the caller has checked `bit >> 3 ≤ limit`).
@@ -625,7 +643,8 @@ enum TANSDecoderKernels {
         return Int(truncatingIfNeeded: e &>> 16) &+ Int(truncatingIfNeeded: (peek &>> 1) &>> UInt64(truncatingIfNeeded: e & 63))
     }
 
-    static func decodeInterleaved(entries: UnsafePointer<UInt32>, maxBits: Int, stream: UnsafeBufferPointer<UInt8>, lanes: Int,
+    static func decodeInterleaved(entries: UnsafePointer<UInt32>, firstStates: UnsafePointer<UInt16>, maxBits: Int,
+                                  stream: UnsafeBufferPointer<UInt8>, lanes: Int,
                                   laneStream: TANSLaneStream, states: [Int], output: UnsafeMutableBufferPointer<UInt8>) throws {
         let n = output.count
         let limit = stream.count - 8
@@ -658,6 +677,7 @@ enum TANSDecoderKernels {
         guard bit == startBit + laneStream.bitCount else {
             throw EntropyCodingError.corrupt("tANS interleaved stream used \(bit - startBit) bits but has \(laneStream.bitCount)")
         }
+        for i in full..<n { try checkFinalState(x[i % lanes], lane: i % lanes, entries: entries, firstStates: firstStates) }
     }
 
     /// Four interleaved lanes (R ≤ 14), a group of four symbols per iteration and one refill

@@ -25,6 +25,9 @@ extension TANSEncoded {
             let isLast = i + lanes >= symbolCount
             if isLast {
                 output[i] = table.entries[states[lane]].symbol
+                guard table.isFirstState(states[lane]) else {
+                    throw EntropyCodingError.corrupt("tANS lane \(lane) did not end in the first state of its last symbol")
+                }
             } else {
                 let r = layout == .split ? lane : 0
                 let (symbol, next) = try table.step(state: states[lane], reader: &readers[r])
@@ -46,6 +49,8 @@ extension TANSEncoded {
                 let value = escapeTable.entries[state].symbol
                 if seen + 1 < escape.symbolCount {
                     state = try escapeTable.step(state: state, reader: &reader).nextState
+                } else if !escapeTable.isFirstState(state) {
+                    throw EntropyCodingError.corrupt("the escape lane did not end in the first state of its last symbol")
                 }
                 output[i] = value
                 seen += 1

@@ -66,6 +66,9 @@ public struct TANSDecodeTable: Sendable, Equatable {
     /// 16 KiB and stays in L1 next to the streams): bits 0–7 `63 − nbBits` (the shift count
     /// of the branchless peek), 8–15 `symbol`, 16–31 `newStateBase`.
     @usableFromInline let packed: [UInt32]
+    /// Per symbol value (256 entries), the smallest state holding it: where every encoder starts
+    /// a lane, so where every lane's decoding must end.
+    let firstStates: [UInt16]
 
     public var tableSize: Int { 1 << tableLog }
 
@@ -86,10 +89,16 @@ public struct TANSDecodeTable: Sendable, Equatable {
             entries.append(Entry(symbol: UInt8(s), nbBits: UInt8(nb), newStateBase: UInt16(base)))
             packed.append(UInt32(63 - nb) | UInt32(s) << 8 | UInt32(base) << 16)
         }
+        var firstStates = [UInt16](repeating: 0, count: 256)
+        for u in stride(from: size - 1, through: 0, by: -1) { firstStates[Int(entries[u].symbol)] = UInt16(u) }
         self.tableLog = counts.tableLog
         self.entries = entries
         self.packed = packed
+        self.firstStates = firstStates
     }
+
+    /// Whether `state` is the smallest state of its own symbol — where a correct lane ends.
+    public func isFirstState(_ state: Int) -> Bool { Int(firstStates[Int(entries[state].symbol)]) == state }
 
     /// One documented decode step on a ``BitReader``: returns the symbol of `state` and the next
     /// state (reading `nbBits`). Used by reference decoders and simulators; the production kernel
