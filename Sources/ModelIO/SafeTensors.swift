@@ -63,18 +63,44 @@ public struct SafeTensorsFile: Sendable, Equatable {
     /// The file's bytes: tensors laid out like the reference writer (by dtype size,
     /// largest first, then by name), header padded with spaces to a multiple of 8.
     public func serialized() -> [UInt8] {
-        let (header, order) = layout()
+        let (header, order) = Self.layout(metadata: metadata, tensors: descriptors)
         var out = header
-        out.reserveCapacity(header.count + order.reduce(0) { $0 + tensors[$1]!.bytes.count })
-        for name in order { out.append(contentsOf: tensors[name]!.bytes) }
+        out.reserveCapacity(header.count + order.reduce(0) { $0 + tensors[$1.name]!.bytes.count })
+        for entry in order { out.append(contentsOf: tensors[entry.name]!.bytes) }
         return out
     }
 
+    /// Name, dtype and shape of every tensor (in no particular order).
+    var descriptors: [Descriptor] {
+        tensors.map { Descriptor(name: $0.key, dtype: $0.value.dtype, shape: $0.value.shape, byteCount: $0.value.bytes.count) }
+    }
+
+    /// What the header says of one tensor: its name, dtype, shape and byte count.
+    public struct Descriptor: Sendable, Equatable {
+        public var name: String
+        public var dtype: DType
+        public var shape: [Int]
+        /// `elements × dtype.byteSize`.
+        public var byteCount: Int
+
+        /// - Throws: ``TensorDataError`` if the shape's byte count overflows.
+        public init(name: String, dtype: DType, shape: [Int]) throws {
+            self.init(name: name, dtype: dtype, shape: shape, byteCount: try TensorData.byteCount(dtype: dtype, shape: shape))
+        }
+
+        init(name: String, dtype: DType, shape: [Int], byteCount: Int) {
+            self.name = name
+            self.dtype = dtype
+            self.shape = shape
+            self.byteCount = byteCount
+        }
+    }
+
     /// The length prefix and padded JSON header, and the tensors' order in the buffer.
-    private func layout() -> (header: [UInt8], order: [String]) {
-        let order = tensors.keys.sorted { a, b in
-            let (ra, rb) = (tensors[a]!.dtype.referenceRank, tensors[b]!.dtype.referenceRank)
-            return ra != rb ? ra > rb : a < b
+    static func layout(metadata: [String: String], tensors: [Descriptor]) -> (header: [UInt8], order: [Descriptor]) {
+        let order = tensors.sorted { a, b in
+            let (ra, rb) = (a.dtype.referenceRank, b.dtype.referenceRank)
+            return ra != rb ? ra > rb : a.name < b.name
         }
         var header = "{"
         var first = true
@@ -86,12 +112,11 @@ public struct SafeTensorsFile: Sendable, Equatable {
             first = false
         }
         var offset = 0
-        for name in order {
-            let tensor = tensors[name]!
+        for tensor in order {
             if !first { header += "," }
             first = false
-            let end = offset + tensor.bytes.count
-            header += JSONWriter.quoted(name)
+            let end = offset + tensor.byteCount
+            header += JSONWriter.quoted(tensor.name)
                 + ":{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],"
                 + "\"data_offsets\":[\(offset),\(end)]}"
             offset = end
@@ -113,13 +138,46 @@ public struct SafeTensorsFile: Sendable, Equatable {
     ///   key, and the file would not read back); ``FileAccessError`` naming the path on any
     ///   write failure (the previous file stays intact).
     public func write(to url: URL) throws {
-        if tensors["__metadata__"] != nil {
-            throw SafeTensorsError(.invalidEntry(tensor: "__metadata__", reason: "the name is reserved for the metadata map; rename the tensor"), file: url.path)
+        try Self.write(to: url, metadata: metadata, tensors: descriptors) { tensors[$0.name]!.bytes }
+    }
+
+    /// Writes a file whose tensors are produced one at a time, so that a model larger than
+    /// memory allows can be written: the header comes from `tensors`' names, dtypes and shapes;
+    /// then `bytes` is asked for each tensor's little-endian data in the file's order, and only
+    /// that tensor is held. Same bytes as ``serialized()`` of the same tensors, written
+    /// atomically (temporary file + rename).
+    ///
+    /// ```swift
+    /// let entries = [try SafeTensorsFile.Descriptor(name: "w", dtype: .f32, shape: [1_000_000])]
+    /// try SafeTensorsFile.write(to: url, metadata: [:], tensors: entries) { entry in
+    ///     try TensorData(floats: decode(entry.name), shape: entry.shape).bytes
+    /// }
+    /// ```
+    /// - Throws: ``SafeTensorsError`` for a tensor named `__metadata__`, a repeated name, or
+    ///   bytes of another length than the descriptor says; ``FileAccessError`` naming the path on
+    ///   any write failure (the previous file stays intact); whatever `bytes` throws.
+    /// - Complexity: O(total bytes); memory O(header + the largest tensor).
+    public static func write(to url: URL, metadata: [String: String], tensors: [Descriptor],
+                             bytes: (Descriptor) throws -> [UInt8]) throws {
+        var seen = Set<String>()
+        for tensor in tensors {
+            if tensor.name == "__metadata__" {
+                throw SafeTensorsError(.invalidEntry(tensor: "__metadata__", reason: "the name is reserved for the metadata map; rename the tensor"), file: url.path)
+            }
+            guard seen.insert(tensor.name).inserted else {
+                throw SafeTensorsError(.invalidEntry(tensor: tensor.name, reason: "the name appears twice; every tensor needs its own"), file: url.path)
+            }
         }
-        let (header, order) = layout()
+        let (header, order) = layout(metadata: metadata, tensors: tensors)
         try AtomicFile.write(to: url) { sink in
             try sink.write(header)
-            for name in order { try sink.write(tensors[name]!.bytes) }
+            for entry in order {
+                let data = try bytes(entry)
+                guard data.count == entry.byteCount else {
+                    throw SafeTensorsError(.invalidEntry(tensor: entry.name, reason: "\(data.count) bytes produced where its dtype and shape need \(entry.byteCount)"), file: url.path)
+                }
+                try sink.write(data)
+            }
         }
     }
 

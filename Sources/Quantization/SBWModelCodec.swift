@@ -1,3 +1,4 @@
+import Foundation
 import EntropyCoding
 import ModelIO
 
@@ -64,11 +65,64 @@ public enum SBWModelCodec {
     /// Reads a model written by ``encode(_:options:)``; `limits` bound what the file may decode
     /// to (see ``SBWFile/Limits``).
     public static func decode(_ bytes: [UInt8], limits: SBWFile.Limits = .standard) throws -> QuantizedModel {
+        let parsed = try parse(bytes, limits: limits)
+        let quantized = try parsed.quantized.map { t in
+            try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols())
+        }
+        return try QuantizedModel(quantized: quantized, kept: parsed.kept)
+    }
+
+    /// Writes the model in `bytes` to `url` as safetensors — quantized tensors as their F32
+    /// dequantized values, kept tensors as stored: the bytes of
+    /// `decode(bytes).dequantized(metadata:).write(to:)` — decoding one tensor at a time, so
+    /// memory holds the file and the largest tensor, never the whole decoded model.
+    ///
+    /// ```swift
+    /// let written = try SBWModelCodec.decompress(try Array(Data(contentsOf: sbw)), to: out,
+    ///                                             metadata: ["format": "pt"])
+    /// ```
+    /// - Returns: the quantized and kept tensor counts and the parameter count.
+    /// - Throws: what ``decode(_:limits:)`` throws for the same file, or a ``FileAccessError``
+    ///   naming `url` (a previous file there stays intact).
+    @discardableResult
+    public static func decompress(_ bytes: [UInt8], limits: SBWFile.Limits = .standard, to url: URL,
+                                  metadata: [String: String]) throws -> (quantized: Int, kept: Int, parameters: Int) {
+        let parsed = try parse(bytes, limits: limits)
+        var seen = Set<String>()
+        for name in parsed.quantized.map(\.name) + parsed.kept.map(\.name) where !seen.insert(name).inserted {
+            throw QuantizationError.duplicateTensor(name)
+        }
+        let quantized = Dictionary(uniqueKeysWithValues: parsed.quantized.map { ($0.name, $0) })
+        let kept = Dictionary(uniqueKeysWithValues: parsed.kept.map { ($0.name, $0) })
+        let descriptors = try parsed.quantized.map { try SafeTensorsFile.Descriptor(name: $0.name, dtype: .f32, shape: $0.shape) }
+            + parsed.kept.map { try SafeTensorsFile.Descriptor(name: $0.name, dtype: $0.data.dtype, shape: $0.data.shape) }
+        try SafeTensorsFile.write(to: url, metadata: metadata, tensors: descriptors) { entry in
+            if let t = quantized[entry.name] {
+                let tensor = try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols())
+                return try TensorData(floats: tensor.dequantized(), shape: tensor.shape).bytes
+            }
+            return kept[entry.name]!.data.bytes
+        }
+        let parameters = parsed.quantized.reduce(0) { $0 + $1.coded.coded.symbolCount }
+            + parsed.kept.reduce(0) { $0 + $1.data.elementCount }
+        return (parsed.quantized.count, parsed.kept.count, parameters)
+    }
+
+    /// A quantized tensor of a parsed file, its symbols still coded.
+    struct PendingTensor {
+        let name: String
+        let shape: [Int]
+        let quantizer: ZeroPointQuantizer
+        let coded: SBWQuantizedTensor
+    }
+
+    /// Parses and checks everything but the coded streams, which stay coded.
+    static func parse(_ bytes: [UInt8], limits: SBWFile.Limits) throws -> (quantized: [PendingTensor], kept: [KeptTensor]) {
         let file = try SBWFile(bytes: bytes, limits: limits)
         guard file.metadata[formatKey] == formatValue else {
             throw QuantizationError.malformedModel("no '\(formatKey)' metadata: not written by 'subbit compress'")
         }
-        var quantized = [QuantizedTensor](), kept = [KeptTensor]()
+        var quantized = [PendingTensor](), kept = [KeptTensor]()
         for t in file.tensors where t.name == "__metadata__" { throw QuantizationError.reservedName(t.name) }
         for t in file.tensors {
             switch t.payload {
@@ -77,8 +131,7 @@ public enum SBWModelCodec {
                 do { quantizer = try ZeroPointQuantizer(bins: q.bins, step: q.step) } catch {
                     throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(t.name))': \(error)")
                 }
-                quantized.append(try QuantizedTensor(name: t.name, shape: t.shape, quantizer: quantizer,
-                                                     symbols: q.symbols()))
+                quantized.append(PendingTensor(name: t.name, shape: t.shape, quantizer: quantizer, coded: q))
             case .float32(let values):
                 let dtype = file.metadata["dtype:" + t.name].flatMap(DType.init(rawValue:)) ?? .f32
                 guard dtype == .f32 || dtype == .bf16 else {
@@ -95,7 +148,7 @@ public enum SBWModelCodec {
         for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where key.hasPrefix("int:") {
             kept.append(KeptTensor(name: String(key.dropFirst(4)), data: try integerTensor(value, key: key)))
         }
-        return try QuantizedModel(quantized: quantized, kept: kept)
+        return (quantized, kept)
     }
 
     /// Parses `<dtype> <d0>x<d1>… <v0>,<v1>,…` (an empty shape or value list is an empty field).

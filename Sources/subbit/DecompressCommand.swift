@@ -25,17 +25,18 @@ struct DecompressCommand: ParsableCommand {
 
     func run() throws {
         let bytes = try failing(input) { try [UInt8](Data(contentsOf: URL(fileURLWithPath: input))) }
-        let model: QuantizedModel
+        let written: (quantized: Int, kept: Int, parameters: Int)
         do {
-            model = try SBWModelCodec.decode(bytes, limits: decodeLimits.limits)
+            written = try SBWModelCodec.decompress(bytes, limits: decodeLimits.limits, to: URL(fileURLWithPath: output),
+                                                   metadata: ["format": "pt", "subbit": "decompressed"])
+        } catch let error as FileAccessError {
+            throw CommandFailure(message: "\(error)")
         } catch {
             let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
             throw CommandFailure(message: "\(input) is not a readable compressed model (\(text)); "
                 + "create one with 'subbit compress MODEL.safetensors -o \(input)'")
         }
-        let file = try failing { try model.dequantized(metadata: ["format": "pt", "subbit": "decompressed"]) }
-        try failing { try file.write(to: URL(fileURLWithPath: output)) }
-        print("wrote \(output): \(model.quantized.count) dequantized tensors, \(model.kept.count) kept tensors, "
-            + "\(model.parameterCount) parameters")
+        print("wrote \(output): \(written.quantized) dequantized tensors, \(written.kept) kept tensors, "
+            + "\(written.parameters) parameters")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import EntropyCoding
 import ModelIO
 import XCTest
@@ -25,6 +26,44 @@ final class SBWModelCodecTests: XCTestCase {
         let halves = try ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
                                         calibration: .fixed(BinPolicy(bins: 3), .maxAbs)).quantize(makeToyModel())
         XCTAssertEqual(try SBWModelCodec.decode(SBWModelCodec.encode(halves, options: CodecOptions())), halves)
+    }
+
+    /// `decompress` writes, one tensor at a time, exactly the bytes of decoding the whole model
+    /// and writing its dequantized safetensors; a file it refuses leaves the previous output.
+    func testStreamingDecompressWritesTheBytesOfTheWholeModelPath() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("decompress-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let halves = try ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
+                                        calibration: .fixed(BinPolicy(bins: 3), .maxAbs)).quantize(makeToyModel())
+        let metadata = ["format": "pt", "subbit": "decompressed"]
+        for (index, model) in [try toyModel(), halves].enumerated() {
+            for codec in CodecKind.allCases {
+                let bytes = try SBWModelCodec.encode(model, options: try CodecOptions(codec: codec, tableLog: 7, lanes: 2))
+                let url = folder.appendingPathComponent("m\(index)-\(codec).safetensors")
+                let written = try SBWModelCodec.decompress(bytes, to: url, metadata: metadata)
+                let expected = try SBWModelCodec.decode(bytes).dequantized(metadata: metadata).serialized()
+                XCTAssertEqual(try [UInt8](Data(contentsOf: url)), expected, "model \(index) \(codec)")
+                XCTAssertEqual(written.quantized, model.quantized.count)
+                XCTAssertEqual(written.kept, model.kept.count)
+                XCTAssertEqual(written.parameters, model.parameterCount)
+            }
+        }
+        // A corrupt stream is found only when its tensor is decoded, after the header went out:
+        // the temporary file goes, the previous output stays.
+        let url = folder.appendingPathComponent("keep.safetensors")
+        try Data("previous".utf8).write(to: url)
+        var file = try SBWFile(bytes: SBWModelCodec.encode(try toyModel(), options: CodecOptions(tableLog: 7, lanes: 2)))
+        let last = try XCTUnwrap(file.tensors.lastIndex { if case .quantized(let q) = $0.payload, q.coded.symbolCount > 8 { return true }; return false })
+        guard case .quantized(var q) = file.tensors[last].payload else { return XCTFail() }
+        if case .tans(var t) = q.coded, !t.initialStates.isEmpty {
+            t.initialStates[0] = (t.initialStates[0] + 1) % (1 << t.tableLog)
+            q.coded = .tans(t)
+            file.tensors[last].payload = .quantized(q)
+        }
+        XCTAssertThrowsError(try SBWModelCodec.decompress(file.serialized(), to: url, metadata: metadata))
+        XCTAssertEqual(try String(contentsOf: url, encoding: .utf8), "previous")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix(".") }, [])
     }
 
     /// Corrupted files give an error or (never, in practice, thanks to the CRCs) the original
