@@ -7,6 +7,10 @@ Scripts/setup.sh
 Scripts/fetch-data.sh
 data="${SUBBIT_DATA:-$PWD/.data}"
 export SUBBIT_DATA="$data"
+# The test process trains in-process too: the same OpenBLAS kernel set the subbit binary pins.
+if [ "$(uname -m)" = x86_64 ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  if grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then export OPENBLAS_CORETYPE=Haswell; else export OPENBLAS_CORETYPE=Prescott; fi
+fi
 swift build -c release --build-tests -Xswiftc -enable-testing
 bin="$(swift build -c release -Xswiftc -enable-testing --show-bin-path)/subbit"
 

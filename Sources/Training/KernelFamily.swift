@@ -5,14 +5,15 @@ import Glibc
 #endif
 
 /// The arithmetic that can change a training's bits on a given CPU: SubBit's own convolution
-/// kernels (AVX2 + FMA, or the portable Swift/BLAS paths) and the OpenBLAS kernel set the
-/// library picked at run time (its "core", e.g. `Haswell`, `Zen`, `SkylakeX`). Two machines with
+/// kernels (AVX2 + FMA, or the portable Swift/BLAS paths) and the OpenBLAS kernel set (its
+/// "core"; `subbit` pins `Haswell` on AVX2 + FMA CPUs and `Prescott` on other x86-64, see
+/// `BLASCorePin`). Two machines with
 /// the same family train bit-identical weights from the same seed, whatever their thread counts;
 /// across families the last bits may differ. Recorded in training keys and in `runs.csv`
 /// (`kernels`).
 ///
 /// ```swift
-/// print(KernelFamily.current)   // "avx2-fma+openblas-zen" on this project's reference machine
+/// print(KernelFamily.current)   // "avx2-fma+openblas-haswell" on any AVX2 + FMA machine
 /// ```
 public enum KernelFamily {
     /// This process's family, e.g. `avx2-fma+openblas-haswell` or `portable+openblas-prescott`.

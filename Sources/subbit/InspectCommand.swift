@@ -57,5 +57,15 @@ struct Inspect: ParsableCommand {
         }
         print(line(columns))
         for row in rows { print(line(row)) }
+        let parts = SBWByteBreakdown(sbw)
+        let perParameter = Double(max(1, parts.parameters))
+        print("file: \(parts.totalBits / 8) bytes, \(String(format: "%.4f", Double(parts.totalBits) / perParameter)) bits per parameter over the \(parts.parameters) elements of its tensors")
+        let labelWidth = parts.parts.map(\.label.count).max() ?? 0
+        for (label, bits) in parts.parts {
+            let bytes = String(format: "%.1f", Double(bits) / 8)
+            print("  " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+                + "  " + String(repeating: " ", count: max(0, 10 - bytes.count)) + bytes + " bytes"
+                + String(format: "  %7.4f b/param  %5.1f %%", Double(bits) / perParameter, 100 * Double(bits) / Double(max(1, parts.totalBits))))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Training
 
 /// The `subbit` command line: thin commands that parse, call a module, and print.
 @main
@@ -27,4 +28,11 @@ struct SubBit: ParsableCommand {
             Slurm.self,
             Train.self,
         ])
+
+    /// Pins OpenBLAS's kernel set first (re-executing once), so trained bits depend on the CPU
+    /// class only; see `BLASCorePin`.
+    static func main() {
+        BLASCorePin.reexecuteIfNeeded()
+        main(nil)
+    }
 }

@@ -122,7 +122,7 @@ struct Train: ParsableCommand {
         FileHandle.standardError.write(Data(("training \(common.model) (\(model.parameterCount) parameters) on "
             + "\(common.dataset) (\(trainSet.count) images): \(config.epochs) epochs, batch \(config.batchSize), "
             + "\(config.optimizer.rawValue) lr \(config.learningRate), \(config.schedule.rawValue), "
-            + "seed \(seed), \(config.threads) thread(s)\n").utf8))
+            + "seed \(seed), \(config.threads) thread(s), kernels \(KernelFamily.current)\n").utf8))
         let started = Date()
         trainer.train(on: trainSet, test: nil)
         let seconds = Date().timeIntervalSince(started)
