@@ -50,6 +50,23 @@ import Foundation
 /// for escape values add `⌈n/P⌉ · s` stalls, s from the FIFO's Markov chain (``EscapeQueue``).
 /// Buffers of B ≥ 2W absorb the per-symbol jitter of the demand; ``CycleSimulator`` measures the
 /// remainder and the tests bound it.
+///
+/// ## Double-buffered tables
+/// With ``DecoderConfiguration/doubleBufferTables`` every table has two banks (twice the table
+/// storage in area and leakage); the builder fills layer l's bank while the lanes decode layer
+/// l − 1 from the other, so `setup_l` loses `min(tableBuildCycles_l, decodePhase_{l−1})`
+/// (``tableBuildCycles(alphabetSize:tableLog:escapeTableLog:config:)``), kept in
+/// ``LayerCycles/hiddenSetup``. The first layer's build stays exposed. Total cycles, throughput,
+/// added latency and the table-build time all count the exposed setup only.
+///
+/// ## SRAM energy and leakage (ASIC)
+/// Read energy per bit `E(S) = E_ref·(S/S_ref)^α` at and above the reference size and
+/// `E_ref·(S/S_ref)^β` below it (``ASICTechnology/sramReadEnergyPerBit(bytes:)``; β from a compiled
+/// small-macro family). Leakage: the decode tables' SRAM bits (replicated tables; two banks when
+/// double-buffered) and the weight memory's bits leak `P_leak` each for the inference's decoder
+/// time `t = total cycles / f_clk`; per weight `bits·P_leak·t/n`. The tables' share is part of
+/// ``EnergyBreakdown/decoderPerWeight``; the memory's is reported beside its read energy, for the
+/// coded and the fixed-width memory alike (held for the same t).
 public struct DecoderCostModel: Sendable {
     public var technology: Technology
 
