@@ -65,12 +65,13 @@ public enum DecoderSensitivity {
         return rows
     }
 
-    /// A Markdown table of the rows: the change of each from the baseline in parentheses.
+    /// A Markdown table of the rows: the change of each from the baseline in parentheses, as a
+    /// share of the baseline's magnitude (so a negative net saving that shrinks further reads −).
     public static func markdown(_ rows: [Row], title: String) -> String {
         guard let base = rows.first else { return "" }
         func change(_ value: Double, _ reference: Double) -> String {
             guard reference != 0, value != reference else { return "" }
-            return String(format: " (%+.1f %%)", (value / reference - 1) * 100)
+            return String(format: " (%+.1f %%)", (value - reference) / abs(reference) * 100)
         }
         var text = "\(title)\n\n"
         text += "| varied | factor | net area saved (µm²) | decoder (pJ/weight) | decoder + memory (pJ/weight) | fixed-width memory (pJ/weight) |\n"
