@@ -47,6 +47,11 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     /// synchronous table). 2: the pipelined variant for clocks the one-cycle loop cannot reach
     /// (the table output registered): a lane decodes a symbol every second cycle.
     public var stateLoopCycles: Int
+    /// Double-buffered decode tables: two banks per table, the table builder fills layer l + 1's
+    /// bank while the lanes decode layer l from the other, so every layer's table build but the
+    /// first is hidden behind the previous layer's decode phase (``DecoderCostModel``), at twice
+    /// the table storage.
+    public var doubleBufferTables: Bool
 
     /// Largest memory read latency the model accepts, cycles.
     public static let maximumMemoryReadLatency = 8
@@ -63,7 +68,7 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     /// Creates and validates a configuration; impossible ones throw ``DecoderConfigurationError``.
     public init(lanes: Int, tableLog: Int, sharing: TableSharing = .replicated, portBits: Int,
                 laneBufferBits: Int? = nil, clockHz: Double, layout: StreamLayout = .split,
-                memoryReadLatency: Int = 1, stateLoopCycles: Int = 1) throws {
+                memoryReadLatency: Int = 1, stateLoopCycles: Int = 1, doubleBufferTables: Bool = false) throws {
         self.lanes = lanes
         self.tableLog = tableLog
         self.sharing = sharing
@@ -74,6 +79,7 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
         self.layout = layout
         self.memoryReadLatency = memoryReadLatency
         self.stateLoopCycles = stateLoopCycles
+        self.doubleBufferTables = doubleBufferTables
         try validate()
     }
 
@@ -134,10 +140,11 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
 }
 
 extension DecoderConfiguration {
-    /// A short human label, e.g. `P=8 R=10 W=64 replicated split`.
+    /// A short human label, e.g. `P=8 R=10 W=64 replicated split` (`… double-buffered`).
     public var label: String {
         "P=\(lanes) R=\(tableLog) W=\(portBits) \(sharing.rawValue) \(layout.rawValue)"
             + (stateLoopCycles == 1 ? "" : " \(stateLoopCycles)-cycle loop")
+            + (doubleBufferTables ? " double-buffered" : "")
     }
 }
 

@@ -50,8 +50,31 @@ import Foundation
 /// for escape values add `⌈n/P⌉ · s` stalls, s from the FIFO's Markov chain (``EscapeQueue``).
 /// Buffers of B ≥ 2W absorb the per-symbol jitter of the demand; ``CycleSimulator`` measures the
 /// remainder and the tests bound it.
+///
+/// ## Double-buffered tables
+/// With ``DecoderConfiguration/doubleBufferTables`` every table has two banks (twice the table
+/// storage in area and leakage); the builder fills layer l's bank while the lanes decode layer
+/// l − 1 from the other, so `setup_l` loses `min(tableBuildCycles_l, decodePhase_{l−1})`
+/// (``tableBuildCycles(alphabetSize:tableLog:escapeTableLog:config:)``), kept in
+/// ``LayerCycles/hiddenSetup``. The first layer's build stays exposed. Total cycles, throughput,
+/// added latency and the table-build time all count the exposed setup only.
+///
+/// ## SRAM energy and leakage (ASIC)
+/// Read energy per bit `E(S) = E_ref·(S/S_ref)^α` at and above the reference size and
+/// `E_ref·(S/S_ref)^β` below it (``ASICTechnology/sramReadEnergyPerBit(bytes:)``; β from a compiled
+/// small-macro family). Leakage: the decode tables' SRAM bits (replicated tables; two banks when
+/// double-buffered) and the weight memory's bits leak `P_leak` each for the inference's decoder
+/// time `t = total cycles / f_clk`; per weight `bits·P_leak·t/n`. The tables' share is part of
+/// ``EnergyBreakdown/decoderPerWeight``; the memory's is reported beside its read energy, for the
+/// coded and the fixed-width memory alike (held for the same t).
 public struct DecoderCostModel: Sendable {
     public var technology: Technology
+
+    /// Version of the model's formulas, in the keys of cached sweep points beside a hash of the
+    /// model's outputs (`NumericsFingerprint.decoder`): bump it when a formula changes in a way
+    /// the fingerprint's fixed configurations might not exercise (e.g. an option off by default).
+    /// 2: table and weight-memory leakage, sourced sub-8 KB read energy, double-buffered tables.
+    public static let version = 2
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
@@ -109,10 +132,14 @@ public struct DecoderCostModel: Sendable {
             }}}}}}}}}}
             initialized = count
         }
+        var layers = perLayer
+        if config.doubleBufferTables && count > 1 {
+            Self.hideTableBuilds(&layers, totals: &totals, model: model, config: config)
+        }
         let fixedBits = model.fixedWidthBits
         let geometry = Geometry(config: config, maxBins: model.maxBins, escapeUnit: model.hasEscape)
         var cost = DecoderCost(
-            configuration: config, technologyName: technology.name, layers: perLayer,
+            configuration: config, technologyName: technology.name, layers: layers,
             totals: totals, symbols: model.symbols, codedBits: model.codedBits, storedBits: storedBits,
             fixedWidthBits: fixedBits)
         switch technology.kind {
@@ -120,7 +147,8 @@ public struct DecoderCostModel: Sendable {
             let area = Self.area(geometry: geometry, asic: asic)
             cost.area = area
             cost.energy = Self.energy(geometry: geometry, asic: asic, model: model, totals: totals,
-                                      storedBits: storedBits, fixedBits: fixedBits)
+                                      storedBits: storedBits, fixedBits: fixedBits,
+                                      seconds: Double(totals.total) / config.clockHz)
             let saved = asic.sramArea(bits: Double(fixedBits - storedBits))
             cost.memoryAreaSavedUm2 = saved
             cost.netAreaSavedUm2 = saved - area.total
@@ -136,6 +164,42 @@ public struct DecoderCostModel: Sendable {
     }
 
     // MARK: Cycles
+
+    /// Cycles of layer l's table build that a double-buffered decoder overlaps with layer l − 1's
+    /// decode phase: the counts' burst and the build passes, `⌈N(R+1)/W⌉ + λ + 2·2^{R_l} + 2`
+    /// (and the escape table's likewise); 0 for a constant layer. The count words are read in
+    /// port cycles the previous layer leaves idle (a few words against thousands of decode
+    /// cycles; the model neglects the contention).
+    @inlinable
+    public static func tableBuildCycles(alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
+                                        config: DecoderConfiguration) -> Int {
+        if tableLog == 0 { return 0 }
+        let w = config.portBits
+        let countWords = (alphabetSize * (config.tableLog + 1) + w - 1) / w
+        var build = countWords + config.memoryReadLatency + 2 * (1 << tableLog) + 2
+        if escapeTableLog > 0 {
+            build += countWords + config.memoryReadLatency + 2 * (1 << escapeTableLog) + 2
+        }
+        return build
+    }
+
+    /// Double-buffered tables: moves each layer's table build (but the first layer's) out of its
+    /// setup, as far as the previous layer's decode phase covers it:
+    /// `hidden_l = min(tableBuildCycles_l, decodePhase_{l−1})`, `setup_l −= hidden_l`.
+    ///
+    /// - Complexity: O(layers).
+    static func hideTableBuilds(_ layers: inout [LayerCycles], totals: inout LayerCycles, model: ModelProfile,
+                                config: DecoderConfiguration) {
+        for i in 1..<layers.count {
+            let build = tableBuildCycles(alphabetSize: model.alphabetSize[i], tableLog: model.tableLog[i],
+                                         escapeTableLog: model.escapeTableLog[i], config: config)
+            let hidden = min(build, layers[i - 1].decodePhase, layers[i].setup)
+            layers[i].setup -= hidden
+            layers[i].hiddenSetup += hidden
+            totals.setup -= hidden
+            totals.hiddenSetup += hidden
+        }
+    }
 
     /// Setup cycles of a layer (the type's documentation gives the phases): read the normalized
     /// counts (N fields of R+1 bits), build the table, load the initial states and the step
@@ -280,8 +344,11 @@ public struct DecoderCostModel: Sendable {
         /// One shared escape decode unit (table, state, bit buffer, P-entry output FIFO),
         /// present when some layer of the model uses the escape path.
         var escapeUnit: Bool
+        /// Two banks per table (``DecoderConfiguration/doubleBufferTables``).
+        var doubleBuffer: Bool
 
         init(config: DecoderConfiguration, maxBins: Int, escapeUnit: Bool) {
+            doubleBuffer = config.doubleBufferTables
             lanes = config.lanes
             tableLog = config.tableLog
             entries = config.tableEntries
@@ -320,6 +387,14 @@ public struct DecoderCostModel: Sendable {
             }
         }
 
+        /// SRAM (replicated) or flip-flop (shared) bits holding decode tables: P·L·e or L·e, the
+        /// escape unit's L·e, times two banks when double-buffered.
+        var tableStorageBits: Double {
+            let table = Double(entries * entryBits)
+            let copies = Double(sharing == .replicated ? lanes : 1) + (escapeUnit ? 1 : 0)
+            return copies * table * (doubleBuffer ? 2 : 1)
+        }
+
         /// Stream address counters: one per lane (split) or one (interleaved).
         var addressCounters: Int { layout == .split ? lanes : 1 }
 
@@ -349,11 +424,15 @@ public struct DecoderCostModel: Sendable {
         let ff = asic.flipFlopAreaUm2
         let tableBits = Double(g.entries * g.entryBits)
         var tables: Double
+        // Double-buffered: two banks of every table's storage (and, shared, a 2:1 bank select
+        // per lane and entry bit).
+        let banks = g.doubleBuffer ? 2.0 : 1.0
         switch g.sharing {
         case .replicated:
-            tables = Double(g.lanes) * asic.sramTableArea(bits: tableBits)
+            tables = banks * Double(g.lanes) * asic.sramTableArea(bits: tableBits)
         case .shared:
-            tables = tableBits * ff + Double(g.lanes * g.entryBits * (g.entries - 1)) * mux
+            tables = banks * tableBits * ff + Double(g.lanes * g.entryBits * (g.entries - 1)) * mux
+            if g.doubleBuffer { tables += Double(g.lanes * g.entryBits) * mux }
         }
         let p = Double(g.lanes)
         let r = Double(g.tableLog)
@@ -374,7 +453,7 @@ public struct DecoderCostModel: Sendable {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.
             let b = g.bufferBits
-            tables += asic.sramTableArea(bits: tableBits)
+            tables += banks * asic.sramTableArea(bits: tableBits)
             state += r * (ff + fa)
             extractors += Double(b) * ff + Double(b * ceilLog2(g.tableLog + 1) + b * ceilLog2(b)) * mux
                 + Double(bitsToRepresent(b)) * (ff + fa)
@@ -388,8 +467,11 @@ public struct DecoderCostModel: Sendable {
 
     // MARK: Energy (ASIC)
 
+    /// Energy per decoded weight by block (see the type's documentation). `seconds`: the
+    /// inference's decoder time (all exposed cycles at the clock), for which the decode tables
+    /// and the weight memory leak: `leak = bits · P_leak · seconds / n` per weight.
     static func energy(geometry g: Geometry, asic: ASICTechnology, model: ModelProfile,
-                       totals: LayerCycles, storedBits: Int, fixedBits: Int) -> EnergyBreakdown {
+                       totals: LayerCycles, storedBits: Int, fixedBits: Int, seconds: Double) -> EnergyBreakdown {
         let n = Double(max(totals.symbols, 1))
         let eg = asic.gateEnergyPJ
         let emux = asic.mux2GateEquivalents * eg
@@ -443,9 +525,16 @@ public struct DecoderCostModel: Sendable {
         let fixedBytes = Double(fixedBits) / 8
         let memory = Double(storedBits) * asic.sramReadEnergyPerBit(bytes: storedBytes) / n
         let fixedMemory = Double(fixedBits) * asic.sramReadEnergyPerBit(bytes: fixedBytes) / n
+        // Leakage over the inference: the tables only when in SRAM (a shared table is flip-flops,
+        // whose leakage the GE energy does not separate; not modelled).
+        let tableLeakage = g.sharing == .replicated
+            ? asic.sramLeakageEnergy(bits: g.tableStorageBits, seconds: seconds) / n : 0
         return EnergyBreakdown(decodeTables: tables, stateRegisters: state, bitExtractors: extractors,
                                dequantizers: dequantizers, control: control,
-                               weightMemoryPerWeight: memory, fixedWidthMemoryPerWeight: fixedMemory)
+                               weightMemoryPerWeight: memory, fixedWidthMemoryPerWeight: fixedMemory,
+                               tableLeakage: tableLeakage,
+                               weightMemoryLeakagePerWeight: asic.sramLeakageEnergy(bits: Double(storedBits), seconds: seconds) / n,
+                               fixedWidthMemoryLeakagePerWeight: asic.sramLeakageEnergy(bits: Double(fixedBits), seconds: seconds) / n)
     }
 
     // MARK: Resources (FPGA)
@@ -523,15 +612,19 @@ public struct LayerCycles: Sendable, Equatable {
     public var words: Int
     /// Symbols decoded.
     public var symbols: Int
+    /// Table-build cycles hidden behind the previous layer's decode phase by double-buffered
+    /// tables (already removed from ``setup``); 0 otherwise.
+    public var hiddenSetup: Int
 
     public static let zero = LayerCycles(setup: 0, decode: 0, stalls: 0, words: 0, symbols: 0)
 
-    public init(setup: Int, decode: Int, stalls: Int, words: Int, symbols: Int) {
+    public init(setup: Int, decode: Int, stalls: Int, words: Int, symbols: Int, hiddenSetup: Int = 0) {
         self.setup = setup
         self.decode = decode
         self.stalls = stalls
         self.words = words
         self.symbols = symbols
+        self.hiddenSetup = hiddenSetup
     }
 
     /// Cycles from the first decode to the last symbol: `decode + stalls`.
@@ -546,6 +639,7 @@ public struct LayerCycles: Sendable, Equatable {
         stalls += other.stalls
         words += other.words
         symbols += other.symbols
+        hiddenSetup += other.hiddenSetup
     }
 }
 
@@ -577,13 +671,21 @@ public struct EnergyBreakdown: Sendable, Equatable {
     public var weightMemoryPerWeight: Double
     /// What reading fixed-width weights would cost, per weight (the baseline).
     public var fixedWidthMemoryPerWeight: Double
+    /// The decode tables' SRAM leakage over the inference, per weight (in ``decoderPerWeight``).
+    public var tableLeakage: Double = 0
+    /// The coded weight memory's leakage over the inference, per weight.
+    public var weightMemoryLeakagePerWeight: Double = 0
+    /// The fixed-width baseline memory's leakage over the same time, per weight.
+    public var fixedWidthMemoryLeakagePerWeight: Double = 0
 
-    /// The decoder's own energy per weight (memory excluded).
+    /// The decoder's own energy per weight, its tables' leakage included (memory excluded).
     public var decoderPerWeight: Double {
-        decodeTables + stateRegisters + bitExtractors + dequantizers + control
+        decodeTables + stateRegisters + bitExtractors + dequantizers + control + tableLeakage
     }
-    /// Decoder plus weight-memory reads, per weight.
-    public var totalPerWeight: Double { decoderPerWeight + weightMemoryPerWeight }
+    /// Decoder plus weight-memory reads and leakage, per weight.
+    public var totalPerWeight: Double { decoderPerWeight + weightMemoryPerWeight + weightMemoryLeakagePerWeight }
+    /// The baseline's: fixed-width reads and leakage, per weight.
+    public var fixedWidthTotalPerWeight: Double { fixedWidthMemoryPerWeight + fixedWidthMemoryLeakagePerWeight }
 }
 
 /// Decoder resources on an FPGA.

@@ -6,6 +6,13 @@ import Foundation
 /// Cycle columns: `setup_cycles` (table loads), `busy_cycles` (Σ ⌈n/P⌉), `stall_cycles`, and
 /// `decode_cycles` = their sum, the name DESIGN.md's runs.csv uses; likewise `decoder_area_um2`,
 /// `decoder_energy_pj_per_weight`, `throughput_weights_per_s`, `net_area_saved_um2`.
+///
+/// With double-buffered tables (`double_buffer` true) `setup_cycles`, `table_build_us` and
+/// `latency_added_us` count only the exposed table loads (the first layer's, and whatever of a
+/// build the previous decode phase does not cover); `table_build_hidden_us` is the rest. Leakage:
+/// `energy_leakage_tables_pj_per_weight` is part of `decoder_energy_pj_per_weight`;
+/// `memory_leakage_pj_per_weight` (and the fixed-width baseline's) is beside the read energy;
+/// `total_energy_pj_per_weight` = decoder + memory read + memory leakage.
 public enum DecoderReport {
     /// CSV column names, in order.
     public static let columns = [
@@ -20,6 +27,8 @@ public enum DecoderReport {
         "memory_energy_pj_per_weight", "fixed_width_memory_energy_pj_per_weight", "memory_area_saved_um2",
         "net_area_saved_um2", "luts", "flip_flops", "bram18", "dsp", "memory_bram18_saved", "net_bram18_saved",
         "sim_decode_cycles", "sim_stall_cycles", "sim_max_layer_error_pct", "sim_max_layer_decode_phase_error_pct",
+        "double_buffer", "table_build_hidden_us", "energy_leakage_tables_pj_per_weight", "memory_leakage_pj_per_weight",
+        "fixed_width_memory_leakage_pj_per_weight", "total_energy_pj_per_weight", "fixed_width_total_energy_pj_per_weight",
     ]
 
     /// The compute array's rate used for "keeps up" and "latency added": `consumer` if given,
@@ -66,6 +75,11 @@ public enum DecoderReport {
                     int(cost.netBram18Saved)]
             row += [int(sim?.totals.total), int(sim?.totals.stalls), number(sim.map { $0.maxTotalError * 100 }),
                     number(sim.map { $0.maxDecodePhaseError * 100 })]
+            row += [c.doubleBufferTables ? "true" : "false",
+                    number(Double(cost.totals.hiddenSetup) / c.clockHz * 1e6),
+                    number(e?.tableLeakage), number(e?.weightMemoryLeakagePerWeight),
+                    number(e?.fixedWidthMemoryLeakagePerWeight), number(e?.totalPerWeight),
+                    number(e?.fixedWidthTotalPerWeight)]
             lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -102,8 +116,9 @@ public enum DecoderReport {
             var line = "C=\(consumer) \(group): smallest P keeping up = \(point.configuration.lanes)"
             line += String(format: ", %.1f Mweights/s", cost.throughputWeightsPerSecond / 1e6)
             if let area = cost.area, let energy = cost.energy, let net = cost.netAreaSavedUm2 {
-                line += String(format: ", decoder %.0f um2, %.3f pJ/weight (+ %.3f memory), net area saved %.0f um2",
-                               area.total, energy.decoderPerWeight, energy.weightMemoryPerWeight, net)
+                line += String(format: ", decoder %.0f um2, %.3f pJ/weight (+ %.3f memory read + %.3f memory leakage), net area saved %.0f um2",
+                               area.total, energy.decoderPerWeight, energy.weightMemoryPerWeight,
+                               energy.weightMemoryLeakagePerWeight, net)
             }
             if let r = cost.resources {
                 line += ", \(r.luts) LUT, \(r.flipFlops) FF, \(r.bram18) BRAM18, \(r.dsp) DSP, net BRAM18 saved \(cost.netBram18Saved ?? 0)"
@@ -118,7 +133,7 @@ public enum DecoderReport {
         let fpga = points.first?.cost.resources != nil
         var header = ["P", "R", "W", "sharing", "layout", "bits/w", "cycles", "stalls", "Mweights/s"]
         header += fpga ? ["LUT", "FF", "BRAM18", "DSP", "net BRAM18"]
-                       : ["area um2", "pJ/weight", "mem pJ/w", "net saved um2"]
+                       : ["area um2", "pJ/weight", "mem pJ/w", "mem leak pJ/w", "net saved um2"]
         let simulated = points.contains { $0.simulation != nil }
         if simulated { header += ["sim cycles", "sim stalls", "err %"] }
         var rows = [header]
@@ -135,6 +150,7 @@ public enum DecoderReport {
                 row += [String(format: "%.0f", cost.area?.total ?? 0),
                         String(format: "%.3f", cost.energy?.decoderPerWeight ?? 0),
                         String(format: "%.3f", cost.energy?.weightMemoryPerWeight ?? 0),
+                        String(format: "%.3f", cost.energy?.weightMemoryLeakagePerWeight ?? 0),
                         String(format: "%.0f", cost.netAreaSavedUm2 ?? 0)]
             }
             if simulated {

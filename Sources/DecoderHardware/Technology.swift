@@ -17,8 +17,16 @@ public struct ASICTechnology: Sendable, Equatable {
     public var sramReadEnergyPJPerBit: Double
     /// Size at which `sramReadEnergyPJPerBit` holds, bytes.
     public var sramReferenceBytes: Double
-    /// Read energy grows as (size / reference)^exponent (bitline and wordline length).
+    /// Read energy grows as (size / reference)^exponent above the reference size (bitline and
+    /// wordline length).
     public var sramEnergySizeExponent: Double
+    /// The exponent below the reference size, where a macro's fixed periphery (clocking, decoder,
+    /// sense amplifiers, I/O) dominates and energy per read falls slowly with size; nil: the same
+    /// exponent as above (an extrapolation). The shipped files take it from a compiled macro family.
+    public var sramSmallEnergySizeExponent: Double? = nil
+    /// Static (leakage) power of a stored SRAM bit, periphery share included, pW per bit: the
+    /// decode tables and the weight memory leak for as long as an inference runs.
+    public var sramLeakagePWPerBit: Double = 0
     /// NAND2 area: one gate equivalent (GE), µm².
     public var nand2AreaUm2: Double
     /// Energy of one GE switching once, pJ.
@@ -39,11 +47,26 @@ public struct ASICTechnology: Sendable, Equatable {
     public var calibration: LogicCalibration = .identity
 
     /// Read energy per bit of an SRAM holding `bytes`:
-    /// `E(S) = E_ref · (S / S_ref)^α` — Horowitz's 8 KB → 32 KB → 1 MB points grow as √size.
-    /// Sizes below one 64-bit word are clamped to a word: a macro never gets cheaper than that.
+    /// `E(S) = E_ref · (S / S_ref)^α` for S ≥ S_ref — Horowitz's 8 KB → 32 KB → 1 MB points grow
+    /// as √size — and `E_ref · (S / S_ref)^β` below it, β = ``sramSmallEnergySizeExponent`` (the
+    /// GF180 64 × 8 … 512 × 8 macros: β ≈ 0.1, the periphery's fixed energy dominates). Sizes below
+    /// one 64-bit word are clamped to a word: a macro never gets cheaper than that.
+    ///
+    /// ```swift
+    /// asic.sramReadEnergyPerBit(bytes: 2560)   // a 1024 × 20-bit table: E_ref · (2560/8192)^β
+    /// ```
     @inlinable
     public func sramReadEnergyPerBit(bytes: Double) -> Double {
-        sramReadEnergyPJPerBit * pow(max(bytes, 8) / sramReferenceBytes, sramEnergySizeExponent)
+        let ratio = max(bytes, 8) / sramReferenceBytes
+        let exponent = ratio < 1 ? (sramSmallEnergySizeExponent ?? sramEnergySizeExponent) : sramEnergySizeExponent
+        return sramReadEnergyPJPerBit * pow(ratio, exponent)
+    }
+
+    /// Leakage energy of `bits` of SRAM held for `seconds`, pJ: `bits · P_leak · t`
+    /// (``sramLeakagePWPerBit`` pW × s = pJ).
+    @inlinable
+    public func sramLeakageEnergy(bits: Double, seconds: Double) -> Double {
+        bits * sramLeakagePWPerBit * seconds
     }
 
     /// Area of an SRAM macro holding `bits`, µm²: bitcells divided by the array efficiency
@@ -179,7 +202,7 @@ public struct Technology: Sendable, Equatable {
             throw TechnologyError(file: file, field: nil, problem: "is not a YAML mapping of fields",
                                   fix: "write `field: value` lines; see Experiments/tech/asic-45nm.yaml")
         }
-        var reader = FieldReader(map: map, file: file)
+        var reader = FieldReader(map: map, file: file, lines: FieldReader.keyLines(text))
         let kindName = try reader.string("kind")
         let name = try reader.string("name")
         let clockMHz = try reader.number("clock_mhz", positive: true)
@@ -189,10 +212,12 @@ public struct Technology: Sendable, Equatable {
             kind = .asic(ASICTechnology(
                 sramBitAreaUm2: try reader.number("sram_bit_area_um2", positive: true),
                 sramArrayEfficiency: try reader.number("sram_array_efficiency", positive: true, atMost: 1),
-                sramTableArrayEfficiency: try reader.optionalNumber("sram_table_array_efficiency", atMost: 1),
+                sramTableArrayEfficiency: try reader.number("sram_table_array_efficiency", positive: true, atMost: 1),
                 sramReadEnergyPJPerBit: try reader.number("sram_read_energy_pj_per_bit", positive: true),
                 sramReferenceBytes: try reader.number("sram_reference_bytes", positive: true),
                 sramEnergySizeExponent: try reader.number("sram_energy_size_exponent", positive: false, atMost: 2),
+                sramSmallEnergySizeExponent: try reader.number("sram_small_energy_size_exponent", positive: false, atMost: 2),
+                sramLeakagePWPerBit: try reader.number("sram_leakage_pw_per_bit", positive: false),
                 nand2AreaUm2: try reader.number("nand2_area_um2", positive: true),
                 gateEnergyPJ: try reader.number("gate_energy_pj", positive: true),
                 flipFlopAreaUm2: try reader.number("flip_flop_area_um2", positive: true),
@@ -220,23 +245,28 @@ public struct Technology: Sendable, Equatable {
                 dspMultiplierBBits: try reader.integer("dsp_multiplier_b_bits")))
         default:
             throw TechnologyError(file: file, field: "kind", problem: "is '\(kindName)'",
-                                  fix: "use `kind: asic` or `kind: fpga`")
+                                  fix: "use `kind: asic` or `kind: fpga`", line: reader.lines["kind"])
         }
         try reader.rejectUnknownFields()
         return Technology(name: name, clockHz: clockMHz * 1e6, kind: kind)
     }
 }
 
-/// A technology file that cannot be used, naming the file, the field and the fix.
+/// A technology file that cannot be used, naming the file, the line, the field and the fix:
+/// `technology file t.yaml:12: field 'sram_leakage_pw_per_bit' is negative (-3.0); …`. A missing
+/// field names the line of `kind:`, the declaration that requires it.
 public struct TechnologyError: Error, LocalizedError, CustomStringConvertible, Equatable {
     public var file: String
     public var field: String?
     public var problem: String
     public var fix: String
+    /// 1-based line of the field (of `kind:` for a missing field), when known.
+    public var line: Int? = nil
 
     public var description: String {
-        if let field { return "technology file \(file): field '\(field)' \(problem); \(fix)" }
-        return "technology file \(file) \(problem); \(fix)"
+        let place = line.map { "\(file):\($0)" } ?? file
+        if let field { return "technology file \(place): field '\(field)' \(problem); \(fix)" }
+        return "technology file \(place) \(problem); \(fix)"
     }
     public var errorDescription: String? { description }
 }
@@ -246,18 +276,38 @@ public struct TechnologyError: Error, LocalizedError, CustomStringConvertible, E
 private struct FieldReader {
     let map: [String: Any]
     let file: String
+    /// 1-based line of each top-level key.
+    let lines: [String: Int]
     var consumed: Set<String> = []
 
-    init(map: [String: Any], file: String) {
+    init(map: [String: Any], file: String, lines: [String: Int]) {
         self.map = map
         self.file = file
+        self.lines = lines
+    }
+
+    /// The 1-based line of every top-level `key:` of a YAML mapping's text (first occurrence).
+    static func keyLines(_ text: String) -> [String: Int] {
+        var lines: [String: Int] = [:]
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard let first = line.first, first.isLetter || first == "_",
+                  let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            if lines[key] == nil { lines[key] = i + 1 }
+        }
+        return lines
+    }
+
+    /// An error about `field`, placed at its line (a missing field: at `kind:`).
+    func error(_ field: String, _ problem: String, fix: String) -> TechnologyError {
+        TechnologyError(file: file, field: field, problem: problem, fix: fix, line: lines[field] ?? lines["kind"])
     }
 
     private mutating func value(_ field: String) throws -> Any {
         consumed.insert(field)
         guard let value = map[field], !(value is NSNull) else {
-            throw TechnologyError(file: file, field: field, problem: "is missing",
-                                  fix: "add `\(field): <value>` with a comment citing its source")
+            let kind = (map["kind"] as? String).map { " (required for `kind: \($0)`)" } ?? ""
+            throw error(field, "is missing\(kind)", fix: "add `\(field): <value>` with a comment citing its source")
         }
         return value
     }
@@ -265,8 +315,8 @@ private struct FieldReader {
     mutating func string(_ field: String) throws -> String {
         let raw = try value(field)
         guard let text = raw as? String, !text.isEmpty else {
-            throw TechnologyError(file: file, field: field, problem: "is not a non-empty string",
-                                  fix: "write `\(field): some-name`")
+            throw error(field, "is not a non-empty string",
+                        fix: "write `\(field): some-name`")
         }
         return text
     }
@@ -278,24 +328,24 @@ private struct FieldReader {
         case let int as Int: number = Double(int)
         case let double as Double: number = double
         default:
-            throw TechnologyError(file: file, field: field, problem: "is '\(raw)', not a number",
-                                  fix: "write a plain number, e.g. `\(field): 0.5`")
+            throw error(field, "is '\(raw)', not a number",
+                        fix: "write a plain number, e.g. `\(field): 0.5`")
         }
         guard number.isFinite else {
-            throw TechnologyError(file: file, field: field, problem: "is not finite",
-                                  fix: "write a finite number")
+            throw error(field, "is not finite",
+                        fix: "write a finite number")
         }
         if number < 0 {
-            throw TechnologyError(file: file, field: field, problem: "is negative (\(number))",
-                                  fix: "areas, energies, sizes and clocks are ≥ 0; correct the sign")
+            throw error(field, "is negative (\(number))",
+                        fix: "areas, energies, sizes and clocks are ≥ 0; correct the sign")
         }
         if positive && number == 0 {
-            throw TechnologyError(file: file, field: field, problem: "is zero",
-                                  fix: "give the published, strictly positive value")
+            throw error(field, "is zero",
+                        fix: "give the published, strictly positive value")
         }
         if let limit, number > limit {
-            throw TechnologyError(file: file, field: field, problem: "is \(number), above \(limit)",
-                                  fix: "give a value in (0, \(limit)]")
+            throw error(field, "is \(number), above \(limit)",
+                        fix: "give a value in (0, \(limit)]")
         }
         return number
     }
@@ -312,16 +362,16 @@ private struct FieldReader {
     mutating func integer(_ field: String, atLeast minimum: Int = 1) throws -> Int {
         let raw = try value(field)
         guard let int = raw as? Int else {
-            throw TechnologyError(file: file, field: field, problem: "is '\(raw)', not an integer",
-                                  fix: "write a whole number, e.g. `\(field): 4`")
+            throw error(field, "is '\(raw)', not an integer",
+                        fix: "write a whole number, e.g. `\(field): 4`")
         }
         if int < 0 {
-            throw TechnologyError(file: file, field: field, problem: "is negative (\(int))",
-                                  fix: "resource counts are ≥ \(minimum)")
+            throw error(field, "is negative (\(int))",
+                        fix: "resource counts are ≥ \(minimum)")
         }
         guard int >= minimum else {
-            throw TechnologyError(file: file, field: field, problem: "is \(int), below \(minimum)",
-                                  fix: "resource counts are ≥ \(minimum)")
+            throw error(field, "is \(int), below \(minimum)",
+                        fix: "resource counts are ≥ \(minimum)")
         }
         return int
     }
@@ -329,8 +379,8 @@ private struct FieldReader {
     func rejectUnknownFields() throws {
         let unknown = map.keys.filter { !consumed.contains($0) }.sorted()
         if let first = unknown.first {
-            throw TechnologyError(file: file, field: first, problem: "is not a known field",
-                                  fix: "remove it or fix its spelling (known: \(consumed.sorted().joined(separator: ", ")))")
+            throw error(first, "is not a known field",
+                        fix: "remove it or fix its spelling (known: \(consumed.sorted().joined(separator: ", ")))")
         }
     }
 }

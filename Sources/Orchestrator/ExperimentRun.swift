@@ -84,8 +84,7 @@ public struct ExperimentRun: Sendable {
         let key = { (point: SweepPoint) in TrainingKey(spec: spec, point: point) }
         let selected = shard.map { $0.select(all, key: key) } ?? all
         let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
-        let salt = "tech=\(SHA256.hex(of: Array(techText.utf8)))\ndecoder=\(NumericsFingerprint.decoder(technology))\n"
-            + "compute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
+        let salt = Self.pointSalt(techText: techText, technology: technology, spec: spec)
         let runner = SweepRunner(spec: spec, cache: cache, steps: pipeline.steps, jobs: jobs, cores: cores,
                                  fresh: fresh, pointSalt: salt)
         var records = try runner.run(selected, progress: progress ?? SweepProgress(total: selected.count))
@@ -94,6 +93,8 @@ public struct ExperimentRun: Sendable {
             records[i].run[ResultsSchema.Runs.pointID] = id
             for j in records[i].layers.indices { records[i].layers[j][ResultsSchema.Layers.pointID] = id }
         }
+        // Stamped here, not cached: the point salt already binds a cached point to this file's hash.
+        Self.stampTechnology(&records, file: spec.decoder.tech, text: techText)
         let layout = ResultsLayout(resultsRoot: resultsRoot, experiment: spec.name)
         let folder = shard.map(layout.shardFolder) ?? layout.folder
         try Self.writer.write(records, to: folder, pareto: try ParetoTable.rows(records.map(\.run)),
@@ -144,6 +145,31 @@ public struct ExperimentRun: Sendable {
                                   plots: kinds, formats: formats)
         let files = try PlotCatalogue.render(request, gnuplot: gnuplot ?? GnuplotRenderer.locate())
         return files.filter { formats.map(\.fileExtension).contains($0.pathExtension) }
+    }
+
+    /// What a finished point's cache key adds to its training and label: the technology file's
+    /// SHA-256, a hash of the decoder model's outputs under it (`NumericsFingerprint.decoder`),
+    /// the cost model's formula version (`DecoderCostModel.version`), the compute rate and the
+    /// experiment. A changed technology file or cost model therefore never serves a cached point
+    /// with stale decoder columns: the point is recomputed from its cached training.
+    ///
+    /// ```swift
+    /// let salt = ExperimentRun.pointSalt(techText: text, technology: tech, spec: spec)
+    /// ```
+    public static func pointSalt(techText: String, technology: Technology, spec: ExperimentSpec) -> String {
+        "tech=\(SHA256.hex(of: Array(techText.utf8)))\ndecoder=\(NumericsFingerprint.decoder(technology))\n"
+            + "decoderModel=\(DecoderCostModel.version)\n"
+            + "compute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
+    }
+
+    /// Sets every record's `tech_file` (the spec's `decoder.tech`, as written) and `tech_sha256`
+    /// (SHA-256 of the file's text, hex).
+    public static func stampTechnology(_ records: inout [PointRecord], file: String, text: String) {
+        let hash = SHA256.hex(of: Array(text.utf8))
+        for i in records.indices {
+            records[i].run[ResultsSchema.Runs.techFile] = file
+            records[i].run[ResultsSchema.Runs.techSHA256] = hash
+        }
     }
 
     /// The writer with the schema's column order.

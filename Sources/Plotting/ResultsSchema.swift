@@ -56,6 +56,8 @@ public enum ResultsSchema {
     /// | `sbw_file` | path | the point's coded file, relative to the cache folder: `sbw/xx/<SHA-256>.sbw` |
     /// | `min_layer_sqnr_db` | dB | the lowest SQNR of any quantized layer against the float weights it stands for (pretrained weights, or the latent weights QAT ended with); 0 for a layer pruned to zero |
     /// | `min_sqnr_layer` | string | that layer's name |
+    /// | `tech_file` | path | the technology file the decoder columns were costed with (the spec's `decoder.tech`) |
+    /// | `tech_sha256` | hex | SHA-256 of that file's bytes: two rows with equal hashes were costed with the same constants |
     ///
     /// *Coded bits per weight* (`bits_per_weight_coded`, `layers.csv`'s `coded_bits`, `subbit
     /// inspect`'s "coded" column and `subbit train`'s report) always means the same thing: each
@@ -103,6 +105,8 @@ public enum ResultsSchema {
         public static let sbwFile = "sbw_file"
         public static let minLayerSQNRdB = "min_layer_sqnr_db"
         public static let minSQNRLayer = "min_sqnr_layer"
+        public static let techFile = "tech_file"
+        public static let techSHA256 = "tech_sha256"
 
         /// Every column, in the order a writer should emit them.
         public static let columns = [
@@ -112,6 +116,7 @@ public enum ResultsSchema {
             compressionRatio, decoderAreaUM2, decoderEnergyPJPerWeight, decodeCycles,
             throughputWeightsPerS, computeWeightsPerCycle, keepsUp, netAreaSavedUM2, trainSeconds,
             bitsPerParamFile, layout, paramsTotal, rateWeight, sharing, kernels, sbwFile, minLayerSQNRdB, minSQNRLayer,
+            techFile, techSHA256,
         ]
 
         /// The columns that name a configuration: rows equal in all of them are the same point

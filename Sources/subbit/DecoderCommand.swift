@@ -50,11 +50,18 @@ struct DecoderCommand: ParsableCommand {
     @Flag(help: "Also run the cycle-level simulator on the real streams.")
     var simulate = false
 
+    @Flag(name: .customLong("double-buffer"),
+          help: "Double-buffered decode tables: twice the table storage; each layer's table build but the first overlaps the previous layer's decode phase.")
+    var doubleBuffer = false
+
+    @Flag(help: "Per configuration, a Markdown table of net area saved and energy per weight with the SRAM array efficiencies, read energy and leakage each scaled by 0.7 and 1.3 (ASIC only).")
+    var sensitivity = false
+
     @Option(name: [.short, .customLong("output")], help: "Write the results as CSV to this file.")
     var output: String?
 
     func run() throws {
-        let axes = DecoderSweep.Axes(
+        var axes = DecoderSweep.Axes(
             lanes: try Self.integers(lanes, option: "--lanes"),
             tableLogs: try Self.integers(tableLog, option: "--table-log"),
             portBits: try Self.integers(portBits, option: "--port-bits"),
@@ -62,6 +69,7 @@ struct DecoderCommand: ParsableCommand {
             layouts: try Self.names(layout, option: "--layout"),
             laneBufferBits: bufferBits,
             clockHz: clockMHz.map { $0 * 1e6 })
+        axes.doubleBufferTables = doubleBuffer
         let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
         if consumers.contains(where: { $0 < 1 }) {
             throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")
@@ -75,6 +83,14 @@ struct DecoderCommand: ParsableCommand {
             print(DecoderReport.table(points), terminator: "")
             for c in consumers {
                 print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")
+            }
+            if sensitivity {
+                for point in points {
+                    let rows = try DecoderSensitivity.rows(point, technology: technology)
+                    print("")
+                    print(DecoderSensitivity.markdown(rows, title: "\(model), \(technology.name), \(point.configuration.label):"),
+                          terminator: "")
+                }
             }
             if let output {
                 let url = URL(fileURLWithPath: output)

@@ -60,6 +60,29 @@ final class DecoderCommandTests: XCTestCase {
         }
     }
 
+    /// Issue 20: `--double-buffer` costs two table banks and says so in the CSV; `--sensitivity`
+    /// prints the ±30 % table per configuration, and refuses an FPGA technology with the fix.
+    func testDoubleBufferAndSensitivity() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let model = try writeModel(in: dir)
+        let result = try SubBitCLI.run(["decoder", model.path, "--lanes", "4", "--table-log", "10", "--port-bits", "32",
+                                        "--tech", techFile, "--double-buffer", "--sensitivity", "-o", "db.csv"], in: dir)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("P=4 R=10 W=32 replicated split double-buffered:"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("| baseline | 1.00 |"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("| SRAM leakage | 1.30 |"), result.stdout)
+        let csv = try String(contentsOf: dir.appendingPathComponent("db.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(lines[1][lines[0].firstIndex(of: "double_buffer")!], "true")
+        XCTAssertGreaterThan(Double(lines[1][lines[0].firstIndex(of: "table_build_hidden_us")!])!, 0)
+
+        let fpga = URL(fileURLWithPath: techFile).deletingLastPathComponent().appendingPathComponent("fpga-7series.yaml").path
+        let refused = try SubBitCLI.run(["decoder", model.path, "--lanes", "4", "--table-log", "10", "--tech", fpga,
+                                         "--sensitivity"], in: dir)
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("FPGA") && refused.stderr.contains("asic-22nm.yaml"), refused.stderr)
+    }
+
     func testImpossibleConfigurationsAreRefused() throws {
         let dir = try SubBitCLI.temporaryDirectory(self)
         let model = try writeModel(in: dir)
