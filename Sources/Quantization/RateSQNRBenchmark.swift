@@ -64,7 +64,7 @@ public struct RateSQNRBenchmark: Sendable {
         public var sqnrDecibels: Double
         /// tANS-coded bits per quantized weight.
         public var bitsPerWeight: Double
-        /// Quantization (calibration, levels) and tANS encoding, seconds, one thread.
+        /// Quantization (calibration, levels) and tANS encoding: CPU seconds of the one thread.
         public var seconds: Double
         /// The part of `seconds` RDOQ took (0 for plain modes).
         public var rdoqSeconds: Double
@@ -116,9 +116,9 @@ public struct RateSQNRBenchmark: Sendable {
         func emit(_ row: Row) { rows.append(row); progress(row) }
 
         for n in bins {
-            let start = ContinuousClock.now
+            let start = ThreadClock.now()
             let quantizers = layers.map { try! ZeroPointQuantizer(bins: n, step: StepCalibration.mseOptimalStep(weights: $0.weights, bins: n)) }
-            let calibrated = ContinuousClock.now
+            let calibrated = ThreadClock.now()
             let plain = try measure(layers, quantizers, rdoq: nil)
             emit(Row(mode: "bins", point: OperatingPoint.bins(n).description, sqnrDecibels: plain.sqnr,
                      bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
@@ -133,10 +133,10 @@ public struct RateSQNRBenchmark: Sendable {
             [("mu", .absolute, absoluteWeights), ("rmu", .relative, relativeWeights)]
         for (key, measure, weights) in families {
             for mu in weights {
-                let start = ContinuousClock.now
+                let start = ThreadClock.now()
                 let rd = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, measure: measure)
                 let quantizers = layers.map { rd.calibrate(weights: $0.weights).quantizer }
-                let calibrated = ContinuousClock.now
+                let calibrated = ThreadClock.now()
                 let plain = try self.measure(layers, quantizers, rdoq: nil)
                 emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: 255, measure: measure).description,
                          sqnrDecibels: plain.sqnr, bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
@@ -157,18 +157,16 @@ public struct RateSQNRBenchmark: Sendable {
         return (x * scale).rounded() / scale
     }
 
-    func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
+    func seconds(_ d: Double) -> Double { d }
 
     /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point.
     func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rdoq: RDOQ?)
         throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, changed: Double, iterations: Int) {
         var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
         var bits = 0, changed = 0, iterations = 0
-        var levelTime = Duration.zero, encodeTime = Duration.zero
+        var levelTime = 0.0, encodeTime = 0.0
         for (layer, q) in zip(layers, quantizers) {
-            let t0 = ContinuousClock.now
+            let t0 = ThreadClock.now()
             let symbols: [UInt8]
             if let rdoq {
                 let r = rdoq.quantize(layer.weights, with: q)
@@ -178,9 +176,9 @@ public struct RateSQNRBenchmark: Sendable {
             } else {
                 symbols = q.quantize(layer.weights)
             }
-            let t1 = ContinuousClock.now
+            let t1 = ThreadClock.now()
             let coded = try codec.tans.encode(symbols, alphabetSize: q.bins)
-            let t2 = ContinuousClock.now
+            let t2 = ThreadClock.now()
             levelTime += t1 - t0
             encodeTime += t2 - t1
             bits += coded.serialized().count * 8
@@ -189,6 +187,16 @@ public struct RateSQNRBenchmark: Sendable {
         let n = Double(total.count)
         return (total.sqnrDecibels, Double(bits) / n, seconds(levelTime + encodeTime),
                 rdoq == nil ? 0 : seconds(levelTime), Double(changed) / n, iterations)
+    }
+
+    /// The calling thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time,
+    /// it does not grow when other processes share the cores.
+    enum ThreadClock {
+        static func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
     }
 
     // MARK: - Matched SQNR

@@ -16,7 +16,7 @@ struct BenchRD: ParsableCommand {
             and bins+rdoq (RDOQ, relative error, μ = 2·ln2·10^(−SQNR/10) of the plain point). Rate: \
             tANS-coded bits per quantized weight (tables and lane states included); SQNR over all \
             quantized weights. Matched SQNR: each mode's points sorted by SQNR and joined linearly, no \
-            extrapolation. Times: one thread, quantization + tANS encoding of the quantized weights.
+            extrapolation. Times: CPU seconds of one thread, quantization + tANS encoding of the quantized weights.
 
             Peer (optional, never required): where `python3 -c "import nncodec"` works, NNCodec \
             (the MPEG NNC reference, `pip install nncodec`) compresses the same rank ≥ 2 float tensors at \
@@ -200,7 +200,7 @@ struct BenchRD: ParsableCommand {
 
         Matched SQNR: each mode's points sorted by SQNR and joined by straight lines; a mode has no value outside its own range \
         (–). *saved X* = the plain twin's bits − X's bits at that SQNR. Times: one thread; a μ point and its RDOQ twin share one \
-        calibration, so *RDOQ s* is RDOQ's own time.
+        calibration, so *RDOQ s* is RDOQ's own time; times are CPU seconds of the thread (not wall time).
 
         \(peerNote)
 
