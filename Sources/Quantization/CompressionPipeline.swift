@@ -36,7 +36,7 @@ public struct CompressionPipeline: Sendable {
             let sizes = try LayerCodeSizes(symbols: t.symbols, bins: t.quantizer.bins, options: codec)
             layers.append(CompressionReport.Layer(
                 name: t.name, shape: t.shape, bins: t.quantizer.bins, step: t.quantizer.step,
-                distortion: Distortion(weights: weights, quantizer: t.quantizer),
+                distortion: Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer),
                 entropyBitsPerWeight: EmpiricalEntropy.bitsPerSymbol(counts: t.histogram),
                 fixedWidthBytes: sizes.fixedWidth, huffmanBytes: sizes.huffman, tansBytes: sizes.tans))
         }
@@ -44,7 +44,7 @@ public struct CompressionPipeline: Sendable {
             CompressionReport.Kept(name: $0.name, shape: $0.data.shape, dtype: $0.data.dtype.rawValue,
                                    parameterCount: $0.data.elementCount, bytes: $0.data.bytes.count)
         }
-        let report = CompressionReport(label: quantizer.calibration.label, layers: layers, kept: kept,
+        let report = CompressionReport(label: quantizer.label, layers: layers, kept: kept,
                                        codec: codec.codec.rawValue, fileBytes: bytes.count)
         return Result(bytes: bytes, model: model, report: report)
     }

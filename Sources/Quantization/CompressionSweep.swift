@@ -1,26 +1,65 @@
 import ModelIO
 
 /// One operating point of a compression sweep: a fixed bin count (MSE-calibrated steps) or a
-/// rate–distortion weight μ, optionally with a bin cap.
+/// rate–distortion weight μ, optionally with a bin cap, each with nearest rounding or RDOQ levels.
 ///
-/// Written and parsed as `bins=15`, `mu=1e-05` or `mu=0.001@3` (μ with at most 3 bins per layer).
+/// Written and parsed as `bins=15`, `mu=1e-05` or `mu=0.001@3` (μ with at most 3 bins per layer),
+/// `rmu=0.3` (relative distortion); `+rdoq` adds RDOQ: `mu=1e-05+rdoq`, `rmu=0.3@3+rdoq` (at the
+/// point's own μ and measure), `bins=15+rdoq=1e-05` (absolute) or `bins=15+rrdoq=0.05` (relative).
+///
+/// ```swift
+/// try OperatingPoint(parsing: "bins=15+rrdoq=0.05")   // .binsRDOQ(15, rateWeight: 0.05, measure: .relative)
+/// try OperatingPoint(parsing: "mu=1e-4+rdoq").description   // "mu=0.0001+rdoq"
+/// ```
 public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     case bins(Int)
     case rateWeight(Double, maxBins: Int, measure: RateDistortionCalibration.Measure = .absolute)
+    /// `N` bins, MSE step, RDOQ levels at μ.
+    case binsRDOQ(Int, rateWeight: Double, measure: RateDistortionCalibration.Measure)
+    /// Rate–distortion calibration at μ, then RDOQ levels at the same μ and measure.
+    case rateWeightRDOQ(Double, maxBins: Int, measure: RateDistortionCalibration.Measure = .absolute)
 
     /// Parses `bins=N`, `mu=μ` or `mu=μ@N` (absolute squared error), `rmu=μ` or `rmu=μ@N`
-    /// (relative: per-layer noise-to-signal).
+    /// (relative: per-layer noise-to-signal), each μ point optionally followed by `+rdoq`, and
+    /// `bins=N+rdoq=μ` / `bins=N+rrdoq=μ`.
+    /// - Throws: ``QuantizationError/invalidOperatingPoint(_:)`` for anything else, or
+    ///   ``QuantizationError/invalidRDOQPoint(_:reason:)`` naming what is wrong with a `+rdoq` part.
     public init(parsing text: String) throws {
-        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        var base = text
+        var rdoq: (measure: RateDistortionCalibration.Measure, mu: String?)?
+        if let plus = text.range(of: "+r") {
+            base = String(text[..<plus.lowerBound])
+            let suffix = String(text[plus.lowerBound...].dropFirst())     // "rdoq", "rdoq=μ", "rrdoq=μ"
+            let parts = suffix.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            switch parts[0] {
+            case "rdoq": rdoq = (.absolute, parts.count == 2 ? parts[1] : nil)
+            case "rrdoq": rdoq = (.relative, parts.count == 2 ? parts[1] : nil)
+            default:
+                throw QuantizationError.invalidRDOQPoint(text, reason: "'+\(parts[0])' is not +rdoq or +rrdoq")
+            }
+        }
+        let parts = base.split(separator: "=", maxSplits: 1).map(String.init)
         if parts.count == 2, parts[0] == "bins", let n = Int(parts[1]) {
             guard (try? BinPolicy(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
-            self = .bins(n)
+            guard let rdoq else { self = .bins(n); return }
+            guard let muText = rdoq.mu else {
+                throw QuantizationError.invalidRDOQPoint(text, reason: "a bins point needs RDOQ's μ: write bins=\(n)+rdoq=μ or bins=\(n)+rrdoq=μ")
+            }
+            guard let mu = Double(muText), mu.isFinite, mu >= 0 else {
+                throw QuantizationError.invalidRDOQPoint(text, reason: "RDOQ's μ '\(muText)' is not a number ≥ 0")
+            }
+            self = .binsRDOQ(n, rateWeight: mu, measure: rdoq.measure)
         } else if parts.count == 2, parts[0] == "mu" || parts[0] == "rmu" {
             let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
             let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : 255
             guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
-            self = .rateWeight(mu, maxBins: cap, measure: parts[0] == "mu" ? .absolute : .relative)
+            let measure: RateDistortionCalibration.Measure = parts[0] == "mu" ? .absolute : .relative
+            guard let rdoq else { self = .rateWeight(mu, maxBins: cap, measure: measure); return }
+            guard rdoq.mu == nil, rdoq.measure == .absolute else {
+                throw QuantizationError.invalidRDOQPoint(text, reason: "a \(parts[0]) point runs RDOQ at its own μ and measure: write \(base)+rdoq")
+            }
+            self = .rateWeightRDOQ(mu, maxBins: cap, measure: measure)
         } else {
             throw QuantizationError.invalidOperatingPoint(text)
         }
@@ -32,16 +71,34 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
         case .rateWeight(let mu, let cap, let measure):
             let key = measure == .absolute ? "mu" : "rmu"
             return cap == 255 ? "\(key)=\(mu)" : "\(key)=\(mu)@\(cap)"
+        case .binsRDOQ(let n, let mu, let measure):
+            return "bins=\(n)+\(measure == .absolute ? "rdoq" : "rrdoq")=\(mu)"
+        case .rateWeightRDOQ(let mu, let cap, let measure):
+            return OperatingPoint.rateWeight(mu, maxBins: cap, measure: measure).description + "+rdoq"
         }
     }
 
     /// The calibration of this point, with `rate` as the coded-size model for μ points.
     public func calibration(rate: RateModel) throws -> Calibration {
         switch self {
-        case .bins(let n): return .fixed(try BinPolicy(bins: n), .mse)
-        case .rateWeight(let mu, let cap, let measure):
+        case .bins(let n), .binsRDOQ(let n, _, _): return .fixed(try BinPolicy(bins: n), .mse)
+        case .rateWeight(let mu, let cap, let measure), .rateWeightRDOQ(let mu, let cap, let measure):
             return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap, measure: measure))
         }
+    }
+
+    /// The RDOQ of this point with `codec`'s table log and coded size, or nil (nearest rounding).
+    public func rdoq(codec: CodecOptions) throws -> RDOQ? {
+        switch self {
+        case .bins, .rateWeight: return nil
+        case .binsRDOQ(_, let mu, let measure), .rateWeightRDOQ(let mu, _, let measure):
+            return try RDOQ(rateWeight: mu, measure: measure, codec: codec)
+        }
+    }
+
+    /// The model quantizer of this point.
+    public func quantizer(policy: TensorPolicy, codec: CodecOptions) throws -> ModelQuantizer {
+        ModelQuantizer(policy: policy, calibration: try calibration(rate: codec.rateModel), rdoq: try rdoq(codec: codec))
     }
 }
 
@@ -69,7 +126,7 @@ public struct CompressionSweep: Sendable {
     /// One report per point, in order.
     public func run(_ file: SafeTensorsFile) throws -> [CompressionReport] {
         try points.map { point in
-            let quantizer = ModelQuantizer(policy: policy, calibration: try point.calibration(rate: codec.rateModel))
+            let quantizer = try point.quantizer(policy: policy, codec: codec)
             var report = try CompressionPipeline(quantizer: quantizer, codec: codec).compress(file).report
             report.label = point.description
             return report
@@ -109,6 +166,11 @@ public struct CompressionSweep: Sendable {
     /// The Markdown document: settings, the per-point totals, then each point's per-layer table.
     public func markdown(_ reports: [CompressionReport], modelName: String, command: String) -> String {
         let f3 = CompressionReport.f3
+        // Said only when a point uses RDOQ, so the documents of the other sweeps keep their bytes.
+        let usesRDOQ = points.contains { if case .binsRDOQ = $0 { return true }; if case .rateWeightRDOQ = $0 { return true }; return false }
+        let rdoqNote = usesRDOQ
+            ? " `+rdoq`: levels chosen by rate–distortion-optimized quantization (RDOQ) at the point's μ instead of nearest rounding (`bins=N+rdoq=μ`: MSE step, RDOQ at μ with absolute error; `+rrdoq=μ`: relative)."
+            : ""
         var md = """
             # \(modelName): post-training compression
 
@@ -119,7 +181,7 @@ public struct CompressionSweep: Sendable {
             linear weights); kept: everything else, floats stored as \(policy.floatStorage.rawValue). \
             `bins=N`: N bins in every layer, MSE-optimal step per layer. `mu=μ`: per layer, bins and \
             step minimizing squared error + μ·(tANS bits); `rmu=μ`: the same with each layer's error \
-            relative to its mean squared weight (same SQNR slope in every layer); `@N`: at most N bins.
+            relative to its mean squared weight (same SQNR slope in every layer); `@N`: at most N bins.\(rdoqNote)
 
             Bits per weight count every coded byte of a layer, headers included (fixed-width: \
             ⌈log₂ N⌉ bits per weight; Huffman: canonical code lengths; tANS: normalized counts and \

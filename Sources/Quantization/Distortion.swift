@@ -42,6 +42,34 @@ public struct Distortion: Hashable, Sendable {
         self.init(squaredError: sse, signalEnergy: energy, count: weights.count)
     }
 
+    /// Measures the error of the levels `symbols` (`q + K`, one per weight) of `quantizer`, with
+    /// the arithmetic of ``init(weights:quantizer:)``: the same value bit for bit when the
+    /// symbols are nearest rounding, and the true error of any other levels (RDOQ's).
+    ///
+    /// ```swift
+    /// let q = try ZeroPointQuantizer(bins: 3, step: 1)
+    /// Distortion(weights: [0.6], symbols: [1], quantizer: q).squaredError   // 0.36 (level 0)
+    /// ```
+    /// - Complexity: O(n).
+    public init(weights: [Float], symbols: [UInt8], quantizer: ZeroPointQuantizer) {
+        precondition(weights.count == symbols.count, "one symbol per weight")
+        var sse = 0.0, energy = 0.0
+        let k = quantizer.maxLevel
+        weights.withUnsafeBufferPointer { w in
+            symbols.withUnsafeBufferPointer { s in
+                for i in w.indices {
+                    let x = w[i]
+                    let level = Int(s[i]) &- k
+                    var e = Double(x - Float(level) * quantizer.step)
+                    if !e.isFinite { e = Double(x) - Double(level) * Double(quantizer.step) }
+                    sse += e * e
+                    energy += Double(x) * Double(x)
+                }
+            }
+        }
+        self.init(squaredError: sse, signalEnergy: energy, count: weights.count)
+    }
+
     /// Mean squared error per weight (0 for an empty tensor).
     public var meanSquaredError: Double { count == 0 ? 0 : squaredError / Double(count) }
 

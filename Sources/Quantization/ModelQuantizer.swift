@@ -33,13 +33,35 @@ public enum Calibration: Sendable {
 ///                                calibration: .fixed(try BinPolicy(bins: 7), .mse))
 /// let model = try quantizer.quantize(file)
 /// ```
+///
+/// With `rdoq`, each layer's levels are chosen by rate–distortion-optimized quantization at the
+/// calibrated step and bins (``RDOQ``) instead of nearest rounding:
+///
+/// ```swift
+/// let rd = try RateDistortionCalibration(rateWeight: 1e-4, rate: codec.rateModel)
+/// let quantizer = ModelQuantizer(calibration: .rateDistortion(rd),
+///                                rdoq: try RDOQ(rateWeight: 1e-4, codec: codec))
+/// ```
 public struct ModelQuantizer: Sendable {
     public var policy: TensorPolicy
     public var calibration: Calibration
+    /// Level decisions: nil rounds to the nearest level; an ``RDOQ`` trades error for bits.
+    public var rdoq: RDOQ?
 
-    public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration) {
+    public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration, rdoq: RDOQ? = nil) {
         self.policy = policy
         self.calibration = calibration
+        self.rdoq = rdoq
+    }
+
+    /// A short label for reports: the calibration's (`"mse, 15 bins"`), then `" + rdoq"` when
+    /// RDOQ runs at the calibration's own μ and measure, or `" + rdoq absolute, μ=…"`.
+    public var label: String {
+        guard let rdoq else { return calibration.label }
+        if case .rateDistortion(let rd) = calibration, rd.rateWeight == rdoq.rateWeight, rd.measure == rdoq.measure {
+            return calibration.label + " + rdoq"
+        }
+        return calibration.label + " + rdoq \(rdoq.measure.rawValue), μ=\(rdoq.rateWeight)"
     }
 
     /// Quantizes every tensor the policy selects; throws for non-finite weights, for bin
@@ -54,8 +76,8 @@ public struct ModelQuantizer: Sendable {
                 let weights = try data.floats()
                 guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
                 let q = quantizer(for: name, weights: weights)
-                quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q,
-                                                     symbols: q.quantize(weights)))
+                let symbols = rdoq.map { $0.quantize(weights, with: q).symbols } ?? q.quantize(weights)
+                quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q, symbols: symbols))
             case .float:
                 guard data.dtype != .f64 else {
                     throw QuantizationError.wouldNarrow(tensor: name, dtype: "F64")

@@ -35,6 +35,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     case malformedModel(String)
     /// An operating point is not `bins=N` or `mu=μ`.
     case invalidOperatingPoint(String)
+    /// An operating point's `+rdoq` part is malformed.
+    case invalidRDOQPoint(String, reason: String)
 
     public var description: String {
         switch self {
@@ -65,7 +67,9 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
         case .unmatchedOverride(let p):
             return "bin override '\(DisplayName.escaped(p))' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
         case .invalidOperatingPoint(let p):
-            return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), e.g. bins=15, mu=1e-5, rmu=0.5@3"
+            return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), each optionally with RDOQ levels (mu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ), e.g. bins=15, mu=1e-5, rmu=0.5@3, mu=1e-5+rdoq"
+        case .invalidRDOQPoint(let p, let why):
+            return "invalid operating point '\(p)': \(why) (RDOQ points: mu=μ+rdoq, rmu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ)"
         case .malformedModel(let why):
             return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
         }

@@ -11,6 +11,7 @@ struct Bench: ParsableCommand {
             BenchCodec.self,
             BenchDecoderCommand.self,
             BenchPlot.self,
+            BenchRD.self,
             BenchSoftEntropy.self,
             BenchTrain.self,
         ])

@@ -11,7 +11,9 @@ struct CompressSweepCommand: ParsableCommand {
         abstract: "Compress a model at several operating points and write compression.md/.csv tables.",
         discussion: """
             Points: bins=N (N bins per layer, MSE-optimal steps) or mu=μ (rate–distortion \
-            calibration). Writes <out>/compression.md, compression.csv (one row per point) and \
+            calibration; rmu=μ with relative error; @N caps the bins). RDOQ levels instead of nearest \
+            rounding: mu=μ+rdoq, rmu=μ+rdoq (at the point's μ), bins=N+rdoq=μ (absolute error) or \
+            bins=N+rrdoq=μ (relative). Writes <out>/compression.md, compression.csv (one row per point) and \
             compression_layers.csv (one row per layer and point).
             """)
 

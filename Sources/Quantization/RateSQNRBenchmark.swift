@@ -1,0 +1,308 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import EntropyCoding
+import Foundation
+import ModelIO
+
+/// The rate–SQNR curves of a model's post-training modes, with and without RDOQ — what
+/// `subbit bench rd` prints and `Results/mobilenetv2/rate-sqnr/` holds.
+///
+/// Modes (every quantized tensor of `policy`, one tANS configuration `codec`):
+/// - `bins`: `N` bins in every layer, MSE-optimal step, nearest rounding;
+/// - `mu` / `rmu`: rate–distortion calibration (absolute / relative error) at μ;
+/// - `mu+rdoq` / `rmu+rdoq`: the same calibration, then ``RDOQ`` levels at the same μ;
+/// - `bins+rdoq`: `N` bins, MSE step, RDOQ with relative error at
+///   `μ = 2·ln 2 · 10^(−SQNR/10)` of the plain `bins=N` point — the slope `−dD/dR` of an
+///   entropy-coded uniform quantizer at high rate (`D ∝ 2^(−2R)`, Gish & Pierce 1968), in
+///   noise-to-signal units per bit per weight.
+///
+/// A μ point and its RDOQ twin share one calibration, so the twin's extra time is RDOQ's alone.
+/// Rate is the tANS-coded bits of the quantized weights (payload, tables and lane states) per
+/// quantized weight, as `compression.md`'s *tANS b/qw*; SQNR is over all quantized weights.
+///
+/// **Matched SQNR.** Each mode's points, sorted by SQNR, are joined by straight lines in
+/// (SQNR, bits); a mode has a rate at SQNR `s` only between its lowest and highest point (no
+/// extrapolation). *Saved* = plain mode's bits − RDOQ mode's bits at the same `s`.
+///
+/// ```swift
+/// let bench = RateSQNRBenchmark(codec: try CodecOptions(tableLog: 11, lanes: 1))
+/// let rows = try bench.run(try SafeTensorsFile(contentsOf: url)) { print($0.point) }
+/// print(RateSQNRBenchmark.matchedTable(rows, targets: Array(stride(from: 5.0, through: 36, by: 1))))
+/// ```
+/// - Complexity: one calibration per point (O(grid · n) for μ points), RDOQ O(8 n) per twin.
+public struct RateSQNRBenchmark: Sendable {
+    public var codec: CodecOptions
+    public var policy: TensorPolicy
+    /// Bin counts of the `bins` and `bins+rdoq` modes.
+    public var bins: [Int]
+    /// μ of the `mu` and `mu+rdoq` modes (squared-weight units per bit).
+    public var absoluteWeights: [Double]
+    /// μ of the `rmu` and `rmu+rdoq` modes (noise-to-signal × weights per bit).
+    public var relativeWeights: [Double]
+
+    /// 3…255 bins: 7 to 39 dB on MobileNetV2.
+    public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255]
+    /// 1.3e-3 … 1e-6, four per decade: 4 to 36 dB on MobileNetV2 (compression.md: 1e-3 → 5.8 dB,
+    /// 1e-5 → 26 dB, about 10 dB per decade).
+    public static let defaultAbsoluteWeights = [1.3e-3] + (0...12).map { 1e-3 * pow(10, -Double($0) / 4) }
+    /// 0.5 … 2.8e-4, four per decade: 5 to 36 dB (μ ≈ 1.39·10^(−SQNR/10) at high rate).
+    public static let defaultRelativeWeights = (0...13).map { 0.5 * pow(10, -Double($0) / 4) }
+
+    /// The modes, in table order.
+    public static let modes = ["bins", "mu", "rmu", "bins+rdoq", "mu+rdoq", "rmu+rdoq"]
+    /// Each RDOQ mode and the plain mode it is compared with.
+    public static let pairs = [("bins+rdoq", "bins"), ("mu+rdoq", "mu"), ("rmu+rdoq", "rmu")]
+
+    /// One operating point.
+    public struct Row: Sendable, Equatable {
+        public var mode: String
+        /// The point in `compress-sweep` grammar (``OperatingPoint``), or the peer's own label.
+        public var point: String
+        public var sqnrDecibels: Double
+        /// tANS-coded bits per quantized weight.
+        public var bitsPerWeight: Double
+        /// Quantization (calibration, levels) and tANS encoding: CPU seconds of the one thread.
+        public var seconds: Double
+        /// The part of `seconds` RDOQ took (0 for plain modes).
+        public var rdoqSeconds: Double
+        /// Fraction of weights whose RDOQ level differs from nearest rounding.
+        public var changedFraction: Double
+        /// The most RDOQ passes any layer ran.
+        public var iterations: Int
+
+        public init(mode: String, point: String, sqnrDecibels: Double, bitsPerWeight: Double, seconds: Double,
+                    rdoqSeconds: Double = 0, changedFraction: Double = 0, iterations: Int = 0) {
+            self.mode = mode
+            self.point = point
+            self.sqnrDecibels = sqnrDecibels
+            self.bitsPerWeight = bitsPerWeight
+            self.seconds = seconds
+            self.rdoqSeconds = rdoqSeconds
+            self.changedFraction = changedFraction
+            self.iterations = iterations
+        }
+    }
+
+    public init(codec: CodecOptions, policy: TensorPolicy = TensorPolicy(), bins: [Int] = defaultBins,
+                absoluteWeights: [Double] = defaultAbsoluteWeights, relativeWeights: [Double] = defaultRelativeWeights) {
+        self.codec = codec
+        self.policy = policy
+        self.bins = bins
+        self.absoluteWeights = absoluteWeights
+        self.relativeWeights = relativeWeights
+    }
+
+    struct Layer {
+        var weights: [Float]
+        var energy: Double
+    }
+
+    /// Every point of every mode; `progress` sees each row as it is measured.
+    /// - Throws: ``QuantizationError`` for a model with no quantized tensor or non-finite weights.
+    public func run(_ file: SafeTensorsFile, progress: (Row) -> Void = { _ in }) throws -> [Row] {
+        var layers = [Layer]()
+        for name in file.names {
+            let data = file.tensors[name]!
+            guard policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized else { continue }
+            let w = try data.floats()
+            guard w.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
+            layers.append(Layer(weights: w, energy: w.reduce(0.0) { $0 + Double($1) * Double($1) }))
+        }
+        guard !layers.isEmpty else { throw QuantizationError.emptyModel }
+        var rows = [Row]()
+        func emit(_ row: Row) { rows.append(row); progress(row) }
+
+        for n in bins {
+            let start = ThreadClock.now()
+            let quantizers = layers.map { try! ZeroPointQuantizer(bins: n, step: StepCalibration.mseOptimalStep(weights: $0.weights, bins: n)) }
+            let calibrated = ThreadClock.now()
+            let plain = try measure(layers, quantizers, rdoq: nil)
+            emit(Row(mode: "bins", point: OperatingPoint.bins(n).description, sqnrDecibels: plain.sqnr,
+                     bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
+            let mu = 2 * log(2.0) * pow(10, -plain.sqnr / 10)
+            let point = OperatingPoint.binsRDOQ(n, rateWeight: Self.rounded(mu), measure: .relative)
+            let r = try measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
+            emit(Row(mode: "bins+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
+                     seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
+                     changedFraction: r.changed, iterations: r.iterations))
+        }
+        let families: [(String, RateDistortionCalibration.Measure, [Double])] =
+            [("mu", .absolute, absoluteWeights), ("rmu", .relative, relativeWeights)]
+        for (key, measure, weights) in families {
+            for mu in weights {
+                let start = ThreadClock.now()
+                let rd = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, measure: measure)
+                let quantizers = layers.map { rd.calibrate(weights: $0.weights).quantizer }
+                let calibrated = ThreadClock.now()
+                let plain = try self.measure(layers, quantizers, rdoq: nil)
+                emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: 255, measure: measure).description,
+                         sqnrDecibels: plain.sqnr, bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
+                let point = OperatingPoint.rateWeightRDOQ(mu, maxBins: 255, measure: measure)
+                let r = try self.measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
+                emit(Row(mode: key + "+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
+                         seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
+                         changedFraction: r.changed, iterations: r.iterations))
+            }
+        }
+        return rows
+    }
+
+    /// Four significant digits, so the point's label is short and parses back to the μ used.
+    static func rounded(_ x: Double) -> Double {
+        guard x > 0, x.isFinite else { return x }
+        let scale = pow(10, 3 - floor(log10(x)))
+        return (x * scale).rounded() / scale
+    }
+
+    func seconds(_ d: Double) -> Double { d }
+
+    /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point.
+    func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rdoq: RDOQ?)
+        throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, changed: Double, iterations: Int) {
+        var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
+        var bits = 0, changed = 0, iterations = 0
+        var levelTime = 0.0, encodeTime = 0.0
+        for (layer, q) in zip(layers, quantizers) {
+            let t0 = ThreadClock.now()
+            let symbols: [UInt8]
+            if let rdoq {
+                let r = rdoq.quantize(layer.weights, with: q)
+                symbols = r.symbols
+                changed += r.changed
+                iterations = max(iterations, r.iterations)
+            } else {
+                symbols = q.quantize(layer.weights)
+            }
+            let t1 = ThreadClock.now()
+            let coded = try codec.tans.encode(symbols, alphabetSize: q.bins)
+            let t2 = ThreadClock.now()
+            levelTime += t1 - t0
+            encodeTime += t2 - t1
+            bits += coded.serialized().count * 8
+            total = total + Distortion(weights: layer.weights, symbols: symbols, quantizer: q)
+        }
+        let n = Double(total.count)
+        return (total.sqnrDecibels, Double(bits) / n, seconds(levelTime + encodeTime),
+                rdoq == nil ? 0 : seconds(levelTime), Double(changed) / n, iterations)
+    }
+
+    /// The calling thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time,
+    /// it does not grow when other processes share the cores.
+    enum ThreadClock {
+        static func now() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+    }
+
+    // MARK: - Matched SQNR
+
+    /// A mode's bits at `sqnr` by linear interpolation between its points sorted by SQNR; nil
+    /// outside its range.
+    public static func bits(at sqnr: Double, of rows: [Row]) -> Double? {
+        let points = rows.filter { $0.sqnrDecibels.isFinite && $0.bitsPerWeight.isFinite }
+            .sorted { ($0.sqnrDecibels, $0.bitsPerWeight) < ($1.sqnrDecibels, $1.bitsPerWeight) }
+        guard let first = points.first, let last = points.last,
+              sqnr >= first.sqnrDecibels, sqnr <= last.sqnrDecibels else { return nil }
+        for (a, b) in zip(points, points.dropFirst()) where sqnr <= b.sqnrDecibels {
+            guard b.sqnrDecibels > a.sqnrDecibels else { return min(a.bitsPerWeight, b.bitsPerWeight) }
+            let t = (sqnr - a.sqnrDecibels) / (b.sqnrDecibels - a.sqnrDecibels)
+            return a.bitsPerWeight + t * (b.bitsPerWeight - a.bitsPerWeight)
+        }
+        return first.bitsPerWeight
+    }
+
+    /// One matched-SQNR row: every mode's bits at `sqnr` (nil outside its range).
+    public struct Matched: Sendable, Equatable {
+        public var sqnrDecibels: Double
+        public var bits: [String: Double]
+
+        /// Bits `plain` needs beyond `rdoq` at this SQNR (nil unless both reach it).
+        public func saved(_ rdoq: String, over plain: String) -> Double? {
+            guard let r = bits[rdoq], let p = bits[plain] else { return nil }
+            return p - r
+        }
+
+        /// The fewest bits of the given modes (nil if none reaches this SQNR).
+        public func best(_ modes: [String]) -> Double? { modes.compactMap { bits[$0] }.min() }
+    }
+
+    /// The matched-SQNR rows at `targets` for every mode present in `rows`.
+    public static func matched(_ rows: [Row], targets: [Double]) -> [Matched] {
+        let modes = Array(Set(rows.map(\.mode)))
+        return targets.map { s in
+            var bits = [String: Double]()
+            for m in modes { bits[m] = Self.bits(at: s, of: rows.filter { $0.mode == m }) }
+            return Matched(sqnrDecibels: s, bits: bits)
+        }
+    }
+
+    // MARK: - Output
+
+    static let csvHeader = "mode,point,sqnr_db,tans_bits_per_quantized_weight,seconds,rdoq_seconds,rdoq_changed_fraction,rdoq_iterations_max"
+
+    /// One line per point, with header.
+    public static func csv(_ rows: [Row]) -> String {
+        ([csvHeader] + rows.map { r in
+            [r.mode, r.point, f(r.sqnrDecibels, 3), f(r.bitsPerWeight, 4), f(r.seconds, 3), f(r.rdoqSeconds, 3),
+             f(r.changedFraction, 4), "\(r.iterations)"].joined(separator: ",")
+        }).joined(separator: "\n") + "\n"
+    }
+
+    /// Plain modes and the RDOQ modes compared with them.
+    public static let plainModes = ["bins", "mu", "rmu"]
+    public static let rdoqModes = ["bins+rdoq", "mu+rdoq", "rmu+rdoq"]
+
+    /// The matched-SQNR Markdown table: each mode's bits, each RDOQ mode's saving over its
+    /// plain twin, and the best RDOQ mode's saving over the best plain mode (`extra` modes,
+    /// e.g. a peer codec, get a column too).
+    public static func matchedTable(_ rows: [Row], targets: [Double], extra: [String] = []) -> String {
+        let table = Self.matched(rows, targets: targets)
+        let columns = Self.modes.filter { m in rows.contains { $0.mode == m } } + extra
+        var md = "| SQNR dB | " + columns.map { "\($0) b/qw" }.joined(separator: " | ")
+            + " | " + pairs.map { "saved \($0.0)" }.joined(separator: " | ") + " | saved best RDOQ vs best plain |\n"
+        md += "| ---: |" + String(repeating: " ---: |", count: columns.count + pairs.count + 1) + "\n"
+        for m in table {
+            var cells = [f(m.sqnrDecibels, 1)]
+            cells += columns.map { m.bits[$0].map { f($0, 3) } ?? "–" }
+            cells += pairs.map { m.saved($0.0, over: $0.1).map { f($0, 3) } ?? "–" }
+            if let r = m.best(rdoqModes), let p = m.best(plainModes) { cells.append(f(p - r, 3)) } else { cells.append("–") }
+            md += "| " + cells.joined(separator: " | ") + " |\n"
+        }
+        return md
+    }
+
+    /// The range of the best RDOQ mode's saving over the best plain mode across `targets` (nil
+    /// when no target has both).
+    public static func savedRange(_ rows: [Row], targets: [Double]) -> (min: Double, max: Double, mean: Double)? {
+        let saved = Self.matched(rows, targets: targets).compactMap { m -> Double? in
+            guard let r = m.best(rdoqModes), let p = m.best(plainModes) else { return nil }
+            return p - r
+        }
+        guard let lo = saved.min(), let hi = saved.max() else { return nil }
+        return (lo, hi, saved.reduce(0, +) / Double(saved.count))
+    }
+
+    /// The per-point Markdown table.
+    public static func pointsTable(_ rows: [Row]) -> String {
+        var md = "| mode | point | SQNR dB | tANS b/qw | time s | RDOQ s | levels changed | RDOQ passes |\n"
+        md += "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+        for r in rows {
+            let isRDOQ = r.mode.hasSuffix("+rdoq")
+            md += "| \(r.mode) | \(r.point) | \(f(r.sqnrDecibels, 2)) | \(f(r.bitsPerWeight, 4)) | \(f(r.seconds, 2)) | "
+                + (isRDOQ ? "\(f(r.rdoqSeconds, 2)) | \(f(100 * r.changedFraction, 2)) % | \(r.iterations) |\n" : "– | – | – |\n")
+        }
+        return md
+    }
+
+    static func f(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
+        var s = String(format: "%.\(digits)f", x)
+        if s.hasPrefix("-"), Double(s) == 0 { s.removeFirst() }
+        return s
+    }
+}

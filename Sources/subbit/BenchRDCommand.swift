@@ -1,0 +1,223 @@
+import ArgumentParser
+import Foundation
+import ModelIO
+import Plotting
+import Quantization
+
+/// `subbit bench rd`: the rate–SQNR curves of the post-training modes, with and without RDOQ,
+/// and the bits RDOQ saves at matched SQNR; NNCodec as a peer where Python can import it.
+struct BenchRD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rd",
+        abstract: "Rate–SQNR curves of the post-training modes with and without RDOQ (NNCodec as an optional peer).",
+        discussion: """
+            Modes: bins (N bins, MSE step), mu / rmu (rate–distortion calibration, absolute / relative \
+            error), and their RDOQ twins mu+rdoq / rmu+rdoq (same calibration, RDOQ levels at the same μ) \
+            and bins+rdoq (RDOQ, relative error, μ = 2·ln2·10^(−SQNR/10) of the plain point). Rate: \
+            tANS-coded bits per quantized weight (tables and lane states included); SQNR over all \
+            quantized weights. Matched SQNR: each mode's points sorted by SQNR and joined linearly, no \
+            extrapolation. Times: CPU seconds of one thread, quantization + tANS encoding of the quantized weights.
+
+            Peer (optional, never required): where `python3 -c "import nncodec"` works, NNCodec \
+            (the MPEG NNC reference, `pip install nncodec`) compresses the same rank ≥ 2 float tensors at \
+            each --nncodec-qp with its default pipeline (dependent quantization on) and is decoded and \
+            measured alike; otherwise one line says how to enable it and SubBit runs alone.
+            """)
+
+    static let defaultBins = RateSQNRBenchmark.defaultBins.map(String.init).joined(separator: ",")
+    static let defaultMu = RateSQNRBenchmark.defaultAbsoluteWeights.map { "\($0)" }.joined(separator: ",")
+    static let defaultRmu = RateSQNRBenchmark.defaultRelativeWeights.map { "\($0)" }.joined(separator: ",")
+
+    @Argument(help: "The model (.safetensors).")
+    var model: String
+
+    @Option(name: .shortAndLong, help: "Write the per-point CSV to this path.")
+    var output: String?
+
+    @Option(name: .customLong("results"),
+            help: "Write rate-sqnr.csv, README.md (tables and the generating command) and the rate-sqnr plot into this folder.")
+    var resultsFolder: String?
+
+    @Option(name: .customLong("table-log"), help: "tANS table log R.")
+    var tableLog: Int = 11
+
+    @Option(help: "Decoder lanes P (1, as compression.md).")
+    var lanes: Int = 1
+
+    @Option(help: "Comma-separated bin counts of the bins modes.")
+    var bins: String = Self.defaultBins
+
+    @Option(help: "Comma-separated μ of the mu modes (absolute error).")
+    var mu: String = Self.defaultMu
+
+    @Option(help: "Comma-separated μ of the rmu modes (relative error).")
+    var rmu: String = Self.defaultRmu
+
+    @Option(help: "Lowest and highest matched SQNR in dB, as LOW:HIGH (1 dB steps).")
+    var span: String = "5:36"
+
+    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (qp −32 is its default).")
+    var nncodecQP: String = "-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12,-10"
+
+    @Flag(name: .customLong("no-peer"), help: "Do not look for NNCodec.")
+    var noPeer = false
+
+    func run() throws {
+        let binCounts = try parseList(bins, option: "--bins") { Int($0) }
+        for n in binCounts { _ = try validating { try BinPolicy(bins: n) } }
+        let absolute = try parseList(mu, option: "--mu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        let relative = try parseList(rmu, option: "--rmu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        let ends = span.split(separator: ":").map { Double($0) }
+        guard ends.count == 2, let low = ends[0], let high = ends[1], low.isFinite, high.isFinite, low <= high, high - low <= 200 else {
+            throw ValidationError("bad --span '\(span)': write LOW:HIGH in dB, e.g. 5:36")
+        }
+        let qps = try parseList(nncodecQP, option: "--nncodec-qp") { Int($0) }
+        let codec = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
+        let url = URL(fileURLWithPath: model)
+        let input = try failing { try SafeTensorsFile(contentsOf: url) }
+        let gnuplot = try resultsFolder.map { _ in try failing { try GnuplotRenderer.locate() } }
+
+        let bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
+        print("mode        point                      SQNR dB   tANS b/qw   time s   RDOQ s")
+        var rows = try failing {
+            try bench.run(input) { r in
+                print(r.mode.padding(toLength: 11, withPad: " ", startingAt: 0) + " "
+                      + r.point.padding(toLength: 26, withPad: " ", startingAt: 0)
+                      + String(format: " %7.2f   %9.4f   %6.2f   %6.2f", r.sqnrDecibels, r.bitsPerWeight, r.seconds, r.rdoqSeconds))
+            }
+        }
+        var extra: [String] = []
+        let peerNote: String
+        if noPeer {
+            peerNote = "NNCodec peer: not run (--no-peer)."
+        } else {
+            switch NNCodecPeer.run(model: url, qps: qps) {
+            case .unavailable:
+                peerNote = "NNCodec peer: not run — python3 cannot import nncodec; enable it with `pip install nncodec` (optional). SubBit alone."
+            case .failed(let why):
+                peerNote = "NNCodec peer: failed (\(why)); SubBit alone."
+            case .measured(let peer, let version):
+                rows += peer
+                extra = ["nncodec"]
+                peerNote = "NNCodec peer: nncodec \(version), default pipeline (dependent quantization, DeepCABAC) at qp \(qps.map(String.init).joined(separator: ", ")), on the same tensors."
+                for r in peer {
+                    print("nncodec     " + r.point.padding(toLength: 26, withPad: " ", startingAt: 0)
+                          + String(format: " %7.2f   %9.4f   %6.2f", r.sqnrDecibels, r.bitsPerWeight, r.seconds))
+                }
+            }
+        }
+        print(peerNote)
+        let targets = Array(stride(from: low, through: high, by: 1.0))
+        let matched = RateSQNRBenchmark.matchedTable(rows, targets: targets, extra: extra)
+        print("\nBits per quantized weight at matched SQNR (linear interpolation in SQNR between each mode's points; – outside a mode's range):\n")
+        print(matched, terminator: "")
+        let summary = Self.summary(rows, targets: targets, low: low, high: high)
+        print("\n" + summary)
+
+        let csv = RateSQNRBenchmark.csv(rows)
+        if let output {
+            try failing { try AtomicFile.write(Array(csv.utf8), to: URL(fileURLWithPath: output)) }
+            print("wrote \(output)")
+        }
+        if let resultsFolder, let gnuplot {
+            let folder = URL(fileURLWithPath: resultsFolder)
+            let command = "subbit bench rd \(url.lastPathComponent) --table-log \(tableLog) --lanes \(lanes) --span \(span)"
+                + (bins == Self.defaultBins ? "" : " --bins \(bins)") + (mu == Self.defaultMu ? "" : " --mu \(mu)")
+                + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
+            let readme = Self.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
+                                     codec: codec, matched: matched, summary: summary, peerNote: peerNote)
+            let curves = (RateSQNRBenchmark.modes + extra).compactMap { m -> RateSQNRPlot.Curve? in
+                let points = rows.filter { $0.mode == m }.map { (sqnr: $0.sqnrDecibels, bits: $0.bitsPerWeight) }
+                return points.isEmpty ? nil : RateSQNRPlot.Curve(name: m, points: points)
+            }
+            try failing {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+                try AtomicFile.write(Array(csv.utf8), to: folder.appendingPathComponent("rate-sqnr.csv"))
+                try AtomicFile.write(Array(readme.utf8), to: folder.appendingPathComponent("README.md"))
+                try RateSQNRPlot.render(curves, subtitle: "\(url.deletingPathExtension().lastPathComponent), tANS R = \(tableLog), \(lanes) lane(s)",
+                                        to: folder, gnuplot: gnuplot, formats: [.svg, .png])
+            }
+            print("wrote \(folder.path)/rate-sqnr.csv, README.md, rate-sqnr.{dat,gp,svg,png}")
+        }
+    }
+
+    func parseList<T>(_ text: String, option: String, _ parse: (String) -> T?) throws -> [T] {
+        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !items.isEmpty else { throw ValidationError("\(option) is empty: give at least one value") }
+        return try items.map { item in
+            guard let v = parse(item) else { throw ValidationError("bad value '\(item)' in \(option)") }
+            return v
+        }
+    }
+
+    /// The saving of the best RDOQ mode over the best plain mode, and each pair's, across the span;
+    /// and RDOQ's time over its plain twin's.
+    static func summary(_ rows: [RateSQNRBenchmark.Row], targets: [Double], low: Double, high: Double) -> String {
+        var lines: [String] = []
+        let matched = RateSQNRBenchmark.matched(rows, targets: targets)
+        func range(_ values: [Double]) -> String {
+            guard let lo = values.min(), let hi = values.max() else { return "no SQNR both reach" }
+            return String(format: "%.3f to %.3f b/qw (mean %.3f, %d SQNR points)", lo, hi, values.reduce(0, +) / Double(values.count), values.count)
+        }
+        let best = matched.compactMap { m -> Double? in
+            guard let r = m.best(RateSQNRBenchmark.rdoqModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
+            return p - r
+        }
+        lines.append(String(format: "Saved by RDOQ at matched SQNR, %.0f–%.0f dB: best RDOQ mode vs best plain mode ", low, high) + range(best))
+        for (r, p) in RateSQNRBenchmark.pairs {
+            lines.append("  \(r) vs \(p): " + range(matched.compactMap { $0.saved(r, over: p) }))
+        }
+        for (r, p) in RateSQNRBenchmark.pairs {
+            let twins = rows.filter { $0.mode == r }
+            let plain = rows.filter { $0.mode == p }
+            guard !twins.isEmpty, twins.count == plain.count else { continue }
+            let rdoq = twins.reduce(0) { $0 + $1.rdoqSeconds }, total = plain.reduce(0) { $0 + $1.seconds }
+            let level = zip(twins, plain).reduce(0.0) { $0 + $1.0.seconds - $1.1.seconds }
+            lines.append("  time, \(r) over \(p): " + String(format: "RDOQ %.2f s in all (%.0f %% of the plain points' %.2f s of quantization + encoding; net %+.2f s)",
+                                                               rdoq, 100 * rdoq / max(total, 1e-9), total, level))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func readme(_ rows: [RateSQNRBenchmark.Row], modelName: String, command: String, codec: CodecOptions,
+                       matched: String, summary: String, peerNote: String) -> String {
+        """
+        # \(modelName): rate vs weight SQNR, with and without RDOQ
+
+        Generated by `\(command)` — do not edit; rerun the command to regenerate (times depend on the machine).
+
+        Codec: tANS, table log \(codec.tableLog), \(codec.lanes) lane(s). Rate: tANS-coded bits of the quantized weights \
+        (payload, normalized-count tables, lane states) per quantized weight, as `../compression.md`'s *tANS b/qw*. SQNR: \
+        over all quantized weights (float tensors of rank ≥ 2).
+
+        Modes: `bins` — N bins in every layer, MSE-optimal step, nearest rounding; `mu` / `rmu` — per layer, bins and step \
+        minimizing squared error (absolute / relative to the layer's mean squared weight) + μ·tANS bits; `mu+rdoq` / `rmu+rdoq` — \
+        the same calibration, then each weight's level chosen by rate–distortion-optimized quantization (RDOQ) at the same μ; \
+        `bins+rdoq` — N bins, MSE step, RDOQ with relative error at μ = 2·ln2·10^(−SQNR/10) of the plain point (the \
+        high-rate slope of an entropy-coded uniform quantizer). RDOQ: per weight the nearest level, its neighbour toward zero or \
+        zero, whichever minimizes error + μ·(tANS code length under the layer's table), iterated with the table (≤ 8 passes); \
+        the decoder and format are unchanged.
+
+        Matched SQNR: each mode's points sorted by SQNR and joined by straight lines; a mode has no value outside its own range \
+        (–). *saved X* = the plain twin's bits − X's bits at that SQNR. Times: one thread; a μ point and its RDOQ twin share one \
+        calibration, so *RDOQ s* is RDOQ's own time; times are CPU seconds of the thread (not wall time).
+
+        \(peerNote)
+
+        ## Summary
+
+        ```
+        \(summary)
+        ```
+
+        ## Bits per quantized weight at matched SQNR
+
+        \(matched)
+        ## Points
+
+        \(RateSQNRBenchmark.pointsTable(rows))
+        Plot: `rate-sqnr.svg` / `rate-sqnr.png` (data `rate-sqnr.dat`, script `rate-sqnr.gp`). CSV: `rate-sqnr.csv`.
+
+        """
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import ModelIO
+import Quantization
+import XCTest
+
+/// `compress --rdoq`, compress-sweep's RDOQ points and `bench rd`.
+final class RDOQCLITests: XCTestCase {
+    private func writeModel(to url: URL) throws -> SafeTensorsFile {
+        var state: UInt64 = 0x2424_2424
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24)
+            return (u - 0.5) * (u - 0.5) * (u < 0.5 ? -1 : 1) * 4
+        }
+        var file = SafeTensorsFile(metadata: ["format": "pt"])
+        file.tensors["features.0.0.weight"] = try TensorData(floats: (0..<864).map { _ in next() }, shape: [32, 3, 3, 3])
+        file.tensors["features.0.1.bias"] = try TensorData(floats: (0..<32).map { _ in next() }, shape: [32])
+        file.tensors["classifier.1.weight"] = try TensorData(floats: (0..<6000).map { _ in next() * 0.1 }, shape: [12, 500])
+        try file.write(to: url)
+        return file
+    }
+
+    /// `decompress` of an RDOQ file gives exactly the RDOQ levels × Δ.
+    func testCompressRDOQRoundTrips() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        let original = try writeModel(to: modelURL)
+        let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 16)
+        let cases: [([String], ModelQuantizer)] = [
+            (["--rate-weight", "1e-4", "--rdoq"],
+             ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: codec.rateModel)),
+                            rdoq: try RDOQ(rateWeight: 1e-4, codec: codec))),
+            (["--rate-weight", "0.05", "--distortion", "relative", "--rdoq"],
+             ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 0.05, rate: codec.rateModel, measure: .relative)),
+                            rdoq: try RDOQ(rateWeight: 0.05, measure: .relative, codec: codec))),
+            (["--bins", "15", "--rdoq", "--rdoq-weight", "0.02", "--distortion", "relative"],
+             ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), rdoq: try RDOQ(rateWeight: 0.02, measure: .relative, codec: codec))),
+        ]
+        for (i, (args, quantizer)) in cases.enumerated() {
+            let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
+            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
+            XCTAssertEqual(c.status, 0, c.stderr)
+            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
+            let restored = try SafeTensorsFile(contentsOf: out)
+            let expected = try quantizer.quantize(original)
+            let nearest = try ModelQuantizer(calibration: quantizer.calibration).quantize(original)
+            XCTAssertNotEqual(expected.quantized.map(\.symbols), nearest.quantized.map(\.symbols), "\(args): RDOQ moved some level")
+            for t in expected.quantized {
+                let levels = t.symbols.map { Float(Int($0) - t.quantizer.maxLevel) * t.quantizer.step }
+                XCTAssertEqual(try restored.tensor(t.name).floats().map(\.bitPattern), levels.map(\.bitPattern), "\(args) \(t.name)")
+            }
+        }
+    }
+
+    func testRDOQFlagErrors() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        let sbw = dir.appendingPathComponent("x.sbw")
+        let failures: [([String], String)] = [
+            (["--bins", "7", "--rdoq"], "needs --rdoq-weight"),
+            (["--bins", "7", "--rdoq-weight", "0.1"], "add --rdoq"),
+            (["--rate-weight", "1e-4", "--rdoq", "--rdoq-weight", "0.1"], "does not apply with --rate-weight"),
+            (["--bins", "7", "--rdoq", "--rdoq-weight=-1"], "invalid rate weight"),
+            (["--bins", "7", "--rdoq", "--rdoq-weight", "0.1", "--distortion", "squared"], "unknown --distortion"),
+            (["--bins", "7", "--distortion", "relative"], "only apply to --calibration rd"),
+        ]
+        for (args, needle) in failures {
+            let r = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: sbw.path), "\(args) left a file")
+        }
+    }
+
+    /// compress-sweep runs RDOQ points and refuses malformed ones with the reason.
+    func testCompressSweepRDOQPoints() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        let out = dir.appendingPathComponent("sweep")
+        let r = try SubBitCLI.run(["compress-sweep", modelURL.path, "--out", out.path,
+                                   "--points", "bins=15,bins=15+rrdoq=0.02,mu=1e-4,mu=1e-4+rdoq"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let csv = try String(contentsOf: out.appendingPathComponent("compression.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        XCTAssertEqual(rows.map { $0[0] }, ["bins=15", "bins=15+rrdoq=0.02", "mu=0.0001", "mu=0.0001+rdoq"])
+        let tans = rows.map { Double($0[15])! }
+        XCTAssertLessThan(tans[1], tans[0], "RDOQ codes fewer bits at 15 bins")
+        XCTAssertLessThan(tans[3], tans[2], "RDOQ codes fewer bits at μ")
+        let md = try String(contentsOf: out.appendingPathComponent("compression.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("`+rdoq`"), "the document explains RDOQ points")
+        for (point, needle) in [("bins=15+rdoq", "needs RDOQ's μ"), ("mu=1e-4+rdoq=3", "its own μ"), ("bins=15+rdoqq=1", "is not +rdoq")] {
+            let bad = try SubBitCLI.run(["compress-sweep", modelURL.path, "--out", out.path, "--points", point])
+            XCTAssertNotEqual(bad.status, 0, point)
+            XCTAssertTrue(bad.stderr.contains(needle), "\(point): \(bad.stderr)")
+        }
+    }
+
+    /// `bench rd` on a small grid: the table, the CSV, the peer line, and bad options.
+    func testBenchRD() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        let csv = dir.appendingPathComponent("rd.csv")
+        let r = try SubBitCLI.run(["bench", "rd", modelURL.path, "--bins", "7,15,31", "--mu", "1e-3,1e-4,1e-5",
+                                   "--rmu", "0.3,0.03,0.003", "--span", "10:20", "--nncodec-qp=-20", "-o", csv.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("matched SQNR"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("pip install nncodec") || r.stdout.contains("NNCodec peer: nncodec"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("best RDOQ mode vs best plain mode"), r.stdout)
+        let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.first, "mode,point,sqnr_db,tans_bits_per_quantized_weight,seconds,rdoq_seconds,rdoq_changed_fraction,rdoq_iterations_max")
+        let modes = lines.dropFirst().map { String($0.split(separator: ",")[0]) }
+        for m in ["bins", "bins+rdoq", "mu", "mu+rdoq", "rmu", "rmu+rdoq"] {
+            XCTAssertEqual(modes.filter { $0 == m }.count, 3, m)
+        }
+        for (args, needle) in [(["--bins", "4"], "odd number"), (["--mu", "x"], "bad value 'x' in --mu"),
+                               (["--span", "20:10"], "bad --span")] {
+            let bad = try SubBitCLI.run(["bench", "rd", modelURL.path, "--no-peer"] + args)
+            XCTAssertNotEqual(bad.status, 0, "\(args)")
+            XCTAssertTrue(bad.stderr.contains(needle), "\(args): \(bad.stderr)")
+        }
+    }
+}
