@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     set logscale x 10
-    set xrange [4.08903e+08:8.10908e+09]
+    set xrange [4.08738e+08:8.16688e+09]
     set logscale y 10
-    set yrange [3141.4:626214]
+    set yrange [3139.24:626233]
     set xtics autofreq
     set format x "%.0s%c"
     set ytics autofreq
@@ -64,7 +64,7 @@ do for [fmt in formats] {
     set logscale x 2
     set xrange [0.846745:18.8959]
     unset logscale y
-    set yrange [-487495:55319.7]
+    set yrange [-484256:58631.2]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0, 4.0, 16.0)

@@ -49,15 +49,18 @@ final class OperatingPointRuleTests: XCTestCase {
                                      "min_layer_sqnr_db", "min_sqnr_layer"],
                             rows: [["a", "learned", "tans", "2.0", "89.9", "90", "12", "fc1"],
                                    ["b", "learned", "tans", "0.5", "89.8", "90", "9", "fc1"],
-                                   ["c", "learned", "tans", "0.9", "89.5", "90", "0.4", "fc2"]],
+                                   ["c", "learned", "tans", "0.9", "", "", "0.4", "fc2"],
+                                   // Measured accuracy decides: a low SQNR is not degenerate here.
+                                   ["d", "learned", "tans", "0.8", "89.7", "90", "0.4", "fc2"]],
                             source: "runs.csv")
         let layers = CSVTable(header: ["point_id", "layer", "params", "bins"],
-                              rows: [["a", "fc1", "100", "7"], ["b", "fc1", "100", "1"], ["c", "fc1", "100", "3"]],
+                              rows: [["a", "fc1", "100", "7"], ["b", "fc1", "100", "1"], ["c", "fc1", "100", "3"], ["d", "fc1", "100", "3"]],
                               source: "layers.csv")
         let bad = try OperatingPoint.degeneratePoints(runs: runs, layers: layers)
         XCTAssertEqual(bad["b"], ["fc1 pruned to zero"])
         XCTAssertEqual(bad["c"], ["fc2 at 0.40 dB SQNR"])
         XCTAssertNil(bad["a"])
+        XCTAssertNil(bad["d"], "a measured decoded accuracy overrides the SQNR floor")
         XCTAssertEqual(try OperatingPoint.select(runs: runs, layerPoints: ["a", "b", "c"], requested: nil,
                                                  degenerate: Set(bad.keys)), 0)
     }

@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
+    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs — seed means, 95 % intervals; lines: non-dominated frontiers)" font medium
     set xlabel "bits per weight (bits/weight)"
     set ylabel "top-1 accuracy (%)"
     set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"
@@ -28,17 +28,17 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     set logscale x 2
-    set xrange [0.3238:5.84081]
+    set xrange [0.284999:5.87615]
     set xtics ("1/2" 0.5, "1" 1.0, "2" 2.0, "4" 4.0)
     set mxtics default
     unset logscale y
-    set yrange [89.7455:91.1645]
-    set arrow 2 from graph 0, first 91.0 to graph 1, first 91.0 nohead dt 3 lw 1.5 lc rgb "#555555" back
-    set label 2 "float baseline 91.0 %" at graph 0.01, first 91.0 left offset 0,0.6 font small tc rgb "#555555"
+    set yrange [88.8997:91.4876]
+    set arrow 2 from graph 0, first 90.81670000000001 to graph 1, first 90.81670000000001 nohead dt 3 lw 1.5 lc rgb "#555555" back
+    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.81670000000001 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
-    plot "frontier.dat" index 0 using 1:2 with points pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
-         "frontier.dat" index 1 using 1:2 with points pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \
-         "frontier.dat" index 2 using 1:2 with points pt 9 ps 0.8 lc rgb "#009E73" title "fixed-7", \
+    plot "frontier.dat" index 0 using 1:2:6:7 with xyerrorbars pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
+         "frontier.dat" index 1 using 1:2:6:7 with xyerrorbars pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \
+         "frontier.dat" index 2 using 1:2:6:7 with xyerrorbars pt 9 ps 0.8 lc rgb "#009E73" title "fixed-7", \
          "frontier.dat" index 3 using 1:2 with linespoints dt 2 lw 1.5 pt 4 ps 0.9 lc rgb "#555555" title "Huffman frontier", \
          "frontier.dat" index 4 using 1:2 with linespoints dt 4 lw 1.5 pt 8 ps 0.9 lc rgb "#999999" title "fixed-width frontier", \
          "frontier.dat" index 5 using 1:2 with lines lw 2 lc rgb "#000000" title "tANS frontier", \

@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set title "Accuracy and coded size against the entropy weight λ (means over runs)"
+    set title "Accuracy and coded size against the entropy weight λ (means over runs; error bars: 95 % intervals over seeds)"
     set xlabel "λ, weight of the entropy term in CE + λ·R (dimensionless)"
     set ylabel "top-1 accuracy (%), solid"
     set y2label "coded bits per weight (bits/weight), dashed"
@@ -34,22 +34,22 @@ do for [fmt in formats] {
     set logscale x 10
     set xrange [0.00249529:0.360679]
     unset logscale y
-    set yrange [89.7455:91.1645]
+    set yrange [88.8997:91.4876]
     unset logscale y2
-    set y2range [-0.198454:3.50602]
+    set y2range [-0.204265:3.60869]
     set xtics add ("0" 0.003)
     unset mxtics
     set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "#555555" back
     set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font small tc rgb "#555555"
-    set arrow 2 from graph 0, first 91.0 to graph 1, first 91.0 nohead dt 4 lw 1 lc rgb "#555555" back
-    set label 2 "float baseline 91.0 %" at graph 0.01, first 91.0 left offset 0,0.6 font small tc rgb "#555555"
+    set arrow 2 from graph 0, first 90.8166666666667 to graph 1, first 90.8166666666667 nohead dt 4 lw 1 lc rgb "#555555" back
+    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.8166666666667 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
-    plot "lambda.dat" index 0 using 1:3 axes x1y1 with linespoints lw 2 pt 7 ps 0.9 lc rgb "#0072B2" title "learned: top-1", \
-         "lambda.dat" index 0 using 1:4 axes x1y2 with linespoints dt 2 lw 2 pt 6 ps 0.9 lc rgb "#0072B2" title "learned: bits/weight", \
-         "lambda.dat" index 1 using 1:3 axes x1y1 with linespoints lw 2 pt 5 ps 0.9 lc rgb "#D55E00" title "fixed-3: top-1", \
-         "lambda.dat" index 1 using 1:4 axes x1y2 with linespoints dt 2 lw 2 pt 4 ps 0.9 lc rgb "#D55E00" title "fixed-3: bits/weight", \
-         "lambda.dat" index 2 using 1:3 axes x1y1 with linespoints lw 2 pt 9 ps 0.9 lc rgb "#009E73" title "fixed-7: top-1", \
-         "lambda.dat" index 2 using 1:4 axes x1y2 with linespoints dt 2 lw 2 pt 8 ps 0.9 lc rgb "#009E73" title "fixed-7: bits/weight"
+    plot "lambda.dat" index 0 using 1:3:6 axes x1y1 with yerrorlines lw 2 pt 7 ps 0.9 lc rgb "#0072B2" title "learned: top-1", \
+         "lambda.dat" index 0 using 1:4:7 axes x1y2 with yerrorlines dt 2 lw 2 pt 6 ps 0.9 lc rgb "#0072B2" title "learned: bits/weight", \
+         "lambda.dat" index 1 using 1:3:6 axes x1y1 with yerrorlines lw 2 pt 5 ps 0.9 lc rgb "#D55E00" title "fixed-3: top-1", \
+         "lambda.dat" index 1 using 1:4:7 axes x1y2 with yerrorlines dt 2 lw 2 pt 4 ps 0.9 lc rgb "#D55E00" title "fixed-3: bits/weight", \
+         "lambda.dat" index 2 using 1:3:6 axes x1y1 with yerrorlines lw 2 pt 9 ps 0.9 lc rgb "#009E73" title "fixed-7: top-1", \
+         "lambda.dat" index 2 using 1:4:7 axes x1y2 with yerrorlines dt 2 lw 2 pt 8 ps 0.9 lc rgb "#009E73" title "fixed-7: bits/weight"
 
     unset output
 }

@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: resnet20 on fashion-mnist, bins learned, λ = 0.2, tans R = 10, point p2"
+    set multiplot title "Quantization bins per layer: resnet20 on fashion-mnist, bins learned, λ = 0.2, tans R = 10, point p06"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key
@@ -47,7 +47,7 @@ do for [fmt in formats] {
     set format y "%g"
     set xrange [-0.6:3.6]
     unset logscale y
-    set yrange [0:11.8]
+    set yrange [0:12.98]
     plot "bins-per-layer.dat" index 1 using 1:4:xtic(2) lc rgb "#009E73" notitle, \
          "bins-per-layer.dat" index 1 using 1:4:(sprintf("%d", $4)) with labels offset 0,0.7 font small notitle
     unset multiplot

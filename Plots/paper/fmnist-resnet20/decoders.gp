@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     unset logscale x
-    set xrange [5.84951e+08:2.97984e+09]
+    set xrange [5.84908e+08:2.97584e+09]
     unset logscale y
-    set yrange [2902.75:35103.1]
+    set yrange [5193.19:59292.6]
     set xtics autofreq
     set format x "%.1s%c"
     set ytics autofreq
@@ -54,7 +54,7 @@ do for [fmt in formats] {
     set logscale x 2
     set xrange [0.882703:9.06307]
     unset logscale y
-    set yrange [-4940.89:66702]
+    set yrange [-5178.78:69913.6]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0, 8.0)

@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs; lines: non-dominated frontiers, Huffman and fixed width coding the same models)" font medium
+    set title "Top-1 accuracy against coded size\n(points: tANS-coded runs — seed means, 95 % intervals; lines: non-dominated frontiers)" font medium
     set xlabel "bits per weight (bits/weight)"
     set ylabel "top-1 accuracy (%)"
     set key outside right top vertical Left reverse box lc rgb "#bbbbbb" samplen 2 spacing 1.15 title "bin policy"
@@ -28,14 +28,14 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     unset logscale x
-    set xrange [0.391227:2.07905]
+    set xrange [0.323223:2.52335]
     unset logscale y
-    set yrange [92.1255:93.1045]
-    set arrow 2 from graph 0, first 92.47000000000001 to graph 1, first 92.47000000000001 nohead dt 3 lw 1.5 lc rgb "#555555" back
-    set label 2 "float baseline 92.5 %" at graph 0.01, first 92.47000000000001 left offset 0,0.6 font small tc rgb "#555555"
+    set yrange [91.8231:93.4896]
+    set arrow 2 from graph 0, first 92.5733 to graph 1, first 92.5733 nohead dt 3 lw 1.5 lc rgb "#555555" back
+    set label 2 "float baseline 92.6 %" at graph 0.01, first 92.5733 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
-    plot "frontier.dat" index 0 using 1:2 with points pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
-         "frontier.dat" index 1 using 1:2 with points pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \
+    plot "frontier.dat" index 0 using 1:2:6:7 with xyerrorbars pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
+         "frontier.dat" index 1 using 1:2:6:7 with xyerrorbars pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \
          "frontier.dat" index 2 using 1:2 with linespoints dt 2 lw 1.5 pt 4 ps 0.9 lc rgb "#555555" title "Huffman frontier", \
          "frontier.dat" index 3 using 1:2 with linespoints dt 4 lw 1.5 pt 8 ps 0.9 lc rgb "#999999" title "fixed-width frontier", \
          "frontier.dat" index 4 using 1:2 with lines lw 2 lc rgb "#000000" title "tANS frontier", \

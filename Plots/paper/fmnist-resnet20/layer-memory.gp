@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Per-layer weight memory: resnet20 on fashion-mnist, bins learned, λ = 0.2, tans R = 10, point p2"
+    set multiplot title "Per-layer weight memory: resnet20 on fashion-mnist, bins learned, λ = 0.2, tans R = 10, point p06"
     set style data boxes
     set boxwidth 0.7 absolute
     set lmargin at screen 0.09
@@ -29,19 +29,19 @@ do for [fmt in formats] {
     set xrange [-0.6:19.6]
     set tmargin at screen 0.86
     set bmargin at screen 0.5836764705882354
-    set title "quantized, fixed-width packing: 72.5 KiB in total" font medium
+    set title "quantized, fixed-width packing: 68.8 KiB in total" font medium
     set xtics format "" 1
     unset logscale y
-    set yrange [-1.08031:14.5842]
+    set yrange [-0.720293:9.72396]
     plot "layer-memory.dat" index 0 using 1:3 lc rgb "#0072B2" notitle
     set tmargin at screen 0.5236764705882353
     set bmargin at screen 0.2073529411764706
-    set title "tANS coded: 15.3 KiB in total (4.7× smaller)" font medium
+    set title "tANS coded: 14.2 KiB in total (4.8× smaller)" font medium
     set xtics format "%g" rotate by 90 right font small 1
     unset xlabel
     set label 20 "layer" at screen 0.53, screen 0.02 center
     unset logscale y
-    set yrange [-0.120234:1.62316]
+    set yrange [-0.103457:1.39667]
     plot "layer-memory.dat" index 0 using 1:4:xtic(2) lc rgb "#D55E00" notitle
     unset multiplot
 

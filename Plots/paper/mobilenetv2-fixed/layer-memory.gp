@@ -29,19 +29,19 @@ do for [fmt in formats] {
     set xrange [-0.6:52.6]
     set tmargin at screen 0.86
     set bmargin at screen 0.6123529411764705
-    set title "quantized, fixed-width packing: 1270.9 KiB in total" font medium
+    set title "quantized, fixed-width packing: 1270.8 KiB in total" font medium
     set xtics format "" 2
     unset logscale y
-    set yrange [-37.5004:506.255]
+    set yrange [-37.5003:506.255]
     plot "layer-memory.dat" index 0 using 1:3 lc rgb "#0072B2" notitle
     set tmargin at screen 0.5523529411764705
     set bmargin at screen 0.2647058823529412
-    set title "tANS coded: 1102.0 KiB in total (1.2× smaller)" font medium
+    set title "tANS coded: 1099.6 KiB in total (1.2× smaller)" font medium
     set xtics format "%g" rotate by 90 right font small 2
     unset xlabel
     set label 20 "layer" at screen 0.53, screen 0.02 center
     unset logscale y
-    set yrange [-33.1225:447.154]
+    set yrange [-33.1194:447.112]
     plot "layer-memory.dat" index 0 using 1:4:xtic(int($1) % 2 == 0 ? strcol(2) : "") lc rgb "#D55E00" notitle
     unset multiplot
 

@@ -30,7 +30,7 @@ do for [fmt in formats] {
     unset logscale x
     set xrange [7.5:12.5]
     set logscale y 10
-    set yrange [0.00549432:1.48745]
+    set yrange [0.00119884:1.62121]
     unset label 99
     plot "codec-overhead.dat" index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 1 lc rgb "#0072B2" title "tANS (mean, min–max)", \
          "codec-overhead.dat" index 1 using 1:2 with lines dt 2 lw 2 lc rgb "#D55E00" title "Huffman (mean 0.087 bits/weight)", \

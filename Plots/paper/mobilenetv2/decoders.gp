@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     set logscale x 10
-    set xrange [6.05775e+08:1.30283e+10]
+    set xrange [6.05776e+08:1.30121e+10]
     set logscale y 10
-    set yrange [2770.15:350247]
+    set yrange [4062.1:653387]
     set xtics autofreq
     set format x "%.0s%c"
     set ytics autofreq
@@ -64,7 +64,7 @@ do for [fmt in formats] {
     set logscale x 2
     set xrange [0.846745:18.8959]
     unset logscale y
-    set yrange [-55824.9:753636]
+    set yrange [-62620.8:845381]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0, 2.0, 4.0, 8.0, 16.0)

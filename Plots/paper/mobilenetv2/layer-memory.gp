@@ -32,16 +32,16 @@ do for [fmt in formats] {
     set title "quantized, fixed-width packing: 1703.2 KiB in total" font medium
     set xtics format "" 2
     unset logscale y
-    set yrange [-50.0004:675.005]
+    set yrange [-50.0003:675.005]
     plot "layer-memory.dat" index 0 using 1:3 lc rgb "#0072B2" notitle
     set tmargin at screen 0.5523529411764705
     set bmargin at screen 0.2647058823529412
-    set title "tANS coded: 947.6 KiB in total (1.8× smaller)" font medium
+    set title "tANS coded: 945.2 KiB in total (1.8× smaller)" font medium
     set xtics format "%g" rotate by 90 right font small 2
     unset xlabel
     set label 20 "layer" at screen 0.53, screen 0.02 center
     unset logscale y
-    set yrange [-27.9167:376.876]
+    set yrange [-27.9136:376.833]
     plot "layer-memory.dat" index 0 using 1:4:xtic(int($1) % 2 == 0 ? strcol(2) : "") lc rgb "#D55E00" notitle
     unset multiplot
 
