@@ -63,13 +63,13 @@ public struct ExperimentRun: Sendable {
         case .train(let source):
             for split in DataCache.Split.allCases {
                 for part in DataCache.Part.allCases {
-                    _ = try data.locate(source.dataset == "mnist" ? .mnist(split, part) : .fashionMNIST(split, part))
+                    _ = try data.locate(source.dataset.resource(split, part))
                 }
             }
         case .pretrained(let source):
             if source.model.hasSuffix(".safetensors") {
                 guard FileManager.default.isReadableFile(atPath: URL(fileURLWithPath: source.model, relativeTo: baseDirectory).path) else {
-                    throw ResultsError("pretrained model \(source.model) not found. Fix: name a readable .safetensors file in `pretrained`.")
+                    throw ResultsError("pretrained model \(source.model) not found. Fix: export it with safetensors.torch.save_file(model.state_dict(), \"\(source.model)\") or correct the path in `pretrained`.")
                 }
             } else {
                 _ = try data.locate(.mobileNetV2)
@@ -149,8 +149,8 @@ public struct ExperimentRun: Sendable {
 
     /// What a finished point's cache key adds to its training and label: the technology file's
     /// SHA-256, a hash of the decoder model's outputs under it (`NumericsFingerprint.decoder`),
-    /// the cost model's formula version (`DecoderCostModel.version`), the compute rate and the
-    /// experiment. A changed technology file or cost model therefore never serves a cached point
+    /// the cost model's formula version (`DecoderCostModel.version`), the lane buffer size and the
+    /// experiment (the compute rate is a sweep axis, so it is in the point's label). A changed technology file or cost model therefore never serves a cached point
     /// with stale decoder columns: the point is recomputed from its cached training.
     ///
     /// ```swift
@@ -159,7 +159,7 @@ public struct ExperimentRun: Sendable {
     public static func pointSalt(techText: String, technology: Technology, spec: ExperimentSpec) -> String {
         "tech=\(SHA256.hex(of: Array(techText.utf8)))\ndecoder=\(NumericsFingerprint.decoder(technology))\n"
             + "decoderModel=\(DecoderCostModel.version)\n"
-            + "compute=\(spec.decoder.computeWeightsPerCycle)\nexperiment=\(spec.name)"
+            + "buffer=\(spec.decoder.bufferBits.map(String.init) ?? "default")\nexperiment=\(spec.name)"
     }
 
     /// Sets every record's `tech_file` (the spec's `decoder.tech`, as written) and `tech_sha256`

@@ -1,3 +1,7 @@
+import ModelIO
+import Quantization
+import Training
+
 /// One experiment, as written in `Experiments/<name>.yaml` and validated by ``SpecParser``.
 ///
 /// A spec names where the weights come from (a model trained here on a dataset, or a pretrained
@@ -38,14 +42,14 @@ public enum WeightSource: Sendable, Equatable {
 
 /// A model trained here: the float baseline recipe and the fine-tuning recipe of each point.
 public struct TrainingSource: Sendable, Equatable {
-    public var dataset: String
-    public var model: String
+    public var dataset: DataCache.Dataset
+    public var model: Architecture
     public var baseline: TrainingRecipe
     public var finetune: TrainingRecipe
     /// Precision-learning and regularizer options of the fine-tuning (entropy-regularized QAT).
     public var qat: QATSettings
 
-    public init(dataset: String, model: String, baseline: TrainingRecipe, finetune: TrainingRecipe,
+    public init(dataset: DataCache.Dataset, model: Architecture, baseline: TrainingRecipe, finetune: TrainingRecipe,
                 qat: QATSettings) {
         self.dataset = dataset
         self.model = model
@@ -59,9 +63,9 @@ public struct TrainingSource: Sendable, Equatable {
 public struct TrainingRecipe: Sendable, Equatable, Hashable {
     public var epochs: Int
     public var batchSize: Int
-    public var optimizer: String
+    public var optimizer: TrainingConfiguration.OptimizerKind
     public var learningRate: Double
-    public var schedule: String
+    public var schedule: LearningRateSchedule
     public var momentum: Double
     public var weightDecay: Double
     /// Random-crop augmentation with this padding (0 = off).
@@ -69,8 +73,8 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
     /// Random horizontal flips (for Fashion-MNIST: clothes are mirror-symmetric, digits are not).
     public var horizontalFlip: Bool
 
-    public init(epochs: Int, batchSize: Int = 128, optimizer: String = "sgd", learningRate: Double = 0.05,
-                schedule: String = "cosine", momentum: Double = 0.9, weightDecay: Double = 5e-4,
+    public init(epochs: Int, batchSize: Int = 128, optimizer: TrainingConfiguration.OptimizerKind = .sgd, learningRate: Double = 0.05,
+                schedule: LearningRateSchedule = .cosine, momentum: Double = 0.9, weightDecay: Double = 5e-4,
                 cropPadding: Int = 0, horizontalFlip: Bool = false) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -99,10 +103,10 @@ public struct QATSettings: Sendable, Equatable, Hashable {
     /// Storage of the tensors kept in float (biases, batch norm) in the exported model: `f16`
     /// (the default: half the bits, and the accuracy reported is measured on what is stored)
     /// or `f32`.
-    public var floatDtype: String
+    public var floatDtype: TensorPolicy.FloatStorage
 
     public init(temperature: Double = 0.2, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
-                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: String = "f16") {
+                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: TensorPolicy.FloatStorage = .float16) {
         self.temperature = temperature
         self.lambdaWarmupEpochs = lambdaWarmupEpochs
         self.firstLayerBins = firstLayerBins
@@ -117,12 +121,22 @@ public struct PretrainedSource: Sendable, Equatable {
     /// A known model name (`mobilenet_v2`) resolved in the data cache, or a path to a `.safetensors`.
     public var model: String
     /// Calibration rule: `max-abs`, `mse` or `rd` (rate–distortion, swept by `rate_weight`).
-    public var calibration: String
+    public var calibration: CalibrationRule
 
-    public init(model: String, calibration: String) {
+    public init(model: String, calibration: CalibrationRule) {
         self.model = model
         self.calibration = calibration
     }
+}
+
+/// How a pretrained checkpoint's quantization steps are chosen.
+public enum CalibrationRule: String, Sendable, CaseIterable, Hashable {
+    /// Step from the largest magnitude (no clipping).
+    case maxAbs = "max-abs"
+    /// Step minimising the squared error at the point's bin count.
+    case mse
+    /// Rate–distortion calibration: bins and step per layer minimise distortion + μ·rate (axis `rate_weight`).
+    case rd
 }
 
 /// How a layer's bin count is chosen.
@@ -149,89 +163,18 @@ public enum BinPolicy: Sendable, Hashable, CustomStringConvertible, Comparable {
     }
 }
 
-/// The values each sweep axis takes. Every axis has at least one value.
-public struct SweepAxes: Sendable, Equatable {
-    public var lambda: [Double]
-    public var binPolicy: [BinPolicy]
-    /// Rate–distortion weight μ of post-training calibration (pretrained sources only).
-    public var rateWeight: [Double]
-    public var seed: [Int]
-    public var codec: [String]
-    public var tableLog: [Int]
-    public var lanes: [Int]
-    public var layout: [String]
-    public var portBits: [Int]
-    public var sharing: [String]
-    /// Groups of axes that advance together (zipped) instead of forming a Cartesian product.
-    public var zip: [[SweepAxis]]
-
-    public init(lambda: [Double] = [0], binPolicy: [BinPolicy] = [.learned], rateWeight: [Double] = [0],
-                seed: [Int] = [1], codec: [String] = ["tans"], tableLog: [Int] = [12], lanes: [Int] = [1],
-                layout: [String] = ["split"], portBits: [Int] = [64], sharing: [String] = ["replicated"],
-                zip: [[SweepAxis]] = []) {
-        self.lambda = lambda
-        self.binPolicy = binPolicy
-        self.rateWeight = rateWeight
-        self.seed = seed
-        self.codec = codec
-        self.tableLog = tableLog
-        self.lanes = lanes
-        self.layout = layout
-        self.portBits = portBits
-        self.sharing = sharing
-        self.zip = zip
-    }
-
-    /// How many values `axis` takes.
-    public func count(of axis: SweepAxis) -> Int {
-        switch axis {
-        case .lambda: return lambda.count
-        case .binPolicy: return binPolicy.count
-        case .rateWeight: return rateWeight.count
-        case .seed: return seed.count
-        case .codec: return codec.count
-        case .tableLog: return tableLog.count
-        case .lanes: return lanes.count
-        case .layout: return layout.count
-        case .portBits: return portBits.count
-        case .sharing: return sharing.count
-        }
-    }
-}
-
-/// The names of the sweep axes, as spelled in a spec.
-public enum SweepAxis: String, Sendable, CaseIterable, Hashable {
-    case lambda
-    case binPolicy = "bin_policy"
-    case rateWeight = "rate_weight"
-    case seed
-    case codec
-    case tableLog = "table_log"
-    case lanes
-    case layout
-    case portBits = "port_bits"
-    case sharing
-
-    /// Axes whose value changes the trained or calibrated weights (a new value means new training).
-    public var affectsWeights: Bool {
-        switch self {
-        case .lambda, .binPolicy, .rateWeight, .seed: return true
-        case .codec, .tableLog, .lanes, .layout, .portBits, .sharing: return false
-        }
-    }
-}
-
 /// The decoder-hardware settings shared by every point.
 public struct DecoderSettings: Sendable, Equatable {
     /// Path of the technology file, relative to the repository root.
     public var tech: String
-    /// Weights per cycle the compute array consumes; a configuration "keeps up" when it decodes that many.
+    /// Weights per cycle the compute array consumes; a configuration "keeps up" when it decodes
+    /// that many. The value of the `compute_weights_per_cycle` axis when the sweep does not name it.
     public var computeWeightsPerCycle: Int
-    /// Lane bit-buffer size in bits.
-    public var bufferBits: Int
+    /// Lane bit-buffer size in bits (nil: the decoder model's default, `max(2W, W + R)`).
+    public var bufferBits: Int?
 
     public init(tech: String = "Experiments/tech/asic-22nm.yaml", computeWeightsPerCycle: Int = 8,
-                bufferBits: Int = 64) {
+                bufferBits: Int? = nil) {
         self.tech = tech
         self.computeWeightsPerCycle = computeWeightsPerCycle
         self.bufferBits = bufferBits

@@ -74,20 +74,13 @@ public struct PointPipeline: Sendable {
         }
     }
 
-    private func architecture(_ name: String) throws -> Architecture {
-        guard let a = Architecture(rawValue: name) else { throw ResultsError("unknown model '\(name)'") }
-        return a
-    }
-
-    private func dataset(_ name: String) -> DataCache.Dataset { name == "mnist" ? .mnist : .fashionMNIST }
-
     private func configuration(_ recipe: TrainingRecipe, seed: Int, threads: Int) -> TrainingConfiguration {
         var c = TrainingConfiguration(epochs: recipe.epochs, learningRate: Float(recipe.learningRate))
         c.batchSize = recipe.batchSize
-        c.optimizer = recipe.optimizer == "adam" ? .adam : .sgd
+        c.optimizer = recipe.optimizer
         c.momentum = Float(recipe.momentum)
         c.weightDecay = Float(recipe.weightDecay)
-        c.schedule = LearningRateSchedule(rawValue: recipe.schedule) ?? .cosine
+        c.schedule = recipe.schedule
         c.augmentation = Augmentation(padding: recipe.cropPadding, horizontalFlip: recipe.horizontalFlip)
         c.seed = UInt64(seed)
         c.threads = threads
@@ -119,8 +112,8 @@ public struct PointPipeline: Sendable {
     }
 
     private func trainBaseline(_ source: TrainingSource, seed: Int, key: TrainingKey, threads: Int) throws -> (SafeTensorsFile, Double) {
-        let (trainSet, testSet) = try datasets.load(dataset(source.dataset), cache: data)
-        let model = ModelZoo.make(try architecture(source.model), seed: UInt64(seed))
+        let (trainSet, testSet) = try datasets.load(source.dataset, cache: data)
+        let model = ModelZoo.make(source.model, seed: UInt64(seed))
         Trainer(model: model, configuration: configuration(source.baseline, seed: seed, threads: threads)).train(on: trainSet)
         let top1 = Evaluation.run(model, on: testSet, threads: threads).accuracy * 100
         var file = try Checkpoint.stateDict(model)
@@ -132,8 +125,8 @@ public struct PointPipeline: Sendable {
     private func finetune(_ source: TrainingSource, point: SweepPoint, key: TrainingKey, threads: Int) throws -> TrainedArtifact {
         let start = Date()
         let (base, top1Float) = try baseline(source, seed: point.seed, threads: threads)
-        let (trainSet, testSet) = try datasets.load(dataset(source.dataset), cache: data)
-        let arch = try architecture(source.model)
+        let (trainSet, testSet) = try datasets.load(source.dataset, cache: data)
+        let arch = source.model
         let model = ModelZoo.make(arch, seed: UInt64(point.seed))
         try Checkpoint.load(into: model, from: base, source: "baseline")
         let policy: QATBinPolicy
@@ -150,7 +143,7 @@ public struct PointPipeline: Sendable {
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
-        let exported = try qat.export(floatStorage: source.qat.floatDtype == "f32" ? .f32 : .f16)
+        let exported = try qat.export(floatStorage: source.qat.floatDtype == .float32 ? .f32 : .f16)
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
         let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
@@ -166,11 +159,11 @@ public struct PointPipeline: Sendable {
         let file = try SafeTensorsFile(contentsOf: url)
         let calibration: Calibration
         switch (source.calibration, point.binPolicy) {
-        case ("rd", _):
+        case (.rd, _):
             calibration = .rateDistortion(try RateDistortionCalibration(
                 rateWeight: point.rateWeight, rate: .coded(.tans(tableLog: point.tableLog)), measure: .relative))
         case (let rule, .fixed(let n)):
-            calibration = .fixed(try Quantization.BinPolicy(bins: n), rule == "max-abs" ? .maxAbs : .mse)
+            calibration = .fixed(try Quantization.BinPolicy(bins: n), rule == .maxAbs ? .maxAbs : .mse)
         case (_, .learned):
             throw ResultsError("`learned` bins need training; use a fixed bin count for pretrained models")
         }
@@ -185,22 +178,20 @@ public struct PointPipeline: Sendable {
     func evaluate(_ point: SweepPoint, artifact: TrainedArtifact, threads: Int) throws -> PointRecord {
         let R = ResultsSchema.Runs.self
         let model = artifact.model
-        let kind = CodecKind(rawValue: point.codec) ?? .tans
-        let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes,
-                                       layout: point.layout == "interleaved" ? .interleaved : .split)
+        let kind = point.codec
+        let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes, layout: point.layout)
         let bytes = try SBWModelCodec.encode(model, options: options)
         let decoded = try SBWModelCodec.decode(bytes)
         guard decoded.quantized.map(\.symbols) == model.quantized.map(\.symbols),
               decoded.quantized.map(\.quantizer) == model.quantized.map(\.quantizer) else {
-            throw ResultsError("the \(point.codec) round trip changed the weights of point \(point.label): a codec bug. Fix: report it with this spec.")
+            throw ResultsError("the \(point.codec.rawValue) round trip changed the weights of point \(point.label): a codec bug. Fix: report it with this spec.")
         }
         let key = TrainingKey(spec: spec, point: point)
         var top1Decoded: Double?
         if case .train(let source) = spec.source {
-            let arch = try architecture(source.model)
             top1Decoded = try decodedAccuracy.value(for: key.hex) {
-                let (_, testSet) = try datasets.load(dataset(source.dataset), cache: data)
-                let net = ModelZoo.make(arch, seed: 0)
+                let (_, testSet) = try datasets.load(source.dataset, cache: data)
+                let net = ModelZoo.make(source.model, seed: 0)
                 try net.load(decoded)
                 return Evaluation.run(net, on: testSet, threads: threads).accuracy * 100
             }
@@ -237,10 +228,7 @@ public struct PointPipeline: Sendable {
         }
         let quantizedCount = Double(max(model.quantizedParameterCount, 1))
         var run = common(point)
-        run[R.portBits] = String(point.portBits)
-        run[R.layout] = point.layout
-        run[R.sharing] = point.sharing
-        run[R.rateWeight] = CanonicalNumber.format(point.rateWeight)
+        for axis in SweepAxis.all { run[axis.name] = point.value(of: axis) }
         run[R.params] = String(model.quantizedParameterCount)
         run[R.paramsTotal] = String(model.parameterCount)
         run[R.top1Float] = artifact.top1Float.map(format) ?? ""
@@ -260,19 +248,17 @@ public struct PointPipeline: Sendable {
             run[R.minLayerSQNRdB] = lowest.decibels.isFinite ? format(lowest.decibels) : "inf"
             run[R.minSQNRLayer] = lowest.layer
         }
-        run[R.computeWeightsPerCycle] = String(spec.decoder.computeWeightsPerCycle)
         if kind == .tans, profiles.count == model.quantized.count {
-            let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog,
-                                                  sharing: TableSharing(rawValue: point.sharing) ?? .replicated,
-                                                  portBits: point.portBits, laneBufferBits: nil,
+            let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog, sharing: point.sharing,
+                                                  portBits: point.portBits, laneBufferBits: spec.decoder.bufferBits,
                                                   clockHz: technology.clockHz,
-                                                  layout: point.layout == "interleaved" ? .interleaved : .split)
+                                                  layout: point.layout == .interleaved ? .interleaved : .split)
             let cost = try DecoderCostModel(technology: technology).evaluate(config, layers: profiles)
             run[R.decoderAreaUM2] = cost.area.map { format($0.total) } ?? ""
             run[R.decoderEnergyPJPerWeight] = cost.energy.map { format($0.decoderPerWeight) } ?? ""
             run[R.decodeCycles] = String(cost.totalCycles)
             run[R.throughputWeightsPerS] = format(cost.throughputWeightsPerSecond)
-            run[R.keepsUp] = cost.keepsUp(consumerWeightsPerCycle: spec.decoder.computeWeightsPerCycle) ? "1" : "0"
+            run[R.keepsUp] = cost.keepsUp(consumerWeightsPerCycle: point.computeWeightsPerCycle) ? "1" : "0"
             run[R.netAreaSavedUM2] = cost.netAreaSavedUm2.map(format) ?? ""
         }
         return PointRecord(run: run, layers: layers)
@@ -282,11 +268,11 @@ public struct PointPipeline: Sendable {
         let R = ResultsSchema.Runs.self
         var row: [String: String] = [
             R.experiment: spec.name, R.seed: String(point.seed), R.lambda: CanonicalNumber.format(point.lambda),
-            R.binPolicy: point.binPolicy.description, R.codec: point.codec, R.tableLog: String(point.tableLog),
+            R.binPolicy: point.binPolicy.description, R.codec: point.codec.rawValue, R.tableLog: String(point.tableLog),
             R.lanes: String(point.lanes),
         ]
         switch spec.source {
-        case .train(let s): (row[R.dataset], row[R.model]) = (s.dataset, s.model)
+        case .train(let s): (row[R.dataset], row[R.model]) = (s.dataset.rawValue, s.model.rawValue)
         case .pretrained(let s): (row[R.dataset], row[R.model]) = ("imagenet", s.model)
         }
         return row

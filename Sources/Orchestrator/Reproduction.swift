@@ -75,25 +75,7 @@ public struct Reproduction: Sendable {
     public func preflight() throws {
         for (i, study) in paper.studies.enumerated() {
             func failure(_ text: String) -> ResultsError { ResultsError("studies[\(i)] (\(study.name)): \(text)") }
-            do { _ = try run(of: study).technology() } catch { throw failure("\(error)") }
-            switch study.source {
-            case .train(let source):
-                let dataset: DataCache.Dataset = source.dataset == "mnist" ? .mnist : .fashionMNIST
-                for split in DataCache.Split.allCases {
-                    for part in DataCache.Part.allCases {
-                        do { _ = try data.locate(dataset.resource(split, part)) } catch { throw failure("\(error)") }
-                    }
-                }
-            case .pretrained(let source):
-                if source.model.hasSuffix(".safetensors") {
-                    let url = URL(fileURLWithPath: source.model, relativeTo: baseDirectory)
-                    guard FileManager.default.isReadableFile(atPath: url.path) else {
-                        throw failure("pretrained model \(source.model) not found. Fix: export it with safetensors.torch.save_file(model.state_dict(), \"\(source.model)\") or correct the path.")
-                    }
-                } else {
-                    do { _ = try data.locate(.mobileNetV2) } catch { throw failure("\(error)") }
-                }
-            }
+            do { try run(of: study).checkInputs() } catch { throw failure("\(error)") }
         }
         if paper.studies.contains(where: { !$0.outputs.plots.isEmpty }) {
             try (gnuplot ?? GnuplotRenderer.locate()).validate()
@@ -161,7 +143,7 @@ public struct Reproduction: Sendable {
             try requireResults(study)
             let folder = resultsFolder.appendingPathComponent(study.name, isDirectory: true)
             let calibration: String?
-            if case .pretrained(let source) = study.source { calibration = source.calibration } else { calibration = nil }
+            if case .pretrained(let source) = study.source { calibration = source.calibration.rawValue } else { calibration = nil }
             return PaperTables.Study(
                 name: study.name, description: study.description, calibration: calibration,
                 runs: try CSVTable(contentsOf: folder.appendingPathComponent(ResultsSchema.Runs.fileName)),

@@ -32,12 +32,12 @@ extension SpecParser {
 extension SweepAxes {
     /// Points the sweep expands to (saturating at `Int.max`), without expanding it.
     /// - Complexity: O(axes).
-    public var pointCount: Int { product(of: SweepAxis.allCases) }
+    public var pointCount: Int { product(of: SweepAxis.all) }
 
     /// Distinct trainings (or calibrations) the sweep needs: the product over the axes that
     /// affect the weights (zip groups counted once).
     /// - Complexity: O(axes).
-    public var trainingCount: Int { product(of: SweepAxis.allCases.filter(\.affectsWeights)) }
+    public var trainingCount: Int { product(of: SweepAxis.all.filter(\.affectsWeights)) }
 
     private func product(of selected: [SweepAxis]) -> Int {
         var total = 1
@@ -69,11 +69,11 @@ extension SpecReader {
     /// The codec/decoder cross-constraint of tANS: a table log R holds `2^R` symbols in the main
     /// table (one of them the escape) and `2^R` in the escape table, so at most `2^(R+1) − 1` bins.
     func checkTableLogs(_ axes: SweepAxes, _ map: Mapping) throws {
-        guard axes.codec.contains("tans"), let node = map.node("table_log") else { return }
+        guard axes.codec.contains(.tans), let node = map.node("table_log") else { return }
         let bins = axes.binPolicy.compactMap { policy -> Int? in if case .fixed(let n) = policy { return n } else { return nil } }
         guard let most = bins.max() else { return }
         for r in axes.tableLog where most > (1 << (r + 1)) - 1 {
-            let smallest = (5...15).first { most <= (1 << ($0 + 1)) - 1 }!
+            let smallest = SpecLimits.tableLogs.first { most <= (1 << ($0 + 1)) - 1 }!
             throw map.error("table_log", node, "R = \(r) cannot hold \(most) bins: a decoder with 2^\(r)-entry tables codes at most \((1 << (r + 1)) - 1) levels (main table plus escape table). "
                 + "Fix: use table_log ≥ \(smallest), or at most \((1 << (r + 1)) - 1) bins.")
         }

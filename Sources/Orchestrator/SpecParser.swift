@@ -1,4 +1,9 @@
+import DecoderHardware
+import EntropyCoding
 import Foundation
+import ModelIO
+import Quantization
+import Training
 import Yams
 
 /// Reads and strictly validates an experiment spec (YAML).
@@ -12,18 +17,8 @@ import Yams
 /// print(spec.name, spec.sweep.lambda)
 /// ```
 public enum SpecParser {
-    /// Datasets the training engine can load.
-    public static let datasets = ["mnist", "fashion-mnist"]
-    /// Models the training engine can build.
-    public static let models = ["mlp", "lenet5", "resnet20"]
     /// Pretrained checkpoints known to the data cache (any `.safetensors` path is accepted too).
     public static let pretrainedModels = ["mobilenet_v2"]
-    public static let optimizers = ["sgd", "adam"]
-    public static let schedules = ["cosine", "step", "constant"]
-    public static let calibrations = ["max-abs", "mse", "rd"]
-    public static let codecs = ["tans", "huffman", "fixed", "rans"]
-    public static let layouts = ["split", "interleaved"]
-    public static let sharings = ["replicated", "shared"]
     public static let plots = ["frontier", "layer-memory", "bins-per-layer", "decoders", "codec-overhead", "lambda"]
     public static let formats = ["svg", "png"]
 
@@ -182,6 +177,20 @@ struct Mapping {
         return value
     }
 
+    /// One of an enum's cases, named by its raw value (the accepted names are the enum's own).
+    func choice<V: CaseIterable & RawRepresentable>(_ key: String, default value: V? = nil) throws -> V where V.RawValue == String {
+        guard let node = node(key) else {
+            if let value { return value }
+            throw missing(key, hint: V.allCases.first?.rawValue ?? "…")
+        }
+        return try Mapping.choice(node, key: key, mapping: self)
+    }
+
+    static func choice<V: CaseIterable & RawRepresentable>(_ node: Node, key: String, mapping: Mapping) throws -> V where V.RawValue == String {
+        let name = try string(node, key: key, in: V.allCases.map(\.rawValue), mapping: mapping)
+        return V(rawValue: name)!
+    }
+
     func int(_ key: String, default value: Int? = nil, range: ClosedRange<Int>) throws -> Int {
         guard let node = node(key) else {
             if let value { return value }
@@ -288,11 +297,12 @@ struct SpecReader {
     private func readBody(_ top: Mapping, name: String) throws -> ExperimentSpec {
         let description = try top.string("description", default: "")
         let source = try readSource(top)
-        let sweep = try readSweep(top, source: source)
+        var sweep = try readSweep(top, source: source)
         let decoder = try readDecoder(top)
+        try reconcile(&sweep, with: decoder, top)
         let outputs = try readOutputs(top)
         return ExperimentSpec(name: name, description: description, source: source, sweep: sweep,
-                              decoder: decoder, outputs: outputs)
+                              decoder: decoder.settings, outputs: outputs)
     }
 
     private func readSource(_ top: Mapping) throws -> WeightSource {
@@ -314,21 +324,21 @@ struct SpecReader {
                 try checkFile(model, key: "pretrained", in: top, what: "pretrained checkpoint",
                               fix: "give the path of an existing .safetensors file (relative to the working directory), or use \(SpecParser.pretrainedModels.joined(separator: ", ")).")
             }
-            let calibration = try top.string("calibration", in: SpecParser.calibrations, default: "rd")
+            let calibration: CalibrationRule = try top.choice("calibration", default: .rd)
             return .pretrained(PretrainedSource(model: model, calibration: calibration))
         }
         if top.node("calibration") != nil {
             throw top.error("calibration", top.node("calibration")!,
                             "`calibration` applies to `pretrained` models only. Fix: remove it, or add `pretrained:`.")
         }
-        let dataset = try top.string("dataset", in: SpecParser.datasets)
-        let model = try top.string("model", in: SpecParser.models)
+        let dataset: DataCache.Dataset = try top.choice("dataset")
+        let model: Architecture = try top.choice("model")
         guard let baselineMap = try top.mapping("baseline") else {
             throw top.missing("baseline", hint: "{epochs: 10}")
         }
         let baseline = try readRecipe(baselineMap, defaults: TrainingRecipe(epochs: 10))
-        let finetuneDefaults = TrainingRecipe(epochs: 3, optimizer: "adam", learningRate: 1e-3,
-                                              schedule: "cosine", weightDecay: 0)
+        let finetuneDefaults = TrainingRecipe(epochs: 3, optimizer: .adam, learningRate: 1e-3,
+                                              schedule: .cosine, weightDecay: 0)
         let finetune = try top.mapping("finetune").map { try readRecipe($0, defaults: finetuneDefaults) }
             ?? finetuneDefaults
         let qat = try top.mapping("qat").map(readQAT) ?? QATSettings()
@@ -340,9 +350,9 @@ struct SpecReader {
         return TrainingRecipe(
             epochs: try map.int("epochs", default: defaults.epochs, range: 0...1000),
             batchSize: try map.int("batch", default: defaults.batchSize, range: 1...65536),
-            optimizer: try map.string("optimizer", in: SpecParser.optimizers, default: defaults.optimizer),
+            optimizer: try map.choice("optimizer", default: defaults.optimizer),
             learningRate: try map.double("lr", default: defaults.learningRate, range: 1e-9...10),
-            schedule: try map.string("schedule", in: SpecParser.schedules, default: defaults.schedule),
+            schedule: try map.choice("schedule", default: defaults.schedule),
             momentum: try map.double("momentum", default: defaults.momentum, range: 0...0.9999),
             weightDecay: try map.double("weight_decay", default: defaults.weightDecay, range: 0...1),
             cropPadding: try map.int("crop_padding", default: defaults.cropPadding, range: 0...8),
@@ -355,10 +365,10 @@ struct SpecReader {
         let settings = QATSettings(
             temperature: try map.double("temperature", default: defaults.temperature, range: 1e-4...100),
             lambdaWarmupEpochs: try map.double("lambda_warmup_epochs", default: defaults.lambdaWarmupEpochs, range: 0...1000),
-            firstLayerBins: try map.optionalInt("first_layer_bins", range: 1...255),
-            lastLayerBins: try map.optionalInt("last_layer_bins", range: 1...255),
-            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: 1...255),
-            floatDtype: try map.string("float_dtype", in: ["f16", "f32"], default: defaults.floatDtype))
+            firstLayerBins: try map.optionalInt("first_layer_bins", range: SpecLimits.bins),
+            lastLayerBins: try map.optionalInt("last_layer_bins", range: SpecLimits.bins),
+            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: SpecLimits.bins),
+            floatDtype: try map.choice("float_dtype", default: defaults.floatDtype))
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
                 throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")
@@ -375,38 +385,18 @@ struct SpecReader {
             throw top.error("sweep", top.node("sweep")!, "the sweep is empty, so it would run one default point. "
                 + "Fix: list at least one axis, e.g. `sweep: {lambda: [0, 0.01]}`.")
         }
-        let axisNames = SweepAxis.allCases.map(\.rawValue)
-        try map.allowOnly(axisNames + ["zip", "seeds"])
+        try map.allowOnly(SweepAxis.all.map(\.name) + ["zip", "seeds"])
         let isPretrained: Bool
         if case .pretrained = source { isPretrained = true } else { isPretrained = false }
-        if isPretrained, let node = map.node("lambda") {
-            throw map.error("lambda", node, "λ is a training axis; a pretrained model is calibrated, not trained. Fix: sweep `rate_weight` instead.")
+        var axes = SweepAxes()
+        for axis in SweepAxis.all {
+            switch axis.applicability {
+            case .trained(let refusal) where isPretrained, .pretrained(let refusal) where !isPretrained:
+                if let node = map.node(axis.name) { throw map.error(axis.name, node, refusal) }
+            default: break
+            }
+            try axis.read(map, isPretrained, &axes)
         }
-        if !isPretrained, let node = map.node("rate_weight") {
-            throw map.error("rate_weight", node, "`rate_weight` sweeps post-training calibration of a pretrained model. Fix: sweep `lambda` for trained models.")
-        }
-        let d = SweepAxes()
-        let seeds = try readSeeds(map, default: d.seed)
-        var axes = SweepAxes(
-            lambda: try map.list("lambda", default: d.lambda) { node, key in
-                try Mapping.double(node, key: key, range: 0...1000, mapping: map) },
-            binPolicy: try map.list("bin_policy", default: isPretrained ? [.fixed(15)] : d.binPolicy) { node, key in
-                try binPolicy(node, key: key, mapping: map, allowLearned: !isPretrained) },
-            rateWeight: try map.list("rate_weight", default: d.rateWeight) { node, key in
-                try Mapping.double(node, key: key, range: 0...1e12, mapping: map) },
-            seed: seeds,
-            codec: try map.list("codec", default: d.codec) { node, key in
-                try Mapping.string(node, key: key, in: SpecParser.codecs, mapping: map) },
-            tableLog: try map.list("table_log", default: d.tableLog) { node, key in
-                try Mapping.int(node, key: key, range: 5...15, mapping: map) },
-            lanes: try map.list("lanes", default: d.lanes) { node, key in
-                try Mapping.int(node, key: key, range: 1...64, mapping: map) },
-            layout: try map.list("layout", default: d.layout) { node, key in
-                try Mapping.string(node, key: key, in: SpecParser.layouts, mapping: map) },
-            portBits: try map.list("port_bits", default: d.portBits) { node, key in
-                try Mapping.int(node, key: key, range: 1...4096, mapping: map) },
-            sharing: try map.list("sharing", default: d.sharing) { node, key in
-                try Mapping.string(node, key: key, in: SpecParser.sharings, mapping: map) })
         if isPretrained && map.node("rate_weight") != nil && map.node("bin_policy") != nil {
             // μ chooses the bins per layer; a fixed policy on top would be silently ignored.
             throw map.error("bin_policy", map.node("bin_policy")!,
@@ -417,7 +407,7 @@ struct SpecReader {
         // value may repeat as long as each combination of the group's values is new (that is how
         // `lambda: [0, 0.1, 0]` zipped with `bin_policy: [learned, learned, 7]` adds one fixed point).
         let zipped = Set(axes.zip.joined())
-        for axis in SweepAxis.allCases where !zipped.contains(axis) {
+        for axis in SweepAxis.all where !zipped.contains(axis) {
             try rejectDuplicates([axis], axes, map)
         }
         for group in axes.zip {
@@ -428,11 +418,33 @@ struct SpecReader {
         return axes
     }
 
+    /// Settles what the sweep and the decoder settings both speak of: the compute rate (a sweep
+    /// axis, or else the decoder's single value — not both) and the lane buffer (it must hold a
+    /// port word plus a symbol's bits at every swept W and R).
+    private func reconcile(_ axes: inout SweepAxes, with decoder: (settings: DecoderSettings, isComputeSet: Bool), _ top: Mapping) throws {
+        let map = try top.mapping("sweep")!
+        if let node = map.node(SweepAxis.computeWeightsPerCycle.name) {
+            if decoder.isComputeSet {
+                throw map.error(SweepAxis.computeWeightsPerCycle.name, node,
+                                "the compute rate is set twice, here and as `decoder.compute_weights_per_cycle`. Fix: keep one — the sweep axis to sweep it.")
+            }
+        } else {
+            axes.computeWeightsPerCycle = [decoder.settings.computeWeightsPerCycle]
+        }
+        if let buffer = decoder.settings.bufferBits {
+            let (port, tableLog) = (axes.portBits.max()!, axes.tableLog.max()!)
+            if buffer < port + tableLog, let decoderMap = try top.mapping("decoder"), let node = decoderMap.node("buffer_bits") {
+                throw decoderMap.error("buffer_bits", node, "a \(buffer)-bit lane buffer cannot hold a \(port)-bit port word plus the \(tableLog) bits a symbol may still need. "
+                    + "Fix: use buffer_bits ≥ \(port + tableLog), or remove it for the model's default (max(2W, W + R)).")
+            }
+        }
+    }
+
     /// The seeds axis: `seed: [1, 2, 3]` (a list), or `seeds: 3` (seeds 1 … 3) or `seeds: [4, 9]`.
-    private func readSeeds(_ map: Mapping, default value: [Int]) throws -> [Int] {
-        let element = { (node: Node, key: String) in try Mapping.int(node, key: key, range: 0...Int(Int32.max), mapping: map) }
-        guard let node = map.node("seeds") else { return try map.list("seed", default: value, element) }
-        if map.node("seed") != nil {
+    static func readSeeds(_ map: Mapping, _ name: String, default value: [Int],
+                          _ element: @escaping (Node, String) throws -> Int) throws -> [Int] {
+        guard let node = map.node("seeds") else { return try map.list(name, default: value, element) }
+        if map.node(name) != nil {
             throw map.error("seeds", node, "`seed` and `seeds` both set. Fix: keep one — `seeds: 3` for seeds 1…3, or a list under either key.")
         }
         if case .scalar = node {
@@ -442,7 +454,7 @@ struct SpecReader {
         return try map.list("seeds", default: value, element)
     }
 
-    private func binPolicy(_ node: Node, key: String, mapping: Mapping, allowLearned: Bool) throws -> BinPolicy {
+    static func binPolicy(_ node: Node, key: String, mapping: Mapping, allowLearned: Bool) throws -> BinPolicy {
         guard case .scalar(let scalar) = node else {
             throw mapping.error(key, node, "expected `learned` or an odd bin count, found \(Mapping.kind(of: node)).")
         }
@@ -457,8 +469,8 @@ struct SpecReader {
         guard let n = Int(digits) else {
             throw mapping.error(key, node, "unknown bin policy '\(text)'. Fix: use `learned` or an odd bin count such as 3, 7, 15 (or `fixed-7`).")
         }
-        guard (1...255).contains(n) else {
-            throw mapping.error(key, node, "\(n) bins is out of range. Fix: use an odd count from 1 to 255.")
+        guard SpecLimits.bins.contains(n) else {
+            throw mapping.error(key, node, "\(n) bins is out of range. Fix: use an odd count from \(SpecLimits.bins.lowerBound) to \(SpecLimits.bins.upperBound).")
         }
         guard n % 2 == 1 else {
             throw mapping.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")
@@ -468,34 +480,20 @@ struct SpecReader {
 
     /// Rejects a repeated combination of the `group`'s values (one axis: a repeated value).
     private func rejectDuplicates(_ group: [SweepAxis], _ axes: SweepAxes, _ map: Mapping) throws {
-        func values(_ axis: SweepAxis) -> [String] {
-            switch axis {
-            case .lambda: return axes.lambda.map { "\($0)" }
-            case .binPolicy: return axes.binPolicy.map(\.description)
-            case .rateWeight: return axes.rateWeight.map { "\($0)" }
-            case .seed: return axes.seed.map { "\($0)" }
-            case .codec: return axes.codec
-            case .tableLog: return axes.tableLog.map { "\($0)" }
-            case .lanes: return axes.lanes.map { "\($0)" }
-            case .layout: return axes.layout
-            case .portBits: return axes.portBits.map { "\($0)" }
-            case .sharing: return axes.sharing
-            }
-        }
-        let columns = group.map(values)
+        let columns = group.map { $0.spelledValues(axes) }
         var seen = Set<[String]>()
         for i in 0..<(columns.first?.count ?? 0) {
             let combination = columns.map { $0[i] }
             guard seen.insert(combination).inserted else {
                 // Point at the first axis of the group that the spec spells out (`seeds` spells `seed`).
                 func spelled(_ axis: SweepAxis) -> (key: String, node: Node)? {
-                    if let node = map.node(axis.rawValue) { return (axis.rawValue, node) }
+                    if let node = map.node(axis.name) { return (axis.name, node) }
                     if axis == .seed, let node = map.node("seeds") { return ("seeds", node) }
                     return nil
                 }
                 let shown = group.count == 1
                     ? "the value \(combination[0]) appears twice"
-                    : "the combination (" + zip(group, combination).map { "\($0.rawValue) \($1)" }.joined(separator: ", ") + ") appears twice in a zip group"
+                    : "the combination (" + zip(group, combination).map { "\($0.name) \($1)" }.joined(separator: ", ") + ") appears twice in a zip group"
                 guard let place = group.lazy.compactMap(spelled).first ?? map.node("zip").map({ ("zip", $0) }) else {
                     preconditionFailure("a repeated value of an axis the spec does not spell out")
                 }
@@ -518,8 +516,8 @@ struct SpecReader {
             }
             var group: [SweepAxis] = []
             for member in members {
-                let name = try Mapping.string(member, key: key, in: SweepAxis.allCases.map(\.rawValue), mapping: map)
-                let axis = SweepAxis(rawValue: name)!
+                let name = try Mapping.string(member, key: key, in: SweepAxis.all.map(\.name), mapping: map)
+                let axis = SweepAxis.named(name)!
                 guard used.insert(axis).inserted else {
                     throw map.error(key, member, "axis '\(name)' is zipped twice. Fix: put it in one group only.")
                 }
@@ -527,7 +525,7 @@ struct SpecReader {
             }
             let counts = Set(group.map { axes.count(of: $0) })
             guard counts.count == 1 else {
-                let detail = group.map { "\($0.rawValue) has \(axes.count(of: $0))" }.joined(separator: ", ")
+                let detail = group.map { "\($0.name) has \(axes.count(of: $0))" }.joined(separator: ", ")
                 throw map.error(key, groupNode, "zipped axes must have the same number of values (\(detail)). Fix: make the lists the same length.")
             }
             result.append(group)
@@ -535,12 +533,13 @@ struct SpecReader {
         return result
     }
 
-    private func readDecoder(_ top: Mapping) throws -> DecoderSettings {
+    /// The decoder settings, and whether the spec set `compute_weights_per_cycle` there.
+    private func readDecoder(_ top: Mapping) throws -> (settings: DecoderSettings, isComputeSet: Bool) {
         let defaults = DecoderSettings()
         guard let map = try top.mapping("decoder") else {
             try checkFile(defaults.tech, key: "decoder", in: top, what: "default technology file",
                           fix: "run from the repository root, or set `decoder: {tech: <file>}`.")
-            return defaults
+            return (defaults, false)
         }
         try map.allowOnly(["tech", "compute_weights_per_cycle", "buffer_bits"])
         let tech = try map.string("tech", default: defaults.tech)
@@ -549,10 +548,11 @@ struct SpecReader {
         }
         try checkFile(tech, key: "tech", in: map, what: "technology file",
                       fix: "name a YAML file under Experiments/tech/ (paths are relative to the working directory).")
-        return DecoderSettings(
+        let settings = DecoderSettings(
             tech: tech,
             computeWeightsPerCycle: try map.int("compute_weights_per_cycle", default: defaults.computeWeightsPerCycle, range: 1...4096),
-            bufferBits: try map.int("buffer_bits", default: defaults.bufferBits, range: 16...4096))
+            bufferBits: try map.optionalInt("buffer_bits", range: 16...4096))
+        return (settings, map.node("compute_weights_per_cycle") != nil)
     }
 
     private func readOutputs(_ top: Mapping) throws -> OutputSettings {

@@ -31,11 +31,11 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// The key of `point`; `numerics` is this binary's fingerprint (another one only in tests).
     public init(spec: ExperimentSpec, point: SweepPoint, numerics: String = NumericsFingerprint.current) {
         var fields = ["format=\(TrainingKey.formatVersion)"] + TrainingKey.arithmeticFields(numerics: numerics)
+        let isPretrained: Bool
         switch spec.source {
         case .train(let source):
-            fields += ["kind=train", "dataset=\(source.dataset)", "model=\(source.model)"]
-            fields += TrainingKey.convolutionFields(model: source.model)
-            fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
+            isPretrained = false
+            fields += TrainingKey.sourceFields(source, kind: "train")
             fields += TrainingKey.fields(of: source.finetune, prefix: "finetune")
             let qat = source.qat
             fields += [
@@ -44,14 +44,19 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
                 "qat.first_layer_bins=\(qat.firstLayerBins.map(String.init) ?? "policy")",
                 "qat.last_layer_bins=\(qat.lastLayerBins.map(String.init) ?? "policy")",
                 "qat.initial_bins=\(qat.initialBins)",
-                "qat.float_dtype=\(qat.floatDtype)",
-                "lambda=\(point.value(of: .lambda))",
+                "qat.float_dtype=\(qat.floatDtype.rawValue)",
             ]
         case .pretrained(let source):
-            fields += ["kind=pretrained", "model=\(source.model)", "calibration=\(source.calibration)",
-                       "rate_weight=\(point.value(of: .rateWeight))"]
+            isPretrained = true
+            fields += ["kind=pretrained", "model=\(source.model)", "calibration=\(source.calibration.rawValue)"]
         }
-        fields += ["bin_policy=\(point.binPolicy)", "seed=\(point.seed)"]
+        // The weight axes: those of this source alone first, then those of every source, each in
+        // declaration order (λ or μ, then bin policy and seed).
+        let weightAxes = SweepAxis.all.filter { $0.affectsWeights && $0.applicability.applies(pretrained: isPretrained) }
+        let specific = weightAxes.filter { if case .any = $0.applicability { return false } else { return true } }
+        for axis in specific + weightAxes.filter({ !specific.contains($0) }) {
+            fields.append("\(axis.name)=\(point.value(of: axis))")
+        }
         canonical = fields.joined(separator: "\n") + "\n"
         hex = SHA256.hex(of: Array(canonical.utf8))
     }
@@ -61,9 +66,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
                                 numerics: String = NumericsFingerprint.current) -> TrainingKey? {
         guard case .train(let source) = spec.source else { return nil }
         var fields = ["format=\(TrainingKey.baselineFormatVersion)"] + arithmeticFields(numerics: numerics)
-        fields += ["kind=baseline", "dataset=\(source.dataset)", "model=\(source.model)"]
-        fields += TrainingKey.convolutionFields(model: source.model)
-        fields += TrainingKey.fields(of: source.baseline, prefix: "baseline")
+        fields += sourceFields(source, kind: "baseline")
         fields.append("seed=\(seed)")
         return TrainingKey(canonical: fields.joined(separator: "\n") + "\n")
     }
@@ -71,6 +74,12 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     private init(canonical: String) {
         self.canonical = canonical
         self.hex = SHA256.hex(of: Array(canonical.utf8))
+    }
+
+    /// What a trained source's baseline is made of: dataset, model, convolution algorithms, recipe.
+    private static func sourceFields(_ source: TrainingSource, kind: String) -> [String] {
+        ["kind=\(kind)", "dataset=\(source.dataset.rawValue)", "model=\(source.model.rawValue)"]
+            + convolutionFields(model: source.model) + fields(of: source.baseline, prefix: "baseline")
     }
 
     /// The arithmetic that made the weights: the kernel family and the numerics fingerprint.
@@ -82,9 +91,8 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// (`Model.convolutionAlgorithms`): other algorithms sum in other orders, so their weights
     /// differ in the last bits and must not be served from an im2col cache entry, or the other
     /// way round on a CPU without AVX2. im2col-only models (MLP, LeNet-5) keep their keys.
-    static func convolutionFields(model: String) -> [String] {
-        guard let architecture = Architecture(rawValue: model),
-              let algorithms = nonIm2colAlgorithms[architecture], !algorithms.isEmpty else { return [] }
+    static func convolutionFields(model architecture: Architecture) -> [String] {
+        guard let algorithms = nonIm2colAlgorithms[architecture], !algorithms.isEmpty else { return [] }
         return ["convolution=" + algorithms.map(\.rawValue).joined(separator: ",")]
     }
 
@@ -98,8 +106,8 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     private static func fields(of recipe: TrainingRecipe, prefix: String) -> [String] {
         [
             "\(prefix).epochs=\(recipe.epochs)", "\(prefix).batch=\(recipe.batchSize)",
-            "\(prefix).optimizer=\(recipe.optimizer)", "\(prefix).lr=\(CanonicalNumber.format(recipe.learningRate))",
-            "\(prefix).schedule=\(recipe.schedule)", "\(prefix).momentum=\(CanonicalNumber.format(recipe.momentum))",
+            "\(prefix).optimizer=\(recipe.optimizer.rawValue)", "\(prefix).lr=\(CanonicalNumber.format(recipe.learningRate))",
+            "\(prefix).schedule=\(recipe.schedule.rawValue)", "\(prefix).momentum=\(CanonicalNumber.format(recipe.momentum))",
             "\(prefix).weight_decay=\(CanonicalNumber.format(recipe.weightDecay))",
             "\(prefix).crop_padding=\(recipe.cropPadding)", "\(prefix).flip=\(recipe.horizontalFlip)",
         ]

@@ -38,11 +38,11 @@ final class SpecParserTests: XCTestCase {
         let spec = try parse(Self.valid)
         XCTAssertEqual(spec.name, "quick")
         guard case .train(let source) = spec.source else { return XCTFail("expected a trained source") }
-        XCTAssertEqual(source.dataset, "fashion-mnist")
-        XCTAssertEqual(source.model, "lenet5")
+        XCTAssertEqual(source.dataset, .fashionMNIST)
+        XCTAssertEqual(source.model, .lenet5)
         XCTAssertEqual(source.baseline.epochs, 8)
         XCTAssertEqual(source.baseline.learningRate, 0.05)
-        XCTAssertEqual(source.finetune.optimizer, "adam")
+        XCTAssertEqual(source.finetune.optimizer, .adam)
         XCTAssertEqual(source.qat.temperature, 0.3)
         XCTAssertEqual(source.qat.firstLayerBins, 15)
         XCTAssertNil(source.qat.lastLayerBins)
@@ -50,7 +50,8 @@ final class SpecParserTests: XCTestCase {
         XCTAssertEqual(spec.sweep.binPolicy, [.learned, .fixed(7)])
         XCTAssertEqual(spec.sweep.tableLog, [8, 12])
         XCTAssertEqual(spec.sweep.lanes, [1, 4, 16])
-        XCTAssertEqual(spec.sweep.codec, ["tans"], "unspecified axes take their default")
+        XCTAssertEqual(spec.sweep.codec, [.tans], "unspecified axes take their default")
+        XCTAssertEqual(spec.sweep.computeWeightsPerCycle, [8], "an unswept compute rate is decoder.compute_weights_per_cycle")
         XCTAssertEqual(spec.outputs.plots, ["frontier", "lambda"])
         XCTAssertEqual(spec.outputs.formats, ["svg"])
         XCTAssertEqual(spec.decoder.computeWeightsPerCycle, 8)
@@ -65,7 +66,7 @@ final class SpecParserTests: XCTestCase {
           table_log: 10
         """)
         XCTAssertEqual(spec.name, "x", "the file name is the default experiment name")
-        XCTAssertEqual(spec.source, .pretrained(PretrainedSource(model: "mobilenet_v2", calibration: "rd")))
+        XCTAssertEqual(spec.source, .pretrained(PretrainedSource(model: "mobilenet_v2", calibration: .rd)))
         XCTAssertEqual(spec.sweep.rateWeight, [0, 1e-6, 1e-5])
         XCTAssertEqual(spec.sweep.tableLog, [10], "a scalar is a one-value axis")
     }
@@ -87,6 +88,10 @@ final class SpecParserTests: XCTestCase {
             (base + "sweep:\n  bin_policy: [sometimes]\n", "sweep.bin_policy[0]", 5, "unknown bin policy"),
             (base + "sweep:\n  codec: [tnas]\n", "sweep.codec[0]", 5, "Did you mean 'tans'?"),
             (base + "sweep:\n  layout: [diagonal]\n", "sweep.layout[0]", 5, "split, interleaved"),
+            (base + "sweep:\n  sharing: [banked]\n", "sweep.sharing[0]", 5, "replicated, shared"),
+            (base + "sweep:\n  compute_weights_per_cycle: [0]\n", "sweep.compute_weights_per_cycle[0]", 5, "from 1 to 4096"),
+            (base + "sweep:\n  port_bits: [64, 128]\n  table_log: 10\ndecoder: {buffer_bits: 100}\n", "decoder.buffer_bits", 7, "buffer_bits ≥ 138"),
+            (base + "finetune: {schedule: cosin}\nsweep:\n  lambda: [0]\n", "finetune.schedule", 4, "Did you mean 'cosine'?"),
             (base + "sweep:\n  lanes: [1, 4, 1]\n", "sweep.lanes", 5, "appears twice"),
             (base + "sweep:\n  lambda: [0, 1]\n  seed: [1, 2, 3]\n  zip: [[lambda, seed]]\n", "sweep.zip[0]", 7, "same number of values"),
             (base + "sweep:\n  zip: [[lambda, speed]]\n", "sweep.zip[0]", 5, "Did you mean 'seed'?"),

@@ -10,7 +10,7 @@ final class SweepExpansionTests: XCTestCase {
         XCTAssertEqual(Set(points).count, points.count, "no duplicates")
         // The first 6 points share λ and bin policy: one training serves a block of codec/decoder points.
         XCTAssertEqual(Set(points.prefix(6).map { "\($0.lambda)\($0.binPolicy)" }).count, 1)
-        XCTAssertEqual(points.first?.label, "lambda=0,bin_policy=learned,rate_weight=0,seed=1,codec=tans,table_log=8,lanes=1,layout=split,port_bits=64,sharing=replicated")
+        XCTAssertEqual(points.first?.label, "lambda=0,bin_policy=learned,rate_weight=0,seed=1,codec=tans,table_log=8,lanes=1,layout=split,port_bits=64,sharing=replicated,compute_weights_per_cycle=8")
     }
 
     func testZipGroupsAdvanceTogether() {
@@ -52,6 +52,47 @@ final class TrainingKeyTests: XCTestCase {
         XCTAssertEqual(keys.count, spec.sweep.lambda.count * spec.sweep.binPolicy.count)
     }
 
+    /// The canonical text of a key is what keeps a user's cache valid across releases: the
+    /// fields and their spelling must not drift when the spec's types or the axes' declarations do.
+    func testCanonicalTextIsStable() throws {
+        let point = SweepExpansion(spec: spec).points()[0]
+        let lines = TrainingKey(spec: spec, point: point, numerics: "N").canonical.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.filter { !$0.hasPrefix("kernels=") }, [
+            "format=\(TrainingKey.formatVersion)", "numerics=N", "kind=train", "dataset=fashion-mnist", "model=lenet5",
+            "baseline.epochs=8", "baseline.batch=128", "baseline.optimizer=sgd", "baseline.lr=0.05", "baseline.schedule=cosine",
+            "baseline.momentum=0.9", "baseline.weight_decay=0.0005", "baseline.crop_padding=0", "baseline.flip=false",
+            "finetune.epochs=2", "finetune.batch=128", "finetune.optimizer=adam", "finetune.lr=0.001", "finetune.schedule=cosine",
+            "finetune.momentum=0.9", "finetune.weight_decay=0", "finetune.crop_padding=0", "finetune.flip=false",
+            "qat.temperature=0.3", "qat.lambda_warmup_epochs=0", "qat.first_layer_bins=15", "qat.last_layer_bins=policy",
+            "qat.initial_bins=15", "qat.float_dtype=f16", "lambda=0", "bin_policy=learned", "seed=1",
+        ])
+        let pretrained = try SpecParser.parse(yaml: "pretrained: mobilenet_v2\ncalibration: rd\nsweep: {rate_weight: [0.001]}\n",
+                                              file: "p.yaml", defaultName: "p")
+        let p = SweepExpansion(spec: pretrained).points()[0]
+        XCTAssertEqual(TrainingKey(spec: pretrained, point: p, numerics: "N").canonical.split(separator: "\n").map(String.init)
+                        .filter { !$0.hasPrefix("kernels=") },
+                       ["format=\(TrainingKey.formatVersion)", "numerics=N", "kind=pretrained", "model=mobilenet_v2",
+                        "calibration=rd", "rate_weight=0.001", "bin_policy=fixed-15", "seed=1"])
+    }
+
+    /// The compute rate is a sweep axis: it multiplies the points, never the trainings, and a
+    /// spec may set it once — under `sweep:` or as `decoder.compute_weights_per_cycle`.
+    func testComputeRateIsAnAxisThatNeverRetrains() throws {
+        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  compute_weights_per_cycle: 8\n", with: "")
+            .replacingOccurrences(of: "  lanes: [1, 4, 16]\n", with: "  lanes: [1, 4, 16]\n  compute_weights_per_cycle: [8, 32]\n")
+        let swept = try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
+        XCTAssertEqual(swept.sweep.computeWeightsPerCycle, [8, 32])
+        let points = SweepExpansion(spec: swept).points()
+        XCTAssertEqual(points.count, 2 * SweepExpansion(spec: spec).points().count)
+        XCTAssertEqual(Set(points.map { TrainingKey(spec: swept, point: $0) }).count, spec.sweep.lambda.count * spec.sweep.binPolicy.count)
+        XCTAssertEqual(swept.sweep.trainingCount, spec.sweep.trainingCount)
+        let both = SpecParserTests.valid.replacingOccurrences(of: "  lanes: [1, 4, 16]\n", with: "  lanes: [1, 4, 16]\n  compute_weights_per_cycle: [8, 32]\n")
+        XCTAssertThrowsError(try SpecParser.parse(yaml: both, file: "q.yaml", defaultName: "q")) { error in
+            XCTAssertTrue("\(error)".contains("sweep.compute_weights_per_cycle"), "\(error)")
+            XCTAssertTrue("\(error)".contains("set twice"), "\(error)")
+        }
+    }
+
     func testEveryTrainingInputChangesTheKey() {
         let point = SweepExpansion(spec: spec).points()[0]
         let key = TrainingKey(spec: spec, point: point)
@@ -80,7 +121,7 @@ final class TrainingKeyTests: XCTestCase {
         XCTAssertFalse(TrainingKey.baseline(spec: spec, seed: 1)!.canonical.contains("convolution"))
         var resnet = spec
         guard case .train(var source) = resnet.source else { return XCTFail() }
-        source.model = "resnet20"
+        source.model = .resnet20
         resnet.source = .train(source)
         let fast = ModelZoo.make(.resnet20, seed: 0).convolutionAlgorithms.contains(.rowWinograd)
         let point = SweepExpansion(spec: resnet).points()[0]

@@ -1,0 +1,242 @@
+import DecoderHardware
+import EntropyCoding
+import Quantization
+import Yams
+
+/// One sweep axis, declared once: its spelling in specs (which is also its `runs.csv` column),
+/// the type and range of its values, whether it changes the trained weights (and so the
+/// ``TrainingKey``), and which weight sources it applies to. Parsing (``SpecParser``), expansion
+/// (``SweepExpansion``), point labels, duplicate checks, sweep sizes, training keys and the
+/// results rows are all driven by ``SweepAxis/all``, so a new axis is one stored property in
+/// ``SweepAxes``, one in ``SweepPoint`` and one declaration below — plus the code that uses it.
+///
+/// ```swift
+/// SweepAxis.all.map(\.name)   // ["lambda", "bin_policy", "rate_weight", "seed", "codec", …]
+/// SweepAxis.lambda.affectsWeights  // true
+/// ```
+public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
+    /// The axis as spelled under `sweep:` and as its results column.
+    public let name: String
+    /// True when a new value means a new training (or calibration).
+    public let affectsWeights: Bool
+    /// The weight sources the axis applies to; a spec of another source that names it is refused.
+    let applicability: Applicability
+    /// How many values the axis takes in `axes`.
+    let count: @Sendable (SweepAxes) -> Int
+    /// Each value of the axis in `axes`, spelled as in results files.
+    let spelledValues: @Sendable (SweepAxes) -> [String]
+    /// The point's value, spelled as in results files.
+    let spelled: @Sendable (SweepPoint) -> String
+    /// Sets the point's value to the axis's `i`-th value in `axes`.
+    let assign: @Sendable (inout SweepPoint, SweepAxes, Int) -> Void
+    /// Reads the axis from a `sweep:` mapping into `axes` (the default when the key is absent).
+    let read: @Sendable (Mapping, _ isPretrained: Bool, inout SweepAxes) throws -> Void
+
+    enum Applicability: Sendable {
+        case any
+        /// Only models trained here; `refusal` says why a pretrained spec cannot sweep it.
+        case trained(refusal: String)
+        /// Only pretrained checkpoints; `refusal` says why a trained spec cannot sweep it.
+        case pretrained(refusal: String)
+
+        func applies(pretrained: Bool) -> Bool {
+            switch self {
+            case .any: return true
+            case .trained: return !pretrained
+            case .pretrained: return pretrained
+            }
+        }
+    }
+
+    public var description: String { name }
+    public static func == (a: SweepAxis, b: SweepAxis) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
+    /// Every axis, in the order of point labels, expansion (weight-changing axes are moved
+    /// outermost, stably) and results columns.
+    public static let all: [SweepAxis] = [
+        lambda, binPolicy, rateWeight, seed, codec, tableLog, lanes, layout, portBits, sharing,
+        computeWeightsPerCycle,
+    ]
+
+    /// The axis spelled `name` in a spec, if any.
+    public static func named(_ name: String) -> SweepAxis? { all.first { $0.name == name } }
+
+    // MARK: The axes
+
+    /// λ, the weight of the entropy term in `CE + λ·R` (trained models).
+    public static let lambda = declare(
+        "lambda", \.lambda, \.lambda, affectsWeights: true, default: [0],
+        applicability: .trained(refusal: "λ is a training axis; a pretrained model is calibrated, not trained. Fix: sweep `rate_weight` instead."),
+        value: .number(0...1000))
+    /// How each layer's bin count is chosen: `learned`, or a fixed odd count.
+    public static let binPolicy = declare(
+        "bin_policy", \.binPolicy, \.binPolicy, affectsWeights: true, default: [.learned],
+        pretrainedDefault: [.fixed(15)], value: .binPolicy)
+    /// μ, the rate–distortion weight of post-training calibration (pretrained checkpoints).
+    public static let rateWeight = declare(
+        "rate_weight", \.rateWeight, \.rateWeight, affectsWeights: true, default: [0],
+        applicability: .pretrained(refusal: "`rate_weight` sweeps post-training calibration of a pretrained model. Fix: sweep `lambda` for trained models."),
+        value: .number(0...1e12))
+    /// The training seed (`seed: [1, 2]`, or `seeds: 3` for seeds 1…3).
+    public static let seed = declare(
+        "seed", \.seed, \.seed, affectsWeights: true, default: [1], value: .integer(0...Int(Int32.max)),
+        reader: SpecReader.readSeeds)
+    /// The entropy coder.
+    public static let codec = declare("codec", \.codec, \.codec, default: [.tans], value: .choice())
+    /// Table log R (tANS/rANS): tables of 2^R entries.
+    public static let tableLog = declare("table_log", \.tableLog, \.tableLog, default: [12],
+                                         value: .integer(SpecLimits.tableLogs))
+    /// P, parallel decoder lanes (and coded lane streams).
+    public static let lanes = declare("lanes", \.lanes, \.lanes, default: [1], value: .integer(1...64))
+    /// Where the lanes' bits sit: one stream per lane, or one interleaved stream.
+    public static let layout = declare("layout", \.layout, \.layout, default: [.split], value: .choice())
+    /// W, bits per cycle of the weight-memory port feeding the lanes.
+    public static let portBits = declare("port_bits", \.portBits, \.portBits, default: [64], value: .integer(1...4096))
+    /// Decode tables replicated per lane or shared.
+    public static let sharing = declare("sharing", \.sharing, \.sharing, default: [.replicated], value: .choice())
+    /// Weights per cycle the compute array consumes: a decoder "keeps up" when it delivers as
+    /// many. Unswept, it is `decoder.compute_weights_per_cycle` (8 by default).
+    public static let computeWeightsPerCycle = declare(
+        "compute_weights_per_cycle", \.computeWeightsPerCycle, \.computeWeightsPerCycle, default: [8],
+        value: .integer(1...4096))
+
+    // MARK: Declaring
+
+    /// Declares an axis whose values live at `values` in ``SweepAxes`` and at `point` in ``SweepPoint``.
+    static func declare<V: Hashable & Sendable>(
+        _ name: String, _ values: WritableKeyPath<SweepAxes, [V]> & Sendable,
+        _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false, default defaults: [V],
+        pretrainedDefault: [V]? = nil, applicability: Applicability = .any, value: AxisValue<V>,
+        reader: (@Sendable (Mapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil
+    ) -> SweepAxis {
+        SweepAxis(
+            name: name, affectsWeights: affectsWeights, applicability: applicability,
+            count: { $0[keyPath: values].count },
+            spelledValues: { $0[keyPath: values].map(value.spell) },
+            spelled: { value.spell($0[keyPath: point]) },
+            assign: { p, axes, i in p[keyPath: point] = axes[keyPath: values][i] },
+            read: { map, isPretrained, axes in
+                let fallback = isPretrained ? (pretrainedDefault ?? defaults) : defaults
+                let element = { (node: Node, key: String) in try value.parse(node, key, map, isPretrained) }
+                axes[keyPath: values] = try reader?(map, name, fallback, element)
+                    ?? map.list(name, default: fallback, element)
+            })
+    }
+}
+
+/// How an axis's values are read from a spec and spelled in results files.
+struct AxisValue<V: Sendable>: Sendable {
+    /// Reads one value (`key` names it in errors, e.g. `lanes[2]`); the flag says whether the
+    /// spec's weights are pretrained.
+    let parse: @Sendable (Node, String, Mapping, Bool) throws -> V
+    let spell: @Sendable (V) -> String
+}
+
+extension AxisValue where V == Double {
+    /// A finite number in `range`, spelled canonically (``CanonicalNumber``).
+    static func number(_ range: ClosedRange<Double>) -> Self {
+        AxisValue(parse: { node, key, map, _ in try Mapping.double(node, key: key, range: range, mapping: map) },
+                  spell: CanonicalNumber.format)
+    }
+}
+
+extension AxisValue where V == Int {
+    /// A whole number in `range`.
+    static func integer(_ range: ClosedRange<Int>) -> Self {
+        AxisValue(parse: { node, key, map, _ in try Mapping.int(node, key: key, range: range, mapping: map) },
+                  spell: { String($0) })
+    }
+}
+
+extension AxisValue where V: CaseIterable & RawRepresentable, V.RawValue == String {
+    /// One of the enum's cases, by its raw value; the accepted names are the enum's own.
+    static func choice() -> Self {
+        AxisValue(parse: { node, key, map, _ in try Mapping.choice(node, key: key, mapping: map) },
+                  spell: { $0.rawValue })
+    }
+}
+
+extension AxisValue where V == BinPolicy {
+    /// `learned` (trained models only) or an odd bin count (`7` or `fixed-7`).
+    static var binPolicy: Self {
+        AxisValue(parse: { node, key, map, isPretrained in
+                      try SpecReader.binPolicy(node, key: key, mapping: map, allowLearned: !isPretrained) },
+                  spell: \.description)
+    }
+}
+
+/// The values each sweep axis takes (see ``SweepAxis``). Every axis has at least one value.
+public struct SweepAxes: Sendable, Equatable {
+    public var lambda: [Double]
+    public var binPolicy: [BinPolicy]
+    /// Rate–distortion weight μ of post-training calibration (pretrained sources only).
+    public var rateWeight: [Double]
+    public var seed: [Int]
+    public var codec: [CodecKind]
+    public var tableLog: [Int]
+    public var lanes: [Int]
+    public var layout: [TANSLayout]
+    public var portBits: [Int]
+    public var sharing: [TableSharing]
+    public var computeWeightsPerCycle: [Int]
+    /// Groups of axes that advance together (zipped) instead of forming a Cartesian product.
+    public var zip: [[SweepAxis]]
+
+    public init(lambda: [Double] = [0], binPolicy: [BinPolicy] = [.learned], rateWeight: [Double] = [0],
+                seed: [Int] = [1], codec: [CodecKind] = [.tans], tableLog: [Int] = [12], lanes: [Int] = [1],
+                layout: [TANSLayout] = [.split], portBits: [Int] = [64], sharing: [TableSharing] = [.replicated],
+                computeWeightsPerCycle: [Int] = [8], zip: [[SweepAxis]] = []) {
+        self.lambda = lambda
+        self.binPolicy = binPolicy
+        self.rateWeight = rateWeight
+        self.seed = seed
+        self.codec = codec
+        self.tableLog = tableLog
+        self.lanes = lanes
+        self.layout = layout
+        self.portBits = portBits
+        self.sharing = sharing
+        self.computeWeightsPerCycle = computeWeightsPerCycle
+        self.zip = zip
+    }
+
+    /// How many values `axis` takes.
+    public func count(of axis: SweepAxis) -> Int { axis.count(self) }
+}
+
+/// One configuration of an experiment: a value on every sweep axis.
+public struct SweepPoint: Sendable, Hashable {
+    public var lambda: Double = 0
+    public var binPolicy: BinPolicy = .learned
+    public var rateWeight: Double = 0
+    public var seed: Int = 1
+    public var codec: CodecKind = .tans
+    public var tableLog: Int = 12
+    public var lanes: Int = 1
+    public var layout: TANSLayout = .split
+    public var portBits: Int = 64
+    public var sharing: TableSharing = .replicated
+    public var computeWeightsPerCycle: Int = 8
+
+    /// The point whose every axis takes its first value in `axes`.
+    public init(first axes: SweepAxes) {
+        for axis in SweepAxis.all { axis.assign(&self, axes, 0) }
+    }
+
+    /// The point's values as `axis=value` text, in axis order — a stable, readable identity.
+    public var label: String {
+        SweepAxis.all.map { "\($0.name)=\($0.spelled(self))" }.joined(separator: ",")
+    }
+
+    /// The value on `axis`, spelled as in results files.
+    public func value(of axis: SweepAxis) -> String { axis.spelled(self) }
+}
+
+/// Ranges the spec, the codec and the decoder model agree on.
+enum SpecLimits {
+    /// Table logs a spec may sweep: what the codec writes and the decoder model accepts.
+    static let tableLogs = 5...DecoderConfiguration.maximumTableLog
+    /// Bin counts of zero-point quantization (odd within the range; the parser checks parity).
+    static let bins = 1...ZeroPointQuantizer.maxBins
+}
