@@ -176,6 +176,12 @@ final class RTLTests: XCTestCase {
             XCTAssertEqual(constant.rtlDecodePhase, constant.simulator.decodePhase)
             XCTAssertEqual(constant.rtlDecodePhase, constant.model.decodePhase)
             XCTAssertEqual(constant.rtlSetup, constant.model.setup + 1, "⌈24/32⌉ header word + 1 cycle of SRAM latency")
+            XCTAssertEqual(runs.map(\.constant), [true, false])
+            let summary = RTLCycleReport.summary(runs, configuration: try DecoderConfiguration(
+                lanes: lanes, tableLog: 8, sharing: sharing, portBits: 32, clockHz: 1e9, layout: layout))
+            XCTAssertTrue(summary.contains("1 constant layers: decode phase, model vs RTL worst 0.00 %"), summary)
+            XCTAssertTrue(summary.contains("RTL − model 1…1 cycles"), summary)
+            XCTAssertTrue(summary.contains("1 layers < 10k weights"), summary)
             XCTAssertEqual(runs[1].rtlDecodePhase, runs[1].simulator.decodePhase)
             XCTAssertEqual(runs[1].rtlSetup, runs[1].model.setup)
         }
