@@ -277,8 +277,9 @@ public struct DecoderCostModel: Sendable {
         }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
                                 escapeTableLog: escapeTableLog, config: config, primed: primed)
-        // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop).
-        let loop = config.stateLoopCycles
+        // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop); a constant
+        // layer has no state loop and emits a group per cycle (as ``CycleSimulator`` does).
+        let loop = tableLog == 0 ? 1 : config.stateLoopCycles
         let groups = (n + p - 1) / p
         let decode = groups == 0 ? 0 : loop * (groups - 1) + 1
         let remaining = words - primed

@@ -83,6 +83,12 @@ public enum DecoderSweep {
         public var clockHz: Double?
         /// Double-buffered decode tables (``DecoderConfiguration/doubleBufferTables``).
         public var doubleBufferTables = false
+        /// Weight-memory read latency, cycles (``DecoderConfiguration/memoryReadLatency``; 1: a
+        /// synchronous SRAM, the generated RTL's).
+        public var memoryReadLatency = 1
+        /// Cycles of a lane's state loop (``DecoderConfiguration/stateLoopCycles``; 1: the RTL's
+        /// one-cycle loop, 2: the pipelined variant).
+        public var stateLoopCycles = 1
 
         public init(lanes: [Int], tableLogs: [Int], portBits: [Int], sharings: [TableSharing] = [.replicated],
                     layouts: [StreamLayout] = [.split], laneBufferBits: Int? = nil, clockHz: Double? = nil) {
@@ -135,7 +141,9 @@ public enum DecoderSweep {
             for r in axes.tableLogs {
                 for w in axes.portBits {
                     let config = try DecoderConfiguration(lanes: p, tableLog: r, portBits: w,
-                                                          laneBufferBits: axes.laneBufferBits, clockHz: clock)
+                                                          laneBufferBits: axes.laneBufferBits, clockHz: clock,
+                                                          memoryReadLatency: axes.memoryReadLatency,
+                                                          stateLoopCycles: axes.stateLoopCycles)
                     for layer in layers where layer.usedSymbols > config.tableEntries {
                         throw DecoderConfigurationError.tableTooSmall(layer: layer.name, tableLog: r,
                                                                       usedSymbols: layer.usedSymbols)
@@ -171,6 +179,7 @@ public enum DecoderSweep {
                             let config = try DecoderConfiguration(
                                 lanes: p, tableLog: r, sharing: sharing, portBits: w,
                                 laneBufferBits: axes.laneBufferBits, clockHz: clock, layout: layout,
+                                memoryReadLatency: axes.memoryReadLatency, stateLoopCycles: axes.stateLoopCycles,
                                 doubleBufferTables: axes.doubleBufferTables)
                             let cost = try model.evaluate(config, model: prepared)
                             // Sharing does not change the cycles: simulate once per port width.

@@ -10,6 +10,9 @@ extension RTLModule {
         // table] → read initial states and step → prime buffers → decode), the header address counter,
         // the group counter and lockstep readiness (every lane holds its bits, the escape FIFO holds
         // the group's escape values), escape substitution in lane order, and the cycle counters.
+        // A constant layer (table_log = 0: one symbol, no table, no streams) reads only its header
+        // (step and symbol, in the state words) and then emits its symbol in every active lane, one
+        // group per cycle, with the lanes' states and buffers held.
         module sb_control #(parameter P = 1, parameter R = 8, parameter NB = 4, parameter SB = 4,
                             parameter W = 32, parameter AW = 24, parameter FB = 7, parameter FBI = 7,
                             parameter OB = 8, parameter SPLIT = 1, parameter ESC = 0, parameter PB = 1,
@@ -20,6 +23,7 @@ extension RTLModule {
             input  wire [31:0]      groups,
             input  wire [PB-1:0]    last_active,
             input  wire             has_escape,
+            input  wire             constant,
             input  wire [AW-1:0]    header,
             input  wire [15:0]      count_words,
             input  wire [15:0]      state_words,
@@ -73,6 +77,7 @@ extension RTLModule {
                 assign init_states[g*R +: R] = state_field_bits[16 + g*R +: R];
             end endgenerate
             assign escape_init = header_bits[8 +: R];
+            wire [SB-1:0] constant_symbol = state_field_bits[16 +: SB];
             assign hdr_addr = pointer;
             assign done = phase == DONE;
 
@@ -93,15 +98,16 @@ extension RTLModule {
                 rank = {PB{1'b0}};
                 for (j = 0; j < P; j = j + 1) begin
                     out_active[j] = !last_group || j < last_active;
-                    hold[j] = !out_active[j] || last_group || (second_last && j >= last_active);
+                    hold[j] = constant || !out_active[j] || last_group || (second_last && j >= last_active);
                     if (SPLIT && !hold[j] && lane_nb[j*NB +: NB] > lane_fill[j*FB +: FB]) fits = 1'b0;
-                    escaped[j] = ESC && has_escape && out_active[j] && lane_symbol[j*SB +: SB] == escape_symbol;
-                    out_symbol[j*SB +: SB] = escaped[j] ? escape_values[rank*SB +: SB] : lane_symbol[j*SB +: SB];
+                    escaped[j] = ESC && has_escape && !constant && out_active[j] && lane_symbol[j*SB +: SB] == escape_symbol;
+                    out_symbol[j*SB +: SB] = constant ? constant_symbol
+                                           : escaped[j] ? escape_values[rank*SB +: SB] : lane_symbol[j*SB +: SB];
                     rank = rank + escaped[j];
                 end
                 pops = rank;
                 if (!SPLIT && need > shared_fill) fits = 1'b0;
-                ready = fits && pops <= escapes_queued;
+                ready = constant || (fits && pops <= escapes_queued);
                 group_step = phase == DECODE && ready;
                 hdr_req = header_phase && requested != words_here;
                 count_clear = (phase == COUNTS || phase == ECOUNTS) && first;
@@ -129,7 +135,7 @@ extension RTLModule {
                     first <= 1'b0;
                     case (phase)
                         IDLE: if (start) begin
-                            phase <= COUNTS;
+                            phase <= constant ? STATES : COUNTS;
                             first <= 1'b1;
                             pointer <= header;
                             requested <= 16'd0;
@@ -146,7 +152,7 @@ extension RTLModule {
                             first <= 1'b1;
                         end
                         STATES: if (header_end) begin
-                            phase <= PRIME;
+                            phase <= constant ? DECODE : PRIME;
                             first <= 1'b1;
                         end
                         PRIME: if (prime_done) phase <= DECODE;

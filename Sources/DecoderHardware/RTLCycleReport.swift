@@ -2,7 +2,8 @@ import Foundation
 
 /// The RTL-vs-simulator-vs-model cycle table of `subbit rtl --simulate`: one row per layer, then
 /// the worst and median decode-phase errors, for layers of at least ``largeLayer`` weights and
-/// for the smaller ones separately.
+/// for the smaller ones separately; constant layers (the decoder's constant mode) on a line of
+/// their own.
 ///
 /// ```swift
 /// print(RTLCycleReport.table(runs, configuration: config))
@@ -24,11 +25,13 @@ public enum RTLCycleReport {
     }
 
     /// One line per size class: worst and median decode-phase error of the model and the
-    /// simulator against the RTL, and the largest setup error.
+    /// simulator against the RTL, and the largest setup error; then one line for the constant
+    /// layers, whose setup the model counts one memory latency short (the header burst's).
     public static func summary(_ runs: [RTLLayerRun], configuration: DecoderConfiguration) -> String {
         var text = ""
-        for (label, subset) in [("≥ 10k weights", runs.filter { $0.symbols >= largeLayer }),
-                                ("< 10k weights", runs.filter { $0.symbols < largeLayer })] where !subset.isEmpty {
+        let coded = runs.filter { !$0.constant }
+        for (label, subset) in [("≥ 10k weights", coded.filter { $0.symbols >= largeLayer }),
+                                ("< 10k weights", coded.filter { $0.symbols < largeLayer })] where !subset.isEmpty {
             let model = subset.map(\.modelDecodeError)
             let sim = subset.map(\.simulatorDecodeError)
             let ideal = subset.map { RTLLayerRun.error($0.idealSimulator.decodePhase, $0.rtlDecodePhase) }
@@ -37,6 +40,15 @@ public enum RTLCycleReport {
                 + "\(percent(model.max() ?? 0)) median \(percent(median(model))); simulator vs RTL worst "
                 + "\(percent(sim.max() ?? 0)) (zero-latency simulator \(percent(ideal.max() ?? 0))); setup, model vs RTL worst "
                 + "\(percent(setup.max() ?? 0))\n"
+        }
+        let constant = runs.filter(\.constant)
+        if !constant.isEmpty {
+            let decode = constant.map(\.modelDecodeError).max() ?? 0
+            let sim = constant.map(\.simulatorDecodeError).max() ?? 0
+            let extra = constant.map { $0.rtlSetup - $0.model.setup }
+            text += "\(configuration.label), \(constant.count) constant layers: decode phase, model vs RTL worst "
+                + "\(percent(decode)), simulator vs RTL worst \(percent(sim)); setup, RTL − model "
+                + "\(extra.min() ?? 0)…\(extra.max() ?? 0) cycles (the model's constant-layer setup omits the header burst's memory latency)\n"
         }
         return text
     }

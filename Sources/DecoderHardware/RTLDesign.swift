@@ -192,7 +192,7 @@ public enum RTLError: Error, LocalizedError, CustomStringConvertible, Equatable 
         case .mismatch(let layer, let detail):
             return "layer '\(layer)': the RTL simulation disagrees with the software decoder (\(detail))"
         case .noTableLayers(let path):
-            return "\(path) has no tANS-coded layer with a table to simulate (constant layers need no decoder)"
+            return "\(path) has no quantized layer with weights to decode here (check --layers and --max-layer-weights)"
         }
     }
     public var errorDescription: String? { description }

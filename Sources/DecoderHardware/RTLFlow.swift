@@ -57,8 +57,9 @@ public enum RTLFlow {
             guard case .quantized(let q) = tensor.payload else { continue }
             if let names, !names.contains(tensor.name) { continue }
             let symbols = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
-            // Constant layers (one symbol) have no table: the header alone decodes them.
-            guard symbols.usedSymbols >= 2 else { continue }
+            // Constant layers (one symbol) have no table: the header alone decodes them (the
+            // decoder's constant mode); a layer without weights has nothing to decode.
+            guard symbols.usedSymbols >= 1 else { continue }
             if let maxWeights, symbols.symbols.count > maxWeights { continue }
             layers.append(RTLSourceLayer(symbols: symbols, step: q.step))
         }

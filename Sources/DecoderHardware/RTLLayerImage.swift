@@ -12,6 +12,8 @@ import Foundation
 ///   with an escape path, ⌈(R+8)/W⌉ words holding the escape symbol + x_e·2^8;
 /// - the streams (split: one per lane; interleaved: one), then the escape stream, each read most
 ///   significant bit first from its first coded bit and padded with zeros to whole words.
+/// A constant layer (one symbol: no table, no streams; table log 0 in the descriptor) holds only
+/// ⌈24/W⌉ words: Δ + symbol·2^16.
 /// Δ is the step as an unsigned Q0.16 code; the dequantized weight is (s − K)·Δ, K = ⌊N_l/2⌋.
 ///
 /// ```swift
@@ -35,10 +37,14 @@ public struct RTLLayerImage: Sendable {
     static let fixedDescriptorFields = 12
 
     public init(name: String, encoded: TANSEncoded, step: Float, usedSymbols: Int, design: RTLDesign) throws {
-        guard let counts = encoded.counts else { throw RTLError.noTableLayers(name) }
+        let counts = encoded.counts
+        // A layer without a table must be constant with at least one symbol.
+        guard counts != nil || (encoded.constantSymbol != nil && encoded.symbolCount > 0) else {
+            throw RTLError.noTableLayers(name)
+        }
         let config = design.configuration
         let r = config.tableLog, w = config.portBits, p = config.lanes
-        guard encoded.lanes == p, StreamLayout(encoded.layout) == config.layout else {
+        guard counts == nil || (encoded.lanes == p && StreamLayout(encoded.layout) == config.layout) else {
             throw RTLError.unsupported("layer '\(name)' coded for \(encoded.lanes) lanes, \(encoded.layout) layout, on \(config.label)")
         }
         guard encoded.tableLog <= r, (encoded.escape?.counts.tableLog ?? 0) <= r else {
@@ -66,12 +72,16 @@ public struct RTLLayerImage: Sendable {
             words += value.words(count: (shift + w - 1) / w, width: w)
         }
         let fieldBits = r + 1
-        region(counts.counts.map { ($0, fieldBits) })
+        if let counts { region(counts.counts.map { ($0, fieldBits) }) }
         if let escape = encoded.escape { region(escape.counts.counts.map { ($0, fieldBits) }) }
         let stepCode = Int(min(65535, max(0, (Double(step) * 65536).rounded())))
-        let countWords = (encoded.alphabetSize * fieldBits + w - 1) / w
+        let countWords = counts == nil ? 0 : (encoded.alphabetSize * fieldBits + w - 1) / w
         let headerBefore = words.count
-        region([(stepCode, 16)] + encoded.initialStates.map { ($0, r) })
+        if counts == nil, let symbol = encoded.constantSymbol {
+            region([(stepCode, 16), (Int(symbol), 8)])
+        } else {
+            region([(stepCode, 16)] + encoded.initialStates.map { ($0, r) })
+        }
         let stateWords = words.count - headerBefore
         if let escape = encoded.escape {
             let start = words.count
@@ -108,7 +118,7 @@ public struct RTLLayerImage: Sendable {
         let lastActive = n - (groups - 1) * p
         let setupBound = DecoderCostModel.setupCycles(layer: profile, config: config, primed: p + 1)
         let bound = 4 * (setupBound + groups + words.count) + 1000
-        descriptor = [UInt32(groups), UInt32(lastActive), UInt32(encoded.tableLog),
+        descriptor = [UInt32(groups), UInt32(lastActive), UInt32(counts == nil ? 0 : encoded.tableLog),
                       UInt32(encoded.escape?.counts.tableLog ?? 0), encoded.escape == nil ? 0 : 1,
                       UInt32(encoded.escape?.symbolCount ?? 0), UInt32(encoded.alphabetSize / 2), 0,
                       UInt32(countWords), UInt32(stateWords), UInt32(n), UInt32(min(bound, Int(UInt32.max)))]

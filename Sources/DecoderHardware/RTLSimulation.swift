@@ -13,6 +13,8 @@ public struct RTLLayerRun: Sendable {
     /// RTL): how much the synchronous SRAM's read latency changes the decode phase.
     public var idealSimulator: LayerCycles
     public var model: LayerCycles
+    /// A constant layer (one symbol, no table), decoded in the RTL's constant mode.
+    public var constant = false
 
     /// |model − RTL| / RTL on the decode phase.
     public var modelDecodeError: Double { Self.error(model.decodePhase, rtlDecodePhase) }
@@ -100,7 +102,8 @@ public enum RTLSimulation {
             }
             runs.append(RTLLayerRun(name: layer.name, symbols: layer.symbolCount, rtlSetup: setup, rtlDecodePhase: decode,
                                     simulator: simulated.cycles, idealSimulator: try ideal.run(layer.simulated).cycles,
-                                    model: DecoderCostModel.cycles(layer: layer.profile, config: config)))
+                                    model: DecoderCostModel.cycles(layer: layer.profile, config: config),
+                                    constant: layer.profile.tableLog == 0))
         }
         return runs
     }

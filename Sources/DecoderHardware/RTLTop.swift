@@ -19,7 +19,7 @@ extension RTLModule {
             // Layer descriptor (host-written registers).
             input  wire [31:0]       groups,
             input  wire [PB-1:0]     last_active,
-            input  wire [3:0]        table_log,
+            input  wire [3:0]        table_log,         // 0: a constant layer (header only)
             input  wire [3:0]        escape_table_log,
             input  wire              has_escape,
             input  wire [31:0]       escape_count,
@@ -162,7 +162,7 @@ extension RTLModule {
             sb_control #(.P(P), .R(R), .NB(NB), .SB(SB), .W(W), .AW(AW), .FB(FB), .FBI(FBI), .OB(OB),
                          .SPLIT(SPLIT), .ESC(ESC), .PB(PB), .KS(KS), .KES(KES)) control (
                 .clk(clk), .rst(rst), .start(start), .groups(groups), .last_active(last_active),
-                .has_escape(has_escape), .header(header), .count_words(count_words), .state_words(state_words),
+                .has_escape(has_escape), .constant(table_log == 4'd0), .header(header), .count_words(count_words), .state_words(state_words),
                 .rdata(mem_rdata), .build_done(build_done), .prime_done(prime_done),
                 .lane_symbol(lane_symbol), .lane_nb(lane_nb), .lane_fill(lane_fill), .need(need),
                 .shared_fill(shared_fill), .escapes_queued(queued), .escape_values(escape_values),

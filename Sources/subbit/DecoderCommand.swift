@@ -47,6 +47,14 @@ struct DecoderCommand: ParsableCommand {
         """)
     var consumer: String?
 
+    @Option(name: .customLong("memory-read-latency"),
+            help: "Cycles from a weight-memory read request to its data: 0 (ideal port) … 8; 1 is a synchronous SRAM, as in the generated RTL.")
+    var memoryReadLatency = 1
+
+    @Option(name: .customLong("state-loop-cycles"),
+            help: "Cycles of a lane's state loop (table read → extract → add): 1, as in the generated RTL, or 2 (pipelined: a lane decodes every second cycle, for clocks the one-cycle loop cannot reach).")
+    var stateLoopCycles = 1
+
     @Flag(help: "Also run the cycle-level simulator on the real streams.")
     var simulate = false
 
@@ -70,6 +78,14 @@ struct DecoderCommand: ParsableCommand {
             laneBufferBits: bufferBits,
             clockHz: clockMHz.map { $0 * 1e6 })
         axes.doubleBufferTables = doubleBuffer
+        guard (0...DecoderConfiguration.maximumMemoryReadLatency).contains(memoryReadLatency) else {
+            throw ValidationError("--memory-read-latency \(memoryReadLatency) is out of range: give 0 (ideal port) … \(DecoderConfiguration.maximumMemoryReadLatency) cycles (1, the default, is a synchronous SRAM)")
+        }
+        guard stateLoopCycles == 1 || stateLoopCycles == 2 else {
+            throw ValidationError("--state-loop-cycles \(stateLoopCycles) is not modelled: give 1 (table read, extract and add in one cycle, the default) or 2 (the pipelined loop)")
+        }
+        axes.memoryReadLatency = memoryReadLatency
+        axes.stateLoopCycles = stateLoopCycles
         let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
         if consumers.contains(where: { $0 < 1 }) {
             throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")
@@ -80,6 +96,10 @@ struct DecoderCommand: ParsableCommand {
             let points = try DecoderSweep.run(layers: layers, axes: axes, technology: technology, simulate: simulate)
             print("\(model): \(layers.count) quantized tensors, \(layers.reduce(0) { $0 + $1.symbols.count }) weights; "
                   + "technology \(technology.name)")
+            // Only when changed, so the default report reads as before.
+            if memoryReadLatency != 1 || stateLoopCycles != 1 {
+                print("weight-memory read latency \(memoryReadLatency) cycle(s), state loop \(stateLoopCycles) cycle(s)")
+            }
             print(DecoderReport.table(points), terminator: "")
             for c in consumers {
                 print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")

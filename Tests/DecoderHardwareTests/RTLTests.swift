@@ -150,6 +150,43 @@ final class RTLTests: XCTestCase {
         XCTAssertEqual(escapes, 2, "the sparse layer must exercise the escape unit")
     }
 
+    /// A constant layer (one symbol: no table, no streams) runs in the decoder's constant mode:
+    /// header only, then one group per cycle, bit-exact, its decode phase equal to the
+    /// simulator's and the model's (⌈n/P⌉). Its setup is the header burst plus the memory's read
+    /// latency, one cycle more than the model's `⌈24/W⌉` (left as is: changing the formula moves
+    /// committed results; noted in issue 20).
+    func testIcarusDecodesAConstantLayer() throws {
+        _ = try tool(.iverilog)
+        _ = try tool(.vvp)
+        let layers = [
+            RTLSourceLayer(symbols: QuantizedLayerSymbols(name: "pruned", bins: 15, symbols: [UInt8](repeating: 9, count: 1_003)),
+                           step: 0.03),
+            RTLSourceLayer(symbols: QuantizedLayerSymbols(
+                name: "dense", bins: 15, symbols: SyntheticLayers.laplaceSymbols(count: 900, bins: 15, zeroProbability: 0.5, seed: 24)),
+                           step: 0.01),
+        ]
+        let output = try temporaryFolder()
+        for (layout, sharing, lanes) in [(StreamLayout.split, TableSharing.replicated, 4), (.interleaved, .shared, 3)] {
+            let request = RTLRequest(lanes: [lanes], tableLogs: [8], portBits: 32, layout: layout, sharing: sharing,
+                                     testbench: true, simulate: true)
+            let runs = try RTLFlow.run(request, layers: layers, output: output, technology: nil) { _ in }[0].runs
+            XCTAssertEqual(runs.map(\.name), ["pruned", "dense"])
+            let constant = runs[0]
+            XCTAssertEqual(constant.rtlDecodePhase, (1_003 + lanes - 1) / lanes, "\(layout)")
+            XCTAssertEqual(constant.rtlDecodePhase, constant.simulator.decodePhase)
+            XCTAssertEqual(constant.rtlDecodePhase, constant.model.decodePhase)
+            XCTAssertEqual(constant.rtlSetup, constant.model.setup + 1, "⌈24/32⌉ header word + 1 cycle of SRAM latency")
+            XCTAssertEqual(runs.map(\.constant), [true, false])
+            let summary = RTLCycleReport.summary(runs, configuration: try DecoderConfiguration(
+                lanes: lanes, tableLog: 8, sharing: sharing, portBits: 32, clockHz: 1e9, layout: layout))
+            XCTAssertTrue(summary.contains("1 constant layers: decode phase, model vs RTL worst 0.00 %"), summary)
+            XCTAssertTrue(summary.contains("RTL − model 1…1 cycles"), summary)
+            XCTAssertTrue(summary.contains("1 layers < 10k weights"), summary)
+            XCTAssertEqual(runs[1].rtlDecodePhase, runs[1].simulator.decodePhase)
+            XCTAssertEqual(runs[1].rtlSetup, runs[1].model.setup)
+        }
+    }
+
     /// 255-bin Laplace symbols whose coding at R = 8 takes the escape path (the first zero
     /// probability, from a list, for which the codec chooses it).
     private func escapingSymbols() throws -> [UInt8] {

@@ -102,6 +102,62 @@ final class DecoderCommandTests: XCTestCase {
         }
     }
 
+    /// Issue 20: `--memory-read-latency` and `--state-loop-cycles` reach the model and the
+    /// simulator (a constant layer included: it has no state loop), print one report line when
+    /// changed, and bad values are refused with one message naming the option.
+    func testMemoryLatencyAndStateLoopOptions() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let base = try writeModel(in: dir)
+        var file = try SBWFile(contentsOf: base)
+        let constant = try SBWQuantizedTensor(symbols: [UInt8](repeating: 7, count: 300), step: 0.02, bins: 15,
+                                              codec: .tans(tableLog: 10))
+        file.tensors.append(try SBWTensor(name: "pruned.weight", shape: [300], payload: .quantized(constant)))
+        let model = dir.appendingPathComponent("with-constant.sbw")
+        try file.write(to: model)
+        func run(_ extra: [String], _ csv: String) throws -> (stdout: String, rows: [[String: Double]]) {
+            let result = try SubBitCLI.run(["decoder", model.path, "--lanes", "1,4", "--table-log", "10", "--port-bits", "32",
+                                            "--tech", techFile, "--simulate", "-o", csv] + extra, in: dir)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let lines = try String(contentsOf: dir.appendingPathComponent(csv), encoding: .utf8).split(separator: "\n")
+            let header = lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let rows = lines.dropFirst().map { line in
+                Dictionary(uniqueKeysWithValues: zip(header, line.split(separator: ",", omittingEmptySubsequences: false)
+                    .map { Double($0) ?? .nan }))
+            }
+            return (result.stdout, rows)
+        }
+        let standard = try run([], "default.csv")
+        XCTAssertFalse(standard.stdout.contains("weight-memory read latency"), standard.stdout)
+        XCTAssertTrue(standard.stdout.contains("3 quantized tensors"), standard.stdout)
+        let ideal = try run(["--memory-read-latency", "0"], "ideal.csv")
+        let pipelined = try run(["--state-loop-cycles", "2"], "pipelined.csv")
+        XCTAssertTrue(ideal.stdout.contains("weight-memory read latency 0 cycle(s), state loop 1 cycle(s)"), ideal.stdout)
+        XCTAssertTrue(pipelined.stdout.contains("state loop 2 cycle(s)"), pipelined.stdout)
+        for (index, row) in standard.rows.enumerated() {
+            // No synchronous-SRAM latency: shorter setup bursts, so fewer cycles.
+            XCTAssertLessThan(ideal.rows[index]["decode_cycles"]!, row["decode_cycles"]!)
+            // The pipelined loop: a lane decodes every second cycle (P = 1 nearly doubles; the
+            // constant layer stays one group per cycle).
+            XCTAssertGreaterThan(pipelined.rows[index]["busy_cycles"]!, 1.5 * row["busy_cycles"]!)
+            for sweep in [standard, ideal, pipelined] {
+                let r = sweep.rows[index]
+                XCTAssertEqual(r["decode_cycles"]!, r["sim_decode_cycles"]!, accuracy: r["sim_decode_cycles"]! * 0.03)
+            }
+        }
+        let cases: [([String], String)] = [
+            (["--memory-read-latency", "9"], "--memory-read-latency 9 is out of range"),
+            (["--memory-read-latency=-1"], "--memory-read-latency -1 is out of range"),
+            (["--state-loop-cycles", "3"], "--state-loop-cycles 3 is not modelled"),
+            (["--state-loop-cycles", "0"], "--state-loop-cycles 0 is not modelled"),
+        ]
+        for (extra, expected) in cases {
+            let result = try SubBitCLI.run(["decoder", model.path, "--tech", techFile, "-o", "bad.csv"] + extra, in: dir)
+            XCTAssertNotEqual(result.status, 0, "\(extra)")
+            XCTAssertTrue(result.stderr.contains(expected), "\(extra): \(result.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.csv").path))
+        }
+    }
+
     func testTableLogBelowTheUsedSymbolsIsRefused() throws {
         let dir = try SubBitCLI.temporaryDirectory(self)
         let model = try writeModel(in: dir, bins: 255, spread: 200)
