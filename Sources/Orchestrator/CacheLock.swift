@@ -36,8 +36,12 @@ struct CacheLock {
             let fd = open(url.path, O_CREAT | O_EXCL | O_WRONLY, 0o644)
             if fd >= 0 {
                 let bytes = Array(mine.utf8)
-                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 close(fd)
+                guard written == bytes.count else {
+                    unlink(url.path)
+                    throw ResultsError("cannot write the cache lock \(url.path): \(String(cString: strerror(errno))). Fix: free space in the cache folder.")
+                }
                 break
             }
             guard errno == EEXIST else {

@@ -105,7 +105,7 @@ public struct PointPipeline: Sendable {
         }
         if let found = cached() { return found }
         // Tasks sharing the cache train a baseline once: the others wait for it, then read it.
-        return try CacheLock(url: baselines.url(for: key.hex).appendingPathExtension("lock")).withLock {
+        return try baselines.withLock(key.hex) {
             if let found = cached() { return found }
             return try trainBaseline(source, seed: seed, key: key, threads: threads)
         }

@@ -133,8 +133,8 @@ public struct SweepRunner: Sendable {
             // One process trains a key at a time; another run of the same spec on this cache
             // waits for it and takes the stored result instead of training again.
             let started = Date()
-            let (bytes, cached) = try trainings.withLock(key.hex, waiting: { pid in
-                progress?.status(worker: worker, "waiting for training \(key) (in progress in process \(pid))")
+            let (bytes, cached) = try trainings.withLock(key.hex, waiting: { holder in
+                progress?.status(worker: worker, "waiting for training \(key) (in progress: \(holder.trimmingCharacters(in: .whitespacesAndNewlines)))")
             }) { () throws -> ([UInt8], Bool) in
                 if let stored = trainings.get(key.hex), !fresh || (trainings.modificationDate(key.hex).map { $0 > started } ?? false) {
                     return (stored, true)
