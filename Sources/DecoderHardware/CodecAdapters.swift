@@ -10,13 +10,6 @@ extension HardwareDecodeTable {
     }
 }
 
-extension StreamLayout {
-    /// The codec's layout of the same name.
-    public var codecLayout: TANSLayout { self == .split ? .split : .interleaved }
-
-    init(_ layout: TANSLayout) { self = layout == .split ? .split : .interleaved }
-}
-
 extension SimulatedLayer {
     /// The hardware view of a codec layer: its decode tables, initial states and streams.
     /// `usedSymbols` is the number of distinct symbols of the layer (escaped ones included).
@@ -35,7 +28,7 @@ extension SimulatedLayer {
                   table: encoded.decodeTable.map(HardwareDecodeTable.init),
                   constantSymbol: UInt16(encoded.constantSymbol ?? 0),
                   initialStates: encoded.initialStates.map { UInt32($0) },
-                  lanes: encoded.lanes, layout: StreamLayout(encoded.layout),
+                  lanes: encoded.lanes, layout: encoded.layout,
                   payload: SimulatedLayer.pack(bytes: encoded.payload),
                   streams: encoded.laneStreams.map(extent), escape: escape)
     }

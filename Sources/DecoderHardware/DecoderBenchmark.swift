@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// Speed of the analytic model: how many configuration × model evaluations it does per second

@@ -1,4 +1,5 @@
 import Foundation
+import EntropyCoding
 
 /// How the P lanes reach the decode table.
 public enum TableSharing: String, Sendable, CaseIterable, Codable {
@@ -11,13 +12,11 @@ public enum TableSharing: String, Sendable, CaseIterable, Codable {
     case shared
 }
 
-/// Where the lanes' bits sit in weight memory.
-public enum StreamLayout: String, Sendable, CaseIterable, Codable {
-    /// One stream per lane at its own offset; the port serves one lane per cycle (round-robin).
-    case split
-    /// One stream, read front to back; a shared buffer hands each lane its bits in lane order.
-    case interleaved
-}
+/// Where the lanes' bits sit in weight memory: the codec's layout, since the decoder reads what
+/// the file holds. `split`: one stream per lane at its own offset, the port serving one lane per
+/// cycle (round-robin); `interleaved`: one stream read front to back, a shared buffer handing
+/// each lane its bits in lane order.
+public typealias StreamLayout = TANSLayout
 
 /// A decoder configuration: the DSE axes of DESIGN.md's hardware model.
 ///

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// The analytic model of the parallel tANS decoder (DESIGN.md, "Hardware decoder cost model").

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// Formats sweep results as a terminal table and as tidy CSV (one row per configuration, units in

@@ -166,7 +166,7 @@ public enum DecoderSweep {
                     var simulated: [SimulatedLayer] = []
                     for layer in layers {
                         let encoded = try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
-                                                           tableLog: r, lanes: p, layout: layout.codecLayout)
+                                                           tableLog: r, lanes: p, layout: layout)
                         profiles.append(LayerProfile(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
                         if simulate {
                             simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))

@@ -1,3 +1,5 @@
+import EntropyCoding
+
 /// What the analytic decoder model needs to know about one compressed layer — counts, not
 /// symbols, so a model evaluation costs microseconds.
 ///

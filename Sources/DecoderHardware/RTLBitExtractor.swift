@@ -1,3 +1,5 @@
+import EntropyCoding
+
 extension RTLModule {
     /// Split-layout bit extraction (`sb_bit_extractor`): per-lane buffers, consume shifters, refill
 /// aligners and fill counters; part of the model's ``AreaBreakdown/bitExtractors``.

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// The RTL-vs-simulator-vs-model cycle table of `subbit rtl --simulate`: one row per layer, then

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// The Verilog-2005 decoder for one configuration: the module parameters derived from a

@@ -140,7 +140,7 @@ public enum RTLFlow {
             for layer in layers {
                 let encoded = try TANSCodec.encode(layer.symbols.symbols, alphabetSize: max(layer.symbols.bins, 1),
                                                    tableLog: config.tableLog, lanes: config.lanes,
-                                                   layout: config.layout.codecLayout)
+                                                   layout: config.layout)
                 coded.append((layer, encoded))
             }
             let design = try RTLDesign(configuration: config, alphabetSize: alphabet,

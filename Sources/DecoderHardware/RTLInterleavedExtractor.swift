@@ -1,3 +1,5 @@
+import EntropyCoding
+
 extension RTLModule {
     /// Interleaved-layout bit extraction (`sb_interleaved_extractor`): the shared buffer, the prefix
 /// adder of the lanes' bit offsets and the per-lane windows; the model's ``AreaBreakdown/bitExtractors``.

@@ -44,7 +44,7 @@ public struct RTLLayerImage: Sendable {
         }
         let config = design.configuration
         let r = config.tableLog, w = config.portBits, p = config.lanes
-        guard counts == nil || (encoded.lanes == p && StreamLayout(encoded.layout) == config.layout) else {
+        guard counts == nil || (encoded.lanes == p && encoded.layout == config.layout) else {
             throw RTLError.unsupported("layer '\(name)' coded for \(encoded.lanes) lanes, \(encoded.layout) layout, on \(config.label)")
         }
         guard encoded.tableLog <= r, (encoded.escape?.counts.tableLog ?? 0) <= r else {

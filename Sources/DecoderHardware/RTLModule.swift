@@ -1,3 +1,5 @@
+import EntropyCoding
+
 /// A block of the generated decoder that synthesis costs on its own, named like the model's
 /// ``AreaBreakdown`` fields it lines up with.
 public enum RTLBlock: String, Sendable, CaseIterable, Codable {

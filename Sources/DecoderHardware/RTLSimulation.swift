@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// One layer decoded three ways: by the generated RTL under Icarus Verilog, by ``CycleSimulator``

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 
 /// The open hardware tools the RTL flow runs, found on `PATH`, each with the Debian package

@@ -1,3 +1,5 @@
+import EntropyCoding
+
 /// A decode table as the hardware holds it: one entry per state, as three parallel arrays.
 public struct HardwareDecodeTable: Sendable, Equatable {
     /// Table log R_l (L_l = 2^R_l entries).

@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 import Yams
 

@@ -1,5 +1,5 @@
 /// How the lanes' bit streams of a ``TANSEncoded`` are laid out.
-public enum TANSLayout: String, Sendable, CaseIterable, Hashable {
+public enum TANSLayout: String, Sendable, CaseIterable, Hashable, Codable {
     /// One stream per lane, stored back to back (byte-aligned); the header records each lane's
     /// exact bit length, from which its byte offset follows.
     case split

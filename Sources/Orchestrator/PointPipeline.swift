@@ -252,7 +252,7 @@ public struct PointPipeline: Sendable {
             let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog, sharing: point.sharing,
                                                   portBits: point.portBits, laneBufferBits: spec.decoder.bufferBits,
                                                   clockHz: technology.clockHz,
-                                                  layout: point.layout == .interleaved ? .interleaved : .split)
+                                                  layout: point.layout)
             let cost = try DecoderCostModel(technology: technology).evaluate(config, layers: profiles)
             run[R.decoderAreaUM2] = cost.area.map { format($0.total) } ?? ""
             run[R.decoderEnergyPJPerWeight] = cost.energy.map { format($0.decoderPerWeight) } ?? ""

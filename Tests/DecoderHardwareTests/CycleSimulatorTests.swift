@@ -7,7 +7,7 @@ final class CycleSimulatorTests: XCTestCase {
     private func simulate(_ symbols: [UInt8], bins: Int, tableLog: Int, lanes: Int, portBits: Int,
                           layout: StreamLayout, bufferBits: Int? = nil) throws -> (LayerSimulation, TANSEncoded, DecoderConfiguration) {
         let encoded = try TANSCodec.encode(symbols, alphabetSize: bins, tableLog: tableLog, lanes: lanes,
-                                           layout: layout.codecLayout)
+                                           layout: layout)
         let used = QuantizedLayerSymbols(name: "t", bins: bins, symbols: symbols).usedSymbols
         let layer = SimulatedLayer(name: "t", encoded: encoded, usedSymbols: used)
         let hardwareLog = max(tableLog, layer.escape?.table.tableLog ?? 0)
@@ -46,7 +46,7 @@ final class CycleSimulatorTests: XCTestCase {
     func testTruncatedStreamIsAnErrorNotAHang() throws {
         let symbols = SyntheticLayers.laplaceSymbols(count: 5000, bins: 15, zeroProbability: 0.7, seed: 3)
         for layout in StreamLayout.allCases {
-            let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 9, lanes: 4, layout: layout.codecLayout)
+            let encoded = try TANSCodec.encode(symbols, alphabetSize: 15, tableLog: 9, lanes: 4, layout: layout)
             var layer = SimulatedLayer(name: "cut", encoded: encoded, usedSymbols: 15)
             layer.streams[0].bitCount /= 2
             let config = try DecoderConfiguration(lanes: 4, tableLog: 9, portBits: 32, clockHz: 1e9, layout: layout)
