@@ -232,6 +232,25 @@ __attribute__((constructor)) static void fill_pack_right(void) {
   }
 }
 
+// pack_left[m]: the pshufb control that moves the bytes j of an 8-byte word whose bit j is set
+// in `m` to the bottom of the word, in increasing order of j (zeros above them).
+static uint64_t pack_left[256];
+
+__attribute__((constructor)) static void fill_pack_left(void) {
+  for (unsigned m = 0; m < 256; m++) {
+    uint64_t control = 0;
+    for (int b = 0; b < 8; b++) control |= (uint64_t)0x80 << (8 * b);
+    int j = 0;
+    for (int b = 0; b < 8; b++)
+      if (m >> b & 1) {
+        control &= ~((uint64_t)0xFF << (8 * j));
+        control |= (uint64_t)b << (8 * j);
+        j++;
+      }
+    pack_left[m] = control;
+  }
+}
+
 // The bytes of `v` (its low 8 bytes) outside the non-rare range (`(b − low) mod 256 ≥ above`) as
 // a bit mask, restricted to `valid`.
 SUBBIT_AVX2 SUBBIT_INLINE unsigned rare_mask(__m128i v, __m128i low, __m128i above, unsigned valid) {
@@ -393,4 +412,56 @@ void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, u
   else if (nq == 4) SUBBIT_ENCODE(4);
   else SUBBIT_ENCODE(nq);
 #undef SUBBIT_ENCODE
+}
+
+// ---------------------------------------------------------------------------------------------
+// Histogram.
+
+// Appends the bytes of the 8-byte chunk `v` (low half) whose bit is set in `m` at `o` (one
+// 8-byte store: the bytes past the appended ones are garbage the next store overwrites).
+SUBBIT_AVX2 SUBBIT_INLINE uint8_t *append_packed(uint8_t *o, __m128i v, unsigned m) {
+  _mm_storel_epi64((__m128i *)o, _mm_shuffle_epi8(v, _mm_cvtsi64_si128((long long)pack_left[m])));
+  return o + __builtin_popcount(m);
+}
+
+SUBBIT_AVX2
+long subbit_count_window_avx2(const uint8_t *base, long n, const uint8_t *values, long compared, long low, long span,
+                              long *counts, uint8_t *outside) {
+  __m256i s[6];
+  for (int i = 0; i < 6; i++) s[i] = _mm256_set1_epi8((char)values[i]);
+  const __m256i lowv = _mm256_set1_epi8((char)low), above = _mm256_set1_epi8((char)(span + 1));
+  const __m256i zero = _mm256_setzero_si256();
+  const long vectors = n / 32;
+  long k = 0, outsideTotal = 0;
+  while (k < vectors) {
+    const long last = k + 255 < vectors ? k + 255 : vectors;
+    __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero;
+    uint8_t *o = outside;
+    for (; k < last; k++) {
+      const __m256i v = _mm256_loadu_si256((const __m256i *)(base + 32 * k));
+      a0 = _mm256_sub_epi8(a0, _mm256_cmpeq_epi8(v, s[0]));
+      a1 = _mm256_sub_epi8(a1, _mm256_cmpeq_epi8(v, s[1]));
+      a2 = _mm256_sub_epi8(a2, _mm256_cmpeq_epi8(v, s[2]));
+      a3 = _mm256_sub_epi8(a3, _mm256_cmpeq_epi8(v, s[3]));
+      a4 = _mm256_sub_epi8(a4, _mm256_cmpeq_epi8(v, s[4]));
+      a5 = _mm256_sub_epi8(a5, _mm256_cmpeq_epi8(v, s[5]));
+      const __m256i t = _mm256_sub_epi8(v, lowv);
+      const unsigned m = (unsigned)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(t, above), t));
+      const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+      o = append_packed(o, lo, m & 0xFF);
+      o = append_packed(o, _mm_unpackhi_epi64(lo, lo), (m >> 8) & 0xFF);
+      o = append_packed(o, hi, (m >> 16) & 0xFF);
+      o = append_packed(o, _mm_unpackhi_epi64(hi, hi), m >> 24);
+    }
+    const __m256i acc[6] = {a0, a1, a2, a3, a4, a5};
+    for (long i = 0; i < compared && i < 6; i++) {
+      long lanes[4];
+      _mm256_storeu_si256((__m256i *)lanes, _mm256_sad_epu8(acc[i], zero));
+      counts[values[i]] += lanes[0] + lanes[1] + lanes[2] + lanes[3];
+    }
+    for (const uint8_t *p = outside; p < o; p++) counts[*p]++;
+    outsideTotal += o - outside;
+    if (4 * outsideTotal > 32 * k) break;
+  }
+  return 32 * k;
 }

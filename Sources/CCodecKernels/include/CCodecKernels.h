@@ -77,6 +77,16 @@ void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, u
                                    subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare, long rareLow,
                                    long rareSpan, long rareDense, uint8_t *escapeOut, long *escapeCursor);
 
+/// The AVX2 form of SymbolStatistics.windowedCount: counts the bytes of `base[0..<32·v]`, for
+/// the v whole 32-byte vectors it processes, into `counts[0..<256]` (added to) — the first
+/// `compared` (≤ 6) of `values` by vector comparison, every byte outside the window
+/// `(b − low) mod 256 ≤ span` one by one after packing them (branch-free) into `outside`
+/// (≥ 255·32 + 8 bytes of scratch) — and leaves the window's other bytes uncounted (the caller
+/// assigns them to its left-over value). Stops after a block of 255 vectors once more than a
+/// quarter of the bytes so far fell outside the window. Returns 32·v.
+long subbit_count_window_avx2(const uint8_t *base, long n, const uint8_t *values, long compared, long low, long span,
+                              long *counts, uint8_t *outside);
+
 #ifdef __cplusplus
 }
 #endif
