@@ -49,11 +49,17 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     /// - Throws: if `tableLog` is unsupported, the histogram is empty or all zero, has a negative
     ///   entry, or more present symbols than table slots.
     public init(histogram: [Int], tableLog: Int) throws {
+        try self.init(histogram: histogram, tableLog: tableLog, logCache: nil)
+    }
+
+    /// The same counts, with the gains' logarithms memoized in `logCache` (shared by callers
+    /// that normalize many histograms).
+    init(histogram: [Int], tableLog: Int, logCache: NormalizationLogCache?) throws {
         try Self.checkTableLog(tableLog)
         let total = try Self.checkHistogram(histogram, tableLog: tableLog)
         self.tableLog = tableLog
         self.counts = Self.optimize(Self.proportionalFloor(histogram, total: total, tableLog: tableLog),
-                                    histogram: histogram, tableSize: 1 << tableLog)
+                                    histogram: histogram, tableSize: 1 << tableLog, logCache: logCache)
     }
 
     /// Wraps already-normalized counts after checking them (used when reading headers).
@@ -153,14 +159,19 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     }
 
     /// Steps 2 and 3 of the documented algorithm.
-    static func optimize(_ start: [Int], histogram: [Int], tableSize: Int) -> [Int] {
+    /// (`gain(s) = n_s·log₂((f_s + 1)/f_s)`, `loss(s) = n_s·log₂(f_s/(f_s − 1))`, the logarithms
+    /// taken from `logCache` when given.)
+    static func optimize(_ start: [Int], histogram: [Int], tableSize: Int,
+                         logCache: NormalizationLogCache? = nil) -> [Int] {
         var f = start
         let present = histogram.indices.filter { histogram[$0] > 0 }
         let weight = histogram.map(Double.init)
-        @inline(__always) func gain(_ s: Int) -> Double { weight[s] * log2(Double(f[s] + 1) / Double(f[s])) }
-        @inline(__always) func loss(_ s: Int) -> Double {
-            f[s] <= 1 ? .infinity : weight[s] * log2(Double(f[s]) / Double(f[s] - 1))
+        @inline(__always) func stepLog(_ f: Int) -> Double {
+            if let logCache { return logCache.stepLog(f) }
+            return NormalizationLogCache.compute(f)
         }
+        @inline(__always) func gain(_ s: Int) -> Double { weight[s] * stepLog(f[s]) }
+        @inline(__always) func loss(_ s: Int) -> Double { f[s] <= 1 ? .infinity : weight[s] * stepLog(f[s] - 1) }
         var sum = f.reduce(0, +)
         // Phases 2a/2b can take one move per symbol; a heap keeps each move O(log n).
         if sum > tableSize {

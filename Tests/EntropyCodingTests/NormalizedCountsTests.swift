@@ -85,6 +85,7 @@ final class NormalizedCountsTests: XCTestCase {
     /// how ties between equal keys fall (many equal small counts, as in escape tables).
     func testOptimizeMatchesTheStraightforwardAlgorithm() throws {
         var rng = SplitMix64(seed: 0x0C7)
+        let shared = NormalizationLogCache(capacity: (1 << 12) + 1)   // as the planner shares one (counts beyond: direct)
         for c in 0..<600 {
             var histogram: [Int]
             switch c % 3 {
@@ -105,8 +106,10 @@ final class NormalizedCountsTests: XCTestCase {
             let tableLog = max(Int.random(in: 5...15, using: &rng), Int.bitWidth - (present - 1).leadingZeroBitCount)
             let total = histogram.reduce(0, +)
             let start = NormalizedCounts.proportionalFloor(histogram, total: total, tableLog: tableLog)
-            XCTAssertEqual(try NormalizedCounts(histogram: histogram, tableLog: tableLog).counts,
-                           Self.straightforwardOptimize(start, histogram: histogram, tableSize: 1 << tableLog), "case \(c)")
+            let expected = Self.straightforwardOptimize(start, histogram: histogram, tableSize: 1 << tableLog)
+            XCTAssertEqual(try NormalizedCounts(histogram: histogram, tableLog: tableLog).counts, expected, "case \(c)")
+            XCTAssertEqual(try NormalizedCounts(histogram: histogram, tableLog: tableLog, logCache: shared).counts, expected,
+                           "case \(c), shared cache")
         }
     }
 
