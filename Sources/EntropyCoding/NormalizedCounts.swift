@@ -115,11 +115,16 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     /// Ideal coding cost in bits of `histogram` under these counts: `Σ n_s·log₂(L/f_s)`
     /// (infinite if a present symbol has count 0).
     public func cost(of histogram: [Int]) -> Double {
+        cost(of: histogram, logCache: nil)
+    }
+
+    /// ``cost(of:)`` with the logarithms memoized in `logCache` (the same values).
+    func cost(of histogram: [Int], logCache: NormalizationLogCache?) -> Double {
         var bits = 0.0
         for (s, n) in histogram.enumerated() where n > 0 {
             let f = s < counts.count ? counts[s] : 0
             if f == 0 { return .infinity }
-            bits += Double(n) * (Double(tableLog) - log2(Double(f)))
+            bits += Double(n) * (Double(tableLog) - (logCache?.log2Count(f) ?? log2(Double(f))))
         }
         return bits
     }

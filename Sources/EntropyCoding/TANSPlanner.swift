@@ -32,7 +32,7 @@ struct TANSPlanner {
         var best: TANSPlanner?
         if present.count <= size {
             let counts = try NormalizedCounts(histogram: histogram, tableLog: tableLog, logCache: logCache)
-            let bits = counts.cost(of: histogram) + Double(NormalizedCountsCoding.bitCount(counts))
+            let bits = counts.cost(of: histogram, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(counts))
             best = TANSPlanner(counts: counts, rare: nil, escapeCounts: nil, estimatedBits: bits)
         }
         guard policy == .automatic || best == nil else { return best! }
@@ -128,8 +128,8 @@ struct TANSPlanner {
         // Ideal code lengths of both tables, both headers, the escape's fixed fields, and a charge
         // of `escapeCharge` bits per escaped symbol: each escape costs the decoder a second table
         // lookup (and, in hardware, a possible lane stall), so an escape must save at least that.
-        let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
-            + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
+        let bits = mainCounts.cost(of: main, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(mainCounts))
+            + escapeCounts.cost(of: escapeHistogram, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
             + Double(8 + escapeLog + 2 * 30 + 4) + Self.escapeCharge * Double(escaped)
         return TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
                            escapeCounts: escapeCounts, estimatedBits: bits)

@@ -108,8 +108,9 @@ final class NormalizedCountsTests: XCTestCase {
             let start = NormalizedCounts.proportionalFloor(histogram, total: total, tableLog: tableLog)
             let expected = Self.straightforwardOptimize(start, histogram: histogram, tableSize: 1 << tableLog)
             XCTAssertEqual(try NormalizedCounts(histogram: histogram, tableLog: tableLog).counts, expected, "case \(c)")
-            XCTAssertEqual(try NormalizedCounts(histogram: histogram, tableLog: tableLog, logCache: shared).counts, expected,
-                           "case \(c), shared cache")
+            let cached = try NormalizedCounts(histogram: histogram, tableLog: tableLog, logCache: shared)
+            XCTAssertEqual(cached.counts, expected, "case \(c), shared cache")
+            XCTAssertEqual(cached.cost(of: histogram, logCache: shared), cached.cost(of: histogram), "case \(c), cost")
         }
     }
 
