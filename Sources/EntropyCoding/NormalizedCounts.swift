@@ -49,11 +49,17 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     /// - Throws: if `tableLog` is unsupported, the histogram is empty or all zero, has a negative
     ///   entry, or more present symbols than table slots.
     public init(histogram: [Int], tableLog: Int) throws {
+        try self.init(histogram: histogram, tableLog: tableLog, logCache: nil)
+    }
+
+    /// The same counts, with the gains' logarithms memoized in `logCache` (shared by callers
+    /// that normalize many histograms).
+    init(histogram: [Int], tableLog: Int, logCache: NormalizationLogCache?) throws {
         try Self.checkTableLog(tableLog)
         let total = try Self.checkHistogram(histogram, tableLog: tableLog)
         self.tableLog = tableLog
         self.counts = Self.optimize(Self.proportionalFloor(histogram, total: total, tableLog: tableLog),
-                                    histogram: histogram, tableSize: 1 << tableLog)
+                                    histogram: histogram, tableSize: 1 << tableLog, logCache: logCache)
     }
 
     /// Wraps already-normalized counts after checking them (used when reading headers).
@@ -109,11 +115,16 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     /// Ideal coding cost in bits of `histogram` under these counts: `Σ n_s·log₂(L/f_s)`
     /// (infinite if a present symbol has count 0).
     public func cost(of histogram: [Int]) -> Double {
+        cost(of: histogram, logCache: nil)
+    }
+
+    /// ``cost(of:)`` with the logarithms memoized in `logCache` (the same values).
+    func cost(of histogram: [Int], logCache: NormalizationLogCache?) -> Double {
         var bits = 0.0
         for (s, n) in histogram.enumerated() where n > 0 {
             let f = s < counts.count ? counts[s] : 0
             if f == 0 { return .infinity }
-            bits += Double(n) * (Double(tableLog) - log2(Double(f)))
+            bits += Double(n) * (Double(tableLog) - (logCache?.log2Count(f) ?? log2(Double(f))))
         }
         return bits
     }
@@ -153,14 +164,19 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
     }
 
     /// Steps 2 and 3 of the documented algorithm.
-    static func optimize(_ start: [Int], histogram: [Int], tableSize: Int) -> [Int] {
+    /// (`gain(s) = n_s·log₂((f_s + 1)/f_s)`, `loss(s) = n_s·log₂(f_s/(f_s − 1))`, the logarithms
+    /// taken from `logCache` when given.)
+    static func optimize(_ start: [Int], histogram: [Int], tableSize: Int,
+                         logCache: NormalizationLogCache? = nil) -> [Int] {
         var f = start
         let present = histogram.indices.filter { histogram[$0] > 0 }
         let weight = histogram.map(Double.init)
-        @inline(__always) func gain(_ s: Int) -> Double { weight[s] * log2(Double(f[s] + 1) / Double(f[s])) }
-        @inline(__always) func loss(_ s: Int) -> Double {
-            f[s] <= 1 ? .infinity : weight[s] * log2(Double(f[s]) / Double(f[s] - 1))
+        @inline(__always) func stepLog(_ f: Int) -> Double {
+            if let logCache { return logCache.stepLog(f) }
+            return NormalizationLogCache.compute(f)
         }
+        @inline(__always) func gain(_ s: Int) -> Double { weight[s] * stepLog(f[s]) }
+        @inline(__always) func loss(_ s: Int) -> Double { f[s] <= 1 ? .infinity : weight[s] * stepLog(f[s] - 1) }
         var sum = f.reduce(0, +)
         // Phases 2a/2b can take one move per symbol; a heap keeps each move O(log n).
         if sum > tableSize {
@@ -180,14 +196,21 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
             }
         }
         // Pairwise exchange until no move lowers the cost (relative tolerance avoids cycling on ties).
+        // Each symbol's gain and loss depend on its own count only: they are kept per symbol and
+        // recomputed for the two symbols a move changes (the same values as computing them afresh).
+        var gains = [Double](repeating: 0, count: f.count), losses = gains
+        for s in present {
+            gains[s] = gain(s)
+            losses[s] = loss(s)
+        }
         var moves = 0
         while moves < 64 * tableSize {
             var giver = -1, giverLoss = Double.infinity, secondGiver = -1, secondLoss = Double.infinity
             var taker = -1, takerGain = -Double.infinity
             for s in present {
-                let g = gain(s)
+                let g = gains[s]
                 if g > takerGain { taker = s; takerGain = g }
-                let l = loss(s)
+                let l = losses[s]
                 if l < giverLoss {
                     secondGiver = giver; secondLoss = giverLoss
                     giver = s; giverLoss = l
@@ -199,29 +222,39 @@ public struct NormalizedCounts: Sendable, Equatable, Hashable {
             guard giver >= 0, taker >= 0, takerGain > giverLoss * (1 + 1e-12) + 1e-12 else { break }
             f[giver] -= 1
             f[taker] += 1
+            gains[giver] = gain(giver)
+            losses[giver] = loss(giver)
+            gains[taker] = gain(taker)
+            losses[taker] = loss(taker)
             moves += 1
         }
         return f
     }
 }
 
-/// A binary max-heap of (key, symbol) pairs for the normalization moves.
+/// A binary max-heap of (key, symbol) pairs for the normalization moves. Ties between equal
+/// keys resolve by the heap's shape, so the normalized counts depend on this exact sequence of
+/// comparisons and swaps: keep it when changing the implementation.
 struct MaxHeap {
     private var items: [(Double, Int)]
 
     init(_ items: [(Double, Int)]) {
         self.items = items
-        for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+        self.items.withUnsafeMutableBufferPointer { heap in
+            for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { Self.siftDown(heap, i) }
+        }
     }
 
     mutating func push(_ item: (Double, Int)) {
         items.append(item)
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard items[parent].0 < items[i].0 else { break }
-            items.swapAt(parent, i)
-            i = parent
+        items.withUnsafeMutableBufferPointer { heap in
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard heap[parent].0 < heap[i].0 else { break }
+                heap.swapAt(parent, i)
+                i = parent
+            }
         }
     }
 
@@ -229,19 +262,20 @@ struct MaxHeap {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()
-        if !items.isEmpty { siftDown(0) }
+        if !items.isEmpty { items.withUnsafeMutableBufferPointer { Self.siftDown($0, 0) } }
         return top
     }
 
-    private mutating func siftDown(_ start: Int) {
+    private static func siftDown(_ heap: UnsafeMutableBufferPointer<(Double, Int)>, _ start: Int) {
         var i = start
+        let count = heap.count
         while true {
             let l = 2 * i + 1, r = l + 1
             var largest = i
-            if l < items.count && items[l].0 > items[largest].0 { largest = l }
-            if r < items.count && items[r].0 > items[largest].0 { largest = r }
+            if l < count && heap[l].0 > heap[largest].0 { largest = l }
+            if r < count && heap[r].0 > heap[largest].0 { largest = r }
             guard largest != i else { return }
-            items.swapAt(i, largest)
+            heap.swapAt(i, largest)
             i = largest
         }
     }

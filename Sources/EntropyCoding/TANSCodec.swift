@@ -87,7 +87,9 @@ public enum TANSCodec {
             return
         }
         let escapedCount = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
-        TANSEncodeWorkspace.reserve(&workspace.escaped, escapedCount + 2)
+        // The escaped symbols go to workspace.escaped[start...start + escapedCount − 1].
+        let start = quads ? EscapeGathering.slack + 1 : 1
+        TANSEncodeWorkspace.reserve(&workspace.escaped, escapedCount + start + 1)
         if quads {
             let gathering = EscapeGathering(isRare: rare.isRare, histogram: histogram, dense: escapedCount * 64 > n)
             encodeSplitQuads(symbols, lanes: lanes, table: table, escapes: (gathering, escapedCount), into: &result,
@@ -100,7 +102,6 @@ public enum TANSCodec {
             encodeMain(symbols, lanes: lanes, layout: layout, table: table, into: &result, scratch: &workspace.scratch)
             gatherEscapes(symbols, isRare: rare.isRare, histogram: histogram, count: escapedCount, into: &workspace.escaped)
         }
-        // The escaped symbols are workspace.escaped[1...escapedCount].
         let escapeTable = TANSEncodeTable(counts: escapeCounts)
         var lane = workspace.escapeLane
         workspace.escapeLane = .empty
@@ -108,7 +109,7 @@ public enum TANSCodec {
                    lanes: 1, layout: .split)
         lane.counts = escapeCounts
         workspace.escaped.withUnsafeBufferPointer { escaped in
-            encodeSplit(UnsafeBufferPointer(rebasing: escaped[1..<(escapedCount + 1)]), lanes: 1, table: escapeTable,
+            encodeSplit(UnsafeBufferPointer(rebasing: escaped[start..<(start + escapedCount)]), lanes: 1, table: escapeTable,
                         into: &lane, scratch: &workspace.scratch)
         }
         result.escape = TANSEscape(symbol: rare.symbol, symbolCount: escapedCount, counts: escapeCounts,

@@ -17,7 +17,8 @@ public struct TANSEncodeWorkspace: Sendable {
     var codes: [UInt32] = []
     /// The state table as 32-bit entries (gathered by the AVX2 encoder).
     var stateTable32: [UInt32] = []
-    /// Gathered escape symbols, with one slot of slack at index 0.
+    /// Gathered escape symbols, after one slot of slack (plus ``EscapeGathering/slack`` for the
+    /// quad encoder).
     var escaped: [UInt8] = []
     /// The escape lane's encoding.
     var escapeLane = TANSEncoded.empty

@@ -26,11 +26,13 @@ struct TANSPlanner {
 
     static func plan(histogram: [Int], tableLog: Int, policy: TANSEscapePolicy) throws -> TANSPlanner {
         let size = 1 << tableLog
+        // Shared by every normalization below (counts ≤ 2^R, or computed directly beyond).
+        let logCache = NormalizationLogCache(capacity: size + 1)
         let present = histogram.indices.filter { histogram[$0] > 0 }
         var best: TANSPlanner?
         if present.count <= size {
-            let counts = try NormalizedCounts(histogram: histogram, tableLog: tableLog)
-            let bits = counts.cost(of: histogram) + Double(NormalizedCountsCoding.bitCount(counts))
+            let counts = try NormalizedCounts(histogram: histogram, tableLog: tableLog, logCache: logCache)
+            let bits = counts.cost(of: histogram, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(counts))
             best = TANSPlanner(counts: counts, rare: nil, escapeCounts: nil, estimatedBits: bits)
         }
         guard policy == .automatic || best == nil else { return best! }
@@ -65,7 +67,8 @@ struct TANSPlanner {
         var bestK: Int?
         func consider(_ k: Int, withinTableLog: Bool) throws {
             guard !withinTableLog || escapeLog(k: k, tableLog: tableLog) <= tableLog else { return }
-            let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog)
+            let plan = try escapePlan(histogram: histogram, ascending: ascending, k: k, tableLog: tableLog,
+                                      logCache: logCache)
             if best == nil || plan.estimatedBits < best!.estimatedBits {
                 best = plan
                 bestK = k
@@ -83,7 +86,8 @@ struct TANSPlanner {
         if best == nil && kMin <= size {
             // Every rare set large enough needs a bigger escape table than R: the smallest one
             // gets a table of exactly R (its symbols fit 2^R slots).
-            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog)
+            best = try escapePlan(histogram: histogram, ascending: ascending, k: kMin, tableLog: tableLog, escapeLog: tableLog,
+                                  logCache: logCache)
         }
         if best == nil {
             // More than 2^(R+1) − 1 present symbols: no two tables of 2^R hold them. The escape
@@ -103,7 +107,8 @@ struct TANSPlanner {
 
     /// The plan that escapes the `k` least frequent symbols (`ascending[0..<k]`).
     static func escapePlan(histogram: [Int], ascending: [Int], k: Int, tableLog: Int,
-                           escapeLog forcedLog: Int? = nil) throws -> TANSPlanner {
+                           escapeLog forcedLog: Int? = nil,
+                           logCache: NormalizationLogCache? = nil) throws -> TANSPlanner {
         let rareSymbols = ascending[0..<k]
         let escapeSymbol = rareSymbols.min()!
         var isRare = [Bool](repeating: false, count: 256)
@@ -117,14 +122,14 @@ struct TANSPlanner {
             main[s] = 0
         }
         main[escapeSymbol] = escaped
-        let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog)
+        let mainCounts = try NormalizedCounts(histogram: main, tableLog: tableLog, logCache: logCache)
         let escapeLog = forcedLog ?? Self.escapeLog(k: k, tableLog: tableLog)
-        let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog)
+        let escapeCounts = try NormalizedCounts(histogram: escapeHistogram, tableLog: escapeLog, logCache: logCache)
         // Ideal code lengths of both tables, both headers, the escape's fixed fields, and a charge
         // of `escapeCharge` bits per escaped symbol: each escape costs the decoder a second table
         // lookup (and, in hardware, a possible lane stall), so an escape must save at least that.
-        let bits = mainCounts.cost(of: main) + Double(NormalizedCountsCoding.bitCount(mainCounts))
-            + escapeCounts.cost(of: escapeHistogram) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
+        let bits = mainCounts.cost(of: main, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(mainCounts))
+            + escapeCounts.cost(of: escapeHistogram, logCache: logCache) + Double(NormalizedCountsCoding.bitCount(escapeCounts))
             + Double(8 + escapeLog + 2 * 30 + 4) + Self.escapeCharge * Double(escaped)
         return TANSPlanner(counts: mainCounts, rare: Rare(isRare: isRare, symbol: UInt8(escapeSymbol)),
                            escapeCounts: escapeCounts, estimatedBits: bits)

@@ -5,16 +5,25 @@ struct EscapeGathering {
     /// 1 for each rare symbol value, else 0 (256 entries).
     let flags: [UInt8]
     /// When the present non-rare symbols are exactly `low…low + span` (the usual case: the rare
-    /// symbols are the tails) and rare symbols are sparse, a step's symbols are tested for rare
-    /// ones at once and only steps holding one are compacted; else `span` is −1.
+    /// symbols are the tails), a step's symbols are tested for rare ones at once by vector
+    /// comparison — to skip the steps without one when rare symbols are sparse, to compact
+    /// every step by byte shuffles when they are ``dense``; else `span` is −1 (every step is
+    /// compacted byte by byte).
     let low: Int, span: Int
+    /// Whether rare symbols are frequent enough (more than one per 64) that testing each step
+    /// first would mispredict often: then every step is compacted.
+    let dense: Bool
 
-    /// - Parameter dense: whether rare symbols are frequent enough (more than one per 64) that
-    ///   testing each step first would mispredict often: then every step is compacted.
+    /// The quad escape buffer's writable bytes before `escaped[0]` (the AVX2 kernel's dense
+    /// compaction stores whole 8-byte words ending at its cursor; see
+    /// ``subbit_tans_encode_split_avx2``).
+    static let slack = 8
+
     init(isRare: [Bool], histogram: [Int], dense: Bool) {
         flags = (0..<256).map { $0 < isRare.count && isRare[$0] ? 1 : 0 }
+        self.dense = dense
         let present = histogram.indices.filter { histogram[$0] > 0 && !isRare[$0] }
-        if !dense, let lo = present.first, let hi = present.last, !(lo...hi).contains(where: { isRare[$0] }), hi - lo < 255 {
+        if let lo = present.first, let hi = present.last, !(lo...hi).contains(where: { isRare[$0] }), hi - lo < 255 {
             (low, span) = (lo, hi - lo)
         } else {
             (low, span) = (0, -1)
@@ -38,8 +47,9 @@ extension TANSCodec {
     /// lane in vector registers, one flush each), or portably in blocks of two passes: the state
     /// chains of all lanes, recording each step's code, then each lane's codes prepended to its
     /// own backward writer (four per flush when R ≤ 14). With
-    /// `escapes`, the rare symbols are gathered into `workspace.escaped[1...count]` by the same
-    /// loops, visiting every index in decreasing order.
+    /// `escapes`, the rare symbols are gathered into `workspace.escaped[s + 1...s + count]`
+    /// (`s` = ``EscapeGathering/slack``, which `workspace.escaped` must hold in front of them) by
+    /// the same loops, visiting every index in decreasing order.
     /// - Complexity: O(n + P + 2^R).
     static func encodeSplitQuads(_ symbols: [UInt8], lanes: Int, table: TANSEncodeTable,
                                  escapes: (gathering: EscapeGathering, count: Int)?, into result: inout TANSEncoded,
@@ -74,13 +84,14 @@ extension TANSCodec {
                         stateTable32.withUnsafeBufferPointer { stateTable32 in
                           flags.withUnsafeBufferPointer { flags in
                             let p = src.baseAddress!, out = buffer.baseAddress!, c = codes.baseAddress!
+                            let escapeOut = escaped.baseAddress.map { $0 + EscapeGathering.slack }
                             let st = stateTable.baseAddress!, tt = transform.baseAddress!
                             var cursor = escapes?.count ?? 0
                             // The top steps, highest index first: each lane's last symbol, then
                             // (lanes with ⌊n/P⌋ + 1 symbols) step `shared`.
                             if escapes != nil {
                                 for i in stride(from: n - 1, through: lanes * shared, by: -1) {
-                                    escaped[cursor] = p[i]
+                                    escapeOut![cursor] = p[i]
                                     cursor &-= Int(flags[Int(p[i])])
                                 }
                             }
@@ -104,7 +115,7 @@ extension TANSCodec {
                                         p, lanes, shared, x.baseAddress!, tt, stateTable32.baseAddress!, tableLog,
                                         cw.baseAddress!, out, escapes == nil ? nil : flags.baseAddress!,
                                         escapes?.gathering.low ?? 0, escapes?.gathering.span ?? -1,
-                                        escapes == nil ? nil : escaped.baseAddress!, &cursor)
+                                        escapes?.gathering.dense == true ? 1 : 0, escapes == nil ? nil : escapeOut, &cursor)
                                     for lane in 0..<lanes {
                                         w[lane].acc = cw[lane].acc
                                         w[lane].accBits = cw[lane].bits
@@ -119,7 +130,7 @@ extension TANSCodec {
                                     encodeQuadStates(base, lanes: lanes, steps: block, states: x.baseAddress!, transform: tt,
                                                      stateTable: st, codes: c,
                                                      rare: escapes == nil ? nil : flags.baseAddress!,
-                                                     escapeOut: escaped.baseAddress, escapeCursor: &cursor)
+                                                     escapeOut: escapeOut, escapeCursor: &cursor)
                                     prependCodes(c, lanes: lanes, steps: block, writers: w.baseAddress!, buffer: out,
                                                  fourPerFlush: tableLog <= 14)
                                     g -= block

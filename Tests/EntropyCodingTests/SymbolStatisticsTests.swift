@@ -31,7 +31,8 @@ final class SymbolStatisticsTests: XCTestCase {
     func testWindowedCountMatchesAPlainCount() throws {
         var rng = SplitMix64(seed: 0xC0_17)
         let block = 255 * 16
-        let lengths = [0, 1, 15, 16, 17, 4096, block - 1, block, block + 1, 2 * block + 15, 3 * block + 16, 50_000]
+        let lengths = [0, 1, 15, 16, 17, 4096, block - 1, block, block + 1, 2 * block + 15, 3 * block + 16, 50_000,
+                       31, 32, 33, 255 * 32 - 1, 255 * 32 + 1, 2 * 255 * 32 + 31]   // the AVX2 kernel: 32-byte vectors
         for bins in Array(1...20) + [31, 64, 255, 256] {
             for (c, count) in lengths.enumerated() {
                 let shape = c % 5
@@ -50,11 +51,13 @@ final class SymbolStatisticsTests: XCTestCase {
                 }
                 var expected = [Int](repeating: 0, count: 256)
                 for s in symbols { expected[Int(s)] += 1 }
+                for avx2 in SymbolStatistics.usesAVX2 ? [false, true] : [false] {
                 var counts = [Int](repeating: 0, count: 256)
                 symbols.withUnsafeBufferPointer { src in
                     counts.withUnsafeMutableBufferPointer { out in
                         guard let base = src.baseAddress else { return }
-                        let done = SymbolStatistics.windowedCount(base, count: src.count, alphabetSize: bins, into: out.baseAddress!)
+                        let done = SymbolStatistics.windowedCount(base, count: src.count, alphabetSize: bins, into: out.baseAddress!,
+                                                                  avx2: avx2)
                         XCTAssertEqual(done % 16, 0)
                         XCTAssertLessThanOrEqual(done, src.count)
                         if shape == 2 && bins >= 64 && count >= 2 * block {
@@ -63,7 +66,8 @@ final class SymbolStatisticsTests: XCTestCase {
                         SymbolStatistics.scatterCount(base + done, count: src.count - done, into: out.baseAddress!)
                     }
                 }
-                XCTAssertEqual(counts, expected, "bins \(bins), n = \(count), shape \(shape)")
+                XCTAssertEqual(counts, expected, "bins \(bins), n = \(count), shape \(shape), AVX2 \(avx2)")
+                }
                 XCTAssertEqual(try SymbolStatistics.histogram(symbols, alphabetSize: bins), Array(expected[0..<bins]))
             }
         }

@@ -117,9 +117,12 @@ final class TANSKernelSetTests: XCTestCase {
     }
 
     /// Escapes gathered inside the quad encoder's loop equal those of P = 1 (gathered inside
-    /// its loop too) and of the separate gathering pass, dense or sparse, in one range or not.
+    /// its loop too) and of the separate gathering pass, dense or sparse, in one range or not
+    /// (dense in one range: the AVX2 kernel's shuffle compaction, 8 lanes at a time and the
+    /// lowest 4 alone when P ≡ 4 mod 8).
     func testEscapesGatheredInTheQuadLoopMatch() throws {
         var rng = SplitMix64(seed: 0xE5C)
+        var denseInRange = 0
         for c in 0..<60 {
             let count = 1000 + rng.skewedLength(max: 100_000)
             let hole = c % 3 == 0   // a rare symbol inside the common range: no single-range test
@@ -130,13 +133,41 @@ final class TANSKernelSetTests: XCTestCase {
                 return hole && Bool.random(using: &rng) ? 14 : UInt8(Int.random(in: 0..<31, using: &rng))
             }
             let reference = try TANSCodec.encode(symbols, alphabetSize: 31, tableLog: 9, lanes: 1, layout: .split)
-            for lanes in [8, 16, 20] {
+            let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: 31)
+            if let rare = try TANSPlanner.plan(histogram: histogram, tableLog: 9, policy: .automatic).rare {
+                let escaped = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
+                let gathering = EscapeGathering(isRare: rare.isRare, histogram: histogram, dense: escaped * 64 > count)
+                if gathering.dense && gathering.span >= 0 { denseInRange += 1 }
+            }
+            for lanes in [8, 12, 16, 20, 64] {
                 let label = "case \(c): n=\(count) P=\(lanes)"
                 let coded = try encodeAll(symbols, bins: 31, tableLog: 9, lanes: lanes, label: label)
                 XCTAssertEqual(coded.escape, reference.escape, label)
                 XCTAssertEqual(decodeAll(coded, label: label), symbols, label)
             }
         }
+        // Spike and slab (the benchmark's escape stream): the main table holds the spike and
+        // the escape symbol, every slab value is rare (dense, the one-value range of the spike)
+        // once the stream is long enough (≳ 10^5 symbols) for two tables to pay.
+        for c in 0..<9 {
+            let count = 100_000 + rng.skewedLength(max: 300_000)
+            let symbols = BenchmarkStreams.spikeAndSlab(count: count, bins: 255, zeroProbability: [0.98, 0.95, 0.9][c % 3],
+                                                        seed: UInt64(c))
+            let reference = try TANSCodec.encode(symbols, alphabetSize: 255, tableLog: 12, lanes: 1, layout: .split)
+            let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: 255)
+            if let rare = try TANSPlanner.plan(histogram: histogram, tableLog: 12, policy: .automatic).rare {
+                let escaped = histogram.indices.reduce(0) { $0 + (rare.isRare[$1] ? histogram[$1] : 0) }
+                let gathering = EscapeGathering(isRare: rare.isRare, histogram: histogram, dense: escaped * 64 > count)
+                if gathering.dense && gathering.span >= 0 { denseInRange += 1 }
+            }
+            for lanes in [8, 12, 16, 20, 28, 64] {
+                let label = "spike-and-slab case \(c): n=\(count) P=\(lanes)"
+                let coded = try encodeAll(symbols, bins: 255, tableLog: 12, lanes: lanes, label: label)
+                XCTAssertEqual(coded.escape, reference.escape, label)
+                XCTAssertEqual(decodeAll(coded, label: label), symbols, label)
+            }
+        }
+        XCTAssertGreaterThan(denseInRange, 8, "dense escapes in one range should be exercised")
     }
 
     /// Corrupted payloads, escape payloads and headers: every kernel set decodes the same

@@ -68,11 +68,24 @@ typedef struct {
 /// escapeOut[*escapeCursor] and the cursor drops by one per rare symbol (the caller sizes
 /// escapeOut from the histogram, so every store stays inside it). When `rareSpan` ≥ 0, the
 /// present non-rare symbols are exactly those s with (s − rareLow) mod 256 ≤ rareSpan, which
-/// lets the kernel test a whole step at once.
+/// lets the kernel test a whole step at once. With `rareDense` non-zero as well (rare symbols
+/// frequent enough that a per-step test would mispredict), every step is compacted with vector
+/// shuffles instead, which store whole 8-byte words ending at the cursor: escapeOut must then
+/// have 7 writable bytes before index 0 (the bytes at or below the final cursor are garbage).
 void subbit_tans_encode_split_avx2(const uint8_t *src, long lanes, long steps, uint64_t *states,
                                    const uint64_t *transform, const uint32_t *stateTable32, long tableLog,
                                    subbit_tans_writer *writers, uint8_t *buffer, const uint8_t *rare, long rareLow,
-                                   long rareSpan, uint8_t *escapeOut, long *escapeCursor);
+                                   long rareSpan, long rareDense, uint8_t *escapeOut, long *escapeCursor);
+
+/// The AVX2 form of SymbolStatistics.windowedCount: counts the bytes of `base[0..<32·v]`, for
+/// the v whole 32-byte vectors it processes, into `counts[0..<256]` (added to) — the first
+/// `compared` (≤ 6) of `values` by vector comparison, every byte outside the window
+/// `(b − low) mod 256 ≤ span` one by one after packing them (branch-free) into `outside`
+/// (≥ 255·32 + 8 bytes of scratch) — and leaves the window's other bytes uncounted (the caller
+/// assigns them to its left-over value). Stops after a block of 255 vectors once more than a
+/// quarter of the bytes so far fell outside the window. Returns 32·v.
+long subbit_count_window_avx2(const uint8_t *base, long n, const uint8_t *values, long compared, long low, long span,
+                              long *counts, uint8_t *outside);
 
 #ifdef __cplusplus
 }
