@@ -13,8 +13,7 @@ extension ContentStore {
     /// - Complexity: O(1) file operations per poll.
     public func withLock<T>(_ key: String, poll: TimeInterval = 0.5, waiting: ((String) -> Void)? = nil,
                             _ body: () throws -> T) throws -> T {
-        let lock = url(for: key).deletingLastPathComponent().appendingPathComponent(url(for: key).lastPathComponent + ".lock")
-        var cacheLock = CacheLock(url: lock, poll: poll)
+        var cacheLock = CacheLock(url: URL(fileURLWithPath: url(for: key).path + ".lock"), poll: poll)
         if let waiting { cacheLock.onWait = waiting }
         return try cacheLock.withLock(body)
     }

@@ -266,11 +266,9 @@ public struct PointPipeline: Sendable {
 
     private func common(_ point: SweepPoint) -> [String: String] {
         let R = ResultsSchema.Runs.self
-        var row: [String: String] = [
-            R.experiment: spec.name, R.seed: String(point.seed), R.lambda: CanonicalNumber.format(point.lambda),
-            R.binPolicy: point.binPolicy.description, R.codec: point.codec.rawValue, R.tableLog: String(point.tableLog),
-            R.lanes: String(point.lanes),
-        ]
+        var row = [R.experiment: spec.name]
+        // The axes every layers.csv row carries too (runs.csv rows get every axis, in `evaluate`).
+        for axis in [SweepAxis.seed, .lambda, .binPolicy, .codec, .tableLog, .lanes] { row[axis.name] = point.value(of: axis) }
         switch spec.source {
         case .train(let s): (row[R.dataset], row[R.model]) = (s.dataset.rawValue, s.model.rawValue)
         case .pretrained(let s): (row[R.dataset], row[R.model]) = ("imagenet", s.model)

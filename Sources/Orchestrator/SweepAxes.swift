@@ -39,6 +39,12 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
         /// Only pretrained checkpoints; `refusal` says why a trained spec cannot sweep it.
         case pretrained(refusal: String)
 
+        /// True for an axis of one kind of source only (λ, μ).
+        var isSourceSpecific: Bool {
+            if case .any = self { return false }
+            return true
+        }
+
         func applies(pretrained: Bool) -> Bool {
             switch self {
             case .any: return true
@@ -66,47 +72,48 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
 
     /// λ, the weight of the entropy term in `CE + λ·R` (trained models).
     public static let lambda = declare(
-        "lambda", \.lambda, \.lambda, affectsWeights: true, default: [0],
+        "lambda", \.lambda, \.lambda, affectsWeights: true,
         applicability: .trained(refusal: "λ is a training axis; a pretrained model is calibrated, not trained. Fix: sweep `rate_weight` instead."),
         value: .number(0...1000))
     /// How each layer's bin count is chosen: `learned`, or a fixed odd count.
     public static let binPolicy = declare(
-        "bin_policy", \.binPolicy, \.binPolicy, affectsWeights: true, default: [.learned],
+        "bin_policy", \.binPolicy, \.binPolicy, affectsWeights: true,
         pretrainedDefault: [.fixed(15)], value: .binPolicy)
     /// μ, the rate–distortion weight of post-training calibration (pretrained checkpoints).
     public static let rateWeight = declare(
-        "rate_weight", \.rateWeight, \.rateWeight, affectsWeights: true, default: [0],
+        "rate_weight", \.rateWeight, \.rateWeight, affectsWeights: true,
         applicability: .pretrained(refusal: "`rate_weight` sweeps post-training calibration of a pretrained model. Fix: sweep `lambda` for trained models."),
         value: .number(0...1e12))
     /// The training seed (`seed: [1, 2]`, or `seeds: 3` for seeds 1…3).
     public static let seed = declare(
-        "seed", \.seed, \.seed, affectsWeights: true, default: [1], value: .integer(0...Int(Int32.max)),
+        "seed", \.seed, \.seed, affectsWeights: true, value: .integer(0...Int(Int32.max)),
         reader: SpecReader.readSeeds)
     /// The entropy coder.
-    public static let codec = declare("codec", \.codec, \.codec, default: [.tans], value: .choice())
+    public static let codec = declare("codec", \.codec, \.codec, value: .choice())
     /// Table log R (tANS/rANS): tables of 2^R entries.
-    public static let tableLog = declare("table_log", \.tableLog, \.tableLog, default: [12],
+    public static let tableLog = declare("table_log", \.tableLog, \.tableLog,
                                          value: .integer(SpecLimits.tableLogs))
     /// P, parallel decoder lanes (and coded lane streams).
-    public static let lanes = declare("lanes", \.lanes, \.lanes, default: [1], value: .integer(1...64))
+    public static let lanes = declare("lanes", \.lanes, \.lanes, value: .integer(1...64))
     /// Where the lanes' bits sit: one stream per lane, or one interleaved stream.
-    public static let layout = declare("layout", \.layout, \.layout, default: [.split], value: .choice())
+    public static let layout = declare("layout", \.layout, \.layout, value: .choice())
     /// W, bits per cycle of the weight-memory port feeding the lanes.
-    public static let portBits = declare("port_bits", \.portBits, \.portBits, default: [64], value: .integer(1...4096))
+    public static let portBits = declare("port_bits", \.portBits, \.portBits, value: .integer(1...4096))
     /// Decode tables replicated per lane or shared.
-    public static let sharing = declare("sharing", \.sharing, \.sharing, default: [.replicated], value: .choice())
+    public static let sharing = declare("sharing", \.sharing, \.sharing, value: .choice())
     /// Weights per cycle the compute array consumes: a decoder "keeps up" when it delivers as
     /// many. Unswept, it is `decoder.compute_weights_per_cycle` (8 by default).
     public static let computeWeightsPerCycle = declare(
-        "compute_weights_per_cycle", \.computeWeightsPerCycle, \.computeWeightsPerCycle, default: [8],
+        "compute_weights_per_cycle", \.computeWeightsPerCycle, \.computeWeightsPerCycle,
         value: .integer(1...4096))
 
     // MARK: Declaring
 
-    /// Declares an axis whose values live at `values` in ``SweepAxes`` and at `point` in ``SweepPoint``.
+    /// Declares an axis whose values live at `values` in ``SweepAxes`` and at `point` in ``SweepPoint``;
+    /// its default is `SweepAxes()`'s value (`pretrainedDefault` overrides it for pretrained sources).
     static func declare<V: Hashable & Sendable>(
         _ name: String, _ values: WritableKeyPath<SweepAxes, [V]> & Sendable,
-        _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false, default defaults: [V],
+        _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false,
         pretrainedDefault: [V]? = nil, applicability: Applicability = .any, value: AxisValue<V>,
         reader: (@Sendable (Mapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil
     ) -> SweepAxis {
@@ -117,6 +124,8 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
             spelled: { value.spell($0[keyPath: point]) },
             assign: { p, axes, i in p[keyPath: point] = axes[keyPath: values][i] },
             read: { map, isPretrained, axes in
+                // An axis the spec leaves out takes `SweepAxes()`'s value (the one list of defaults).
+                let defaults = SweepAxes()[keyPath: values]
                 let fallback = isPretrained ? (pretrainedDefault ?? defaults) : defaults
                 let element = { (node: Node, key: String) in try value.parse(node, key, map, isPretrained) }
                 axes[keyPath: values] = try reader?(map, name, fallback, element)

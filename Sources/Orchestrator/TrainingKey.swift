@@ -53,8 +53,8 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
         // The weight axes: those of this source alone first, then those of every source, each in
         // declaration order (λ or μ, then bin policy and seed).
         let weightAxes = SweepAxis.all.filter { $0.affectsWeights && $0.applicability.applies(pretrained: isPretrained) }
-        let specific = weightAxes.filter { if case .any = $0.applicability { return false } else { return true } }
-        for axis in specific + weightAxes.filter({ !specific.contains($0) }) {
+        let specific = weightAxes.filter(\.applicability.isSourceSpecific)
+        for axis in specific + weightAxes.filter({ !$0.applicability.isSourceSpecific }) {
             fields.append("\(axis.name)=\(point.value(of: axis))")
         }
         canonical = fields.joined(separator: "\n") + "\n"
