@@ -5,6 +5,7 @@ import PackageDescription
 //   subbit ─► Orchestrator ─► Training ─► Quantization ─► ModelIO
 //                  │   └─► DecoderHardware ─► EntropyCoding
 //                  └─► Plotting
+// SeededRandom (one SplitMix64) sits below all of them; TestSupport serves the test targets.
 let package = Package(
     name: "SubBit",
     platforms: [.macOS(.v13)],
@@ -35,15 +36,17 @@ let package = Package(
         .target(name: "CKernels"),
         // AVX2 tANS lane kernels, selected at run time (EntropyCoding's TANSKernelSet).
         .target(name: "CCodecKernels"),
-        .target(name: "EntropyCoding", dependencies: ["CCodecKernels"]),
+        // The one seeded generator (SplitMix64) every module draws reproducible randomness from.
+        .target(name: "SeededRandom"),
+        .target(name: "EntropyCoding", dependencies: ["CCodecKernels", "SeededRandom"]),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
-        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization", "SeededRandom"]),
         .target(
             name: "DecoderHardware",
-            dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Plotting"),
-        .target(name: "Fuzzing", dependencies: ["EntropyCoding", "ModelIO", "Quantization"]),
+            dependencies: ["EntropyCoding", "SeededRandom", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Plotting", dependencies: ["SeededRandom"]),
+        .target(name: "Fuzzing", dependencies: ["EntropyCoding", "ModelIO", "Quantization", "SeededRandom"]),
         .target(
             name: "Orchestrator",
             dependencies: [
@@ -56,16 +59,18 @@ let package = Package(
                 "EntropyCoding", "ModelIO", "Quantization", "Training", "DecoderHardware", "Plotting",
                 "Orchestrator", "Fuzzing", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "EntropyCodingTests", dependencies: ["EntropyCoding"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "EntropyCoding", "ModelIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "CKernels", "ModelIO", "Quantization"]),
-        .testTarget(name: "DecoderHardwareTests", dependencies: ["DecoderHardware", "EntropyCoding"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "FuzzingTests", dependencies: ["Fuzzing", "EntropyCoding", "ModelIO", "Quantization"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["Orchestrator", "ModelIO", "Training", "DecoderHardware"]),
+        // Shared by the test targets: the seeded generator's test draws and temporary folders.
+        .target(name: "TestSupport", dependencies: ["SeededRandom"], path: "Tests/TestSupport"),
+        .testTarget(name: "EntropyCodingTests", dependencies: ["TestSupport", "EntropyCoding"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["TestSupport", "Quantization", "EntropyCoding", "ModelIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["TestSupport", "Training", "CKernels", "ModelIO", "Quantization"]),
+        .testTarget(name: "DecoderHardwareTests", dependencies: ["TestSupport", "DecoderHardware", "EntropyCoding"]),
+        .testTarget(name: "PlottingTests", dependencies: ["TestSupport", "Plotting"]),
+        .testTarget(name: "FuzzingTests", dependencies: ["TestSupport", "Fuzzing", "EntropyCoding", "ModelIO", "Quantization"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["TestSupport", "Orchestrator", "ModelIO", "Training", "DecoderHardware"]),
         .testTarget(
             name: "SubBitCLITests",
-            dependencies: ["EntropyCoding", "ModelIO", "Quantization", "Plotting"]),
+            dependencies: ["TestSupport", "EntropyCoding", "ModelIO", "Quantization", "Plotting"]),
     ]
 )

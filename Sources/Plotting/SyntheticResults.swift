@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// A seeded generator of plausible results CSVs, for tests and for `subbit bench plot`.
 ///
@@ -93,7 +94,7 @@ public struct SyntheticResults: Sendable {
                     let coarse = policy == "fixed-3" ? 1.35 : 1.0
                     let drop = 0.2 + 10 * Foundation.exp(-5 * entropyPerWeight) * coarse + 0.12 * abs(rng.nextSigned())
                     let top1 = floatTop1 - drop
-                    let trainSeconds = 40 + 20 * rng.next01()
+                    let trainSeconds = 40 + 20 * rng.nextUnit()
                     for tableLog in tableLogs {
                         for laneCount in lanes {
                             let id = String(format: "p%04d", runRows.count)
@@ -227,20 +228,7 @@ public struct SyntheticResults: Sendable {
     func fmt(_ x: Double) -> String { "\((x * 1e6).rounded() / 1e6)" }
 }
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny seeded generator, so synthetic sweeps are the
-/// same on every run.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func next01() -> Double { Double(next() >> 11) * 0x1p-53 }
+extension SplitMix64 {
     /// Uniform in [-1, 1).
-    mutating func nextSigned() -> Double { 2 * next01() - 1 }
+    mutating func nextSigned() -> Double { 2 * nextUnit() - 1 }
 }

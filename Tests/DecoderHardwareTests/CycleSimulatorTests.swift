@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import TestSupport
 import XCTest
 @testable import DecoderHardware
 

@@ -1,18 +1,12 @@
 import EntropyCoding
 import Foundation
+import TestSupport
 import XCTest
 @testable import DecoderHardware
 
 /// The generated decoder: its structure, the exported layer images, the Icarus simulation
 /// (bit-exact, cycle-exact against the simulator and the model) and a Yosys cell count.
 final class RTLTests: XCTestCase {
-    private func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtl-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     private func tool(_ tool: RTLToolchain.Tool) throws -> URL {
         do {
             return try RTLToolchain.locate(tool)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelIO
 
@@ -37,7 +38,7 @@ final class ConvertTorchPickleTests: XCTestCase {
     }
 
     func testRefusesNonCheckpointWithCleanError() throws {
-        let folder = try temporaryFolder(self)
+        let folder = try temporaryFolder()
         let source = folder.appendingPathComponent("not-a-checkpoint.pth")
         try Data("hello".utf8).write(to: source)
         let destination = folder.appendingPathComponent("out.safetensors")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelIO
 
@@ -11,7 +12,7 @@ final class DataCacheTests: XCTestCase {
     }
 
     func testRootDefaultsToRepositoryDotData() throws {
-        let repo = try temporaryFolder(self)
+        let repo = try temporaryFolder()
         let nested = repo.appendingPathComponent("Sources/Deep", isDirectory: true)
         try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
         try Data("// swift-tools-version:6.0".utf8).write(to: repo.appendingPathComponent("Package.swift"))
@@ -21,7 +22,7 @@ final class DataCacheTests: XCTestCase {
     }
 
     func testRootWithoutRepositoryIsCurrentDirectory() throws {
-        let folder = try temporaryFolder(self)
+        let folder = try temporaryFolder()
         // Only valid if no folder above the temporary directory holds a Package.swift.
         try XCTSkipIf(DataCache.repositoryRoot(from: folder) != nil, "a Package.swift exists above \(folder.path)")
         XCTAssertEqual(DataCache(environment: [:], currentDirectory: folder).root.path, folder.appendingPathComponent(".data").path)
@@ -39,7 +40,7 @@ final class DataCacheTests: XCTestCase {
     }
 
     func testMissingFileErrorNamesFileAndScript() throws {
-        let cache = DataCache(root: try temporaryFolder(self))
+        let cache = DataCache(root: try temporaryFolder())
         XCTAssertThrowsError(try cache.locate(.mobileNetV2)) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains(cache.url(for: .mobileNetV2).path), message)
@@ -51,7 +52,7 @@ final class DataCacheTests: XCTestCase {
     }
 
     func testLoadsPairFromCache() throws {
-        let cache = DataCache(root: try temporaryFolder(self))
+        let cache = DataCache(root: try temporaryFolder())
         try FileManager.default.createDirectory(at: cache.url(for: .mnist(.test, .images)).deletingLastPathComponent(), withIntermediateDirectories: true)
         var rng = SplitMix64(seed: 2)
         let images = randomTensor(dtype: .u8, shape: [3, 28, 28], using: &rng)

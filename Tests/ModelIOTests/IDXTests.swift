@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelIO
 
 final class IDXTests: XCTestCase {
     func testRoundTripEveryDTypePlainAndGzipped() throws {
         var rng = SplitMix64(seed: 5)
-        let folder = try temporaryFolder(self)
+        let folder = try temporaryFolder()
         for dtype in [DType.u8, .i8, .i16, .i32, .f32, .f64] {
             for shape in [[0], [7], [3, 4], [2, 3, 5]] {
                 let tensor = randomTensor(dtype: dtype, shape: shape, using: &rng)
@@ -121,7 +122,7 @@ final class IDXTests: XCTestCase {
     }
 
     func testReadErrorNamesFile() throws {
-        let url = try temporaryFolder(self).appendingPathComponent("bad-idx1-ubyte")
+        let url = try temporaryFolder().appendingPathComponent("bad-idx1-ubyte")
         try Data([0, 0, 8, 1, 0, 0, 0, 5]).write(to: url)
         XCTAssertThrowsError(try IDX.read(contentsOf: url)) {
             XCTAssertTrue("\($0)".contains(url.path))

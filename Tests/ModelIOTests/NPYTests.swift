@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelIO
 
@@ -53,7 +54,7 @@ final class NPYTests: XCTestCase {
 
     func testRoundTripEveryDType() throws {
         var rng = SplitMix64(seed: 3)
-        let folder = try temporaryFolder(self)
+        let folder = try temporaryFolder()
         for dtype in DType.allCases where dtype != .bf16 {
             for shape in [[], [0], [5], [2, 3], [1, 2, 3, 2]] {
                 let tensor = randomTensor(dtype: dtype, shape: shape, using: &rng)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import ModelIO
 
@@ -14,7 +15,7 @@ final class SafeTensorsTests: XCTestCase {
         let bytes = file.serialized()
         XCTAssertEqual(try SafeTensorsFile(bytes: bytes), file)
 
-        let url = try temporaryFolder(self).appendingPathComponent("all.safetensors")
+        let url = try temporaryFolder().appendingPathComponent("all.safetensors")
         try file.write(to: url)
         XCTAssertEqual(try SafeTensorsFile(contentsOf: url), file)
         XCTAssertEqual(try Data(contentsOf: url), Data(bytes))
@@ -140,7 +141,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testWriteIntoMissingFolderFailsCleanly() throws {
-        let folder = try temporaryFolder(self)
+        let folder = try temporaryFolder()
         let url = folder.appendingPathComponent("nope/x.safetensors")
         XCTAssertThrowsError(try SafeTensorsFile().write(to: url)) { error in
             XCTAssertTrue(error is FileAccessError)
@@ -296,7 +297,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testErrorMessagesNameFileAndTensor() throws {
-        let url = try temporaryFolder(self).appendingPathComponent("bad.safetensors")
+        let url = try temporaryFolder().appendingPathComponent("bad.safetensors")
         let header = #"{"conv.weight":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#
         try Data(rawSafeTensors(header: header, buffer: Array(repeating: 0, count: 8))).write(to: url)
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url)) { error in

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
@@ -6,15 +7,6 @@ import FoundationXML
 @testable import Plotting
 
 extension XCTestCase {
-    /// A fresh temporary folder, removed when the test ends.
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("subbit-plotting-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     /// The gnuplot on PATH (Scripts/setup.sh installs it); fails the test if there is none.
     func gnuplot() throws -> GnuplotRenderer {
         try GnuplotRenderer.locate()

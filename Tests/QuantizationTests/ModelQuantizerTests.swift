@@ -1,4 +1,5 @@
 import ModelIO
+import TestSupport
 import XCTest
 @testable import Quantization
 

@@ -1,6 +1,7 @@
 import Foundation
 import EntropyCoding
 import ModelIO
+import TestSupport
 import XCTest
 @testable import Quantization
 

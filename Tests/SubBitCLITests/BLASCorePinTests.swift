@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `subbit` pins OpenBLAS's kernel set by CPU class (`BLASCorePin`): with `OPENBLAS_CORETYPE`
@@ -6,7 +7,7 @@ import XCTest
 /// picked) and `Prescott` on other x86-64; a value the user set is kept. `train` names the family.
 final class BLASCorePinTests: XCTestCase {
     private func kernels(environment: [String: String]) throws -> String {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         let r = try SubBitCLI.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--epochs", "1",
                                    "--limit", "64", "-o", folder.appendingPathComponent("m.safetensors").path],
                                   environment: environment)

@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `subbit encode`, `decode`, `inspect` and `bench codec`.
@@ -9,7 +10,7 @@ final class CodecCLITests: XCTestCase {
     }
 
     func testEncodeDecodeInspectRoundTripBin() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let input = symbols(5000, bins: 15)
         try Data(input).write(to: dir.appendingPathComponent("w.bin"))
         for (codec, layout) in [("tans", "split"), ("tans", "interleaved"), ("huffman", "split"), ("fixed", "split"), ("rans", "split")] {
@@ -26,7 +27,7 @@ final class CodecCLITests: XCTestCase {
     }
 
     func testNpyInputAndOutputKeepShape() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let input = symbols(6 * 7, bins: 7)
         // int16 little-endian .npy with shape (6, 7).
         var header = "{'descr': '<i2', 'fortran_order': False, 'shape': (6, 7), }"
@@ -47,7 +48,7 @@ final class CodecCLITests: XCTestCase {
 
     /// Must-show 5: bad input gives one clear error and a non-zero exit, and no output file.
     func testBadInputGivesOneClearError() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         try Data(symbols(100, bins: 15)).write(to: dir.appendingPathComponent("w.bin"))
         try Data("hello".utf8).write(to: dir.appendingPathComponent("w.txt"))
         try Data("not an sbw file".utf8).write(to: dir.appendingPathComponent("bad.sbw"))
@@ -79,7 +80,7 @@ final class CodecCLITests: XCTestCase {
     }
 
     func testCorruptedFileIsRejectedByDecode() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         try Data(symbols(2000, bins: 7)).write(to: dir.appendingPathComponent("w.bin"))
         XCTAssertEqual(try SubBitCLI.run(["encode", "w.bin", "--bins", "7", "-o", "w.sbw"], in: dir).status, 0)
         let url = dir.appendingPathComponent("w.sbw")
@@ -92,7 +93,7 @@ final class CodecCLITests: XCTestCase {
     }
 
     func testBenchCodecSmallRunPrintsTableAndCSV() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let result = try SubBitCLI.run(["bench", "codec", "--symbols", "20000", "--repetitions", "3", "--only", "N=7",
                                         "--no-external", "--csv", "bench.csv"], in: dir)
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -116,7 +117,7 @@ final class CodecCLITests: XCTestCase {
     /// `bench codec --input` reads .bin and .npy files as `encode` does, labels each statistic,
     /// and `--write-streams` writes the generated streams a peer codec can read back.
     func testBenchCodecReadsFilesAndWritesStreams() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         try Data(symbols(30_000, bins: 15)).write(to: dir.appendingPathComponent("a.bin"))
         let npy = [0x93] + Array("NUMPY".utf8) + [1, 0]
         var header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20000,), }"

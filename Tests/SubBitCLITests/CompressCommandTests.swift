@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import Quantization
+import TestSupport
 import XCTest
 
 final class CompressCommandTests: XCTestCase {
@@ -28,7 +29,7 @@ final class CompressCommandTests: XCTestCase {
     /// `decompress` returns exactly the dequantized weights and the untouched kept tensors,
     /// for every codec and calibration.
     func testCompressDecompressIsBitExact() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("toy.safetensors")
         let original = try writeToyModel(to: modelURL)
         let cases: [([String], Calibration)] = [
@@ -65,7 +66,7 @@ final class CompressCommandTests: XCTestCase {
     }
 
     func testReportCSVAndFloat16Storage() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("toy.safetensors")
         _ = try writeToyModel(to: modelURL)
         let sbw = dir.appendingPathComponent("m.sbw"), csv = dir.appendingPathComponent("layers.csv")
@@ -99,7 +100,7 @@ final class CompressCommandTests: XCTestCase {
     }
 
     func testClearErrorsAndNoPartialOutput() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("toy.safetensors")
         _ = try writeToyModel(to: modelURL)
         let sbw = dir.appendingPathComponent("x.sbw")

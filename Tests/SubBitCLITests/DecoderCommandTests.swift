@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `subbit decoder` and `subbit bench decoder`.
@@ -35,7 +36,7 @@ final class DecoderCommandTests: XCTestCase {
     }
 
     func testSweepPrintsTableAndWritesCSV() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let model = try writeModel(in: dir)
         let result = try SubBitCLI.run(["decoder", model.path, "--lanes", "1,4", "--table-log", "8,10",
                                         "--port-bits", "32", "--tech", techFile, "--sharing", "replicated,shared",
@@ -63,7 +64,7 @@ final class DecoderCommandTests: XCTestCase {
     /// Issue 20: `--double-buffer` costs two table banks and says so in the CSV; `--sensitivity`
     /// prints the ±30 % table per configuration, and refuses an FPGA technology with the fix.
     func testDoubleBufferAndSensitivity() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let model = try writeModel(in: dir)
         let result = try SubBitCLI.run(["decoder", model.path, "--lanes", "4", "--table-log", "10", "--port-bits", "32",
                                         "--tech", techFile, "--double-buffer", "--sensitivity", "-o", "db.csv"], in: dir)
@@ -84,7 +85,7 @@ final class DecoderCommandTests: XCTestCase {
     }
 
     func testImpossibleConfigurationsAreRefused() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let model = try writeModel(in: dir)
         let cases: [([String], String)] = [
             (["--lanes", "0"], "at least one lane"),
@@ -106,7 +107,7 @@ final class DecoderCommandTests: XCTestCase {
     /// simulator (a constant layer included: it has no state loop), print one report line when
     /// changed, and bad values are refused with one message naming the option.
     func testMemoryLatencyAndStateLoopOptions() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let base = try writeModel(in: dir)
         var file = try SBWFile(contentsOf: base)
         let constant = try SBWQuantizedTensor(symbols: [UInt8](repeating: 7, count: 300), step: 0.02, bins: 15,
@@ -159,7 +160,7 @@ final class DecoderCommandTests: XCTestCase {
     }
 
     func testTableLogBelowTheUsedSymbolsIsRefused() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let model = try writeModel(in: dir, bins: 255, spread: 200)
         let result = try SubBitCLI.run(["decoder", model.path, "--table-log", "6,10", "--tech", techFile], in: dir)
         XCTAssertNotEqual(result.status, 0)
@@ -167,7 +168,7 @@ final class DecoderCommandTests: XCTestCase {
     }
 
     func testMissingFilesAreNamed() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let model = try writeModel(in: dir)
         let noTech = try SubBitCLI.run(["decoder", model.path, "--tech", "nope.yaml"], in: dir)
         XCTAssertNotEqual(noTech.status, 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Results that cannot change silently: a tiny trained sweep (`Tests/Fixtures/golden.yaml`, two
@@ -54,7 +55,7 @@ final class GoldenRunTests: XCTestCase {
     }
 
     func testColdRunMatchesTheGoldenFileAndDoesNotDependOnJobsOrThreads() throws {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         let two = try coldRun(folder, jobs: 2, threads: 2)
         if ProcessInfo.processInfo.environment["SUBBIT_UPDATE_GOLDEN"] == "1" {
             try two.runs.write(to: Self.golden, atomically: true, encoding: .utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 import EntropyCoding
 import ModelIO
@@ -23,7 +24,7 @@ final class HostileInputCLITests: XCTestCase {
     }
 
     func testSizeBombsAreRefusedFastWithTheFlagNamed() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let bomb = dir.appendingPathComponent("bomb.sbw"), model = dir.appendingPathComponent("model.sbw")
         try Data(Self.constantSBW(shape: [65_536, 65_536], model: false)).write(to: bomb)
         try Data(Self.constantSBW(shape: [65_536, 65_536], model: true)).write(to: model)
@@ -46,7 +47,7 @@ final class HostileInputCLITests: XCTestCase {
 
     /// Defect 7: the decoy header made `encode` read `<u2` data as one byte per symbol.
     func testEncodeRefusesNPYHeadersNumPyRejects() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         func npy(_ dict: String, _ data: [UInt8]) -> Data {
             var text = dict
             text += String(repeating: " ", count: (64 - (10 + text.utf8.count + 1) % 64) % 64) + "\n"
@@ -73,7 +74,7 @@ final class HostileInputCLITests: XCTestCase {
 
     /// Defect 6: compress refuses what decompress would refuse, so its output always decompresses.
     func testCompressRefusesBoolBytesAndReservedNames() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         for (name, tensors) in [("bool", ["fc.weight": try TensorData(floats: (0..<16).map(Float.init), shape: [4, 4]),
                                           "mask": try TensorData(dtype: .bool, shape: [2], bytes: [1, 2])]),
                                 ("f64", ["fc.weight": try TensorData(floats: (0..<16).map(Float.init), shape: [4, 4]),
@@ -90,7 +91,7 @@ final class HostileInputCLITests: XCTestCase {
 
     /// Defect 1 (writing): a full disk under `decode` is an error naming the output; no partial file.
     func testDecodeOntoAFullDiskNamesThePath() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let mount = dir.appendingPathComponent("small")
         try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
         let process = Process()

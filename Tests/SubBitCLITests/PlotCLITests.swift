@@ -1,12 +1,13 @@
 import Foundation
 import Plotting
+import TestSupport
 import XCTest
 
 /// End-to-end: `subbit plot` on results CSVs made by `SyntheticResults`.
 final class PlotCLITests: XCTestCase {
     /// `<tmp>/Results/quick/{runs,layers}.csv`; returns the temporary folder.
     func makeWorkspace(editRuns: (inout CSVTable) -> Void = { _ in }) throws -> URL {
-        let root = try SubBitCLI.temporaryDirectory(self)
+        let root = try temporaryFolder()
         let results = root.appendingPathComponent("Results/quick")
         try FileManager.default.createDirectory(at: results, withIntermediateDirectories: true)
         var (runs, layers) = SyntheticResults().tables()
@@ -75,7 +76,7 @@ final class PlotCLITests: XCTestCase {
     }
 
     func testMissingResultsFolder() throws {
-        let root = try SubBitCLI.temporaryDirectory(self)
+        let root = try temporaryFolder()
         let result = try SubBitCLI.run(["plot", "Results/nothing"], in: root)
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.stderr.contains("Results/nothing"), result.stderr)

@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import Quantization
+import TestSupport
 import XCTest
 
 /// `compress --rdoq`, compress-sweep's RDOQ points and `bench rd`.
@@ -22,7 +23,7 @@ final class RDOQCLITests: XCTestCase {
 
     /// `decompress` of an RDOQ file gives exactly the RDOQ levels × Δ.
     func testCompressRDOQRoundTrips() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         let original = try writeModel(to: modelURL)
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 16)
@@ -53,7 +54,7 @@ final class RDOQCLITests: XCTestCase {
     }
 
     func testRDOQFlagErrors() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let sbw = dir.appendingPathComponent("x.sbw")
@@ -75,7 +76,7 @@ final class RDOQCLITests: XCTestCase {
 
     /// compress-sweep runs RDOQ points and refuses malformed ones with the reason.
     func testCompressSweepRDOQPoints() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let out = dir.appendingPathComponent("sweep")
@@ -99,7 +100,7 @@ final class RDOQCLITests: XCTestCase {
 
     /// `bench rd` on a small grid: the table, the CSV, the peer line, and bad options.
     func testBenchRD() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let csv = dir.appendingPathComponent("rd.csv")

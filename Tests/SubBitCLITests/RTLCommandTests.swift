@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `subbit rtl`.
@@ -29,7 +30,7 @@ final class RTLCommandTests: XCTestCase {
     func testRealLeNetLayersSimulateBitExactlyAndPrintTheCycleTable() throws {
         let model = try lenet()
         try requireIcarus()
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let out = dir.appendingPathComponent("rtl")
         let csv = dir.appendingPathComponent("cycles.csv")
         let result = try SubBitCLI.run(["rtl", model.path, "-o", out.path, "--lanes", "4", "--table-log", "8",
@@ -50,7 +51,7 @@ final class RTLCommandTests: XCTestCase {
 
     func testUserMistakesGiveOneMessageAndNoOutput() throws {
         let model = try lenet()
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let out = dir.appendingPathComponent("rtl")
         let cases: [([String], String)] = [
             (["--layout", "diagonal"], "--layout"),
@@ -73,7 +74,7 @@ final class RTLCommandTests: XCTestCase {
 
     func testMissingSimulatorNamesThePackage() throws {
         let model = try lenet()
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let result = try SubBitCLI.run(["rtl", model.path, "-o", dir.appendingPathComponent("rtl").path, "--simulate"],
                                        environment: ["PATH": dir.path])
         XCTAssertNotEqual(result.status, 0)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The committed reference runs regenerate byte for byte from their committed CSVs:
@@ -42,7 +43,7 @@ final class ReferenceRegenerationTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: committed.path) else {
             return XCTFail("Plots/quick is not committed. Fix: Scripts/run.sh, then commit Results/quick and Plots/quick.")
         }
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         let out = folder.appendingPathComponent("quick")
         let r = try SubBitCLI.run(["plot", Self.repository.appendingPathComponent("Results/quick").path, "-o", out.path], in: folder)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -60,7 +61,7 @@ final class ReferenceRegenerationTests: XCTestCase {
             return XCTFail("Results/paper exists without tables.md. Fix: run `subbit reproduce` (or `--tables-only`) and commit its output.")
         }
         // A scratch repository: the spec and the committed CSVs only; `--tables-only` renders the rest.
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("Experiments"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("Experiments/paper.yaml"),
                                          to: folder.appendingPathComponent("Experiments/paper.yaml"))

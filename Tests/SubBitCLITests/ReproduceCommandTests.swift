@@ -1,5 +1,6 @@
 import Foundation
 import ModelIO
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `subbit reproduce` on a tiny paper spec: one study trained here (LeNet-5 on
@@ -79,7 +80,7 @@ final class ReproduceCommandTests: XCTestCase {
 
     func testReproduceRunsEveryStudyWritesTablesAndRegeneratesThemFromTheCSVs() throws {
         try requireFashionMNIST()
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         try writeMiniSpec(in: folder)
         let first = try SubBitCLI.run(["reproduce", "Experiments/mini.yaml", "--cache", "cache"], in: folder)
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -121,7 +122,7 @@ final class ReproduceCommandTests: XCTestCase {
     }
 
     func testTablesOnlyWithoutResultsNamesTheMissingFile() throws {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         try writeMiniSpec(in: folder)
         let r = try SubBitCLI.run(["reproduce", "Experiments/mini.yaml", "--tables-only"], in: folder)
         XCTAssertNotEqual(r.status, 0)
@@ -140,7 +141,7 @@ final class ReproduceCommandTests: XCTestCase {
             ("experiment: paper\ndescription: no studies\n", "bad.yaml:1:1: studies: required key is missing."),
         ]
         for c in cases {
-            let folder = try SubBitCLI.temporaryDirectory(self)
+            let folder = try temporaryFolder()
             try c.yaml.write(to: folder.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
             let r = try SubBitCLI.run(["reproduce", "bad.yaml", "--cache", "cache"], in: folder)
             XCTAssertEqual(r.status, 2, c.expected)
@@ -152,7 +153,7 @@ final class ReproduceCommandTests: XCTestCase {
 
     /// A study whose data is missing stops the reproduction before any study runs.
     func testMissingPretrainedModelStopsBeforeAnythingRuns() throws {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         try writeMiniSpec(in: folder)
         try FileManager.default.removeItem(at: folder.appendingPathComponent("tiny.safetensors"))
         let r = try SubBitCLI.run(["reproduce", "Experiments/mini.yaml", "--cache", "cache"], in: folder)

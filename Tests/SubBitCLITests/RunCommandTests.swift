@@ -1,5 +1,6 @@
 import Foundation
 import ModelIO
+import TestSupport
 import XCTest
 
 /// End-to-end tests of `subbit run` and `subbit merge` on a small real pipeline: a pretrained
@@ -10,7 +11,7 @@ final class RunCommandTests: XCTestCase {
 
     /// A folder with a small "pretrained" model and a spec of `points` sweep points over it.
     func makeExperiment(largeSweep: Bool = false) throws -> (folder: URL, spec: URL) {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         var state: UInt64 = 42
         func normal() -> Float {
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -137,7 +138,7 @@ final class RunCommandTests: XCTestCase {
     }
 
     func testMalformedSpecExitsTwoAndWritesNothing() throws {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         let spec = folder.appendingPathComponent("bad.yaml")
         try "pretrained: mobilenet_v2\nsweep:\n  tabel_log: [8]\n".write(to: spec, atomically: true, encoding: .utf8)
         let r = try run(spec, in: folder, cache: "cache")

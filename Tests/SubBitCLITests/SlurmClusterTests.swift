@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `subbit slurm` against a real Slurm: a one-node cluster on localhost (munged, slurmctld and
@@ -21,7 +22,7 @@ final class SlurmClusterTests: XCTestCase {
         }
         // A short path: munged's socket lives under it (Unix socket paths are limited to 107 bytes).
         let cluster = URL(fileURLWithPath: try Shell.mktemp("/tmp/subbit-slurm.XXXXXX"))
-        let work = try SubBitCLI.temporaryDirectory(self)
+        let work = try temporaryFolder()
         let start = try Shell.run([Self.clusterScript, "start", cluster.path])
         addTeardownBlock {
             _ = try? Shell.run([Self.clusterScript, "stop", cluster.path])
@@ -139,7 +140,7 @@ final class SlurmClusterTests: XCTestCase {
                 || FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz") else {
             throw XCTSkip("skipped: Fashion-MNIST is not installed (Scripts/setup.sh installs it)")
         }
-        let work = try SubBitCLI.temporaryDirectory(self)
+        let work = try temporaryFolder()
         let spec = work.appendingPathComponent("slurmtiny.yaml")
         try Self.spec(lanes: "[1]").replacingOccurrences(of: "lambda: [0, 0.01, 0.1]", with: "lambda: [0, 0.1]")
             .replacingOccurrences(of: "finetune: {epochs: 1", with: "finetune: {epochs: 0")

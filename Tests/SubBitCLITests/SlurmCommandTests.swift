@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// `subbit slurm` without a cluster: the dry run, and the mistakes a user can make before
@@ -6,7 +7,7 @@ import XCTest
 final class SlurmCommandTests: XCTestCase {
     /// A folder with a pretrained-model spec (the model file only has to exist for these checks).
     func makeSpec() throws -> (folder: URL, spec: URL) {
-        let folder = try SubBitCLI.temporaryDirectory(self)
+        let folder = try temporaryFolder()
         try Data("{}".utf8).write(to: folder.appendingPathComponent("tiny.safetensors"))
         let tech = SlurmClusterTests.repository.appendingPathComponent("Experiments/tech/asic-22nm.yaml").path
         let spec = folder.appendingPathComponent("pre.yaml")

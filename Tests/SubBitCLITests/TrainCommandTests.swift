@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end: `subbit train`, `subbit eval`, `subbit bench train` on the built binary.
@@ -19,7 +20,7 @@ final class TrainCommandTests: XCTestCase {
 
     func testTrainThenEvaluateMLPOnFashionMNIST() throws {
         try requireFashionMNIST()
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let train = try SubBitCLI.run(["train", "--dataset", "fashion-mnist", "--model", "mlp", "--epochs", "1",
                                        "--limit", "4000", "--batch", "64", "--threads", "2", "-o", "mlp.safetensors"],
                                       in: dir)
@@ -47,7 +48,7 @@ final class TrainCommandTests: XCTestCase {
     /// `subbit decompress`), and the per-layer table lists every quantized layer.
     func testQuantizationAwareFineTuningWritesAnSBWAndReportsItsDecodedAccuracy() throws {
         try requireFashionMNIST()
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let base = try SubBitCLI.run(["train", "--model", "mlp", "--epochs", "1", "--limit", "3000", "-o", "base.safetensors"], in: dir)
         XCTAssertEqual(base.status, 0, base.stderr)
         let qat = try SubBitCLI.run(["train", "--model", "mlp", "--epochs", "1", "--limit", "3000", "--lambda", "0.05",
@@ -73,7 +74,7 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testMissingDataNamesTheFetchScript() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let previous = ProcessInfo.processInfo.environment["SUBBIT_DATA"]
         setenv("SUBBIT_DATA", dir.appendingPathComponent("empty-cache").path, 1)
         defer {

@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import SeededRandom
 
 /// Speed of the analytic model: how many configuration × model evaluations it does per second
 /// (the target is ≥ 10⁵). Used by `subbit bench decoder`.

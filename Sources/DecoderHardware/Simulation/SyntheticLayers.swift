@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Realistic stand-ins for compressed layers, for benchmarks and for tests that must not depend
 /// on downloaded models: real layer sizes and Laplace-distributed quantized weights.
@@ -85,23 +86,4 @@ public enum SyntheticLayers {
         }
         return (low + high) / 2
     }
-}
-
-/// SplitMix64 (Steele, Lea & Flood, OOPSLA 2014): a tiny seeded generator, so synthetic data is
-/// reproducible without global randomness.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

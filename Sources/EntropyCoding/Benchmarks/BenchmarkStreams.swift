@@ -3,20 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SeededRandom
 
-/// SplitMix64 (Steele, Lea & Flood 2014): a tiny, fast, seeded generator, so benchmark streams
-/// are identical on every run and machine.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
-
+extension SplitMix64 {
     /// Uniform in (0, 1], never 0 (safe for `log`).
     mutating func unitOpen() -> Double { (Double(next() >> 11) + 1) * 0x1p-53 }
 }
@@ -31,7 +20,7 @@ public enum BenchmarkStreams {
     /// with `b` set so that `P(q = 0) = p0`; symbol `q + K` of `bins = 2K + 1`.
     public static func laplace(count: Int, bins: Int, zeroProbability p0: Double, seed: UInt64) -> [UInt8] {
         precondition(bins >= 1 && bins <= 255 && bins % 2 == 1 && p0 > 0 && p0 < 1)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let k = bins / 2
         let b = laplaceScale(zeroProbability: p0)
         var out = [UInt8](repeating: 0, count: count)
@@ -50,7 +39,7 @@ public enum BenchmarkStreams {
     /// from a discretized Laplace of scale `(N − 1)/8` over the whole range `−K…K` (by rejection).
     public static func spikeAndSlab(count: Int, bins: Int, zeroProbability p0: Double, seed: UInt64) -> [UInt8] {
         precondition(bins >= 3 && bins <= 255 && bins % 2 == 1 && p0 > 0 && p0 < 1)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let k = bins / 2
         let b = Double(bins - 1) / 8
         var out = [UInt8](repeating: UInt8(k), count: count)

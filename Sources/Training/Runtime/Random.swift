@@ -1,17 +1,5 @@
 import Foundation
-
-/// SplitMix64: a tiny seeded generator, used to derive seeds and in tests.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state = state &+ 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
-}
+import SeededRandom
 
 /// xoshiro256**: the seeded generator behind initialization, shuffling and augmentation.
 ///
