@@ -97,7 +97,7 @@ enum SBWTarget {
                     kept.append(KeptTensor(name: "half", data: try TensorData(floats: [0.5, -2], shape: [2], dtype: .f16)))
                 }
                 let codec = random.pick(CodecKind.allCases)
-                let options = try CodecOptions(codec: codec, tableLog: 5 + random.below(8), lanes: random.pick([1, 1, 2, 4, 8]),
+                let options = try CodecOptions(codec: codec, tableLog: 5 + random.below(8), lanes: random.pick([1, 1, 2, 4, 8, 12, 16]),
                                                layout: random.chance(0.5) ? .split : .interleaved)
                 return try SBWModelCodec.encode(QuantizedModel(quantized: quantized, kept: kept), options: options)
             } catch {

@@ -215,7 +215,8 @@ extension SBWFuzzTests {
     }
 
     /// Parses and decodes `bytes` with the default kernels; for each tANS tensor that parses,
-    /// the portable kernels must agree (same symbols, or both refusing).
+    /// the portable kernels, and the separate escape pass instead of the fused one, must agree
+    /// (same symbols, or both refusing).
     static func feedComparingKernels(_ bytes: [UInt8]) -> Outcome {
         do {
             let file = try SBWFile(bytes: bytes, limits: limits)
@@ -223,12 +224,14 @@ extension SBWFuzzTests {
                 if case .quantized(let q) = tensor.payload, case .tans(let coded) = q.coded {
                     var results: [[UInt8]?] = []
                     for kernels in TANSKernelSet.available {
-                        var out = [UInt8](repeating: 0, count: coded.symbolCount)
-                        var workspace = TANSDecodeWorkspace()
-                        let ok = (try? out.withUnsafeMutableBufferPointer {
-                            try TANSCodec.decode(coded, into: $0, workspace: &workspace, kernels: kernels)
-                        }) != nil
-                        results.append(ok ? out : nil)
+                        for fuse in [true, false] {
+                            var out = [UInt8](repeating: 0, count: coded.symbolCount)
+                            var workspace = TANSDecodeWorkspace()
+                            let ok = (try? out.withUnsafeMutableBufferPointer {
+                                try TANSCodec.decode(coded, into: $0, workspace: &workspace, kernels: kernels, fuseEscapes: fuse)
+                            }) != nil
+                            results.append(ok ? out : nil)
+                        }
                     }
                     for other in results.dropFirst() { XCTAssertEqual(other, results[0], "kernels disagree on a mutated stream") }
                 }

@@ -38,14 +38,19 @@ final class TANSKernelSetTests: XCTestCase {
         return results[0]
     }
 
-    /// Decodes with every available kernel set: each must yield the same symbols, or each throw.
+    /// Decodes with every available kernel set, escapes fused into the decode loop where the
+    /// kernel does that (AVX2 split quads) and by the separate pass: each must yield the same
+    /// symbols, or each throw.
     func decodeAll(_ coded: TANSEncoded, label: String) -> [UInt8]? {
         var outcomes: [[UInt8]?] = []
         for kernels in TANSKernelSet.available {
+          for fuse in [true, false] {
             var out = [UInt8](repeating: 0xEE, count: coded.symbolCount)
             var workspace = TANSDecodeWorkspace()
             do {
-                try out.withUnsafeMutableBufferPointer { try TANSCodec.decode(coded, into: $0, workspace: &workspace, kernels: kernels) }
+                try out.withUnsafeMutableBufferPointer {
+                    try TANSCodec.decode(coded, into: $0, workspace: &workspace, kernels: kernels, fuseEscapes: fuse)
+                }
                 outcomes.append(out)
             } catch let error as EntropyCodingError {
                 XCTAssertFalse(error.description.isEmpty)
@@ -54,6 +59,7 @@ final class TANSKernelSetTests: XCTestCase {
                 XCTFail("unexpected error \(error), \(label)")
                 outcomes.append(nil)
             }
+          }
         }
         for other in outcomes.dropFirst() { XCTAssertEqual(other, outcomes[0], "decoders disagree, \(label)") }
         return outcomes[0]

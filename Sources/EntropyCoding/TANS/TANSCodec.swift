@@ -244,8 +244,9 @@ public enum TANSCodec {
     /// so no pass over the output follows, except over the few symbols the vector loop leaves
     /// to the per-lane tail loop. Otherwise the whole escape stream is decoded and patched in
     /// after the main stream (``resolveEscapes``).
+    /// `fuseEscapes: false` forces the separate escape pass (the tests' twin of the fused kernel).
     static func decode(_ encoded: TANSEncoded, into output: UnsafeMutableBufferPointer<UInt8>,
-                       workspace: inout TANSDecodeWorkspace, kernels: TANSKernelSet) throws {
+                       workspace: inout TANSDecodeWorkspace, kernels: TANSKernelSet, fuseEscapes: Bool = true) throws {
         let n = encoded.symbolCount
         guard output.count == n else {
             throw EntropyCodingError.invalidParameter("output buffer holds \(output.count) symbols, the stream \(n)")
@@ -258,7 +259,7 @@ public enum TANSCodec {
         TANSDecodeWorkspace.build(counts, into: &workspace.entries, firstStates: &workspace.firstStates,
                                   spread: &workspace.spread)
         let streamLength = TANSDecodeWorkspace.pad(encoded.payload, into: &workspace.stream)
-        let fused = encoded.escape != nil && encoded.layout == .split
+        let fused = fuseEscapes && encoded.escape != nil && encoded.layout == .split
             && kernels.decodesSplitInQuads(lanes: encoded.lanes, tableLog: counts.tableLog)
         if fused, let escape = encoded.escape {
             try decodeEscapeValues(escape, symbolCount: n, lanes: encoded.lanes, workspace: &workspace)
