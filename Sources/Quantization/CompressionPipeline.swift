@@ -36,7 +36,8 @@ public struct CompressionPipeline: Sendable {
             let sizes = try LayerCodeSizes(symbols: t.symbols, bins: t.quantizer.bins, options: codec)
             layers.append(CompressionReport.Layer(
                 name: t.name, shape: t.shape, bins: t.quantizer.bins, step: t.quantizer.step,
-                distortion: Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer),
+                distortion: t.dependentQuantization == nil ? Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer)
+                    : Distortion(weights: weights, reconstruction: t.dequantized()),
                 entropyBitsPerWeight: EmpiricalEntropy.bitsPerSymbol(counts: t.histogram),
                 fixedWidthBytes: sizes.fixedWidth, huffmanBytes: sizes.huffman, tansBytes: sizes.tans))
         }

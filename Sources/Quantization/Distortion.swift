@@ -70,6 +70,24 @@ public struct Distortion: Hashable, Sendable {
         self.init(squaredError: sse, signalEnergy: energy, count: weights.count)
     }
 
+    /// Measures the error of any reconstruction (one value per weight), e.g. dependent
+    /// quantization's (``DQStateMachine``), in `Double`.
+    ///
+    /// ```swift
+    /// Distortion(weights: [0.6, -1], reconstruction: [0.5, -1]).squaredError   // 0.01
+    /// ```
+    /// - Complexity: O(n).
+    public init(weights: [Float], reconstruction: [Float]) {
+        precondition(weights.count == reconstruction.count, "one reconstructed value per weight")
+        var sse = 0.0, energy = 0.0
+        for i in weights.indices {
+            let x = Double(weights[i]), e = x - Double(reconstruction[i])
+            sse += e * e
+            energy += x * x
+        }
+        self.init(squaredError: sse, signalEnergy: energy, count: weights.count)
+    }
+
     /// Mean squared error per weight (0 for an empty tensor).
     public var meanSquaredError: Double { count == 0 ? 0 : squaredError / Double(count) }
 

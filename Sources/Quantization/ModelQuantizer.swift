@@ -42,21 +42,35 @@ public enum Calibration: Sendable {
 /// let quantizer = ModelQuantizer(calibration: .rateDistortion(rd),
 ///                                rdoq: try RDOQ(rateWeight: 1e-4, codec: codec))
 /// ```
+///
+/// With `dependentQuantizer`, each layer of at least 3 bins is stored with dependent
+/// (trellis-coded) quantization at the calibrated bins and half the step
+/// (``DependentQuantizer/quantizer(for:)``); the `.sbw` records the state machine.
 public struct ModelQuantizer: Sendable {
     public var policy: TensorPolicy
     public var calibration: Calibration
     /// Level decisions: nil rounds to the nearest level; an ``RDOQ`` trades error for bits.
     public var rdoq: RDOQ?
+    /// Dependent quantization instead of independent levels (takes precedence over `rdoq`).
+    public var dependentQuantizer: DependentQuantizer?
 
-    public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration, rdoq: RDOQ? = nil) {
+    public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration, rdoq: RDOQ? = nil,
+                dependentQuantizer: DependentQuantizer? = nil) {
         self.policy = policy
         self.calibration = calibration
         self.rdoq = rdoq
+        self.dependentQuantizer = dependentQuantizer
     }
 
     /// A short label for reports: the calibration's (`"mse, 15 bins"`), then `" + rdoq"` when
     /// RDOQ runs at the calibration's own μ and measure, or `" + rdoq absolute, μ=…"`.
     public var label: String {
+        if let dq = dependentQuantizer {
+            if case .rateDistortion(let rd) = calibration, rd.rateWeight == dq.rateWeight, rd.measure == dq.measure {
+                return calibration.label + " + dq \(dq.machine)"
+            }
+            return calibration.label + " + dq \(dq.machine) \(dq.measure.rawValue), μ=\(dq.rateWeight)"
+        }
         guard let rdoq else { return calibration.label }
         if case .rateDistortion(let rd) = calibration, rd.rateWeight == rdoq.rateWeight, rd.measure == rdoq.measure {
             return calibration.label + " + rdoq"
@@ -76,6 +90,12 @@ public struct ModelQuantizer: Sendable {
                 let weights = try data.floats()
                 guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
                 let q = quantizer(for: name, weights: weights)
+                if let dq = dependentQuantizer, let fine = DependentQuantizer.quantizer(for: q) {
+                    let symbols = dq.quantize(weights, with: fine).symbols
+                    quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: fine, symbols: symbols,
+                                                         dependentQuantization: dq.machine))
+                    continue
+                }
                 let symbols = rdoq.map { $0.quantize(weights, with: q).symbols } ?? q.quantize(weights)
                 quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q, symbols: symbols))
             case .float:

@@ -1,3 +1,4 @@
+import EntropyCoding
 import ModelIO
 
 /// One zero-point quantized tensor: its name, shape, quantizer and symbols (C order).
@@ -13,9 +14,14 @@ public struct QuantizedTensor: Hashable, Sendable {
     public let shape: [Int]
     public let quantizer: ZeroPointQuantizer
     public let symbols: [UInt8]
+    /// Dependent quantization: the symbols are levels of this state machine with fine step
+    /// `quantizer.step` (``DependentQuantizer``); nil for plain zero-point quantization.
+    public let dependentQuantization: DQStateMachine?
 
-    /// Checks that the symbol count matches the shape and every symbol is below `bins`.
-    public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, symbols: [UInt8]) throws {
+    /// Checks that the symbol count matches the shape and every symbol is below `bins` (and,
+    /// with dependent quantization, that there are at least 3 bins).
+    public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, symbols: [UInt8],
+                dependentQuantization: DQStateMachine? = nil) throws {
         let count = try TensorData.elementCount(of: shape)
         guard count == symbols.count else {
             throw QuantizationError.shapeMismatch(tensor: name, expected: count, actual: symbols.count)
@@ -23,14 +29,22 @@ public struct QuantizedTensor: Hashable, Sendable {
         if let bad = symbols.first(where: { Int($0) >= quantizer.bins }) {
             throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: quantizer.bins)
         }
+        if dependentQuantization != nil,
+           let problem = SBWQuantizedTensor.checkDependentQuantization(step: quantizer.step, bins: quantizer.bins) {
+            throw QuantizationError.malformedModel("tensor '\(name)': \(problem)")
+        }
         self.name = name
         self.shape = shape
         self.quantizer = quantizer
         self.symbols = symbols
+        self.dependentQuantization = dependentQuantization
     }
 
-    /// The reconstructed weights `(s − K)·Δ`, bit-exact on every platform.
-    public func dequantized() -> [Float] { quantizer.dequantize(symbols) }
+    /// The reconstructed weights — `(s − K)·Δ`, or the state machine's — bit-exact on every platform.
+    public func dequantized() -> [Float] {
+        guard let machine = dependentQuantization else { return quantizer.dequantize(symbols) }
+        return machine.dequantize(symbols, maxLevel: quantizer.maxLevel, step: quantizer.step)
+    }
 
     /// Symbol counts (`bins` entries).
     public var histogram: [Int] {

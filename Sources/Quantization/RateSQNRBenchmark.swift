@@ -19,6 +19,10 @@ import ModelIO
 ///   entropy-coded uniform quantizer at high rate (`D ∝ 2^(−2R)`, Gish & Pierce 1968), in
 ///   noise-to-signal units per bit per weight.
 ///
+/// - with `dependentQuantization`, `bins+dq` / `mu+dq` / `rmu+dq`: the same calibration (and,
+///   for `bins+dq`, the same relative μ as `bins+rdoq`), stored with dependent quantization
+///   (``DependentQuantizer``: same bins, half the step, NNC's 8-state trellis at that μ).
+///
 /// A μ point and its RDOQ twin share one calibration, so the twin's extra time is RDOQ's alone.
 /// Rate is the tANS-coded bits of the quantized weights (payload, tables and lane states) per
 /// quantized weight, as `compression.md`'s *tANS b/qw*; SQNR is over all quantized weights.
@@ -42,6 +46,8 @@ public struct RateSQNRBenchmark: Sendable {
     public var absoluteWeights: [Double]
     /// μ of the `rmu` and `rmu+rdoq` modes (noise-to-signal × weights per bit).
     public var relativeWeights: [Double]
+    /// Also measure the dependent-quantization twins (`…+dq`).
+    public var dependentQuantization = false
 
     /// 3…255 bins: 7 to 39 dB on MobileNetV2.
     public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255]
@@ -55,6 +61,10 @@ public struct RateSQNRBenchmark: Sendable {
     public static let modes = ["bins", "mu", "rmu", "bins+rdoq", "mu+rdoq", "rmu+rdoq"]
     /// Each RDOQ mode and the plain mode it is compared with.
     public static let pairs = [("bins+rdoq", "bins"), ("mu+rdoq", "mu"), ("rmu+rdoq", "rmu")]
+    /// The dependent-quantization modes (with `dependentQuantization`), in table order.
+    public static let dqModes = ["bins+dq", "mu+dq", "rmu+dq"]
+    /// Each dependent-quantization mode and the plain mode it is compared with.
+    public static let dqPairs = [("bins+dq", "bins"), ("mu+dq", "mu"), ("rmu+dq", "rmu")]
 
     /// One operating point.
     public struct Row: Sendable, Equatable {
@@ -128,6 +138,12 @@ public struct RateSQNRBenchmark: Sendable {
             emit(Row(mode: "bins+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
                      seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
                      changedFraction: r.changed, iterations: r.iterations))
+            if dependentQuantization {
+                let dq = try DependentQuantizer(rateWeight: Self.rounded(mu), measure: .relative, codec: codec)
+                let d = try measure(layers, quantizers, dq: dq)
+                emit(Row(mode: "bins+dq", point: "bins=\(n)+rdq=\(Self.rounded(mu))", sqnrDecibels: d.sqnr, bitsPerWeight: d.bits,
+                         seconds: seconds(calibrated - start) + d.seconds, rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
+            }
         }
         let families: [(String, RateDistortionCalibration.Measure, [Double])] =
             [("mu", .absolute, absoluteWeights), ("rmu", .relative, relativeWeights)]
@@ -145,6 +161,13 @@ public struct RateSQNRBenchmark: Sendable {
                 emit(Row(mode: key + "+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
                          seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
                          changedFraction: r.changed, iterations: r.iterations))
+                if dependentQuantization {
+                    let dq = try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec)
+                    let d = try self.measure(layers, quantizers, dq: dq)
+                    emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: 255, measure: measure).description + "+dq",
+                             sqnrDecibels: d.sqnr, bitsPerWeight: d.bits, seconds: seconds(calibrated - start) + d.seconds,
+                             rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
+                }
             }
         }
         return rows
@@ -158,6 +181,37 @@ public struct RateSQNRBenchmark: Sendable {
     }
 
     func seconds(_ d: Double) -> Double { d }
+
+    /// Dependent-quantization levels (each layer of ≥ 3 bins at half its step; others nearest),
+    /// tANS encoding, SQNR and bits of one point; `rdoqSeconds` is the trellis's time.
+    func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], dq: DependentQuantizer)
+        throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, iterations: Int) {
+        var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
+        var bits = 0, iterations = 0
+        var levelTime = 0.0, encodeTime = 0.0
+        for (layer, plain) in zip(layers, quantizers) {
+            let t0 = ThreadClock.now()
+            let symbols: [UInt8], q: ZeroPointQuantizer, reconstruction: [Float]
+            if let fine = DependentQuantizer.quantizer(for: plain) {
+                let r = dq.quantize(layer.weights, with: fine)
+                (symbols, q) = (r.symbols, fine)
+                iterations = max(iterations, r.iterations)
+                reconstruction = dq.machine.dequantize(symbols, maxLevel: q.maxLevel, step: q.step)
+            } else {
+                (symbols, q) = (plain.quantize(layer.weights), plain)
+                reconstruction = plain.dequantize(symbols)
+            }
+            let t1 = ThreadClock.now()
+            let coded = try codec.tans.encode(symbols, alphabetSize: q.bins)
+            let t2 = ThreadClock.now()
+            levelTime += t1 - t0
+            encodeTime += t2 - t1
+            bits += coded.serialized().count * 8
+            total = total + Distortion(weights: layer.weights, reconstruction: reconstruction)
+        }
+        let n = Double(total.count)
+        return (total.sqnrDecibels, Double(bits) / n, seconds(levelTime + encodeTime), seconds(levelTime), iterations)
+    }
 
     /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point.
     func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rdoq: RDOQ?)
@@ -262,7 +316,8 @@ public struct RateSQNRBenchmark: Sendable {
     /// e.g. a peer codec, get a column too).
     public static func matchedTable(_ rows: [Row], targets: [Double], extra: [String] = []) -> String {
         let table = Self.matched(rows, targets: targets)
-        let columns = Self.modes.filter { m in rows.contains { $0.mode == m } } + extra
+        let columns = (Self.modes + Self.dqModes).filter { m in rows.contains { $0.mode == m } } + extra
+        let pairs = Self.pairs + Self.dqPairs.filter { p in rows.contains { $0.mode == p.0 } }
         var md = "| SQNR dB | " + columns.map { "\($0) b/qw" }.joined(separator: " | ")
             + " | " + pairs.map { "saved \($0.0)" }.joined(separator: " | ") + " | saved best RDOQ vs best plain |\n"
         md += "| ---: |" + String(repeating: " ---: |", count: columns.count + pairs.count + 1) + "\n"
@@ -292,7 +347,7 @@ public struct RateSQNRBenchmark: Sendable {
         var md = "| mode | point | SQNR dB | tANS b/qw | time s | RDOQ s | levels changed | RDOQ passes |\n"
         md += "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
         for r in rows {
-            let isRDOQ = r.mode.hasSuffix("+rdoq")
+            let isRDOQ = r.mode.hasSuffix("+rdoq") || r.mode.hasSuffix("+dq")
             md += "| \(r.mode) | \(r.point) | \(f(r.sqnrDecibels, 2)) | \(f(r.bitsPerWeight, 4)) | \(f(r.seconds, 2)) | "
                 + (isRDOQ ? "\(f(r.rdoqSeconds, 2)) | \(f(100 * r.changedFraction, 2)) % | \(r.iterations) |\n" : "– | – | – |\n")
         }

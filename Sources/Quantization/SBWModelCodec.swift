@@ -29,7 +29,7 @@ public enum SBWModelCodec {
         }
         for t in model.quantized {
             let q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
-                                           codec: options.configuration)
+                                           codec: options.configuration, dependentQuantization: t.dependentQuantization)
             tensors.append(try SBWTensor(name: t.name, shape: t.shape, payload: .quantized(q)))
         }
         for k in model.kept {
@@ -67,7 +67,8 @@ public enum SBWModelCodec {
     public static func decode(_ bytes: [UInt8], limits: SBWFile.Limits = .standard) throws -> QuantizedModel {
         let parsed = try parse(bytes, limits: limits)
         let quantized = try parsed.quantized.map { t in
-            try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols())
+            try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
+                                dependentQuantization: t.coded.dependentQuantization)
         }
         return try QuantizedModel(quantized: quantized, kept: parsed.kept)
     }
@@ -98,7 +99,8 @@ public enum SBWModelCodec {
             + parsed.kept.map { try SafeTensorsFile.Descriptor(name: $0.name, dtype: $0.data.dtype, shape: $0.data.shape) }
         try SafeTensorsFile.write(to: url, metadata: metadata, tensors: descriptors) { entry in
             if let t = quantized[entry.name] {
-                let tensor = try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols())
+                let tensor = try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
+                                                 dependentQuantization: t.coded.dependentQuantization)
                 return try TensorData(floats: tensor.dequantized(), shape: tensor.shape).bytes
             }
             return kept[entry.name]!.data.bytes

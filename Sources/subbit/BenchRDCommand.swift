@@ -62,6 +62,9 @@ struct BenchRD: ParsableCommand {
     @Flag(name: .customLong("no-peer"), help: "Do not look for NNCodec.")
     var noPeer = false
 
+    @Flag(name: .customLong("dq"), help: "Also measure dependent quantization: bins+dq, mu+dq, rmu+dq (same calibration, half the step, NNC's 8-state trellis at the twin's μ).")
+    var dependentQuantization = false
+
     func run() throws {
         let binCounts = try parseList(bins, option: "--bins") { Int($0) }
         for n in binCounts { _ = try validating { try BinPolicy(bins: n) } }
@@ -77,7 +80,8 @@ struct BenchRD: ParsableCommand {
         let input = try failing { try SafeTensorsFile(contentsOf: url) }
         let gnuplot = try resultsFolder.map { _ in try failing { try GnuplotRenderer.locate() } }
 
-        let bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
+        var bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
+        bench.dependentQuantization = dependentQuantization
         print("mode        point                      SQNR dB   tANS b/qw   time s   RDOQ s")
         var rows = try failing {
             try bench.run(input) { r in
@@ -166,6 +170,21 @@ struct BenchRD: ParsableCommand {
         lines.append(String(format: "Saved by RDOQ at matched SQNR, %.0f–%.0f dB: best RDOQ mode vs best plain mode ", low, high) + range(best))
         for (r, p) in RateSQNRBenchmark.pairs {
             lines.append("  \(r) vs \(p): " + range(matched.compactMap { $0.saved(r, over: p) }))
+        }
+        if rows.contains(where: { RateSQNRBenchmark.dqModes.contains($0.mode) }) {
+            let dq = matched.compactMap { m -> Double? in
+                guard let d = m.best(RateSQNRBenchmark.dqModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
+                return p - d
+            }
+            let dqOverRDOQ = matched.compactMap { m -> Double? in
+                guard let d = m.best(RateSQNRBenchmark.dqModes), let r = m.best(RateSQNRBenchmark.rdoqModes) else { return nil }
+                return r - d
+            }
+            lines.append(String(format: "Saved by dependent quantization at matched SQNR, %.0f–%.0f dB: best DQ mode vs best plain mode ", low, high) + range(dq))
+            lines.append("  best DQ mode vs best RDOQ mode: " + range(dqOverRDOQ))
+            for (d, p) in RateSQNRBenchmark.dqPairs {
+                lines.append("  \(d) vs \(p): " + range(matched.compactMap { $0.saved(d, over: p) }))
+            }
         }
         for (r, p) in RateSQNRBenchmark.pairs {
             let twins = rows.filter { $0.mode == r }

@@ -16,6 +16,9 @@ struct CompressCommand: ParsableCommand {
             (--rate-weight μ, calibration rd: per layer, bins and step minimizing squared error + μ·tANS bits). \
             --rdoq chooses each weight's level by rate–distortion-optimized quantization instead of nearest \
             rounding (the decoder is unchanged): with --rate-weight at the same μ, with --bins at --rdoq-weight μ. \
+            --dq stores the layers with dependent (trellis-coded) quantization: the same bins, half the step, \
+            levels chosen by a Viterbi search over NNC's 8-state machine (the .sbw records it; older readers refuse \
+            such files): with --rate-weight at the same μ, with --bins at --dq-weight μ. \
             Prints a per-layer table; bits per quantized weight and bits per parameter (all parameters, \
             whole file) are reported separately. 'subbit inspect FILE.sbw' lists the stored tensors.
             """)
@@ -74,6 +77,19 @@ struct CompressionOptions: ParsableArguments {
         discussion: "No default: in absolute units μ depends on the model's weight scale, so any fixed number would silently trade a model-dependent amount of SQNR. A starting point with --distortion relative is 1.39·10^(−SQNR/10) (2·ln 2 times the noise-to-signal ratio: the slope of an entropy-coded uniform quantizer at high rate), e.g. 0.02 at 18 dB."))
     var rdoqWeight: Double?
 
+    @Flag(help: ArgumentHelp(
+        "Dependent (trellis-coded) quantization: two interleaved quantizers chosen by a parity-driven state machine.",
+        discussion: "Each layer of ≥ 3 bins keeps its calibrated bins, halves its step and gets the levels minimizing error + μ·(tANS code length), by a Viterbi search iterated with the table. With --rate-weight μ it runs at that μ and --distortion; with --bins it needs --dq-weight. Not with --rdoq."))
+    var dq = false
+
+    @Option(name: .customLong("dq-weight"), help: ArgumentHelp(
+        "With --dq and --bins/--calibration max-abs|mse: the trellis's μ ≥ 0, in --distortion units per bit (required there; 0 = least error).",
+        discussion: "As --rdoq-weight: no default, e.g. 0.02 with --distortion relative near 18 dB."))
+    var dqWeight: Double?
+
+    @Option(name: .customLong("dq-states"), help: "With --dq: the state machine, 8 (NNC's, default) or 4 (VVC's).")
+    var dqStates: Int = 8
+
     @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
     var calibration: String?
 
@@ -113,7 +129,38 @@ struct CompressionOptions: ParsableArguments {
         let codecOptions = try validating { try CodecOptions(codec: kind, tableLog: tableLog, lanes: lanes) }
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)
-        return Settings(quantizer: ModelQuantizer(policy: policy, calibration: calibration, rdoq: levels), codec: codecOptions)
+        let dependent = try makeDependentQuantizer(calibration: calibration, codec: codecOptions)
+        return Settings(quantizer: ModelQuantizer(policy: policy, calibration: calibration, rdoq: levels,
+                                                  dependentQuantizer: dependent), codec: codecOptions)
+    }
+
+    /// The dependent quantizer of `--dq`: at the calibration's μ and measure with --rate-weight,
+    /// at --dq-weight (required) and --distortion with fixed bins; nil without --dq.
+    func makeDependentQuantizer(calibration: Calibration, codec: CodecOptions) throws -> DependentQuantizer? {
+        guard dq else {
+            if dqWeight != nil { throw ValidationError("--dq-weight sets the μ of --dq: add --dq, or drop --dq-weight") }
+            if dqStates != 8 { throw ValidationError("--dq-states chooses the state machine of --dq: add --dq, or drop --dq-states") }
+            return nil
+        }
+        guard !rdoq else { throw ValidationError("--dq and --rdoq are two ways of choosing the levels: use one of them") }
+        guard let machine = DQStateMachine(rawValue: UInt8(clamping: dqStates)), dqStates == Int(machine.rawValue) else {
+            throw ValidationError("--dq-states \(dqStates) is not a known state machine: use 8 (NNC) or 4 (VVC)")
+        }
+        switch calibration {
+        case .rateDistortion(let rd):
+            guard dqWeight == nil else {
+                throw ValidationError("--dq-weight does not apply with --rate-weight: the trellis runs at the same μ (\(rd.rateWeight)); drop --dq-weight")
+            }
+            return try validating { try DependentQuantizer(rateWeight: rd.rateWeight, measure: rd.measure, codec: codec, machine: machine) }
+        case .fixed:
+            guard let mu = dqWeight else {
+                throw ValidationError("--dq with fixed bins needs --dq-weight μ (μ in --distortion units per bit, e.g. --dq-weight 0.02 --distortion relative near 18 dB; 0 for least error), or use --rate-weight μ --dq")
+            }
+            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
+                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
+            }
+            return try validating { try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec, machine: machine) }
+        }
     }
 
     /// The RDOQ of `--rdoq`: at the calibration's μ and measure with --rate-weight, at
@@ -158,8 +205,8 @@ struct CompressionOptions: ParsableArguments {
             }
             return .rateDistortion(rd)
         case "max-abs", "mse":
-            guard rateWeight == nil, maxBins == 255, distortion == "absolute" || rdoq else {
-                throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd (--distortion also to --rdoq): drop them, or use --calibration rd")
+            guard rateWeight == nil, maxBins == 255, distortion == "absolute" || rdoq || dq else {
+                throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd (--distortion also to --rdoq and --dq): drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()
             for item in layerBins {

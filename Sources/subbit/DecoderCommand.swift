@@ -101,6 +101,16 @@ struct DecoderCommand: ParsableCommand {
                 print("weight-memory read latency \(memoryReadLatency) cycle(s), state loop \(stateLoopCycles) cycle(s)")
             }
             print(DecoderReport.table(points), terminator: "")
+            if let first = points.first, let machine = first.configuration.dependentQuantization {
+                let costModel = DecoderCostModel(technology: technology)
+                let maxBins = layers.map(\.bins).max() ?? 1
+                var lines = ["dependent quantization (\(machine)): the dequantizers' state machines (included in their area and energy above):"]
+                for point in points {
+                    guard let share = costModel.dependentQuantizationCost(point.configuration, maxBins: maxBins) else { continue }
+                    lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight", point.configuration.label, share.area, share.energyPerWeight))
+                }
+                if lines.count > 1 { print(lines.joined(separator: "\n")) }
+            }
             for c in consumers {
                 print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")
             }

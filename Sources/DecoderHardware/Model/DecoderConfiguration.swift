@@ -51,6 +51,10 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     /// first is hidden behind the previous layer's decode phase (``DecoderCostModel``), at twice
     /// the table storage.
     public var doubleBufferTables: Bool
+    /// The dependent-quantization state machine of the dequantizers, or nil for plain
+    /// zero-point dequantization (`ŵ = (s − K)·Δ`). Set from the model (an `.sbw` whose tensors
+    /// use it, ``QuantizedLayerSymbols/dependentQuantization``); not part of the label unless set.
+    public var dependentQuantization: DQStateMachine? = nil
 
     /// Largest memory read latency the model accepts, cycles.
     public static let maximumMemoryReadLatency = 8
@@ -144,6 +148,7 @@ extension DecoderConfiguration {
         "P=\(lanes) R=\(tableLog) W=\(portBits) \(sharing.rawValue) \(layout.rawValue)"
             + (stateLoopCycles == 1 ? "" : " \(stateLoopCycles)-cycle loop")
             + (doubleBufferTables ? " double-buffered" : "")
+            + (dependentQuantization.map { " dq \($0)" } ?? "")
     }
 }
 

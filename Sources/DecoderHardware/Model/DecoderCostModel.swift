@@ -15,7 +15,13 @@ import Foundation
 /// e = ⌈log₂ N_max⌉ + ⌈log₂(R+1)⌉ + R bits: symbol, nbBits, newStateBase), an R-bit adder for
 /// `x' = newStateBase + bits`, a bit buffer of B bits with a consume shifter and a refill
 /// aligner, and a dequantizer `ŵ = symbol·Δ − K·Δ` (a ⌈log₂ N⌉ × 16-bit multiplier and a
-/// 16-bit subtractor). All lanes step in lockstep: a cycle decodes P symbols (the P weights the
+/// 16-bit subtractor). With dependent quantization (``DecoderConfiguration/dependentQuantization``)
+/// each lane's dequantizer also holds the state machine: log₂S state flip-flops, the next-state
+/// function of (state, level parity) as a 2S-entry look-up (log₂S·(2S − 1) 2:1 muxes — an
+/// assumption: a mux tree over the transition table, an upper bound on what synthesis makes of
+/// it), a (⌈log₂ N⌉ + 1)-bit adder for `2k − q·sgn k`, and a multiplier one bit wider; its area
+/// and energy are part of the dequantizers' (``dependentQuantizationCost(geometry:asic:)``).
+/// All lanes step in lockstep: a cycle decodes P symbols (the P weights the
 /// compute array takes next) or stalls when any lane lacks the bits its next symbol needs.
 /// Shared: one W-bit weight-memory port, a table builder, the stream address counters and the
 /// port arbiter.
@@ -348,6 +354,14 @@ public struct DecoderCostModel: Sendable {
         var escapeUnit: Bool
         /// Two banks per table (``DecoderConfiguration/doubleBufferTables``).
         var doubleBuffer: Bool
+        /// States of the dependent-quantization machine per lane (0: plain dequantization).
+        var dqStates: Int
+
+        /// State flip-flops per lane: log₂ of the state count.
+        var dqStateBits: Int { ceilLog2(dqStates) }
+        /// Width of the multiplier's level operand: one more bit for the reconstruction multiple
+        /// `2k − q·sgn k` with dependent quantization.
+        var levelBits: Int { symbolBits + (dqStates > 0 ? 1 : 0) }
 
         init(config: DecoderConfiguration, maxBins: Int, escapeUnit: Bool) {
             doubleBuffer = config.doubleBufferTables
@@ -362,6 +376,7 @@ public struct DecoderCostModel: Sendable {
             sharing = config.sharing
             layout = config.layout
             self.escapeUnit = escapeUnit
+            dqStates = config.dependentQuantization?.stateCount ?? 0
         }
 
         /// Consume-shifter and refill-aligner sizes in 2:1 multiplexers, and the flip-flops of
@@ -445,7 +460,8 @@ public struct DecoderCostModel: Sendable {
             + Double(x.prefixAdderBits) * fa
             + Double(x.counterBits) * (ff + fa)
         let multiplier = asic.multiplier8x8AreaUm2 * Double(g.symbolBits * stepBits) / 64
-        let dequantizers = p * (multiplier + Double(stepBits) * fa) + Double(2 * stepBits) * ff
+        let dequantizers = p * (multiplier + Double(stepBits) * fa + dependentQuantizationCost(geometry: g, asic: asic).areaPerLane)
+            + Double(2 * stepBits) * ff
         // Table builder: N next-state counters of R+1 bits, a spread position register, two
         // R-bit adders. Control: address counters with incrementers (≈ half a full adder per
         // bit), the group counter, the arbiter.
@@ -465,6 +481,42 @@ public struct DecoderCostModel: Sendable {
         if g.sharing == .shared { tables *= c.sharedTables }
         return (tables, state * c.stateRegisters, extractors * c.bitExtractors, dequantizers * c.dequantizers,
                 builder * c.tableBuilder, control * c.control)
+    }
+
+    /// The dependent-quantization state machine's share of one lane's dequantizer (ASIC, before
+    /// the synthesis calibration): area — log₂S flip-flops, log₂S·(2S − 1) 2:1 muxes for the
+    /// next-state look-up, a (⌈log₂ N⌉ + 1)-bit adder for `2k − q·sgn k`, and the multiplier's
+    /// extra operand bit; energy per decoded weight — the state flip-flops clocked, half the
+    /// look-up's muxes toggling, the adder, and the extra multiplier bit. Zero without it.
+    ///
+    /// ```swift
+    /// let share = DecoderCostModel.dependentQuantizationCost(geometry: g, asic: asic)
+    /// share.areaPerLane   // µm² per lane
+    /// ```
+    static func dependentQuantizationCost(geometry g: Geometry, asic: ASICTechnology)
+        -> (areaPerLane: Double, energyPerWeight: Double) {
+        guard g.dqStates > 0 else { return (0, 0) }
+        let bits = Double(g.dqStateBits)
+        let muxes = bits * Double(2 * g.dqStates - 1)
+        let adder = Double(g.levelBits)
+        let widerMultiplier = Double(stepBits) / 64
+        let area = bits * asic.flipFlopAreaUm2 + muxes * asic.mux2GateEquivalents * asic.nand2AreaUm2
+            + adder * asic.fullAdderGateEquivalents * asic.nand2AreaUm2 + asic.multiplier8x8AreaUm2 * widerMultiplier
+        let energy = bits * asic.flipFlopEnergyPJ + muxes / 2 * asic.mux2GateEquivalents * asic.gateEnergyPJ
+            + adder * asic.fullAdderGateEquivalents * asic.gateEnergyPJ + asic.multiplier8x8EnergyPJ * widerMultiplier
+        return (area, energy)
+    }
+
+    /// The dependent-quantization share of the dequantizers for `config` on a model of at most
+    /// `maxBins` bins: area over all lanes (µm², calibrated like the dequantizers) and energy per
+    /// decoded weight (pJ); zero when `config.dependentQuantization` is nil. What `subbit decoder`
+    /// prints beside the dequantizers.
+    public func dependentQuantizationCost(_ config: DecoderConfiguration, maxBins: Int)
+        -> (area: Double, energyPerWeight: Double)? {
+        guard case .asic(let asic) = technology.kind else { return nil }
+        let g = Geometry(config: config, maxBins: maxBins, escapeUnit: false)
+        let share = Self.dependentQuantizationCost(geometry: g, asic: asic)
+        return (share.areaPerLane * Double(g.lanes) * asic.calibration.dequantizers, share.energyPerWeight)
     }
 
     // MARK: Energy (ASIC)
@@ -519,7 +571,7 @@ public struct DecoderCostModel: Sendable {
         let extractors = (Double(x.buffer + x.counterBits) * eff * decodeCycles + escapeBuffer * eff * decodeCycles
             + consumePerSymbol * n + escapeConsume * escapes + alignPerWord * Double(totals.words)) / n
         let multiply = asic.multiplier8x8EnergyPJ * Double(g.symbolBits * stepBits) / 64
-        let dequantizers = multiply + Double(stepBits) * efa
+        let dequantizers = multiply + Double(stepBits) * efa + dependentQuantizationCost(geometry: g, asic: asic).energyPerWeight
         let control = (Double(g.addressCounters * addressBits + groupCounterBits) * eff * decodeCycles
             + g.arbiterGE * eg * Double(totals.words)) / n
 
@@ -578,12 +630,18 @@ public struct DecoderCostModel: Sendable {
         r.flipFlops += x.buffer + x.counterBits
         r.luts += x.counterBits
         // Dequantizers: one DSP multiplier per lane when the operands fit, else LUT multipliers.
-        if g.symbolBits <= fpga.dspMultiplierBBits && stepBits <= fpga.dspMultiplierABits {
+        if g.levelBits <= fpga.dspMultiplierBBits && stepBits <= fpga.dspMultiplierABits {
             r.dsp += g.lanes
         } else {
-            r.luts += g.lanes * g.symbolBits * stepBits
+            r.luts += g.lanes * g.levelBits * stepBits
         }
         r.luts += g.lanes * stepBits
+        if g.dqStates > 0 {
+            // Per lane: the state flip-flops, one LUT per next-state bit (log₂S + 1 ≤ 4 inputs
+            // fit one LUT) and one per bit of the 2k − q·sgn k adder.
+            r.flipFlops += g.lanes * g.dqStateBits
+            r.luts += g.lanes * (g.dqStateBits + g.levelBits)
+        }
         r.flipFlops += 2 * stepBits
         // Control: table builder, address and group counters, arbiter.
         r.flipFlops += g.maxBins * (g.tableLog + 1) + g.tableLog

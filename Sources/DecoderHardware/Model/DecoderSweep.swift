@@ -9,6 +9,8 @@ public struct QuantizedLayerSymbols: Sendable {
     public var symbols: [UInt8]
     /// Distinct symbols present.
     public let usedSymbols: Int
+    /// The dependent-quantization state machine the layer's dequantizer runs (nil: plain).
+    public var dependentQuantization: DQStateMachine? = nil
 
     public init(name: String, bins: Int, symbols: [UInt8]) {
         self.name = name
@@ -29,7 +31,9 @@ public struct QuantizedLayerSymbols: Sendable {
         var layers: [QuantizedLayerSymbols] = []
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
-            layers.append(QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols()))
+            var layer = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
+            layer.dependentQuantization = q.dependentQuantization
+            layers.append(layer)
         }
         guard !layers.isEmpty else {
             throw DecoderSweepError.noQuantizedTensors(url.path)
@@ -158,6 +162,9 @@ public enum DecoderSweep {
             }
         }
         let model = DecoderCostModel(technology: technology)
+        // The dequantizers carry the largest state machine any layer uses (plain layers start it
+        // in state 0 and never read it).
+        let machine = layers.compactMap(\.dependentQuantization).max { $0.stateCount < $1.stateCount }
         var points: [Point] = []
         for layout in axes.layouts {
             for r in axes.tableLogs {
@@ -176,11 +183,12 @@ public enum DecoderSweep {
                     for w in axes.portBits {
                         var simulation: Simulation?
                         for sharing in axes.sharings {
-                            let config = try DecoderConfiguration(
+                            var config = try DecoderConfiguration(
                                 lanes: p, tableLog: r, sharing: sharing, portBits: w,
                                 laneBufferBits: axes.laneBufferBits, clockHz: clock, layout: layout,
                                 memoryReadLatency: axes.memoryReadLatency, stateLoopCycles: axes.stateLoopCycles,
                                 doubleBufferTables: axes.doubleBufferTables)
+                            config.dependentQuantization = machine
                             let cost = try model.evaluate(config, model: prepared)
                             // Sharing does not change the cycles: simulate once per port width.
                             if simulate && simulation == nil {

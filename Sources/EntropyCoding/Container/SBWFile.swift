@@ -3,38 +3,63 @@ import Foundation
 #endif
 
 /// A quantized tensor stored in an `.sbw` file: `bins = 2K + 1` levels of step `step`; symbol
-/// `s` dequantizes to `(s − K)·step`.
+/// `s` dequantizes to `(s − K)·step`, or, with ``dependentQuantization``, to the level
+/// `k = s − K` reconstructed by that state machine (``DQStateMachine``: `2k·step` or
+/// `(2k − sgn k)·step`).
 public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     public var step: Float
-    /// Odd bin count N = 2K + 1, 1…255.
+    /// Odd bin count N = 2K + 1, 1…255 (3…255 with dependent quantization).
     public var bins: Int
     public var coded: CodedSymbols
+    /// The dependent-quantization state machine, or nil for plain zero-point quantization.
+    public var dependentQuantization: DQStateMachine?
 
     /// `K = (bins − 1) / 2`, the symbol of the zero level.
     public var zeroSymbol: Int { bins / 2 }
 
-    public init(step: Float, bins: Int, coded: CodedSymbols) throws {
+    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` for bins outside 1…255 or even, an
+    ///   alphabet that differs from `bins`, or a dependent-quantization record that cannot
+    ///   reconstruct (see ``checkDependentQuantization(step:bins:)``).
+    public init(step: Float, bins: Int, coded: CodedSymbols, dependentQuantization: DQStateMachine? = nil) throws {
         try SBWFile.checkBins(bins)
         guard coded.alphabetSize == bins else {
             throw EntropyCodingError.invalidParameter("coded alphabet size \(coded.alphabetSize) does not match \(bins) bins")
         }
+        if dependentQuantization != nil {
+            if let problem = Self.checkDependentQuantization(step: step, bins: bins) { throw EntropyCodingError.invalidParameter(problem) }
+        }
         self.step = step
         self.bins = bins
         self.coded = coded
+        self.dependentQuantization = dependentQuantization
     }
 
     /// Encodes `symbols` (each `< bins`) with `codec`.
-    public init(symbols: [UInt8], step: Float, bins: Int, codec: CodecConfiguration) throws {
+    public init(symbols: [UInt8], step: Float, bins: Int, codec: CodecConfiguration,
+                dependentQuantization: DQStateMachine? = nil) throws {
         try SBWFile.checkBins(bins)
-        try self.init(step: step, bins: bins, coded: codec.encode(symbols, alphabetSize: bins))
+        try self.init(step: step, bins: bins, coded: codec.encode(symbols, alphabetSize: bins),
+                      dependentQuantization: dependentQuantization)
+    }
+
+    /// Why a dependent-quantization record with this step and bins cannot be reconstructed, or
+    /// nil: the step must be a positive finite number, `2K·step` finite, and `bins ≥ 3` (one bin
+    /// has only the zero level, where the two quantizers coincide).
+    public static func checkDependentQuantization(step: Float, bins: Int) -> String? {
+        guard bins >= 3 else { return "dependent quantization needs at least 3 bins, the record has \(bins)" }
+        guard step.isFinite, step > 0, (Float(bins - 1) * step).isFinite else {
+            return "dependent quantization needs a positive finite step whose largest multiple \(bins - 1)·step is finite, the record has step \(step)"
+        }
+        return nil
     }
 
     /// The decoded symbols (validating the coded streams).
     public func symbols() throws -> [UInt8] { try coded.decode() }
 
-    /// The dequantized values `(s − K)·step`.
+    /// The dequantized values: `(s − K)·step`, or the state machine's reconstruction.
     public func dequantized() throws -> [Float] {
         let k = zeroSymbol
+        if let machine = dependentQuantization { return machine.dequantize(try symbols(), maxLevel: k, step: step) }
         let levels = (0..<bins).map { Float($0 - k) * step }
         return try symbols().map { levels[Int($0)] }
     }
@@ -126,12 +151,19 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 ///                varint record length, record, CRC-32C of the record (UInt32)
 /// file CRC     CRC-32C of every preceding byte (UInt32)
 /// record:      name (varint length + UTF-8), rank (varint ≤ 8), dims (varint each),
-///              kind (UInt8: 0 quantized, 1 float32, 2 float16), then
+///              kind (UInt8: 0 quantized, 1 float32, 2 float16, 3 quantized with dependent
+///              quantization), then
 ///              quantized: step (Float32 bits), bins (varint, odd 1…255), codec (UInt8:
 ///                         0 tans, 1 huffman, 2 fixed, 3 rans), the codec's serialization to the
 ///                         record's end (tables, lane offsets and final states, payload)
+///              quantized with dependent quantization (kind 3): step, bins (odd 3…255), the
+///                         state machine (UInt8: its state count, 4 or 8 — ``DQStateMachine``),
+///                         then codec and serialization as kind 0
 ///              float32 / float16: the values to the record's end
 /// ```
+/// Dependent quantization is a new record *kind* rather than a new version, so files without it
+/// keep every byte, and a reader that predates it refuses such a tensor ("unknown kind 3")
+/// instead of dequantizing its levels as plain `(s − K)·step`.
 /// ``init(bytes:limits:)`` checks the file CRC first, then parses with every length validated
 /// against the bytes that remain and against ``Limits`` before anything is allocated, then
 /// checks each record's CRC and its codec header. Any byte string yields a file or an
@@ -242,9 +274,10 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         for d in tensor.shape { appendVarint(d, to: &body) }
         switch tensor.payload {
         case .quantized(let q):
-            body.append(0)
+            body.append(q.dependentQuantization == nil ? 0 : 3)
             appendUInt32(q.step.bitPattern, to: &body)
             appendVarint(q.bins, to: &body)
+            if let machine = q.dependentQuantization { body.append(machine.rawValue) }
             body.append(q.coded.kind.tag)
             body.append(contentsOf: q.coded.serialized())
         case .float32(let values):
@@ -364,11 +397,22 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         let kind = try cursor.readByte("kind of tensor \(shown)")
         let rest = { Array(record[cursor.position...]) }
         switch kind {
-        case 0:
+        case 0, 3:
             let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
             let bins = try cursor.readVarint("bins of tensor \(shown)")
             guard bins >= 1, bins <= 255, bins % 2 == 1 else {
                 throw EntropyCodingError.corrupt("tensor \(shown) has \(bins) bins (must be odd, 1…255)")
+            }
+            var machine: DQStateMachine?
+            if kind == 3 {
+                let states = try cursor.readByte("dependent-quantization state machine of tensor \(shown)")
+                guard let m = DQStateMachine(rawValue: states) else {
+                    throw EntropyCodingError.corrupt("tensor \(shown): dependent quantization with \(states) states is not supported (this build knows \(DQStateMachine.allCases.map { "\($0.stateCount)" }.joined(separator: " and ")))")
+                }
+                if let problem = SBWQuantizedTensor.checkDependentQuantization(step: step, bins: bins) {
+                    throw EntropyCodingError.corrupt("tensor \(shown): \(problem)")
+                }
+                machine = m
             }
             let tag = try cursor.readByte("codec of tensor \(shown)")
             guard let codec = CodecKind(tag: tag) else { throw EntropyCodingError.corrupt("tensor \(shown) has unknown codec tag \(tag)") }
@@ -381,7 +425,8 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             guard coded.symbolCount == elements, coded.alphabetSize == bins else {
                 throw EntropyCodingError.corrupt("tensor \(shown): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
             }
-            return try SBWTensor(name: name, shape: shape, payload: .quantized(SBWQuantizedTensor(step: step, bins: bins, coded: coded)))
+            return try SBWTensor(name: name, shape: shape, payload: .quantized(
+                SBWQuantizedTensor(step: step, bins: bins, coded: coded, dependentQuantization: machine)))
         case 1, 2:
             let width = kind == 1 ? 4 : 2
             guard cursor.remaining == elements * width else {

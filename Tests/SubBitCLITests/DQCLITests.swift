@@ -1,0 +1,72 @@
+import Foundation
+import ModelIO
+import Quantization
+import XCTest
+
+/// `compress --dq`: what `decompress` rebuilds, and the flag errors.
+final class DQCLITests: XCTestCase {
+    private func writeModel(to url: URL) throws -> SafeTensorsFile {
+        var state: UInt64 = 0x2424_0DD0
+        func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let u = Float(state >> 40) / Float(1 << 24)
+            return (u - 0.5) * (u - 0.5) * (u < 0.5 ? -1 : 1) * 4
+        }
+        var file = SafeTensorsFile(metadata: ["format": "pt"])
+        file.tensors["features.0.0.weight"] = try TensorData(floats: (0..<864).map { _ in next() }, shape: [32, 3, 3, 3])
+        file.tensors["features.0.1.bias"] = try TensorData(floats: (0..<32).map { _ in next() }, shape: [32])
+        file.tensors["classifier.1.weight"] = try TensorData(floats: (0..<6000).map { _ in next() * 0.1 }, shape: [12, 500])
+        try file.write(to: url)
+        return file
+    }
+
+    /// `decompress` of a DQ file gives exactly the library's DQ reconstruction.
+    func testCompressDQRoundTrips() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        let original = try writeModel(to: modelURL)
+        let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 16)
+        let cases: [([String], ModelQuantizer)] = [
+            (["--rate-weight", "1e-4", "--dq"],
+             ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: codec.rateModel)),
+                            dependentQuantizer: try DependentQuantizer(rateWeight: 1e-4, codec: codec))),
+            (["--bins", "15", "--dq", "--dq-weight", "0.02", "--distortion", "relative", "--dq-states", "4"],
+             ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse),
+                            dependentQuantizer: try DependentQuantizer(rateWeight: 0.02, measure: .relative, codec: codec, machine: .fourState))),
+        ]
+        for (i, (args, quantizer)) in cases.enumerated() {
+            let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
+            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
+            XCTAssertEqual(c.status, 0, c.stderr)
+            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
+            let restored = try SafeTensorsFile(contentsOf: out)
+            let expected = try quantizer.quantize(original)
+            XCTAssertTrue(expected.quantized.allSatisfy { $0.dependentQuantization != nil }, "\(args)")
+            for t in expected.quantized {
+                XCTAssertEqual(try restored.tensor(t.name).floats().map(\.bitPattern), t.dequantized().map(\.bitPattern), "\(args) \(t.name)")
+            }
+        }
+    }
+
+    func testDQFlagErrors() throws {
+        let dir = try SubBitCLI.temporaryDirectory(self)
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        let sbw = dir.appendingPathComponent("x.sbw")
+        let failures: [([String], String)] = [
+            (["--bins", "7", "--dq"], "needs --dq-weight"),
+            (["--bins", "7", "--dq-weight", "0.1"], "add --dq"),
+            (["--bins", "7", "--dq-states", "4"], "add --dq"),
+            (["--rate-weight", "1e-4", "--dq", "--dq-weight", "0.1"], "does not apply with --rate-weight"),
+            (["--rate-weight", "1e-4", "--dq", "--rdoq"], "use one of them"),
+            (["--bins", "7", "--dq", "--dq-weight", "0.1", "--dq-states", "6"], "not a known state machine"),
+            (["--bins", "7", "--dq", "--dq-weight=-1"], "invalid rate weight"),
+        ]
+        for (args, needle) in failures {
+            let r = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: sbw.path), "\(args) left a file")
+        }
+    }
+}
