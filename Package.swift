@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "EntropyCoding", dependencies: ["CCodecKernels"]),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
-        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "EntropyCoding", "ModelIO", "Quantization"]),
         .target(
             name: "DecoderHardware",
             dependencies: ["EntropyCoding", .product(name: "Yams", package: "Yams")]),

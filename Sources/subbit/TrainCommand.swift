@@ -114,6 +114,7 @@ struct Train: ParsableCommand {
             top1Float = 100 * Evaluation.run(model, on: testSet, threads: config.threads).accuracy
         }
         let regularizer = qat.requested ? try QuantizationAwareTraining(model: model, configuration: qat.configuration()) : nil
+        if qat.precisionTrace != nil { regularizer?.traceSamplesPerEpoch = 4 }
         let trainer = Trainer(model: model, configuration: config)
         trainer.regularizer = regularizer
         let progress = ProgressLine()
@@ -168,6 +169,10 @@ extension Train {
         let report = QATTrainingReport(model: decoded, file: try SBWFile(bytes: stored), fileBytes: stored.count)
         print(report.render(top1Float: float, top1Quantized: top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
         print(String(format: "trained in %.1f s; wrote %@", seconds, output))
+        if let path = self.qat.precisionTrace {
+            try failing { try AtomicFile.write(Array(qat.precisionTrace.csv.utf8), to: URL(fileURLWithPath: path)) }
+            print("wrote the precision trace (k and bins per layer, 4 samples per epoch) to \(path)")
+        }
     }
 }
 
