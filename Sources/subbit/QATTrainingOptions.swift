@@ -44,6 +44,12 @@ struct QATTrainingOptions: ParsableArguments {
     @Option(name: .customLong("precision-trace"), help: "Write each layer's precision and bins per epoch to this CSV.")
     var precisionTrace: String?
 
+    @Option(name: .customLong("precision-plot"), help: "Render the bins-over-epochs plot (bins-over-epochs.{dat,gp,svg,png}) into this folder.")
+    var precisionPlot: String?
+
+    /// Whether the precisions are sampled during training.
+    var tracesPrecision: Bool { precisionTrace != nil || precisionPlot != nil }
+
     @Option(name: .customLong("table-log"), help: "tANS table log R of the written .sbw (5…15).")
     var tableLog: Int = 12
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import EntropyCoding
 import ModelIO
 import Quantization
@@ -67,6 +68,12 @@ struct Train: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         if let cropPadding, cropPadding < 0 { throw ValidationError("--crop-padding must be ≥ 0") }
+        if qat.precisionPlot != nil || qat.precisionTrace != nil {
+            guard qat.requested else {
+                throw ValidationError("--precision-trace and --precision-plot follow quantization-aware training: add --lambda (e.g. --lambda 0.1)")
+            }
+            if qat.precisionPlot != nil { _ = try failing { try GnuplotRenderer.locate() } }
+        }
         if qat.requested != output.hasSuffix(".sbw") {
             throw ValidationError(qat.requested
                 ? "quantization-aware training writes a .sbw file: use -o NAME.sbw"
@@ -114,7 +121,7 @@ struct Train: ParsableCommand {
             top1Float = 100 * Evaluation.run(model, on: testSet, threads: config.threads).accuracy
         }
         let regularizer = qat.requested ? try QuantizationAwareTraining(model: model, configuration: qat.configuration()) : nil
-        if qat.precisionTrace != nil { regularizer?.traceSamplesPerEpoch = 4 }
+        if qat.tracesPrecision { regularizer?.traceSamplesPerEpoch = 4 }
         let trainer = Trainer(model: model, configuration: config)
         trainer.regularizer = regularizer
         let progress = ProgressLine()
@@ -172,6 +179,14 @@ extension Train {
         if let path = self.qat.precisionTrace {
             try failing { try AtomicFile.write(Array(qat.precisionTrace.csv.utf8), to: URL(fileURLWithPath: path)) }
             print("wrote the precision trace (k and bins per layer, 4 samples per epoch) to \(path)")
+        }
+        if let folder = self.qat.precisionPlot {
+            let title = "\(common.dataset) \(common.model), λ \(self.qat.lambda ?? 0), seed \(seed)"
+            let files = try failing {
+                try BinsOverEpochsPlot.render(traceCSV: qat.precisionTrace.csv, file: "precision trace", title: title,
+                                              formats: [.svg, .png], to: URL(fileURLWithPath: folder), gnuplot: try GnuplotRenderer.locate())
+            }
+            print("wrote the bins-over-epochs plot: \(files.map(\.lastPathComponent).joined(separator: ", ")) in \(folder)")
         }
     }
 }
