@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "EntropyCoding", dependencies: ["CCodecKernels", "SeededRandom"]),
         .target(name: "ModelIO", dependencies: ["CZlib"]),
         .target(name: "Quantization", dependencies: ["EntropyCoding", "ModelIO"]),
-        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "ModelIO", "Quantization", "SeededRandom"]),
+        .target(name: "Training", dependencies: ["CBLAS", "CKernels", "EntropyCoding", "ModelIO", "Quantization", "SeededRandom"]),
         .target(
             name: "DecoderHardware",
             dependencies: ["EntropyCoding", "SeededRandom", .product(name: "Yams", package: "Yams")]),

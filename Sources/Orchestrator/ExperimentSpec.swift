@@ -104,9 +104,17 @@ public struct QATSettings: Sendable, Equatable, Hashable {
     /// (the default: half the bits, and the accuracy reported is measured on what is stored)
     /// or `f32`.
     public var floatDtype: TensorPolicy.FloatStorage
+    /// Charge each layer's tANS table description in the rate (`qat.alphabet_rate`, default
+    /// false; Training's `AlphabetCost`).
+    public var alphabetRate: Bool
+    /// Weight of the hardware decoder's table bits in the rate (`qat.table_weight`, default 0).
+    public var tableWeight: Double
 
     public init(temperature: Double = 0.2, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
-                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: TensorPolicy.FloatStorage = .float16) {
+                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: TensorPolicy.FloatStorage = .float16,
+                alphabetRate: Bool = false, tableWeight: Double = 0) {
+        self.alphabetRate = alphabetRate
+        self.tableWeight = tableWeight
         self.temperature = temperature
         self.lambdaWarmupEpochs = lambdaWarmupEpochs
         self.firstLayerBins = firstLayerBins

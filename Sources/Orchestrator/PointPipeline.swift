@@ -139,6 +139,8 @@ public struct PointPipeline: Sendable {
         qatConfig.lambdaWarmupEpochs = source.qat.lambdaWarmupEpochs
         qatConfig.firstLayerBins = source.qat.firstLayerBins
         qatConfig.lastLayerBins = source.qat.lastLayerBins
+        qatConfig.alphabetRate = source.qat.alphabetRate
+        qatConfig.tableWeight = source.qat.tableWeight
         let qat = try QuantizationAwareTraining(model: model, configuration: qatConfig)
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat

@@ -360,7 +360,8 @@ struct SpecReader {
     }
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {
-        try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype"])
+        try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
+                           "alphabet_rate", "table_weight"])
         let defaults = QATSettings()
         let settings = QATSettings(
             temperature: try map.double("temperature", default: defaults.temperature, range: 1e-4...100),
@@ -368,7 +369,9 @@ struct SpecReader {
             firstLayerBins: try map.optionalInt("first_layer_bins", range: SpecLimits.bins),
             lastLayerBins: try map.optionalInt("last_layer_bins", range: SpecLimits.bins),
             initialBins: try map.int("initial_bins", default: defaults.initialBins, range: SpecLimits.bins),
-            floatDtype: try map.choice("float_dtype", default: defaults.floatDtype))
+            floatDtype: try map.choice("float_dtype", default: defaults.floatDtype),
+            alphabetRate: try map.string("alphabet_rate", in: ["true", "false"], default: defaults.alphabetRate ? "true" : "false") == "true",
+            tableWeight: try map.double("table_weight", default: defaults.tableWeight, range: 0...1000))
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
                 throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")

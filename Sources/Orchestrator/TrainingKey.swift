@@ -46,6 +46,9 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
                 "qat.initial_bins=\(qat.initialBins)",
                 "qat.float_dtype=\(qat.floatDtype.rawValue)",
             ]
+            // Opt-in rate terms enter the key only when set, so every key made before them stands.
+            if qat.alphabetRate { fields.append("qat.alphabet_rate=true") }
+            if qat.tableWeight != 0 { fields.append("qat.table_weight=\(CanonicalNumber.format(qat.tableWeight))") }
         case .pretrained(let source):
             isPretrained = true
             fields += ["kind=pretrained", "model=\(source.model)", "calibration=\(source.calibration.rawValue)"]

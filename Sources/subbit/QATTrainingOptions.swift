@@ -35,6 +35,21 @@ struct QATTrainingOptions: ParsableArguments {
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float (biases, batch norm): f16 or f32.")
     var floatDtype: TensorPolicy.FloatStorage = .float16
 
+    @Flag(name: .customLong("alphabet-rate"), help: "Charge each layer's tANS table description in the rate (gives the learned precision a gradient).")
+    var alphabetRate = false
+
+    @Option(name: .customLong("table-weight"), help: "Weight of the hardware decoder's table bits (2^10 entries × entry bits per layer) in the rate; 0: off.")
+    var tableWeight: Double = 0
+
+    @Option(name: .customLong("precision-trace"), help: "Write each layer's precision and bins per epoch to this CSV.")
+    var precisionTrace: String?
+
+    @Option(name: .customLong("precision-plot"), help: "Render the bins-over-epochs plot (bins-over-epochs.{dat,gp,svg,png}) into this folder.")
+    var precisionPlot: String?
+
+    /// Whether the precisions are sampled during training.
+    var tracesPrecision: Bool { precisionTrace != nil || precisionPlot != nil }
+
     @Option(name: .customLong("table-log"), help: "tANS table log R of the written .sbw (5…15).")
     var tableLog: Int = 12
 
@@ -66,6 +81,8 @@ struct QATTrainingOptions: ParsableArguments {
         config.lambdaWarmupEpochs = lambdaWarmup
         config.firstLayerBins = firstLayerBins
         config.lastLayerBins = lastLayerBins
+        config.alphabetRate = alphabetRate
+        config.tableWeight = tableWeight
         do {
             try config.validate()
         } catch {

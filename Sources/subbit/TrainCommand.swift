@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import EntropyCoding
 import ModelIO
 import Quantization
@@ -67,6 +68,12 @@ struct Train: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
         if let cropPadding, cropPadding < 0 { throw ValidationError("--crop-padding must be ≥ 0") }
+        if qat.precisionPlot != nil || qat.precisionTrace != nil {
+            guard qat.requested else {
+                throw ValidationError("--precision-trace and --precision-plot follow quantization-aware training: add --lambda (e.g. --lambda 0.1)")
+            }
+            if qat.precisionPlot != nil { _ = try failing { try GnuplotRenderer.locate() } }
+        }
         if qat.requested != output.hasSuffix(".sbw") {
             throw ValidationError(qat.requested
                 ? "quantization-aware training writes a .sbw file: use -o NAME.sbw"
@@ -114,6 +121,7 @@ struct Train: ParsableCommand {
             top1Float = 100 * Evaluation.run(model, on: testSet, threads: config.threads).accuracy
         }
         let regularizer = qat.requested ? try QuantizationAwareTraining(model: model, configuration: qat.configuration()) : nil
+        if qat.tracesPrecision { regularizer?.traceSamplesPerEpoch = 4 }
         let trainer = Trainer(model: model, configuration: config)
         trainer.regularizer = regularizer
         let progress = ProgressLine()
@@ -168,6 +176,18 @@ extension Train {
         let report = QATTrainingReport(model: decoded, file: try SBWFile(bytes: stored), fileBytes: stored.count)
         print(report.render(top1Float: float, top1Quantized: top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
         print(String(format: "trained in %.1f s; wrote %@", seconds, output))
+        if let path = self.qat.precisionTrace {
+            try failing { try AtomicFile.write(Array(qat.precisionTrace.csv.utf8), to: URL(fileURLWithPath: path)) }
+            print("wrote the precision trace (k and bins per layer, 4 samples per epoch) to \(path)")
+        }
+        if let folder = self.qat.precisionPlot {
+            let title = "\(common.dataset) \(common.model), λ \(self.qat.lambda ?? 0), seed \(seed)"
+            let files = try failing {
+                try BinsOverEpochsPlot.render(traceCSV: qat.precisionTrace.csv, file: "precision trace", title: title,
+                                              formats: [.svg, .png], to: URL(fileURLWithPath: folder), gnuplot: try GnuplotRenderer.locate())
+            }
+            print("wrote the bins-over-epochs plot: \(files.map(\.lastPathComponent).joined(separator: ", ")) in \(folder)")
+        }
     }
 }
 

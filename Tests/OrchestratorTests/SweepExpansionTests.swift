@@ -181,3 +181,43 @@ final class ShardPlanTests: XCTestCase {
         XCTAssertEqual(try ShardPlan(parsing: "2/3"), try ShardPlan(index: 1, count: 3))
     }
 }
+
+/// The opt-in rate terms (`qat.alphabet_rate`, `qat.table_weight`): parsed, refused when
+/// malformed, and in the training key only when set, so keys made before them stand.
+final class AlphabetRateSpecTests: XCTestCase {
+    func parse(_ qatLines: String) throws -> ExperimentSpec {
+        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
+        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
+    }
+
+    func testKeysParseAndEnterTheKeyOnlyWhenSet() throws {
+        let plain = try parse("")
+        let defaults = try parse("  alphabet_rate: false\n  table_weight: 0\n")
+        let on = try parse("  alphabet_rate: true\n  table_weight: 0.05\n")
+        guard case .train(let source) = on.source else { return XCTFail("expected a trained source") }
+        XCTAssertTrue(source.qat.alphabetRate)
+        XCTAssertEqual(source.qat.tableWeight, 0.05)
+        let point = SweepExpansion(spec: plain).points()[0]
+        let plainKey = TrainingKey(spec: plain, point: point, numerics: "N")
+        XCTAssertEqual(TrainingKey(spec: defaults, point: point, numerics: "N"), plainKey, "defaults spelled out change no key")
+        XCTAssertFalse(plainKey.canonical.contains("alphabet_rate"))
+        XCTAssertFalse(plainKey.canonical.contains("table_weight"))
+        let onKey = TrainingKey(spec: on, point: point, numerics: "N")
+        XCTAssertNotEqual(onKey, plainKey)
+        XCTAssertTrue(onKey.canonical.contains("qat.float_dtype=f16\nqat.alphabet_rate=true\nqat.table_weight=0.05\nlambda=0\n"), onKey.canonical)
+        let weightOnly = TrainingKey(spec: try parse("  table_weight: 0.05\n"), point: point, numerics: "N")
+        XCTAssertNotEqual(weightOnly, onKey)
+        XCTAssertNotEqual(weightOnly, plainKey)
+    }
+
+    func testBadValuesAreRefusedWithOneClearMessage() {
+        for (lines, expected) in [("  alphabet_rate: yes\n", "qat.alphabet_rate"), ("  alphabet_rate: 1\n", "qat.alphabet_rate"),
+                                  ("  table_weight: -0.1\n", "qat.table_weight"), ("  table_weight: lots\n", "qat.table_weight"),
+                                  ("  table_weight: 1e9\n", "qat.table_weight")] {
+            XCTAssertThrowsError(try parse(lines), lines) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(lines): \(error)")
+                XCTAssertFalse("\(error)".contains("\n"), "one message: \(error)")
+            }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import EntropyCoding
 import ModelIO
+import TestSupport
 import XCTest
 @testable import Quantization
 

@@ -1,6 +1,7 @@
 import Foundation
 import ModelIO
 import Quantization
+import TestSupport
 import XCTest
 
 /// `compress --dq`: what `decompress` rebuilds, and the flag errors.
@@ -22,7 +23,7 @@ final class DQCLITests: XCTestCase {
 
     /// `decompress` of a DQ file gives exactly the library's DQ reconstruction.
     func testCompressDQRoundTrips() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         let original = try writeModel(to: modelURL)
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 16)
@@ -49,7 +50,7 @@ final class DQCLITests: XCTestCase {
     }
 
     func testDQFlagErrors() throws {
-        let dir = try SubBitCLI.temporaryDirectory(self)
+        let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let sbw = dir.appendingPathComponent("x.sbw")

@@ -18,6 +18,12 @@ import Quantization
 /// ``accumulateGradients(lambda:)`` returns) is the clipped rate; ``extendedRate()`` is the
 /// function whose gradient the weights and steps receive.
 ///
+/// **The alphabet's own cost (opt-in).** With an ``alphabetCost`` each layer also pays the bits
+/// its alphabet costs outside the coded symbols — its tANS table description and, weighted, the
+/// decoder's table — `R = Σ_l (n_l·Ĥ_l + E_l) / Σ_l n_l` (see ``AlphabetCost``). These bits
+/// depend on the weights and the step only through which bin a weight falls in, so they add a
+/// gradient to the precisions alone; ``rate()`` and ``extendedRate()`` both include them.
+///
 /// ```swift
 /// let regularizer = EntropyRegularizer(layers: quantized, temperature: 0.25)
 /// let rate = regularizer.accumulateGradients(lambda: 0.03)   // after model.backward, before optimizer.step
@@ -26,10 +32,15 @@ public struct EntropyRegularizer {
     /// The quantized layers: weight parameter and fake-quantize transform.
     public let layers: [(weight: Parameter, transform: FakeQuantizeTransform)]
     public let estimator: SoftEntropy
+    /// The alphabet and decoder-table terms added to each layer's rate (nil: the entropy alone,
+    /// the default — bit-identical to the rate without them).
+    public var alphabetCost: AlphabetCost?
 
-    public init(layers: [(weight: Parameter, transform: FakeQuantizeTransform)], temperature: Double) {
+    public init(layers: [(weight: Parameter, transform: FakeQuantizeTransform)], temperature: Double,
+                alphabetCost: AlphabetCost? = nil) {
         self.layers = layers
         self.estimator = SoftEntropy(temperature: temperature)
+        self.alphabetCost = alphabetCost.flatMap { $0.isActive ? $0 : nil }
     }
 
     /// The layers of `model` whose weight transform is a ``FakeQuantizeTransform``.
@@ -52,6 +63,7 @@ public struct EntropyRegularizer {
         for layer in layers {
             let w = UnsafeBufferPointer(layer.weight.value.buffer)
             sum += Double(w.count) * clippedEntropy(layer.transform.quantizer, w).value
+            if let alphabetCost { sum += alphabetCost.bits(weights: w, quantizer: layer.transform.quantizer).value }
         }
         return sum / total
     }
@@ -65,6 +77,7 @@ public struct EntropyRegularizer {
             let q = layer.transform.quantizer
             let w = UnsafeBufferPointer(layer.weight.value.buffer)
             sum += Double(w.count) * estimator.entropy(weights: w, step: q.step, bins: Self.extendedBins(q, w, radius: estimator.windowRadius))
+            if let alphabetCost { sum += alphabetCost.bits(weights: w, quantizer: q).value }
         }
         return sum / total
     }
@@ -83,12 +96,16 @@ public struct EntropyRegularizer {
             let w = UnsafeBufferPointer(layer.weight.value.buffer)
             let clipped = clippedEntropy(q, w)
             sum += Double(n) * clipped.value
+            let extra = alphabetCost?.bits(weights: w, quantizer: q)
+            if let extra { sum += extra.value }
             guard lambda > 0 else { continue }
             let e = estimator.accumulateGradient(weights: w, step: q.step, bins: Self.extendedBins(q, w, radius: estimator.windowRadius),
                                                  into: layer.weight.grad.buffer, scale: Float(share))
             layer.transform.step.grad[0] += Float(share * e.stepGradient) * q.lsqGradientScale(count: n)
             if layer.transform.learnsPrecision {
                 layer.transform.precision.grad[0] += Float(share * clipped.precisionGradient)
+                // The extra bits are per layer, not per weight: λ·(∂E/∂k)/Σn.
+                if let extra { layer.transform.precision.grad[0] += Float(lambda * extra.precisionGradient / total) }
             }
         }
         return sum / total

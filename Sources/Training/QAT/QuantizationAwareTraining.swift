@@ -42,6 +42,21 @@ public struct QATConfiguration: Sendable, Hashable {
     /// coarser than a weight, so with Adam's unit-size steps it needs a larger rate to travel a
     /// few bins in a short fine-tuning.
     public var precisionLearningRateScale: Float = 20
+    /// Charge each layer's tANS table description (``AlphabetCost``) in the rate (default off).
+    public var alphabetRate: Bool = false
+    /// Weight of the hardware decoder's table bits in the rate (``AlphabetCost``; 0: off).
+    public var tableWeight: Double = 0
+    /// The table log `R` at which ``alphabetRate`` and ``tableWeight`` cost a layer's tables: the
+    /// training does not know the table logs the sweep codes with; 10 is the largest of
+    /// `paper.yaml`'s LeNet-5 studies and ResNet-20's only one. 8…15: at least 256 slots, so any
+    /// alphabet (≤ 255 bins) fits one table.
+    public var rateTableLog: Int = 10
+
+    /// The alphabet terms of the rate, or nil when neither is asked for.
+    public var alphabetCost: AlphabetCost? {
+        let cost = AlphabetCost(alphabetRate: alphabetRate, tableWeight: tableWeight, tableLog: rateTableLog)
+        return cost.isActive ? cost : nil
+    }
 
     public init(lambda: Double, binPolicy: QATBinPolicy) {
         self.lambda = lambda
@@ -60,6 +75,8 @@ public struct QATConfiguration: Sendable, Hashable {
         }
         guard lambda >= 0, lambda.isFinite else { throw QATError.invalidLambda(lambda) }
         guard temperature > 0, temperature.isFinite else { throw QATError.invalidTemperature(temperature) }
+        guard tableWeight >= 0, tableWeight.isFinite else { throw QATError.invalidTableWeight(tableWeight) }
+        guard (8...15).contains(rateTableLog) else { throw QATError.invalidRateTableLog(rateTableLog) }
     }
 }
 
@@ -67,12 +84,16 @@ public struct QATConfiguration: Sendable, Hashable {
 public enum QATError: Error, Equatable, CustomStringConvertible {
     case invalidLambda(Double)
     case invalidTemperature(Double)
+    case invalidTableWeight(Double)
+    case invalidRateTableLog(Int)
     case notPrepared
 
     public var description: String {
         switch self {
         case .invalidLambda(let l): return "λ = \(l) is invalid. Fix: use a finite λ ≥ 0 (e.g. --lambda 0.03)."
         case .invalidTemperature(let t): return "temperature τ = \(t) is invalid. Fix: use a positive temperature (e.g. 0.5)."
+        case .invalidTableWeight(let w): return "decoder table weight \(w) is invalid. Fix: use a finite weight ≥ 0 (e.g. 0.01; 0 turns the term off)."
+        case .invalidRateTableLog(let r): return "rate table log \(r) is invalid. Fix: use 8…15 (a table of at least 256 slots holds any alphabet)."
         case .notPrepared: return "the model has no fake quantizers installed. Fix: call QuantizationAwareTraining.prepare first."
         }
     }
@@ -97,6 +118,13 @@ public final class QuantizationAwareTraining: Regularizer {
     private let rate: EntropyRegularizer
     /// `R` (soft, bits per weight) at the latest step.
     public private(set) var lastRate: Double = 0
+    /// Samples of each layer's precision per epoch (``PrecisionTrace``), taken when
+    /// ``traceSamplesPerEpoch`` > 0; observation only, it changes no training arithmetic.
+    public private(set) var precisionTrace = PrecisionTrace()
+    /// Precision samples per epoch (0, the default: none). 1 samples at every epoch boundary;
+    /// ``export(floatStorage:)`` adds the end of training.
+    public var traceSamplesPerEpoch = 0
+    private var lastStep: TrainingStep?
 
     public init(model: Model, configuration: QATConfiguration) throws {
         try configuration.validate()
@@ -124,7 +152,7 @@ public final class QuantizationAwareTraining: Regularizer {
         }
         layers = installed
         rate = EntropyRegularizer(layers: installed.map { (weight: $0.layer.weight, transform: $0.transform) },
-                                  temperature: configuration.temperature)
+                                  temperature: configuration.temperature, alphabetCost: configuration.alphabetCost)
     }
 
     /// λ at a point of training, after the linear warm-up.
@@ -139,6 +167,13 @@ public final class QuantizationAwareTraining: Regularizer {
     /// gradients and returns `λ·R`.
     public func lossAndAccumulateGradients(model: Model, step: TrainingStep) -> Double {
         for layer in layers { layer.transform.clampToDomain() }
+        if traceSamplesPerEpoch > 0 {
+            let every = max(1, step.batches / traceSamplesPerEpoch)
+            if step.batch % every == 0 && step.batch / every < traceSamplesPerEpoch {
+                precisionTrace.record(epochs: Double(step.epoch) + Double(step.batch) / Double(max(step.batches, 1)), layers: layers)
+            }
+            lastStep = step
+        }
         let lambda = lambda(at: step)
         lastRate = rate.accumulateGradients(lambda: lambda)
         return lambda * lastRate
@@ -162,6 +197,10 @@ public final class QuantizationAwareTraining: Regularizer {
     /// narrower symbols for the decoder); a layer of zeros gets one bin. Fixed policies keep `N`.
     public func export(floatStorage: DType = .f32) throws -> QuantizedModel {
         for layer in layers { layer.transform.clampToDomain() }
+        if traceSamplesPerEpoch > 0, let last = lastStep,
+           precisionTrace.samples.last.map({ $0.epochs < Double(last.epochs) }) ?? true {
+            precisionTrace.record(epochs: Double(last.epochs), layers: layers)
+        }
         let state = try Checkpoint.stateDict(model)
         var quantized: [QuantizedTensor] = []
         var weightNames = Set<String>()
