@@ -89,38 +89,51 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
 }
 
 /// Options of entropy-regularized quantization-aware training that are not swept.
-public struct QATSettings: Sendable, Equatable, Hashable {
-    /// Temperature τ of the soft-histogram entropy.
-    public var temperature: Double
-    /// Epochs over which λ ramps linearly from 0 to its value (0 = no warm-up).
-    public var lambdaWarmupEpochs: Double
-    /// Bin count forced on the first layer (nil = follow the policy).
-    public var firstLayerBins: Int?
-    /// Bin count forced on the last layer (nil = follow the policy).
-    public var lastLayerBins: Int?
+///
+/// The training options themselves are Training's ``QATConfiguration`` (declared and documented
+/// there, once): `settings.temperature` reads and writes `shared.temperature` by dynamic member
+/// lookup, so a new QAT option needs no second declaration here. λ and the bin policy are the
+/// point's; ``configuration(lambda:binPolicy:)`` completes the options for one point.
+///
+/// ```swift
+/// var settings = QATSettings()
+/// settings.lambdaWarmupEpochs = 0.5
+/// let config = settings.configuration(lambda: 0.1, binPolicy: .learned)  // 15 initial bins
+/// ```
+@dynamicMemberLookup
+public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
+    /// Every option but λ and the bin policy (the placeholders in it are replaced per point).
+    public var shared = QATConfiguration(lambda: 0, binPolicy: .learned(initialBins: 15))
     /// Initial bin count of every layer under the `learned` policy.
-    public var initialBins: Int
+    public var initialBins = 15
     /// Storage of the tensors kept in float (biases, batch norm) in the exported model: `f16`
     /// (the default: half the bits, and the accuracy reported is measured on what is stored)
     /// or `f32`.
-    public var floatDtype: TensorPolicy.FloatStorage
-    /// Charge each layer's tANS table description in the rate (`qat.alphabet_rate`, default
-    /// false; Training's `AlphabetCost`).
-    public var alphabetRate: Bool
-    /// Weight of the hardware decoder's table bits in the rate (`qat.table_weight`, default 0).
-    public var tableWeight: Double
+    public var floatDtype: TensorPolicy.FloatStorage = .float16
 
-    public init(temperature: Double = 0.2, lambdaWarmupEpochs: Double = 0, firstLayerBins: Int? = nil,
-                lastLayerBins: Int? = nil, initialBins: Int = 15, floatDtype: TensorPolicy.FloatStorage = .float16,
-                alphabetRate: Bool = false, tableWeight: Double = 0) {
-        self.alphabetRate = alphabetRate
-        self.tableWeight = tableWeight
-        self.temperature = temperature
-        self.lambdaWarmupEpochs = lambdaWarmupEpochs
-        self.firstLayerBins = firstLayerBins
-        self.lastLayerBins = lastLayerBins
-        self.initialBins = initialBins
-        self.floatDtype = floatDtype
+    public init() {}
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<QATConfiguration, Value>) -> Value {
+        get { shared[keyPath: path] }
+        set { shared[keyPath: path] = newValue }
+    }
+
+    /// Reflection (``SpecFingerprint``) sees the options as one flat list — `qat.temperature`,
+    /// not `qat.shared.temperature` — without the per-point placeholders λ and bin policy.
+    public var customMirror: Mirror {
+        let options = Mirror(reflecting: shared).children.filter { $0.label != "lambda" && $0.label != "binPolicy" }
+        return Mirror(self, children: Array(options) + [("initialBins", initialBins), ("floatDtype", floatDtype)])
+    }
+
+    /// The complete training options of a point with this λ and bin policy.
+    public func configuration(lambda: Double, binPolicy: BinPolicy) -> QATConfiguration {
+        var config = shared
+        config.lambda = lambda
+        switch binPolicy {
+        case .learned: config.binPolicy = .learned(initialBins: initialBins)
+        case .fixed(let n): config.binPolicy = .fixed(bins: n)
+        }
+        return config
     }
 }
 

@@ -60,7 +60,7 @@ public enum PaperTables {
         }
         out.append("Paper: \(citation). Its numbers here are the Table II values as quoted second-hand (ImageNet ResNet-18: 46.8 MB → 1.67 MB, 28.0×, −0.8 pt; ResNet-50: 22.7×, −0.5 pt) and the claim of its abstract (ResNets below 1 bit per weight with an accuracy drop under 1 % on ImageNet); [`Experiments/references.md`](../../Experiments/references.md) says where each comes from and what could not be checked offline. No ImageNet data and no ResNet-18/50 weights can be had offline here, so every SubBit row is a **substitute**, named in the row: small CNNs trained here on MNIST / Fashion-MNIST with the paper's method, and post-training compression of the real MobileNetV2 ImageNet weights (whose accuracy cannot be measured without ImageNet).")
         out.append("")
-        out.append("**Reading the numbers.** A trained configuration is run once per seed; its cells are the mean over the seeds ± the half-width of the 95 % Student-t confidence interval of the mean, and *(n = k)* beside the row id counts the seeds (a configuration of one seed has no interval and shows none). Δ top-1 is paired by seed (each seed's decoded top-1 minus the float baseline of the same seed). Two means whose intervals overlap are marked *not distinguishable* where the tables compare them — a conservative reading: overlapping intervals can still differ, but nothing here claims that they do. ⚠ marks a degenerate training: some seed pruned a whole layer to zero (for a classifier, the logits are then the bias alone), or — where no decoded accuracy was measured (post-training compression without its data set) — quantized a layer with an SQNR under \(fixed(OperatingPoint.degenerateSQNRFloor, 0)) dB against its float weights (`min_layer_sqnr_db`); where the decoded top-1 was measured, it decides (an entropy-regularized layer can sit near 1 dB against its own latent floats and still classify well); such a training is listed but never chosen as an operating point or counted as a sub-1-bit result.")
+        out.append("**Reading the numbers.** A trained configuration is run once per seed; its cells are the mean over the seeds ± the half-width of the 95 % Student-t confidence interval of the mean, and *(n = k)* beside the row id counts the seeds (a configuration of one seed has no interval and shows none). Δ top-1 is paired by seed (each seed's decoded top-1 minus the float baseline of the same seed). Two means whose intervals overlap are marked *not distinguishable* where the tables compare them — a conservative reading: overlapping intervals can still differ, but nothing here claims that they do. ⚠ marks a degenerate training: some seed pruned a whole layer to zero (for a classifier, the logits are then the bias alone), or — where no decoded accuracy was measured (post-training compression without its data set) — quantized a layer with an SQNR under \(fixed(OperatingPointSelection.degenerateSQNRFloor, 0)) dB against its float weights (`min_layer_sqnr_db`); where the decoded top-1 was measured, it decides (an entropy-regularized layer can sit near 1 dB against its own latent floats and still classify well); such a training is listed but never chosen as an operating point or counted as a sub-1-bit result.")
         out.append("")
         out += studiesSection(analyses)
         out += compressionSection(analyses)
@@ -97,7 +97,7 @@ public enum PaperTables {
 
     static func compressionSection(_ analyses: [Analysis]) -> [String] {
         var out = ["## 1. Compression: size, bits per weight, ratio, accuracy change (paper Table II)", ""]
-        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier of means (tANS, every training at its smallest codec configuration); ★ marks the training of the study's operating point — the fewest mean coded bits whose mean top-1 *error* is at most \(fixed(OperatingPoint.errorRatio, 1))× the float baseline's (so the allowed drop scales with the baseline: 1 pt at 90 %, 0.1 pt at 99 %), degenerate trainings excluded, learned precision preferred (the per-layer figures are about it); without accuracy, the sweep's first point — the one sections 4 and 5 detail and the per-layer plots show.")
+        out.append("*f32 size*: every tensor of the model in float32. *compressed*: the whole `.sbw` file — coded weights, their tables and lane states, the float biases and batch-norm statistics, metadata (`bytes_coded`). *bits/param (file)*: every stored bit over every parameter (`bits_per_param_file`). *bits/weight (coded)*: the quantized weights' coded bits (payload, tables, lane states) over the quantized weights (`bits_per_weight_coded`). *×*: f32 size ÷ compressed. *Δ top-1*: top-1 with the weights decoded from the `.sbw` minus the float baseline, in points. SubBit rows: each study's accuracy–bits Pareto frontier of means (tANS, every training at its smallest codec configuration); ★ marks the training of the study's operating point — the fewest mean coded bits whose mean top-1 *error* is at most \(fixed(OperatingPointSelection.errorRatio, 1))× the float baseline's (so the allowed drop scales with the baseline: 1 pt at 90 %, 0.1 pt at 99 %), degenerate trainings excluded, learned precision preferred (the per-layer figures are about it); without accuracy, the sweep's first point — the one sections 4 and 5 detail and the per-layer plots show.")
         out.append("")
         var rows: [[String]] = [
             ["paper (ImageNet ResNet-18/50, as quoted): ResNet-18", "—", "—", "46.8 MB", "1.67 MB", "—", "—", "28.0×", "—", "—", "−0.8", "—"],
@@ -395,7 +395,7 @@ extension PaperTables {
         /// Per training, in sweep order: its tANS row with the fewest coded bits.
         let trainings: [Run]
         let hasAccuracy: Bool
-        /// The row the per-layer plots show (``OperatingPoint``).
+        /// The row the per-layer plots show (``OperatingPointSelection``).
         let operatingPoint: Run?
         /// The section-1 rows: the frontier, or every training by size when accuracy is unknown.
         let headline: [Run]
@@ -446,7 +446,7 @@ extension PaperTables {
                     n: seedCounts[i].isFinite ? Int(seedCounts[i]) : 1, top1CI: top1CI[i], deltaCI: deltaCI[i], bitsCI: bitsCI[i]))
             }
             // Degenerate trainings: any seed pruned a whole layer (from every row's layers, all seeds).
-            let prunedByPoint = try OperatingPoint.degeneratePoints(runs: study.runs, layers: study.layers)
+            let prunedByPoint = try OperatingPointSelection.degeneratePoints(runs: study.runs, layers: study.layers)
             if !prunedByPoint.isEmpty {
                 let allIDs = try study.runs.strings(R.pointID)
                 let (allLambda, allPolicy, allRate) = (try study.runs.hasColumn(R.lambda) ? study.runs.strings(R.lambda) : [],
@@ -494,7 +494,7 @@ extension PaperTables {
                 }
             }
             self.layersByPoint = layersByPoint
-            let chosen = try OperatingPoint.select(runs: t, layerPoints: Set(layersByPoint.keys), requested: nil,
+            let chosen = try OperatingPointSelection.select(runs: t, layerPoints: Set(layersByPoint.keys), requested: nil,
                                                    degenerate: Set(runs.filter { !$0.pruned.isEmpty }.map(\.id)))
             operatingPoint = chosen.map { runs[$0] }
             if hasAccuracy {

@@ -129,19 +129,7 @@ public struct PointPipeline: Sendable {
         let arch = source.model
         let model = ModelZoo.make(arch, seed: UInt64(point.seed))
         try Checkpoint.load(into: model, from: base, source: "baseline")
-        let policy: QATBinPolicy
-        switch point.binPolicy {
-        case .learned: policy = .learned(initialBins: source.qat.initialBins)
-        case .fixed(let n): policy = .fixed(bins: n)
-        }
-        var qatConfig = QATConfiguration(lambda: point.lambda, binPolicy: policy)
-        qatConfig.temperature = source.qat.temperature
-        qatConfig.lambdaWarmupEpochs = source.qat.lambdaWarmupEpochs
-        qatConfig.firstLayerBins = source.qat.firstLayerBins
-        qatConfig.lastLayerBins = source.qat.lastLayerBins
-        qatConfig.alphabetRate = source.qat.alphabetRate
-        qatConfig.tableWeight = source.qat.tableWeight
-        let qat = try QuantizationAwareTraining(model: model, configuration: qatConfig)
+        let qat = try QuantizationAwareTraining(model: model, configuration: source.qat.configuration(lambda: point.lambda, binPolicy: point.binPolicy))
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
@@ -182,12 +170,13 @@ public struct PointPipeline: Sendable {
         let model = artifact.model
         let kind = point.codec
         let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes, layout: point.layout)
-        let bytes = try SBWModelCodec.encode(model, options: options)
-        let decoded = try SBWModelCodec.decode(bytes)
-        guard decoded.quantized.map(\.symbols) == model.quantized.map(\.symbols),
-              decoded.quantized.map(\.quantizer) == model.quantized.map(\.quantizer) else {
-            throw ResultsError("the \(point.codec.rawValue) round trip changed the weights of point \(point.label): a codec bug. Fix: report it with this spec.")
+        let stored: SBWRoundTrip
+        do {
+            stored = try SBWRoundTrip(model, options: options)
+        } catch let error as QuantizationError {
+            throw ResultsError("point \(point.label): \(error)")
         }
+        let (bytes, file, decoded) = (stored.bytes, stored.file, stored.decoded)
         let key = TrainingKey(spec: spec, point: point)
         var top1Decoded: Double?
         if case .train(let source) = spec.source {
@@ -198,7 +187,6 @@ public struct PointPipeline: Sendable {
                 return Evaluation.run(net, on: testSet, threads: threads).accuracy * 100
             }
         }
-        let file = try SBWFile(bytes: bytes)
         var layers: [[String: String]] = []
         var entropyBits = 0.0, fixedBits = 0, huffmanBits = 0, codedBits = 0
         var profiles: [LayerProfile] = []

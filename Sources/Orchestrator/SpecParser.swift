@@ -362,16 +362,15 @@ struct SpecReader {
     private func readQAT(_ map: Mapping) throws -> QATSettings {
         try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
                            "alphabet_rate", "table_weight"])
-        let defaults = QATSettings()
-        let settings = QATSettings(
-            temperature: try map.double("temperature", default: defaults.temperature, range: 1e-4...100),
-            lambdaWarmupEpochs: try map.double("lambda_warmup_epochs", default: defaults.lambdaWarmupEpochs, range: 0...1000),
-            firstLayerBins: try map.optionalInt("first_layer_bins", range: SpecLimits.bins),
-            lastLayerBins: try map.optionalInt("last_layer_bins", range: SpecLimits.bins),
-            initialBins: try map.int("initial_bins", default: defaults.initialBins, range: SpecLimits.bins),
-            floatDtype: try map.choice("float_dtype", default: defaults.floatDtype),
-            alphabetRate: try map.string("alphabet_rate", in: ["true", "false"], default: defaults.alphabetRate ? "true" : "false") == "true",
-            tableWeight: try map.double("table_weight", default: defaults.tableWeight, range: 0...1000))
+        var settings = QATSettings()
+        settings.temperature = try map.double("temperature", default: settings.temperature, range: 1e-4...100)
+        settings.lambdaWarmupEpochs = try map.double("lambda_warmup_epochs", default: settings.lambdaWarmupEpochs, range: 0...1000)
+        settings.firstLayerBins = try map.optionalInt("first_layer_bins", range: SpecLimits.bins)
+        settings.lastLayerBins = try map.optionalInt("last_layer_bins", range: SpecLimits.bins)
+        settings.initialBins = try map.int("initial_bins", default: settings.initialBins, range: SpecLimits.bins)
+        settings.floatDtype = try map.choice("float_dtype", default: settings.floatDtype)
+        settings.alphabetRate = try map.string("alphabet_rate", in: ["true", "false"], default: settings.alphabetRate ? "true" : "false") == "true"
+        settings.tableWeight = try map.double("table_weight", default: settings.tableWeight, range: 0...1000)
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
                 throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")

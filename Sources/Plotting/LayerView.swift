@@ -1,4 +1,4 @@
-/// The per-layer view of one sweep point (chosen by ``OperatingPoint``), shared by the
+/// The per-layer view of one sweep point (chosen by ``OperatingPointSelection``), shared by the
 /// `layer-memory` and `bins-per-layer` plots.
 struct LayerView {
     var description: String
@@ -16,10 +16,10 @@ struct LayerView {
         let runs = point == nil ? try SeedSummary.means(try results.runs()) : try results.runs()
         let L = ResultsSchema.Layers.self
         let layerPoint = try layers.strings(L.pointID)
-        let chosen = try OperatingPoint.select(runs: runs, layerPoints: Set(layerPoint), requested: point,
-                                               degenerate: Set(try OperatingPoint.degeneratePoints(runs: results.runs(), layers: layers).keys))
+        let chosen = try OperatingPointSelection.select(runs: runs, layerPoints: Set(layerPoint), requested: point,
+                                               degenerate: Set(try OperatingPointSelection.degeneratePoints(runs: results.runs(), layers: layers).keys))
         let id = try chosen.map { try runs.strings(ResultsSchema.Runs.pointID)[$0] }
-        description = chosen.map { OperatingPoint.describe(runs: runs, row: $0) }
+        description = chosen.map { OperatingPointSelection.describe(runs: runs, row: $0) }
             ?? "no point of \(ResultsSchema.Runs.fileName) has rows in \(ResultsSchema.Layers.fileName)"
 
         let names = try layers.strings(L.layer)

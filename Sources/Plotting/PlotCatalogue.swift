@@ -13,7 +13,7 @@ public struct PlotRequest: Sendable {
     public var outputDirectory: URL
     public var plots: [PlotKind]
     public var formats: [PlotFormat]
-    /// The `point_id` the per-layer plots show; nil lets ``OperatingPoint`` choose.
+    /// The `point_id` the per-layer plots show; nil lets ``OperatingPointSelection`` choose.
     public var point: String?
 
     public init(resultsDirectory: URL, outputDirectory: URL? = nil,

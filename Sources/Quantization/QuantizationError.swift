@@ -37,6 +37,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     case invalidOperatingPoint(String)
     /// An operating point's `+rdoq` part is malformed.
     case invalidRDOQPoint(String, reason: String)
+    /// A tensor decoded from a just-written `.sbw` differs from the one written: a codec bug.
+    case roundTripChanged(tensor: String, codec: String)
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
             return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), each optionally with RDOQ levels (mu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ), e.g. bins=15, mu=1e-5, rmu=0.5@3, mu=1e-5+rdoq"
         case .invalidRDOQPoint(let p, let why):
             return "invalid operating point '\(p)': \(why) (RDOQ points: mu=μ+rdoq, rmu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ)"
+        case .roundTripChanged(let t, let codec):
+            return "the \(codec) round trip changed tensor '\(DisplayName.escaped(t))': a codec bug, not a problem with the input. Fix: report it with the model and options that produced it"
         case .malformedModel(let why):
             return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
         }

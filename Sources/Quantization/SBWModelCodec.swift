@@ -65,7 +65,13 @@ public enum SBWModelCodec {
     /// Reads a model written by ``encode(_:options:)``; `limits` bound what the file may decode
     /// to (see ``SBWFile/Limits``).
     public static func decode(_ bytes: [UInt8], limits: SBWFile.Limits = .standard) throws -> QuantizedModel {
-        let parsed = try parse(bytes, limits: limits)
+        try decode(try SBWFile(bytes: bytes, limits: limits))
+    }
+
+    /// The model an already parsed file holds (the container checks were done by
+    /// `SBWFile(bytes:limits:)`), so a caller that also reads the file's records parses it once.
+    public static func decode(_ file: SBWFile) throws -> QuantizedModel {
+        let parsed = try parse(file)
         let quantized = try parsed.quantized.map { t in
             try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
                                 dependentQuantization: t.coded.dependentQuantization)
@@ -120,7 +126,10 @@ public enum SBWModelCodec {
 
     /// Parses and checks everything but the coded streams, which stay coded.
     static func parse(_ bytes: [UInt8], limits: SBWFile.Limits) throws -> (quantized: [PendingTensor], kept: [KeptTensor]) {
-        let file = try SBWFile(bytes: bytes, limits: limits)
+        try parse(try SBWFile(bytes: bytes, limits: limits))
+    }
+
+    static func parse(_ file: SBWFile) throws -> (quantized: [PendingTensor], kept: [KeptTensor]) {
         guard file.metadata[formatKey] == formatValue else {
             throw QuantizationError.malformedModel("no '\(formatKey)' metadata: not written by 'subbit compress'")
         }

@@ -158,12 +158,10 @@ extension Train {
         try inMemory.load(exported)
         let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy
         let options = try self.qat.codecOptions()
-        let url = URL(fileURLWithPath: output)
-        try failing { try AtomicFile.write(try SBWModelCodec.encode(exported, options: options), to: url) }
-        let stored = try failing { try [UInt8](Data(contentsOf: url)) }
-        let decoded = try failing { try SBWModelCodec.decode(stored) }
+        let stored = try failing { try SBWRoundTrip(exported, options: options) }
+        try failing { try AtomicFile.write(stored.bytes, to: URL(fileURLWithPath: output)) }
         let deployed = ModelZoo.make(common.architecture, seed: 0)
-        try failing { try deployed.load(decoded) }
+        try failing { try deployed.load(stored.decoded) }
         let top1Decoded = 100 * Evaluation.run(deployed, on: testSet, threads: threads).accuracy
         // From scratch, "float" is the latent (unquantized) weights the quantizers saw.
         let float = try top1Float ?? {
@@ -173,7 +171,7 @@ extension Train {
             try Checkpoint.load(into: latent, from: weights, source: "latent weights")
             return 100 * Evaluation.run(latent, on: testSet, threads: threads).accuracy
         }()
-        let report = QATTrainingReport(model: decoded, file: try SBWFile(bytes: stored), fileBytes: stored.count)
+        let report = QATTrainingReport(model: stored.decoded, file: stored.file, fileBytes: stored.bytes.count)
         print(report.render(top1Float: float, top1Quantized: top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
         print(String(format: "trained in %.1f s; wrote %@", seconds, output))
         if let path = self.qat.precisionTrace {

@@ -64,7 +64,7 @@ final class PaperTablesTests: XCTestCase {
     /// The ★ row is the per-layer plots' operating point, and section 4b lists its layers with totals.
     func testOperatingPointMatchesThePlotsChoice() throws {
         let study = trainedStudy()
-        let chosen = try XCTUnwrap(OperatingPoint.select(runs: study.runs, layerPoints: Set(try study.layers.strings("point_id")),
+        let chosen = try XCTUnwrap(OperatingPointSelection.select(runs: study.runs, layerPoints: Set(try study.layers.strings("point_id")),
                                                          requested: nil))
         let id = try study.runs.strings("point_id")[chosen]
         let text = try PaperTables.render(title: "t", studies: [study])

@@ -15,9 +15,9 @@
 /// Public so the reproduction tables describe the same point the per-layer plots show:
 ///
 /// ```swift
-/// let row = try OperatingPoint.select(runs: runs, layerPoints: Set(try layers.strings("point_id")), requested: nil)
+/// let row = try OperatingPointSelection.select(runs: runs, layerPoints: Set(try layers.strings("point_id")), requested: nil)
 /// ```
-public enum OperatingPoint {
+public enum OperatingPointSelection {
     /// The most top-1 error an operating point may have, as a multiple of the float baseline's.
     public static let errorRatio = 1.1
 
