@@ -1,3 +1,5 @@
+import EntropyCoding
+
 /// How many bins each quantized tensor gets, for the fixed-bin calibrations.
 ///
 /// A default bin count for every layer plus per-layer overrides (glob patterns over tensor
@@ -24,7 +26,7 @@ public struct BinPolicy: Hashable, Sendable, CustomStringConvertible {
     /// Throws `QuantizationError.invalidBinCount` for a count that is not odd in `1 … 255`.
     public init(bins: Int, overrides: [(pattern: String, bins: Int)] = []) throws {
         for n in [bins] + overrides.map(\.bins) {
-            guard n >= 1, n <= ZeroPointQuantizer.maxBins, n % 2 == 1 else {
+            guard BinCount.isValid(n) else {
                 throw QuantizationError.invalidBinCount(n)
             }
         }

@@ -52,7 +52,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
         } else if parts.count == 2, parts[0] == "mu" || parts[0] == "rmu" {
             let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
-            let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : 255
+            let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : ZeroPointQuantizer.maxBins
             guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             let measure: RateDistortionCalibration.Measure = parts[0] == "mu" ? .absolute : .relative
             guard let rdoq else { self = .rateWeight(mu, maxBins: cap, measure: measure); return }
@@ -70,7 +70,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
         case .bins(let n): return "bins=\(n)"
         case .rateWeight(let mu, let cap, let measure):
             let key = measure == .absolute ? "mu" : "rmu"
-            return cap == 255 ? "\(key)=\(mu)" : "\(key)=\(mu)@\(cap)"
+            return cap == ZeroPointQuantizer.maxBins ? "\(key)=\(mu)" : "\(key)=\(mu)@\(cap)"
         case .binsRDOQ(let n, let mu, let measure):
             return "bins=\(n)+\(measure == .absolute ? "rdoq" : "rrdoq")=\(mu)"
         case .rateWeightRDOQ(let mu, let cap, let measure):

@@ -19,7 +19,7 @@ public enum Calibration: Sendable {
         case .fixed(let bins, let rule): return "\(rule.rawValue), \(bins)"
         case .rateDistortion(let rd):
             let mu = "rd \(rd.measure.rawValue), μ=\(rd.rateWeight)"
-            return rd.maxBins == 255 ? mu : "\(mu), ≤ \(rd.maxBins) bins"
+            return rd.maxBins == ZeroPointQuantizer.maxBins ? mu : "\(mu), ≤ \(rd.maxBins) bins"
         }
     }
 }

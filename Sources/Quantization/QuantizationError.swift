@@ -43,7 +43,7 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     public var description: String {
         switch self {
         case .invalidBinCount(let n):
-            return "invalid bin count \(n): use an odd number from 1 to 255 (1 prunes the tensor to zero)"
+            return "invalid bin count \(n): use an odd number from 1 to \(ZeroPointQuantizer.maxBins) (1 prunes the tensor to zero)"
         case .invalidStep(let s):
             return "invalid quantization step \(s): the step must be a positive finite number"
         case .nonFiniteWeights(let t):
@@ -69,7 +69,7 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
         case .unmatchedOverride(let p):
             return "bin override '\(DisplayName.escaped(p))' matches no quantized tensor: check the tensor name (see 'subbit inspect')"
         case .invalidOperatingPoint(let p):
-            return "invalid operating point '\(p)': write bins=N (N odd, 1…255), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), each optionally with RDOQ levels (mu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ), e.g. bins=15, mu=1e-5, rmu=0.5@3, mu=1e-5+rdoq"
+            return "invalid operating point '\(p)': write bins=N (N odd, 1…\(ZeroPointQuantizer.maxBins)), mu=μ (a number ≥ 0), rmu=μ (relative error), optionally @N (at most N bins), each optionally with RDOQ levels (mu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ), e.g. bins=15, mu=1e-5, rmu=0.5@3, mu=1e-5+rdoq"
         case .invalidRDOQPoint(let p, let why):
             return "invalid operating point '\(p)': \(why) (RDOQ points: mu=μ+rdoq, rmu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ)"
         case .roundTripChanged(let t, let codec):

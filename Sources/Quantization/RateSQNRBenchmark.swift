@@ -154,9 +154,9 @@ public struct RateSQNRBenchmark: Sendable {
                 let quantizers = layers.map { rd.calibrate(weights: $0.weights).quantizer }
                 let calibrated = ThreadClock.now()
                 let plain = try self.measure(layers, quantizers, rdoq: nil)
-                emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: 255, measure: measure).description,
+                emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description,
                          sqnrDecibels: plain.sqnr, bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
-                let point = OperatingPoint.rateWeightRDOQ(mu, maxBins: 255, measure: measure)
+                let point = OperatingPoint.rateWeightRDOQ(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure)
                 let r = try self.measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
                 emit(Row(mode: key + "+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
                          seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
@@ -164,7 +164,7 @@ public struct RateSQNRBenchmark: Sendable {
                 if dependentQuantization {
                     let dq = try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec)
                     let d = try self.measure(layers, quantizers, dq: dq)
-                    emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: 255, measure: measure).description + "+dq",
+                    emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+dq",
                              sqnrDecibels: d.sqnr, bitsPerWeight: d.bits, seconds: seconds(calibrated - start) + d.seconds,
                              rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
                 }

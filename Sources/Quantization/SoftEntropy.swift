@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EntropyCoding
 
 /// A differentiable estimate of the entropy of a layer's quantized weights, with its analytic
 /// gradient with respect to every weight and to the step — the rate term of the
@@ -164,8 +165,8 @@ public struct SoftEntropy: Hashable, Sendable {
 
     @usableFromInline
     func checkedMaxLevel<W: BinaryFloatingPoint>(bins: Int, step: W) -> Int {
-        precondition(bins >= 1 && bins <= ZeroPointQuantizer.maxBins && bins % 2 == 1,
-                     "SoftEntropy: bins must be odd in 1…255")
+        precondition(BinCount.isValid(bins),
+                     "SoftEntropy: bins must be odd in 1…\(BinCount.maximum)")
         precondition(step.isFinite && step > 0, "SoftEntropy: step must be > 0")
         return (bins - 1) / 2
     }

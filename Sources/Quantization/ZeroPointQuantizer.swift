@@ -1,3 +1,5 @@
+import EntropyCoding
+
 /// A symmetric uniform quantizer with an odd number of bins, so that zero is always a level.
 ///
 /// `N = 2K + 1` bins with step `Δ`: a weight `w` maps to the level
@@ -17,8 +19,8 @@
 /// q.dequantize(symbol: 6)    // 0.3 (as Float: 3 * 0.1)
 /// ```
 public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
-    /// The largest bin count: symbols must fit in a byte, and the count must be odd.
-    public static let maxBins = 255
+    /// The largest bin count (``BinCount/maximum``: symbols must fit in a byte; the count is odd).
+    public static let maxBins = BinCount.maximum
 
     /// Number of bins `N = 2K + 1`, odd, in `1 … 255`.
     public let bins: Int
@@ -28,7 +30,7 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     /// Creates a quantizer, or throws if `bins` is not an odd number in `1 … 255` or `step`
     /// is not a positive finite number.
     public init(bins: Int, step: Float) throws {
-        guard bins >= 1, bins <= Self.maxBins, bins % 2 == 1 else {
+        guard BinCount.isValid(bins) else {
             throw QuantizationError.invalidBinCount(bins)
         }
         guard step.isFinite, step > 0 else { throw QuantizationError.invalidStep(step) }

@@ -65,7 +65,7 @@ struct CompressionOptions: ParsableArguments {
     var distortion: String = "absolute"
 
     @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
-    var maxBins: Int = 255
+    var maxBins: Int = ZeroPointQuantizer.maxBins
 
     @Flag(help: ArgumentHelp(
         "Choose levels by rate–distortion-optimized quantization (RDOQ) instead of nearest rounding.",
@@ -205,7 +205,7 @@ struct CompressionOptions: ParsableArguments {
             }
             return .rateDistortion(rd)
         case "max-abs", "mse":
-            guard rateWeight == nil, maxBins == 255, distortion == "absolute" || rdoq || dq else {
+            guard rateWeight == nil, maxBins == ZeroPointQuantizer.maxBins, distortion == "absolute" || rdoq || dq else {
                 throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd (--distortion also to --rdoq and --dq): drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()

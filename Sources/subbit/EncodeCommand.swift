@@ -44,8 +44,8 @@ struct Encode: ParsableCommand {
     var output: String
 
     func validate() throws {
-        guard bins >= 1, bins <= 255, bins % 2 == 1 else {
-            throw ValidationError("--bins \(bins) is invalid: bins must be odd and in 1…255 (N = 2K + 1)")
+        guard BinCount.isValid(bins) else {
+            throw ValidationError("--bins \(bins) is invalid: bins must be odd and in 1…\(BinCount.maximum) (N = 2K + 1)")
         }
         guard TANSCodec.tableLogs.contains(tableLog) else {
             throw ValidationError("--table-log \(tableLog) is out of range: pick a table log R in 5…15")

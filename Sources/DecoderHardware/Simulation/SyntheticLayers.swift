@@ -1,3 +1,4 @@
+import EntropyCoding
 import Foundation
 import SeededRandom
 
@@ -41,7 +42,7 @@ public enum SyntheticLayers {
     /// get their own zero probability, drawn uniformly within ±`channelSpread` of the target.
     public static func laplaceSymbols(count: Int, bins: Int, zeroProbability: Double, seed: UInt64,
                                       channelSize: Int = 288, channelSpread: Double = 0.05) -> [UInt8] {
-        precondition(bins >= 1 && bins % 2 == 1 && bins <= 255, "bins must be odd, 1…255")
+        precondition(BinCount.isValid(bins), "bins must be odd, 1…\(BinCount.maximum)")
         precondition(zeroProbability > 0 && zeroProbability < 1, "zeroProbability must be in (0, 1)")
         let k = bins / 2
         var rng = SplitMix64(seed: seed)

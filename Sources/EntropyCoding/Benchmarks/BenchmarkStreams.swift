@@ -19,7 +19,7 @@ public enum BenchmarkStreams {
     /// Discretized Laplace around the zero bin: `q = clamp(round(X), −K, K)`, `X ~ Laplace(0, b)`
     /// with `b` set so that `P(q = 0) = p0`; symbol `q + K` of `bins = 2K + 1`.
     public static func laplace(count: Int, bins: Int, zeroProbability p0: Double, seed: UInt64) -> [UInt8] {
-        precondition(bins >= 1 && bins <= 255 && bins % 2 == 1 && p0 > 0 && p0 < 1)
+        precondition(BinCount.isValid(bins) && p0 > 0 && p0 < 1)
         var rng = SplitMix64(seed: seed)
         let k = bins / 2
         let b = laplaceScale(zeroProbability: p0)
@@ -38,7 +38,7 @@ public enum BenchmarkStreams {
     /// Spike and slab: symbol `K` (zero) with probability `p0`; otherwise a non-zero level drawn
     /// from a discretized Laplace of scale `(N − 1)/8` over the whole range `−K…K` (by rejection).
     public static func spikeAndSlab(count: Int, bins: Int, zeroProbability p0: Double, seed: UInt64) -> [UInt8] {
-        precondition(bins >= 3 && bins <= 255 && bins % 2 == 1 && p0 > 0 && p0 < 1)
+        precondition(bins >= 3 && BinCount.isValid(bins) && p0 > 0 && p0 < 1)
         var rng = SplitMix64(seed: seed)
         let k = bins / 2
         let b = Double(bins - 1) / 8

@@ -245,8 +245,8 @@ public struct SBWFile: Sendable, Equatable, Hashable {
     public subscript(name: String) -> SBWTensor? { tensors.first { $0.name == name } }
 
     static func checkBins(_ bins: Int) throws {
-        guard bins >= 1, bins <= 255, bins % 2 == 1 else {
-            throw EntropyCodingError.invalidParameter("bins \(bins) must be odd and in 1…255 (N = 2K + 1)")
+        guard BinCount.isValid(bins) else {
+            throw EntropyCodingError.invalidParameter("bins \(bins) must be odd and in 1…\(BinCount.maximum) (N = 2K + 1)")
         }
     }
 
@@ -400,8 +400,8 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         case 0, 3:
             let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
             let bins = try cursor.readVarint("bins of tensor \(shown)")
-            guard bins >= 1, bins <= 255, bins % 2 == 1 else {
-                throw EntropyCodingError.corrupt("tensor \(shown) has \(bins) bins (must be odd, 1…255)")
+            guard BinCount.isValid(bins) else {
+                throw EntropyCodingError.corrupt("tensor \(shown) has \(bins) bins (must be odd, 1…\(BinCount.maximum))")
             }
             var machine: DQStateMachine?
             if kind == 3 {

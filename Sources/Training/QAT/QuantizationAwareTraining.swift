@@ -1,3 +1,4 @@
+import EntropyCoding
 import ModelIO
 import Quantization
 
@@ -70,7 +71,7 @@ public struct QATConfiguration: Sendable, Hashable {
         case .learned(let n): counts.append(n)
         case .fixed(let n): counts.append(n)
         }
-        for n in counts where !(1...255).contains(n) || n % 2 == 0 {
+        for n in counts where !BinCount.isValid(n) {
             throw QuantizationError.invalidBinCount(n)
         }
         guard lambda >= 0, lambda.isFinite else { throw QATError.invalidLambda(lambda) }
