@@ -66,10 +66,7 @@ public struct DependentQuantizer: Sendable {
     ///   ``EntropyCodingError/invalidParameter(_:)`` for a table log outside 5…15.
     public init(rateWeight: Double, measure: RateDistortionCalibration.Measure = .absolute, tableLog: Int,
                 rate: RateModel, machine: DQStateMachine = .eightState, maxIterations: Int = RDOQ.defaultIterations) throws {
-        guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
-        guard TANSCodec.tableLogs.contains(tableLog) else {
-            throw EntropyCodingError.invalidParameter("table log \(tableLog) is outside \(TANSCodec.tableLogs)")
-        }
+        try RDOQ.check(rateWeight: rateWeight, tableLog: tableLog)
         self.rateWeight = rateWeight
         self.measure = measure
         self.tableLog = tableLog
@@ -96,12 +93,7 @@ public struct DependentQuantizer: Sendable {
     /// with fine step `quantizer.step` and `quantizer.bins` levels (at least 3).
     public func quantize(_ weights: [Float], with quantizer: ZeroPointQuantizer) -> Result {
         precondition(quantizer.bins >= 3, "dependent quantization needs at least 3 bins")
-        let energy = weights.reduce(0.0) { $0 + StepCalibration.square($1) }
-        let scale: Double
-        switch measure {
-        case .absolute: scale = 1
-        case .relative: scale = energy > 0 ? Double(weights.count) / energy : 0
-        }
+        let scale = measure.scale(for: weights)
         var decisions = [UInt16](repeating: 0, count: weights.count * machine.stateCount)
         let zeroBits = [Double](repeating: 0, count: quantizer.bins)
         var current = trellis(weights, quantizer: quantizer, bits: zeroBits, rateWeight: 0, scale: 1, decisions: &decisions)

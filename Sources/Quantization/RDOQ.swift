@@ -66,15 +66,21 @@ public struct RDOQ: Sendable {
     ///   ``EntropyCodingError/invalidParameter(_:)`` for a table log outside 5…15.
     public init(rateWeight: Double, measure: RateDistortionCalibration.Measure = .absolute, tableLog: Int,
                 rate: RateModel, maxIterations: Int = RDOQ.defaultIterations) throws {
-        guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
-        guard TANSCodec.tableLogs.contains(tableLog) else {
-            throw EntropyCodingError.invalidParameter("table log \(tableLog) is outside \(TANSCodec.tableLogs)")
-        }
+        try Self.check(rateWeight: rateWeight, tableLog: tableLog)
         self.rateWeight = rateWeight
         self.measure = measure
         self.tableLog = tableLog
         self.rate = rate
         self.maxIterations = max(1, maxIterations)
+    }
+
+    /// The checks of a rate-weighted level decision (RDOQ's and the dependent quantizer's trellis):
+    /// a finite μ ≥ 0 and a tANS table log.
+    static func check(rateWeight: Double, tableLog: Int) throws {
+        guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
+        guard TANSCodec.tableLogs.contains(tableLog) else {
+            throw EntropyCodingError.invalidParameter("table log \(tableLog) is outside \(TANSCodec.tableLogs)")
+        }
     }
 
     /// RDOQ with the tANS table log and exact coded size of `codec`.
@@ -86,12 +92,7 @@ public struct RDOQ: Sendable {
     /// The RDOQ levels of `weights` (finite values expected) under `quantizer`.
     public func quantize(_ weights: [Float], with quantizer: ZeroPointQuantizer) -> Result {
         let nearest = quantizer.quantize(weights)
-        let energy = weights.reduce(0.0) { $0 + StepCalibration.square($1) }
-        let scale: Double
-        switch measure {
-        case .absolute: scale = 1
-        case .relative: scale = energy > 0 ? Double(weights.count) / energy : 0
-        }
+        let scale = measure.scale(for: weights)
         let nearestCost = cost(nearest, weights: weights, quantizer: quantizer, scale: scale)
         guard rateWeight > 0, quantizer.bins > 1, scale > 0, !weights.isEmpty else {
             return Result(symbols: nearest, iterations: 0, cost: nearestCost, nearestCost: nearestCost, changed: 0)

@@ -51,6 +51,19 @@ public struct RateDistortionCalibration: Sendable {
         /// `Σ (w − ŵ)² / mean(w²)` — each layer's noise-to-signal ratio times its weight count,
         /// so μ (in weights per bit) asks every layer for the same SQNR slope whatever its scale.
         case relative
+
+        /// The factor that turns `Σ (w − ŵ)²` of `weights` into this measure: 1, or
+        /// `count / Σ w²` (0 for an all-zero layer, whose error is then free).
+        ///
+        /// - Complexity: O(n) for `relative`, O(1) for `absolute`.
+        public func scale(for weights: [Float]) -> Double {
+            switch self {
+            case .absolute: return 1
+            case .relative:
+                let energy = weights.reduce(0.0) { $0 + StepCalibration.square($1) }
+                return energy > 0 ? Double(weights.count) / energy : 0
+            }
+        }
     }
 
     /// The chosen quantizer of one layer and its cost terms.
@@ -63,7 +76,7 @@ public struct RateDistortionCalibration: Sendable {
         public var cost: Double
     }
 
-    public init(rateWeight: Double, rate: RateModel, maxBins: Int = 255, measure: Measure = .absolute,
+    public init(rateWeight: Double, rate: RateModel, maxBins: Int = ZeroPointQuantizer.maxBins, measure: Measure = .absolute,
                 gridPoints: Int = 32, refinements: Int = 10) throws {
         guard rateWeight.isFinite, rateWeight >= 0 else { throw QuantizationError.invalidRateWeight(rateWeight) }
         _ = try ZeroPointQuantizer(bins: maxBins, step: 1)

@@ -1,4 +1,6 @@
 import Foundation
+import ModelIO
+import TestSupport
 import XCTest
 
 /// Runs the built `subbit` executable and captures its output, for end-to-end CLI tests.
@@ -73,5 +75,24 @@ final class CLIBasicsTests: XCTestCase {
         let result = try SubBitCLI.run(["no-such-command"])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertFalse(result.stderr.isEmpty)
+    }
+}
+
+extension SubBitCLI {
+    /// Writes a small seeded checkpoint to `url` and returns it: a 32×3×3×3 convolution, its
+    /// bias, and a 12×500 linear layer (one tenth the scale) — weights peaked at zero like a
+    /// trained model's, so every calibration and rate-weighted mode has something to trade.
+    static func writeSmallCheckpoint(to url: URL, seed: UInt64) throws -> SafeTensorsFile {
+        var rng = SplitMix64(seed: seed)
+        func peaked() -> Float {
+            let u = Float(rng.nextUnit())
+            return (u - 0.5) * (u - 0.5) * (u < 0.5 ? -1 : 1) * 4
+        }
+        var file = SafeTensorsFile(metadata: ["format": "pt"])
+        file.tensors["features.0.0.weight"] = try TensorData(floats: (0..<864).map { _ in peaked() }, shape: [32, 3, 3, 3])
+        file.tensors["features.0.1.bias"] = try TensorData(floats: (0..<32).map { _ in peaked() }, shape: [32])
+        file.tensors["classifier.1.weight"] = try TensorData(floats: (0..<6000).map { _ in peaked() * 0.1 }, shape: [12, 500])
+        try file.write(to: url)
+        return file
     }
 }

@@ -7,18 +7,7 @@ import XCTest
 /// `compress --rdoq`, compress-sweep's RDOQ points and `bench rd`.
 final class RDOQCLITests: XCTestCase {
     private func writeModel(to url: URL) throws -> SafeTensorsFile {
-        var state: UInt64 = 0x2424_2424
-        func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            let u = Float(state >> 40) / Float(1 << 24)
-            return (u - 0.5) * (u - 0.5) * (u < 0.5 ? -1 : 1) * 4
-        }
-        var file = SafeTensorsFile(metadata: ["format": "pt"])
-        file.tensors["features.0.0.weight"] = try TensorData(floats: (0..<864).map { _ in next() }, shape: [32, 3, 3, 3])
-        file.tensors["features.0.1.bias"] = try TensorData(floats: (0..<32).map { _ in next() }, shape: [32])
-        file.tensors["classifier.1.weight"] = try TensorData(floats: (0..<6000).map { _ in next() * 0.1 }, shape: [12, 500])
-        try file.write(to: url)
-        return file
+        try SubBitCLI.writeSmallCheckpoint(to: url, seed: 0x2424_2424)
     }
 
     /// `decompress` of an RDOQ file gives exactly the RDOQ levels × Δ.
