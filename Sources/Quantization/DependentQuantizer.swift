@@ -104,7 +104,7 @@ public struct DependentQuantizer: Sendable {
                           squaredError: squaredError(best.symbols, weights: weights, quantizer: quantizer))
         }
         while iterations <= maxIterations {
-            guard let lengths = try? TANSCodeLengths(histogram: histogram(current, bins: quantizer.bins),
+            guard let lengths = try? TANSCodeLengths(histogram: EmpiricalEntropy.histogram(current, bins: quantizer.bins),
                                                      tableLog: tableLog) else { break }
             let next = trellis(weights, quantizer: quantizer, bits: lengths.bits, rateWeight: rateWeight, scale: scale,
                                decisions: &decisions)
@@ -218,17 +218,7 @@ public struct DependentQuantizer: Sendable {
     /// `D + μ·R` of `symbols`: the distortion per `measure` (`scale` = 1 or n / Σw²) and the
     /// exact coded bits of `rate`.
     func cost(_ symbols: [UInt8], weights: [Float], quantizer: ZeroPointQuantizer, scale: Double) -> Double {
-        let counts = histogram(symbols, bins: quantizer.bins)
+        let counts = EmpiricalEntropy.histogram(symbols, bins: quantizer.bins)
         return scale * squaredError(symbols, weights: weights, quantizer: quantizer) + rateWeight * rate.bits(symbols, counts)
-    }
-
-    func histogram(_ symbols: [UInt8], bins: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: bins)
-        counts.withUnsafeMutableBufferPointer { c in
-            symbols.withUnsafeBufferPointer { s in
-                for x in s { c[Int(x)] &+= 1 }
-            }
-        }
-        return counts
     }
 }

@@ -36,9 +36,12 @@ public enum EmpiricalEntropy {
         return Double(total) * bitsPerSymbol(counts: counts)
     }
 
-    /// Counts of each byte value (256 entries).
-    public static func histogram(_ symbols: [UInt8]) -> [Int] {
-        var counts = [Int](repeating: 0, count: 256)
+    /// Counts of each symbol `0..<bins` (every byte value by default). Every symbol must be
+    /// below `bins` (a quantized tensor's symbols are, by construction).
+    ///
+    /// - Complexity: O(symbols + bins), no allocation but the result.
+    public static func histogram(_ symbols: [UInt8], bins: Int = 256) -> [Int] {
+        var counts = [Int](repeating: 0, count: bins)
         counts.withUnsafeMutableBufferPointer { c in
             symbols.withUnsafeBufferPointer { s in
                 for x in s { c[Int(x)] &+= 1 }

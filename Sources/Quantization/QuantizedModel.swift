@@ -47,11 +47,7 @@ public struct QuantizedTensor: Hashable, Sendable {
     }
 
     /// Symbol counts (`bins` entries).
-    public var histogram: [Int] {
-        var counts = [Int](repeating: 0, count: quantizer.bins)
-        for s in symbols { counts[Int(s)] += 1 }
-        return counts
-    }
+    public var histogram: [Int] { EmpiricalEntropy.histogram(symbols, bins: quantizer.bins) }
 }
 
 /// A tensor carried through compression without quantization (stored bytes, as they will be

@@ -101,7 +101,7 @@ public struct RDOQ: Sendable {
         var current = nearest
         var iterations = 0
         while iterations < maxIterations {
-            guard let lengths = try? TANSCodeLengths(histogram: histogram(current, bins: quantizer.bins),
+            guard let lengths = try? TANSCodeLengths(histogram: EmpiricalEntropy.histogram(current, bins: quantizer.bins),
                                                      tableLog: tableLog) else { break }
             let next = decide(weights, quantizer: quantizer, lengths: lengths.bits, scale: scale)
             iterations += 1
@@ -149,18 +149,8 @@ public struct RDOQ: Sendable {
     /// `D + μ·R` of `symbols`: the distortion per `measure` (`scale` = 1 or n / Σw²) and the
     /// exact coded bits of `rate`.
     func cost(_ symbols: [UInt8], weights: [Float], quantizer: ZeroPointQuantizer, scale: Double) -> Double {
-        let counts = histogram(symbols, bins: quantizer.bins)
+        let counts = EmpiricalEntropy.histogram(symbols, bins: quantizer.bins)
         let sse = Distortion(weights: weights, symbols: symbols, quantizer: quantizer).squaredError
         return scale * sse + rateWeight * rate.bits(symbols, counts)
-    }
-
-    func histogram(_ symbols: [UInt8], bins: Int) -> [Int] {
-        var counts = [Int](repeating: 0, count: bins)
-        counts.withUnsafeMutableBufferPointer { c in
-            symbols.withUnsafeBufferPointer { s in
-                for x in s { c[Int(x)] &+= 1 }
-            }
-        }
-        return counts
     }
 }

@@ -96,3 +96,18 @@ extension SubBitCLI {
         return file
     }
 }
+
+extension SubBitCLI {
+    /// Runs `subbit compress MODEL -o OUTPUT ARGS` for each case and checks what every refused
+    /// flag combination must give: a non-zero exit, a message on stderr containing `needle`,
+    /// and no output file.
+    static func assertCompressRefuses(_ cases: [(args: [String], needle: String)], model: URL, output: URL,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
+        for (args, needle) in cases {
+            let r = try run(["compress", model.path, "-o", output.path] + args)
+            XCTAssertNotEqual(r.status, 0, "\(args)", file: file, line: line)
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)", file: file, line: line)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "\(args) left a file", file: file, line: line)
+        }
+    }
+}

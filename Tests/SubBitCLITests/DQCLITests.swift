@@ -43,7 +43,7 @@ final class DQCLITests: XCTestCase {
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let sbw = dir.appendingPathComponent("x.sbw")
-        let failures: [([String], String)] = [
+        let failures: [(args: [String], needle: String)] = [
             (["--bins", "7", "--dq"], "needs --dq-weight"),
             (["--bins", "7", "--dq-weight", "0.1"], "add --dq"),
             (["--bins", "7", "--dq-states", "4"], "add --dq"),
@@ -52,11 +52,6 @@ final class DQCLITests: XCTestCase {
             (["--bins", "7", "--dq", "--dq-weight", "0.1", "--dq-states", "6"], "not a known state machine"),
             (["--bins", "7", "--dq", "--dq-weight=-1"], "invalid rate weight"),
         ]
-        for (args, needle) in failures {
-            let r = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
-            XCTAssertNotEqual(r.status, 0, "\(args)")
-            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: sbw.path), "\(args) left a file")
-        }
+        try SubBitCLI.assertCompressRefuses(failures, model: modelURL, output: sbw)
     }
 }

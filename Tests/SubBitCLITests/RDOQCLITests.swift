@@ -47,7 +47,7 @@ final class RDOQCLITests: XCTestCase {
         let modelURL = dir.appendingPathComponent("m.safetensors")
         _ = try writeModel(to: modelURL)
         let sbw = dir.appendingPathComponent("x.sbw")
-        let failures: [([String], String)] = [
+        let failures: [(args: [String], needle: String)] = [
             (["--bins", "7", "--rdoq"], "needs --rdoq-weight"),
             (["--bins", "7", "--rdoq-weight", "0.1"], "add --rdoq"),
             (["--rate-weight", "1e-4", "--rdoq", "--rdoq-weight", "0.1"], "does not apply with --rate-weight"),
@@ -55,12 +55,7 @@ final class RDOQCLITests: XCTestCase {
             (["--bins", "7", "--rdoq", "--rdoq-weight", "0.1", "--distortion", "squared"], "unknown --distortion"),
             (["--bins", "7", "--distortion", "relative"], "only apply to --calibration rd"),
         ]
-        for (args, needle) in failures {
-            let r = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
-            XCTAssertNotEqual(r.status, 0, "\(args)")
-            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: sbw.path), "\(args) left a file")
-        }
+        try SubBitCLI.assertCompressRefuses(failures, model: modelURL, output: sbw)
     }
 
     /// compress-sweep runs RDOQ points and refuses malformed ones with the reason.
