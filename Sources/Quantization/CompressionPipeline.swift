@@ -1,6 +1,6 @@
 import ModelIO
 
-/// Quantize → encode → measure: compresses a model into `.sbw` bytes and reports what every
+/// Quantize → encode → verify → measure: compresses a model into `.sbw` bytes and reports what every
 /// layer cost with each coder.
 ///
 /// ```swift
@@ -29,7 +29,9 @@ public struct CompressionPipeline: Sendable {
 
     public func compress(_ file: SafeTensorsFile) throws -> Result {
         let model = try quantizer.quantize(file)
-        let bytes = try SBWModelCodec.encode(model, options: codec)
+        // Written and read back: a file whose decoded weights differ from the quantized ones is
+        // never handed out (a codec bug surfaces here, not in a user's deployment).
+        let bytes = try SBWRoundTrip(model, options: codec).bytes
         var layers = [CompressionReport.Layer]()
         for t in model.quantized {
             let weights = try file.tensor(t.name).floats()
