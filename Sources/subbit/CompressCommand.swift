@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ModelIO
 import EntropyCoding
+import Orchestrator
 import Quantization
 
 /// `subbit compress`: post-training quantization + entropy coding of a safetensors model.
@@ -62,7 +63,7 @@ struct CompressionOptions: ParsableArguments {
     var rateWeight: Double?
 
     @Option(help: "With --rate-weight or --rdoq: distortion measured as absolute squared error, or relative to each layer's mean squared weight.")
-    var distortion: String = "absolute"
+    var distortion: RateDistortionCalibration.Measure = .absolute
 
     @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
     var maxBins: Int = ZeroPointQuantizer.maxBins
@@ -91,7 +92,7 @@ struct CompressionOptions: ParsableArguments {
     var dqStates: Int = 8
 
     @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
-    var calibration: String?
+    var calibration: CalibrationRule?
 
     @Option(name: .customLong("layer-bins"), parsing: .upToNextOption,
             help: "Per-layer bin overrides PATTERN=N (glob over tensor names), e.g. 'features.0.*=255'.")
@@ -106,7 +107,7 @@ struct CompressionOptions: ParsableArguments {
     var lanes: Int = Encode.defaultLanes
 
     @Option(help: "Codec of the quantized layers: tans, huffman, fixed or rans.")
-    var codec: String = "tans"
+    var codec: CodecKind = .tans
 
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched) or f16.")
     var floatDtype: TensorPolicy.FloatStorage = .float32
@@ -123,10 +124,7 @@ struct CompressionOptions: ParsableArguments {
     func settings() throws -> Settings {
         let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: floatDtype)
-        guard let kind = CodecKind(rawValue: codec) else {
-            throw ValidationError("unknown --codec '\(codec)': use one of \(CodecKind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let codecOptions = try validating { try CodecOptions(codec: kind, tableLog: tableLog, lanes: lanes) }
+        let codecOptions = try validating { try CodecOptions(codec: codec, tableLog: tableLog, lanes: lanes) }
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)
         let dependent = try makeDependentQuantizer(calibration: calibration, codec: codecOptions)
@@ -156,9 +154,7 @@ struct CompressionOptions: ParsableArguments {
             guard let mu = dqWeight else {
                 throw ValidationError("--dq with fixed bins needs --dq-weight μ (μ in --distortion units per bit, e.g. --dq-weight 0.02 --distortion relative near 18 dB; 0 for least error), or use --rate-weight μ --dq")
             }
-            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
-                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
-            }
+            let measure = distortion
             return try validating { try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec, machine: machine) }
         }
     }
@@ -180,32 +176,28 @@ struct CompressionOptions: ParsableArguments {
             guard let mu = rdoqWeight else {
                 throw ValidationError("--rdoq with fixed bins needs --rdoq-weight μ (μ in --distortion units per bit, e.g. --rdoq-weight 0.02 --distortion relative near 18 dB), or use --rate-weight μ --rdoq")
             }
-            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
-                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
-            }
+            let measure = distortion
             return try validating { try RDOQ(rateWeight: mu, measure: measure, codec: codec) }
         }
     }
 
     func makeCalibration(codec: CodecOptions) throws -> Calibration {
-        let rule = calibration ?? (rateWeight != nil ? "rd" : "mse")
+        let rule = calibration ?? (rateWeight != nil ? .rd : .mse)
         switch rule {
-        case "rd":
+        case .rd:
             guard let mu = rateWeight else {
                 throw ValidationError("--calibration rd needs --rate-weight μ (e.g. --rate-weight 1e-5)")
             }
             guard bins == nil, layerBins.isEmpty else {
                 throw ValidationError("--bins and --layer-bins do not apply to --calibration rd, which chooses the bins of every layer: drop them, or use --calibration mse")
             }
-            guard let measure = RateDistortionCalibration.Measure(rawValue: distortion) else {
-                throw ValidationError("unknown --distortion '\(distortion)': use absolute or relative")
-            }
+            let measure = distortion
             let rd = try validating {
                 try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins, measure: measure)
             }
             return .rateDistortion(rd)
-        case "max-abs", "mse":
-            guard rateWeight == nil, maxBins == ZeroPointQuantizer.maxBins, distortion == "absolute" || rdoq || dq else {
+        case .maxAbs, .mse:
+            guard rateWeight == nil, maxBins == ZeroPointQuantizer.maxBins, distortion == .absolute || rdoq || dq else {
                 throw ValidationError("--rate-weight, --max-bins and --distortion only apply to --calibration rd (--distortion also to --rdoq and --dq): drop them, or use --calibration rd")
             }
             var overrides = [(pattern: String, bins: Int)]()
@@ -216,9 +208,7 @@ struct CompressionOptions: ParsableArguments {
                 overrides.append((String(item[..<eq]), n))
             }
             let policy = try validating { try BinPolicy(bins: bins ?? 15, overrides: overrides) }
-            return .fixed(policy, rule == "mse" ? .mse : .maxAbs)
-        default:
-            throw ValidationError("unknown --calibration '\(rule)': use max-abs, mse or rd")
+            return .fixed(policy, rule == .mse ? .mse : .maxAbs)
         }
     }
 }

@@ -29,10 +29,10 @@ struct Encode: ParsableCommand {
     var lanes: Int = Encode.defaultLanes
 
     @Option(name: .long, help: "Lane layout: split (offsets in the header) or interleaved.")
-    var layout: String = "split"
+    var layout: TANSLayout = .split
 
     @Option(name: .long, help: "Codec: tans, huffman, fixed or rans.")
-    var codec: String = "tans"
+    var codec: CodecKind = .tans
 
     @Option(name: .long, help: "Quantization step Δ stored with the tensor (symbol s means (s − K)·Δ).")
     var step: Float = 1
@@ -53,12 +53,6 @@ struct Encode: ParsableCommand {
         guard TANSCodec.laneCounts.contains(lanes) else {
             throw ValidationError("--lanes \(lanes) is out of range: pick 1…64 lanes")
         }
-        guard TANSLayout(rawValue: layout) != nil else {
-            throw ValidationError("--layout \(layout) is unknown: use split or interleaved")
-        }
-        guard CodecKind(rawValue: codec) != nil else {
-            throw ValidationError("--codec \(codec) is unknown: use tans, huffman, fixed or rans")
-        }
         guard URL(fileURLWithPath: output).pathExtension.lowercased() == "sbw" else {
             throw ValidationError("-o \(output): the output must be an .sbw file")
         }
@@ -72,8 +66,8 @@ struct Encode: ParsableCommand {
             throw CodecCommandError("\(symbols): symbol \(values[bad]) at index \(bad) is not below --bins \(bins); pass the bin count the symbols were quantized with")
         }
         let configuration: CodecConfiguration
-        switch CodecKind(rawValue: codec)! {
-        case .tans: configuration = .tans(tableLog: tableLog, lanes: lanes, layout: TANSLayout(rawValue: layout)!)
+        switch codec {
+        case .tans: configuration = .tans(tableLog: tableLog, lanes: lanes, layout: layout)
         case .huffman: configuration = .huffman()
         case .fixedWidth: configuration = .fixedWidth
         case .rans: configuration = .rans(precisionBits: tableLog)
@@ -95,7 +89,7 @@ struct Encode: ParsableCommand {
         let tensor = file.tensors[0]
         let n = max(1, values.count)
         print(String(format: "%@: %d symbols, %d bins, %@ → %d bytes (%.4f bits/symbol coded, %.4f with every stored byte)",
-                     tensorName, values.count, bins, codec, file.serialized().count,
+                     tensorName, values.count, bins, codec.rawValue, file.serialized().count,
                      Double(tensor.codedBits) / Double(n), Double(tensor.storedBits) / Double(n)))
     }
 }

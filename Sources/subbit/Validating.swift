@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import EntropyCoding
+import Orchestrator
 import Quantization
 
 /// A runtime failure of a command (bad input file, unwritable output): ArgumentParser prints
@@ -38,3 +40,9 @@ func validating<T>(_ body: () throws -> T) throws -> T {
 }
 
 extension TensorPolicy.FloatStorage: ExpressibleByArgument {}
+// Options take the libraries' enums: ArgumentParser lists the accepted names (the raw values)
+// in --help and in its message for an unknown one, so no command keeps a second list.
+extension CodecKind: ExpressibleByArgument {}
+extension TANSLayout: ExpressibleByArgument {}
+extension RateDistortionCalibration.Measure: ExpressibleByArgument {}
+extension CalibrationRule: ExpressibleByArgument {}

@@ -52,7 +52,7 @@ final class RDOQCLITests: XCTestCase {
             (["--bins", "7", "--rdoq-weight", "0.1"], "add --rdoq"),
             (["--rate-weight", "1e-4", "--rdoq", "--rdoq-weight", "0.1"], "does not apply with --rate-weight"),
             (["--bins", "7", "--rdoq", "--rdoq-weight=-1"], "invalid rate weight"),
-            (["--bins", "7", "--rdoq", "--rdoq-weight", "0.1", "--distortion", "squared"], "unknown --distortion"),
+            (["--bins", "7", "--rdoq", "--rdoq-weight", "0.1", "--distortion", "squared"], "--distortion"),
             (["--bins", "7", "--distortion", "relative"], "only apply to --calibration rd"),
         ]
         try SubBitCLI.assertCompressRefuses(failures, model: modelURL, output: sbw)
