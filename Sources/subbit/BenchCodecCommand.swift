@@ -35,8 +35,8 @@ struct BenchCodec: ParsableCommand {
     @Option(name: .long, help: "Timing repetitions (each stream's median, fastest and mean call are reported).")
     var repetitions: Int = 15
 
-    @Option(name: .long, help: "Layout of the P = 4 run: split or interleaved.")
-    var layout: String = "interleaved"
+    @Option(name: .long, help: "Layout of the P = 4 run.")
+    var layout: TANSLayout = .interleaved
 
     @Option(name: .customLong("wide-lanes"), help: "Lanes of the wide split run (multiples of 4 from 8 run the AVX2 quad kernels).")
     var wideLanes: Int = Encode.defaultLanes
@@ -63,7 +63,6 @@ struct BenchCodec: ParsableCommand {
             throw ValidationError("--table-log \(tableLog) is outside 5…15; pick a table log R in 5…15")
         }
         guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repetitions must be in 1…100") }
-        guard TANSLayout(rawValue: layout) != nil else { throw ValidationError("--layout must be split or interleaved") }
         guard TANSCodec.laneCounts.contains(wideLanes) else { throw ValidationError("--wide-lanes \(wideLanes) is outside 1…64") }
         if let bins, !TANSCodec.alphabetSizes.contains(bins) { throw ValidationError("--bins \(bins) is outside 1…256") }
     }
@@ -89,7 +88,7 @@ struct BenchCodec: ParsableCommand {
 
     func run() throws {
         let configurations = [CodecBenchmark.LaneLayout(lanes: 1, layout: .split),
-                              CodecBenchmark.LaneLayout(lanes: 4, layout: TANSLayout(rawValue: layout)!),
+                              CodecBenchmark.LaneLayout(lanes: 4, layout: layout),
                               CodecBenchmark.LaneLayout(lanes: wideLanes, layout: .split)]
         let bench = CodecBenchmark(symbolCount: symbols, tableLog: tableLog, repetitions: repetitions,
                                    configurations: configurations, seed: seed, runExternalCompressors: !noExternal)

@@ -91,7 +91,7 @@ struct CompressionOptions: ParsableArguments {
     @Option(name: .customLong("dq-states"), help: "With --dq: the state machine, 8 (NNC's, default) or 4 (VVC's).")
     var dqStates: Int = 8
 
-    @Option(help: "Step rule: max-abs, mse, or rd (default: mse with --bins, rd with --rate-weight).")
+    @Option(help: "Step rule (default: mse with --bins, rd with --rate-weight).")
     var calibration: CalibrationRule?
 
     @Option(name: .customLong("layer-bins"), parsing: .upToNextOption,
@@ -106,7 +106,7 @@ struct CompressionOptions: ParsableArguments {
         discussion: "Default \(Encode.defaultLanes), as `subbit encode`: the AVX2 kernels decode 16 split lanes faster than FSE on one core. --lanes 1 reproduces files written before the default changed (the reference outputs in README.md and Experiments/README.md name it)."))
     var lanes: Int = Encode.defaultLanes
 
-    @Option(help: "Codec of the quantized layers: tans, huffman, fixed or rans.")
+    @Option(help: "Codec of the quantized layers.")
     var codec: CodecKind = .tans
 
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched) or f16.")

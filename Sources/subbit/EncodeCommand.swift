@@ -28,10 +28,10 @@ struct Encode: ParsableCommand {
         discussion: "Default 16 split lanes: the AVX2 kernels decode them at 1.0–1.5 G symbols/s on one core (subbit bench codec), where FSE decodes ~0.6 G and one lane, a single serial chain of table lookups, ~0.45 G. Each extra lane costs its initial state, its stream length and up to 7 padding bits in the file (about 30–40 bits), which matters only for tensors of a few thousand weights; pass --lanes 1 for the smallest file."))
     var lanes: Int = Encode.defaultLanes
 
-    @Option(name: .long, help: "Lane layout: split (offsets in the header) or interleaved.")
+    @Option(name: .long, help: "Lane layout: split (offsets in the header) or interleaved (one stream).")
     var layout: TANSLayout = .split
 
-    @Option(name: .long, help: "Codec: tans, huffman, fixed or rans.")
+    @Option(name: .long, help: "Codec.")
     var codec: CodecKind = .tans
 
     @Option(name: .long, help: "Quantization step Δ stored with the tensor (symbol s means (s − K)·Δ).")

@@ -19,7 +19,7 @@ struct Eval: ParsableCommand {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw TrainingCommandError("checkpoint \(checkpoint) not found; train one with `subbit train … -o \(checkpoint)`")
         }
-        let model = ModelZoo.make(common.architecture, seed: 0)
+        let model = ModelZoo.make(common.model, seed: 0)
         do {
             try Checkpoint.load(into: model, from: url)
         } catch {

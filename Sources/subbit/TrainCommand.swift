@@ -33,11 +33,11 @@ struct Train: ParsableCommand {
     @Option(help: "Base learning rate (default: the recipe's).")
     var lr: Float?
 
-    @Option(help: "Optimizer: sgd or adam.")
-    var optimizer: String = "sgd"
+    @Option(help: "Optimizer.")
+    var optimizer: TrainingConfiguration.OptimizerKind = .sgd
 
-    @Option(help: "Learning-rate schedule: cosine, step or constant.")
-    var schedule: String = "cosine"
+    @Option(help: "Learning-rate schedule.")
+    var schedule: LearningRateSchedule = .cosine
 
     @Option(help: "Weight decay (default: the recipe's).")
     var weightDecay: Float?
@@ -57,12 +57,6 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Quantization-aware training") var qat: QATTrainingOptions
 
     func validate() throws {
-        guard TrainingConfiguration.OptimizerKind(rawValue: optimizer) != nil else {
-            throw ValidationError("unknown optimizer '\(optimizer)'; choose sgd or adam")
-        }
-        guard LearningRateSchedule(rawValue: schedule) != nil else {
-            throw ValidationError("unknown schedule '\(schedule)'; choose cosine, step or constant")
-        }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -82,7 +76,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var config = TrainingConfiguration.recommended(for: common.architecture, dataset: common.datasetValue)
+        var config = TrainingConfiguration.recommended(for: common.model, dataset: common.dataset)
         if qat.finetuneFrom != nil {
             // The usual fine-tuning protocol: a few epochs of Adam from the float weights.
             config.epochs = 3
@@ -96,11 +90,11 @@ struct Train: ParsableCommand {
         if let weightDecay { config.weightDecay = weightDecay }
         if let cropPadding { config.augmentation.padding = cropPadding }
         config.batchSize = batch
-        if qat.finetuneFrom == nil || optimizer != "sgd" {
-            config.optimizer = TrainingConfiguration.OptimizerKind(rawValue: optimizer)!
+        if qat.finetuneFrom == nil || optimizer != .sgd {
+            config.optimizer = optimizer
         }
         if config.optimizer == .adam && lr == nil { config.learningRate = 1e-3 }
-        config.schedule = LearningRateSchedule(rawValue: schedule)!
+        config.schedule = schedule
         config.seed = seed
         config.threads = common.threads
 
@@ -113,7 +107,7 @@ struct Train: ParsableCommand {
             throw TrainingCommandError("output folder \(folder.path) does not exist; create it or choose another -o path")
         }
 
-        let model = ModelZoo.make(common.architecture, seed: seed)
+        let model = ModelZoo.make(common.model, seed: seed)
         var top1Float: Double?
         if let base = qat.finetuneFrom {
             let checkpoint = try failing { try SafeTensorsFile(contentsOf: URL(fileURLWithPath: base)) }
@@ -127,8 +121,8 @@ struct Train: ParsableCommand {
         let progress = ProgressLine()
         trainer.onProgress = { progress.update($0) }
         trainer.onEpochEnd = { progress.finishEpoch($0) }
-        FileHandle.standardError.write(Data(("training \(common.model) (\(model.parameterCount) parameters) on "
-            + "\(common.dataset) (\(trainSet.count) images): \(config.epochs) epochs, batch \(config.batchSize), "
+        FileHandle.standardError.write(Data(("training \(common.model.rawValue) (\(model.parameterCount) parameters) on "
+            + "\(common.dataset.rawValue) (\(trainSet.count) images): \(config.epochs) epochs, batch \(config.batchSize), "
             + "\(config.optimizer.rawValue) lr \(config.learningRate), \(config.schedule.rawValue), "
             + "seed \(seed), \(config.threads) thread(s), kernels \(KernelFamily.current)\n").utf8))
         let started = Date()
@@ -140,7 +134,7 @@ struct Train: ParsableCommand {
         }
         let result = Evaluation.run(model, on: testSet, threads: config.threads)
         try Checkpoint.save(model, to: outputURL, metadata: [
-            "dataset": common.dataset, "epochs": "\(config.epochs)", "seed": "\(seed)",
+            "dataset": common.dataset.rawValue, "epochs": "\(config.epochs)", "seed": "\(seed)",
             "test_accuracy": String(format: "%.4f", result.accuracy),
         ])
         print(String(format: "test accuracy %.2f%% (%d images), %d epochs in %.1f s; saved %@",
@@ -154,18 +148,18 @@ extension Train {
     func finishQuantized(_ qat: QuantizationAwareTraining, top1Float: Double?, testSet: ImageDataset,
                          threads: Int, seconds: Double) throws {
         let exported = try qat.export(floatStorage: self.qat.floatStorage)
-        let inMemory = ModelZoo.make(common.architecture, seed: 0)
+        let inMemory = ModelZoo.make(common.model, seed: 0)
         try inMemory.load(exported)
         let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy
         let options = try self.qat.codecOptions()
         let stored = try failing { try SBWRoundTrip(exported, options: options) }
         try failing { try AtomicFile.write(stored.bytes, to: URL(fileURLWithPath: output)) }
-        let deployed = ModelZoo.make(common.architecture, seed: 0)
+        let deployed = ModelZoo.make(common.model, seed: 0)
         try failing { try deployed.load(stored.decoded) }
         let top1Decoded = 100 * Evaluation.run(deployed, on: testSet, threads: threads).accuracy
         // From scratch, "float" is the latent (unquantized) weights the quantizers saw.
         let float = try top1Float ?? {
-            let latent = ModelZoo.make(common.architecture, seed: 0)
+            let latent = ModelZoo.make(common.model, seed: 0)
             let state = try Checkpoint.stateDict(qat.model)
             let weights = SafeTensorsFile(tensors: state.tensors.filter { !QuantizationAwareTraining.isQuantizerParameter($0.key) })
             try Checkpoint.load(into: latent, from: weights, source: "latent weights")
@@ -179,7 +173,7 @@ extension Train {
             print("wrote the precision trace (k and bins per layer, 4 samples per epoch) to \(path)")
         }
         if let folder = self.qat.precisionPlot {
-            let title = "\(common.dataset) \(common.model), λ \(self.qat.lambda ?? 0), seed \(seed)"
+            let title = "\(common.dataset.rawValue) \(common.model.rawValue), λ \(self.qat.lambda ?? 0), seed \(seed)"
             let files = try failing {
                 try BinsOverEpochsPlot.render(traceCSV: qat.precisionTrace.csv, file: "precision trace", title: title,
                                               formats: [.svg, .png], to: URL(fileURLWithPath: folder), gnuplot: try GnuplotRenderer.locate())

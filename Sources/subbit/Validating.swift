@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import ModelIO
 import EntropyCoding
 import Orchestrator
+import Training
 import Quantization
 
 /// A runtime failure of a command (bad input file, unwritable output): ArgumentParser prints
@@ -46,3 +48,7 @@ extension CodecKind: ExpressibleByArgument {}
 extension TANSLayout: ExpressibleByArgument {}
 extension RateDistortionCalibration.Measure: ExpressibleByArgument {}
 extension CalibrationRule: ExpressibleByArgument {}
+extension DataCache.Dataset: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
+extension TrainingConfiguration.OptimizerKind: ExpressibleByArgument {}
+extension LearningRateSchedule: ExpressibleByArgument {}

@@ -61,7 +61,7 @@ final class CodecCLITests: XCTestCase {
             (["encode", "w.bin", "--bins", "15", "--table-log", "16", "-o", "o.sbw"], "5…15"),
             (["encode", "w.bin", "--bins", "15", "--lanes", "65", "-o", "o.sbw"], "1…64"),
             (["encode", "w.bin", "--bins", "3", "-o", "o.sbw"], "not below --bins"),
-            (["encode", "w.bin", "--bins", "15", "--codec", "lzma", "-o", "o.sbw"], "tans, huffman"),
+            (["encode", "w.bin", "--bins", "15", "--codec", "lzma", "-o", "o.sbw"], "'tans', 'huffman'"),
             (["decode", "missing.sbw", "-o", "o.bin"], "no such file"),
             (["decode", "bad.sbw", "-o", "o.bin"], "not an .sbw file"),
             (["decode", "w.bin", "-o", "o.bin"], "expected an .sbw"),

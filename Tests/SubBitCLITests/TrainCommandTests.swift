@@ -90,7 +90,7 @@ final class TrainCommandTests: XCTestCase {
     func testBadArgumentsAreRefused() throws {
         let unknownModel = try SubBitCLI.run(["train", "--model", "vgg", "-o", "x.safetensors"])
         XCTAssertNotEqual(unknownModel.status, 0)
-        XCTAssertTrue(unknownModel.stderr.contains("unknown model 'vgg'"), unknownModel.stderr)
+        XCTAssertTrue(unknownModel.stderr.contains("'vgg' is invalid for '--model") && unknownModel.stderr.contains("'lenet5'"), unknownModel.stderr)
         let missing = try SubBitCLI.run(["eval", "/nonexistent/model.safetensors"])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("not found"), missing.stderr)
