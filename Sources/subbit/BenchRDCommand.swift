@@ -18,8 +18,9 @@ struct BenchRD: ParsableCommand {
             quantized weights. Matched SQNR: each mode's points sorted by SQNR and joined linearly, no \
             extrapolation. Times: CPU seconds of one thread, quantization + tANS encoding of the quantized weights.
 
-            Peer (optional, never required): where `python3 -c "import nncodec"` works, NNCodec \
-            (the MPEG NNC reference, `pip install nncodec`) compresses the same rank ≥ 2 float tensors at \
+            Peer (optional, never required): where the python of $SUBBIT_PYTHON (default python3) \
+            imports nncodec (Scripts/install-nncodec.sh makes such an environment), NNCodec \
+            (the MPEG NNC reference) compresses the same rank ≥ 2 float tensors at \
             each --nncodec-qp with its default pipeline (dependent quantization on) and is decoded and \
             measured alike; otherwise one line says how to enable it and SubBit runs alone.
             """)
@@ -97,7 +98,7 @@ struct BenchRD: ParsableCommand {
         } else {
             switch NNCodecPeer.run(model: url, qps: qps) {
             case .unavailable:
-                peerNote = "NNCodec peer: not run — python3 cannot import nncodec; enable it with `pip install nncodec` (optional). SubBit alone."
+                peerNote = "NNCodec peer: not run — \(NNCodecPeer.interpreter) cannot import nncodec; enable it with `Scripts/install-nncodec.sh`, then set SUBBIT_PYTHON to the python it names (optional). SubBit alone."
             case .failed(let why):
                 peerNote = "NNCodec peer: failed (\(why)); SubBit alone."
             case .measured(let peer, let version):

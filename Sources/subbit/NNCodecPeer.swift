@@ -10,7 +10,7 @@ import Quantization
 /// ```swift
 /// switch NNCodecPeer.run(model: url, qps: [-32, -24]) {
 /// case .measured(let rows, let version): …
-/// case .unavailable: print("pip install nncodec")
+/// case .unavailable: print("run Scripts/install-nncodec.sh, then set SUBBIT_PYTHON")
 /// case .failed(let why): print(why)
 /// }
 /// ```
@@ -75,7 +75,13 @@ enum NNCodecPeer {
         return rows.isEmpty ? .failed("it printed no measurement") : .measured(rows, version: version)
     }
 
-    /// Runs `python3` with `arguments`; output goes to temporary files (no pipe can fill up).
+    /// The interpreter the peer runs: `$SUBBIT_PYTHON` (e.g. the environment
+    /// `Scripts/install-nncodec.sh` makes) or `python3` on the PATH.
+    static var interpreter: String {
+        ProcessInfo.processInfo.environment["SUBBIT_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+    }
+
+    /// Runs ``interpreter`` with `arguments`; output goes to temporary files (no pipe can fill up).
     static func python(_ arguments: [String]) -> (status: Int32, stdout: String, stderr: String) {
         let fm = FileManager.default
         let out = fm.temporaryDirectory.appendingPathComponent("subbit-peer-\(UUID().uuidString).out")
@@ -87,11 +93,11 @@ enum NNCodecPeer {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
+        process.arguments = [interpreter] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = outHandle
         process.standardError = errHandle
-        do { try process.run() } catch { return (-1, "", "could not start python3: \(error)") }
+        do { try process.run() } catch { return (-1, "", "could not start \(interpreter): \(error)") }
         process.waitUntilExit()
         try? outHandle.close()
         try? errHandle.close()

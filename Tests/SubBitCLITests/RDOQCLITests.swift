@@ -82,6 +82,21 @@ final class RDOQCLITests: XCTestCase {
         }
     }
 
+    /// SUBBIT_PYTHON chooses the peer's interpreter; one that cannot import nncodec (here: none
+    /// at all) is named in the one-line note, and SubBit runs alone.
+    func testBenchRDNamesThePeerInterpreter() throws {
+        let dir = try temporaryFolder()
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        var environment = ProcessInfo.processInfo.environment
+        environment["SUBBIT_PYTHON"] = "/nonexistent/python"
+        let r = try SubBitCLI.run(["bench", "rd", modelURL.path, "--bins", "7,15", "--mu", "1e-4", "--rmu", "0.03",
+                                   "--span", "10:20"], environment: environment)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("/nonexistent/python cannot import nncodec"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Scripts/install-nncodec.sh"), r.stdout)
+    }
+
     /// `bench rd` on a small grid: the table, the CSV, the peer line, and bad options.
     func testBenchRD() throws {
         let dir = try temporaryFolder()
@@ -92,7 +107,7 @@ final class RDOQCLITests: XCTestCase {
                                    "--rmu", "0.3,0.03,0.003", "--span", "10:20", "--nncodec-qp=-20", "-o", csv.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("matched SQNR"), r.stdout)
-        XCTAssertTrue(r.stdout.contains("pip install nncodec") || r.stdout.contains("NNCodec peer: nncodec"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("Scripts/install-nncodec.sh") || r.stdout.contains("NNCodec peer: nncodec"), r.stdout)
         XCTAssertTrue(r.stdout.contains("best RDOQ mode vs best plain mode"), r.stdout)
         let lines = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(lines.first, "mode,point,sqnr_db,tans_bits_per_quantized_weight,seconds,rdoq_seconds,rdoq_changed_fraction,rdoq_iterations_max")
