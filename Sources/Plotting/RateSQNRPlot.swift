@@ -60,7 +60,7 @@ public enum RateSQNRPlot {
         var body = """
             set title \(gnuplotString("Rate vs weight SQNR — " + subtitle))
             set xlabel "weight SQNR (dB, all quantized weights)"
-            set ylabel "tANS-coded bits per quantized weight"
+            set ylabel "coded bits per quantized weight (SubBit: tANS; NNCodec: its bitstream)"
             set key top left box opaque
             set format y "%g"
 

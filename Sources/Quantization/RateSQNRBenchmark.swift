@@ -283,6 +283,13 @@ public struct RateSQNRBenchmark: Sendable {
 
         /// The fewest bits of the given modes (nil if none reaches this SQNR).
         public func best(_ modes: [String]) -> Double? { modes.compactMap { bits[$0] }.min() }
+
+        /// The peer mode's bits minus SubBit's best mode's (positive: SubBit needs fewer); nil
+        /// unless both reach this SQNR.
+        public func peerMargin(_ peer: String = RateSQNRBenchmark.peerMode) -> Double? {
+            guard let p = bits[peer], let best = best(RateSQNRBenchmark.subBitModes) else { return nil }
+            return p - best
+        }
     }
 
     /// The matched-SQNR rows at `targets` for every mode present in `rows`.
@@ -307,6 +314,11 @@ public struct RateSQNRBenchmark: Sendable {
         }).joined(separator: "\n") + "\n"
     }
 
+    /// Every SubBit mode (plain, RDOQ, dependent quantization).
+    public static let subBitModes = modes + dqModes
+    /// The mode name of the NNCodec peer's rows.
+    public static let peerMode = "nncodec"
+
     /// Plain modes and the RDOQ modes compared with them.
     public static let plainModes = ["bins", "mu", "rmu"]
     public static let rdoqModes = ["bins+rdoq", "mu+rdoq", "rmu+rdoq"]
@@ -318,14 +330,20 @@ public struct RateSQNRBenchmark: Sendable {
         let table = Self.matched(rows, targets: targets)
         let columns = (Self.modes + Self.dqModes).filter { m in rows.contains { $0.mode == m } } + extra
         let pairs = Self.pairs + Self.dqPairs.filter { p in rows.contains { $0.mode == p.0 } }
+        let peers = extra.filter { $0.hasPrefix(Self.peerMode) }
         var md = "| SQNR dB | " + columns.map { "\($0) b/qw" }.joined(separator: " | ")
-            + " | " + pairs.map { "saved \($0.0)" }.joined(separator: " | ") + " | saved best RDOQ vs best plain |\n"
-        md += "| ---: |" + String(repeating: " ---: |", count: columns.count + pairs.count + 1) + "\n"
+            + " | " + pairs.map { "saved \($0.0)" }.joined(separator: " | ") + " | saved best RDOQ vs best plain |"
+            + (peers.isEmpty ? "" : " best SubBit b/qw |" + peers.map { " \($0) − best SubBit |" }.joined()) + "\n"
+        md += "| ---: |" + String(repeating: " ---: |", count: columns.count + pairs.count + 1 + (peers.isEmpty ? 0 : 1 + peers.count)) + "\n"
         for m in table {
             var cells = [f(m.sqnrDecibels, 1)]
             cells += columns.map { m.bits[$0].map { f($0, 3) } ?? "–" }
             cells += pairs.map { m.saved($0.0, over: $0.1).map { f($0, 3) } ?? "–" }
             if let r = m.best(rdoqModes), let p = m.best(plainModes) { cells.append(f(p - r, 3)) } else { cells.append("–") }
+            if !peers.isEmpty {
+                cells.append(m.best(subBitModes).map { f($0, 3) } ?? "–")
+                cells += peers.map { m.peerMargin($0).map { f($0, 3) } ?? "–" }
+            }
             md += "| " + cells.joined(separator: " | ") + " |\n"
         }
         return md

@@ -57,8 +57,13 @@ struct BenchRD: ParsableCommand {
     @Option(help: "Lowest and highest matched SQNR in dB, as LOW:HIGH (1 dB steps).")
     var span: String = "5:36"
 
-    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (qp −32 is its default).")
-    var nncodecQP: String = "-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12,-10"
+    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (its default is −38; on MobileNetV2 −40…−12 spans about 5–40 dB).")
+    var nncodecQP: String = "-40,-38,-36,-34,-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12"
+
+    @Option(name: .customLong("nncodec-lambda"), help: ArgumentHelp(
+        "Comma-separated NNCodec lambda_scale values of the peer: 0 is its default pipeline (mode nncodec); λ > 0 also runs its rate-aware trellis (mode nncodec-rd<λ>).",
+        discussion: "NNCodec's default lambda_scale 0 makes its dependent-quantization trellis ignore rate; the issue's comparison is against that default, and a rate-aware curve shows how much of SubBit's margin comes from it."))
+    var nncodecLambda: String = "0"
 
     @Flag(name: .customLong("no-peer"), help: "Do not look for NNCodec.")
     var noPeer = false
@@ -76,6 +81,7 @@ struct BenchRD: ParsableCommand {
             throw ValidationError("bad --span '\(span)': write LOW:HIGH in dB, e.g. 5:36")
         }
         let qps = try parseList(nncodecQP, option: "--nncodec-qp") { Int($0) }
+        let lambdas = try parseList(nncodecLambda, option: "--nncodec-lambda") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
         let codec = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
         let url = URL(fileURLWithPath: model)
         let input = try failing { try SafeTensorsFile(contentsOf: url) }
@@ -96,17 +102,18 @@ struct BenchRD: ParsableCommand {
         if noPeer {
             peerNote = "NNCodec peer: not run (--no-peer)."
         } else {
-            switch NNCodecPeer.run(model: url, qps: qps) {
+            switch NNCodecPeer.run(model: url, qps: qps, lambdas: lambdas) {
             case .unavailable:
                 peerNote = "NNCodec peer: not run — \(NNCodecPeer.interpreter) cannot import nncodec; enable it with `Scripts/install-nncodec.sh`, then set SUBBIT_PYTHON to the python it names (optional). SubBit alone."
             case .failed(let why):
                 peerNote = "NNCodec peer: failed (\(why)); SubBit alone."
             case .measured(let peer, let version):
                 rows += peer
-                extra = ["nncodec"]
-                peerNote = "NNCodec peer: nncodec \(version), default pipeline (dependent quantization, DeepCABAC) at qp \(qps.map(String.init).joined(separator: ", ")), on the same tensors."
+                extra = lambdas.map { NNCodecPeer.mode(lambda: $0) }.filter { m in peer.contains { $0.mode == m } }
+                peerNote = "NNCodec peer: nncodec \(version), default pipeline (dependent quantization, DeepCABAC) at qp \(qps.map(String.init).joined(separator: ", ")), on the same tensors"
+                    + (lambdas.contains { $0 > 0 } ? "; also its rate-aware trellis (not its default) at lambda_scale \(lambdas.filter { $0 > 0 }.map { String(format: "%g", $0) }.joined(separator: ", ")) (nncodec-rd<λ>)." : ".")
                 for r in peer {
-                    print("nncodec     " + r.point.padding(toLength: 26, withPad: " ", startingAt: 0)
+                    print(r.mode.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + r.point.padding(toLength: 26, withPad: " ", startingAt: 0)
                           + String(format: " %7.2f   %9.4f   %6.2f", r.sqnrDecibels, r.bitsPerWeight, r.seconds))
                 }
             }
@@ -128,10 +135,12 @@ struct BenchRD: ParsableCommand {
             let folder = URL(fileURLWithPath: resultsFolder)
             let command = "subbit bench rd \(url.lastPathComponent) --table-log \(tableLog) --lanes \(lanes) --span \(span)"
                 + (bins == Self.defaultBins ? "" : " --bins \(bins)") + (mu == Self.defaultMu ? "" : " --mu \(mu)")
-                + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
+                + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (dependentQuantization ? " --dq" : "")
+                + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
+                + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
             let readme = Self.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
                                      codec: codec, matched: matched, summary: summary, peerNote: peerNote)
-            let curves = (RateSQNRBenchmark.modes + extra).compactMap { m -> RateSQNRPlot.Curve? in
+            let curves = (RateSQNRBenchmark.subBitModes + extra).compactMap { m -> RateSQNRPlot.Curve? in
                 let points = rows.filter { $0.mode == m }.map { (sqnr: $0.sqnrDecibels, bits: $0.bitsPerWeight) }
                 return points.isEmpty ? nil : RateSQNRPlot.Curve(name: m, points: points)
             }
@@ -187,6 +196,16 @@ struct BenchRD: ParsableCommand {
                 lines.append("  \(d) vs \(p): " + range(matched.compactMap { $0.saved(d, over: p) }))
             }
         }
+        let peers = Array(Set(rows.map(\.mode).filter { $0.hasPrefix(RateSQNRBenchmark.peerMode) })).sorted()
+        for peer in peers {
+            let margins = matched.compactMap { m in m.peerMargin(peer).map { (sqnr: m.sqnrDecibels, margin: $0) } }
+            guard !margins.isEmpty else { continue }
+            let behind = margins.filter { $0.margin < 0 }
+            let name = peer == RateSQNRBenchmark.peerMode ? "NNCodec's default pipeline" : "NNCodec's rate-aware trellis (\(peer), not its default)"
+            lines.append(String(format: "Best SubBit mode vs %@ at matched SQNR, %.0f–%.0f dB: SubBit needs no more bits at %d of %d SQNR points; \(peer) − SubBit ",
+                                name, low, high, margins.count - behind.count, margins.count) + range(margins.map(\.margin))
+                         + (behind.isEmpty ? "" : "; NNCodec smaller at " + behind.map { String(format: "%.0f", $0.sqnr) }.joined(separator: ", ") + " dB"))
+        }
         for (r, p) in RateSQNRBenchmark.pairs {
             let twins = rows.filter { $0.mode == r }
             let plain = rows.filter { $0.mode == p }
@@ -202,7 +221,7 @@ struct BenchRD: ParsableCommand {
     static func readme(_ rows: [RateSQNRBenchmark.Row], modelName: String, command: String, codec: CodecOptions,
                        matched: String, summary: String, peerNote: String) -> String {
         """
-        # \(modelName): rate vs weight SQNR, with and without RDOQ
+        # \(modelName): rate vs weight SQNR — plain, RDOQ, dependent quantization, and the NNCodec peer
 
         Generated by `\(command)` — do not edit; rerun the command to regenerate (times depend on the machine).
 
@@ -216,7 +235,18 @@ struct BenchRD: ParsableCommand {
         `bins+rdoq` — N bins, MSE step, RDOQ with relative error at μ = 2·ln2·10^(−SQNR/10) of the plain point (the \
         high-rate slope of an entropy-coded uniform quantizer). RDOQ: per weight the nearest level, its neighbour toward zero or \
         zero, whichever minimizes error + μ·(tANS code length under the layer's table), iterated with the table (≤ 8 passes); \
-        the decoder and format are unchanged.
+        the decoder and format are unchanged. `bins+dq` / `mu+dq` / `rmu+dq` (with `--dq`) — the same calibration, each layer \
+        of ≥ 3 bins at half the step with NNC's 8-state dependent (trellis-coded) quantization: the levels chosen by a Viterbi \
+        search minimizing error + μ·(tANS code length) at the twin's μ (`bins+dq`: as `bins+rdoq`); the decoder tracks the \
+        state (record kind 3; its hardware cost is in `subbit decoder`'s model).
+
+        NNCodec (where its Python package is installed, `Scripts/install-nncodec.sh`, and `SUBBIT_PYTHON` names that \
+        environment's python): its default pipeline — uniform reconstruction with dependent quantization, DeepCABAC — on the \
+        same rank ≥ 2 float tensors at each qp; bits = the whole NNCodec bitstream (its headers and every tensor's parameters \
+        included) per quantized weight, SQNR from its own decoder's output. *NNCodec − best SubBit* > 0 means SubBit's best mode \
+        needs fewer bits at that SQNR. NNCodec's default `lambda_scale` 0 makes its trellis ignore rate (its gain is DeepCABAC's \
+        context modelling); `nncodec-rd<λ>` (with `--nncodec-lambda`) is its rate-aware trellis at that λ — not its default, \
+        shown so that the default comparison is not read as more than it is.
 
         Matched SQNR: each mode's points sorted by SQNR and joined by straight lines; a mode has no value outside its own range \
         (–). *saved X* = the plain twin's bits − X's bits at that SQNR. Times: one thread; a μ point and its RDOQ twin share one \

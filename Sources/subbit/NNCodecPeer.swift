@@ -21,14 +21,16 @@ enum NNCodecPeer {
         case measured([RateSQNRBenchmark.Row], version: String)
     }
 
-    /// The peer program: argv[1] the safetensors file, argv[2] comma-separated qps; prints
-    /// `version <v>` then one `qp,sqnr_db,bits_per_weight,seconds` line per qp.
+    /// The peer program: argv[1] the safetensors file, argv[2] comma-separated qps, argv[3]
+    /// comma-separated `lambda_scale` values (default 0); prints `version <v>` then one
+    /// `qp,sqnr_db,bits_per_weight,cpu_seconds,lambda_scale` line per qp and λ.
     static let program = #"""
     import json, math, os, struct, sys, tempfile, time
     import numpy as np
     import nncodec
     from nncodec import nnc
     path, qps = sys.argv[1], [int(q) for q in sys.argv[2].split(",")]
+    lambdas = [float(x) for x in sys.argv[3].split(",")] if len(sys.argv) > 3 else [0.0]
     with open(path, "rb") as f:
         size = struct.unpack("<Q", f.read(8))[0]
         header = json.loads(f.read(size))
@@ -42,23 +44,36 @@ enum NNCodecPeer {
         tensors[name] = np.frombuffer(data[a:b], dtype=kinds[d["dtype"]]).astype(np.float32).reshape(d["shape"])
     count = sum(t.size for t in tensors.values())
     energy = sum(float(np.square(t.astype(np.float64)).sum()) for t in tensors.values())
-    print("version", getattr(nncodec, "__version__", "unknown"), flush=True)
-    for qp in qps:
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            bitstream = nnc.compress(dict(tensors), bitstream_path=os.path.join(tmp, "peer.nnc"), qp=qp,
-                                     use_dq=True, return_bitstream=True, verbose=False)
-            seconds = time.perf_counter() - start
-            decoded = nnc.decompress(bitstream)
-        error = sum(float(np.square(np.asarray(decoded[k], dtype=np.float64).reshape(t.shape) - t.astype(np.float64)).sum())
-                    for k, t in tensors.items())
-        sqnr = 10 * math.log10(energy / error) if error > 0 else float("inf")
-        print(f"{qp},{sqnr:.6f},{len(bitstream) * 8 / count:.6f},{seconds:.3f}", flush=True)
+    try:
+        from importlib.metadata import version as package_version
+        nnc_version = package_version("nncodec")
+    except Exception:
+        nnc_version = getattr(nncodec, "__version__", "unknown")
+    print("version", nnc_version, flush=True)
+    for lam in lambdas:
+        for qp in qps:
+            with tempfile.TemporaryDirectory() as tmp:
+                start = time.process_time()
+                bitstream = nnc.compress(dict(tensors), bitstream_path=os.path.join(tmp, "peer.nnc"), qp=qp,
+                                         use_dq=True, lambda_scale=lam, return_bitstream=True, verbose=False)
+                seconds = time.process_time() - start
+                decoded = nnc.decompress(bitstream)
+            error = sum(float(np.square(np.asarray(decoded[k], dtype=np.float64).reshape(t.shape) - t.astype(np.float64)).sum())
+                        for k, t in tensors.items())
+            sqnr = 10 * math.log10(energy / error) if error > 0 else float("inf")
+            print(f"{qp},{sqnr:.6f},{len(bitstream) * 8 / count:.6f},{seconds:.3f},{lam:g}", flush=True)
     """#
 
-    static func run(model: URL, qps: [Int]) -> Outcome {
+    /// The peer's mode name at NNCodec's `lambda_scale` λ: `nncodec` for its default 0 (the
+    /// trellis ignores rate), `nncodec-rd<λ>` for its rate-aware trellis.
+    static func mode(lambda: Double) -> String {
+        lambda == 0 ? RateSQNRBenchmark.peerMode : RateSQNRBenchmark.peerMode + "-rd" + String(format: "%g", lambda)
+    }
+
+    static func run(model: URL, qps: [Int], lambdas: [Double] = [0]) -> Outcome {
         guard python(["-c", "import nncodec"]).status == 0 else { return .unavailable }
-        let result = python(["-c", program, model.path, qps.map(String.init).joined(separator: ",")])
+        let result = python(["-c", program, model.path, qps.map(String.init).joined(separator: ","),
+                             lambdas.map { String(format: "%g", $0) }.joined(separator: ",")])
         guard result.status == 0 else {
             let last = result.stderr.split(separator: "\n").last.map(String.init) ?? "exit status \(result.status)"
             return .failed(last)
@@ -68,8 +83,10 @@ enum NNCodecPeer {
         for line in result.stdout.split(separator: "\n") {
             if line.hasPrefix("version ") { version = String(line.dropFirst(8)); continue }
             let f = line.split(separator: ",").map(String.init)
-            guard f.count == 4, let sqnr = Double(f[1]), let bits = Double(f[2]), let seconds = Double(f[3]) else { continue }
-            rows.append(RateSQNRBenchmark.Row(mode: "nncodec", point: "qp=\(f[0])", sqnrDecibels: sqnr,
+            // qp, SQNR, bits, seconds[, λ] (a line without λ is at NNCodec's default, 0).
+            guard f.count == 4 || f.count == 5, let sqnr = Double(f[1]), let bits = Double(f[2]), let seconds = Double(f[3]),
+                  let lambda = f.count == 5 ? Double(f[4]) : 0 else { continue }
+            rows.append(RateSQNRBenchmark.Row(mode: mode(lambda: lambda), point: "qp=\(f[0])", sqnrDecibels: sqnr,
                                               bitsPerWeight: bits, seconds: seconds))
         }
         return rows.isEmpty ? .failed("it printed no measurement") : .measured(rows, version: version)

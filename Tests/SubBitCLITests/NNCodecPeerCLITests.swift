@@ -85,6 +85,34 @@ final class NNCodecPeerCLITests: XCTestCase {
         XCTAssertTrue(s.stdout.contains("NNCodec peer: failed (it printed no measurement); SubBit alone."), s.stdout)
     }
 
+    /// `--nncodec-lambda 0,1`: λ reaches the program as its third argument; a line carrying λ 1
+    /// becomes an `nncodec-rd1` row with its own margin column, a λ 0 line the default `nncodec`;
+    /// a negative λ is refused before any work.
+    func testRateAwareLambdaGetsItsOwnMode() throws {
+        let dir = try temporaryFolder()
+        let python = try fakePython(in: dir, body: """
+        printf '%s' "$5" > "\(dir.path)/lambdas.txt"
+        echo "version 9.9-test"
+        echo "-20,16.000000,3.000000,0.250,0"
+        echo "-16,11.000000,2.000000,0.125,0"
+        echo "-20,15.000000,2.700000,0.300,1"
+        echo "-16,10.000000,1.800000,0.200,1"
+        """)
+        let csv = dir.appendingPathComponent("rd.csv")
+        let r = try bench(dir, python: python, extra: ["--nncodec-qp=-20,-16", "--nncodec-lambda", "0,1", "-o", csv.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try String(contentsOf: dir.appendingPathComponent("lambdas.txt"), encoding: .utf8), "0,1")
+        let text = try String(contentsOf: csv, encoding: .utf8)
+        XCTAssertTrue(text.contains("\nnncodec,qp=-20,16.000,3.0000,"), text)
+        XCTAssertTrue(text.contains("\nnncodec-rd1,qp=-20,15.000,2.7000,"), text)
+        XCTAssertTrue(r.stdout.contains("nncodec-rd1 − best SubBit"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("rate-aware trellis (not its default) at lambda_scale 1"), r.stdout)
+
+        let bad = try bench(dir, python: python, extra: ["--nncodec-lambda=-1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--nncodec-lambda"), bad.stderr)
+    }
+
     /// A malformed `--nncodec-qp` is refused before any work, with the option named.
     func testBadQPListIsRefused() throws {
         let dir = try temporaryFolder()
