@@ -20,11 +20,11 @@ do for [fmt in formats] {
     set tics nomirror out
     set title "Rate vs weight SQNR — mobilenet_v2, tANS R = 11, 1 lane(s)"
     set xlabel "weight SQNR (dB, all quantized weights)"
-    set ylabel "tANS-coded bits per quantized weight"
+    set ylabel "coded bits per quantized weight (SubBit: tANS; NNCodec: its bitstream)"
     set key top left box opaque
     set format y "%g"
     unset logscale x
-    set xrange [2:40]
+    set xrange [-1:42]
     unset logscale y
     set yrange [-0.34452:7.23491]
     unset label 99
@@ -33,7 +33,12 @@ do for [fmt in formats] {
          "rate-sqnr.dat" index 2 using 1:2 with linespoints lw 1.5 dt 2 pt 8 ps 0.9 lc rgb "#009E73" title "rmu", \
          "rate-sqnr.dat" index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.9 lc rgb "#0072B2" title "bins+rdoq", \
          "rate-sqnr.dat" index 4 using 1:2 with linespoints lw 2 pt 5 ps 0.9 lc rgb "#D55E00" title "mu+rdoq", \
-         "rate-sqnr.dat" index 5 using 1:2 with linespoints lw 2 pt 9 ps 0.9 lc rgb "#009E73" title "rmu+rdoq"
+         "rate-sqnr.dat" index 5 using 1:2 with linespoints lw 2 pt 9 ps 0.9 lc rgb "#009E73" title "rmu+rdoq", \
+         "rate-sqnr.dat" index 6 using 1:2 with linespoints lw 1.5 dt 2 pt 10 ps 0.9 lc rgb "#E69F00" title "bins+dq", \
+         "rate-sqnr.dat" index 7 using 1:2 with linespoints lw 1.5 dt 2 pt 12 ps 0.9 lc rgb "#CC79A7" title "mu+dq", \
+         "rate-sqnr.dat" index 8 using 1:2 with linespoints lw 1.5 dt 2 pt 14 ps 0.9 lc rgb "#56B4E9" title "rmu+dq", \
+         "rate-sqnr.dat" index 9 using 1:2 with linespoints lw 2 pt 7 ps 0.9 lc rgb "#000000" title "nncodec", \
+         "rate-sqnr.dat" index 10 using 1:2 with linespoints lw 2 pt 5 ps 0.9 lc rgb "#000000" title "nncodec-rd1"
 
     unset output
 }
