@@ -6,7 +6,8 @@ import Quantization
 /// parse with the default limits, decode every coded tensor, take its histogram, read it as a
 /// compressed model, dequantize it and (when small) check the safetensors it would write reads
 /// back — fed with valid files of every codec, their mutations (most with the record and file
-/// CRC-32C recomputed so the mutation reaches the parser), and size bombs: constant-mode and
+/// CRC-32C recomputed so the mutation reaches the parser; kept tensors in every record kind:
+/// float32, float16 and 8-bit), and size bombs: constant-mode and
 /// zero-bit tANS streams claiming up to 2⁴⁰ symbols, files of many tensors each under the
 /// per-tensor limit, integer metadata with huge shapes.
 ///
@@ -95,6 +96,12 @@ enum SBWTarget {
                 }
                 if random.chance(0.2) {
                     kept.append(KeptTensor(name: "half", data: try TensorData(floats: [0.5, -2], shape: [2], dtype: .f16)))
+                }
+                if random.chance(0.4) {
+                    // An 8-bit kept tensor (record kind 4), sometimes constant.
+                    let n = 1 + random.below(40)
+                    let values = (0..<n).map { _ in random.chance(0.2) ? 1 : Float(random.below(2001)) / 1000 - 1 }
+                    kept.append(try KeptTensor(name: "bn.running_var", data: TensorData(floats: values, shape: [n]), storage: .q8))
                 }
                 let codec = random.pick(CodecKind.allCases)
                 let options = try CodecOptions(codec: codec, tableLog: 5 + random.below(8), lanes: random.pick([1, 1, 2, 4, 8, 12, 16]),

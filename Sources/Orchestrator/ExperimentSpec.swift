@@ -110,6 +110,10 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// (the default: half the bits, and the accuracy reported is measured on what is stored)
     /// or `f32`.
     public var floatDtype: TensorPolicy.FloatStorage = .float16
+    /// Leave batch norm's `num_batches_tracked` counters out of the written `.sbw`
+    /// (`qat.drop_training_state`; default false). It changes no weight, so it enters neither
+    /// the ``TrainingKey`` nor, while false, the ``SpecFingerprint``: cached trainings serve it.
+    public var dropTrainingState = false
 
     public init() {}
 
@@ -122,7 +126,10 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// not `qat.shared.temperature` — without the per-point placeholders λ and bin policy.
     public var customMirror: Mirror {
         let options = Mirror(reflecting: shared).children.filter { $0.label != "lambda" && $0.label != "binPolicy" }
-        return Mirror(self, children: Array(options) + [("initialBins", initialBins), ("floatDtype", floatDtype)])
+        var children: [Mirror.Child] = Array(options) + [("initialBins", initialBins), ("floatDtype", floatDtype)]
+        // Opt-in, so only when set: every fingerprint made before it stands.
+        if dropTrainingState { children.append(("dropTrainingState", dropTrainingState)) }
+        return Mirror(self, children: children)
     }
 
     /// The complete training options of a point with this λ and bin policy.

@@ -54,7 +54,7 @@ public enum NumericsFingerprint {
             trainer.regularizer = qat
             trainer.train(on: data)
             append(model, to: &out)
-            let exported = try qat.export(floatStorage: .f16)
+            let exported = try qat.export(floatStorage: .float16)
             out += try SBWModelCodec.encode(exported, options: CodecOptions(codec: .fixedWidth))
             for codec in CodecKind.allCases {
                 for (tableLog, lanes, layout) in [(8, 1, TANSLayout.split), (10, 4, .interleaved), (12, 16, .split)] {

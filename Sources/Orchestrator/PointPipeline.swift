@@ -133,7 +133,7 @@ public struct PointPipeline: Sendable {
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
-        let exported = try qat.export(floatStorage: source.qat.floatDtype == .float32 ? .f32 : .f16)
+        let exported = try qat.export(floatStorage: source.qat.floatDtype)
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
         let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
@@ -167,7 +167,8 @@ public struct PointPipeline: Sendable {
 
     func evaluate(_ point: SweepPoint, artifact: TrainedArtifact, threads: Int) throws -> PointRecord {
         let R = ResultsSchema.Runs.self
-        let model = artifact.model
+        var model = artifact.model
+        if case .train(let source) = spec.source, source.qat.dropTrainingState { model = try model.droppingTrainingState() }
         let kind = point.codec
         let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes, layout: point.layout)
         let stored: SBWRoundTrip

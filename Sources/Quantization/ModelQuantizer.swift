@@ -1,3 +1,4 @@
+import EntropyCoding
 import ModelIO
 
 /// How the step (and, for rate–distortion, the bins) of each quantized layer is chosen.
@@ -102,8 +103,9 @@ public struct ModelQuantizer: Sendable {
                 guard data.dtype != .f64 else {
                     throw QuantizationError.wouldNarrow(tensor: name, dtype: "F64")
                 }
-                kept.append(KeptTensor(name: name, data: try stored(data)))
+                kept.append(try KeptTensor(name: name, data: data, storage: policy.floatStorage))
             case .verbatim:
+                if policy.dropTrainingState && TensorPolicy.isTrainingState(name: name, isFloatingPoint: false) { continue }
                 kept.append(KeptTensor(name: name, data: data))
             }
         }
@@ -128,17 +130,32 @@ public struct ModelQuantizer: Sendable {
         }
     }
 
+}
+
+extension KeptTensor {
     /// A float tensor in the storage precision: `.float32` keeps F32, F16 and BF16 bytes
-    /// untouched; `.float16` stores F16. (F64 kept tensors are refused before this: they would
-    /// not come back as they went in.)
-    func stored(_ data: TensorData) throws -> TensorData {
-        switch (policy.floatStorage, data.dtype) {
+    /// untouched; `.float16` stores F16; `.q8` stores 8-bit codes (``SBWAffine8``; a tensor
+    /// named `…running_var` is encoded with `positive: true`) that decode to F32. (F64 kept
+    /// tensors are refused before this by ``ModelQuantizer``: they would not come back as they
+    /// went in.)
+    /// - Throws: ``QuantizationError/invalidValues(tensor:reason:)`` for a NaN or infinite value
+    ///   under `.q8`.
+    public init(name: String, data: TensorData, storage: TensorPolicy.FloatStorage) throws {
+        switch (storage, data.dtype) {
         case (.float32, .f32), (.float32, .f16), (.float32, .bf16), (.float16, .f16):
-            return data
+            self.init(name: name, data: data)
         case (.float32, _):
-            return try TensorData(floats: data.floats(), shape: data.shape, dtype: .f32)
+            self.init(name: name, data: try TensorData(floats: data.floats(), shape: data.shape, dtype: .f32))
         case (.float16, _):
-            return try TensorData(floats: data.floats(), shape: data.shape, dtype: .f16)
+            self.init(name: name, data: try TensorData(floats: data.floats(), shape: data.shape, dtype: .f16))
+        case (.q8, _):
+            let code: SBWAffine8
+            do {
+                code = try SBWAffine8(encoding: try data.floats(), positive: name.hasSuffix("running_var"))
+            } catch let error as EntropyCodingError {
+                throw QuantizationError.invalidValues(tensor: name, reason: error.message)
+            }
+            try self.init(name: name, shape: data.shape, affine8: code)
         }
     }
 }

@@ -51,14 +51,31 @@ public struct QuantizedTensor: Hashable, Sendable {
 }
 
 /// A tensor carried through compression without quantization (stored bytes, as they will be
-/// written): float tensors in the policy's storage precision, integer tensors verbatim.
+/// written): float tensors in the policy's storage precision, integer tensors verbatim. A tensor
+/// stored in 8 bits (``TensorPolicy/FloatStorage/q8``) carries its codes in ``affine8`` and its
+/// decoded F32 values in ``data``.
 public struct KeptTensor: Hashable, Sendable {
     public let name: String
+    /// The values as they decode (for an 8-bit tensor: F32, `offset + code · step`).
     public let data: TensorData
+    /// The 8-bit codes, or nil when ``data`` is what is stored.
+    public let affine8: SBWAffine8?
+
     public init(name: String, data: TensorData) {
         self.name = name
         self.data = data
+        self.affine8 = nil
     }
+
+    /// An 8-bit tensor of `shape`; its ``data`` are the decoded F32 values.
+    public init(name: String, shape: [Int], affine8: SBWAffine8) throws {
+        self.name = name
+        self.data = try TensorData(floats: affine8.values(), shape: shape)
+        self.affine8 = affine8
+    }
+
+    /// Bytes stored for the values (for an 8-bit tensor its codes plus offset and step).
+    public var storedByteCount: Int { affine8?.byteCount ?? data.bytes.count }
 }
 
 /// A compressed model before entropy coding: quantized tensors plus the tensors kept as they
@@ -91,7 +108,13 @@ public struct QuantizedModel: Hashable, Sendable {
     /// All parameters.
     public var parameterCount: Int { quantizedParameterCount + keptParameterCount }
     /// Bytes of the kept tensors as stored.
-    public var keptByteCount: Int { kept.reduce(0) { $0 + $1.data.bytes.count } }
+    public var keptByteCount: Int { kept.reduce(0) { $0 + $1.storedByteCount } }
+
+    /// The model without training-only state (``TensorPolicy/isTrainingState(name:isFloatingPoint:)``).
+    public func droppingTrainingState() throws -> QuantizedModel {
+        try QuantizedModel(quantized: quantized,
+                           kept: kept.filter { !TensorPolicy.isTrainingState(name: $0.name, isFloatingPoint: $0.data.dtype.isFloatingPoint) })
+    }
 
     /// The model with every quantized tensor replaced by its F32 dequantized values and the
     /// kept tensors as stored: the same names and shapes as the model that was compressed.

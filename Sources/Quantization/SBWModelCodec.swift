@@ -5,7 +5,8 @@ import ModelIO
 /// Writes a `QuantizedModel` as an `.sbw` file and reads it back.
 ///
 /// Quantized tensors become coded `.sbw` tensors (step, bins, codec parameters, stream).
-/// Kept float tensors become raw float32 or float16 tensors; a kept BF16 tensor is stored as
+/// Kept float tensors become raw float32 or float16 tensors, or 8-bit tensors (record kind 4,
+/// ``SBWAffine8``) that decode to F32; a kept BF16 tensor is stored as
 /// float32 (exact) and its dtype recorded in the metadata (`dtype:<name>`), so it comes back
 /// byte for byte. Integer tensors (`num_batches_tracked`), which `.sbw` has no raw kind for,
 /// ride in the metadata as text (`int:<name>` = `<dtype> <shape> <values>`), exactly.
@@ -34,6 +35,10 @@ public enum SBWModelCodec {
         }
         for k in model.kept {
             let d = k.data
+            if let code = k.affine8 {
+                tensors.append(try SBWTensor(name: k.name, shape: d.shape, payload: .affine8(code)))
+                continue
+            }
             switch d.dtype {
             case .f32:
                 tensors.append(try SBWTensor(name: k.name, shape: d.shape, payload: .float32(d.floats())))
@@ -154,6 +159,8 @@ public enum SBWModelCodec {
                 raw.reserveCapacity(bits.count * 2)
                 for b in bits { raw.append(UInt8(truncatingIfNeeded: b)); raw.append(UInt8(truncatingIfNeeded: b >> 8)) }
                 kept.append(KeptTensor(name: t.name, data: try TensorData(dtype: .f16, shape: t.shape, bytes: raw)))
+            case .affine8(let code):
+                kept.append(try KeptTensor(name: t.name, shape: t.shape, affine8: code))
             }
         }
         for (key, value) in file.metadata.sorted(by: { $0.key < $1.key }) where key.hasPrefix("int:") {

@@ -30,12 +30,31 @@ public struct TensorPolicy: Hashable, Sendable {
     }
 
     /// The storage precision of floating-point tensors that are not quantized.
+    ///
+    /// `q8` stores each tensor as 8-bit codes with a per-tensor offset and step
+    /// (``SBWAffine8``, `.sbw` record kind 4; the error is at most `(max − min) / 510` per value,
+    /// running variances stay positive); such tensors decode as F32.
     public enum FloatStorage: String, Hashable, Sendable, CaseIterable {
         case float16 = "f16"
         case float32 = "f32"
+        case q8 = "q8"
 
-        /// Bits per stored element.
-        public var bitsPerElement: Int { self == .float16 ? 16 : 32 }
+        /// Bits per stored element (for `q8` without its 8-byte per-tensor offset and step).
+        public var bitsPerElement: Int {
+            switch self {
+            case .float16: return 16
+            case .float32: return 32
+            case .q8: return 8
+            }
+        }
+    }
+
+    /// Whether `name` is training-only state that inference never reads: batch norm's
+    /// `num_batches_tracked` counter (an integer tensor). ``dropTrainingState`` leaves such
+    /// tensors out of the compressed file; PyTorch then loads the decoded model with
+    /// `load_state_dict(strict=False)` (the counter only matters to `momentum=None` training).
+    public static func isTrainingState(name: String, isFloatingPoint: Bool) -> Bool {
+        !isFloatingPoint && (name == "num_batches_tracked" || name.hasSuffix(".num_batches_tracked"))
     }
 
     /// Name patterns of tensors that stay in float even though the rank rule would quantize them.
@@ -44,11 +63,16 @@ public struct TensorPolicy: Hashable, Sendable {
     public var minimumRank: Int
     /// Storage of float tensors.
     public var floatStorage: FloatStorage
+    /// Leave training-only state (``isTrainingState(name:isFloatingPoint:)``) out of the
+    /// compressed model (off by default: the decoded file then matches the input's names).
+    public var dropTrainingState: Bool
 
-    public init(keepFloat: [String] = [], minimumRank: Int = 2, floatStorage: FloatStorage = .float32) {
+    public init(keepFloat: [String] = [], minimumRank: Int = 2, floatStorage: FloatStorage = .float32,
+                dropTrainingState: Bool = false) {
         self.keepFloat = keepFloat
         self.minimumRank = minimumRank
         self.floatStorage = floatStorage
+        self.dropTrainingState = dropTrainingState
     }
 
     /// The role of one tensor.

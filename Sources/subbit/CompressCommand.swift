@@ -109,8 +109,12 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: "Codec of the quantized layers.")
     var codec: CodecKind = .tans
 
-    @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched) or f16.")
+    @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float: f32 (untouched), f16, or q8 (8-bit codes with a per-tensor offset and step; decoded as f32).")
     var floatDtype: TensorPolicy.FloatStorage = .float32
+
+    @Flag(name: .customLong("drop-training-state"),
+          help: "Leave batch norm's num_batches_tracked counters out of the file (inference never reads them; PyTorch then needs load_state_dict(strict=False)).")
+    var dropTrainingState = false
 
     @Option(name: .customLong("keep-float"),
             help: "Comma-separated glob patterns of weight tensors to keep in float, e.g. 'features.0.*,classifier.*'.")
@@ -123,7 +127,8 @@ struct CompressionOptions: ParsableArguments {
 
     func settings() throws -> Settings {
         let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
-        let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: floatDtype)
+        let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: floatDtype,
+                                  dropTrainingState: dropTrainingState)
         let codecOptions = try validating { try CodecOptions(codec: codec, tableLog: tableLog, lanes: lanes) }
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)

@@ -35,7 +35,7 @@ struct CompressSweepCommand: ParsableCommand {
     @Option(help: "Decoder lanes P.")
     var lanes: Int = 1
 
-    @Option(name: .customLong("float-dtype"), help: "Storage of kept float tensors: f32 or f16.")
+    @Option(name: .customLong("float-dtype"), help: "Storage of kept float tensors: f32, f16 or q8 (8-bit with a per-tensor offset and step).")
     var floatDtype: TensorPolicy.FloatStorage = .float32
 
     func run() throws {

@@ -42,9 +42,13 @@ struct Inspect: ParsableCommand {
                 rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", String(format: "%.6g", q.step), codec,
                              String(format: "%.4f", entropy),
                              String(format: "%.4f", coded), overhead, lanes, bytes])
-            case .float32, .float16:
+            case .float32, .float16, .affine8:
                 let kind: String
-                if case .float32 = tensor.payload { kind = "float32" } else { kind = "float16" }
+                switch tensor.payload {
+                case .float32: kind = "float32"
+                case .affine8: kind = "8-bit affine"
+                default: kind = "float16"
+                }
                 rows.append([tensor.name, shape, "\(tensor.elementCount)", "-", "-", kind, "-", "-", "-", "-", bytes])
             }
         }

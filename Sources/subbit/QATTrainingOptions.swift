@@ -32,7 +32,7 @@ struct QATTrainingOptions: ParsableArguments {
     @Option(name: .customLong("last-layer-bins"), help: "Fixed bins of the last quantized layer (odd).")
     var lastLayerBins: Int?
 
-    @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float (biases, batch norm): f16 or f32.")
+    @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float (biases, batch norm): f16, f32 or q8 (8-bit codes with a per-tensor offset and step; decoded as f32).")
     var floatDtype: TensorPolicy.FloatStorage = .float16
 
     @Flag(name: .customLong("alphabet-rate"), help: "Charge each layer's tANS table description in the rate (gives the learned precision a gradient).")
@@ -92,7 +92,6 @@ struct QATTrainingOptions: ParsableArguments {
         return config
     }
 
-    var floatStorage: DType { floatDtype == .float32 ? .f32 : .f16 }
 
     /// The tANS settings of the written `.sbw`, validated.
     func codecOptions() throws -> CodecOptions {

@@ -147,7 +147,7 @@ extension Train {
     /// evaluates the decoded weights: the accuracy reported is that of what was stored.
     func finishQuantized(_ qat: QuantizationAwareTraining, top1Float: Double?, testSet: ImageDataset,
                          threads: Int, seconds: Double) throws {
-        let exported = try qat.export(floatStorage: self.qat.floatStorage)
+        let exported = try qat.export(floatStorage: self.qat.floatDtype)
         let inMemory = ModelZoo.make(common.model, seed: 0)
         try inMemory.load(exported)
         let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy

@@ -100,7 +100,7 @@ final class QuantizationAwareTrainingTests: XCTestCase {
     func testExportStoresFloatTensorsInTheRequestedType() throws {
         let model = ModelZoo.make(.lenet5, seed: 8)
         let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(bins: 7)))
-        let half = try qat.export(floatStorage: .f16)
+        let half = try qat.export(floatStorage: .float16)
         XCTAssertFalse(half.kept.isEmpty)
         XCTAssertTrue(half.kept.allSatisfy { $0.data.dtype == .f16 || !$0.data.dtype.isFloatingPoint },
                       "\(half.kept.map { ($0.name, $0.data.dtype) })")

@@ -15,7 +15,8 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
     /// Bits of their codec headers: table descriptions, lane offsets and states, escape tables
     /// (``CodedSymbols/headerBits``).
     public var weightTableBits = 0
-    /// Bits of the kept tensors' raw float32 / float16 values.
+    /// Bits of the kept tensors' values: raw float32 / float16, or 8-bit codes with their
+    /// offset and step (``SBWAffine8``).
     public var keptValueBits = 0
     /// Bits of the tensor names (length prefix and UTF-8).
     public var nameBits = 0
@@ -48,7 +49,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
             case .quantized(let q):
                 weightPayloadBits += q.coded.payloadBits
                 weightTableBits += q.coded.headerBits
-            case .float32, .float16:
+            case .float32, .float16, .affine8:
                 keptValueBits += tensor.codedBits
             }
         }

@@ -74,6 +74,8 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         case float32([Float])
         /// Raw float16 values as IEEE binary16 bit patterns.
         case float16([UInt16])
+        /// 8-bit codes with a per-tensor offset and step (kept tensors; decoded as float32).
+        case affine8(SBWAffine8)
     }
 
     public var name: String
@@ -95,6 +97,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         case .quantized(let q): stored = q.coded.symbolCount
         case .float32(let v): stored = v.count
         case .float16(let v): stored = v.count
+        case .affine8(let a): stored = a.codes.count
         }
         guard stored == count else {
             throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): shape \(shape) has \(count) elements but \(stored) are stored")
@@ -114,10 +117,12 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
             do { return try q.dequantized() } catch let error as EntropyCodingError { throw error.prefixed("tensor \(SBWFile.quoted(name))") }
         case .float32(let v): return v
         case .float16(let v): return v.map(Float16Bits.float(fromHalf:))
+        case .affine8(let a): return a.values()
         }
     }
 
-    /// Exact bits of the codec's header and payload (quantized tensors; raw tensors: their data):
+    /// Exact bits of the codec's header and payload (quantized tensors; raw tensors: their data;
+    /// 8-bit tensors: offset, step and codes):
     /// for a tANS layer its table description, lane states and payload, without the record's
     /// framing (name, shape, step, CRC). *Coded bits per weight* everywhere — `runs.csv`,
     /// `layers.csv`, `subbit inspect`, `subbit train`, and the Huffman / fixed-width baselines —
@@ -127,6 +132,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         case .quantized(let q): return q.coded.totalBits
         case .float32(let v): return v.count * 32
         case .float16(let v): return v.count * 16
+        case .affine8(let a): return a.byteCount * 8
         }
     }
 
@@ -152,7 +158,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 /// file CRC     CRC-32C of every preceding byte (UInt32)
 /// record:      name (varint length + UTF-8), rank (varint ≤ 8), dims (varint each),
 ///              kind (UInt8: 0 quantized, 1 float32, 2 float16, 3 quantized with dependent
-///              quantization), then
+///              quantization, 4 8-bit kept tensor), then
 ///              quantized: step (Float32 bits), bins (varint, odd 1…255), codec (UInt8:
 ///                         0 tans, 1 huffman, 2 fixed, 3 rans), the codec's serialization to the
 ///                         record's end (tables, lane offsets and final states, payload)
@@ -160,10 +166,14 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 ///                         state machine (UInt8: its state count, 4 or 8 — ``DQStateMachine``),
 ///                         then codec and serialization as kind 0
 ///              float32 / float16: the values to the record's end
+///              8-bit (kind 4, ``SBWAffine8``): offset (Float32 bits), step (Float32 bits), then
+///                         one code byte per element to the record's end; value = offset + code·step
 /// ```
 /// Dependent quantization is a new record *kind* rather than a new version, so files without it
 /// keep every byte, and a reader that predates it refuses such a tensor ("unknown kind 3")
-/// instead of dequantizing its levels as plain `(s − K)·step`.
+/// instead of dequantizing its levels as plain `(s − K)·step`. 8-bit kept tensors (kind 4) follow
+/// the same rule: a file without them is byte-identical, and an older reader stops at
+/// "unknown kind 4" rather than misreading the codes.
 /// ``init(bytes:limits:)`` checks the file CRC first, then parses with every length validated
 /// against the bytes that remain and against ``Limits`` before anything is allocated, then
 /// checks each record's CRC and its codec header. Any byte string yields a file or an
@@ -287,6 +297,11 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         case .float16(let values):
             body.append(2)
             for v in values { body.append(UInt8(v & 0xFF)); body.append(UInt8(v >> 8)) }
+        case .affine8(let a):
+            body.append(4)
+            appendUInt32(a.offset.bitPattern, to: &body)
+            appendUInt32(a.step.bitPattern, to: &body)
+            body.append(contentsOf: a.codes)
         }
         appendVarint(body.count, to: &out)
         out.append(contentsOf: body)
@@ -439,8 +454,18 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             }
             let values = (0..<elements).map { UInt16(data[2 * $0]) | UInt16(data[2 * $0 + 1]) << 8 }
             return try SBWTensor(name: name, shape: shape, payload: .float16(values))
+        case 4:
+            let offset = Float(bitPattern: try cursor.readUInt32("offset of tensor \(shown)"))
+            let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
+            if let problem = SBWAffine8.check(offset: offset, step: step) {
+                throw EntropyCodingError.corrupt("tensor \(shown): \(problem)")
+            }
+            guard cursor.remaining == elements else {
+                throw EntropyCodingError.corrupt("tensor \(shown): \(cursor.remaining) code bytes for \(elements) 8-bit values")
+            }
+            return try SBWTensor(name: name, shape: shape, payload: .affine8(SBWAffine8(offset: offset, step: step, codes: rest())))
         default:
-            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind)")
+            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind) (this build reads kinds 0…4; the file may come from a newer SubBit)")
         }
     }
 

@@ -42,15 +42,20 @@ public enum Checkpoint {
         try load(into: model, from: SafeTensorsFile(contentsOf: url), source: url.path, strict: strict)
     }
 
+    ///
+    /// With `requireTrainingState: false` a missing `num_batches_tracked` counter is not an error
+    /// (the counter keeps its value): what a file compressed with `--drop-training-state` decodes to.
     public static func load(into model: Model, from file: SafeTensorsFile, source: String = "checkpoint",
-                            strict: Bool = true) throws {
+                            strict: Bool = true, requireTrainingState: Bool = true) throws {
         var expected: [(String, [Int], Tensor?)] = []
         for (name, p) in model.namedParameters() { expected.append((name, p.value.shape, p.value)) }
         for (name, t) in model.namedBuffers() { expected.append((name, t.shape, t)) }
         for (name, _) in model.batchNormLayers() { expected.append((name + ".num_batches_tracked", [], nil)) }
 
         let expectedNames = Set(expected.map(\.0))
-        let missing = strict ? expected.map(\.0).filter { file.tensors[$0] == nil } : []
+        let missing = strict ? expected.map(\.0).filter {
+            file.tensors[$0] == nil && (requireTrainingState || !$0.hasSuffix(".num_batches_tracked"))
+        } : []
         let unexpected = strict ? file.names.filter { !expectedNames.contains($0) } : []
         var shapes: [CheckpointError.ShapeMismatch] = []
         for (name, shape, _) in expected {

@@ -191,12 +191,13 @@ public final class QuantizationAwareTraining: Regularizer {
     /// Hard-quantizes the model: every quantized layer's weight becomes symbols with `N = 2·round(k)+1`
     /// bins and the learned step; every other tensor (biases, batch norm) is kept as float,
     /// stored as `floatStorage`; the quantizers' own parameters are not stored (they live in
-    /// the quantizers).
+    /// the quantizers). `.q8` stores them as 8-bit codes with a per-tensor offset and step
+    /// (decoded as F32, see ``SBWAffine8``).
     ///
     /// Under the `learned` policy a layer whose weights never reach its outer levels is exported
     /// with the bins it uses, `N = 2·max|q| + 1` — the same weights, a smaller alphabet (and
     /// narrower symbols for the decoder); a layer of zeros gets one bin. Fixed policies keep `N`.
-    public func export(floatStorage: DType = .f32) throws -> QuantizedModel {
+    public func export(floatStorage: TensorPolicy.FloatStorage = .float32) throws -> QuantizedModel {
         for layer in layers { layer.transform.clampToDomain() }
         if traceSamplesPerEpoch > 0, let last = lastStep,
            precisionTrace.samples.last.map({ $0.epochs < Double(last.epochs) }) ?? true {
@@ -224,8 +225,8 @@ public final class QuantizationAwareTraining: Regularizer {
         var kept: [KeptTensor] = []
         for name in state.names where !weightNames.contains(name) && !Self.isQuantizerParameter(name) {
             let data = state.tensors[name]!
-            if data.dtype.isFloatingPoint && floatStorage != data.dtype {
-                kept.append(KeptTensor(name: name, data: try TensorData(floats: data.floats(), shape: data.shape, dtype: floatStorage)))
+            if data.dtype.isFloatingPoint {
+                kept.append(try KeptTensor(name: name, data: data, storage: floatStorage))
             } else {
                 kept.append(KeptTensor(name: name, data: data))
             }
@@ -241,8 +242,9 @@ public final class QuantizationAwareTraining: Regularizer {
 
 extension Model {
     /// Loads the weights of a (decoded) quantized model: dequantized weights and kept tensors,
-    /// by name, refusing missing or mis-shaped tensors with the names that differ.
+    /// by name, refusing missing or mis-shaped tensors with the names that differ (a missing
+    /// `num_batches_tracked` is fine: ``TensorPolicy/dropTrainingState`` leaves it out).
     public func load(_ quantized: QuantizedModel) throws {
-        try Checkpoint.load(into: self, from: quantized.dequantized(), source: "quantized model")
+        try Checkpoint.load(into: self, from: quantized.dequantized(), source: "quantized model", requireTrainingState: false)
     }
 }
