@@ -83,9 +83,13 @@ enum SBWTarget {
                         random.chance(0.7) ? UInt8(zero) : UInt8(max(0, min(bins - 1, zero + random.below(2 * spread + 1) - spread)))
                     }
                     let shape = count % 4 == 0 && random.chance(0.5) ? [4, count / 4] : [count]
+                    let step = 0.01 * Float(1 + random.below(9))
+                    // Per-channel steps (record kind 5) on some layers of ≥ 3 bins.
+                    let channelSteps = bins >= 3 && random.chance(0.3)
+                        ? try ChannelSteps(base: step, codes: (0..<shape[0]).map { _ in UInt8(random.below(256)) }) : nil
                     quantized.append(try QuantizedTensor(name: "layer\(t).weight", shape: shape,
-                                                         quantizer: ZeroPointQuantizer(bins: bins, step: 0.01 * Float(1 + random.below(9))),
-                                                         symbols: symbols))
+                                                         quantizer: ZeroPointQuantizer(bins: bins, step: step),
+                                                         symbols: symbols, channelSteps: channelSteps))
                 }
                 var kept: [KeptTensor] = []
                 if random.chance(0.5) {

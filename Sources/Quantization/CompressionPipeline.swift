@@ -38,7 +38,7 @@ public struct CompressionPipeline: Sendable {
             let sizes = try LayerCodeSizes(symbols: t.symbols, bins: t.quantizer.bins, options: codec)
             layers.append(CompressionReport.Layer(
                 name: t.name, shape: t.shape, bins: t.quantizer.bins, step: t.quantizer.step,
-                distortion: t.dependentQuantization == nil ? Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer)
+                distortion: t.dependentQuantization == nil && t.channelSteps == nil ? Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer)
                     : Distortion(weights: weights, reconstruction: t.dequantized()),
                 entropyBitsPerWeight: EmpiricalEntropy.bitsPerSymbol(counts: t.histogram),
                 fixedWidthBytes: sizes.fixedWidth, huffmanBytes: sizes.huffman, tansBytes: sizes.tans))

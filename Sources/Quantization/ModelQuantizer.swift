@@ -47,6 +47,13 @@ public enum Calibration: Sendable {
 /// With `dependentQuantizer`, each layer of at least 3 bins is stored with dependent
 /// (trellis-coded) quantization at the calibrated bins and half the step
 /// (``DependentQuantizer/quantizer(for:)``); the `.sbw` records the state machine.
+///
+/// With `perChannel`, each layer of at least 3 bins gets one MSE-optimal step per output channel
+/// at its calibrated bin count (``PerChannelQuantizer``; `.sbw` record kind 5):
+///
+/// ```swift
+/// let quantizer = ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), perChannel: true)
+/// ```
 public struct ModelQuantizer: Sendable {
     public var policy: TensorPolicy
     public var calibration: Calibration
@@ -54,18 +61,23 @@ public struct ModelQuantizer: Sendable {
     public var rdoq: RDOQ?
     /// Dependent quantization instead of independent levels (takes precedence over `rdoq`).
     public var dependentQuantizer: DependentQuantizer?
+    /// Per-output-channel steps (``PerChannelQuantizer``) at the calibrated bin count, nearest
+    /// rounding; not combined with `rdoq` or `dependentQuantizer` (``quantize(_:)`` throws).
+    public var perChannel: Bool
 
     public init(policy: TensorPolicy = TensorPolicy(), calibration: Calibration, rdoq: RDOQ? = nil,
-                dependentQuantizer: DependentQuantizer? = nil) {
+                dependentQuantizer: DependentQuantizer? = nil, perChannel: Bool = false) {
         self.policy = policy
         self.calibration = calibration
         self.rdoq = rdoq
         self.dependentQuantizer = dependentQuantizer
+        self.perChannel = perChannel
     }
 
     /// A short label for reports: the calibration's (`"mse, 15 bins"`), then `" + rdoq"` when
     /// RDOQ runs at the calibration's own μ and measure, or `" + rdoq absolute, μ=…"`.
     public var label: String {
+        if perChannel { return calibration.label + " + per-channel" }
         if let dq = dependentQuantizer {
             if case .rateDistortion(let rd) = calibration, rd.rateWeight == dq.rateWeight, rd.measure == dq.measure {
                 return calibration.label + " + dq \(dq.machine)"
@@ -83,6 +95,9 @@ public struct ModelQuantizer: Sendable {
     /// overrides that match nothing, and for an empty model.
     public func quantize(_ file: SafeTensorsFile) throws -> QuantizedModel {
         guard !file.tensors.isEmpty else { throw QuantizationError.emptyModel }
+        if perChannel, rdoq != nil || dependentQuantizer != nil {
+            throw QuantizationError.incompatibleOptions("per-channel steps are not combined with \(rdoq != nil ? "RDOQ" : "dependent quantization")")
+        }
         var quantized = [QuantizedTensor](), kept = [KeptTensor]()
         for name in file.names {
             let data = file.tensors[name]!
@@ -91,6 +106,13 @@ public struct ModelQuantizer: Sendable {
                 let weights = try data.floats()
                 guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
                 let q = quantizer(for: name, weights: weights)
+                if perChannel, PerChannelQuantizer.applies(shape: data.shape, bins: q.bins) {
+                    let (steps, symbols) = PerChannelQuantizer.quantize(weights, shape: data.shape, bins: q.bins)
+                    quantized.append(try QuantizedTensor(name: name, shape: data.shape,
+                                                         quantizer: ZeroPointQuantizer(bins: q.bins, step: steps.base),
+                                                         symbols: symbols, channelSteps: steps))
+                    continue
+                }
                 if let dq = dependentQuantizer, let fine = DependentQuantizer.quantizer(for: q) {
                     let symbols = dq.quantize(weights, with: fine).symbols
                     quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: fine, symbols: symbols,

@@ -39,6 +39,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     case invalidRDOQPoint(String, reason: String)
     /// A tensor decoded from a just-written `.sbw` differs from the one written: a codec bug.
     case roundTripChanged(tensor: String, codec: String)
+    /// Quantizer options that do not combine (e.g. per-channel steps with RDOQ).
+    case incompatibleOptions(String)
 
     public var description: String {
         switch self {
@@ -74,6 +76,8 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
             return "invalid operating point '\(p)': \(why) (RDOQ points: mu=μ+rdoq, rmu=μ+rdoq, bins=N+rdoq=μ, bins=N+rrdoq=μ)"
         case .roundTripChanged(let t, let codec):
             return "the \(codec) round trip changed tensor '\(DisplayName.escaped(t))': a codec bug, not a problem with the input. Fix: report it with the model and options that produced it"
+        case .incompatibleOptions(let why):
+            return "\(why): choose one of them"
         case .malformedModel(let why):
             return "the compressed model is malformed (\(why)): re-create it with 'subbit compress'"
         }

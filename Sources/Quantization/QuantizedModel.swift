@@ -17,11 +17,15 @@ public struct QuantizedTensor: Hashable, Sendable {
     /// Dependent quantization: the symbols are levels of this state machine with fine step
     /// `quantizer.step` (``DependentQuantizer``); nil for plain zero-point quantization.
     public let dependentQuantization: DQStateMachine?
+    /// Per-output-channel steps (``PerChannelQuantizer``): channel `c` (dimension 0) reconstructs
+    /// `(s − K)·Δ_c`; `quantizer.step` is their base. Nil for one step per tensor.
+    public let channelSteps: ChannelSteps?
 
     /// Checks that the symbol count matches the shape and every symbol is below `bins` (and,
-    /// with dependent quantization, that there are at least 3 bins).
+    /// with dependent quantization, that there are at least 3 bins; with per-channel steps, one
+    /// per entry of dimension 0, based at `quantizer.step`).
     public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, symbols: [UInt8],
-                dependentQuantization: DQStateMachine? = nil) throws {
+                dependentQuantization: DQStateMachine? = nil, channelSteps: ChannelSteps? = nil) throws {
         let count = try TensorData.elementCount(of: shape)
         guard count == symbols.count else {
             throw QuantizationError.shapeMismatch(tensor: name, expected: count, actual: symbols.count)
@@ -33,15 +37,27 @@ public struct QuantizedTensor: Hashable, Sendable {
            let problem = SBWQuantizedTensor.checkDependentQuantization(step: quantizer.step, bins: quantizer.bins) {
             throw QuantizationError.malformedModel("tensor '\(name)': \(problem)")
         }
+        if let channelSteps {
+            if let problem = SBWQuantizedTensor.checkChannelSteps(channelSteps, step: quantizer.step, bins: quantizer.bins,
+                                                                  symbolCount: symbols.count, dependentQuantization: dependentQuantization) {
+                throw QuantizationError.malformedModel("tensor '\(name)': \(problem)")
+            }
+            guard shape.first == channelSteps.channelCount else {
+                throw QuantizationError.malformedModel("tensor '\(name)': \(channelSteps.channelCount) per-channel steps for shape \(shape)")
+            }
+        }
         self.name = name
         self.shape = shape
         self.quantizer = quantizer
         self.symbols = symbols
         self.dependentQuantization = dependentQuantization
+        self.channelSteps = channelSteps
     }
 
-    /// The reconstructed weights — `(s − K)·Δ`, or the state machine's — bit-exact on every platform.
+    /// The reconstructed weights — `(s − K)·Δ`, `(s − K)·Δ_c`, or the state machine's — bit-exact
+    /// on every platform.
     public func dequantized() -> [Float] {
+        if let channelSteps { return channelSteps.dequantize(symbols, maxLevel: quantizer.maxLevel) }
         guard let machine = dependentQuantization else { return quantizer.dequantize(symbols) }
         return machine.dequantize(symbols, maxLevel: quantizer.maxLevel, step: quantizer.step)
     }

@@ -23,6 +23,12 @@ import ModelIO
 ///   for `bins+dq`, the same relative μ as `bins+rdoq`), stored with dependent quantization
 ///   (``DependentQuantizer``: same bins, half the step, NNC's 8-state trellis at that μ).
 ///
+/// - with `perChannel`, `bins+pc` / `mu+pc` / `rmu+pc`: the same bins per layer (for `mu`/`rmu`
+///   the calibration's), one MSE-optimal step per output channel stored as ``ChannelSteps``,
+///   nearest rounding at the stored steps (``PerChannelQuantizer``). Their rate also counts the
+///   per-channel step codes (channel count varint + one byte per channel, per layer), which the
+///   one-step modes do not need.
+///
 /// A μ point and its RDOQ twin share one calibration, so the twin's extra time is RDOQ's alone.
 /// Rate is the tANS-coded bits of the quantized weights (payload, tables and lane states) per
 /// quantized weight, as `compression.md`'s *tANS b/qw*; SQNR is over all quantized weights.
@@ -48,6 +54,8 @@ public struct RateSQNRBenchmark: Sendable {
     public var relativeWeights: [Double]
     /// Also measure the dependent-quantization twins (`…+dq`).
     public var dependentQuantization = false
+    /// Also measure the per-channel-step twins (`…+pc`).
+    public var perChannel = false
 
     /// 3…255 bins: 7 to 39 dB on MobileNetV2.
     public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255]
@@ -65,6 +73,10 @@ public struct RateSQNRBenchmark: Sendable {
     public static let dqModes = ["bins+dq", "mu+dq", "rmu+dq"]
     /// Each dependent-quantization mode and the plain mode it is compared with.
     public static let dqPairs = [("bins+dq", "bins"), ("mu+dq", "mu"), ("rmu+dq", "rmu")]
+    /// The per-channel-step modes (with `perChannel`), in table order.
+    public static let pcModes = ["bins+pc", "mu+pc", "rmu+pc"]
+    /// Each per-channel mode and the plain mode it is compared with.
+    public static let pcPairs = [("bins+pc", "bins"), ("mu+pc", "mu"), ("rmu+pc", "rmu")]
 
     /// One operating point.
     public struct Row: Sendable, Equatable {
@@ -108,6 +120,7 @@ public struct RateSQNRBenchmark: Sendable {
     struct Layer {
         var weights: [Float]
         var energy: Double
+        var shape: [Int]
     }
 
     /// Every point of every mode; `progress` sees each row as it is measured.
@@ -119,7 +132,7 @@ public struct RateSQNRBenchmark: Sendable {
             guard policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized else { continue }
             let w = try data.floats()
             guard w.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
-            layers.append(Layer(weights: w, energy: w.reduce(0.0) { $0 + Double($1) * Double($1) }))
+            layers.append(Layer(weights: w, energy: w.reduce(0.0) { $0 + Double($1) * Double($1) }, shape: data.shape))
         }
         guard !layers.isEmpty else { throw QuantizationError.emptyModel }
         var rows = [Row]()
@@ -144,6 +157,11 @@ public struct RateSQNRBenchmark: Sendable {
                 emit(Row(mode: "bins+dq", point: "bins=\(n)+rdq=\(Self.rounded(mu))", sqnrDecibels: d.sqnr, bitsPerWeight: d.bits,
                          seconds: seconds(calibrated - start) + d.seconds, rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
             }
+            if perChannel {
+                let c = try measurePerChannel(layers, quantizers)
+                emit(Row(mode: "bins+pc", point: OperatingPoint.bins(n).description + "+pc", sqnrDecibels: c.sqnr,
+                         bitsPerWeight: c.bits, seconds: c.seconds))
+            }
         }
         let families: [(String, RateDistortionCalibration.Measure, [Double])] =
             [("mu", .absolute, absoluteWeights), ("rmu", .relative, relativeWeights)]
@@ -167,6 +185,11 @@ public struct RateSQNRBenchmark: Sendable {
                     emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+dq",
                              sqnrDecibels: d.sqnr, bitsPerWeight: d.bits, seconds: seconds(calibrated - start) + d.seconds,
                              rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
+                }
+                if perChannel {
+                    let c = try measurePerChannel(layers, quantizers)
+                    emit(Row(mode: key + "+pc", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+pc",
+                             sqnrDecibels: c.sqnr, bitsPerWeight: c.bits, seconds: seconds(calibrated - start) + c.seconds))
                 }
             }
         }
@@ -211,6 +234,35 @@ public struct RateSQNRBenchmark: Sendable {
         }
         let n = Double(total.count)
         return (total.sqnrDecibels, Double(bits) / n, seconds(levelTime + encodeTime), seconds(levelTime), iterations)
+    }
+
+    /// Per-channel steps at each layer's bins (``PerChannelQuantizer``; layers it does not apply to
+    /// keep their quantizer), tANS encoding, SQNR and bits of one point; the bits include the
+    /// step codes (channel count varint + one byte per channel), `seconds` the per-channel
+    /// calibration.
+    func measurePerChannel(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer])
+        throws -> (sqnr: Double, bits: Double, seconds: Double) {
+        var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
+        var bits = 0
+        var time = 0.0
+        for (layer, plain) in zip(layers, quantizers) {
+            let t0 = ThreadClock.now()
+            let symbols: [UInt8], reconstruction: [Float]
+            if PerChannelQuantizer.applies(shape: layer.shape, bins: plain.bins) {
+                let r = PerChannelQuantizer.quantize(layer.weights, shape: layer.shape, bins: plain.bins)
+                symbols = r.symbols
+                reconstruction = r.steps.dequantize(symbols, maxLevel: plain.maxLevel)
+                bits += r.steps.storedBits
+            } else {
+                symbols = plain.quantize(layer.weights)
+                reconstruction = plain.dequantize(symbols)
+            }
+            let coded = try codec.tans.encode(symbols, alphabetSize: plain.bins)
+            time += ThreadClock.now() - t0
+            bits += coded.serialized().count * 8
+            total = total + Distortion(weights: layer.weights, reconstruction: reconstruction)
+        }
+        return (total.sqnrDecibels, Double(bits) / Double(total.count), seconds(time))
     }
 
     /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point.
@@ -315,7 +367,7 @@ public struct RateSQNRBenchmark: Sendable {
     }
 
     /// Every SubBit mode (plain, RDOQ, dependent quantization).
-    public static let subBitModes = modes + dqModes
+    public static let subBitModes = modes + dqModes + pcModes
     /// The mode name of the NNCodec peer's rows.
     public static let peerMode = "nncodec"
 
@@ -328,8 +380,8 @@ public struct RateSQNRBenchmark: Sendable {
     /// e.g. a peer codec, get a column too).
     public static func matchedTable(_ rows: [Row], targets: [Double], extra: [String] = []) -> String {
         let table = Self.matched(rows, targets: targets)
-        let columns = (Self.modes + Self.dqModes).filter { m in rows.contains { $0.mode == m } } + extra
-        let pairs = Self.pairs + Self.dqPairs.filter { p in rows.contains { $0.mode == p.0 } }
+        let columns = (Self.modes + Self.dqModes + Self.pcModes).filter { m in rows.contains { $0.mode == m } } + extra
+        let pairs = Self.pairs + (Self.dqPairs + Self.pcPairs).filter { p in rows.contains { $0.mode == p.0 } }
         let peers = extra.filter { $0.hasPrefix(Self.peerMode) }
         var md = "| SQNR dB | " + columns.map { "\($0) b/qw" }.joined(separator: " | ")
             + " | " + pairs.map { "saved \($0.0)" }.joined(separator: " | ") + " | saved best RDOQ vs best plain |"

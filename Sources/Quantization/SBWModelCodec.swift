@@ -30,7 +30,8 @@ public enum SBWModelCodec {
         }
         for t in model.quantized {
             let q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
-                                           codec: options.configuration, dependentQuantization: t.dependentQuantization)
+                                           codec: options.configuration, dependentQuantization: t.dependentQuantization,
+                                           channelSteps: t.channelSteps)
             tensors.append(try SBWTensor(name: t.name, shape: t.shape, payload: .quantized(q)))
         }
         for k in model.kept {
@@ -79,7 +80,7 @@ public enum SBWModelCodec {
         let parsed = try parse(file)
         let quantized = try parsed.quantized.map { t in
             try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
-                                dependentQuantization: t.coded.dependentQuantization)
+                                dependentQuantization: t.coded.dependentQuantization, channelSteps: t.coded.channelSteps)
         }
         return try QuantizedModel(quantized: quantized, kept: parsed.kept)
     }
@@ -111,7 +112,8 @@ public enum SBWModelCodec {
         try SafeTensorsFile.write(to: url, metadata: metadata, tensors: descriptors) { entry in
             if let t = quantized[entry.name] {
                 let tensor = try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
-                                                 dependentQuantization: t.coded.dependentQuantization)
+                                                 dependentQuantization: t.coded.dependentQuantization,
+                                                 channelSteps: t.coded.channelSteps)
                 return try TensorData(floats: tensor.dequantized(), shape: tensor.shape).bytes
             }
             return kept[entry.name]!.data.bytes

@@ -31,7 +31,7 @@ public struct SBWRoundTrip: Sendable {
         decoded = try SBWModelCodec.decode(file)
         for (written, read) in zip(model.quantized, decoded.quantized)
         where written.name != read.name || written.symbols != read.symbols || written.quantizer != read.quantizer
-            || written.dependentQuantization != read.dependentQuantization {
+            || written.dependentQuantization != read.dependentQuantization || written.channelSteps != read.channelSteps {
             throw QuantizationError.roundTripChanged(tensor: written.name, codec: options.codec.rawValue)
         }
         guard model.quantized.count == decoded.quantized.count else {

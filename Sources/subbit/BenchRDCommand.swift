@@ -71,6 +71,9 @@ struct BenchRD: ParsableCommand {
     @Flag(name: .customLong("dq"), help: "Also measure dependent quantization: bins+dq, mu+dq, rmu+dq (same calibration, half the step, NNC's 8-state trellis at the twin's μ).")
     var dependentQuantization = false
 
+    @Flag(name: .customLong("per-channel"), help: "Also measure per-channel steps: bins+pc, mu+pc, rmu+pc (same bins per layer, one MSE step per output channel as a float32 base + one byte per channel, counted in the rate; nearest rounding).")
+    var perChannel = false
+
     func run() throws {
         let binCounts = try parseList(bins, option: "--bins") { Int($0) }
         for n in binCounts { _ = try validating { try BinPolicy(bins: n) } }
@@ -89,6 +92,7 @@ struct BenchRD: ParsableCommand {
 
         var bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
         bench.dependentQuantization = dependentQuantization
+        bench.perChannel = perChannel
         print("mode        point                      SQNR dB   tANS b/qw   time s   RDOQ s")
         var rows = try failing {
             try bench.run(input) { r in
@@ -136,7 +140,7 @@ struct BenchRD: ParsableCommand {
             let command = "subbit bench rd \(url.lastPathComponent) --table-log \(tableLog) --lanes \(lanes) --span \(span)"
                 + (bins == Self.defaultBins ? "" : " --bins \(bins)") + (mu == Self.defaultMu ? "" : " --mu \(mu)")
                 + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (dependentQuantization ? " --dq" : "")
-                + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
+                + (perChannel ? " --per-channel" : "") + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
                 + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
             let readme = Self.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
                                      codec: codec, matched: matched, summary: summary, peerNote: peerNote)
@@ -194,6 +198,16 @@ struct BenchRD: ParsableCommand {
             lines.append("  best DQ mode vs best RDOQ mode: " + range(dqOverRDOQ))
             for (d, p) in RateSQNRBenchmark.dqPairs {
                 lines.append("  \(d) vs \(p): " + range(matched.compactMap { $0.saved(d, over: p) }))
+            }
+        }
+        if rows.contains(where: { RateSQNRBenchmark.pcModes.contains($0.mode) }) {
+            let pc = matched.compactMap { m -> Double? in
+                guard let c = m.best(RateSQNRBenchmark.pcModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
+                return p - c
+            }
+            lines.append(String(format: "Saved by per-channel steps at matched SQNR, %.0f–%.0f dB (step codes counted): best per-channel mode vs best plain mode ", low, high) + range(pc))
+            for (c, p) in RateSQNRBenchmark.pcPairs {
+                lines.append("  \(c) vs \(p): " + range(matched.compactMap { $0.saved(c, over: p) }))
             }
         }
         let peers = Array(Set(rows.map(\.mode).filter { $0.hasPrefix(RateSQNRBenchmark.peerMode) })).sorted()

@@ -91,6 +91,11 @@ struct CompressionOptions: ParsableArguments {
     @Option(name: .customLong("dq-states"), help: "With --dq: the state machine, 8 (NNC's, default) or 4 (VVC's).")
     var dqStates: Int = 8
 
+    @Flag(name: .customLong("per-channel"), help: ArgumentHelp(
+        "One step per output channel (dimension 0), stored as a float32 base and one byte per channel.",
+        discussion: "Each layer of ≥ 3 bins keeps its one bin count (from --bins, or from --rate-weight's calibration) and one entropy table; each output channel gets its MSE-optimal step for that count, stored as Δ_c = base·2^(code/32), and nearest rounding at the stored step. The .sbw records it (older readers refuse such files). Not with --rdoq, --dq or --calibration max-abs."))
+    var perChannel = false
+
     @Option(help: "Step rule (default: mse with --bins, rd with --rate-weight).")
     var calibration: CalibrationRule?
 
@@ -133,8 +138,20 @@ struct CompressionOptions: ParsableArguments {
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)
         let dependent = try makeDependentQuantizer(calibration: calibration, codec: codecOptions)
+        try checkPerChannel()
         return Settings(quantizer: ModelQuantizer(policy: policy, calibration: calibration, rdoq: levels,
-                                                  dependentQuantizer: dependent), codec: codecOptions)
+                                                  dependentQuantizer: dependent, perChannel: perChannel), codec: codecOptions)
+    }
+
+    /// `--per-channel` goes with nearest rounding at MSE steps: not with --rdoq, --dq or max-abs.
+    func checkPerChannel() throws {
+        guard perChannel else { return }
+        if rdoq || dq {
+            throw ValidationError("--per-channel and \(rdoq ? "--rdoq" : "--dq") do not combine (per-channel steps use nearest rounding): use one of them")
+        }
+        if calibration == .maxAbs {
+            throw ValidationError("--per-channel chooses each channel's MSE-optimal step, so --calibration max-abs does not apply: drop it, or drop --per-channel")
+        }
     }
 
     /// The dependent quantizer of `--dq`: at the calibration's μ and measure with --rate-weight,

@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
         let sbw = try readSBW(path: file, limits: decodeLimits.limits)
         let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
         print("\(file): \(sbw.tensors.count) tensor\(sbw.tensors.count == 1 ? "" : "s"), \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
-        print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ)")
+        print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ), or per-channel steps as smallest…largest/channels")
         let columns = ["tensor", "shape", "symbols", "bins", "step", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
         var rows: [[String]] = []
         for tensor in sbw.tensors {
@@ -39,7 +39,13 @@ struct Inspect: ParsableCommand {
                     codec += t.counts.map { _ in " R=\(t.tableLog)\(t.escape != nil ? "+esc" : "")" } ?? " (constant)"
                     lanes = t.counts == nil ? "-" : "\(t.lanes) \(t.layout.rawValue)"
                 }
-                rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", String(format: "%.6g", q.step), codec,
+                var step = String(format: "%.6g", q.step)
+                if let channelSteps = q.channelSteps {
+                    let steps = channelSteps.steps
+                    step = String(format: "%.4g…%.4g/%dch", steps.min()!, steps.max()!, steps.count)
+                }
+                if let machine = q.dependentQuantization { codec += " dq \(machine.stateCount)-state" }
+                rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", step, codec,
                              String(format: "%.4f", entropy),
                              String(format: "%.4f", coded), overhead, lanes, bytes])
             case .float32, .float16, .affine8:

@@ -91,10 +91,10 @@ final class SBWAffine8Tests: XCTestCase {
         // A huge claim stops at the decoded-size limit.
         let limits = SBWFile.Limits(maxDecodedBytes: 40)
         XCTAssertTrue(message { _ = try SBWFile(bytes: bytes, limits: limits) }?.contains("limit per tensor") == true)
-        // A reader knows kinds 0…4; the next one is refused by name, as kind 4 is by older readers.
+        // A reader knows kinds 0…5; the next one is refused by name, as kind 4 is by older readers.
         var future = bytes
-        future[kind] = 5
-        XCTAssertTrue(message { _ = try SBWFile(bytes: resealed(future)) }?.contains("unknown kind 5") == true)
+        future[kind] = 6
+        XCTAssertTrue(message { _ = try SBWFile(bytes: resealed(future)) }?.contains("unknown kind 6") == true)
     }
 
     func testFilesWithoutKind4AreUnchanged() throws {

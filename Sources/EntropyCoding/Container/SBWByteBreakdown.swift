@@ -24,6 +24,8 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
     public var metadataBits = 0
     /// Everything else (see the type's documentation).
     public var framingBits = 0
+    /// Per-channel step codes (record kind 5: channel count and one byte per channel).
+    public var channelStepBits = 0
     /// The file's size in bits.
     public var totalBits = 0
     /// Elements of the file's tensors (quantized and kept; integer tensors carried in the
@@ -49,6 +51,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
             case .quantized(let q):
                 weightPayloadBits += q.coded.payloadBits
                 weightTableBits += q.coded.headerBits
+                channelStepBits += q.channelSteps?.storedBits ?? 0
             case .float32, .float16, .affine8:
                 keptValueBits += tensor.codedBits
             }
@@ -57,7 +60,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
         SBWFile.appendVarint(file.tensors.count, to: &scratch)
         // magic (4), version (2), metadata, tensor count, records, file CRC (4).
         totalBits = (4 + 2 + 4 + scratch.count) * 8 + metadataBits + recordBits
-        framingBits = totalBits - weightPayloadBits - weightTableBits - keptValueBits - nameBits - metadataBits
+        framingBits = totalBits - weightPayloadBits - weightTableBits - keptValueBits - nameBits - metadataBits - channelStepBits
     }
 
     /// The parts in file-reading order with a label each: what `subbit inspect` prints.
@@ -68,5 +71,6 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
          ("tensor names", nameBits),
          ("metadata", metadataBits),
          ("framing: lengths, shapes, steps, CRCs, header", framingBits)]
+            + (channelStepBits > 0 ? [("per-channel step codes", channelStepBits)] : [])
     }
 }

@@ -13,6 +13,9 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     public var coded: CodedSymbols
     /// The dependent-quantization state machine, or nil for plain zero-point quantization.
     public var dependentQuantization: DQStateMachine?
+    /// Per-output-channel steps (record kind 5), or nil for one step per tensor. When set,
+    /// `step` is their base and channel `c`'s symbols dequantize to `(s − K)·Δ_c`.
+    public var channelSteps: ChannelSteps?
 
     /// `K = (bins − 1) / 2`, the symbol of the zero level.
     public var zeroSymbol: Int { bins / 2 }
@@ -20,7 +23,8 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` for bins outside 1…255 or even, an
     ///   alphabet that differs from `bins`, or a dependent-quantization record that cannot
     ///   reconstruct (see ``checkDependentQuantization(step:bins:)``).
-    public init(step: Float, bins: Int, coded: CodedSymbols, dependentQuantization: DQStateMachine? = nil) throws {
+    public init(step: Float, bins: Int, coded: CodedSymbols, dependentQuantization: DQStateMachine? = nil,
+                channelSteps: ChannelSteps? = nil) throws {
         try SBWFile.checkBins(bins)
         guard coded.alphabetSize == bins else {
             throw EntropyCodingError.invalidParameter("coded alphabet size \(coded.alphabetSize) does not match \(bins) bins")
@@ -28,18 +32,43 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
         if dependentQuantization != nil {
             if let problem = Self.checkDependentQuantization(step: step, bins: bins) { throw EntropyCodingError.invalidParameter(problem) }
         }
+        if let channelSteps {
+            if let problem = Self.checkChannelSteps(channelSteps, step: step, bins: bins, symbolCount: coded.symbolCount,
+                                                    dependentQuantization: dependentQuantization) {
+                throw EntropyCodingError.invalidParameter(problem)
+            }
+        }
         self.step = step
         self.bins = bins
         self.coded = coded
         self.dependentQuantization = dependentQuantization
+        self.channelSteps = channelSteps
+    }
+
+    /// Why per-channel steps cannot go with this record, or nil: their base must be `step`, they
+    /// must reconstruct (``ChannelSteps/check(base:codes:bins:)``), the symbols must be whole
+    /// channels, and dependent quantization is not combined with them.
+    public static func checkChannelSteps(_ steps: ChannelSteps, step: Float, bins: Int, symbolCount: Int,
+                                         dependentQuantization: DQStateMachine?) -> String? {
+        guard dependentQuantization == nil else {
+            return "per-channel steps cannot be combined with dependent quantization"
+        }
+        guard steps.base.bitPattern == step.bitPattern else {
+            return "per-channel steps have base \(steps.base) but the record's step is \(step)"
+        }
+        if let problem = ChannelSteps.check(base: steps.base, codes: steps.codes, bins: bins) { return problem }
+        guard symbolCount % steps.channelCount == 0 else {
+            return "\(symbolCount) symbols are not whole channels of \(steps.channelCount) per-channel steps"
+        }
+        return nil
     }
 
     /// Encodes `symbols` (each `< bins`) with `codec`.
     public init(symbols: [UInt8], step: Float, bins: Int, codec: CodecConfiguration,
-                dependentQuantization: DQStateMachine? = nil) throws {
+                dependentQuantization: DQStateMachine? = nil, channelSteps: ChannelSteps? = nil) throws {
         try SBWFile.checkBins(bins)
         try self.init(step: step, bins: bins, coded: codec.encode(symbols, alphabetSize: bins),
-                      dependentQuantization: dependentQuantization)
+                      dependentQuantization: dependentQuantization, channelSteps: channelSteps)
     }
 
     /// Why a dependent-quantization record with this step and bins cannot be reconstructed, or
@@ -60,6 +89,7 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     public func dequantized() throws -> [Float] {
         let k = zeroSymbol
         if let machine = dependentQuantization { return machine.dequantize(try symbols(), maxLevel: k, step: step) }
+        if let channelSteps { return channelSteps.dequantize(try symbols(), maxLevel: k) }
         let levels = (0..<bins).map { Float($0 - k) * step }
         return try symbols().map { levels[Int($0)] }
     }
@@ -101,6 +131,9 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
         }
         guard stored == count else {
             throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): shape \(shape) has \(count) elements but \(stored) are stored")
+        }
+        if case .quantized(let q) = payload, let steps = q.channelSteps, shape.first != steps.channelCount {
+            throw EntropyCodingError.invalidParameter("tensor \(SBWFile.quoted(name)): \(steps.channelCount) per-channel steps for shape \(shape) (one per entry of dimension 0)")
         }
         self.name = name
         self.shape = shape
@@ -165,15 +198,18 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 ///              quantized with dependent quantization (kind 3): step, bins (odd 3…255), the
 ///                         state machine (UInt8: its state count, 4 or 8 — ``DQStateMachine``),
 ///                         then codec and serialization as kind 0
+///              quantized with per-channel steps (kind 5): base step (Float32 bits), bins,
+///                         channel count C (varint, = dims[0]), C step codes (UInt8 each —
+///                         ``ChannelSteps``: Δ_c = base·2^(code/32)), then codec and
+///                         serialization as kind 0
 ///              float32 / float16: the values to the record's end
 ///              8-bit (kind 4, ``SBWAffine8``): offset (Float32 bits), step (Float32 bits), then
 ///                         one code byte per element to the record's end; value = offset + code·step
 /// ```
-/// Dependent quantization is a new record *kind* rather than a new version, so files without it
-/// keep every byte, and a reader that predates it refuses such a tensor ("unknown kind 3")
-/// instead of dequantizing its levels as plain `(s − K)·step`. 8-bit kept tensors (kind 4) follow
-/// the same rule: a file without them is byte-identical, and an older reader stops at
-/// "unknown kind 4" rather than misreading the codes.
+/// Dependent quantization, 8-bit kept tensors and per-channel steps are new record *kinds*
+/// rather than a new version, so files without them keep every byte, and a reader that predates
+/// them refuses such a tensor ("unknown kind 3", "unknown kind 4", "unknown kind 5") instead of
+/// misreading it (dequantizing levels as plain `(s − K)·step`, or codes as floats).
 /// ``init(bytes:limits:)`` checks the file CRC first, then parses with every length validated
 /// against the bytes that remain and against ``Limits`` before anything is allocated, then
 /// checks each record's CRC and its codec header. Any byte string yields a file or an
@@ -284,10 +320,14 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         for d in tensor.shape { appendVarint(d, to: &body) }
         switch tensor.payload {
         case .quantized(let q):
-            body.append(q.dependentQuantization == nil ? 0 : 3)
+            body.append(q.dependentQuantization != nil ? 3 : q.channelSteps != nil ? 5 : 0)
             appendUInt32(q.step.bitPattern, to: &body)
             appendVarint(q.bins, to: &body)
             if let machine = q.dependentQuantization { body.append(machine.rawValue) }
+            if let steps = q.channelSteps {
+                appendVarint(steps.channelCount, to: &body)
+                body.append(contentsOf: steps.codes)
+            }
             body.append(q.coded.kind.tag)
             body.append(contentsOf: q.coded.serialized())
         case .float32(let values):
@@ -412,7 +452,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         let kind = try cursor.readByte("kind of tensor \(shown)")
         let rest = { Array(record[cursor.position...]) }
         switch kind {
-        case 0, 3:
+        case 0, 3, 5:
             let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
             let bins = try cursor.readVarint("bins of tensor \(shown)")
             guard BinCount.isValid(bins) else {
@@ -429,6 +469,22 @@ public struct SBWFile: Sendable, Equatable, Hashable {
                 }
                 machine = m
             }
+            var channelSteps: ChannelSteps?
+            if kind == 5 {
+                let channels = try cursor.readVarint("per-channel step count of tensor \(shown)")
+                guard rank >= 1, channels == shape[0] else {
+                    throw EntropyCodingError.corrupt("tensor \(shown): \(channels) per-channel steps for shape \(shape) (one per entry of dimension 0)")
+                }
+                guard channels <= cursor.remaining else {
+                    throw EntropyCodingError.truncated("tensor \(shown): \(channels) per-channel step codes lie past the end of the record")
+                }
+                let codes = Array(record[cursor.position..<(cursor.position + channels)])
+                cursor.position += channels
+                if let problem = ChannelSteps.check(base: step, codes: codes, bins: bins) {
+                    throw EntropyCodingError.corrupt("tensor \(shown): \(problem)")
+                }
+                channelSteps = try ChannelSteps(base: step, codes: codes)
+            }
             let tag = try cursor.readByte("codec of tensor \(shown)")
             guard let codec = CodecKind(tag: tag) else { throw EntropyCodingError.corrupt("tensor \(shown) has unknown codec tag \(tag)") }
             let coded: CodedSymbols
@@ -441,7 +497,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
                 throw EntropyCodingError.corrupt("tensor \(shown): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
             }
             return try SBWTensor(name: name, shape: shape, payload: .quantized(
-                SBWQuantizedTensor(step: step, bins: bins, coded: coded, dependentQuantization: machine)))
+                SBWQuantizedTensor(step: step, bins: bins, coded: coded, dependentQuantization: machine, channelSteps: channelSteps)))
         case 1, 2:
             let width = kind == 1 ? 4 : 2
             guard cursor.remaining == elements * width else {
@@ -465,7 +521,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             }
             return try SBWTensor(name: name, shape: shape, payload: .affine8(SBWAffine8(offset: offset, step: step, codes: rest())))
         default:
-            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind) (this build reads kinds 0…4; the file may come from a newer SubBit)")
+            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind) (this build reads kinds 0…5; the file may come from a newer SubBit)")
         }
     }
 
