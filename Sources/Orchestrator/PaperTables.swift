@@ -9,7 +9,8 @@ import Plotting
 ///
 /// 1. compression (paper Table II): size, bits per weight, ratio, accuracy change;
 /// 2. the points under one bit per weight, with their accuracy change;
-/// 3. entropy-regularized against fixed-width storage at equal accuracy;
+/// 3. entropy-regularized against fixed-width storage at equal accuracy, and (3b) learned
+///    precision against fixed bin counts trained at the same λ;
 /// 4. bins per layer (Figure 4) and memory per layer (Figure 5);
 /// 5. decoder configurations (lanes × table log): area, energy, throughput, net area saved;
 ///
@@ -66,6 +67,7 @@ public enum PaperTables {
         out += compressionSection(analyses)
         out += subBitSection(analyses)
         out += fixedWidthSection(analyses)
+        out += ablationSection(analyses)
         out += layerSections(analyses)
         out += decoderSection(analyses)
         out += appendix(analyses)
@@ -188,6 +190,86 @@ public enum PaperTables {
         }
         out.append("")
         return out
+    }
+
+    /// Section 3b: every fixed bin count trained at the same λ > 0 as learned precision, beside
+    /// it, with a verdict from the seeds' intervals.
+    static func ablationSection(_ analyses: [Analysis]) -> [String] {
+        var out = ["## 3b. Learned vs fixed precision at equal λ", ""]
+        out.append("Learned per-layer precision against fixed bin counts trained with the *same* λ > 0 (the same objective CE + λ·R; only the precision differs), tANS at each training's smallest codec configuration. Against each fixed count, learned precision *wins* when it needs fewer coded bits or reaches a higher decoded top-1 with intervals that do not overlap, and is not told apart as worse on the other; *loses* in the mirror case; *trades* when it is better on one and worse on the other, both told apart; otherwise the two are *not distinguishable* with these seeds (*one seed*: no interval, no verdict). ⚠: a degenerate training (section 1), listed because pruning is what that policy did at that λ.")
+        out.append("")
+        var rows: [[String]] = []
+        var tallies: [String] = []
+        for a in analyses where a.study.calibration == nil && a.hasAccuracy {
+            var verdicts: [AblationVerdict] = []
+            let regularized = a.trainings.filter { $0.lambdaValue > 0 }
+            let lambdas = Dictionary(grouping: regularized, by: \.lambdaValue).keys.sorted()
+            for lambda in lambdas {
+                let group = regularized.filter { $0.lambdaValue == lambda }
+                guard let learned = group.first(where: { $0.binPolicy == "learned" }) else { continue }
+                // `fixed-N`, smallest N first.
+                func bins(_ r: Run) -> Int { Int(r.binPolicy.split(separator: "-").last ?? "") ?? .max }
+                let fixedBins = group.filter { $0.binPolicy != "learned" }.sorted { (bins($0), $0.row) < (bins($1), $1.row) }
+                guard !fixedBins.isEmpty else { continue }
+                for r in [learned] + fixedBins {
+                    var row = [a.study.name, "λ = \(learned.lambda)", r.binPolicy,
+                               a.codedBits(r), bits(r.bitsFile), a.top1(r), a.delta(r)]
+                    if r.row == learned.row {
+                        row += ["—", "—", "—"]
+                    } else {
+                        let verdict = AblationVerdict(learned: learned, fixed: r)
+                        verdicts.append(verdict)
+                        row += [signed(learned.bitsCoded - r.bitsCoded, digits: 3), signed(learned.top1 - r.top1), verdict.rawValue]
+                    }
+                    rows.append(row + [a.rowCell(r)])
+                }
+            }
+            if !verdicts.isEmpty {
+                let counts = AblationVerdict.allCases.compactMap { v -> String? in
+                    let k = verdicts.filter { $0 == v }.count
+                    return k == 0 ? nil : "\(v.rawValue) \(k)"
+                }
+                tallies.append("**\(a.study.name)**: learned precision against \(verdicts.count) fixed-bin trainings at equal λ — " + counts.joined(separator: ", ") + ".")
+            }
+        }
+        if rows.isEmpty {
+            out.append("No study trains learned and fixed precision at the same λ > 0 (`Experiments/precision.yaml` does).")
+        } else {
+            out += markdownTable(["study", "λ", "precision", "bits/weight (tANS)", "bits/param (file)", "top-1 %", "Δ top-1 (pt)",
+                                  "learned − this: bits/weight", "learned − this: top-1 (pt)", "learned precision", "row"],
+                                 right: [3, 4, 5, 6, 7, 8], rows: rows)
+            out.append("")
+            out += tallies
+        }
+        out.append("")
+        return out
+    }
+
+    /// How learned precision compares with one fixed bin count at the same λ (section 3b).
+    enum AblationVerdict: String, CaseIterable {
+        case wins, loses, trades
+        case notDistinguishable = "not distinguishable"
+        case oneSeed = "one seed"
+
+        init(learned l: Run, fixed f: Run) {
+            guard l.bitsCI.isFinite, f.bitsCI.isFinite, l.top1CI.isFinite, f.top1CI.isFinite else {
+                self = .oneSeed
+                return
+            }
+            // −1: learned better, +1: learned worse, 0: intervals overlap.
+            func compare(_ a: Double, _ ha: Double, _ b: Double, _ hb: Double, lowerIsBetter: Bool) -> Int {
+                guard a + ha < b - hb || b + hb < a - ha else { return 0 }
+                return (a < b) == lowerIsBetter ? -1 : 1
+            }
+            let bits = compare(l.bitsCoded, l.bitsCI, f.bitsCoded, f.bitsCI, lowerIsBetter: true)
+            let top1 = compare(l.top1, l.top1CI, f.top1, f.top1CI, lowerIsBetter: false)
+            switch (bits, top1) {
+            case (0, 0): self = .notDistinguishable
+            case (-1, -1), (-1, 0), (0, -1): self = .wins
+            case (1, 1), (1, 0), (0, 1): self = .loses
+            default: self = .trades
+            }
+        }
     }
 
     static func layerSections(_ analyses: [Analysis]) -> [String] {
@@ -329,9 +411,9 @@ public enum PaperTables {
     static func percent(_ x: Double) -> String { x.isFinite ? fixed(x, 2) : "n/a" }
     static func ratio(_ x: Double) -> String { x.isFinite ? fixed(x, 1) + "×" : "—" }
 
-    /// A signed change in points with a real minus sign: `−0.80`, `+0.12`, `0.00`.
-    static func signed(_ x: Double) -> String {
-        let text = fixed(x, 2)
+    /// A signed change with a real minus sign: `−0.80`, `+0.12`, `0.00` (points; `digits: 3` for bits).
+    static func signed(_ x: Double, digits: Int = 2) -> String {
+        let text = fixed(x, digits)
         if text.hasPrefix("-") { return "−" + text.dropFirst() }
         return text.allSatisfy({ $0 == "0" || $0 == "." }) ? text : "+" + text
     }

@@ -123,6 +123,15 @@ public struct RateSQNRBenchmark: Sendable {
         var shape: [Int]
     }
 
+    /// The shapes of the tensors the modes quantize (`policy`'s quantized role), in file order —
+    /// what a decoder-cost estimate of the tools needs (weights, output channels).
+    public func quantizedShapes(_ file: SafeTensorsFile) -> [[Int]] {
+        file.names.compactMap { name in
+            let data = file.tensors[name]!
+            return policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized ? data.shape : nil
+        }
+    }
+
     /// Every point of every mode; `progress` sees each row as it is measured.
     /// - Throws: ``QuantizationError`` for a model with no quantized tensor or non-finite weights.
     public func run(_ file: SafeTensorsFile, progress: (Row) -> Void = { _ in }) throws -> [Row] {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import DecoderHardware
+import EntropyCoding
 import Foundation
 import ModelIO
 import Plotting
@@ -25,6 +27,7 @@ struct BenchRD: ParsableCommand {
             measured alike; otherwise one line says how to enable it and SubBit runs alone.
             """)
 
+    static let defaultTech = "Experiments/tech/asic-22nm.yaml"
     static let defaultBins = RateSQNRBenchmark.defaultBins.map(String.init).joined(separator: ",")
     static let defaultMu = RateSQNRBenchmark.defaultAbsoluteWeights.map { "\($0)" }.joined(separator: ",")
     static let defaultRmu = RateSQNRBenchmark.defaultRelativeWeights.map { "\($0)" }.joined(separator: ",")
@@ -65,6 +68,12 @@ struct BenchRD: ParsableCommand {
         discussion: "NNCodec's default lambda_scale 0 makes its dependent-quantization trellis ignore rate; the issue's comparison is against that default, and a rate-aware curve shows how much of SubBit's margin comes from it."))
     var nncodecLambda: String = "0"
 
+    @Option(help: "Technology file of the tools' decoder-cost table (skipped, with a note, when the default file is not there).")
+    var tech: String = Self.defaultTech
+
+    @Option(name: .customLong("cost-lanes"), help: "Decoder lanes P of the tools' decoder-cost table (the hardware's, not the bench's codec).")
+    var costLanes: Int = 8
+
     @Flag(name: .customLong("no-peer"), help: "Do not look for NNCodec.")
     var noPeer = false
 
@@ -89,6 +98,13 @@ struct BenchRD: ParsableCommand {
         let url = URL(fileURLWithPath: model)
         let input = try failing { try SafeTensorsFile(contentsOf: url) }
         let gnuplot = try resultsFolder.map { _ in try failing { try GnuplotRenderer.locate() } }
+        guard (1...64).contains(costLanes) else { throw ValidationError("--cost-lanes \(costLanes) is out of range: give 1…64 decoder lanes") }
+        let technology: Technology?
+        if tech == Self.defaultTech && !FileManager.default.fileExists(atPath: tech) {
+            technology = nil
+        } else {
+            technology = try failing { try Technology.load(contentsOf: URL(fileURLWithPath: tech)) }
+        }
 
         var bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
         bench.dependentQuantization = dependentQuantization
@@ -127,7 +143,16 @@ struct BenchRD: ParsableCommand {
         let matched = RateSQNRBenchmark.matchedTable(rows, targets: targets, extra: extra)
         print("\nBits per quantized weight at matched SQNR (linear interpolation in SQNR between each mode's points; – outside a mode's range):\n")
         print(matched, terminator: "")
-        let summary = Self.summary(rows, targets: targets, low: low, high: high)
+        var summary = Self.summary(rows, targets: targets, low: low, high: high)
+        if let technology {
+            let tools = try failing {
+                try Self.toolCosts(rows, targets: targets, shapes: bench.quantizedShapes(input), technology: technology,
+                                   lanes: costLanes, tableLog: tableLog)
+            }
+            summary += "\n\n" + tools
+        } else {
+            summary += "\n\nDecoder cost of the tools: not computed — no technology file at \(tech) (give one with --tech)."
+        }
         print("\n" + summary)
 
         let csv = RateSQNRBenchmark.csv(rows)
@@ -141,6 +166,7 @@ struct BenchRD: ParsableCommand {
                 + (bins == Self.defaultBins ? "" : " --bins \(bins)") + (mu == Self.defaultMu ? "" : " --mu \(mu)")
                 + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (dependentQuantization ? " --dq" : "")
                 + (perChannel ? " --per-channel" : "") + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
+                + (tech == Self.defaultTech ? "" : " --tech \(tech)") + (costLanes == 8 ? "" : " --cost-lanes \(costLanes)")
                 + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
             let readme = Self.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
                                      codec: codec, matched: matched, summary: summary, peerNote: peerNote)
@@ -232,10 +258,58 @@ struct BenchRD: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// What each quantizer tool costs in the decoder beside the bits it saves: per tool, the
+    /// mean saving of its best mode over the best plain mode at the matched SQNR points both
+    /// reach, the weight memory that saves (SRAM macro area, read energy per weight), and the
+    /// decoder share the tool adds in `subbit decoder`'s model at P = `lanes`, R = `tableLog`,
+    /// W = 64, up to 255 bins. RDOQ changes no decoder; dependent quantization adds the state
+    /// machines; per-channel steps add the step codes, the step generator and per-lane counters.
+    static func toolCosts(_ rows: [RateSQNRBenchmark.Row], targets: [Double], shapes: [[Int]], technology: Technology,
+                          lanes: Int, tableLog: Int) throws -> String {
+        guard case .asic(let asic) = technology.kind else {
+            return "Decoder cost of the tools: \(technology.name) is not an ASIC technology; the tools' shares are modelled for ASIC only."
+        }
+        let matched = RateSQNRBenchmark.matched(rows, targets: targets)
+        let weights = shapes.reduce(0) { $0 + $1.reduce(1, *) }
+        let channels = shapes.map { $0.first ?? 1 }
+        let maxPerChannel = shapes.map { $0.reduce(1, *) / max(1, $0.first ?? 1) }.max() ?? 1
+        let config = try DecoderConfiguration(lanes: lanes, tableLog: tableLog, portBits: 64, clockHz: technology.clockHz)
+        var dqConfig = config
+        dqConfig.dependentQuantization = .eightState
+        let model = DecoderCostModel(technology: technology)
+        let dq = model.dependentQuantizationCost(dqConfig, maxBins: BinCount.maximum)
+        let pc = model.perChannelStepCost(config, maxChannels: channels.max() ?? 1, maxWeightsPerChannel: maxPerChannel,
+                                          weights: weights, channels: channels.reduce(0, +))
+        let tools: [(name: String, modes: [String], cost: (area: Double, energyPerWeight: Double)?)] = [
+            ("RDOQ", RateSQNRBenchmark.rdoqModes, (0, 0)),
+            ("dependent quantization (8 states)", RateSQNRBenchmark.dqModes, dq),
+            ("per-channel steps", RateSQNRBenchmark.pcModes, pc.map { ($0.area, $0.energyPerWeight) }),
+        ]
+        var lines = [String(format: "Decoder cost of each tool beside the bits it saves (%@; P = %d, R = %d, W = 64, up to %d bins, `subbit decoder`'s model; %d quantized weights). Saved: best mode of the tool vs best plain mode, mean over the matched SQNR points both reach; memory: the weight SRAM those bits occupy (macro area; read energy per weight at the plain size).",
+                                technology.name, lanes, tableLog, BinCount.maximum, weights)]
+        lines.append("tool                                SQNR points   saved b/qw   memory saved µm²   decoder added µm²   net saved µm²   memory read saved pJ/w   decoder added pJ/w")
+        for tool in tools {
+            let pairs = matched.compactMap { m -> (saved: Double, plain: Double)? in
+                guard let t = m.best(tool.modes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
+                return (p - t, p)
+            }
+            guard !pairs.isEmpty, let cost = tool.cost else { continue }
+            let saved = pairs.map(\.saved).reduce(0, +) / Double(pairs.count)
+            let plainBits = pairs.map(\.plain).reduce(0, +) / Double(pairs.count)
+            let memoryArea = asic.sramArea(bits: saved * Double(weights))
+            let readEnergy = saved * asic.sramReadEnergyPerBit(bytes: plainBits * Double(weights) / 8)
+            lines.append(tool.name.padding(toLength: 35, withPad: " ", startingAt: 0)
+                         + String(format: " %11d   %10.3f   %16.0f   %17.0f   %13.0f   %22.4f   %18.4f",
+                                  pairs.count, saved, memoryArea, cost.area, memoryArea - cost.area, readEnergy, cost.energyPerWeight))
+        }
+        if lines.count == 2 { return "Decoder cost of the tools: no tool mode was measured (add --dq / --per-channel)." }
+        return lines.joined(separator: "\n")
+    }
+
     static func readme(_ rows: [RateSQNRBenchmark.Row], modelName: String, command: String, codec: CodecOptions,
                        matched: String, summary: String, peerNote: String) -> String {
         """
-        # \(modelName): rate vs weight SQNR — plain, RDOQ, dependent quantization, and the NNCodec peer
+        # \(modelName): rate vs weight SQNR — plain, RDOQ, dependent quantization, per-channel steps, and the NNCodec peer
 
         Generated by `\(command)` — do not edit; rerun the command to regenerate (times depend on the machine).
 
@@ -252,7 +326,14 @@ struct BenchRD: ParsableCommand {
         the decoder and format are unchanged. `bins+dq` / `mu+dq` / `rmu+dq` (with `--dq`) — the same calibration, each layer \
         of ≥ 3 bins at half the step with NNC's 8-state dependent (trellis-coded) quantization: the levels chosen by a Viterbi \
         search minimizing error + μ·(tANS code length) at the twin's μ (`bins+dq`: as `bins+rdoq`); the decoder tracks the \
-        state (record kind 3; its hardware cost is in `subbit decoder`'s model).
+        state (record kind 3; its hardware cost is in `subbit decoder`'s model). `bins+pc` / `mu+pc` / `rmu+pc` (with \
+        `--per-channel`) — the same bins per layer, one MSE-optimal step per output channel stored as a float32 base and one \
+        log-step byte per channel (record kind 5; those bytes are counted in the rate), nearest rounding.
+
+        Decoder cost of each tool (the summary's last table): the share each tool adds to `subbit decoder`'s ASIC model at the \
+        hardware's lane count (`--cost-lanes`, not the bench's codec lanes) beside the weight memory its mean saving frees — \
+        RDOQ adds nothing (same decoder), dependent quantization adds the dequantizers' state machines, per-channel steps add a \
+        step-code memory, a step generator and per-lane counters (their ⌈C·8/W⌉ header words per layer are not in the cycles).
 
         NNCodec (where its Python package is installed, `Scripts/install-nncodec.sh`, and `SUBBIT_PYTHON` names that \
         environment's python): its default pipeline — uniform reconstruction with dependent quantization, DeepCABAC — on the \

@@ -35,7 +35,8 @@ final class PaperTablesTests: XCTestCase {
     func testEverySectionAndThePaperRowsAreThere() throws {
         let text = try render()
         for heading in ["# paper: SubBit's reproduction", "## Studies", "## 1. Compression", "## 2. Below one bit per weight",
-                        "## 3. Entropy-regularized vs fixed-width", "### 4a. Bins per layer (Figure 4)",
+                        "## 3. Entropy-regularized vs fixed-width",
+                        "## 3b. Learned vs fixed precision at equal λ", "### 4a. Bins per layer (Figure 4)",
                         "### 4b. Memory per layer at the operating point (Figure 5)", "## 5. Decoder configurations",
                         "## Appendix: every training"] {
             XCTAssertTrue(text.contains("\n\(heading)") || text.hasPrefix(heading), heading)
@@ -97,7 +98,7 @@ final class PaperTablesTests: XCTestCase {
     /// and the chosen point is no more than 0.3 pt less accurate.
     func testFixedWidthComparisonUsesTheAccuracyBand() throws {
         let text = try PaperTables.render(title: "t", studies: [trainedStudy()])
-        let section = try XCTUnwrap(text.components(separatedBy: "## 3. ").dropFirst().first?.components(separatedBy: "## 4.").first)
+        let section = try XCTUnwrap(text.components(separatedBy: "## 3. ").dropFirst().first?.components(separatedBy: "## 3b.").first)
         let rows = section.split(separator: "\n").filter { $0.hasPrefix("| synthetic-lenet") }
         XCTAssertEqual(rows.count, 3, "one row per λ = 0 training (learned, fixed-3, fixed-15)")
         var compared = 0
@@ -110,6 +111,60 @@ final class PaperTablesTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(delta, -0.3 - 0.005, String(row))
         }
         XCTAssertGreaterThan(compared, 0, "some reference has a regularized point within the band")
+    }
+
+    /// Section 3b: at each λ > 0, learned precision and every fixed bin count trained at that λ,
+    /// the differences learned − fixed, and a verdict that follows the seeds' intervals.
+    func testAblationSectionComparesLearnedWithFixedBinsAtEqualLambda() throws {
+        var sweep = SyntheticResults()
+        sweep.lambdas = [0, 0.01, 0.1]
+        sweep.seeds = [1, 2, 3]
+        let (runs, layers) = sweep.tables()
+        let study = PaperTables.Study(name: "synthetic-lenet", runs: runs, layers: layers)
+        let text = try PaperTables.render(title: "t", studies: [study])
+        let section = try XCTUnwrap(text.components(separatedBy: "## 3b. ").dropFirst().first?.components(separatedBy: "## 4.").first)
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| synthetic-lenet") }
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        XCTAssertEqual(rows.map { $0[1] }, ["λ = 0.01", "λ = 0.01", "λ = 0.01", "λ = 0.1", "λ = 0.1", "λ = 0.1"], "λ = 0 is not an ablation")
+        XCTAssertEqual(rows.map { $0[2] }, ["learned", "fixed-3", "fixed-15", "learned", "fixed-3", "fixed-15"])
+        func number(_ cell: String) -> Double { Double(cell.components(separatedBy: " ± ")[0].replacingOccurrences(of: "−", with: "-"))! }
+        for group in [rows[0..<3], rows[3..<6]] {
+            let learned = group.first!
+            XCTAssertEqual(learned[9], "—")
+            for fixed in group.dropFirst() {
+                XCTAssertEqual(number(fixed[7]), number(learned[3]) - number(fixed[3]), accuracy: 0.0015, "bits difference")
+                XCTAssertEqual(number(fixed[8]), number(learned[5]) - number(fixed[5]), accuracy: 0.015, "top-1 difference")
+                XCTAssertTrue(["wins", "loses", "trades", "not distinguishable"].contains(fixed[9]), fixed[9])
+            }
+        }
+        XCTAssertTrue(section.contains("**synthetic-lenet**: learned precision against 4 fixed-bin trainings at equal λ — "))
+        // One seed: no interval, no verdict.
+        let single = try PaperTables.render(title: "t", studies: [trainedStudy()])
+        XCTAssertTrue(single.contains("| one seed |"))
+        // No equal-λ pair: the section says so.
+        sweep.binPolicies = ["learned"]
+        let (r2, l2) = sweep.tables()
+        let none = try PaperTables.render(title: "t", studies: [PaperTables.Study(name: "s", runs: r2, layers: l2)])
+        XCTAssertTrue(none.contains("No study trains learned and fixed precision at the same λ > 0"))
+    }
+
+    func testAblationVerdictFollowsTheIntervals() {
+        func run(bits: Double, bitsCI: Double, top1: Double, top1CI: Double) -> PaperTables.Run {
+            PaperTables.Run(row: 0, id: "p", dataset: "", model: "", lambda: "0.1", binPolicy: "", rateWeight: "", seed: "",
+                            codec: "", tableLog: "", lanes: "", portBits: "", sharing: "", layout: "", compute: "", keepsUp: "",
+                            top1Float: 99, top1Quantized: top1, top1: top1, bitsCoded: bits, bitsEntropy: .nan, bitsFixed: .nan,
+                            bitsHuffman: .nan, bitsFile: .nan, bytes: .nan, floatBytes: .nan, ratio: .nan, area: .nan,
+                            energy: .nan, cycles: .nan, throughput: .nan, netSaved: .nan, n: 3, top1CI: top1CI,
+                            deltaCI: .nan, bitsCI: bitsCI)
+        }
+        typealias V = PaperTables.AblationVerdict
+        let base = run(bits: 1.0, bitsCI: 0.05, top1: 99.0, top1CI: 0.1)
+        XCTAssertEqual(V(learned: run(bits: 0.8, bitsCI: 0.05, top1: 99.0, top1CI: 0.1), fixed: base), .wins)
+        XCTAssertEqual(V(learned: run(bits: 1.0, bitsCI: 0.05, top1: 99.5, top1CI: 0.1), fixed: base), .wins)
+        XCTAssertEqual(V(learned: run(bits: 1.2, bitsCI: 0.05, top1: 99.0, top1CI: 0.1), fixed: base), .loses)
+        XCTAssertEqual(V(learned: run(bits: 0.8, bitsCI: 0.05, top1: 98.5, top1CI: 0.1), fixed: base), .trades)
+        XCTAssertEqual(V(learned: run(bits: 1.05, bitsCI: 0.05, top1: 99.1, top1CI: 0.1), fixed: base), .notDistinguishable)
+        XCTAssertEqual(V(learned: run(bits: 0.5, bitsCI: .nan, top1: 99.0, top1CI: .nan), fixed: base), .oneSeed)
     }
 
     func testDecoderSectionListsEveryConfigurationOfTheOperatingTraining() throws {

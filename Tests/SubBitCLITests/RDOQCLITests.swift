@@ -122,4 +122,38 @@ final class RDOQCLITests: XCTestCase {
             XCTAssertTrue(bad.stderr.contains(needle), "\(args): \(bad.stderr)")
         }
     }
+    /// `bench rd --dq --per-channel`: each tool's decoder share beside the bits it saves (RDOQ
+    /// adds nothing to the decoder; DQ and per-channel steps do), and the options' mistakes.
+    func testBenchRDCostsEachToolInTheDecoder() throws {
+        let dir = try temporaryFolder()
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        let tech = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Experiments/tech/asic-22nm.yaml")
+        let r = try SubBitCLI.run(["bench", "rd", modelURL.path, "--bins", "7,15,31", "--mu", "1e-3,1e-4", "--rmu", "0.3,0.03",
+                                   "--span", "10:20", "--dq", "--per-channel", "--no-peer", "--tech", tech.path, "--cost-lanes", "4"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Decoder cost of each tool beside the bits it saves (asic-22nm; P = 4, R = 11"), r.stdout)
+        let rows = r.stdout.split(separator: "\n").map(String.init)
+        func row(_ name: String) throws -> [Double] {
+            let line = try XCTUnwrap(rows.first { $0.hasPrefix(name) }, name)
+            return line.dropFirst(35).split(separator: " ").compactMap { Double($0) }
+        }
+        let rdoq = try row("RDOQ"), dq = try row("dependent quantization (8 states)"), pc = try row("per-channel steps")
+        for cells in [rdoq, dq, pc] {
+            XCTAssertEqual(cells.count, 7, "\(cells)")
+            XCTAssertEqual(cells[4], cells[2] - cells[3], accuracy: 1, "net = memory saved − decoder added")
+        }
+        XCTAssertEqual(rdoq[3], 0, "RDOQ changes no decoder")
+        XCTAssertEqual(rdoq[6], 0)
+        XCTAssertGreaterThan(dq[3], 0)
+        XCTAssertGreaterThan(pc[3], 0)
+        XCTAssertGreaterThan(pc[6], 0)
+        for (args, needle) in [(["--tech", dir.appendingPathComponent("none.yaml").path], "none.yaml"),
+                               (["--cost-lanes", "0"], "--cost-lanes 0 is out of range")] {
+            let bad = try SubBitCLI.run(["bench", "rd", modelURL.path, "--no-peer", "--bins", "7"] + args)
+            XCTAssertNotEqual(bad.status, 0, "\(args)")
+            XCTAssertTrue(bad.stderr.contains(needle), "\(args): \(bad.stderr)")
+        }
+    }
 }

@@ -11,6 +11,9 @@ public struct QuantizedLayerSymbols: Sendable {
     public let usedSymbols: Int
     /// The dependent-quantization state machine the layer's dequantizer runs (nil: plain).
     public var dependentQuantization: DQStateMachine? = nil
+    /// The layer's per-output-channel steps (nil: one step), for their decoder share
+    /// (``DecoderCostModel/perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)``).
+    public var channelSteps: ChannelSteps? = nil
 
     public init(name: String, bins: Int, symbols: [UInt8]) {
         self.name = name
@@ -33,6 +36,7 @@ public struct QuantizedLayerSymbols: Sendable {
             guard case .quantized(let q) = tensor.payload else { continue }
             var layer = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
             layer.dependentQuantization = q.dependentQuantization
+            layer.channelSteps = q.channelSteps
             layers.append(layer)
         }
         guard !layers.isEmpty else {

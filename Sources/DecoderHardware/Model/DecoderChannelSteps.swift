@@ -1,0 +1,56 @@
+import EntropyCoding
+import Foundation
+
+// Per-channel steps: what a decoder needs to dequantize with one step per output channel
+// (`.sbw` record kind 5, ``ChannelSteps``), as a share beside the decoder's own cost.
+extension DecoderCostModel {
+    /// The hardware share of per-output-channel steps for `config` on a model whose per-channel
+    /// layers have at most `maxChannels` channels and whose quantized weights number `weights`
+    /// over `channels` channels in all (so a channel holds `weights / channels` weights on
+    /// average). Nil for an FPGA technology (not modelled there) or when `maxChannels` is 0.
+    ///
+    /// The hardware modelled: a shared step-code memory of `maxChannels` bytes (filled from the
+    /// layer's header), a shared step generator — a 32-entry ROM of the octave fractions
+    /// (16-bit), a 16 × 16 multiplier (four 8 × 8) for `base · fraction` and a 16-bit barrel
+    /// shifter (⌈log₂ 16⌉ mux levels) for `2^(code >> 5)` — and per lane a prefetched
+    /// next-step register (16 flip-flops) and a weights-to-channel-boundary down-counter of
+    /// ⌈log₂(maxWeightsPerChannel + 1)⌉ bits. Energy per decoded weight: the counter's step
+    /// every weight, plus, once per channel and spread over its weights, one code read, one ROM
+    /// read, one multiplication, one shift and the register load.
+    ///
+    /// Not in the cycle count: the step codes' ⌈C·8/W⌉ header words per layer (the builder
+    /// computes the steps while the decode table is spread, 2^R cycles, longer than C for
+    /// every layer here); the result's `headerWords` gives them for the largest layer.
+    ///
+    /// ```swift
+    /// let share = model.perChannelStepCost(config, maxChannels: 1280, maxWeightsPerChannel: 2880,
+    ///                                      weights: 3_470_000, channels: 17_000)
+    /// share?.area            // µm²
+    /// share?.energyPerWeight // pJ per decoded weight
+    /// ```
+    /// - Complexity: O(1).
+    public func perChannelStepCost(_ config: DecoderConfiguration, maxChannels: Int, maxWeightsPerChannel: Int,
+                                   weights: Int, channels: Int)
+        -> (area: Double, energyPerWeight: Double, headerWords: Int)? {
+        guard case .asic(let asic) = technology.kind, maxChannels > 0, weights > 0, channels > 0 else { return nil }
+        let stepBits = Double(Self.stepBits)
+        let codeBits = Double(maxChannels * ChannelSteps.codeBits)
+        let romBits = Double(ChannelSteps.codesPerOctave) * stepBits
+        let shifterMuxes = stepBits * Double(ceilLog2(Self.stepBits))
+        let counterBits = Double(bitsToRepresent(max(1, maxWeightsPerChannel)))
+        let gate = asic.nand2AreaUm2
+        let memories = asic.sramTableArea(bits: codeBits) + asic.sramTableArea(bits: romBits)
+        let generator = 4 * asic.multiplier8x8AreaUm2 + shifterMuxes * asic.mux2GateEquivalents * gate
+        let perLane = (stepBits + counterBits) * asic.flipFlopAreaUm2 + counterBits * asic.fullAdderGateEquivalents * gate
+        let area = memories + (generator + perLane * Double(config.lanes)) * asic.calibration.dequantizers
+
+        let counterEnergy = counterBits * (asic.flipFlopEnergyPJ + asic.fullAdderGateEquivalents * asic.gateEnergyPJ)
+        let perChannel = Double(ChannelSteps.codeBits) * asic.sramReadEnergyPerBit(bytes: codeBits / 8)
+            + stepBits * asic.sramReadEnergyPerBit(bytes: romBits / 8)
+            + 4 * asic.multiplier8x8EnergyPJ + shifterMuxes / 2 * asic.mux2GateEquivalents * asic.gateEnergyPJ
+            + stepBits * asic.flipFlopEnergyPJ
+        let energy = counterEnergy + perChannel * Double(channels) / Double(weights)
+        let headerWords = (maxChannels * ChannelSteps.codeBits + config.portBits - 1) / config.portBits
+        return (area, energy, headerWords)
+    }
+}

@@ -1,0 +1,42 @@
+import XCTest
+import EntropyCoding
+@testable import DecoderHardware
+
+/// Per-channel steps are costed beside the decoder (step codes, generator, per-lane counters),
+/// not assumed free.
+final class ChannelStepCostTests: XCTestCase {
+    func testShareGrowsWithWhatTheHardwareHolds() throws {
+        let tech = try Technology.load(contentsOf: techURL("asic-22nm"))
+        guard case .asic(let asic) = tech.kind else { return XCTFail("asic-22nm is an ASIC technology") }
+        let model = DecoderCostModel(technology: tech)
+        let p1 = try DecoderConfiguration(lanes: 1, tableLog: 10, portBits: 64, clockHz: 1e9)
+        let p8 = try DecoderConfiguration(lanes: 8, tableLog: 10, portBits: 64, clockHz: 1e9)
+        let share = try XCTUnwrap(model.perChannelStepCost(p8, maxChannels: 1280, maxWeightsPerChannel: 2880,
+                                                           weights: 3_000_000, channels: 17_000))
+        // The code memory alone: 1280 bytes of table SRAM.
+        XCTAssertGreaterThan(share.area, asic.sramTableArea(bits: 1280 * 8))
+        XCTAssertGreaterThan(share.energyPerWeight, 0)
+        XCTAssertEqual(share.headerWords, 1280 * 8 / 64)
+        // Per-lane registers and counters: more lanes, more area; the per-weight energy does not
+        // depend on the lane count.
+        let one = try XCTUnwrap(model.perChannelStepCost(p1, maxChannels: 1280, maxWeightsPerChannel: 2880,
+                                                         weights: 3_000_000, channels: 17_000))
+        XCTAssertLessThan(one.area, share.area)
+        XCTAssertEqual(one.energyPerWeight, share.energyPerWeight, accuracy: 1e-12)
+        // Fewer weights per channel: a step load every fewer weights costs more per weight.
+        let dense = try XCTUnwrap(model.perChannelStepCost(p8, maxChannels: 1280, maxWeightsPerChannel: 2880,
+                                                           weights: 3_000_000, channels: 300_000))
+        XCTAssertGreaterThan(dense.energyPerWeight, share.energyPerWeight)
+        // A wider code memory is larger.
+        let wide = try XCTUnwrap(model.perChannelStepCost(p8, maxChannels: 4096, maxWeightsPerChannel: 2880,
+                                                          weights: 3_000_000, channels: 17_000))
+        XCTAssertGreaterThan(wide.area, share.area)
+        XCTAssertNil(model.perChannelStepCost(p8, maxChannels: 0, maxWeightsPerChannel: 1, weights: 1, channels: 1))
+    }
+
+    func testFPGAIsNotModelled() throws {
+        let model = DecoderCostModel(technology: try Technology.load(contentsOf: techURL("fpga-7series")))
+        let config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 64, clockHz: 2e8)
+        XCTAssertNil(model.perChannelStepCost(config, maxChannels: 64, maxWeightsPerChannel: 100, weights: 6400, channels: 64))
+    }
+}
