@@ -99,6 +99,8 @@ public struct ModelQuantizer: Sendable {
             throw QuantizationError.incompatibleOptions("per-channel steps are not combined with \(rdoq != nil ? "RDOQ" : "dependent quantization")")
         }
         var quantized = [QuantizedTensor](), kept = [KeptTensor]()
+        let isRateDistortion: Bool
+        if case .rateDistortion = calibration { isRateDistortion = true } else { isRateDistortion = false }
         for name in file.names {
             let data = file.tensors[name]!
             switch policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) {
@@ -107,7 +109,8 @@ public struct ModelQuantizer: Sendable {
                 guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
                 let q = quantizer(for: name, weights: weights)
                 if perChannel, PerChannelQuantizer.applies(shape: data.shape, bins: q.bins) {
-                    let (steps, symbols) = PerChannelQuantizer.quantize(weights, shape: data.shape, bins: q.bins)
+                    let (steps, symbols) = PerChannelQuantizer.quantize(weights, shape: data.shape, bins: q.bins,
+                                                                        rateDistortionStep: isRateDistortion ? q.step : nil)
                     quantized.append(try QuantizedTensor(name: name, shape: data.shape,
                                                          quantizer: ZeroPointQuantizer(bins: q.bins, step: steps.base),
                                                          symbols: symbols, channelSteps: steps))

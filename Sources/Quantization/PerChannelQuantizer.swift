@@ -57,10 +57,22 @@ public enum PerChannelQuantizer {
     }
 
     /// Calibrates, compacts and rounds one layer of `shape` (dimension 0 = output channels).
+    ///
+    /// `rateDistortionStep`: the step a rate–distortion calibration chose for the layer, or nil
+    /// for MSE steps. With entropy coding one step for every channel is what minimizes
+    /// distortion + μ·rate at high rate (each channel's `D ≈ Δ²/12` and `R ≈ h − log₂Δ` give the
+    /// same optimal Δ whatever its spread), so a channel keeps the layer's step and only a channel
+    /// whose own MSE-optimal step is wider — one that the layer's N bins would clip — takes that.
+    /// Nil: every channel its MSE-optimal step (the fixed-bin, MSE-calibrated case).
     /// - Precondition: ``applies(shape:bins:)`` and `weights.count` = the shape's element count.
-    public static func quantize(_ weights: [Float], shape: [Int], bins: Int) -> (steps: ChannelSteps, symbols: [UInt8]) {
+    public static func quantize(_ weights: [Float], shape: [Int], bins: Int, rateDistortionStep: Float? = nil)
+        -> (steps: ChannelSteps, symbols: [UInt8]) {
         precondition(applies(shape: shape, bins: bins) && weights.count == shape.reduce(1, *))
-        let steps = compact(targetSteps(weights, channels: shape[0], bins: bins))
+        var targets = targetSteps(weights, channels: shape[0], bins: bins)
+        if let step = rateDistortionStep, step.isFinite, step > 0 {
+            targets = targets.map { max($0, step) }
+        }
+        let steps = compact(targets)
         return (steps, symbols(weights, steps: steps, bins: bins))
     }
 }

@@ -24,7 +24,9 @@ import ModelIO
 ///   (``DependentQuantizer``: same bins, half the step, NNC's 8-state trellis at that μ).
 ///
 /// - with `perChannel`, `bins+pc` / `mu+pc` / `rmu+pc`: the same bins per layer (for `mu`/`rmu`
-///   the calibration's), one MSE-optimal step per output channel stored as ``ChannelSteps``,
+///   the calibration's), one step per output channel — `bins+pc`: its MSE-optimal step;
+///   `mu+pc` / `rmu+pc`: the layer's calibrated step, or the channel's MSE-optimal step where
+///   that is wider (``PerChannelQuantizer/quantize(_:shape:bins:rateDistortionStep:)``) — stored as ``ChannelSteps``,
 ///   nearest rounding at the stored steps (``PerChannelQuantizer``). Their rate also counts the
 ///   per-channel step codes (channel count varint + one byte per channel, per layer), which the
 ///   one-step modes do not need.
@@ -167,7 +169,7 @@ public struct RateSQNRBenchmark: Sendable {
                          seconds: seconds(calibrated - start) + d.seconds, rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
             }
             if perChannel {
-                let c = try measurePerChannel(layers, quantizers)
+                let c = try measurePerChannel(layers, quantizers, rateDistortion: false)
                 emit(Row(mode: "bins+pc", point: OperatingPoint.bins(n).description + "+pc", sqnrDecibels: c.sqnr,
                          bitsPerWeight: c.bits, seconds: c.seconds))
             }
@@ -196,7 +198,7 @@ public struct RateSQNRBenchmark: Sendable {
                              rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
                 }
                 if perChannel {
-                    let c = try measurePerChannel(layers, quantizers)
+                    let c = try measurePerChannel(layers, quantizers, rateDistortion: true)
                     emit(Row(mode: key + "+pc", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+pc",
                              sqnrDecibels: c.sqnr, bitsPerWeight: c.bits, seconds: seconds(calibrated - start) + c.seconds))
                 }
@@ -249,7 +251,7 @@ public struct RateSQNRBenchmark: Sendable {
     /// keep their quantizer), tANS encoding, SQNR and bits of one point; the bits include the
     /// step codes (channel count varint + one byte per channel), `seconds` the per-channel
     /// calibration.
-    func measurePerChannel(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer])
+    func measurePerChannel(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rateDistortion: Bool)
         throws -> (sqnr: Double, bits: Double, seconds: Double) {
         var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
         var bits = 0
@@ -258,7 +260,8 @@ public struct RateSQNRBenchmark: Sendable {
             let t0 = ThreadClock.now()
             let symbols: [UInt8], reconstruction: [Float]
             if PerChannelQuantizer.applies(shape: layer.shape, bins: plain.bins) {
-                let r = PerChannelQuantizer.quantize(layer.weights, shape: layer.shape, bins: plain.bins)
+                let r = PerChannelQuantizer.quantize(layer.weights, shape: layer.shape, bins: plain.bins,
+                                                     rateDistortionStep: rateDistortion ? plain.step : nil)
                 symbols = r.symbols
                 reconstruction = r.steps.dequantize(symbols, maxLevel: plain.maxLevel)
                 bits += r.steps.storedBits

@@ -80,7 +80,7 @@ struct BenchRD: ParsableCommand {
     @Flag(name: .customLong("dq"), help: "Also measure dependent quantization: bins+dq, mu+dq, rmu+dq (same calibration, half the step, NNC's 8-state trellis at the twin's μ).")
     var dependentQuantization = false
 
-    @Flag(name: .customLong("per-channel"), help: "Also measure per-channel steps: bins+pc, mu+pc, rmu+pc (same bins per layer, one MSE step per output channel as a float32 base + one byte per channel, counted in the rate; nearest rounding).")
+    @Flag(name: .customLong("per-channel"), help: "Also measure per-channel steps: bins+pc, mu+pc, rmu+pc (same bins per layer; bins+pc: each output channel its MSE step; mu+pc/rmu+pc: the layer's calibrated step, or the channel's MSE step where wider; stored as a float32 base + one byte per channel, counted in the rate; nearest rounding).")
     var perChannel = false
 
     func run() throws {
@@ -327,7 +327,9 @@ struct BenchRD: ParsableCommand {
         of ≥ 3 bins at half the step with NNC's 8-state dependent (trellis-coded) quantization: the levels chosen by a Viterbi \
         search minimizing error + μ·(tANS code length) at the twin's μ (`bins+dq`: as `bins+rdoq`); the decoder tracks the \
         state (record kind 3; its hardware cost is in `subbit decoder`'s model). `bins+pc` / `mu+pc` / `rmu+pc` (with \
-        `--per-channel`) — the same bins per layer, one MSE-optimal step per output channel stored as a float32 base and one \
+        `--per-channel`) — the same bins per layer, one step per output channel (`bins+pc`: its MSE-optimal step; `mu+pc` / \
+        `rmu+pc`: the layer's calibrated step, or the channel's MSE-optimal step where that is wider — with entropy coding one step \
+        for all channels is what minimizes error + μ·rate, so only channels the bins would clip move) stored as a float32 base and one \
         log-step byte per channel (record kind 5; those bytes are counted in the rate), nearest rounding.
 
         Decoder cost of each tool (the summary's last table): the share each tool adds to `subbit decoder`'s ASIC model at the \

@@ -93,7 +93,7 @@ struct CompressionOptions: ParsableArguments {
 
     @Flag(name: .customLong("per-channel"), help: ArgumentHelp(
         "One step per output channel (dimension 0), stored as a float32 base and one byte per channel.",
-        discussion: "Each layer of ≥ 3 bins keeps its one bin count (from --bins, or from --rate-weight's calibration) and one entropy table; each output channel gets its MSE-optimal step for that count, stored as Δ_c = base·2^(code/32), and nearest rounding at the stored step. The .sbw records it (older readers refuse such files). Not with --rdoq, --dq or --calibration max-abs."))
+        discussion: "Each layer of ≥ 3 bins keeps its one bin count (from --bins, or from --rate-weight's calibration) and one entropy table; each output channel gets a step for that count — with --bins its MSE-optimal step; with --rate-weight the layer's calibrated step, or the channel's MSE-optimal step where that is wider (with entropy coding one step for all channels minimizes error + μ·rate; only channels the bins would clip move) — stored as Δ_c = base·2^(code/32), and nearest rounding at the stored step. The .sbw records it (older readers refuse such files). Not with --rdoq, --dq or --calibration max-abs."))
     var perChannel = false
 
     @Option(help: "Step rule (default: mse with --bins, rd with --rate-weight).")

@@ -31,6 +31,26 @@ final class PerChannelQuantizerTests: XCTestCase {
         XCTAssertThrowsError(try ChannelSteps(base: Float.greatestFiniteMagnitude / 2, codes: [255]))
     }
 
+    /// With a rate–distortion step, every channel keeps it unless its own MSE step is wider:
+    /// narrow channels share the layer's step, wide ones (that N bins would clip) take theirs.
+    func testRateDistortionStepIsKeptExceptWhereTheChannelNeedsAWiderOne() throws {
+        let shape = [16, 45]
+        let w = layer(channels: 16, per: 45, seed: 9)
+        let mse = PerChannelQuantizer.targetSteps(w, channels: 16, bins: 15)
+        let layerStep = mse.sorted()[8]   // between the channels' own steps
+        let (steps, _) = PerChannelQuantizer.quantize(w, shape: shape, bins: 15, rateDistortionStep: layerStep)
+        let tolerance = Float(pow(2.0, 1.0 / 64)) * 1.0001   // a code is within 2^(1/64) of its target
+        for c in 0..<16 {
+            let want = max(mse[c], layerStep)
+            let got = steps.step(channel: c)
+            XCTAssertLessThanOrEqual(got, want * tolerance, "channel \(c)")
+            XCTAssertGreaterThanOrEqual(got, want / tolerance, "channel \(c)")
+        }
+        // Without it, the channels' MSE steps (the fixed-bin case).
+        let (plain, _) = PerChannelQuantizer.quantize(w, shape: shape, bins: 15)
+        XCTAssertLessThan(plain.step(channel: 0), layerStep / tolerance, "the finest channel keeps its own finer step")
+    }
+
     func testErrorIsWithinHalfTheStoredStepInRange() throws {
         for (bins, seed) in [(3, 1), (15, 2), (63, 3), (255, 4)] as [(Int, UInt64)] {
             let shape = [16, 3, 3, 5]

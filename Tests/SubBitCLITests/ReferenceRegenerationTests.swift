@@ -52,32 +52,44 @@ final class ReferenceRegenerationTests: XCTestCase {
     }
 
     func testPaperTablesAndPlotsRegenerateFromTheCommittedCSVs() throws {
-        let results = Self.repository.appendingPathComponent("Results/paper")
+        try assertTablesAndPlotsRegenerate(experiment: "paper", spec: "paper.yaml", command: "subbit reproduce")
+    }
+
+    /// The equal-λ ablation and frontier studies (`Experiments/precision.yaml`).
+    func testPrecisionTablesAndPlotsRegenerateFromTheCommittedCSVs() throws {
+        try assertTablesAndPlotsRegenerate(experiment: "precision", spec: "precision.yaml",
+                                           command: "subbit reproduce Experiments/precision.yaml")
+    }
+
+    /// `Results/<experiment>/tables.md` and `Plots/<experiment>/` come out of the committed CSVs
+    /// and `Experiments/<spec>` byte for byte (`--tables-only`, in a scratch repository).
+    func assertTablesAndPlotsRegenerate(experiment: String, spec: String, command: String) throws {
+        let results = Self.repository.appendingPathComponent("Results/\(experiment)")
         let tables = results.appendingPathComponent("tables.md")
         guard FileManager.default.fileExists(atPath: results.path) else {
-            throw XCTSkip("Results/paper is not committed yet (`subbit reproduce` produces it)")
+            throw XCTSkip("Results/\(experiment) is not committed yet (`\(command)` produces it)")
         }
         guard FileManager.default.fileExists(atPath: tables.path) else {
-            return XCTFail("Results/paper exists without tables.md. Fix: run `subbit reproduce` (or `--tables-only`) and commit its output.")
+            return XCTFail("Results/\(experiment) exists without tables.md. Fix: run `\(command)` (or `--tables-only`) and commit its output.")
         }
         // A scratch repository: the spec and the committed CSVs only; `--tables-only` renders the rest.
         let folder = try temporaryFolder()
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("Experiments"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("Experiments/paper.yaml"),
-                                         to: folder.appendingPathComponent("Experiments/paper.yaml"))
+        try FileManager.default.copyItem(at: Self.repository.appendingPathComponent("Experiments/\(spec)"),
+                                         to: folder.appendingPathComponent("Experiments/\(spec)"))
         for (name, data) in try files(under: results) where name.hasSuffix(".csv") {
-            let target = folder.appendingPathComponent("Results/paper").appendingPathComponent(name)
+            let target = folder.appendingPathComponent("Results/\(experiment)").appendingPathComponent(name)
             try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: target)
         }
-        let r = try SubBitCLI.run(["reproduce", "--tables-only"], in: folder)
+        let r = try SubBitCLI.run(["reproduce", "Experiments/\(spec)", "--tables-only"], in: folder)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let regenerated = try Data(contentsOf: folder.appendingPathComponent("Results/paper/tables.md"))
+        let regenerated = try Data(contentsOf: folder.appendingPathComponent("Results/\(experiment)/tables.md"))
         if regenerated != (try Data(contentsOf: tables)) {
-            XCTFail("Results/paper/tables.md differs from what `subbit reproduce --tables-only` renders from the committed CSVs and Experiments/paper.yaml. Fix: run `subbit reproduce --tables-only` and commit the result; never edit tables.md by hand.")
+            XCTFail("Results/\(experiment)/tables.md differs from what `\(command) --tables-only` renders from the committed CSVs and Experiments/\(spec). Fix: run `\(command) --tables-only` and commit the result; never edit tables.md by hand.")
         }
-        try assertSameFiles(committed: Self.repository.appendingPathComponent("Plots/paper"),
-                            regenerated: folder.appendingPathComponent("Plots/paper"),
-                            fix: "run `subbit reproduce --tables-only` and commit Plots/paper; never edit plots by hand.")
+        try assertSameFiles(committed: Self.repository.appendingPathComponent("Plots/\(experiment)"),
+                            regenerated: folder.appendingPathComponent("Plots/\(experiment)"),
+                            fix: "run `\(command) --tables-only` and commit Plots/\(experiment); never edit plots by hand.")
     }
 }
