@@ -66,7 +66,7 @@ final class SBWAffine8Tests: XCTestCase {
         XCTAssertEqual(parts.keptValueBits, (8 + 20) * 8)
         XCTAssertEqual(parts.totalBits, bytes.count * 8)
         // Layout: … kind 4, offset, step, codes to the record's end.
-        let kind = kindOffset(bytes)
+        let kind = OneRecordSBW.layout(bytes).kind
         XCTAssertEqual(bytes[kind], 4)
         XCTAssertEqual(SBWFile.readUInt32(bytes, at: kind + 1), code.offset.bitPattern)
         XCTAssertEqual(SBWFile.readUInt32(bytes, at: kind + 5), code.step.bitPattern)
@@ -76,25 +76,25 @@ final class SBWAffine8Tests: XCTestCase {
     func testInconsistentRecordsAreRefused() throws {
         let code = try SBWAffine8(encoding: (0..<20).map { Float($0) })
         let bytes = SBWFile(tensors: [try SBWTensor(name: "bn.bias", shape: [20], payload: .affine8(code))]).serialized()
-        let kind = kindOffset(bytes)
+        let kind = OneRecordSBW.layout(bytes).kind
         var nan = bytes
         for k in 0..<4 { nan[kind + 1 + k] = UInt8(truncatingIfNeeded: Float.nan.bitPattern >> (8 * UInt32(k))) }
-        XCTAssertTrue(message { _ = try SBWFile(bytes: resealed(nan)) }?.contains("finite offset") == true)
+        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(nan)) }?.contains("finite offset") == true)
         var negative = bytes
         for k in 0..<4 { negative[kind + 5 + k] = UInt8(truncatingIfNeeded: Float(-1).bitPattern >> (8 * UInt32(k))) }
-        XCTAssertTrue(message { _ = try SBWFile(bytes: resealed(negative)) }?.contains("step ≥ 0") == true)
+        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(negative)) }?.contains("step ≥ 0") == true)
         // A shape claiming more values than the record holds: refused before anything is read.
         var claim = bytes
         claim[kind - 1] = 21
-        let m = message { _ = try SBWFile(bytes: resealed(claim)) }
+        let m = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(claim)) }
         XCTAssertTrue(m?.contains("20 code bytes for 21 8-bit values") == true, m ?? "accepted")
         // A huge claim stops at the decoded-size limit.
         let limits = SBWFile.Limits(maxDecodedBytes: 40)
-        XCTAssertTrue(message { _ = try SBWFile(bytes: bytes, limits: limits) }?.contains("limit per tensor") == true)
+        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: bytes, limits: limits) }?.contains("limit per tensor") == true)
         // A reader knows kinds 0…5; the next one is refused by name, as kind 4 is by older readers.
         var future = bytes
         future[kind] = 6
-        XCTAssertTrue(message { _ = try SBWFile(bytes: resealed(future)) }?.contains("unknown kind 6") == true)
+        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }?.contains("unknown kind 6") == true)
     }
 
     func testFilesWithoutKind4AreUnchanged() throws {
@@ -107,43 +107,5 @@ final class SBWAffine8Tests: XCTestCase {
         // magic+version, metadata count, tensor count, two records (length, name, rank, dim, kind, values, CRC), file CRC.
         XCTAssertEqual(bytes.count, 6 + 1 + 1 + (1 + 2 + 1 + 1 + 1 + 8 + 4) + (1 + 2 + 1 + 1 + 1 + 2 + 4) + 4)
         XCTAssertEqual(bytes[8 + 1 + 2 + 1 + 1], 1, "float32 kind")
-    }
-
-    // MARK: Helpers (one-tensor files without metadata, one-dimensional shape below 128)
-
-    private func kindOffset(_ bytes: [UInt8]) -> Int {
-        var i = 6
-        let metadataCount = Int(bytes[i]); i += 1
-        for _ in 0..<(2 * metadataCount) { i += 1 + Int(bytes[i]) }
-        i += 1   // tensor count
-        while bytes[i] & 0x80 != 0 { i += 1 }
-        i += 1   // record length
-        i += 1 + Int(bytes[i])   // name
-        let rank = Int(bytes[i]); i += 1
-        return i + rank
-    }
-
-    private func resealed(_ bytes: [UInt8]) -> [UInt8] {
-        var b = bytes
-        var i = 6
-        let metadataCount = Int(b[i]); i += 1
-        for _ in 0..<(2 * metadataCount) { i += 1 + Int(b[i]) }
-        i += 1
-        var length = 0, shift = 0
-        while true {
-            let x = b[i]; i += 1
-            length |= Int(x & 0x7F) << shift
-            if x & 0x80 == 0 { break }
-            shift += 7
-        }
-        let crc = CRC32C.checksum(Array(b[i..<(i + length)]))
-        for k in 0..<4 { b[i + length + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
-        let fileCRC = CRC32C.checksum(Array(b[0..<(b.count - 4)]))
-        for k in 0..<4 { b[b.count - 4 + k] = UInt8(truncatingIfNeeded: fileCRC >> (8 * UInt32(k))) }
-        return b
-    }
-
-    private func message(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch { return "\(error)" }
     }
 }

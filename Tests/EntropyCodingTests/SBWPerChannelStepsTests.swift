@@ -12,44 +12,15 @@ final class SBWPerChannelStepsTests: XCTestCase {
         SBWFile(tensors: [try SBWTensor(name: "t", shape: shape, payload: .quantized(q))])
     }
 
-    /// The offset of the kind byte of the one record (name "t", rank 2, dims 3 and 4), and the
-    /// record's range.
-    private func layout(_ bytes: [UInt8]) -> (kind: Int, record: Range<Int>) {
-        var i = 4 + 2 + 1 + 1
-        var length = 0, shift = 0
-        while true {
-            let b = bytes[i]; i += 1
-            length |= Int(b & 0x7F) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-        }
-        return (i + 5, i..<(i + length))
-    }
-
-    private func resealed(_ bytes: [UInt8]) -> [UInt8] {
-        var b = bytes
-        let r = layout(b).record
-        let crc = CRC32C.checksum(b[r])
-        for k in 0..<4 { b[r.upperBound + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k))) }
-        let body = b.count - 4
-        let fileCRC = CRC32C.checksum(b[0..<body])
-        for k in 0..<4 { b[body + k] = UInt8(truncatingIfNeeded: fileCRC >> (8 * UInt32(k))) }
-        return b
-    }
-
-    private func message(_ body: () throws -> Void) -> String? {
-        do { try body(); return nil } catch { return "\(error)" }
-    }
-
-    func testKindFourRoundTripsAndPlainRecordsKeepTheirBytes() throws {
+    func testKindFiveRoundTripsAndPlainRecordsKeepTheirBytes() throws {
         let plain = try SBWQuantizedTensor(symbols: symbols, step: 0.5, bins: 5, codec: .tans(tableLog: 11))
         let plainBytes = try file(plain).serialized()
-        XCTAssertEqual(plainBytes[layout(plainBytes).kind], 0)
+        XCTAssertEqual(plainBytes[OneRecordSBW.layout(plainBytes).kind], 0)
         let steps = try ChannelSteps(base: 0.5, codes: [0, 32, 255])
         for codec in [CodecConfiguration.tans(tableLog: 11), .huffman(), .fixedWidth, .rans()] {
             let q = try SBWQuantizedTensor(symbols: symbols, step: 0.5, bins: 5, codec: codec, channelSteps: steps)
             let bytes = try file(q).serialized()
-            let kind = layout(bytes).kind
+            let kind = OneRecordSBW.layout(bytes).kind
             XCTAssertEqual(bytes[kind], 5)
             XCTAssertEqual(Array(bytes[(kind + 6)..<(kind + 10)]), [3, 0, 32, 255], "channel count and codes after step and bins")
             let back = try SBWFile(bytes: bytes)
@@ -65,33 +36,33 @@ final class SBWPerChannelStepsTests: XCTestCase {
         let q = try SBWQuantizedTensor(symbols: symbols, step: 0.5, bins: 5, codec: .tans(tableLog: 11),
                                        channelSteps: try ChannelSteps(base: 0.5, codes: [0, 1, 2]))
         let bytes = try file(q).serialized()
-        let kind = layout(bytes).kind
+        let kind = OneRecordSBW.layout(bytes).kind
 
         var count = bytes
         count[kind + 6] = 4
-        let m1 = message { _ = try SBWFile(bytes: resealed(count)) }
+        let m1 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(count)) }
         XCTAssertTrue(m1?.contains("4 per-channel steps for shape [3, 4]") == true, m1 ?? "accepted")
 
         var huge = bytes
         huge[kind + 6] = 0xFF   // a varint that claims far more codes than the record holds
-        let m2 = message { _ = try SBWFile(bytes: resealed(huge)) }
+        let m2 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(huge)) }
         XCTAssertNotNil(m2)
 
         var badBase = bytes
         for k in 0..<4 { badBase[kind + 1 + k] = UInt8(truncatingIfNeeded: Float.infinity.bitPattern >> (8 * UInt32(k))) }
-        let m3 = message { _ = try SBWFile(bytes: resealed(badBase)) }
+        let m3 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(badBase)) }
         XCTAssertTrue(m3?.contains("positive finite base step") == true, m3 ?? "accepted")
 
         var overflow = bytes
         for k in 0..<4 { overflow[kind + 1 + k] = UInt8(truncatingIfNeeded: (Float.greatestFiniteMagnitude / 4).bitPattern >> (8 * UInt32(k))) }
         overflow[kind + 9] = 255
-        let m4 = message { _ = try SBWFile(bytes: resealed(overflow)) }
+        let m4 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(overflow)) }
         XCTAssertTrue(m4?.contains("per-channel steps overflow") == true, m4 ?? "accepted")
 
         // A reader that predates a kind refuses it by name, as one before kind 5 refused this one.
         var future = bytes
         future[kind] = 6
-        let m5 = message { _ = try SBWFile(bytes: resealed(future)) }
+        let m5 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }
         XCTAssertTrue(m5?.contains("unknown kind 6") == true, m5 ?? "accepted")
 
         // The writer's side refuses the same inconsistencies.
@@ -107,19 +78,19 @@ final class SBWPerChannelStepsTests: XCTestCase {
     }
 
     /// Mutated kind-5 files end in a decode or one error, never a trap.
-    func testMutatedKindFourFilesDecodeOrFail() throws {
+    func testMutatedKindFiveFilesDecodeOrFail() throws {
         var rng = SplitMix64(seed: 0x4C_0004)
         let q = try SBWQuantizedTensor(symbols: symbols, step: 0.5, bins: 5, codec: .tans(tableLog: 6),
                                        channelSteps: try ChannelSteps(base: 0.5, codes: [0, 40, 200]))
         let bytes = try file(q).serialized()
-        let r = layout(bytes).record
+        let r = OneRecordSBW.layout(bytes).record
         for _ in 0..<3000 {
             var m = bytes
             for _ in 0..<(1 + Int.random(in: 0..<3, using: &rng)) {
                 m[Int.random(in: r, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
             }
             do {
-                let f = try SBWFile(bytes: resealed(m), limits: SBWFuzzTests.limits)
+                let f = try SBWFile(bytes: OneRecordSBW.resealed(m), limits: SBWFuzzTests.limits)
                 for t in f.tensors { _ = try t.floatValues() }
             } catch is EntropyCodingError {
             }
