@@ -24,9 +24,9 @@ do for [fmt in formats] {
     set key top left box opaque
     set format y "%g"
     unset logscale x
-    set xrange [-1:42]
+    set xrange [-1:44]
     unset logscale y
-    set yrange [-0.34452:7.23491]
+    set yrange [-0.371316:7.79763]
     unset label 99
     plot "rate-sqnr.dat" index 0 using 1:2 with linespoints lw 1.5 dt 2 pt 6 ps 0.9 lc rgb "#0072B2" title "bins", \
          "rate-sqnr.dat" index 1 using 1:2 with linespoints lw 1.5 dt 2 pt 4 ps 0.9 lc rgb "#D55E00" title "mu", \
@@ -37,8 +37,11 @@ do for [fmt in formats] {
          "rate-sqnr.dat" index 6 using 1:2 with linespoints lw 1.5 dt 2 pt 10 ps 0.9 lc rgb "#E69F00" title "bins+dq", \
          "rate-sqnr.dat" index 7 using 1:2 with linespoints lw 1.5 dt 2 pt 12 ps 0.9 lc rgb "#CC79A7" title "mu+dq", \
          "rate-sqnr.dat" index 8 using 1:2 with linespoints lw 1.5 dt 2 pt 14 ps 0.9 lc rgb "#56B4E9" title "rmu+dq", \
-         "rate-sqnr.dat" index 9 using 1:2 with linespoints lw 2 pt 7 ps 0.9 lc rgb "#000000" title "nncodec", \
-         "rate-sqnr.dat" index 10 using 1:2 with linespoints lw 2 pt 5 ps 0.9 lc rgb "#000000" title "nncodec-rd1"
+         "rate-sqnr.dat" index 9 using 1:2 with linespoints lw 1.5 dt 2 pt 6 ps 0.9 lc rgb "#F0E442" title "bins+pc", \
+         "rate-sqnr.dat" index 10 using 1:2 with linespoints lw 1.5 dt 2 pt 4 ps 0.9 lc rgb "#000000" title "mu+pc", \
+         "rate-sqnr.dat" index 11 using 1:2 with linespoints lw 1.5 dt 2 pt 8 ps 0.9 lc rgb "#0072B2" title "rmu+pc", \
+         "rate-sqnr.dat" index 12 using 1:2 with linespoints lw 2 pt 11 ps 0.9 lc rgb "#000000" title "nncodec", \
+         "rate-sqnr.dat" index 13 using 1:2 with linespoints lw 2 pt 13 ps 0.9 lc rgb "#000000" title "nncodec-rd1"
 
     unset output
 }
