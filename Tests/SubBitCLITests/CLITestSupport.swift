@@ -110,4 +110,17 @@ extension SubBitCLI {
             XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "\(args) left a file", file: file, line: line)
         }
     }
+
+    /// `subbit compress MODEL ARGS` then `subbit decompress` into `folder` (files named by `tag`),
+    /// both asserted to succeed; the decompressed model, for a bit-for-bit comparison with the
+    /// library's reconstruction.
+    static func compressAndDecompress(_ model: URL, _ args: [String], in folder: URL, tag: String,
+                                      file: StaticString = #filePath, line: UInt = #line) throws -> SafeTensorsFile {
+        let sbw = folder.appendingPathComponent("\(tag).sbw"), out = folder.appendingPathComponent("\(tag).safetensors")
+        let c = try run(["compress", model.path, "-o", sbw.path] + args)
+        XCTAssertEqual(c.status, 0, c.stderr, file: file, line: line)
+        let d = try run(["decompress", sbw.path, "-o", out.path])
+        XCTAssertEqual(d.status, 0, d.stderr, file: file, line: line)
+        return try SafeTensorsFile(contentsOf: out)
+    }
 }

@@ -25,11 +25,7 @@ final class DQCLITests: XCTestCase {
                             dependentQuantizer: try DependentQuantizer(rateWeight: 0.02, measure: .relative, codec: codec, machine: .fourState))),
         ]
         for (i, (args, quantizer)) in cases.enumerated() {
-            let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
-            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
-            XCTAssertEqual(c.status, 0, c.stderr)
-            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
-            let restored = try SafeTensorsFile(contentsOf: out)
+            let restored = try SubBitCLI.compressAndDecompress(modelURL, args, in: dir, tag: "m\(i)")
             let expected = try quantizer.quantize(original)
             XCTAssertTrue(expected.quantized.allSatisfy { $0.dependentQuantization != nil }, "\(args)")
             for t in expected.quantized {

@@ -20,17 +20,13 @@ final class PerChannelCLITests: XCTestCase {
                             perChannel: true)),
         ]
         for (i, (args, quantizer)) in cases.enumerated() {
-            let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
-            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
-            XCTAssertEqual(c.status, 0, c.stderr)
-            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
-            let restored = try SafeTensorsFile(contentsOf: out)
+            let restored = try SubBitCLI.compressAndDecompress(modelURL, args, in: dir, tag: "m\(i)")
             let expected = try quantizer.quantize(original)
             XCTAssertTrue(expected.quantized.allSatisfy { $0.channelSteps != nil }, "\(args)")
             for t in expected.quantized {
                 XCTAssertEqual(try restored.tensor(t.name).floats().map(\.bitPattern), t.dequantized().map(\.bitPattern), "\(args) \(t.name)")
             }
-            let inspect = try SubBitCLI.run(["inspect", sbw.path])
+            let inspect = try SubBitCLI.run(["inspect", dir.appendingPathComponent("m\(i).sbw").path])
             XCTAssertEqual(inspect.status, 0, inspect.stderr)
             XCTAssertTrue(inspect.stdout.contains("/32ch") && inspect.stdout.contains("/12ch"), inspect.stdout)
             XCTAssertTrue(inspect.stdout.contains("per-channel step codes"), inspect.stdout)

@@ -27,11 +27,7 @@ final class RDOQCLITests: XCTestCase {
              ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), rdoq: try RDOQ(rateWeight: 0.02, measure: .relative, codec: codec))),
         ]
         for (i, (args, quantizer)) in cases.enumerated() {
-            let sbw = dir.appendingPathComponent("m\(i).sbw"), out = dir.appendingPathComponent("m\(i).safetensors")
-            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path] + args)
-            XCTAssertEqual(c.status, 0, c.stderr)
-            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
-            let restored = try SafeTensorsFile(contentsOf: out)
+            let restored = try SubBitCLI.compressAndDecompress(modelURL, args, in: dir, tag: "m\(i)")
             let expected = try quantizer.quantize(original)
             let nearest = try ModelQuantizer(calibration: quantizer.calibration).quantize(original)
             XCTAssertNotEqual(expected.quantized.map(\.symbols), nearest.quantized.map(\.symbols), "\(args): RDOQ moved some level")
