@@ -133,12 +133,15 @@ public struct PointPipeline: Sendable {
         let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
-        let exported = try qat.export(floatStorage: source.qat.floatDtype)
+        var exported = try qat.export(floatStorage: source.qat.floatDtype)
+        let latent = Dictionary(model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        if source.qat.exportRDOQ > 0 {
+            exported = try ExportRDOQ(rateWeight: source.qat.exportRDOQ).apply(to: exported) { latent[$0]?.value.toArray() }.model
+        }
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
         let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
         // SQNR of each exported layer against the latent weights QAT ended with.
-        let latent = Dictionary(model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
         return TrainedArtifact(model: exported, top1Float: top1Float, top1Quantized: top1Quantized,
                                trainSeconds: Date().timeIntervalSince(start),
                                lowestSQNR: exported.lowestLayerSQNR { latent[$0]?.value.toArray() })

@@ -361,7 +361,7 @@ struct SpecReader {
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {
         try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
-                           "alphabet_rate", "table_weight", "drop_training_state"])
+                           "alphabet_rate", "table_weight", "drop_training_state", "export_rdoq"])
         var settings = QATSettings()
         settings.temperature = try map.double("temperature", default: settings.temperature, range: 1e-4...100)
         settings.lambdaWarmupEpochs = try map.double("lambda_warmup_epochs", default: settings.lambdaWarmupEpochs, range: 0...1000)
@@ -373,6 +373,7 @@ struct SpecReader {
         settings.tableWeight = try map.double("table_weight", default: settings.tableWeight, range: 0...1000)
         settings.dropTrainingState = try map.string("drop_training_state", in: ["true", "false"],
                                                     default: settings.dropTrainingState ? "true" : "false") == "true"
+        settings.exportRDOQ = try map.double("export_rdoq", default: settings.exportRDOQ, range: 0...1000)
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
                 throw map.error(key, node, "\(n) bins is even; zero-point quantization needs an odd count. Fix: use \(n - 1) or \(n + 1).")

@@ -49,6 +49,7 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
             // Opt-in rate terms enter the key only when set, so every key made before them stands.
             if qat.alphabetRate { fields.append("qat.alphabet_rate=true") }
             if qat.tableWeight != 0 { fields.append("qat.table_weight=\(CanonicalNumber.format(qat.tableWeight))") }
+            if qat.exportRDOQ != 0 { fields.append("qat.export_rdoq=\(CanonicalNumber.format(qat.exportRDOQ))") }
         case .pretrained(let source):
             isPretrained = true
             fields += ["kind=pretrained", "model=\(source.model)", "calibration=\(source.calibration.rawValue)"]

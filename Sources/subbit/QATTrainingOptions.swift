@@ -41,6 +41,9 @@ struct QATTrainingOptions: ParsableArguments {
     @Option(name: .customLong("table-weight"), help: "Weight of the hardware decoder's table bits (2^10 entries × entry bits per layer) in the rate; 0: off.")
     var tableWeight: Double = 0
 
+    @Option(name: .customLong("export-rdoq"), help: "μ of RDOQ as the export rounding (relative error; levels chosen again from the latent weights training ended with); 0: nearest rounding.")
+    var exportRDOQ: Double = 0
+
     @Option(name: .customLong("precision-trace"), help: "Write each layer's precision and bins per epoch to this CSV.")
     var precisionTrace: String?
 
@@ -63,6 +66,9 @@ struct QATTrainingOptions: ParsableArguments {
         guard requested else { return }
         _ = try codecOptions()
         _ = try configuration()
+        guard exportRDOQ.isFinite, exportRDOQ >= 0 else {
+            throw ValidationError("--export-rdoq \(exportRDOQ) is not a finite μ ≥ 0: give e.g. 0.05 (0 keeps nearest rounding)")
+        }
     }
 
     /// The QAT configuration the options describe, validated.

@@ -147,7 +147,13 @@ extension Train {
     /// evaluates the decoded weights: the accuracy reported is that of what was stored.
     func finishQuantized(_ qat: QuantizationAwareTraining, top1Float: Double?, testSet: ImageDataset,
                          threads: Int, seconds: Double) throws {
-        let exported = try qat.export(floatStorage: self.qat.floatDtype)
+        var exported = try qat.export(floatStorage: self.qat.floatDtype)
+        if self.qat.exportRDOQ > 0 {
+            let latent = Dictionary(qat.model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+            let rounded = try ExportRDOQ(rateWeight: self.qat.exportRDOQ).apply(to: exported) { latent[$0]?.value.toArray() }
+            exported = rounded.model
+            print("export rounding: RDOQ at μ = \(self.qat.exportRDOQ) (relative) moved \(rounded.changed) of \(exported.quantizedParameterCount) levels")
+        }
         let inMemory = ModelZoo.make(common.model, seed: 0)
         try inMemory.load(exported)
         let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy

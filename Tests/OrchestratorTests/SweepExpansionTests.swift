@@ -221,3 +221,30 @@ final class AlphabetRateSpecTests: XCTestCase {
         }
     }
 }
+
+/// `qat.export_rdoq`: parsed, refused when malformed, in the training key and the fingerprint
+/// only when set.
+final class ExportRDOQSpecTests: XCTestCase {
+    func parse(_ qatLines: String) throws -> ExperimentSpec {
+        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
+        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
+    }
+
+    func testKeyEntersOnlyWhenSet() throws {
+        let plain = try parse("")
+        let on = try parse("  export_rdoq: 0.02\n")
+        guard case .train(let source) = on.source else { return XCTFail("expected a trained source") }
+        XCTAssertEqual(source.qat.exportRDOQ, 0.02)
+        let point = SweepExpansion(spec: plain).points()[0]
+        let plainKey = TrainingKey(spec: plain, point: point, numerics: "N")
+        XCTAssertEqual(TrainingKey(spec: try parse("  export_rdoq: 0\n"), point: point, numerics: "N"), plainKey)
+        XCTAssertFalse(plainKey.canonical.contains("export_rdoq"))
+        let onKey = TrainingKey(spec: on, point: point, numerics: "N")
+        XCTAssertTrue(onKey.canonical.contains("qat.export_rdoq=0.02\n"), onKey.canonical)
+        XCTAssertEqual(SpecFingerprint(try parse("  export_rdoq: 0\n")), SpecFingerprint(plain))
+        XCTAssertNotEqual(SpecFingerprint(on), SpecFingerprint(plain))
+        for bad in ["  export_rdoq: -1\n", "  export_rdoq: much\n"] {
+            XCTAssertThrowsError(try parse(bad), bad) { XCTAssertTrue("\($0)".contains("qat.export_rdoq"), "\($0)") }
+        }
+    }
+}
