@@ -348,6 +348,13 @@ public struct RateSQNRBenchmark: Sendable {
         /// The fewest bits of the given modes (nil if none reaches this SQNR).
         public func best(_ modes: [String]) -> Double? { modes.compactMap { bits[$0] }.min() }
 
+        /// The best of `base`'s bits minus the best of `modes`' (positive: `modes` need fewer);
+        /// nil unless both families reach this SQNR.
+        public func saved(best modes: [String], over base: [String]) -> Double? {
+            guard let m = best(modes), let b = best(base) else { return nil }
+            return b - m
+        }
+
         /// The peer mode's bits minus SubBit's best mode's (positive: SubBit needs fewer); nil
         /// unless both reach this SQNR.
         public func peerMargin(_ peer: String = RateSQNRBenchmark.peerMode) -> Double? {

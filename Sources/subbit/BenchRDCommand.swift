@@ -203,23 +203,14 @@ struct BenchRD: ParsableCommand {
             guard let lo = values.min(), let hi = values.max() else { return "no SQNR both reach" }
             return String(format: "%.3f to %.3f b/qw (mean %.3f, %d SQNR points)", lo, hi, values.reduce(0, +) / Double(values.count), values.count)
         }
-        let best = matched.compactMap { m -> Double? in
-            guard let r = m.best(RateSQNRBenchmark.rdoqModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
-            return p - r
-        }
+        let best = matched.compactMap { $0.saved(best: RateSQNRBenchmark.rdoqModes, over: RateSQNRBenchmark.plainModes) }
         lines.append(String(format: "Saved by RDOQ at matched SQNR, %.0f–%.0f dB: best RDOQ mode vs best plain mode ", low, high) + range(best))
         for (r, p) in RateSQNRBenchmark.pairs {
             lines.append("  \(r) vs \(p): " + range(matched.compactMap { $0.saved(r, over: p) }))
         }
         if rows.contains(where: { RateSQNRBenchmark.dqModes.contains($0.mode) }) {
-            let dq = matched.compactMap { m -> Double? in
-                guard let d = m.best(RateSQNRBenchmark.dqModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
-                return p - d
-            }
-            let dqOverRDOQ = matched.compactMap { m -> Double? in
-                guard let d = m.best(RateSQNRBenchmark.dqModes), let r = m.best(RateSQNRBenchmark.rdoqModes) else { return nil }
-                return r - d
-            }
+            let dq = matched.compactMap { $0.saved(best: RateSQNRBenchmark.dqModes, over: RateSQNRBenchmark.plainModes) }
+            let dqOverRDOQ = matched.compactMap { $0.saved(best: RateSQNRBenchmark.dqModes, over: RateSQNRBenchmark.rdoqModes) }
             lines.append(String(format: "Saved by dependent quantization at matched SQNR, %.0f–%.0f dB: best DQ mode vs best plain mode ", low, high) + range(dq))
             lines.append("  best DQ mode vs best RDOQ mode: " + range(dqOverRDOQ))
             for (d, p) in RateSQNRBenchmark.dqPairs {
@@ -227,10 +218,7 @@ struct BenchRD: ParsableCommand {
             }
         }
         if rows.contains(where: { RateSQNRBenchmark.pcModes.contains($0.mode) }) {
-            let pc = matched.compactMap { m -> Double? in
-                guard let c = m.best(RateSQNRBenchmark.pcModes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
-                return p - c
-            }
+            let pc = matched.compactMap { $0.saved(best: RateSQNRBenchmark.pcModes, over: RateSQNRBenchmark.plainModes) }
             lines.append(String(format: "Saved by per-channel steps at matched SQNR, %.0f–%.0f dB (step codes counted): best per-channel mode vs best plain mode ", low, high) + range(pc))
             for (c, p) in RateSQNRBenchmark.pcPairs {
                 lines.append("  \(c) vs \(p): " + range(matched.compactMap { $0.saved(c, over: p) }))
@@ -290,8 +278,9 @@ struct BenchRD: ParsableCommand {
         lines.append("tool                                SQNR points   saved b/qw   memory saved µm²   decoder added µm²   net saved µm²   memory read saved pJ/w   decoder added pJ/w")
         for tool in tools {
             let pairs = matched.compactMap { m -> (saved: Double, plain: Double)? in
-                guard let t = m.best(tool.modes), let p = m.best(RateSQNRBenchmark.plainModes) else { return nil }
-                return (p - t, p)
+                guard let saved = m.saved(best: tool.modes, over: RateSQNRBenchmark.plainModes),
+                      let plain = m.best(RateSQNRBenchmark.plainModes) else { return nil }
+                return (saved, plain)
             }
             guard !pairs.isEmpty, let cost = tool.cost else { continue }
             let saved = pairs.map(\.saved).reduce(0, +) / Double(pairs.count)

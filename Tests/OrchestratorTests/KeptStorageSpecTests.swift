@@ -7,10 +7,7 @@ import Quantization
 /// first is a training-key field like f16/f32, the second enters neither the training key nor
 /// (while false) the spec fingerprint.
 final class KeptStorageSpecTests: XCTestCase {
-    func parse(_ qatLines: String) throws -> ExperimentSpec {
-        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
-        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
-    }
+    func parse(_ qatLines: String) throws -> ExperimentSpec { try SpecParserTests.parse(qat: qatLines) }
 
     func testQ8ParsesAndIsATrainingKeyValue() throws {
         let plain = try parse("")

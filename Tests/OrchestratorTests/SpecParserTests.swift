@@ -2,6 +2,12 @@ import XCTest
 @testable import Orchestrator
 
 final class SpecParserTests: XCTestCase {
+    /// The valid spec with `qatLines` added to its `qat:` mapping, parsed.
+    static func parse(qat qatLines: String) throws -> ExperimentSpec {
+        let yaml = valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
+        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
+    }
+
     static let valid = """
     experiment: quick
     description: Fashion-MNIST LeNet-5

@@ -185,10 +185,7 @@ final class ShardPlanTests: XCTestCase {
 /// The opt-in rate terms (`qat.alphabet_rate`, `qat.table_weight`): parsed, refused when
 /// malformed, and in the training key only when set, so keys made before them stand.
 final class AlphabetRateSpecTests: XCTestCase {
-    func parse(_ qatLines: String) throws -> ExperimentSpec {
-        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
-        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
-    }
+    func parse(_ qatLines: String) throws -> ExperimentSpec { try SpecParserTests.parse(qat: qatLines) }
 
     func testKeysParseAndEnterTheKeyOnlyWhenSet() throws {
         let plain = try parse("")
@@ -225,10 +222,7 @@ final class AlphabetRateSpecTests: XCTestCase {
 /// `qat.export_rdoq`: parsed, refused when malformed, in the training key and the fingerprint
 /// only when set.
 final class ExportRDOQSpecTests: XCTestCase {
-    func parse(_ qatLines: String) throws -> ExperimentSpec {
-        let yaml = SpecParserTests.valid.replacingOccurrences(of: "  first_layer_bins: 15\n", with: "  first_layer_bins: 15\n" + qatLines)
-        return try SpecParser.parse(yaml: yaml, file: "q.yaml", defaultName: "q")
-    }
+    func parse(_ qatLines: String) throws -> ExperimentSpec { try SpecParserTests.parse(qat: qatLines) }
 
     func testKeyEntersOnlyWhenSet() throws {
         let plain = try parse("")
