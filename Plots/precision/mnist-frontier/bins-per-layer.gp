@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: lenet5 on mnist, bins learned, λ = 0.07, tans R = 10, point p03"
+    set multiplot title "Quantization bins per layer: lenet5 on mnist, bins learned, λ = 0.085, tans R = 10, point p06"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key

@@ -28,12 +28,12 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     unset logscale x
-    set xrange [6.51065e+08:7.19599e+08]
+    set xrange [6.51066e+08:7.19599e+08]
     unset logscale y
-    set yrange [8338.15:9215.85]
-    set xtics ("685M" 685332000.0)
+    set yrange [8335.63:9213.07]
+    set xtics ("685M" 685332666.6666666)
     unset mxtics
-    set ytics ("8.78k" 8776.998333333333)
+    set ytics ("8.77k" 8774.350666666665)
     unset mytics
     unset label 99
     plot "decoders.dat" index 0 using 2:3 with lines lw 1 lc rgb "#0072B2" notitle, \
@@ -53,7 +53,7 @@ do for [fmt in formats] {
     unset logscale x
     set xrange [0.5:1.5]
     unset logscale y
-    set yrange [-1525.44:20593.4]
+    set yrange [-1512.89:20424]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0)
