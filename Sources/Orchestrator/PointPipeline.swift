@@ -134,9 +134,9 @@ public struct PointPipeline: Sendable {
         trainer.regularizer = qat
         trainer.train(on: trainSet)
         var exported = try qat.export(floatStorage: source.qat.floatDtype)
-        let latent = Dictionary(model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
+        let latent = model.parameterValues()
         if source.qat.exportRDOQ > 0 {
-            exported = try ExportRDOQ(rateWeight: source.qat.exportRDOQ).apply(to: exported) { latent[$0]?.value.toArray() }.model
+            exported = try ExportRDOQ(rateWeight: source.qat.exportRDOQ).apply(to: exported) { latent[$0] }.model
         }
         let check = ModelZoo.make(arch, seed: 0)
         try check.load(exported)
@@ -144,7 +144,7 @@ public struct PointPipeline: Sendable {
         // SQNR of each exported layer against the latent weights QAT ended with.
         return TrainedArtifact(model: exported, top1Float: top1Float, top1Quantized: top1Quantized,
                                trainSeconds: Date().timeIntervalSince(start),
-                               lowestSQNR: exported.lowestLayerSQNR { latent[$0]?.value.toArray() })
+                               lowestSQNR: exported.lowestLayerSQNR { latent[$0] })
     }
 
     private func calibrate(_ source: PretrainedSource, point: SweepPoint) throws -> TrainedArtifact {

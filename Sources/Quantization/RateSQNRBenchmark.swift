@@ -128,9 +128,14 @@ public struct RateSQNRBenchmark: Sendable {
     /// The shapes of the tensors the modes quantize (`policy`'s quantized role), in file order —
     /// what a decoder-cost estimate of the tools needs (weights, output channels).
     public func quantizedShapes(_ file: SafeTensorsFile) -> [[Int]] {
+        quantizedTensors(file).map(\.data.shape)
+    }
+
+    /// The tensors `policy` quantizes, in file order.
+    func quantizedTensors(_ file: SafeTensorsFile) -> [(name: String, data: TensorData)] {
         file.names.compactMap { name in
             let data = file.tensors[name]!
-            return policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized ? data.shape : nil
+            return policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized ? (name, data) : nil
         }
     }
 
@@ -138,9 +143,7 @@ public struct RateSQNRBenchmark: Sendable {
     /// - Throws: ``QuantizationError`` for a model with no quantized tensor or non-finite weights.
     public func run(_ file: SafeTensorsFile, progress: (Row) -> Void = { _ in }) throws -> [Row] {
         var layers = [Layer]()
-        for name in file.names {
-            let data = file.tensors[name]!
-            guard policy.role(name: name, shape: data.shape, isFloatingPoint: data.dtype.isFloatingPoint) == .quantized else { continue }
+        for (name, data) in quantizedTensors(file) {
             let w = try data.floats()
             guard w.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
             layers.append(Layer(weights: w, energy: w.reduce(0.0) { $0 + Double($1) * Double($1) }, shape: data.shape))

@@ -259,15 +259,12 @@ struct BenchRD: ParsableCommand {
         }
         let matched = RateSQNRBenchmark.matched(rows, targets: targets)
         let weights = shapes.reduce(0) { $0 + $1.reduce(1, *) }
-        let channels = shapes.map { $0.first ?? 1 }
-        let maxPerChannel = shapes.map { $0.reduce(1, *) / max(1, $0.first ?? 1) }.max() ?? 1
         let config = try DecoderConfiguration(lanes: lanes, tableLog: tableLog, portBits: 64, clockHz: technology.clockHz)
         var dqConfig = config
         dqConfig.dependentQuantization = .eightState
         let model = DecoderCostModel(technology: technology)
         let dq = model.dependentQuantizationCost(dqConfig, maxBins: BinCount.maximum)
-        let pc = model.perChannelStepCost(config, maxChannels: channels.max() ?? 1, maxWeightsPerChannel: maxPerChannel,
-                                          weights: weights, channels: channels.reduce(0, +))
+        let pc = model.perChannelStepCost(config, layers: shapes.map { (weights: $0.reduce(1, *), channels: $0.first ?? 1) })
         let tools: [(name: String, modes: [String], cost: (area: Double, energyPerWeight: Double)?)] = [
             ("RDOQ", RateSQNRBenchmark.rdoqModes, (0, 0)),
             ("dependent quantization (8 states)", RateSQNRBenchmark.dqModes, dq),

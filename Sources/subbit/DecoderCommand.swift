@@ -114,16 +114,11 @@ struct DecoderCommand: ParsableCommand {
             let perChannel = layers.filter { $0.channelSteps != nil }
             if !perChannel.isEmpty {
                 let costModel = DecoderCostModel(technology: technology)
-                let channels = perChannel.map { $0.channelSteps!.channelCount }
-                let maxPerChannel = perChannel.map { $0.symbols.count / max(1, $0.channelSteps!.channelCount) }.max() ?? 1
-                let weights = layers.reduce(0) { $0 + $1.symbols.count }
-                // Layers with one step count as one channel each: they load no step per channel.
-                let allChannels = channels.reduce(0, +) + (layers.count - perChannel.count)
-                var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(channels.max()!) channels): step codes, generator and per-lane counters (not in the table above):"]
+                let shape = layers.map { (weights: $0.symbols.count, channels: $0.channelSteps?.channelCount) }
+                let maxChannels = perChannel.map { $0.channelSteps!.channelCount }.max()!
+                var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(maxChannels) channels): step codes, generator and per-lane counters (not in the table above):"]
                 for point in points {
-                    guard let share = costModel.perChannelStepCost(point.configuration, maxChannels: channels.max()!,
-                                                                  maxWeightsPerChannel: maxPerChannel, weights: weights,
-                                                                  channels: allChannels) else { continue }
+                    guard let share = costModel.perChannelStepCost(point.configuration, layers: shape) else { continue }
                     lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight, %d header words per layer not in the cycles",
                                         point.configuration.label, share.area, share.energyPerWeight, share.headerWords))
                 }

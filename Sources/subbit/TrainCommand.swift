@@ -149,8 +149,8 @@ extension Train {
                          threads: Int, seconds: Double) throws {
         var exported = try qat.export(floatStorage: self.qat.floatDtype)
         if self.qat.exportRDOQ > 0 {
-            let latent = Dictionary(qat.model.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
-            let rounded = try ExportRDOQ(rateWeight: self.qat.exportRDOQ).apply(to: exported) { latent[$0]?.value.toArray() }
+            let latent = qat.model.parameterValues()
+            let rounded = try ExportRDOQ(rateWeight: self.qat.exportRDOQ).apply(to: exported) { latent[$0] }
             exported = rounded.model
             print("export rounding: RDOQ at μ = \(self.qat.exportRDOQ) (relative) moved \(rounded.changed) of \(exported.quantizedParameterCount) levels")
         }

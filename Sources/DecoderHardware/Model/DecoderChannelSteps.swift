@@ -53,4 +53,22 @@ extension DecoderCostModel {
         let headerWords = (maxChannels * ChannelSteps.codeBits + config.portBits - 1) / config.portBits
         return (area, energy, headerWords)
     }
+
+    /// ``perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)`` for a model
+    /// given layer by layer: each layer's weight count and its channel count, nil for a layer
+    /// with one step (it counts as one channel and loads no step per channel). Nil when no layer
+    /// has per-channel steps.
+    ///
+    /// ```swift
+    /// model.perChannelStepCost(config, layers: [(weights: 864, channels: 32), (weights: 1000, channels: nil)])
+    /// ```
+    public func perChannelStepCost(_ config: DecoderConfiguration, layers: [(weights: Int, channels: Int?)])
+        -> (area: Double, energyPerWeight: Double, headerWords: Int)? {
+        let perChannel = layers.compactMap { l in l.channels.map { (weights: l.weights, channels: max(1, $0)) } }
+        guard let maxChannels = perChannel.map(\.channels).max() else { return nil }
+        return perChannelStepCost(config, maxChannels: maxChannels,
+                                  maxWeightsPerChannel: perChannel.map { $0.weights / $0.channels }.max() ?? 1,
+                                  weights: layers.reduce(0) { $0 + $1.weights },
+                                  channels: layers.reduce(0) { $0 + ($1.channels ?? 1) })
+    }
 }

@@ -52,6 +52,13 @@ public final class Model {
 
     public var parameters: [Parameter] { namedParameters().map(\.parameter) }
 
+    /// Each trainable parameter's current values by name (the first of a repeated name) — the
+    /// latent weights quantization-aware training ends with, which export rounds.
+    /// - Complexity: O(parameters), one copy of each.
+    public func parameterValues() -> [String: [Float]] {
+        Dictionary(namedParameters().map { ($0.name, $0.parameter.value.toArray()) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// Non-trainable state (batch-norm running statistics).
     public func namedBuffers() -> [(name: String, tensor: Tensor)] {
         var out: [(name: String, tensor: Tensor)] = []
