@@ -7,7 +7,7 @@ import Quantization
 /// compressed model, dequantize it and (when small) check the safetensors it would write reads
 /// back — fed with valid files of every codec, their mutations (most with the record and file
 /// CRC-32C recomputed so the mutation reaches the parser; kept tensors in every record kind:
-/// float32, float16 and 8-bit), and size bombs: constant-mode and
+/// float32, float16 and 8-bit; plain and front-coded names), and size bombs: constant-mode and
 /// zero-bit tANS streams claiming up to 2⁴⁰ symbols, files of many tensors each under the
 /// per-tensor limit, integer metadata with huge shapes.
 ///
@@ -108,8 +108,9 @@ enum SBWTarget {
                     kept.append(try KeptTensor(name: "bn.running_var", data: TensorData(floats: values, shape: [n]), storage: .q8))
                 }
                 let codec = random.pick(CodecKind.allCases)
-                let options = try CodecOptions(codec: codec, tableLog: 5 + random.below(8), lanes: random.pick([1, 1, 2, 4, 8, 12, 16]),
+                var options = try CodecOptions(codec: codec, tableLog: 5 + random.below(8), lanes: random.pick([1, 1, 2, 4, 8, 12, 16]),
                                                layout: random.chance(0.5) ? .split : .interleaved)
+                if random.chance(0.3) { options.nameCoding = .frontCoded }   // version 2: names share prefixes
                 return try SBWModelCodec.encode(QuantizedModel(quantized: quantized, kept: kept), options: options)
             } catch {
                 continue   // e.g. too many bins for a small table log: draw again

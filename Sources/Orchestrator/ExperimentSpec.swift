@@ -114,6 +114,10 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// (`qat.drop_training_state`; default false). It changes no weight, so it enters neither
     /// the ``TrainingKey`` nor, while false, the ``SpecFingerprint``: cached trainings serve it.
     public var dropTrainingState = false
+    /// Front-code the tensor names of the written `.sbw` (`qat.compact_names`; default false:
+    /// version 1 files, as before — ``SBWFile/NameCoding``). Like ``dropTrainingState`` it changes
+    /// no weight: it enters neither the ``TrainingKey`` nor, while false, the ``SpecFingerprint``.
+    public var compactNames = false
     /// μ of RDOQ as the export rounding after training (`qat.export_rdoq`, relative error;
     /// ``ExportRDOQ``); 0, the default, is nearest rounding. It changes the stored levels, so it
     /// enters the ``TrainingKey`` and the ``SpecFingerprint`` — only when set, so every key and
@@ -134,6 +138,7 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
         var children: [Mirror.Child] = Array(options) + [("initialBins", initialBins), ("floatDtype", floatDtype)]
         // Opt-in, so only when set: every fingerprint made before it stands.
         if dropTrainingState { children.append(("dropTrainingState", dropTrainingState)) }
+        if compactNames { children.append(("compactNames", compactNames)) }
         if exportRDOQ != 0 { children.append(("exportRDOQ", exportRDOQ)) }
         return Mirror(self, children: children)
     }

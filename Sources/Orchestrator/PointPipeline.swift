@@ -171,9 +171,12 @@ public struct PointPipeline: Sendable {
     func evaluate(_ point: SweepPoint, artifact: TrainedArtifact, threads: Int) throws -> PointRecord {
         let R = ResultsSchema.Runs.self
         var model = artifact.model
-        if case .train(let source) = spec.source, source.qat.dropTrainingState { model = try model.droppingTrainingState() }
         let kind = point.codec
-        let options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes, layout: point.layout)
+        var options = try CodecOptions(codec: kind, tableLog: point.tableLog, lanes: point.lanes, layout: point.layout)
+        if case .train(let source) = spec.source {   // the deployable file's storage options
+            if source.qat.dropTrainingState { model = try model.droppingTrainingState() }
+            if source.qat.compactNames { options.nameCoding = .frontCoded }
+        }
         let stored: SBWRoundTrip
         do {
             stored = try SBWRoundTrip(model, options: options)

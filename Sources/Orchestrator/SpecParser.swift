@@ -163,6 +163,11 @@ struct Mapping {
         return try Mapping.string(node, key: key, in: choices, mapping: self)
     }
 
+    /// A `true` / `false` flag (any other value is refused with the two choices).
+    func bool(_ key: String, default value: Bool) throws -> Bool {
+        try string(key, in: ["true", "false"], default: value ? "true" : "false") == "true"
+    }
+
     static func string(_ node: Node, key: String, in choices: [String]?, mapping: Mapping) throws -> String {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
             throw mapping.error(key, node, "expected a name, found \(kind(of: node)).")
@@ -356,12 +361,12 @@ struct SpecReader {
             momentum: try map.double("momentum", default: defaults.momentum, range: 0...0.9999),
             weightDecay: try map.double("weight_decay", default: defaults.weightDecay, range: 0...1),
             cropPadding: try map.int("crop_padding", default: defaults.cropPadding, range: 0...8),
-            horizontalFlip: try map.string("flip", in: ["true", "false"], default: defaults.horizontalFlip ? "true" : "false") == "true")
+            horizontalFlip: try map.bool("flip", default: defaults.horizontalFlip))
     }
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {
         try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
-                           "alphabet_rate", "table_weight", "drop_training_state", "export_rdoq"])
+                           "alphabet_rate", "table_weight", "drop_training_state", "compact_names", "export_rdoq"])
         var settings = QATSettings()
         settings.temperature = try map.double("temperature", default: settings.temperature, range: 1e-4...100)
         settings.lambdaWarmupEpochs = try map.double("lambda_warmup_epochs", default: settings.lambdaWarmupEpochs, range: 0...1000)
@@ -369,10 +374,10 @@ struct SpecReader {
         settings.lastLayerBins = try map.optionalInt("last_layer_bins", range: SpecLimits.bins)
         settings.initialBins = try map.int("initial_bins", default: settings.initialBins, range: SpecLimits.bins)
         settings.floatDtype = try map.choice("float_dtype", default: settings.floatDtype)
-        settings.alphabetRate = try map.string("alphabet_rate", in: ["true", "false"], default: settings.alphabetRate ? "true" : "false") == "true"
+        settings.alphabetRate = try map.bool("alphabet_rate", default: settings.alphabetRate)
         settings.tableWeight = try map.double("table_weight", default: settings.tableWeight, range: 0...1000)
-        settings.dropTrainingState = try map.string("drop_training_state", in: ["true", "false"],
-                                                    default: settings.dropTrainingState ? "true" : "false") == "true"
+        settings.dropTrainingState = try map.bool("drop_training_state", default: settings.dropTrainingState)
+        settings.compactNames = try map.bool("compact_names", default: settings.compactNames)
         settings.exportRDOQ = try map.double("export_rdoq", default: settings.exportRDOQ, range: 0...1000)
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {

@@ -17,6 +17,9 @@ public struct CodecOptions: Hashable, Sendable {
     public let tableLog: Int
     public let lanes: Int
     public let layout: TANSLayout
+    /// How the `.sbw` file stores tensor names (plain, version 1, by default; front coded,
+    /// version 2, is smaller — ``SBWFile/NameCoding``). Changes no coded stream.
+    public var nameCoding: SBWFile.NameCoding = .plain
 
     public init(codec: CodecKind = .tans, tableLog: Int = 11, lanes: Int = 1, layout: TANSLayout = .split) throws {
         guard TANSCodec.tableLogs.contains(tableLog) else {

@@ -65,7 +65,7 @@ public enum SBWModelCodec {
                 metadata["int:" + k.name] = "\(d.dtype.rawValue) \(d.shape.map(String.init).joined(separator: "x")) \(values)"
             }
         }
-        return SBWFile(metadata: metadata, tensors: tensors).serialized()
+        return SBWFile(metadata: metadata, tensors: tensors, nameCoding: options.nameCoding).serialized()
     }
 
     /// Reads a model written by ``encode(_:options:)``; `limits` bound what the file may decode

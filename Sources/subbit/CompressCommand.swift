@@ -121,6 +121,10 @@ struct CompressionOptions: ParsableArguments {
           help: "Leave batch norm's num_batches_tracked counters out of the file (inference never reads them; PyTorch then needs load_state_dict(strict=False)).")
     var dropTrainingState = false
 
+    @Flag(name: .customLong("compact-names"),
+          help: "Front-code the tensor names (each stored as the bytes it shares with the previous name plus the rest; .sbw version 2, which older SubBit builds refuse).")
+    var compactNames = false
+
     @Option(name: .customLong("keep-float"),
             help: "Comma-separated glob patterns of weight tensors to keep in float, e.g. 'features.0.*,classifier.*'.")
     var keepFloat: String?
@@ -134,7 +138,8 @@ struct CompressionOptions: ParsableArguments {
         let keep = keepFloat.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let policy = TensorPolicy(keepFloat: keep.filter { !$0.isEmpty }, floatStorage: floatDtype,
                                   dropTrainingState: dropTrainingState)
-        let codecOptions = try validating { try CodecOptions(codec: codec, tableLog: tableLog, lanes: lanes) }
+        var codecOptions = try validating { try CodecOptions(codec: codec, tableLog: tableLog, lanes: lanes) }
+        if compactNames { codecOptions.nameCoding = .frontCoded }
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)
         let dependent = try makeDependentQuantizer(calibration: calibration, codec: codecOptions)

@@ -35,6 +35,9 @@ struct QATTrainingOptions: ParsableArguments {
     @Option(name: .customLong("float-dtype"), help: "Storage of tensors kept in float (biases, batch norm): f16, f32 or q8 (8-bit codes with a per-tensor offset and step; decoded as f32).")
     var floatDtype: TensorPolicy.FloatStorage = .float16
 
+    @Flag(name: .customLong("compact-names"), help: "Front-code the tensor names of the written .sbw (version 2; older SubBit builds refuse it).")
+    var compactNames = false
+
     @Flag(name: .customLong("alphabet-rate"), help: "Charge each layer's tANS table description in the rate (gives the learned precision a gradient).")
     var alphabetRate = false
 
@@ -101,7 +104,9 @@ struct QATTrainingOptions: ParsableArguments {
 
     /// The tANS settings of the written `.sbw`, validated.
     func codecOptions() throws -> CodecOptions {
-        try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
+        var options = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
+        if compactNames { options.nameCoding = .frontCoded }
+        return options
     }
 }
 

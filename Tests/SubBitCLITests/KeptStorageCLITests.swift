@@ -51,6 +51,34 @@ final class KeptStorageCLITests: XCTestCase {
         XCTAssertTrue(inspect.stdout.contains("8-bit affine"), inspect.stdout)
     }
 
+    /// `--compact-names` writes a version 2 file that decompresses to the same bytes, smaller by
+    /// what the names share; `inspect` counts the names as stored.
+    func testCompactNamesDecompressToTheSameModel() throws {
+        let dir = try temporaryFolder()
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        var sizes = [Int](), outputs = [Data](), nameLines = [String]()
+        for (i, extra) in [[], ["--compact-names"]].enumerated() {
+            let sbw = dir.appendingPathComponent("\(i).sbw"), out = dir.appendingPathComponent("\(i).safetensors")
+            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path, "--bins", "7"] + extra)
+            XCTAssertEqual(c.status, 0, c.stderr)
+            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
+            let bytes = try Data(contentsOf: sbw)
+            XCTAssertEqual(bytes[4], UInt8(1 + i), "version")
+            sizes.append(bytes.count)
+            outputs.append(try Data(contentsOf: out))
+            let inspect = try SubBitCLI.run(["inspect", sbw.path])
+            XCTAssertEqual(inspect.status, 0, inspect.stderr)
+            nameLines += inspect.stdout.split(separator: "\n").filter { $0.contains("tensor names") }.map(String.init)
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        // Records conv1.weight, fc.weight, bn1.bias, bn1.running_mean, bn1.running_var, bn1.weight,
+        // fc.bias share 0, 0, 0, 4, 12, 4, 0 bytes with the name before; each costs one byte of count.
+        XCTAssertEqual(sizes[0] - sizes[1], 20 - 7, "\(sizes)")
+        XCTAssertEqual(nameLines.count, 2, "\(nameLines)")
+        XCTAssertNotEqual(nameLines[0], nameLines[1])
+    }
+
     func testMistakesGetOneMessageAndNoFile() throws {
         let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")

@@ -18,7 +18,8 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
     /// Bits of the kept tensors' values: raw float32 / float16, or 8-bit codes with their
     /// offset and step (``SBWAffine8``).
     public var keptValueBits = 0
-    /// Bits of the tensor names (length prefix and UTF-8).
+    /// Bits of the tensor names as stored: length prefix and UTF-8, or in a front-coded file the
+    /// shared-prefix count, length prefix and the bytes not shared (``SBWFile/NameCoding``).
     public var nameBits = 0
     /// Bits of the metadata section (entry count, keys and values with their length prefixes).
     public var metadataBits = 0
@@ -41,12 +42,17 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
         }
         metadataBits = scratch.count * 8
         var recordBits = 0
+        var previous: String?
         for tensor in file.tensors {
             parameters += tensor.elementCount
+            let sharedWith = file.nameCoding == .frontCoded ? previous ?? "" : nil
             scratch.removeAll(keepingCapacity: true)
-            SBWFile.appendString(tensor.name, to: &scratch)
+            SBWFile.appendRecord(tensor, previousName: sharedWith, to: &scratch)
+            recordBits += scratch.count * 8
+            scratch.removeAll(keepingCapacity: true)
+            SBWFile.appendName(tensor.name, previous: sharedWith, to: &scratch)
             nameBits += scratch.count * 8
-            recordBits += tensor.storedBits
+            previous = tensor.name
             switch tensor.payload {
             case .quantized(let q):
                 weightPayloadBits += q.coded.payloadBits

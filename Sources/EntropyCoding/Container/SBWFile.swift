@@ -170,8 +170,9 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
     }
 
     /// Every byte this tensor occupies in the file — its record length, name, shape, step, bins,
-    /// codec tag, codec header and payload, and CRC — times 8. Use this for bits per weight
-    /// "counting every stored bit".
+    /// codec tag, codec header and payload, and CRC — times 8, with the name written in full (as
+    /// in a version 1 file; ``SBWByteBreakdown`` counts a front-coded file's names as stored).
+    /// Use this for bits per weight "counting every stored bit".
     public var storedBits: Int {
         var out = [UInt8]()
         SBWFile.appendRecord(self, to: &out)
@@ -184,12 +185,15 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 /// ## Byte layout (integers little-endian; `varint` = unsigned LEB128, at most 10 bytes)
 /// ```
 /// magic        4 bytes  "SBW" 0x1A
-/// version      UInt16   (1)
+/// version      UInt16   (1: plain names; 2: front-coded names — ``NameCoding``)
 /// metadata     varint count, then per entry: key, value (each varint length + UTF-8), sorted by key
 /// tensors      varint count, then per tensor:
 ///                varint record length, record, CRC-32C of the record (UInt32)
 /// file CRC     CRC-32C of every preceding byte (UInt32)
-/// record:      name (varint length + UTF-8), rank (varint ≤ 8), dims (varint each),
+/// record:      name (version 1: varint length + UTF-8; version 2: varint count of leading
+///              bytes shared with the previous record's name — 0 for the first —, then the
+///              rest as varint length + bytes; the whole name must be UTF-8),
+///              rank (varint ≤ 8), dims (varint each),
 ///              kind (UInt8: 0 quantized, 1 float32, 2 float16, 3 quantized with dependent
 ///              quantization, 4 8-bit kept tensor), then
 ///              quantized: step (Float32 bits), bins (varint, odd 1…255), codec (UInt8:
@@ -225,8 +229,31 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 /// ```
 public struct SBWFile: Sendable, Equatable, Hashable {
     public static let magic: [UInt8] = [0x53, 0x42, 0x57, 0x1A]
-    public static let version: UInt16 = 1
+    /// The version of files with plain names (``NameCoding/plain``); front-coded files are 2.
+    public static let version: UInt16 = NameCoding.plain.rawValue
     public static let maxRank = 8
+
+    /// How tensor names are stored; the file's version says which.
+    ///
+    /// Names are most of what a small model's file holds besides its weights: ResNet-20's 97
+    /// names (`layer3.2.bn2.running_mean`, …) take 2 082 bytes, 0.06 bits per parameter. Names
+    /// written in model order share long prefixes with the name before them, so
+    /// ``frontCoded`` stores each as the count of bytes it shares with the previous record's name
+    /// and the rest (LevelDB's and Lucene's term-dictionary trick, without restart points: the
+    /// records are read in order anyway). A reader of version 1 refuses version 2 files with its
+    /// version message instead of misreading names; version 1 files keep every byte.
+    ///
+    /// ```swift
+    /// var file = SBWFile(metadata: [:], tensors: tensors, nameCoding: .frontCoded)
+    /// let bytes = file.serialized()              // version 2
+    /// try SBWFile(bytes: bytes).nameCoding       // .frontCoded
+    /// ```
+    public enum NameCoding: UInt16, Sendable, CaseIterable {
+        /// Each name in full (version 1).
+        case plain = 1
+        /// Each name as the bytes shared with the previous name plus the rest (version 2).
+        case frontCoded = 2
+    }
 
     /// Limits applied while parsing, before any allocation sized by a header field.
     ///
@@ -254,10 +281,15 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         public var maxMetadataEntries: Int
         public var maxDecodedBytesPerTensor: Int
         public var maxDecodedBytesPerFile: Int
+        /// The most bytes the names of a front-coded file (version 2) may add up to. A plain
+        /// name is bounded by the bytes that hold it; a front-coded one repeats its predecessor's
+        /// bytes, so a small hostile file could otherwise claim a megabyte name a million times.
+        public var maxNameBytesPerFile: Int
 
         public init(maxTensors: Int = 1 << 20, maxElementsPerTensor: Int = 1 << 32, maxMetadataEntries: Int = 1 << 16,
                     maxDecodedBytesPerTensor: Int = defaultMaxDecodedBytesPerTensor,
-                    maxDecodedBytesPerFile: Int = defaultMaxDecodedBytesPerFile) {
+                    maxDecodedBytesPerFile: Int = defaultMaxDecodedBytesPerFile, maxNameBytesPerFile: Int = 16 << 20) {
+            self.maxNameBytesPerFile = maxNameBytesPerFile
             self.maxTensors = maxTensors
             self.maxElementsPerTensor = maxElementsPerTensor
             self.maxMetadataEntries = maxMetadataEntries
@@ -281,10 +313,13 @@ public struct SBWFile: Sendable, Equatable, Hashable {
 
     public var metadata: [String: String]
     public var tensors: [SBWTensor]
+    /// How the names are written (and, for a parsed file, were read).
+    public var nameCoding: NameCoding
 
-    public init(metadata: [String: String] = [:], tensors: [SBWTensor] = []) {
+    public init(metadata: [String: String] = [:], tensors: [SBWTensor] = [], nameCoding: NameCoding = .plain) {
         self.metadata = metadata
         self.tensors = tensors
+        self.nameCoding = nameCoding
     }
 
     /// The tensor called `name`, if any.
@@ -300,22 +335,28 @@ public struct SBWFile: Sendable, Equatable, Hashable {
 
     public func serialized() -> [UInt8] {
         var out = Self.magic
-        out.append(UInt8(Self.version & 0xFF))
-        out.append(UInt8(Self.version >> 8))
+        out.append(UInt8(nameCoding.rawValue & 0xFF))
+        out.append(UInt8(nameCoding.rawValue >> 8))
         Self.appendVarint(metadata.count, to: &out)
         for key in metadata.keys.sorted() {
             Self.appendString(key, to: &out)
             Self.appendString(metadata[key]!, to: &out)
         }
         Self.appendVarint(tensors.count, to: &out)
-        for tensor in tensors { Self.appendRecord(tensor, to: &out) }
+        var previous: String?
+        for tensor in tensors {
+            Self.appendRecord(tensor, previousName: nameCoding == .frontCoded ? previous ?? "" : nil, to: &out)
+            previous = tensor.name
+        }
         Self.appendUInt32(CRC32C.checksum(out), to: &out)
         return out
     }
 
-    static func appendRecord(_ tensor: SBWTensor, to out: inout [UInt8]) {
+    /// Appends one record (length, body, CRC); `previousName` is `nil` for a plain name, else the
+    /// name front coding shares bytes with (`""` for the first record).
+    static func appendRecord(_ tensor: SBWTensor, previousName: String? = nil, to out: inout [UInt8]) {
         var body = [UInt8]()
-        appendString(tensor.name, to: &body)
+        appendName(tensor.name, previous: previousName, to: &body)
         appendVarint(tensor.shape.count, to: &body)
         for d in tensor.shape { appendVarint(d, to: &body) }
         switch tensor.payload {
@@ -357,6 +398,16 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         out.append(UInt8(v))
     }
 
+    /// A record's name field: plain (`previous == nil`) or front coded against `previous`.
+    static func appendName(_ name: String, previous: String?, to out: inout [UInt8]) {
+        guard let previous else { return appendString(name, to: &out) }
+        let shared = zip(name.utf8, previous.utf8).prefix { $0 == $1 }.count
+        appendVarint(shared, to: &out)
+        let rest = Array(name.utf8.dropFirst(shared))
+        appendVarint(rest.count, to: &out)
+        out.append(contentsOf: rest)
+    }
+
     static func appendString(_ s: String, to out: inout [UInt8]) {
         let utf8 = Array(s.utf8)
         appendVarint(utf8.count, to: &out)
@@ -376,8 +427,8 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             throw EntropyCodingError.corrupt("not an .sbw file (missing the \"SBW\" magic bytes); encode one with `subbit encode`")
         }
         let version = UInt16(bytes[4]) | UInt16(bytes[5]) << 8
-        guard version == Self.version else {
-            throw EntropyCodingError.corrupt(".sbw version \(version) is not supported (this build reads version \(Self.version))")
+        guard let nameCoding = NameCoding(rawValue: version) else {
+            throw EntropyCodingError.corrupt(".sbw version \(version) is not supported (this build reads versions \(NameCoding.plain.rawValue) and \(NameCoding.frontCoded.rawValue); the file may come from a newer SubBit)")
         }
         let body = bytes.count - 4
         let storedCRC = Self.readUInt32(bytes, at: body)
@@ -401,6 +452,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         }
         var tensors = [SBWTensor]()
         var decodedBytes = 0
+        var nameBytes = 0
         for index in 0..<tensorCount {
             let length = try cursor.readVarint("record length of tensor \(index)")
             guard length <= cursor.remaining - 4 else {
@@ -413,7 +465,14 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             guard CRC32C.checksum(record) == crc else {
                 throw EntropyCodingError.corrupt("tensor \(index) fails its CRC-32C check")
             }
-            let tensor = try Self.parseRecord(record, index: index, limits: limits)
+            let previous = nameCoding == .frontCoded ? tensors.last?.name ?? "" : nil
+            let tensor = try Self.parseRecord(record, index: index, previousName: previous, limits: limits)
+            if nameCoding == .frontCoded {
+                nameBytes += tensor.name.utf8.count
+                guard nameBytes <= limits.maxNameBytesPerFile else {
+                    throw EntropyCodingError.limitExceeded("the front-coded names up to tensor \(index) add up to \(nameBytes) bytes, over the \(limits.maxNameBytesPerFile)-byte limit per file; the file is damaged or hostile")
+                }
+            }
             decodedBytes += tensor.elementCount * Limits.decodedBytesPerElement
             guard decodedBytes <= limits.maxDecodedBytesPerFile else {
                 throw EntropyCodingError.limitExceeded("the tensors up to \(SBWFile.quoted(tensor.name)) decode to \(decodedBytes) bytes, "
@@ -426,11 +485,15 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         }
         self.metadata = metadata
         self.tensors = tensors
+        self.nameCoding = nameCoding
     }
 
-    static func parseRecord(_ record: [UInt8], index: Int, limits: Limits) throws -> SBWTensor {
+    /// Parses one record; `previousName` is `nil` in a version 1 file, else the name of the record
+    /// before (`""` for the first) that this record's front-coded name continues.
+    static func parseRecord(_ record: [UInt8], index: Int, previousName: String? = nil, limits: Limits) throws -> SBWTensor {
         var cursor = ByteCursor(bytes: record, end: record.count)
-        let name = try cursor.readString("name of tensor \(index)")
+        let name = try previousName.map { try cursor.readFrontCodedName(previous: $0, index: index) }
+            ?? cursor.readString("name of tensor \(index)")
         let shown = quoted(name)
         let rank = try cursor.readVarint("rank of tensor \(shown)")
         guard rank <= maxRank else { throw EntropyCodingError.corrupt("tensor \(shown) has rank \(rank) (at most \(maxRank))") }
@@ -566,6 +629,22 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             }
             guard value <= UInt64(Int.max >> 2) else { throw EntropyCodingError.corrupt("\(what) is out of range") }
             return Int(value)
+        }
+
+        /// A front-coded name: the bytes it shares with `previous`, then the rest.
+        mutating func readFrontCodedName(previous: String, index: Int) throws -> String {
+            let shared = try readVarint("shared name prefix of tensor \(index)")
+            let before = previous.utf8.count
+            guard shared <= before else {
+                throw EntropyCodingError.corrupt("tensor \(index)'s name shares \(shared) bytes with the previous name, which has \(before)")
+            }
+            let length = try readVarint("name of tensor \(index) length")
+            guard length <= remaining else { throw EntropyCodingError.truncated("name of tensor \(index) of \(length) bytes lies past the end of the data") }
+            defer { position += length }
+            let raw = Array(previous.utf8.prefix(shared)) + bytes[position..<(position + length)]
+            let s = String(decoding: raw, as: UTF8.self)
+            guard s.utf8.elementsEqual(raw) else { throw EntropyCodingError.corrupt("name of tensor \(index) is not valid UTF-8") }
+            return s
         }
 
         mutating func readString(_ what: String) throws -> String {
