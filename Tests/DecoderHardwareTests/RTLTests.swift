@@ -181,6 +181,81 @@ final class RTLTests: XCTestCase {
         }
     }
 
+    /// Dependent quantization in the RTL: layers with the 8-state and the 4-state machine, a
+    /// constant one (its multiples still follow the state) and a plain one, on a design built with
+    /// `DQ = 1`, decoded bit-exact by Icarus — every weight equal to the software machine's
+    /// reconstruction times the Q0.16 step code — and cycle-exact as without it.
+    func testIcarusReconstructsDependentQuantization() throws {
+        _ = try tool(.iverilog)
+        _ = try tool(.vvp)
+        func layer(_ name: String, bins: Int, symbols: [UInt8], machine: DQStateMachine?) -> RTLSourceLayer {
+            var s = QuantizedLayerSymbols(name: name, bins: bins, symbols: symbols)
+            s.dependentQuantization = machine
+            return RTLSourceLayer(symbols: s, step: 0.01)
+        }
+        let layers = [
+            layer("nnc", bins: 15, symbols: SyntheticLayers.laplaceSymbols(count: 2_001, bins: 15, zeroProbability: 0.4, seed: 31), machine: .eightState),
+            layer("vvc", bins: 31, symbols: SyntheticLayers.laplaceSymbols(count: 999, bins: 31, zeroProbability: 0.3, seed: 32), machine: .fourState),
+            layer("constant", bins: 7, symbols: [UInt8](repeating: 5, count: 37), machine: .eightState),
+            layer("plain", bins: 15, symbols: SyntheticLayers.laplaceSymbols(count: 500, bins: 15, zeroProbability: 0.5, seed: 33), machine: nil),
+        ]
+        let output = try temporaryFolder()
+        for (layout, sharing, lanes) in [(StreamLayout.split, TableSharing.replicated, 4), (.interleaved, .shared, 3)] {
+            let request = RTLRequest(lanes: [lanes], tableLogs: [8], portBits: 32, layout: layout, sharing: sharing,
+                                     testbench: true, simulate: true)
+            let result = try RTLFlow.run(request, layers: layers, output: output, technology: nil) { _ in }[0]
+            XCTAssertTrue(result.design.dependentQuantization)
+            XCTAssertTrue(result.design.folderName.hasSuffix("-dq"), result.design.folderName)
+            XCTAssertEqual(result.design.configuration.dependentQuantization, .eightState, "the larger machine is costed")
+            XCTAssertEqual(result.runs.map(\.name), ["nnc", "vvc", "constant", "plain"])
+            for run in result.runs where !run.constant {
+                XCTAssertEqual(run.rtlDecodePhase, run.simulator.decodePhase, "\(layout) \(run.name)")
+                XCTAssertEqual(run.rtlSetup, run.model.setup, "\(layout) \(run.name)")
+            }
+        }
+        // The images' expectations are the software decoder's reconstruction (not a second copy of it).
+        let config = try DecoderConfiguration(lanes: 4, tableLog: 8, portBits: 32, clockHz: 1e9)
+        var dqConfig = config
+        dqConfig.dependentQuantization = .eightState
+        let design = try RTLDesign(configuration: dqConfig, alphabetSize: 31, escapeUnit: false)
+        for source in layers.prefix(3) {
+            let machine = source.symbols.dependentQuantization!
+            let encoded = try TANSCodec.encode(source.symbols.symbols, alphabetSize: source.symbols.bins, tableLog: 8, lanes: 4)
+            let image = try RTLLayerImage(name: source.name, encoded: encoded, step: source.step, usedSymbols: source.symbols.usedSymbols,
+                                          design: design, dependentQuantization: machine)
+            let multiples = machine.dequantize(source.symbols.symbols, maxLevel: source.symbols.bins / 2, step: 1)
+            let code = Int64((Double(source.step) * 65536).rounded())
+            XCTAssertEqual(image.expectedWeights, multiples.map { Int64($0) * code }, source.name)
+            XCTAssertEqual(image.descriptor.last, machine == .fourState ? 1 : 2)
+        }
+        let plainDesign = try RTLDesign(configuration: config, alphabetSize: 31, escapeUnit: false)
+        XCTAssertFalse(plainDesign.blocksListing.contains("DQ="), "plain designs keep their parameter lists")
+        let encoded = try TANSCodec.encode(layers[0].symbols.symbols, alphabetSize: 15, tableLog: 8, lanes: 4)
+        XCTAssertThrowsError(try RTLLayerImage(name: "nnc", encoded: encoded, step: 0.01, usedSymbols: 15, design: plainDesign,
+                                               dependentQuantization: .eightState)) { error in
+            XCTAssertTrue("\(error)".contains("built without it"), "\(error)")
+        }
+    }
+
+    /// `subbit rtl`'s loader keeps each layer's state machine and refuses per-channel steps by
+    /// name (the RTL dequantizer holds one step per layer).
+    func testLoaderKeepsDependentQuantizationAndRefusesPerChannelSteps() throws {
+        let folder = try temporaryFolder()
+        let symbols = SyntheticLayers.laplaceSymbols(count: 64, bins: 7, zeroProbability: 0.5, seed: 34)
+        let dq = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 7, codec: .tans(tableLog: 8),
+                                        dependentQuantization: .fourState)
+        let dqURL = folder.appendingPathComponent("dq.sbw")
+        try SBWFile(tensors: [try SBWTensor(name: "w", shape: [8, 8], payload: .quantized(dq))]).write(to: dqURL)
+        XCTAssertEqual(try RTLFlow.load(sbw: dqURL, names: nil, maxWeights: nil).map(\.symbols.dependentQuantization), [.fourState])
+        let pc = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 7, codec: .tans(tableLog: 8),
+                                        channelSteps: try ChannelSteps(base: 0.01, codes: [UInt8](repeating: 3, count: 8)))
+        let pcURL = folder.appendingPathComponent("pc.sbw")
+        try SBWFile(tensors: [try SBWTensor(name: "conv.weight", shape: [8, 8], payload: .quantized(pc))]).write(to: pcURL)
+        XCTAssertThrowsError(try RTLFlow.load(sbw: pcURL, names: nil, maxWeights: nil)) { error in
+            XCTAssertTrue("\(error)".contains("per-channel steps (tensor 'conv.weight')"), "\(error)")
+        }
+    }
+
     /// 255-bin Laplace symbols whose coding at R = 8 takes the escape path (the first zero
     /// probability, from a list, for which the codec chooses it).
     private func escapingSymbols() throws -> [UInt8] {

@@ -54,6 +54,11 @@ public struct RTLDesign: Sendable, Equatable {
     var headBits: Int { max(1, bitsToRepresent(p - 1)) }
     var streamIndexBits: Int { max(1, bitsToRepresent(streams - 1)) }
     var primeQuotaBits: Int { max(1, bitsToRepresent(split ? 1 : p)) }
+    /// Whether the dequantizers reconstruct dependent quantization (`DQ = 1`): when the
+    /// configuration costs a state machine (``DecoderConfiguration/dependentQuantization``).
+    public var dependentQuantization: Bool { configuration.dependentQuantization != nil }
+    /// `DQ = 1` when dependent quantization is built; plain designs keep their parameter lists.
+    var dqParameters: [(String, Int)] { dependentQuantization ? [("DQ", 1)] : [] }
 
     /// The top level's parameters, in declaration order.
     public var topParameters: [(String, Int)] {
@@ -61,7 +66,7 @@ public struct RTLDesign: Sendable, Equatable {
          ("AW", Self.addressBits), ("SPLIT", split ? 1 : 0), ("SHARED", configuration.sharing == .shared ? 1 : 0),
          ("ESC", escapeUnit ? 1 : 0), ("KC", countWordsMax), ("KS", stateWordsMax), ("KES", escapeStateWords),
          ("FB", splitFillBits), ("FBI", sharedFillBits), ("OB", bitsToRepresent(p * r)), ("PB", laneCountBits),
-         ("HB", headBits), ("SB2", streamIndexBits), ("QB", primeQuotaBits), ("S", streams)]
+         ("HB", headBits), ("SB2", streamIndexBits), ("QB", primeQuotaBits), ("S", streams)] + dqParameters
     }
 
     /// The blocks synthesis costs for this configuration, each as (block, module, parameters).
@@ -82,7 +87,7 @@ public struct RTLDesign: Sendable, Equatable {
                          [("P", p), ("R", r), ("NB", nbBits), ("W", w), ("BT", p * b), ("FB", sharedFillBits),
                           ("OB", bitsToRepresent(p * r))]))
         }
-        list.append((RTLBlock.dequantizer.rawValue, RTLModule.dequantizer.name, [("P", p), ("SB", symbolBits)]))
+        list.append((RTLBlock.dequantizer.rawValue, RTLModule.dequantizer.name, [("P", p), ("SB", symbolBits)] + dqParameters))
         list.append((RTLBlock.tableBuilder.rawValue, RTLModule.tableBuilder.name,
                      [("N", alphabetSize), ("R", r), ("NB", nbBits), ("SB", symbolBits), ("W", w), ("KC", countWordsMax)]))
         list.append((RTLBlock.portArbiter.rawValue, RTLModule.portArbiter.name,
@@ -105,7 +110,7 @@ public struct RTLDesign: Sendable, Equatable {
 
     /// A folder name for the configuration, e.g. `P4-R10-W32-split-replicated`.
     public var folderName: String {
-        "P\(p)-R\(r)-W\(w)-\(configuration.layout.rawValue)-\(configuration.sharing.rawValue)"
+        "P\(p)-R\(r)-W\(w)-\(configuration.layout.rawValue)-\(configuration.sharing.rawValue)" + (dependentQuantization ? "-dq" : "")
     }
 
     /// `blocks.txt`: one line per block, `block module NAME=value …` (read by Scripts/synth-decoder.sh).

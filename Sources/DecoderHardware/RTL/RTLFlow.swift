@@ -56,7 +56,11 @@ public enum RTLFlow {
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
             if let names, !names.contains(tensor.name) { continue }
-            let symbols = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
+            if q.channelSteps != nil {
+                throw RTLError.unsupported("per-channel steps (tensor '\(tensor.name)'): the RTL dequantizer holds one step per layer; compress without --per-channel, or model them with `subbit decoder`")
+            }
+            var symbols = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
+            symbols.dependentQuantization = q.dependentQuantization
             // Constant layers (one symbol) have no table: the header alone decodes them (the
             // decoder's constant mode); a layer without weights has nothing to decode.
             guard symbols.usedSymbols >= 1 else { continue }
@@ -113,13 +117,17 @@ public enum RTLFlow {
         guard !request.lanes.isEmpty, !request.tableLogs.isEmpty else {
             throw DecoderSweepError.emptyAxis(request.lanes.isEmpty ? "lanes" : "table-log")
         }
+        // Dependent quantization: the dequantizers get the state machine (the largest any layer uses
+        // is costed; the RTL runs either machine by the layer's dq_mode register).
+        let machine = layers.compactMap(\.symbols.dependentQuantization).max { $0.stateCount < $1.stateCount }
         // Refuse impossible points before any work.
         var configurations: [DecoderConfiguration] = []
         for r in request.tableLogs {
             for p in request.lanes {
-                let config = try DecoderConfiguration(lanes: p, tableLog: r, sharing: request.sharing,
+                var config = try DecoderConfiguration(lanes: p, tableLog: r, sharing: request.sharing,
                                                       portBits: request.portBits, laneBufferBits: request.laneBufferBits,
                                                       clockHz: clock, layout: request.layout)
+                config.dependentQuantization = machine
                 guard TANSCodec.tableLogs.contains(r) else {
                     throw DecoderSweepError.codecRange("table log R = \(r) is outside the codec's \(TANSCodec.tableLogs); pick R in that range")
                 }
@@ -171,7 +179,8 @@ public enum RTLFlow {
             }
             let images = try coded.map { layer, encoded in
                 try RTLLayerImage(name: layer.name, encoded: encoded, step: layer.step,
-                                  usedSymbols: layer.symbols.usedSymbols, design: design)
+                                  usedSymbols: layer.symbols.usedSymbols, design: design,
+                                  dependentQuantization: layer.symbols.dependentQuantization)
             }
             try RTLSimulation.export(design: design, layers: images, to: folder, technology: technology)
             progress("wrote \(folder.path) (\(config.label), escape unit: \(design.escapeUnit), \(images.count) layers)")

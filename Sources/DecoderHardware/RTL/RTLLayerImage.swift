@@ -14,7 +14,9 @@ import Foundation
 ///   significant bit first from its first coded bit and padded with zeros to whole words.
 /// A constant layer (one symbol: no table, no streams; table log 0 in the descriptor) holds only
 /// ⌈24/W⌉ words: Δ + symbol·2^16.
-/// Δ is the step as an unsigned Q0.16 code; the dequantized weight is (s − K)·Δ, K = ⌊N_l/2⌋.
+/// Δ is the step as an unsigned Q0.16 code; the dequantized weight is (s − K)·Δ, K = ⌊N_l/2⌋, or
+/// with dependent quantization m·Δ, m the multiple ``DQStateMachine`` reconstructs level s − K as
+/// (the descriptor's last field names the machine: 0 none, 1 four-state, 2 eight-state).
 ///
 /// ```swift
 /// let image = try RTLLayerImage(name: "conv1", encoded: coded, step: 0.01, design: design)
@@ -32,11 +34,14 @@ public struct RTLLayerImage: Sendable {
     public var simulated: SimulatedLayer
     public var profile: LayerProfile
     let symbolBits: Int
+    /// Whether the decoder was built with dependent quantization (one more weight bit).
+    let dependentQuantization: Bool
 
     /// Descriptor fields before the stream bases and word counts.
     static let fixedDescriptorFields = 12
 
-    public init(name: String, encoded: TANSEncoded, step: Float, usedSymbols: Int, design: RTLDesign) throws {
+    public init(name: String, encoded: TANSEncoded, step: Float, usedSymbols: Int, design: RTLDesign,
+                dependentQuantization machine: DQStateMachine? = nil) throws {
         let counts = encoded.counts
         // A layer without a table must be constant with at least one symbol.
         guard counts != nil || (encoded.constantSymbol != nil && encoded.symbolCount > 0) else {
@@ -53,6 +58,9 @@ public struct RTLLayerImage: Sendable {
         guard encoded.alphabetSize <= design.alphabetSize, encoded.escape == nil || design.escapeUnit else {
             throw RTLError.unsupported("layer '\(name)' (alphabet \(encoded.alphabetSize), escape \(encoded.escape != nil)) on a decoder for alphabet \(design.alphabetSize), escape unit \(design.escapeUnit)")
         }
+        guard machine == nil || design.dependentQuantization else {
+            throw RTLError.unsupported("layer '\(name)' with dependent quantization on a decoder built without it (DQ = 0)")
+        }
         let symbols = try encoded.decode()
         let n = symbols.count
         self.name = name
@@ -60,6 +68,7 @@ public struct RTLLayerImage: Sendable {
         simulated = SimulatedLayer(name: name, encoded: encoded, usedSymbols: usedSymbols)
         profile = LayerProfile(name: name, encoded: encoded, usedSymbols: usedSymbols)
         symbolBits = design.symbolBits
+        dependentQuantization = design.dependentQuantization
 
         var words: [UInt64] = []
         func region(_ fields: [(value: Int, bits: Int)]) {
@@ -129,9 +138,20 @@ public struct RTLLayerImage: Sendable {
             counts2.append(0)
         }
         descriptor += bases.map { UInt32($0) } + counts2.map { UInt32($0) }
+        descriptor.append(machine.map { $0 == .fourState ? 1 : 2 } ?? 0)
         expectedSymbols = symbols
         let half = encoded.alphabetSize / 2
-        expectedWeights = symbols.map { Int64(Int($0) - half) * Int64(stepCode) }
+        if let machine {
+            let next = machine.transitions, quantizer = machine.quantizers
+            var state = 0
+            expectedWeights = symbols.map { s in
+                let k = Int(s) - half
+                defer { state = Int(next[2 * state + (k & 1)]) }
+                return Int64(DQStateMachine.multiple(level: k, quantizer: Int(quantizer[state]))) * Int64(stepCode)
+            }
+        } else {
+            expectedWeights = symbols.map { Int64(Int($0) - half) * Int64(stepCode) }
+        }
     }
 
     /// Words of weight memory the layer occupies.
@@ -144,7 +164,7 @@ public struct RTLLayerImage: Sendable {
             let s = String(value, radix: 16)
             return String(repeating: "0", count: max(0, digits - s.count)) + s
         }
-        let weightBits = symbolBits + 17
+        let weightBits = symbolBits + 17 + (dependentQuantization ? 1 : 0)
         let mask: UInt64 = (1 << UInt64(weightBits)) - 1
         let files: [(String, [String])] = [
             ("descriptor.hex", descriptor.map { hex(UInt64($0), digits: 8) }),

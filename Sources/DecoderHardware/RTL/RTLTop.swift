@@ -12,7 +12,7 @@ extension RTLModule {
                             parameter KC = 5, parameter KS = 1, parameter KES = 1,
                             parameter FB = 7, parameter FBI = 7, parameter OB = 8, parameter PB = 1,
                             parameter HB = 1, parameter SB2 = 1, parameter QB = 1,
-                            parameter S = 1) (
+                            parameter S = 1, parameter DQ = 0) (
             input  wire              clk,
             input  wire              rst,
             input  wire              start,
@@ -29,6 +29,7 @@ extension RTLModule {
             input  wire [15:0]       state_words,
             input  wire [S*AW-1:0]   stream_base,
             input  wire [S*AW-1:0]   stream_words,
+            input  wire [1:0]        dq_mode,           // dependent quantization (DQ = 1): 0 off, 1 four-state, 2 eight-state
             // Weight memory: synchronous, one-cycle read latency.
             output wire              mem_req,
             output wire [AW-1:0]     mem_addr,
@@ -37,7 +38,7 @@ extension RTLModule {
             output wire              out_valid,
             output wire [P-1:0]      out_active,
             output wire [P*SB-1:0]   out_symbol,
-            output wire [P*(SB+17)-1:0] out_weight,
+            output wire [P*(SB+17+DQ)-1:0] out_weight,
             output wire              done,
             output wire [31:0]       setup_cycles,
             output wire [31:0]       decode_cycles
@@ -156,7 +157,8 @@ extension RTLModule {
                 .fill(stream_fill), .req(arb_req), .addr(arb_addr), .stream(arb_stream),
                 .arriving(arriving), .arriving_stream(arriving_stream), .prime_done(prime_done));
 
-            sb_dequantizer #(.P(P), .SB(SB)) dequantize (
+            sb_dequantizer #(.P(P), .SB(SB), .DQ(DQ)) dequantize (
+                .clk(clk), .restart(start), .advance(group_step), .active(out_active), .dq_mode(dq_mode),
                 .symbol(out_symbol), .half(half), .step(step), .weight(out_weight));
 
             sb_control #(.P(P), .R(R), .NB(NB), .SB(SB), .W(W), .AW(AW), .FB(FB), .FBI(FBI), .OB(OB),
