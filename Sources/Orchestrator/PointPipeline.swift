@@ -211,8 +211,9 @@ public struct PointPipeline: Sendable {
             huffmanBits += huffman
             codedBits += stored
             if case .quantized(let q)? = file[tensor.name]?.payload, case .tans(let encoded) = q.coded {
-                profiles.append(LayerProfile(name: tensor.name, encoded: encoded,
-                                             usedSymbols: tensor.histogram.filter { $0 > 0 }.count))
+                var profile = LayerProfile(name: tensor.name, encoded: encoded, usedSymbols: tensor.histogram.filter { $0 > 0 }.count)
+                profile.channels = q.channelSteps?.channelCount ?? 0
+                profiles.append(profile)
             }
             layers.append(common(point) .merging([
                 ResultsSchema.Layers.layerIndex: String(index), ResultsSchema.Layers.layer: tensor.name,

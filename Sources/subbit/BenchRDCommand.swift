@@ -321,7 +321,7 @@ struct BenchRD: ParsableCommand {
         Decoder cost of each tool (the summary's last table): the share each tool adds to `subbit decoder`'s ASIC model at the \
         hardware's lane count (`--cost-lanes`, not the bench's codec lanes) beside the weight memory its mean saving frees — \
         RDOQ adds nothing (same decoder), dependent quantization adds the dequantizers' state machines, per-channel steps add a \
-        step-code memory, a step generator and per-lane counters (their ⌈C·8/W⌉ header words per layer are not in the cycles).
+        step-code memory, a step generator and per-lane counters (the share alone; `subbit decoder` also reads their ⌈C·8/W⌉ code words per layer in setup).
 
         NNCodec (where its Python package is installed, `Scripts/install-nncodec.sh`, and `SUBBIT_PYTHON` names that \
         environment's python): its default pipeline — uniform reconstruction with dependent quantization, DeepCABAC — on the \

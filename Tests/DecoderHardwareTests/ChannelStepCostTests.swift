@@ -2,8 +2,8 @@ import XCTest
 import EntropyCoding
 @testable import DecoderHardware
 
-/// Per-channel steps are costed beside the decoder (step codes, generator, per-lane counters),
-/// not assumed free.
+/// Per-channel steps are costed (step codes, generator, per-lane counters), not assumed free: as a
+/// share of their own, and folded into the decoder's totals, setup cycles and stored bits.
 final class ChannelStepCostTests: XCTestCase {
     func testShareGrowsWithWhatTheHardwareHolds() throws {
         let tech = try Technology.load(contentsOf: techURL("asic-22nm"))
@@ -32,6 +32,32 @@ final class ChannelStepCostTests: XCTestCase {
                                                           weights: 3_000_000, channels: 17_000))
         XCTAssertGreaterThan(wide.area, share.area)
         XCTAssertNil(model.perChannelStepCost(p8, maxChannels: 0, maxWeightsPerChannel: 1, weights: 1, channels: 1))
+    }
+
+    /// A model whose layers carry channels costs exactly the share more in the dequantizers, reads
+    /// ⌈8C/W⌉ more words in each such layer's setup and stores 8C more header bits; a model
+    /// without them is unchanged.
+    func testEvaluateFoldsTheShareIntoTheTotals() throws {
+        let model = DecoderCostModel(technology: try Technology.load(contentsOf: techURL("asic-22nm")))
+        let config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 64, clockHz: 1e9)
+        func layer(_ name: String, n: Int, channels: Int) -> LayerProfile {
+            var l = LayerProfile(name: name, symbolCount: n, alphabetSize: 15, usedSymbols: 15, tableLog: 10,
+                                 laneBits: [Int](repeating: n / 2, count: 4))
+            l.channels = channels
+            return l
+        }
+        let plainLayers = [layer("a", n: 32 * 288, channels: 0), layer("b", n: 10_000, channels: 0)]
+        let channelLayers = [layer("a", n: 32 * 288, channels: 32), layer("b", n: 10_000, channels: 0)]
+        let plain = try model.evaluate(config, layers: plainLayers)
+        let folded = try model.evaluate(config, layers: channelLayers)
+        let share = try XCTUnwrap(model.perChannelStepCost(config, layers: [(weights: 32 * 288, channels: 32), (weights: 10_000, channels: nil)]))
+        XCTAssertEqual(folded.area!.dequantizers - plain.area!.dequantizers, share.area, accuracy: 1e-6)
+        XCTAssertEqual(folded.area!.total - plain.area!.total, share.area, accuracy: 1e-6)
+        XCTAssertEqual(folded.energy!.dequantizers - plain.energy!.dequantizers, share.energyPerWeight, accuracy: 1e-12)
+        XCTAssertEqual(folded.layers[0].setup - plain.layers[0].setup, 32 * 8 / 64)
+        XCTAssertEqual(folded.layers[1].setup, plain.layers[1].setup)
+        XCTAssertEqual(folded.storedBits - plain.storedBits, 32 * 8)
+        XCTAssertEqual(folded.totals.decode, plain.totals.decode)
     }
 
     func testFPGAIsNotModelled() throws {

@@ -2,7 +2,9 @@ import EntropyCoding
 import Foundation
 
 // Per-channel steps: what a decoder needs to dequantize with one step per output channel
-// (`.sbw` record kind 5, ``ChannelSteps``), as a share beside the decoder's own cost.
+// (`.sbw` record kind 5, ``ChannelSteps``). ``evaluate(_:model:)`` adds it to the dequantizers'
+// area and energy for a model whose layers carry ``LayerProfile/channels``; the share alone is
+// what `subbit decoder` and `bench rd` print beside the totals.
 extension DecoderCostModel {
     /// The hardware share of per-output-channel steps for `config` on a model whose per-channel
     /// layers have at most `maxChannels` channels and whose quantized weights number `weights`
@@ -18,9 +20,10 @@ extension DecoderCostModel {
     /// every weight, plus, once per channel and spread over its weights, one code read, one ROM
     /// read, one multiplication, one shift and the register load.
     ///
-    /// Not in the cycle count: the step codes' ⌈C·8/W⌉ header words per layer (the builder
-    /// computes the steps while the decode table is spread, 2^R cycles, longer than C for
-    /// every layer here); the result's `headerWords` gives them for the largest layer.
+    /// Cycles: the step codes' ⌈C·8/W⌉ header words are read in each layer's setup, in the
+    /// burst after the initial states (``setupCycles(symbolCount:alphabetSize:tableLog:escapeTableLog:config:primed:channels:)``);
+    /// the generator computes the steps while the decode table is spread (2^R cycles, longer than
+    /// C for every layer here). The result's `headerWords` gives them for the largest layer.
     ///
     /// ```swift
     /// let share = model.perChannelStepCost(config, maxChannels: 1280, maxWeightsPerChannel: 2880,

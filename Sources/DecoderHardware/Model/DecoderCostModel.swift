@@ -81,7 +81,8 @@ public struct DecoderCostModel: Sendable {
     /// model's outputs (`NumericsFingerprint.decoder`): bump it when a formula changes in a way
     /// the fingerprint's fixed configurations might not exercise (e.g. an option off by default).
     /// 2: table and weight-memory leakage, sourced sub-8 KB read energy, double-buffered tables.
-    public static let version = 2
+    /// 3: per-channel steps' code words in setup and header bits, their logic in the dequantizers.
+    public static let version = 3
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
@@ -123,20 +124,22 @@ public struct DecoderCostModel: Sendable {
             model.laneBits.withUnsafeBufferPointer { lanes in
             model.laneTotal.withUnsafeBufferPointer { laneTotals in
             model.escapeStallsPerGroup.withUnsafeBufferPointer { escapeStalls in
+            model.channels.withUnsafeBufferPointer { channels in
                 for i in 0..<count {
                     let laneCount = starts[i + 1] - starts[i]
                     let cycles = Self.cycles(
                         symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
                         laneBits: UnsafeBufferPointer(rebasing: lanes[starts[i]..<(starts[i] + laneCount)]),
                         laneTotal: laneTotals[i], escapeSymbols: eSymbols[i], escapeBits: eBits[i],
-                        escapeTableLog: eLogs[i], escapeStallsPerGroup: escapeStalls[i], config: config)
+                        escapeTableLog: eLogs[i], escapeStallsPerGroup: escapeStalls[i], config: config,
+                        channels: channels[i])
                     (buffer.baseAddress! + i).initialize(to: cycles)
                     totals.accumulate(cycles)
                     storedBits += Self.headerBits(symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
-                                                  escapeTableLog: eLogs[i], config: config)
+                                                  escapeTableLog: eLogs[i], config: config, channels: channels[i])
                         + cycles.words * config.portBits
                 }
-            }}}}}}}}}}
+            }}}}}}}}}}}
             initialized = count
         }
         var layers = perLayer
@@ -151,11 +154,19 @@ public struct DecoderCostModel: Sendable {
             fixedWidthBits: fixedBits)
         switch technology.kind {
         case .asic(let asic):
-            let area = Self.area(geometry: geometry, asic: asic)
+            var area = Self.area(geometry: geometry, asic: asic)
+            var energy = Self.energy(geometry: geometry, asic: asic, model: model, totals: totals,
+                                     storedBits: storedBits, fixedBits: fixedBits,
+                                     seconds: Double(totals.total) / config.clockHz)
+            // Per-channel steps: their generator, code memory and counters are dequantizer logic.
+            if model.maxChannels > 0, let share = perChannelStepCost(
+                config, maxChannels: model.maxChannels, maxWeightsPerChannel: max(1, model.maxWeightsPerChannel),
+                weights: model.symbols, channels: model.stepLoads) {
+                area.dequantizers += share.area
+                energy.dequantizers += share.energyPerWeight
+            }
             cost.area = area
-            cost.energy = Self.energy(geometry: geometry, asic: asic, model: model, totals: totals,
-                                      storedBits: storedBits, fixedBits: fixedBits,
-                                      seconds: Double(totals.total) / config.clockHz)
+            cost.energy = energy
             let saved = asic.sramArea(bits: Double(fixedBits - storedBits))
             cost.memoryAreaSavedUm2 = saved
             cost.netAreaSavedUm2 = saved - area.total

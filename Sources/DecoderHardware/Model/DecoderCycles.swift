@@ -48,23 +48,25 @@ extension DecoderCostModel {
     @inlinable
     public static func setupCycles(layer: LayerProfile, config: DecoderConfiguration, primed: Int) -> Int {
         setupCycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
-                    escapeTableLog: layer.escapeTableLog, config: config, primed: primed)
+                    escapeTableLog: layer.escapeTableLog, config: config, primed: primed, channels: layer.channels)
     }
 
     /// ``setupCycles(layer:config:primed:)`` on the layer's counts.
     @inlinable
     public static func setupCycles(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
-                                   config: DecoderConfiguration, primed: Int) -> Int {
+                                   config: DecoderConfiguration, primed: Int, channels: Int = 0) -> Int {
         let w = config.portBits
         let r = config.tableLog
         let latency = config.memoryReadLatency
-        if tableLog == 0 { return (8 + stepBits + w - 1) / w }
+        // Per-channel step codes: C bytes after the states, read in the same burst.
+        let codeWords = channels > 0 ? (channels * ChannelSteps.codeBits + w - 1) / w : 0
+        if tableLog == 0 { return (8 + stepBits + w - 1) / w + codeWords }
         let states = min(symbolCount, config.lanes) * r
         let countWords = (alphabetSize * (r + 1) + w - 1) / w
         var setup = countWords + latency
             + 2 * (1 << tableLog) + 2
             + (states + stepBits + w - 1) / w + latency
-            + primed + 1
+            + primed + 1 + codeWords
         if escapeTableLog > 0 {
             setup += countWords + latency
                 + 2 * (1 << escapeTableLog) + 2
@@ -80,7 +82,7 @@ extension DecoderCostModel {
             cycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
                    laneBits: lanes, laneTotal: layer.laneBitsTotal, escapeSymbols: layer.escapeSymbols,
                    escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog,
-                   escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config)
+                   escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config, channels: layer.channels)
         }
     }
 
@@ -89,7 +91,7 @@ extension DecoderCostModel {
     public static func cycles(symbolCount n: Int, alphabetSize: Int, tableLog: Int,
                               laneBits: UnsafeBufferPointer<Int>, laneTotal: Int, escapeSymbols: Int,
                               escapeBits: Int, escapeTableLog: Int, escapeStallsPerGroup: Double = 0,
-                              config: DecoderConfiguration) -> LayerCycles {
+                              config: DecoderConfiguration, channels: Int = 0) -> LayerCycles {
         let w = config.portBits
         let p = config.lanes
         // ⌈b/W⌉ by a shift when W is a power of two (the usual case): divisions would dominate.
@@ -115,7 +117,7 @@ extension DecoderCostModel {
             primed &+= 1
         }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
-                                escapeTableLog: escapeTableLog, config: config, primed: primed)
+                                escapeTableLog: escapeTableLog, config: config, primed: primed, channels: channels)
         // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop); a constant
         // layer has no state loop and emits a group per cycle (as ``CycleSimulator`` does).
         let loop = tableLog == 0 ? 1 : config.stateLoopCycles
@@ -140,19 +142,20 @@ extension DecoderCostModel {
 
     /// Header bits of a layer in weight memory: N normalized counts of R_l+1 bits, min(n,P)
     /// final states of R_l bits, the 16-bit step; with an escape path, its counts, state and
-    /// symbol. A constant layer stores its symbol and step.
+    /// symbol. A constant layer stores its symbol and step. Per-channel steps add C code bytes.
     @inlinable
     public static func headerBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
         headerBits(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
-                   escapeTableLog: layer.escapeTableLog, config: config)
+                   escapeTableLog: layer.escapeTableLog, config: config, channels: layer.channels)
     }
 
     /// ``headerBits(layer:config:)`` on the layer's counts.
     @inlinable
     public static func headerBits(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
-                                  config: DecoderConfiguration) -> Int {
-        if tableLog == 0 { return 8 + stepBits }
-        var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits
+                                  config: DecoderConfiguration, channels: Int = 0) -> Int {
+        let codes = channels * ChannelSteps.codeBits
+        if tableLog == 0 { return 8 + stepBits + codes }
+        var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits + codes
         if escapeTableLog > 0 {
             bits += alphabetSize * (escapeTableLog + 1) + escapeTableLog + 8
         }

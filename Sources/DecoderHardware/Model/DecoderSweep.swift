@@ -178,7 +178,9 @@ public enum DecoderSweep {
                     for layer in layers {
                         let encoded = try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
                                                            tableLog: r, lanes: p, layout: layout)
-                        profiles.append(LayerProfile(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                        var profile = LayerProfile(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols)
+                        profile.channels = layer.channelSteps?.channelCount ?? 0
+                        profiles.append(profile)
                         if simulate {
                             simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
                         }

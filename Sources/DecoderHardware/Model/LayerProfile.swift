@@ -26,6 +26,11 @@ public struct LayerProfile: Sendable, Equatable {
     public var escapeBits: Int
     /// Table log of the escape table (0: no escape path).
     public var escapeTableLog: Int
+    /// Output channels with their own step (`.sbw` record kind 5, ``ChannelSteps``); 0 for a
+    /// layer with one step. Their codes are C more header bytes, read in setup; the step
+    /// generator and counters are in the dequantizers' area and energy
+    /// (``DecoderCostModel/perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)``).
+    public var channels = 0
 
     public init(name: String, symbolCount: Int, alphabetSize: Int, usedSymbols: Int,
                 tableLog: Int, laneBits: [Int], escapeSymbols: Int = 0, escapeBits: Int = 0,

@@ -20,6 +20,14 @@ public struct ModelProfile: Sendable {
     @usableFromInline let laneTotal: [Int]
     /// Expected escape-FIFO stalls per decoded group of each layer (``EscapeQueue``).
     @usableFromInline let escapeStallsPerGroup: [Double]
+    /// Per-channel step count of each layer (0: one step).
+    @usableFromInline let channels: [Int]
+    /// The most per-channel steps of a layer (0: no layer has them), the most weights per
+    /// channel among those layers, and the steps the decoder loads over the model (a one-step
+    /// layer counts 1).
+    public let maxChannels: Int
+    public let maxWeightsPerChannel: Int
+    public let stepLoads: Int
 
     /// Lane count of every layer with a table (nil if they differ; 0 if there are none).
     public let lanes: Int?
@@ -58,6 +66,11 @@ public struct ModelProfile: Sendable {
         laneBits = flat
         laneTotal = layers.map(\.laneBitsTotal)
         escapeStallsPerGroup = layers.map(\.escapeStallsPerGroup)
+        channels = layers.map(\.channels)
+        let perChannel = layers.filter { $0.channels > 0 }
+        maxChannels = perChannel.map(\.channels).max() ?? 0
+        maxWeightsPerChannel = perChannel.map { $0.symbolCount / $0.channels }.max() ?? 0
+        stepLoads = layers.reduce(0) { $0 + max(1, $1.channels) }
         lanes = laneCounts.count <= 1 ? (laneCounts.first ?? 0) : nil
         maxBins = layers.map(\.alphabetSize).max() ?? 1
         maxUsedSymbols = layers.map(\.usedSymbols).max() ?? 0
