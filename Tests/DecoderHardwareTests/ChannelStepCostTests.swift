@@ -60,9 +60,29 @@ final class ChannelStepCostTests: XCTestCase {
         XCTAssertEqual(folded.totals.decode, plain.totals.decode)
     }
 
-    func testFPGAIsNotModelled() throws {
-        let model = DecoderCostModel(technology: try Technology.load(contentsOf: techURL("fpga-7series")))
+    /// On an FPGA the share is resources: one block RAM of codes, a DSP, LUTs and per-lane
+    /// flip-flops, added to the decoder's by `evaluate`; no µm² share.
+    func testFPGAResourcesAreFoldedIn() throws {
+        let tech = try Technology.load(contentsOf: techURL("fpga-7series"))
+        guard case .fpga(let fpga) = tech.kind else { return XCTFail("fpga-7series is an FPGA technology") }
+        let model = DecoderCostModel(technology: tech)
         let config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 64, clockHz: 2e8)
         XCTAssertNil(model.perChannelStepCost(config, maxChannels: 64, maxWeightsPerChannel: 100, weights: 6400, channels: 64))
+        let steps = DecoderCostModel.perChannelStepResources(config, maxChannels: 64, maxWeightsPerChannel: 100, fpga: fpga)
+        XCTAssertEqual(steps.bram18, 1)
+        XCTAssertEqual(steps.dsp, 1)
+        XCTAssertEqual(steps.flipFlops, 4 * (16 + 7))
+        XCTAssertGreaterThan(steps.luts, 16 + 4 * 7)
+        let none = DecoderCostModel.perChannelStepResources(config, maxChannels: 0, maxWeightsPerChannel: 0, fpga: fpga)
+        XCTAssertEqual([none.luts, none.flipFlops, none.bram18, none.dsp], [0, 0, 0, 0])
+        var layer = LayerProfile(name: "a", symbolCount: 6400, alphabetSize: 15, usedSymbols: 15, tableLog: 10,
+                                 laneBits: [4000, 4000, 4000, 4000])
+        let plain = try model.evaluate(config, layers: [layer]).resources!
+        layer.channels = 64
+        let folded = try model.evaluate(config, layers: [layer]).resources!
+        XCTAssertEqual(folded.luts - plain.luts, steps.luts)
+        XCTAssertEqual(folded.flipFlops - plain.flipFlops, steps.flipFlops)
+        XCTAssertEqual(folded.bram18 - plain.bram18, steps.bram18)
+        XCTAssertEqual(folded.dsp - plain.dsp, steps.dsp)
     }
 }

@@ -3,13 +3,15 @@ import Foundation
 
 // Per-channel steps: what a decoder needs to dequantize with one step per output channel
 // (`.sbw` record kind 5, ``ChannelSteps``). ``evaluate(_:model:)`` adds it to the dequantizers'
-// area and energy for a model whose layers carry ``LayerProfile/channels``; the share alone is
-// what `subbit decoder` and `bench rd` print beside the totals.
+// area and energy (ASIC) or to its resources (FPGA, ``perChannelStepResources(_:maxChannels:maxWeightsPerChannel:fpga:)``)
+// for a model whose layers carry ``LayerProfile/channels``; the ASIC share alone is what
+// `subbit decoder` and `bench rd` print beside the totals.
 extension DecoderCostModel {
     /// The hardware share of per-output-channel steps for `config` on a model whose per-channel
     /// layers have at most `maxChannels` channels and whose quantized weights number `weights`
     /// over `channels` channels in all (so a channel holds `weights / channels` weights on
-    /// average). Nil for an FPGA technology (not modelled there) or when `maxChannels` is 0.
+    /// average). Nil for an FPGA technology (its share is in resources, not µm²:
+    /// ``perChannelStepResources(_:maxChannels:maxWeightsPerChannel:fpga:)``) or when `maxChannels` is 0.
     ///
     /// The hardware modelled: a shared step-code memory of `maxChannels` bytes (filled from the
     /// layer's header), a shared step generator — a 32-entry ROM of the octave fractions
@@ -73,5 +75,36 @@ extension DecoderCostModel {
                                   maxWeightsPerChannel: perChannel.map { $0.weights / $0.channels }.max() ?? 1,
                                   weights: layers.reduce(0) { $0 + $1.weights },
                                   channels: layers.reduce(0) { $0 + ($1.channels ?? 1) })
+    }
+
+    /// The FPGA resources of per-channel steps (the hardware of
+    /// ``perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)``): the step
+    /// codes in one block RAM (C bytes), the 32 × 16-bit fraction ROM in 16 LUTs (a LUT6 is a
+    /// 64 × 1 ROM), the 16 × 16 multiplier on a DSP (LUTs when it does not fit), the 16-bit
+    /// shifter's mux levels in LUTs, and per lane the next-step register and the channel
+    /// down-counter (flip-flops, one LUT per counter bit). Zero resources when `maxChannels` is 0.
+    ///
+    /// ```swift
+    /// let r = DecoderCostModel.perChannelStepResources(config, maxChannels: 64, maxWeightsPerChannel: 576, fpga: fpga)
+    /// r.bram18   // 1
+    /// ```
+    /// - Complexity: O(1).
+    public static func perChannelStepResources(_ config: DecoderConfiguration, maxChannels: Int, maxWeightsPerChannel: Int,
+                                               fpga: FPGATechnology) -> FPGAResources {
+        var r = FPGAResources()
+        guard maxChannels > 0 else { return r }
+        r.bram18 += fpga.bram18Blocks(entries: maxChannels, width: ChannelSteps.codeBits)
+        r.luts += stepBits                                          // fraction ROM, 32 entries
+        if stepBits <= fpga.dspMultiplierABits && stepBits <= fpga.dspMultiplierBBits {
+            r.dsp += 1
+        } else {
+            r.luts += stepBits * stepBits
+        }
+        let levelsPerLUT = max(1, ceilLog2(fpga.muxInputsPerLUT))
+        r.luts += stepBits * ((ceilLog2(stepBits) + levelsPerLUT - 1) / levelsPerLUT)   // 2^(code >> 5) shifter
+        let counterBits = bitsToRepresent(max(1, maxWeightsPerChannel))
+        r.flipFlops += config.lanes * (stepBits + counterBits)
+        r.luts += config.lanes * counterBits
+        return r
     }
 }

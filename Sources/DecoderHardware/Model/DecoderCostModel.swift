@@ -171,7 +171,13 @@ public struct DecoderCostModel: Sendable {
             cost.memoryAreaSavedUm2 = saved
             cost.netAreaSavedUm2 = saved - area.total
         case .fpga(let fpga):
-            let resources = Self.resources(geometry: geometry, fpga: fpga)
+            var resources = Self.resources(geometry: geometry, fpga: fpga)
+            let steps = Self.perChannelStepResources(config, maxChannels: model.maxChannels,
+                                                     maxWeightsPerChannel: model.maxWeightsPerChannel, fpga: fpga)
+            resources.luts += steps.luts
+            resources.flipFlops += steps.flipFlops
+            resources.bram18 += steps.bram18
+            resources.dsp += steps.dsp
             cost.resources = resources
             let fixedBlocks = (fixedBits + fpga.bram18Bits - 1) / fpga.bram18Bits
             let storedBlocks = (storedBits + fpga.bram18Bits - 1) / fpga.bram18Bits
