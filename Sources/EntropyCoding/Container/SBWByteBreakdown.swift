@@ -27,6 +27,8 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
     public var framingBits = 0
     /// Per-channel step codes (record kind 5: channel count and one byte per channel).
     public var channelStepBits = 0
+    /// How the file stores its names (the label of ``nameBits`` says it).
+    public var nameCoding = SBWFile.NameCoding.plain
     /// The file's size in bits.
     public var totalBits = 0
     /// Elements of the file's tensors (quantized and kept; integer tensors carried in the
@@ -34,6 +36,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
     public var parameters = 0
 
     public init(_ file: SBWFile) {
+        nameCoding = file.nameCoding
         var scratch = [UInt8]()
         SBWFile.appendVarint(file.metadata.count, to: &scratch)
         for (key, value) in file.metadata {
@@ -74,7 +77,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
         [("coded weights: payload", weightPayloadBits),
          ("coded weights: tables, lane states", weightTableBits),
          ("kept tensors: values", keptValueBits),
-         ("tensor names", nameBits),
+         (nameCoding == .frontCoded ? "tensor names (front-coded)" : "tensor names", nameBits),
          ("metadata", metadataBits),
          ("framing: lengths, shapes, steps, CRCs, header", framingBits)]
             + (channelStepBits > 0 ? [("per-channel step codes", channelStepBits)] : [])
