@@ -37,7 +37,7 @@ public struct ContentStore: Sendable {
     }
 
     /// Stores `payload` under `key`, atomically.
-    public func put(_ payload: [UInt8], for key: String) throws {
+    func put(_ payload: [UInt8], for key: String) throws {
         let header = Self.magic + Array(SHA256.hex(of: payload).utf8) + [UInt8(ascii: "\n")]
         let file = url(for: key)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -45,12 +45,12 @@ public struct ContentStore: Sendable {
     }
 
     /// When the entry for `key` was last stored, if present.
-    public func modificationDate(_ key: String) -> Date? {
+    func modificationDate(_ key: String) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: url(for: key).path))?[.modificationDate] as? Date
     }
 
     /// Removes the entry for `key` if present.
-    public func remove(_ key: String) {
+    func remove(_ key: String) {
         try? FileManager.default.removeItem(at: url(for: key))
     }
 }

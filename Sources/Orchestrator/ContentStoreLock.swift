@@ -11,7 +11,7 @@ extension ContentStore {
     /// let bytes = try store.withLock(key.hex) { store.get(key.hex) ?? train() }
     /// ```
     /// - Complexity: O(1) file operations per poll.
-    public func withLock<T>(_ key: String, poll: TimeInterval = 0.5, waiting: ((String) -> Void)? = nil,
+    func withLock<T>(_ key: String, poll: TimeInterval = 0.5, waiting: ((String) -> Void)? = nil,
                             _ body: () throws -> T) throws -> T {
         var cacheLock = CacheLock(url: URL(fileURLWithPath: url(for: key).path + ".lock"), poll: poll)
         if let waiting { cacheLock.onWait = waiting }

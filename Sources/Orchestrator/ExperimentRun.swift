@@ -156,7 +156,7 @@ public struct ExperimentRun: Sendable {
     /// ```swift
     /// let salt = ExperimentRun.pointSalt(techText: text, technology: tech, spec: spec)
     /// ```
-    public static func pointSalt(techText: String, technology: Technology, spec: ExperimentSpec) -> String {
+    static func pointSalt(techText: String, technology: Technology, spec: ExperimentSpec) -> String {
         "tech=\(SHA256.hex(of: Array(techText.utf8)))\ndecoder=\(NumericsFingerprint.decoder(technology))\n"
             + "decoderModel=\(DecoderCostModel.version)\n"
             + "buffer=\(spec.decoder.bufferBits.map(String.init) ?? "default")\nexperiment=\(spec.name)"
@@ -164,7 +164,7 @@ public struct ExperimentRun: Sendable {
 
     /// Sets every record's `tech_file` (the spec's `decoder.tech`, as written) and `tech_sha256`
     /// (SHA-256 of the file's text, hex).
-    public static func stampTechnology(_ records: inout [PointRecord], file: String, text: String) {
+    static func stampTechnology(_ records: inout [PointRecord], file: String, text: String) {
         let hash = SHA256.hex(of: Array(text.utf8))
         for i in records.indices {
             records[i].run[ResultsSchema.Runs.techFile] = file

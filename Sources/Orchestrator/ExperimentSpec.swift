@@ -208,7 +208,7 @@ public struct DecoderSettings: Sendable, Equatable {
     public var tech: String
     /// Weights per cycle the compute array consumes; a configuration "keeps up" when it decodes
     /// that many. The value of the `compute_weights_per_cycle` axis when the sweep does not name it.
-    public var computeWeightsPerCycle: Int
+    var computeWeightsPerCycle: Int
     /// Lane bit-buffer size in bits (nil: the decoder model's default, `max(2W, W + R)`).
     public var bufferBits: Int?
 

@@ -40,11 +40,11 @@ public enum PaperTables {
     }
 
     /// The paper, as cited in the tables.
-    public static let citation = "C. Metz, O. Bichler, A. Dupret, *Efficient Neural Compression with Inference-time Decoding*, arXiv:2406.06237 (2024)"
+    static let citation = "C. Metz, O. Bichler, A. Dupret, *Efficient Neural Compression with Inference-time Decoding*, arXiv:2406.06237 (2024)"
 
     /// Accuracy band of section 3: a regularized point counts as "equal accuracy" when its top-1 is
     /// at most this many points below the fixed-width reference.
-    public static let equalAccuracyBand = 0.3
+    static let equalAccuracyBand = 0.3
 
     /// The whole Markdown document. `command` is the command line that regenerates it.
     public static func render(title: String, description: String = "", command: String = "subbit reproduce",

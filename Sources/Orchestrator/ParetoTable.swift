@@ -12,7 +12,7 @@ import Plotting
 public enum ParetoTable {
     /// The `frontier` column's values.
     public static let accuracyBits = "accuracy-bits"
-    public static let areaThroughput = "area-throughput"
+    static let areaThroughput = "area-throughput"
 
     /// Column order: the schema's, then the frontier tag and the decoder columns it is judged on.
     public static var columns: [String] {

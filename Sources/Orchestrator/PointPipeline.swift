@@ -41,7 +41,7 @@ public struct PointPipeline: Sendable {
 
     /// Where a coded file is kept, relative to the cache folder: `sbw/<first two hex>/<SHA-256>.sbw`,
     /// named by its content so a row's file can be checked against its name (`sha256sum`).
-    public static func sbwPath(for bytes: [UInt8]) -> String {
+    static func sbwPath(for bytes: [UInt8]) -> String {
         let digest = SHA256.hex(of: bytes)
         return "sbw/\(digest.prefix(2))/\(digest).sbw"
     }
@@ -286,9 +286,9 @@ public struct TrainedArtifact: Sendable {
     public var model: QuantizedModel
     public var top1Float: Double?
     public var top1Quantized: Double?
-    public var trainSeconds: Double
+    var trainSeconds: Double
     /// The layer with the lowest SQNR against its float weights (``QuantizedModel/lowestLayerSQNR(floats:)``).
-    public var lowestSQNR: (layer: String, decibels: Double)?
+    var lowestSQNR: (layer: String, decibels: Double)?
 
     private struct Header: Codable {
         var top1Float: Double?

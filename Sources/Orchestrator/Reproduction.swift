@@ -56,8 +56,8 @@ public struct Reproduction: Sendable {
     /// `Results/<paper>/`: the studies' folders and `tables.md`.
     public var resultsFolder: URL { resultsRoot.appendingPathComponent(paper.name, isDirectory: true) }
     /// `Plots/<paper>/`: one folder per study.
-    public var plotsFolder: URL { plotsRoot.appendingPathComponent(paper.name, isDirectory: true) }
-    public var tablesFile: URL { resultsFolder.appendingPathComponent("tables.md") }
+    var plotsFolder: URL { plotsRoot.appendingPathComponent(paper.name, isDirectory: true) }
+    var tablesFile: URL { resultsFolder.appendingPathComponent("tables.md") }
 
     /// The ``ExperimentRun`` of one study, writing under `Results/<paper>/` and `Plots/<paper>/`.
     public func run(of study: ExperimentSpec) -> ExperimentRun {
@@ -115,7 +115,7 @@ public struct Reproduction: Sendable {
     }
 
     /// The tables of the studies' current CSVs, as text (nothing written).
-    public func renderTables() throws -> String {
+    func renderTables() throws -> String {
         try PaperTables.render(title: paper.name, description: paper.description, command: command,
                                studies: try studiesFromResults())
     }

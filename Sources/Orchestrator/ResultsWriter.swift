@@ -9,9 +9,9 @@ import Plotting
 /// the same files byte for byte.
 public struct ResultsWriter: Sendable {
     /// Column order of `runs.csv`; columns a record has beyond these are appended, sorted by name.
-    public var runColumns: [String]
+    var runColumns: [String]
     /// Column order of `layers.csv`; likewise.
-    public var layerColumns: [String]
+    var layerColumns: [String]
 
     public init(runColumns: [String], layerColumns: [String]) {
         self.runColumns = runColumns
@@ -43,14 +43,14 @@ public struct ResultsWriter: Sendable {
     }
 
     /// One JSON object per line: the point's full run row and its layer rows, keys sorted.
-    public static func jsonLines(_ records: [PointRecord]) -> String {
+    static func jsonLines(_ records: [PointRecord]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return records.map { String(decoding: try! encoder.encode($0), as: UTF8.self) + "\n" }.joined()
     }
 
     /// Reads `runs.jsonl` back (for `subbit merge`), with a clear error on a damaged line.
-    public static func readJSONLines(_ url: URL) throws -> [PointRecord] {
+    static func readJSONLines(_ url: URL) throws -> [PointRecord] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ResultsError("cannot read \(url.path). Fix: run the shard first (subbit run SPEC --shard i/n).")
         }

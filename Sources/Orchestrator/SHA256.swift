@@ -11,7 +11,7 @@ import Crypto
 public enum SHA256 {
     /// The digest of `bytes` as 64 lower-case hex digits.
     /// - Complexity: O(n).
-    public static func hex(of bytes: [UInt8]) -> String {
+    static func hex(of bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         text.reserveCapacity(64)

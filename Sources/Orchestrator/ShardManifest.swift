@@ -13,25 +13,25 @@ import ModelIO
 /// ```
 public struct ShardManifest: Codable, Sendable, Equatable {
     /// Bumped when the fields change; merge refuses manifests of another format.
-    public static let currentFormat = 1
-    public static let fileName = "manifest.json"
+    static let currentFormat = 1
+    static let fileName = "manifest.json"
 
     public var format: Int
     public var experiment: String
     /// The spec file the shard ran (absolute), for the messages that tell how to rerun it.
     public var specPath: String
     /// ``SpecFingerprint/hex`` of the parsed spec.
-    public var specSHA256: String
+    var specSHA256: String
     /// 1-based index of the shard.
     public var shard: Int
     /// Number of shards of the split.
     public var count: Int
     /// Points in the whole sweep.
-    public var pointsTotal: Int
+    var pointsTotal: Int
     /// The shard's point ids (``SweepPoint/id(index:total:)``), in sweep order.
-    public var pointIDs: [String]
+    var pointIDs: [String]
     /// SHA-256 of the shard's `runs.jsonl`.
-    public var runsSHA256: String
+    var runsSHA256: String
 
     enum CodingKeys: String, CodingKey {
         case format, experiment, shard, count

@@ -17,9 +17,9 @@ public struct ResultsLayout: Sendable {
 
     public init(folder: URL) { self.folder = folder }
 
-    public var shardsFolder: URL { folder.appendingPathComponent("shards") }
+    var shardsFolder: URL { folder.appendingPathComponent("shards") }
 
-    public func shardFolder(_ plan: ShardPlan) -> URL {
+    func shardFolder(_ plan: ShardPlan) -> URL {
         shardsFolder.appendingPathComponent("\(plan.index + 1)-of-\(plan.count)")
     }
 }
@@ -124,7 +124,7 @@ public enum ShardMerge {
 
 extension SweepPoint {
     /// The id of the point at `index` of a sweep of `total` points: zero-padded, so ids sort in sweep order.
-    public static func id(index: Int, total: Int) -> String {
+    static func id(index: Int, total: Int) -> String {
         let width = String(max(total - 1, 0)).count
         let digits = String(index)
         return "p" + String(repeating: "0", count: max(0, width - digits.count)) + digits

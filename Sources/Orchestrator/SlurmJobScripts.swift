@@ -57,7 +57,7 @@ public struct SlurmJobScripts: Sendable {
     public var logsFolder: String { "\(folder)/logs" }
 
     /// Whether the spec has float baselines to train first (trained sources do, pretrained ones not).
-    public var hasBaselines: Bool {
+    var hasBaselines: Bool {
         if case .train = spec.source { return true }
         return false
     }

@@ -37,7 +37,7 @@ extension SweepAxes {
     /// Distinct trainings (or calibrations) the sweep needs: the product over the axes that
     /// affect the weights (zip groups counted once).
     /// - Complexity: O(axes).
-    public var trainingCount: Int { product(of: SweepAxis.all.filter(\.affectsWeights)) }
+    var trainingCount: Int { product(of: SweepAxis.all.filter(\.affectsWeights)) }
 
     private func product(of selected: [SweepAxis]) -> Int {
         var total = 1

@@ -40,7 +40,7 @@ public enum DidYouMean {
     /// ```swift
     /// DidYouMean.suggestion(for: "tabel_log", among: ["table_log", "lanes"]) // "table_log"
     /// ```
-    public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+    static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates {
@@ -53,7 +53,7 @@ public enum DidYouMean {
     }
 
     /// Damerau–Levenshtein distance (optimal string alignment): a swap of neighbours is one edit.
-    public static func editDistance(_ a: String, _ b: String) -> Int {
+    static func editDistance(_ a: String, _ b: String) -> Int {
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }

@@ -11,9 +11,9 @@
 /// ```
 public struct SpecFingerprint: Sendable, Equatable {
     /// One `path=value` line per leaf field of the spec, in declaration order.
-    public let canonical: String
+    let canonical: String
     /// Lower-case hex SHA-256 of `canonical`.
-    public let hex: String
+    let hex: String
 
     public init(_ spec: ExperimentSpec) {
         var lines: [String] = []

@@ -18,7 +18,7 @@ import Yams
 /// ```
 public enum SpecParser {
     /// Pretrained checkpoints known to the data cache (any `.safetensors` path is accepted too).
-    public static let pretrainedModels = ["mobilenet_v2"]
+    static let pretrainedModels = ["mobilenet_v2"]
     public static let plots = ["frontier", "layer-memory", "bins-per-layer", "decoders", "codec-overhead", "lambda"]
     public static let formats = ["svg", "png"]
 

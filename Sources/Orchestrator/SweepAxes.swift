@@ -18,7 +18,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     /// The axis as spelled under `sweep:` and as its results column.
     public let name: String
     /// True when a new value means a new training (or calibration).
-    public let affectsWeights: Bool
+    let affectsWeights: Bool
     /// The weight sources the axis applies to; a spec of another source that names it is refused.
     let applicability: Applicability
     /// How many values the axis takes in `axes`.
@@ -103,7 +103,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     public static let sharing = declare("sharing", \.sharing, \.sharing, value: .choice())
     /// Weights per cycle the compute array consumes: a decoder "keeps up" when it delivers as
     /// many. Unswept, it is `decoder.compute_weights_per_cycle` (8 by default).
-    public static let computeWeightsPerCycle = declare(
+    static let computeWeightsPerCycle = declare(
         "compute_weights_per_cycle", \.computeWeightsPerCycle, \.computeWeightsPerCycle,
         value: .integer(1...4096))
 
@@ -188,7 +188,7 @@ public struct SweepAxes: Sendable, Equatable {
     public var layout: [TANSLayout]
     public var portBits: [Int]
     public var sharing: [TableSharing]
-    public var computeWeightsPerCycle: [Int]
+    var computeWeightsPerCycle: [Int]
     /// Groups of axes that advance together (zipped) instead of forming a Cartesian product.
     public var zip: [[SweepAxis]]
 
@@ -226,7 +226,7 @@ public struct SweepPoint: Sendable, Hashable {
     public var layout: TANSLayout = .split
     public var portBits: Int = 64
     public var sharing: TableSharing = .replicated
-    public var computeWeightsPerCycle: Int = 8
+    var computeWeightsPerCycle: Int = 8
 
     /// The point whose every axis takes its first value in `axes`.
     public init(first axes: SweepAxes) {

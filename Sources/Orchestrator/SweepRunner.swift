@@ -52,7 +52,7 @@ public struct SweepRunner: Sendable {
     public var fresh: Bool
     /// Extra text folded into every point key (e.g. the technology file's contents), so a change
     /// to an input outside the spec's axes invalidates the cached points.
-    public var pointSalt: String
+    var pointSalt: String
 
     public init(spec: ExperimentSpec, cache: URL, steps: PointSteps, jobs: Int = 1,
                 cores: Int = CPUBudget.available, fresh: Bool = false, pointSalt: String = "") {
@@ -68,7 +68,7 @@ public struct SweepRunner: Sendable {
 
     /// The cache key of a finished point: its training, its label (the codec and decoder axes), the
     /// run's salt, and the coding fingerprint (a codec change that moves a bit recomputes the point).
-    public func pointKey(_ point: SweepPoint) -> String {
+    func pointKey(_ point: SweepPoint) -> String {
         let text = "point-format=\(TrainingKey.formatVersion)\ncoding=\(NumericsFingerprint.coding)\n"
             + "training=\(TrainingKey(spec: spec, point: point).hex)\n\(point.label)\n\(pointSalt)"
         return SHA256.hex(of: Array(text.utf8))

@@ -15,16 +15,16 @@ public struct TrainingKey: Sendable, Hashable, CustomStringConvertible {
     /// it produces in a way the ``NumericsFingerprint`` probe cannot see (it sees most: every bit
     /// of a few steps of each model, of QAT, export and calibration). (3: range-extended rate gradient, trimmed learned bins, f16 float tensors;
     /// 4: row-chunked convolutions sum in a different order.)
-    public static let formatVersion = 4
+    static let formatVersion = 4
     /// The same for float baseline training alone, versioned apart so that a change to the
     /// quantized path does not throw away the (expensive) float baselines. (3: row-chunked
     /// convolutions.)
-    public static let baselineFormatVersion = 3
+    static let baselineFormatVersion = 3
 
     /// The text that was hashed, one `field=value` per line (kept beside cache entries, for humans).
-    public let canonical: String
+    let canonical: String
     /// Lower-case hex SHA-256 of `canonical`.
-    public let hex: String
+    let hex: String
 
     public var description: String { String(hex.prefix(16)) }
 
