@@ -61,6 +61,12 @@ final class ReferenceRegenerationTests: XCTestCase {
                                            command: "subbit reproduce Experiments/precision.yaml")
     }
 
+    /// The Fashion-MNIST ResNet-20 frontier (`Experiments/precision-resnet20.yaml`).
+    func testResNet20FrontierTablesAndPlotsRegenerateFromTheCommittedCSVs() throws {
+        try assertTablesAndPlotsRegenerate(experiment: "precision-resnet20", spec: "precision-resnet20.yaml",
+                                           command: "subbit reproduce Experiments/precision-resnet20.yaml")
+    }
+
     /// `Results/<experiment>/tables.md` and `Plots/<experiment>/` come out of the committed CSVs
     /// and `Experiments/<spec>` byte for byte (`--tables-only`, in a scratch repository).
     func assertTablesAndPlotsRegenerate(experiment: String, spec: String, command: String) throws {
