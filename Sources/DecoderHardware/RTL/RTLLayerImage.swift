@@ -142,13 +142,8 @@ public struct RTLLayerImage: Sendable {
         expectedSymbols = symbols
         let half = encoded.alphabetSize / 2
         if let machine {
-            let next = machine.transitions, quantizer = machine.quantizers
-            var state = 0
-            expectedWeights = symbols.map { s in
-                let k = Int(s) - half
-                defer { state = Int(next[2 * state + (k & 1)]) }
-                return Int64(DQStateMachine.multiple(level: k, quantizer: Int(quantizer[state]))) * Int64(stepCode)
-            }
+            // The software decoder's reconstruction at Δ = 1: the multiples m (|m| ≤ 2K, exact in Float).
+            expectedWeights = machine.dequantize(symbols, maxLevel: half, step: 1).map { Int64($0) * Int64(stepCode) }
         } else {
             expectedWeights = symbols.map { Int64(Int($0) - half) * Int64(stepCode) }
         }
