@@ -81,7 +81,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// The cells of `column` as booleans (`1`/`0`, `true`/`false`, `yes`/`no`, any other
     /// number: non-zero); empty and `NaN` read as nil.
-    public func booleans(_ column: String) throws -> [Bool?] {
+    func booleans(_ column: String) throws -> [Bool?] {
         let i = try index(of: column)
         return try rows.enumerated().map { r, row in
             let cell = row[i].trimmingCharacters(in: .whitespaces).lowercased()
@@ -98,7 +98,7 @@ public struct CSVTable: Sendable, Equatable {
 
     /// The table as RFC 4180 text with CRLF line ends; fields holding a comma, quote, line break
     /// or edge whitespace are quoted.
-    public var csvText: String {
+    var csvText: String {
         var out = ""
         func emit(_ fields: [String]) {
             out += fields.map(CSVTable.quoted).joined(separator: ",")

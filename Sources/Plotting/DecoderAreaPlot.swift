@@ -34,7 +34,7 @@ public enum DecoderAreaPlot {
     }
 
     /// The file stem: `rtl-area.dat`, `rtl-area.gp`, `rtl-area.svg`, `rtl-area.png`.
-    public static let fileStem = "rtl-area"
+    static let fileStem = "rtl-area"
 
     static func artifact(_ points: [Point], subtitle: String) -> PlotArtifact {
         let sorted = points.sorted { $0.lanes < $1.lanes }

@@ -22,7 +22,7 @@ public enum OperatingPointSelection {
     public static let errorRatio = 1.1
 
     /// Whether `top1` (%) is within the rule against a float baseline of `floatTop1` (%).
-    public static func isNearFloat(_ top1: Double, floatTop1: Double) -> Bool {
+    static func isNearFloat(_ top1: Double, floatTop1: Double) -> Bool {
         100 - top1 <= errorRatio * (100 - floatTop1) + 1e-9
     }
 
@@ -57,7 +57,7 @@ public enum OperatingPointSelection {
     }
 
     /// The layers each point pruned to one bin (all weights zero), by point id, from `layers.csv`.
-    public static func prunedLayers(_ layers: CSVTable) throws -> [String: [String]] {
+    static func prunedLayers(_ layers: CSVTable) throws -> [String: [String]] {
         let L = ResultsSchema.Layers.self
         guard layers.hasColumn(L.bins), !layers.rows.isEmpty else { return [:] }
         let (ids, names, bins, params) = (try layers.strings(L.pointID), try layers.strings(L.layer),

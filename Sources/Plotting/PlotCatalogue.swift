@@ -28,7 +28,7 @@ public struct PlotRequest: Sendable {
 
     /// `Plots/<experiment>/` relative to the current directory, where the experiment is the
     /// results folder's last path component.
-    public static func defaultOutputDirectory(for results: URL) -> URL {
+    static func defaultOutputDirectory(for results: URL) -> URL {
         let experiment = results.standardizedFileURL.lastPathComponent
         return URL(fileURLWithPath: "Plots", isDirectory: true)
             .appendingPathComponent(experiment, isDirectory: true)

@@ -20,7 +20,7 @@ public enum PlotKind: String, CaseIterable, Sendable, Codable {
     case lambda
 
     /// The name on the command line and the stem of the plot's files.
-    public var fileStem: String { rawValue }
+    var fileStem: String { rawValue }
 
     /// The results files the plot reads.
     public var inputs: [String] {

@@ -26,7 +26,7 @@ public enum RateSQNRPlot {
     }
 
     /// The file stem: `rate-sqnr.dat`, `rate-sqnr.gp`, `rate-sqnr.svg`, `rate-sqnr.png`.
-    public static let fileStem = "rate-sqnr"
+    static let fileStem = "rate-sqnr"
 
     static func artifact(_ curves: [Curve], subtitle: String) -> PlotArtifact {
         var dat = GnuplotDataFile(

@@ -121,7 +121,7 @@ public enum ResultsSchema {
 
         /// The columns that name a configuration: rows equal in all of them are the same point
         /// under different seeds (``SeedSummary``).
-        public static let configurationColumns = [
+        static let configurationColumns = [
             experiment, dataset, model, lambda, binPolicy, rateWeight, codec, tableLog, lanes, layout,
             portBits, sharing, computeWeightsPerCycle, kernels,
         ]

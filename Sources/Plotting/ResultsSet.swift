@@ -12,7 +12,7 @@ public struct ResultsSet: Sendable {
     /// `runs.csv`, when a requested plot needs it.
     public var runsTable: CSVTable?
     /// `layers.csv`, when a requested plot needs it.
-    public var layersTable: CSVTable?
+    var layersTable: CSVTable?
 
     /// Reads the files the `plots` need; a missing file throws
     /// ``PlottingError/missingFile(file:neededBy:)`` naming the first plot that needs it.

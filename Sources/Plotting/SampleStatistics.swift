@@ -16,9 +16,9 @@ public struct SampleStatistics: Sendable, Equatable {
     public let count: Int
     public let mean: Double
     /// Sample standard deviation (n − 1 in the denominator); NaN when `count` < 2.
-    public let standardDeviation: Double
+    let standardDeviation: Double
     /// Half-width of the 95 % confidence interval of the mean; NaN when `count` < 2.
-    public let ci95HalfWidth: Double
+    let ci95HalfWidth: Double
 
     public init(_ values: [Double]) {
         let finite = values.filter(\.isFinite)
@@ -47,7 +47,7 @@ public struct SampleStatistics: Sendable, Equatable {
     /// Whether two means are told apart at this level: false when their 95 % intervals overlap
     /// (a conservative reading — overlapping intervals can still differ — stated as such in the
     /// tables), or when either has fewer than two values.
-    public func isDistinguishable(from other: SampleStatistics) -> Bool {
+    func isDistinguishable(from other: SampleStatistics) -> Bool {
         guard ci95HalfWidth.isFinite, other.ci95HalfWidth.isFinite else { return false }
         return !interval.overlaps(other.interval)
     }
@@ -55,7 +55,7 @@ public struct SampleStatistics: Sendable, Equatable {
     /// The 0.975 quantile of Student's t with `df` degrees of freedom: exact table values for
     /// df ≤ 30 (to 4 decimals, from the t distribution's definition), then the Cornish–Fisher
     /// expansion around the normal quantile, which is within 1e-4 beyond 30.
-    public static func studentT975(degreesOfFreedom df: Int) -> Double {
+    static func studentT975(degreesOfFreedom df: Int) -> Double {
         precondition(df >= 1, "Student's t needs at least one degree of freedom")
         let table: [Double] = [
             12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281,

@@ -46,7 +46,7 @@ public struct SyntheticResults: Sendable {
     public var portBits = 64
     public var computeWeightsPerCycle = 4
     /// Seed of the noise added to accuracies and spreads.
-    public var noiseSeed: UInt64 = 0x5B_B17
+    var noiseSeed: UInt64 = 0x5B_B17
 
     public init() {}
 

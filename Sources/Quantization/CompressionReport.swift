@@ -25,19 +25,19 @@ public struct CompressionReport: Sendable {
         public var step: Float
         public var distortion: Distortion
         /// Empirical entropy of the symbols, bits per weight.
-        public var entropyBitsPerWeight: Double
+        var entropyBitsPerWeight: Double
         /// Encoded sizes of the layer's symbols, bytes, header included.
-        public var fixedWidthBytes: Int
-        public var huffmanBytes: Int
-        public var tansBytes: Int
+        var fixedWidthBytes: Int
+        var huffmanBytes: Int
+        var tansBytes: Int
 
         public var parameterCount: Int { distortion.count }
         func bitsPerWeight(_ bytes: Int) -> Double {
             parameterCount == 0 ? 0 : Double(bytes) * 8 / Double(parameterCount)
         }
-        public var fixedWidthBitsPerWeight: Double { bitsPerWeight(fixedWidthBytes) }
-        public var huffmanBitsPerWeight: Double { bitsPerWeight(huffmanBytes) }
-        public var tansBitsPerWeight: Double { bitsPerWeight(tansBytes) }
+        var fixedWidthBitsPerWeight: Double { bitsPerWeight(fixedWidthBytes) }
+        var huffmanBitsPerWeight: Double { bitsPerWeight(huffmanBytes) }
+        var tansBitsPerWeight: Double { bitsPerWeight(tansBytes) }
     }
 
     /// One tensor kept without quantization.
@@ -69,38 +69,38 @@ public struct CompressionReport: Sendable {
     // MARK: Totals
 
     public var quantizedParameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
-    public var keptParameterCount: Int { kept.reduce(0) { $0 + $1.parameterCount } }
+    var keptParameterCount: Int { kept.reduce(0) { $0 + $1.parameterCount } }
     public var parameterCount: Int { quantizedParameterCount + keptParameterCount }
-    public var keptBytes: Int { kept.reduce(0) { $0 + $1.bytes } }
-    public var totalDistortion: Distortion {
+    var keptBytes: Int { kept.reduce(0) { $0 + $1.bytes } }
+    var totalDistortion: Distortion {
         layers.reduce(Distortion(squaredError: 0, signalEnergy: 0, count: 0)) { $0 + $1.distortion }
     }
-    public var fixedWidthBytes: Int { layers.reduce(0) { $0 + $1.fixedWidthBytes } }
-    public var huffmanBytes: Int { layers.reduce(0) { $0 + $1.huffmanBytes } }
-    public var tansBytes: Int { layers.reduce(0) { $0 + $1.tansBytes } }
+    var fixedWidthBytes: Int { layers.reduce(0) { $0 + $1.fixedWidthBytes } }
+    var huffmanBytes: Int { layers.reduce(0) { $0 + $1.huffmanBytes } }
+    var tansBytes: Int { layers.reduce(0) { $0 + $1.tansBytes } }
 
     func perQuantizedWeight(_ bytes: Int) -> Double {
         quantizedParameterCount == 0 ? 0 : Double(bytes) * 8 / Double(quantizedParameterCount)
     }
     /// Σ n_l·H_l / Σ n_l.
-    public var entropyBitsPerQuantizedWeight: Double {
+    var entropyBitsPerQuantizedWeight: Double {
         let bits = layers.reduce(0.0) { $0 + $1.entropyBitsPerWeight * Double($1.parameterCount) }
         return quantizedParameterCount == 0 ? 0 : bits / Double(quantizedParameterCount)
     }
-    public var fixedWidthBitsPerQuantizedWeight: Double { perQuantizedWeight(fixedWidthBytes) }
-    public var huffmanBitsPerQuantizedWeight: Double { perQuantizedWeight(huffmanBytes) }
-    public var tansBitsPerQuantizedWeight: Double { perQuantizedWeight(tansBytes) }
+    var fixedWidthBitsPerQuantizedWeight: Double { perQuantizedWeight(fixedWidthBytes) }
+    var huffmanBitsPerQuantizedWeight: Double { perQuantizedWeight(huffmanBytes) }
+    var tansBitsPerQuantizedWeight: Double { perQuantizedWeight(tansBytes) }
     /// `.sbw` file bits / all parameters.
-    public var fileBitsPerParameter: Double {
+    var fileBitsPerParameter: Double {
         parameterCount == 0 ? 0 : Double(fileBytes) * 8 / Double(parameterCount)
     }
     /// Float32 size of all parameters / `.sbw` file size.
-    public var compressionRatioVsFloat32: Double {
+    var compressionRatioVsFloat32: Double {
         fileBytes == 0 ? 0 : Double(parameterCount) * 4 / Double(fileBytes)
     }
     /// Layers that tANS codes under 1 bit per weight while Huffman needs at least 1: where the
     /// "1-bit frontier" of symbol-by-symbol codes is broken.
-    public var subBitLayerCount: Int {
+    var subBitLayerCount: Int {
         layers.filter { $0.tansBitsPerWeight < 1 && $0.huffmanBitsPerWeight >= 1 }.count
     }
 
@@ -154,7 +154,7 @@ public struct CompressionReport: Sendable {
     }
 
     /// Every kept tensor, one row each, as Markdown.
-    public func keptMarkdownTable() -> String {
+    func keptMarkdownTable() -> String {
         var lines = ["| kept tensor | shape | dtype | params | bytes |", "| --- | --- | --- | ---: | ---: |"]
         for k in kept {
             lines.append("| \(k.name) | \(Self.shape(k.shape)) | \(k.dtype) | \(k.parameterCount) | \(k.bytes) |")

@@ -134,7 +134,7 @@ public struct CompressionSweep: Sendable {
     }
 
     /// Header of the per-point CSV.
-    public static let summaryCSVHeader =
+    static let summaryCSVHeader =
         "point,codec,table_log,lanes,float_dtype,params,params_quantized,params_kept,kept_bytes,bins_min,bins_max,sqnr_db,entropy_bits_per_quantized_weight,fixed_bits_per_quantized_weight,huffman_bits_per_quantized_weight,tans_bits_per_quantized_weight,fixed_bytes,huffman_bytes,tans_bytes,file_bytes,file_bits_per_param,size_mb,compression_ratio_vs_f32,sub_bit_layers"
 
     /// The per-point CSV (with header).

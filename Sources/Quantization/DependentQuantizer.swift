@@ -48,7 +48,7 @@ public struct DependentQuantizer: Sendable {
     /// The state machine (NNC's 8 states by default).
     public let machine: DQStateMachine
     /// Most trellis passes after the distortion-only one (the default 8).
-    public let maxIterations: Int
+    let maxIterations: Int
 
     /// The levels of one layer and what they cost.
     public struct Result: Sendable {
@@ -59,7 +59,7 @@ public struct DependentQuantizer: Sendable {
         /// `D + μ·R` of `symbols` (distortion per `measure`, `R` by `rate`).
         public var cost: Double
         /// Σ (w − ŵ)² of `symbols`, absolute.
-        public var squaredError: Double
+        var squaredError: Double
     }
 
     /// - Throws: ``QuantizationError/invalidRateWeight(_:)`` for μ < 0 or not finite;

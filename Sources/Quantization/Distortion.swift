@@ -14,9 +14,9 @@ import Darwin
 /// ```
 public struct Distortion: Hashable, Sendable {
     /// `Σ (w − ŵ)²`.
-    public var squaredError: Double
+    var squaredError: Double
     /// `Σ w²`.
-    public var signalEnergy: Double
+    var signalEnergy: Double
     /// Number of weights.
     public var count: Int
 
@@ -89,7 +89,7 @@ public struct Distortion: Hashable, Sendable {
     }
 
     /// Mean squared error per weight (0 for an empty tensor).
-    public var meanSquaredError: Double { count == 0 ? 0 : squaredError / Double(count) }
+    var meanSquaredError: Double { count == 0 ? 0 : squaredError / Double(count) }
 
     /// Signal-to-quantization-noise ratio `10·log10(Σw² / Σ(w − ŵ)²)` in dB; `+∞` when
     /// the reconstruction is exact.

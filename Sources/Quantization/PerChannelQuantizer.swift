@@ -27,7 +27,7 @@ public enum PerChannelQuantizer {
     /// The per-channel MSE-optimal steps (``StepCalibration/mseOptimalStep(weights:bins:gridPoints:refinements:)``
     /// on each channel's weights), before compaction; 0 for an all-zero channel.
     /// - Complexity: O(n · (grid points + refinements)), as one per-tensor calibration.
-    public static func targetSteps(_ weights: [Float], channels: Int, bins: Int) -> [Float] {
+    static func targetSteps(_ weights: [Float], channels: Int, bins: Int) -> [Float] {
         let per = weights.count / channels
         return (0..<channels).map { c in
             let slice = Array(weights[(c * per)..<((c + 1) * per)])

@@ -91,7 +91,7 @@ public struct KeptTensor: Hashable, Sendable {
     }
 
     /// Bytes stored for the values (for an 8-bit tensor its codes plus offset and step).
-    public var storedByteCount: Int { affine8?.byteCount ?? data.bytes.count }
+    var storedByteCount: Int { affine8?.byteCount ?? data.bytes.count }
 }
 
 /// A compressed model before entropy coding: quantized tensors plus the tensors kept as they
@@ -120,11 +120,11 @@ public struct QuantizedModel: Hashable, Sendable {
     /// Parameters in quantized tensors.
     public var quantizedParameterCount: Int { quantized.reduce(0) { $0 + $1.symbols.count } }
     /// Parameters in kept tensors.
-    public var keptParameterCount: Int { kept.reduce(0) { $0 + $1.data.elementCount } }
+    var keptParameterCount: Int { kept.reduce(0) { $0 + $1.data.elementCount } }
     /// All parameters.
     public var parameterCount: Int { quantizedParameterCount + keptParameterCount }
     /// Bytes of the kept tensors as stored.
-    public var keptByteCount: Int { kept.reduce(0) { $0 + $1.storedByteCount } }
+    var keptByteCount: Int { kept.reduce(0) { $0 + $1.storedByteCount } }
 
     /// The model without training-only state (``TensorPolicy/isTrainingState(name:isFloatingPoint:)``).
     public func droppingTrainingState() throws -> QuantizedModel {

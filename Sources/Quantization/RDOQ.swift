@@ -43,7 +43,7 @@ public struct RDOQ: Sendable {
     /// The exact coded-size model that picks the best iterate.
     public let rate: RateModel
     /// Most decision passes (the default 8).
-    public let maxIterations: Int
+    let maxIterations: Int
 
     /// The default number of passes: MobileNetV2's layers settle in 2–5.
     public static let defaultIterations = 8
@@ -57,7 +57,7 @@ public struct RDOQ: Sendable {
         /// `D + μ·R` of `symbols` (distortion per `measure`, `R` by `rate`).
         public var cost: Double
         /// `D + μ·R` of nearest rounding.
-        public var nearestCost: Double
+        var nearestCost: Double
         /// Weights whose level differs from nearest rounding.
         public var changed: Int
     }

@@ -33,9 +33,9 @@ public struct RateDistortionCalibration: Sendable {
     /// The coded-size model.
     public let rate: RateModel
     /// Grid size of the step search.
-    public let gridPoints: Int
+    let gridPoints: Int
     /// Golden-section iterations after the grid.
-    public let refinements: Int
+    let refinements: Int
     /// The most bins any layer may get (odd, 1…255): 255 lets μ alone decide; 3 searches
     /// ternary quantizers only (the step still trades zeros against error).
     public let maxBins: Int

@@ -18,7 +18,7 @@ public struct RateModel: Sendable {
     /// Bits to code `symbols`, whose histogram is `counts`.
     public let bits: @Sendable (_ symbols: [UInt8], _ counts: [Int]) -> Double
     /// Whether `bits` reads the symbols (otherwise callers may pass an empty array).
-    public let needsSymbols: Bool
+    let needsSymbols: Bool
 
     public init(name: String, needsSymbols: Bool,
                 bits: @escaping @Sendable (_ symbols: [UInt8], _ counts: [Int]) -> Double) {

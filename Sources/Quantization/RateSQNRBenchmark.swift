@@ -93,7 +93,7 @@ public struct RateSQNRBenchmark: Sendable {
         /// The part of `seconds` RDOQ took (0 for plain modes).
         public var rdoqSeconds: Double
         /// Fraction of weights whose RDOQ level differs from nearest rounding.
-        public var changedFraction: Double
+        var changedFraction: Double
         /// The most RDOQ passes any layer ran.
         public var iterations: Int
 
@@ -425,7 +425,7 @@ public struct RateSQNRBenchmark: Sendable {
 
     /// The range of the best RDOQ mode's saving over the best plain mode across `targets` (nil
     /// when no target has both).
-    public static func savedRange(_ rows: [Row], targets: [Double]) -> (min: Double, max: Double, mean: Double)? {
+    static func savedRange(_ rows: [Row], targets: [Double]) -> (min: Double, max: Double, mean: Double)? {
         let saved = Self.matched(rows, targets: targets).compactMap { m -> Double? in
             guard let r = m.best(rdoqModes), let p = m.best(plainModes) else { return nil }
             return p - r

@@ -20,7 +20,7 @@ public enum SBWModelCodec {
     public static let formatKey = "subbit.model"
     public static let formatValue = "quantized/1"
     /// Integer tensors larger than this are refused (they would bloat the metadata).
-    public static let maxIntegerElements = 65_536
+    static let maxIntegerElements = 65_536
 
     public static func encode(_ model: QuantizedModel, options: CodecOptions) throws -> [UInt8] {
         var metadata = [formatKey: formatValue]

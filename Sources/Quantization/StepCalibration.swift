@@ -20,7 +20,7 @@ import Darwin
 /// ```
 public enum StepCalibration {
     /// `max|w| / K`; `1` when `K = 0` or every weight is zero (any step is then exact).
-    public static func maxAbsStep(weights: [Float], bins: Int) -> Float {
+    static func maxAbsStep(weights: [Float], bins: Int) -> Float {
         let k = (bins - 1) / 2
         let m = maxAbs(weights)
         guard k > 0, m > 0, m.isFinite else { return 1 }
@@ -59,7 +59,7 @@ public enum StepCalibration {
     }
 
     /// `Σ (w − q(w)·Δ)²` (no histogram; the calibration hot loop).
-    public static func squaredError(_ weights: [Float], bins: Int, step: Float) -> Double {
+    static func squaredError(_ weights: [Float], bins: Int, step: Float) -> Double {
         let q = try! ZeroPointQuantizer(bins: bins, step: clampStep(step))
         var sse = 0.0
         weights.withUnsafeBufferPointer { w in

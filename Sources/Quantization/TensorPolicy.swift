@@ -40,7 +40,7 @@ public struct TensorPolicy: Hashable, Sendable {
         case q8 = "q8"
 
         /// Bits per stored element (for `q8` without its 8-byte per-tensor offset and step).
-        public var bitsPerElement: Int {
+        var bitsPerElement: Int {
             switch self {
             case .float16: return 16
             case .float32: return 32
@@ -53,14 +53,14 @@ public struct TensorPolicy: Hashable, Sendable {
     /// `num_batches_tracked` counter (an integer tensor). ``dropTrainingState`` leaves such
     /// tensors out of the compressed file; PyTorch then loads the decoded model with
     /// `load_state_dict(strict=False)` (the counter only matters to `momentum=None` training).
-    public static func isTrainingState(name: String, isFloatingPoint: Bool) -> Bool {
+    static func isTrainingState(name: String, isFloatingPoint: Bool) -> Bool {
         !isFloatingPoint && (name == "num_batches_tracked" || name.hasSuffix(".num_batches_tracked"))
     }
 
     /// Name patterns of tensors that stay in float even though the rank rule would quantize them.
     public var keepFloat: [String]
     /// Tensors of lower rank stay in float.
-    public var minimumRank: Int
+    var minimumRank: Int
     /// Storage of float tensors.
     public var floatStorage: FloatStorage
     /// Leave training-only state (``isTrainingState(name:isFloatingPoint:)``) out of the

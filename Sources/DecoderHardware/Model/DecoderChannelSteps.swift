@@ -89,7 +89,7 @@ extension DecoderCostModel {
     /// r.bram18   // 1
     /// ```
     /// - Complexity: O(1).
-    public static func perChannelStepResources(_ config: DecoderConfiguration, maxChannels: Int, maxWeightsPerChannel: Int,
+    static func perChannelStepResources(_ config: DecoderConfiguration, maxChannels: Int, maxWeightsPerChannel: Int,
                                                fpga: FPGATechnology) -> FPGAResources {
         var r = FPGAResources()
         guard maxChannels > 0 else { return r }

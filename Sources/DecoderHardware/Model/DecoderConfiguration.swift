@@ -64,7 +64,7 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
 
     /// The smallest useful lane buffer: a lane that still needs up to R bits must have room for
     /// a whole W-bit word, so B ≥ W + R; the default doubles the port width when that is larger.
-    public static func defaultLaneBufferBits(portBits: Int, tableLog: Int) -> Int {
+    static func defaultLaneBufferBits(portBits: Int, tableLog: Int) -> Int {
         max(2 * portBits, portBits + tableLog)
     }
 

@@ -87,9 +87,9 @@ public struct DecoderCostModel: Sendable {
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
     /// Width of a stream address counter, bits (16 M words of weight memory).
-    public static let addressBits = 24
+    static let addressBits = 24
     /// Width of the group (output index) counter, bits.
-    public static let groupCounterBits = 24
+    static let groupCounterBits = 24
 
     public init(technology: Technology) {
         self.technology = technology
@@ -109,7 +109,7 @@ public struct DecoderCostModel: Sendable {
     }
 
     /// ``evaluate(_:model:)`` without the validation (the caller has validated).
-    public func evaluateValidated(_ config: DecoderConfiguration, model: ModelProfile) -> DecoderCost {
+    func evaluateValidated(_ config: DecoderConfiguration, model: ModelProfile) -> DecoderCost {
         let count = model.count
         var storedBits = 0
         var totals = LayerCycles.zero

@@ -50,12 +50,12 @@ public struct LayerCycles: Sendable, Equatable {
 /// Decoder area by block, µm² (ASIC).
 public struct AreaBreakdown: Sendable, Equatable {
     /// L entries × (symbol + nbBits + R) bits, per lane (replicated) or once plus P read muxes (shared).
-    public var decodeTables: Double
+    var decodeTables: Double
     /// P × (R flip-flops + R-bit adder).
-    public var stateRegisters: Double
+    var stateRegisters: Double
     /// Bit buffers, consume shifters, refill aligners, fill counters (and, interleaved, the
     /// per-lane extractors and prefix adders).
-    public var bitExtractors: Double
+    var bitExtractors: Double
     /// P × (⌈log₂ N⌉×16 multiplier + 16-bit subtractor), plus the step registers.
     public var dequantizers: Double
     /// Table builder, address and group counters, port arbiter.
@@ -66,45 +66,45 @@ public struct AreaBreakdown: Sendable, Equatable {
 
 /// Energy per decoded weight by block, pJ (ASIC).
 public struct EnergyBreakdown: Sendable, Equatable {
-    public var decodeTables: Double
-    public var stateRegisters: Double
-    public var bitExtractors: Double
+    var decodeTables: Double
+    var stateRegisters: Double
+    var bitExtractors: Double
     public var dequantizers: Double
     public var control: Double
     /// Reading the coded streams (and headers) from weight memory, per weight.
-    public var weightMemoryPerWeight: Double
+    var weightMemoryPerWeight: Double
     /// What reading fixed-width weights would cost, per weight (the baseline).
-    public var fixedWidthMemoryPerWeight: Double
+    var fixedWidthMemoryPerWeight: Double
     /// The decode tables' SRAM leakage over the inference, per weight (in ``decoderPerWeight``).
-    public var tableLeakage: Double = 0
+    var tableLeakage: Double = 0
     /// The coded weight memory's leakage over the inference, per weight.
-    public var weightMemoryLeakagePerWeight: Double = 0
+    var weightMemoryLeakagePerWeight: Double = 0
     /// The fixed-width baseline memory's leakage over the same time, per weight.
-    public var fixedWidthMemoryLeakagePerWeight: Double = 0
+    var fixedWidthMemoryLeakagePerWeight: Double = 0
 
     /// The decoder's own energy per weight, its tables' leakage included (memory excluded).
     public var decoderPerWeight: Double {
         decodeTables + stateRegisters + bitExtractors + dequantizers + control + tableLeakage
     }
     /// Decoder plus weight-memory reads and leakage, per weight.
-    public var totalPerWeight: Double { decoderPerWeight + weightMemoryPerWeight + weightMemoryLeakagePerWeight }
+    var totalPerWeight: Double { decoderPerWeight + weightMemoryPerWeight + weightMemoryLeakagePerWeight }
     /// The baseline's: fixed-width reads and leakage, per weight.
-    public var fixedWidthTotalPerWeight: Double { fixedWidthMemoryPerWeight + fixedWidthMemoryLeakagePerWeight }
+    var fixedWidthTotalPerWeight: Double { fixedWidthMemoryPerWeight + fixedWidthMemoryLeakagePerWeight }
 }
 
 /// Decoder resources on an FPGA.
 public struct FPGAResources: Sendable, Equatable {
-    public var luts = 0
-    public var flipFlops = 0
-    public var bram18 = 0
-    public var dsp = 0
+    var luts = 0
+    var flipFlops = 0
+    var bram18 = 0
+    var dsp = 0
     public init() {}
 }
 
 /// The analytic model's verdict on one configuration and model.
 public struct DecoderCost: Sendable {
     public var configuration: DecoderConfiguration
-    public var technologyName: String
+    var technologyName: String
     public var layers: [LayerCycles]
     public var totals: LayerCycles
     public var symbols: Int
@@ -117,10 +117,10 @@ public struct DecoderCost: Sendable {
     public var area: AreaBreakdown?
     public var energy: EnergyBreakdown?
     public var resources: FPGAResources?
-    public var memoryAreaSavedUm2: Double?
+    var memoryAreaSavedUm2: Double?
     public var netAreaSavedUm2: Double?
-    public var memoryBram18Saved: Int?
-    public var netBram18Saved: Int?
+    var memoryBram18Saved: Int?
+    var netBram18Saved: Int?
 
     init(configuration: DecoderConfiguration, technologyName: String, layers: [LayerCycles],
          totals: LayerCycles, symbols: Int, codedBits: Int, storedBits: Int, fixedWidthBits: Int) {
@@ -136,13 +136,13 @@ public struct DecoderCost: Sendable {
 
     public var totalCycles: Int { totals.total }
     /// Weight memory saved against fixed-width storage, bits (negative if coding costs more).
-    public var memorySavedBits: Int { fixedWidthBits - storedBits }
+    var memorySavedBits: Int { fixedWidthBits - storedBits }
     /// Decoded weights per second over the whole model, table loads included.
     public var throughputWeightsPerSecond: Double {
         totalCycles == 0 ? 0 : Double(symbols) / Double(totalCycles) * configuration.clockHz
     }
     /// Decoded weights per cycle in the decode phases (table loads excluded).
-    public var decodeRateWeightsPerCycle: Double {
+    var decodeRateWeightsPerCycle: Double {
         totals.decodePhase == 0 ? 0 : Double(symbols) / Double(totals.decodePhase)
     }
 
@@ -157,13 +157,13 @@ public struct DecoderCost: Sendable {
     /// Cycles the decoder adds to one inference feeding an array that takes C weights per cycle:
     /// `Σ_l setup_l + max(0, decodePhase_l − ⌈n_l/C⌉)` (decoding streams into the array, so only
     /// the table load and any shortfall of the decode rate are added).
-    public func addedLatencyCycles(consumerWeightsPerCycle c: Int) -> Int {
+    func addedLatencyCycles(consumerWeightsPerCycle c: Int) -> Int {
         precondition(c > 0, "a compute array consumes at least one weight per cycle")
         return layers.reduce(0) { $0 + $1.setup + max(0, $1.decodePhase - ($1.symbols + c - 1) / c) }
     }
 
     /// ``addedLatencyCycles(consumerWeightsPerCycle:)`` in seconds.
-    public func addedLatencySeconds(consumerWeightsPerCycle c: Int) -> Double {
+    func addedLatencySeconds(consumerWeightsPerCycle c: Int) -> Double {
         Double(addedLatencyCycles(consumerWeightsPerCycle: c)) / configuration.clockHz
     }
 }

@@ -89,7 +89,7 @@ public enum DecoderReport {
     /// For each (table log, port, sharing, layout) group of the sweep, the point with the fewest
     /// lanes that keeps up with a compute array taking `consumer` weights per cycle
     /// (``DecoderCost/keepsUp(consumerWeightsPerCycle:)``), or nil if no lane count does.
-    public static func smallestKeepingUp(_ points: [DecoderSweep.Point], consumer: Int)
+    static func smallestKeepingUp(_ points: [DecoderSweep.Point], consumer: Int)
         -> [(group: String, point: DecoderSweep.Point?)] {
         var order: [String] = []
         var best: [String: DecoderSweep.Point?] = [:]

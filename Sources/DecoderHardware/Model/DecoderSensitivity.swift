@@ -23,9 +23,9 @@ public enum DecoderSensitivity {
         /// Decoder energy per weight, its tables' leakage included, pJ.
         public var decoderPerWeight: Double
         /// Decoder + weight-memory read + weight-memory leakage per weight, pJ.
-        public var totalPerWeight: Double
+        var totalPerWeight: Double
         /// The fixed-width baseline's memory read + leakage per weight, pJ.
-        public var fixedWidthTotalPerWeight: Double
+        var fixedWidthTotalPerWeight: Double
     }
 
     /// The varied constants: name and how a factor applies to the ASIC constants.

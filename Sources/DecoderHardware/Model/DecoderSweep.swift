@@ -116,17 +116,17 @@ public enum DecoderSweep {
         public var layers: [LayerCycles]
         public var totals: LayerCycles
         /// Largest per-layer |analytic − simulated| / simulated over total cycles (setup included).
-        public var maxTotalError: Double
+        var maxTotalError: Double
         /// Largest per-layer |analytic − simulated| / simulated over decode-phase cycles only.
-        public var maxDecodePhaseError: Double
+        var maxDecodePhaseError: Double
         /// The layer of ``maxDecodePhaseError`` with its analytic and simulated decode-phase cycles.
-        public var worstDecodePhaseLayer: (name: String, analytic: Int, simulated: Int)
+        var worstDecodePhaseLayer: (name: String, analytic: Int, simulated: Int)
     }
 
     /// One configuration's results.
     public struct Point: Sendable {
         public var cost: DecoderCost
-        public var simulation: Simulation?
+        var simulation: Simulation?
         /// The model's layers as coded for this point's lanes and table log (what
         /// ``DecoderSensitivity`` re-costs under varied technology constants).
         public var profile: ModelProfile
@@ -241,7 +241,7 @@ public enum DecoderSweep {
     }
 
     /// |a − s| / s (0 when both are 0).
-    public static func relativeError(_ analytic: Int, _ simulated: Int) -> Double {
+    static func relativeError(_ analytic: Int, _ simulated: Int) -> Double {
         simulated == 0 ? (analytic == 0 ? 0 : .infinity) : Double(abs(analytic - simulated)) / Double(simulated)
     }
 }

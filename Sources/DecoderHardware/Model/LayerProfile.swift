@@ -56,7 +56,7 @@ public struct LayerProfile: Sendable, Equatable {
     }
 
     /// Whether the layer uses the escape path.
-    public var hasEscape: Bool { escapeTableLog > 0 }
+    var hasEscape: Bool { escapeTableLog > 0 }
 
     /// Total coded payload bits b = Σ_j b_j + escape bits.
     public var codedBits: Int { laneBits.reduce(0, +) + escapeBits }
@@ -65,7 +65,7 @@ public struct LayerProfile: Sendable, Equatable {
     public var laneBitsTotal: Int { laneBits.reduce(0, +) }
 
     /// Width of a symbol: ⌈log₂ N⌉ bits (0 for a pruned, single-bin layer).
-    public var symbolBits: Int { ceilLog2(alphabetSize) }
+    var symbolBits: Int { ceilLog2(alphabetSize) }
 
     /// The fixed-width baseline's storage: n · ⌈log₂ N⌉ bits.
     public var fixedWidthBits: Int { symbolCount * symbolBits }

@@ -26,23 +26,23 @@ public struct ModelProfile: Sendable {
     /// channel among those layers, and the steps the decoder loads over the model (a one-step
     /// layer counts 1).
     public let maxChannels: Int
-    public let maxWeightsPerChannel: Int
-    public let stepLoads: Int
+    let maxWeightsPerChannel: Int
+    let stepLoads: Int
 
     /// Lane count of every layer with a table (nil if they differ; 0 if there are none).
     public let lanes: Int?
     public let maxBins: Int
-    public let maxUsedSymbols: Int
-    public let maxTableLog: Int
-    public let maxEscapeTableLog: Int
-    public let hasEscape: Bool
+    let maxUsedSymbols: Int
+    let maxTableLog: Int
+    let maxEscapeTableLog: Int
+    let hasEscape: Bool
     public let symbols: Int
     public let codedBits: Int
     public let fixedWidthBits: Int
     /// Σ 2·2^{R_l}: table entries written by the builds.
-    public let builtEntries: Double
+    let builtEntries: Double
     /// Σ 2·2^{R_e} over layers with an escape path.
-    public let escapeBuiltEntries: Double
+    let escapeBuiltEntries: Double
     /// Σ escaped symbols.
     public let escapedSymbols: Double
 

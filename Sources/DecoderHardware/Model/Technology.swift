@@ -29,21 +29,21 @@ public struct ASICTechnology: Sendable, Equatable {
     /// decode tables and the weight memory leak for as long as an inference runs.
     public var sramLeakagePWPerBit: Double = 0
     /// NAND2 area: one gate equivalent (GE), µm².
-    public var nand2AreaUm2: Double
+    var nand2AreaUm2: Double
     /// Energy of one GE switching once, pJ.
-    public var gateEnergyPJ: Double
+    var gateEnergyPJ: Double
     /// D flip-flop area, µm².
-    public var flipFlopAreaUm2: Double
+    var flipFlopAreaUm2: Double
     /// Energy per flip-flop per clock, pJ.
-    public var flipFlopEnergyPJ: Double
+    var flipFlopEnergyPJ: Double
     /// A 2:1 multiplexer in GE.
-    public var mux2GateEquivalents: Double
+    var mux2GateEquivalents: Double
     /// A full adder in GE.
-    public var fullAdderGateEquivalents: Double
+    var fullAdderGateEquivalents: Double
     /// An 8×8-bit integer multiplier's area, µm².
-    public var multiplier8x8AreaUm2: Double
+    var multiplier8x8AreaUm2: Double
     /// An 8×8-bit integer multiplier's energy per operation, pJ.
-    public var multiplier8x8EnergyPJ: Double
+    var multiplier8x8EnergyPJ: Double
     /// Per-block factors on the model's logic area, fitted to synthesis (``LogicCalibration``).
     public var calibration: LogicCalibration = .identity
 
@@ -94,14 +94,14 @@ public struct ASICTechnology: Sendable, Equatable {
 /// var asic = tech.asic!; asic.calibration.tableBuilder   // e.g. 3.2
 /// ```
 public struct LogicCalibration: Sendable, Equatable {
-    public var stateRegisters: Double
-    public var bitExtractors: Double
+    var stateRegisters: Double
+    var bitExtractors: Double
     public var dequantizers: Double
-    public var tableBuilder: Double
+    var tableBuilder: Double
     /// Address counters, group counter, arbiter and escape FIFO.
     public var control: Double
     /// The flip-flop table and read multiplexers of a shared table.
-    public var sharedTables: Double
+    var sharedTables: Double
 
     public static let identity = LogicCalibration(stateRegisters: 1, bitExtractors: 1, dequantizers: 1,
                                                   tableBuilder: 1, control: 1, sharedTables: 1)
@@ -120,23 +120,23 @@ public struct LogicCalibration: Sendable, Equatable {
 /// Resources of an FPGA fabric (AMD/Xilinx 7-series style): LUT6s, flip-flops, 18 Kb block RAMs
 /// with two ports, DSP multipliers. Area is counted in resources, not µm².
 public struct FPGATechnology: Sendable, Equatable {
-    public var lutsPerSlice: Int
-    public var flipFlopsPerSlice: Int
+    var lutsPerSlice: Int
+    var flipFlopsPerSlice: Int
     /// Multiplexer inputs one LUT absorbs (a LUT6 is a 4:1 mux).
-    public var muxInputsPerLUT: Int
+    var muxInputsPerLUT: Int
     /// Bits in one RAMB18 block.
-    public var bram18Bits: Int
+    var bram18Bits: Int
     /// Independent read ports of one RAMB18 (true dual port: 2).
-    public var bram18Ports: Int
+    var bram18Ports: Int
     /// Widest data port in true dual-port mode (1K × 18: 18).
-    public var bram18MaxPortWidth: Int
+    var bram18MaxPortWidth: Int
     /// Multiplier operand widths of one DSP slice.
-    public var dspMultiplierABits: Int
-    public var dspMultiplierBBits: Int
+    var dspMultiplierABits: Int
+    var dspMultiplierBBits: Int
 
     /// RAMB18 blocks for one table copy of `entries` × `width` bits, choosing the best true
     /// dual-port aspect ratio (16K×1, 8K×2, 4K×4, 2K×9, 1K×18): `min over (d, w) of ⌈entries/d⌉·⌈width/w⌉`.
-    public func bram18Blocks(entries: Int, width: Int) -> Int {
+    func bram18Blocks(entries: Int, width: Int) -> Int {
         guard entries > 0, width > 0 else { return 0 }
         var best = Int.max
         for portWidth in [1, 2, 4, 9, 18, 36] where portWidth <= bram18MaxPortWidth {

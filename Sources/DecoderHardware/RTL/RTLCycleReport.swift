@@ -12,7 +12,7 @@ import Foundation
 /// - Complexity: O(layers · log layers) (the medians sort).
 public enum RTLCycleReport {
     /// Layers from this many weights up are "large" (the 3 % bound applies to them).
-    public static let largeLayer = 10_000
+    static let largeLayer = 10_000
 
     public static func table(_ runs: [RTLLayerRun], configuration: DecoderConfiguration) -> String {
         var text = "| layer | weights | RTL setup | model setup | RTL decode | simulator decode | simulator λ=0 | model decode | model err |\n"

@@ -15,9 +15,9 @@ public struct RTLDesign: Sendable, Equatable {
     /// Largest quantizer alphabet N the hardware handles (the count register file has N fields).
     public var alphabetSize: Int
     /// Whether the shared escape unit is built.
-    public var escapeUnit: Bool
+    var escapeUnit: Bool
     /// Weight-memory word address width.
-    public static let addressBits = DecoderCostModel.addressBits
+    static let addressBits = DecoderCostModel.addressBits
 
     public init(configuration: DecoderConfiguration, alphabetSize: Int, escapeUnit: Bool) throws {
         guard (1...256).contains(alphabetSize) else {
@@ -61,7 +61,7 @@ public struct RTLDesign: Sendable, Equatable {
     var dqParameters: [(String, Int)] { dependentQuantization ? [("DQ", 1)] : [] }
 
     /// The top level's parameters, in declaration order.
-    public var topParameters: [(String, Int)] {
+    var topParameters: [(String, Int)] {
         [("P", p), ("R", r), ("N", alphabetSize), ("SB", symbolBits), ("NB", nbBits), ("W", w), ("B", b),
          ("AW", Self.addressBits), ("SPLIT", split ? 1 : 0), ("SHARED", configuration.sharing == .shared ? 1 : 0),
          ("ESC", escapeUnit ? 1 : 0), ("KC", countWordsMax), ("KS", stateWordsMax), ("KES", escapeStateWords),
@@ -109,12 +109,12 @@ public struct RTLDesign: Sendable, Equatable {
     }
 
     /// A folder name for the configuration, e.g. `P4-R10-W32-split-replicated`.
-    public var folderName: String {
+    var folderName: String {
         "P\(p)-R\(r)-W\(w)-\(configuration.layout.rawValue)-\(configuration.sharing.rawValue)" + (dependentQuantization ? "-dq" : "")
     }
 
     /// `blocks.txt`: one line per block, `block module NAME=value …` (read by Scripts/synth-decoder.sh).
-    public var blocksListing: String {
+    var blocksListing: String {
         var text = "# block module parameters (Scripts/synth-decoder.sh synthesizes each line)\n"
         for entry in blocks {
             text += "\(entry.block) \(entry.module) " + entry.parameters.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "\n"
@@ -129,7 +129,7 @@ public struct RTLDesign: Sendable, Equatable {
     /// arbiter+control (the RTL's port_arbiter and control blocks together: address and group
     /// counters, arbiter, escape FIFO) and escape_unit (the model's escape increment over all
     /// blocks).
-    public func modelGateEquivalents(asic: ASICTechnology) -> [(block: String, ge: Double, calibrated: Double)] {
+    func modelGateEquivalents(asic: ASICTechnology) -> [(block: String, ge: Double, calibrated: Double)] {
         let g = DecoderCostModel.Geometry(config: configuration, maxBins: alphabetSize, escapeUnit: false)
         var e = g
         e.escapeUnit = true

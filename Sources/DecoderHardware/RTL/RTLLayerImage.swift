@@ -28,8 +28,8 @@ public struct RTLLayerImage: Sendable {
     public var symbolCount: Int
     public var memory: [UInt64]
     public var descriptor: [UInt32]
-    public var expectedSymbols: [UInt8]
-    public var expectedWeights: [Int64]
+    var expectedSymbols: [UInt8]
+    var expectedWeights: [Int64]
     /// The simulator's and model's view of the same coded layer.
     public var simulated: SimulatedLayer
     public var profile: LayerProfile
@@ -150,7 +150,7 @@ public struct RTLLayerImage: Sendable {
     }
 
     /// Words of weight memory the layer occupies.
-    public var memoryWords: Int { memory.count }
+    var memoryWords: Int { memory.count }
 
     /// Writes `descriptor.hex`, `memory.hex`, `symbols.hex` and `weights.hex` (for `$readmemh`).
     public func write(to folder: URL, portBits w: Int) throws {

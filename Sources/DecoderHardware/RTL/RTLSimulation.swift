@@ -7,22 +7,22 @@ public struct RTLLayerRun: Sendable {
     public var name: String
     public var symbols: Int
     /// RTL setup and decode-phase cycles, as the testbench counted them.
-    public var rtlSetup: Int
-    public var rtlDecodePhase: Int
+    var rtlSetup: Int
+    var rtlDecodePhase: Int
     public var simulator: LayerCycles
     /// The simulator with the idealised zero-latency weight memory (the abstraction before the
     /// RTL): how much the synchronous SRAM's read latency changes the decode phase.
-    public var idealSimulator: LayerCycles
+    var idealSimulator: LayerCycles
     public var model: LayerCycles
     /// A constant layer (one symbol, no table), decoded in the RTL's constant mode.
     public var constant = false
 
     /// |model − RTL| / RTL on the decode phase.
-    public var modelDecodeError: Double { Self.error(model.decodePhase, rtlDecodePhase) }
+    var modelDecodeError: Double { Self.error(model.decodePhase, rtlDecodePhase) }
     /// |simulator − RTL| / RTL on the decode phase.
-    public var simulatorDecodeError: Double { Self.error(simulator.decodePhase, rtlDecodePhase) }
+    var simulatorDecodeError: Double { Self.error(simulator.decodePhase, rtlDecodePhase) }
     /// |model − RTL| / RTL on setup.
-    public var modelSetupError: Double { Self.error(model.setup, rtlSetup) }
+    var modelSetupError: Double { Self.error(model.setup, rtlSetup) }
 
     static func error(_ value: Int, _ reference: Int) -> Double {
         reference == 0 ? (value == 0 ? 0 : .infinity) : Double(abs(value - reference)) / Double(reference)

@@ -9,7 +9,7 @@ public struct LayerSimulation: Sendable, Equatable {
     /// Setup (the model's formula), and the measured decode, stall and word counts.
     public var cycles: LayerCycles
     /// Decode-phase cycles in which the port fetched nothing.
-    public var portIdleCycles: Int
+    var portIdleCycles: Int
 }
 
 /// A failure of the simulated hardware on a layer: the streams do not fit the decoder or are

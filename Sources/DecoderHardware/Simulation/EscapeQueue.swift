@@ -14,7 +14,7 @@ import Foundation
 /// ```
 public enum EscapeQueue {
     /// Expected stall cycles per decoded group (0 without escapes).
-    public static func stallsPerGroup(lanes p: Int, escapeProbability q: Double, depth: Int) -> Double {
+    static func stallsPerGroup(lanes p: Int, escapeProbability q: Double, depth: Int) -> Double {
         guard q > 0, p > 0, depth > 0 else { return 0 }
         let f = depth
         // Binomial pmf, truncated where the tail is negligible.

@@ -40,7 +40,7 @@ public enum SyntheticLayers {
     ///
     /// Real layers are not stationary: successive output channels (`channelSize` weights each)
     /// get their own zero probability, drawn uniformly within ±`channelSpread` of the target.
-    public static func laplaceSymbols(count: Int, bins: Int, zeroProbability: Double, seed: UInt64,
+    static func laplaceSymbols(count: Int, bins: Int, zeroProbability: Double, seed: UInt64,
                                       channelSize: Int = 288, channelSpread: Double = 0.05) -> [UInt8] {
         precondition(BinCount.isValid(bins), "bins must be odd, 1…\(BinCount.maximum)")
         precondition(zeroProbability > 0 && zeroProbability < 1, "zeroProbability must be in (0, 1)")
