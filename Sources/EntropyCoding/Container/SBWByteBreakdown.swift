@@ -48,7 +48,7 @@ public struct SBWByteBreakdown: Sendable, Equatable, Hashable {
         var previous: String?
         for tensor in file.tensors {
             parameters += tensor.elementCount
-            let sharedWith = file.nameCoding == .frontCoded ? previous ?? "" : nil
+            let sharedWith = file.nameCoding.base(after: previous)
             scratch.removeAll(keepingCapacity: true)
             SBWFile.appendRecord(tensor, previousName: sharedWith, to: &scratch)
             recordBits += scratch.count * 8

@@ -253,6 +253,12 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         case plain = 1
         /// Each name as the bytes shared with the previous name plus the rest (version 2).
         case frontCoded = 2
+
+        /// What a record's name is coded against, given the previous record's name (nil before
+        /// the first): nil for plain names, else that name (`""` for the first record).
+        func base(after previous: String?) -> String? {
+            self == .frontCoded ? previous ?? "" : nil
+        }
     }
 
     /// Limits applied while parsing, before any allocation sized by a header field.
@@ -345,7 +351,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         Self.appendVarint(tensors.count, to: &out)
         var previous: String?
         for tensor in tensors {
-            Self.appendRecord(tensor, previousName: nameCoding == .frontCoded ? previous ?? "" : nil, to: &out)
+            Self.appendRecord(tensor, previousName: nameCoding.base(after: previous), to: &out)
             previous = tensor.name
         }
         Self.appendUInt32(CRC32C.checksum(out), to: &out)
@@ -465,8 +471,8 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             guard CRC32C.checksum(record) == crc else {
                 throw EntropyCodingError.corrupt("tensor \(index) fails its CRC-32C check")
             }
-            let previous = nameCoding == .frontCoded ? tensors.last?.name ?? "" : nil
-            let tensor = try Self.parseRecord(record, index: index, previousName: previous, limits: limits)
+            let tensor = try Self.parseRecord(record, index: index, previousName: nameCoding.base(after: tensors.last?.name),
+                                              limits: limits)
             if nameCoding == .frontCoded {
                 nameBytes += tensor.name.utf8.count
                 guard nameBytes <= limits.maxNameBytesPerFile else {
