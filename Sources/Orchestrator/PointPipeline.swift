@@ -176,6 +176,7 @@ public struct PointPipeline: Sendable {
         if case .train(let source) = spec.source {   // the deployable file's storage options
             if source.qat.dropTrainingState { model = try model.droppingTrainingState() }
             if source.qat.compactNames { options.nameCoding = .frontCoded }
+            if kind == .tans { options.layerForm = source.qat.layerForm }
         }
         let stored: SBWRoundTrip
         do {
@@ -210,8 +211,9 @@ public struct PointPipeline: Sendable {
             fixedBits += fixed
             huffmanBits += huffman
             codedBits += stored
-            if case .quantized(let q)? = file[tensor.name]?.payload, case .tans(let encoded) = q.coded {
-                var profile = LayerProfile(name: tensor.name, encoded: encoded, usedSymbols: tensor.histogram.filter { $0 > 0 }.count)
+            if case .quantized(let q)? = file[tensor.name]?.payload,
+               var profile = LayerProfile(name: tensor.name, coded: q.coded, usedSymbols: tensor.histogram.filter { $0 > 0 }.count,
+                                          lanes: point.lanes) {
                 profile.channels = q.channelSteps?.channelCount ?? 0
                 profiles.append(profile)
             }

@@ -20,6 +20,10 @@ public struct CodecOptions: Hashable, Sendable {
     /// How the `.sbw` file stores tensor names (plain, version 1, by default; front coded,
     /// version 2, is smaller — ``SBWFile/NameCoding``). Changes no coded stream.
     public var nameCoding: SBWFile.NameCoding = .plain
+    /// How each quantized tensor's stored form is chosen: the configured tANS table log for
+    /// every tensor, or per tensor the smallest of tANS at table logs 5…R and fixed-width
+    /// (``LayerForm``; tANS only). Changes no symbol, only how each tensor's symbols are coded.
+    public var layerForm: LayerForm = .configured
 
     public init(codec: CodecKind = .tans, tableLog: Int = 11, lanes: Int = 1, layout: TANSLayout = .split) throws {
         guard TANSCodec.tableLogs.contains(tableLog) else {

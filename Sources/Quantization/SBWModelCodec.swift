@@ -29,9 +29,17 @@ public enum SBWModelCodec {
             throw QuantizationError.reservedName(name)
         }
         for t in model.quantized {
-            let q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
+            let q: SBWQuantizedTensor
+            if options.layerForm == .smallest && options.codec == .tans {
+                let choice = try StoredFormChoice(t.symbols, alphabetSize: t.quantizer.bins, tableLog: options.tableLog,
+                                                  lanes: options.lanes, layout: options.layout)
+                q = try SBWQuantizedTensor(step: t.quantizer.step, bins: t.quantizer.bins, coded: choice.coded,
+                                           dependentQuantization: t.dependentQuantization, channelSteps: t.channelSteps)
+            } else {
+                q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
                                            codec: options.configuration, dependentQuantization: t.dependentQuantization,
                                            channelSteps: t.channelSteps)
+            }
             tensors.append(try SBWTensor(name: t.name, shape: t.shape, payload: .quantized(q)))
         }
         for k in model.kept {

@@ -125,6 +125,10 @@ struct CompressionOptions: ParsableArguments {
           help: "Front-code the tensor names (each stored as the bytes it shares with the previous name plus the rest; .sbw version 2, which older SubBit builds refuse).")
     var compactNames = false
 
+    @Option(name: .customLong("layer-form"),
+            help: "How each quantized tensor is stored: configured (tANS at --table-log) or smallest (per tensor the smallest of tANS at table logs 5…R and fixed-width; subbit inspect shows which and why).")
+    var layerForm: LayerForm = .configured
+
     @Option(name: .customLong("keep-float"),
             help: "Comma-separated glob patterns of weight tensors to keep in float, e.g. 'features.0.*,classifier.*'.")
     var keepFloat: String?
@@ -140,6 +144,10 @@ struct CompressionOptions: ParsableArguments {
                                   dropTrainingState: dropTrainingState)
         var codecOptions = try validating { try CodecOptions(codec: codec, tableLog: tableLog, lanes: lanes) }
         if compactNames { codecOptions.nameCoding = .frontCoded }
+        if layerForm == .smallest && codec != .tans {
+            throw ValidationError("--layer-form smallest chooses among tANS table logs and fixed-width; it needs --codec tans (not \(codec.rawValue))")
+        }
+        codecOptions.layerForm = layerForm
         let calibration = try makeCalibration(codec: codecOptions)
         let levels = try makeRDOQ(calibration: calibration, codec: codecOptions)
         let dependent = try makeDependentQuantizer(calibration: calibration, codec: codecOptions)

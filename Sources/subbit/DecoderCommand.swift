@@ -55,6 +55,10 @@ struct DecoderCommand: ParsableCommand {
             help: "Cycles of a lane's state loop (table read → extract → add): 1, as in the generated RTL, or 2 (pipelined: a lane decodes every second cycle, for clocks the one-cycle loop cannot reach).")
     var stateLoopCycles = 1
 
+    @Option(name: .customLong("layer-form"),
+            help: "How each layer is stored per configuration: configured (tANS at the configuration's R) or smallest (per layer the smallest of tANS at R' ≤ R and fixed-width, as compress --layer-form smallest stores it; fixed-width layers take the bypass).")
+    var layerForm: LayerForm = .configured
+
     @Flag(help: "Also run the cycle-level simulator on the real streams.")
     var simulate = false
 
@@ -86,6 +90,7 @@ struct DecoderCommand: ParsableCommand {
         }
         axes.memoryReadLatency = memoryReadLatency
         axes.stateLoopCycles = stateLoopCycles
+        axes.layerForm = layerForm
         let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
         if consumers.contains(where: { $0 < 1 }) {
             throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")

@@ -19,6 +19,7 @@ struct Inspect: ParsableCommand {
         print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ), or per-channel steps as smallest…largest/channels")
         let columns = ["tensor", "shape", "symbols", "bins", "step", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
         var rows: [[String]] = []
+        var forms: [(name: String, symbols: [UInt8], bins: Int, stored: String, lanes: Int, layout: TANSLayout)] = []
         for tensor in sbw.tensors {
             let shape = tensor.shape.map(String.init).joined(separator: "x")
             let bytes = "\(tensor.storedBits / 8)"
@@ -44,6 +45,13 @@ struct Inspect: ParsableCommand {
                     let steps = channelSteps.steps
                     step = String(format: "%.4g…%.4g/%dch", steps.min()!, steps.max()!, steps.count)
                 }
+                switch q.coded {
+                case .tans(let t) where t.counts != nil:
+                    forms.append((tensor.name, symbols, q.bins, "tANS R=\(t.tableLog)", t.lanes, t.layout))
+                case .fixedWidth:
+                    forms.append((tensor.name, symbols, q.bins, "fixed", 1, .split))
+                default: break
+                }
                 if let machine = q.dependentQuantization { codec += " dq \(machine.stateCount)-state" }
                 rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", step, codec,
                              String(format: "%.4f", entropy),
@@ -67,6 +75,7 @@ struct Inspect: ParsableCommand {
         }
         print(line(columns))
         for row in rows { print(line(row)) }
+        try printStoredForms(forms)
         let parts = SBWByteBreakdown(sbw)
         let perParameter = Double(max(1, parts.parameters))
         print("file: \(parts.totalBits / 8) bytes, \(String(format: "%.4f", Double(parts.totalBits) / perParameter)) bits per parameter over the \(parts.parameters) elements of its tensors")
@@ -76,6 +85,23 @@ struct Inspect: ParsableCommand {
             print("  " + label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
                 + "  " + String(repeating: " ", count: max(0, 10 - bytes.count)) + bytes + " bytes"
                 + String(format: "  %7.4f b/param  %5.1f %%", Double(bits) / perParameter, 100 * Double(bits) / Double(max(1, parts.totalBits))))
+        }
+    }
+
+    /// When the quantized tensors are stored in more than one form (`--layer-form smallest`),
+    /// each one's form and why: its exact coded bits against the other forms up to the file's
+    /// largest table log (``StoredFormChoice``).
+    func printStoredForms(_ forms: [(name: String, symbols: [UInt8], bins: Int, stored: String, lanes: Int, layout: TANSLayout)]) throws {
+        guard Set(forms.map(\.stored)).count > 1 else { return }
+        let largest = forms.compactMap { Int($0.stored.split(separator: "=").last ?? "") }.max() ?? TANSCodec.tableLogs.lowerBound
+        let lanes = forms.first { $0.stored != "fixed" }?.lanes ?? 1
+        let layout = forms.first { $0.stored != "fixed" }?.layout ?? .split
+        print("stored forms (per tensor the smallest of tANS at R = 5…\(largest) and fixed-width, by exact coded bits; ≤ : the largest table log ties or wins):")
+        let width = forms.map(\.name.count).max() ?? 0
+        for form in forms {
+            let choice = try StoredFormChoice(form.symbols, alphabetSize: form.bins, tableLog: largest, lanes: lanes, layout: layout)
+            let note = choice.chosen.label == form.stored ? "" : " (stored as \(form.stored), not the smallest)"
+            print("  " + form.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + choice.reason + note)
         }
     }
 }

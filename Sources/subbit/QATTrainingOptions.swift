@@ -38,6 +38,9 @@ struct QATTrainingOptions: ParsableArguments {
     @Flag(name: .customLong("compact-names"), help: "Front-code the tensor names of the written .sbw (version 2; older SubBit builds refuse it).")
     var compactNames = false
 
+    @Option(name: .customLong("layer-form"), help: "How each quantized tensor is stored: configured (tANS at --table-log) or smallest (per tensor the smallest of tANS at table logs 5…R and fixed-width; subbit inspect shows which and why).")
+    var layerForm: LayerForm = .configured
+
     @Flag(name: .customLong("alphabet-rate"), help: "Charge each layer's tANS table description in the rate (gives the learned precision a gradient).")
     var alphabetRate = false
 
@@ -106,6 +109,7 @@ struct QATTrainingOptions: ParsableArguments {
     func codecOptions() throws -> CodecOptions {
         var options = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
         if compactNames { options.nameCoding = .frontCoded }
+        options.layerForm = layerForm
         return options
     }
 }

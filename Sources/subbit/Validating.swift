@@ -46,6 +46,7 @@ extension TensorPolicy.FloatStorage: ExpressibleByArgument {}
 // in --help and in its message for an unknown one, so no command keeps a second list.
 extension CodecKind: ExpressibleByArgument {}
 extension TANSLayout: ExpressibleByArgument {}
+extension LayerForm: ExpressibleByArgument {}
 extension RateDistortionCalibration.Measure: ExpressibleByArgument {}
 extension CalibrationRule: ExpressibleByArgument {}
 extension DataCache.Dataset: ExpressibleByArgument {}

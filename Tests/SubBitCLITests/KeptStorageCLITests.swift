@@ -80,6 +80,40 @@ final class KeptStorageCLITests: XCTestCase {
         XCTAssertTrue(nameLines[1].contains("tensor names (front-coded)"), nameLines[1])
     }
 
+    /// `--layer-form smallest`: a file no larger, the same decompressed model, and `inspect`
+    /// saying each tensor's form and why; with another codec, one message and no file.
+    func testLayerFormSmallest() throws {
+        let dir = try temporaryFolder()
+        let modelURL = dir.appendingPathComponent("m.safetensors")
+        _ = try writeModel(to: modelURL)
+        var sizes = [Int](), outputs = [Data]()
+        for (i, form) in ["configured", "smallest"].enumerated() {
+            let sbw = dir.appendingPathComponent("\(i).sbw"), out = dir.appendingPathComponent("\(i).safetensors")
+            let c = try SubBitCLI.run(["compress", modelURL.path, "-o", sbw.path, "--bins", "15", "--table-log", "11",
+                                       "--layer-form", form])
+            XCTAssertEqual(c.status, 0, c.stderr)
+            XCTAssertEqual(try SubBitCLI.run(["decompress", sbw.path, "-o", out.path]).status, 0)
+            sizes.append(try Data(contentsOf: sbw).count)
+            outputs.append(try Data(contentsOf: out))
+            let inspect = try SubBitCLI.run(["inspect", sbw.path])
+            XCTAssertEqual(inspect.status, 0, inspect.stderr)
+            // conv1 (216 weights) takes a smaller table than fc (2 000 weights) at R = 11.
+            XCTAssertEqual(inspect.stdout.contains("stored forms"), form == "smallest", inspect.stdout)
+            if form == "smallest" {
+                let line = inspect.stdout.split(separator: "\n").first { $0.contains("conv1.weight") && $0.contains(" b ") }
+                XCTAssertNotNil(line, inspect.stdout)
+                XCTAssertTrue(line.map { $0.contains("< tANS R=") } ?? false, "\(line ?? "")")
+            }
+        }
+        XCTAssertEqual(outputs[0], outputs[1], "the same symbols, only coded differently")
+        XCTAssertLessThan(sizes[1], sizes[0])
+        let bad = dir.appendingPathComponent("bad.sbw")
+        let r = try SubBitCLI.run(["compress", modelURL.path, "-o", bad.path, "--codec", "huffman", "--layer-form", "smallest"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--codec tans"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bad.path))
+    }
+
     func testMistakesGetOneMessageAndNoFile() throws {
         let dir = try temporaryFolder()
         let modelURL = dir.appendingPathComponent("m.safetensors")

@@ -48,6 +48,8 @@ extension DecoderCostModel {
         // bit), the group counter, the arbiter.
         let builder = Double(g.maxBins * (g.tableLog + 1) + g.tableLog) * ff + 2 * r * fa
         var control = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa) + g.arbiterGE * ge
+        // The bypass: each lane's output selects its state's low bits instead of the table symbol.
+        if g.bypass { extractors += p * Double(g.symbolBits) * mux }
         if g.escapeUnit {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.

@@ -82,7 +82,8 @@ public struct DecoderCostModel: Sendable {
     /// the fingerprint's fixed configurations might not exercise (e.g. an option off by default).
     /// 2: table and weight-memory leakage, sourced sub-8 KB read energy, double-buffered tables.
     /// 3: per-channel steps' code words in setup and header bits, their logic in the dequantizers.
-    public static let version = 3
+    /// 4: fixed-width layers costed as bypass layers (``LayerProfile/bypassBits``).
+    public static let version = 4
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
@@ -125,6 +126,7 @@ public struct DecoderCostModel: Sendable {
             model.laneTotal.withUnsafeBufferPointer { laneTotals in
             model.escapeStallsPerGroup.withUnsafeBufferPointer { escapeStalls in
             model.channels.withUnsafeBufferPointer { channels in
+            model.bypassBits.withUnsafeBufferPointer { bypass in
                 for i in 0..<count {
                     let laneCount = starts[i + 1] - starts[i]
                     let cycles = Self.cycles(
@@ -132,14 +134,15 @@ public struct DecoderCostModel: Sendable {
                         laneBits: UnsafeBufferPointer(rebasing: lanes[starts[i]..<(starts[i] + laneCount)]),
                         laneTotal: laneTotals[i], escapeSymbols: eSymbols[i], escapeBits: eBits[i],
                         escapeTableLog: eLogs[i], escapeStallsPerGroup: escapeStalls[i], config: config,
-                        channels: channels[i])
+                        channels: channels[i], bypassBits: bypass[i])
                     (buffer.baseAddress! + i).initialize(to: cycles)
                     totals.accumulate(cycles)
                     storedBits += Self.headerBits(symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
-                                                  escapeTableLog: eLogs[i], config: config, channels: channels[i])
+                                                  escapeTableLog: eLogs[i], config: config, channels: channels[i],
+                                                  bypassBits: bypass[i])
                         + cycles.words * config.portBits
                 }
-            }}}}}}}}}}}
+            }}}}}}}}}}}}
             initialized = count
         }
         var layers = perLayer
@@ -147,7 +150,8 @@ public struct DecoderCostModel: Sendable {
             Self.hideTableBuilds(&layers, totals: &totals, model: model, config: config)
         }
         let fixedBits = model.fixedWidthBits
-        let geometry = Geometry(config: config, maxBins: model.maxBins, escapeUnit: model.hasEscape)
+        var geometry = Geometry(config: config, maxBins: model.maxBins, escapeUnit: model.hasEscape)
+        geometry.bypass = model.bypassSymbols > 0
         var cost = DecoderCost(
             configuration: config, technologyName: technology.name, layers: layers,
             totals: totals, symbols: model.symbols, codedBits: model.codedBits, storedBits: storedBits,

@@ -48,18 +48,25 @@ extension DecoderCostModel {
     @inlinable
     public static func setupCycles(layer: LayerProfile, config: DecoderConfiguration, primed: Int) -> Int {
         setupCycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
-                    escapeTableLog: layer.escapeTableLog, config: config, primed: primed, channels: layer.channels)
+                    escapeTableLog: layer.escapeTableLog, config: config, primed: primed, channels: layer.channels,
+                    bypassBits: layer.bypassBits)
     }
 
     /// ``setupCycles(layer:config:primed:)`` on the layer's counts.
     @inlinable
     public static func setupCycles(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
-                                   config: DecoderConfiguration, primed: Int, channels: Int = 0) -> Int {
+                                   config: DecoderConfiguration, primed: Int, channels: Int = 0,
+                                   bypassBits: Int = 0) -> Int {
         let w = config.portBits
         let r = config.tableLog
         let latency = config.memoryReadLatency
         // Per-channel step codes: C bytes after the states, read in the same burst.
         let codeWords = channels > 0 ? (channels * ChannelSteps.codeBits + w - 1) / w : 0
+        // A bypass layer (fixed-width) loads its width, step and first group, then primes the
+        // shared buffer.
+        if bypassBits > 0 {
+            return (8 + stepBits + min(symbolCount, config.lanes) * bypassBits + w - 1) / w + latency + primed + 1 + codeWords
+        }
         if tableLog == 0 { return (8 + stepBits + w - 1) / w + codeWords }
         let states = min(symbolCount, config.lanes) * r
         let countWords = (alphabetSize * (r + 1) + w - 1) / w
@@ -82,7 +89,8 @@ extension DecoderCostModel {
             cycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
                    laneBits: lanes, laneTotal: layer.laneBitsTotal, escapeSymbols: layer.escapeSymbols,
                    escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog,
-                   escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config, channels: layer.channels)
+                   escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config, channels: layer.channels,
+                   bypassBits: layer.bypassBits)
         }
     }
 
@@ -91,7 +99,7 @@ extension DecoderCostModel {
     public static func cycles(symbolCount n: Int, alphabetSize: Int, tableLog: Int,
                               laneBits: UnsafeBufferPointer<Int>, laneTotal: Int, escapeSymbols: Int,
                               escapeBits: Int, escapeTableLog: Int, escapeStallsPerGroup: Double = 0,
-                              config: DecoderConfiguration, channels: Int = 0) -> LayerCycles {
+                              config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0) -> LayerCycles {
         let w = config.portBits
         let p = config.lanes
         // ⌈b/W⌉ by a shift when W is a power of two (the usual case): divisions would dominate.
@@ -102,7 +110,9 @@ extension DecoderCostModel {
         }
         var words = 0
         var primed = 0
-        switch config.layout {
+        // A bypass layer reads one shared stream, whatever the layout.
+        let shared = config.layout == .interleaved || bypassBits > 0
+        switch shared ? StreamLayout.interleaved : .split {
         case .split:
             for bits in laneBits where bits > 0 {
                 words &+= wordsFor(bits)
@@ -117,7 +127,8 @@ extension DecoderCostModel {
             primed &+= 1
         }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
-                                escapeTableLog: escapeTableLog, config: config, primed: primed, channels: channels)
+                                escapeTableLog: escapeTableLog, config: config, primed: primed, channels: channels,
+                                bypassBits: bypassBits)
         // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop); a constant
         // layer has no state loop and emits a group per cycle (as ``CycleSimulator`` does).
         let loop = tableLog == 0 ? 1 : config.stateLoopCycles
@@ -129,7 +140,7 @@ extension DecoderCostModel {
         // cycles; the difference stalls the lockstep group once.
         let latency = config.memoryReadLatency
         var startup = 0
-        if config.layout == .split && laneTotal > 0 && (p > 1 || latency > 0) {
+        if !shared && laneTotal > 0 && (p > 1 || latency > 0) {
             startup = max(0, min(p, decode) + latency - (w * n) / laneTotal)
         }
         // Escape FIFO: groups waiting for escape values (stationary rate of ``EscapeQueue``).
@@ -146,14 +157,16 @@ extension DecoderCostModel {
     @inlinable
     public static func headerBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
         headerBits(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
-                   escapeTableLog: layer.escapeTableLog, config: config, channels: layer.channels)
+                   escapeTableLog: layer.escapeTableLog, config: config, channels: layer.channels,
+                   bypassBits: layer.bypassBits)
     }
 
     /// ``headerBits(layer:config:)`` on the layer's counts.
     @inlinable
     public static func headerBits(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
-                                  config: DecoderConfiguration, channels: Int = 0) -> Int {
+                                  config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0) -> Int {
         let codes = channels * ChannelSteps.codeBits
+        if bypassBits > 0 { return 8 + stepBits + min(symbolCount, config.lanes) * bypassBits + codes }
         if tableLog == 0 { return 8 + stepBits + codes }
         var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits + codes
         if escapeTableLog > 0 {

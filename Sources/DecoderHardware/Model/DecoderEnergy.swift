@@ -35,7 +35,9 @@ extension DecoderCostModel {
         let escapeBuilt = model.escapeBuiltEntries
         let escapes = model.escapedSymbols
         let escapeReadPerSymbol = entryBits * asic.sramReadEnergyPerBit(bytes: tableBytes)
-        let tables = (readPerSymbol * n + writePerEntry * builtEntries
+        // Fixed-width (bypass) layers read no table and step no state adder.
+        let tableSymbols = n - Double(model.bypassSymbols)
+        let tables = (readPerSymbol * tableSymbols + writePerEntry * builtEntries
             + escapeReadPerSymbol * (escapes + escapeBuilt)) / n
 
         // Clocked every decode-phase cycle: state registers, bit buffers, fill and address counters.
@@ -44,7 +46,7 @@ extension DecoderCostModel {
         let p = Double(g.lanes)
         let r = Double(g.tableLog)
         let escapeLanes = g.escapeUnit ? 1.0 : 0.0
-        let state = ((p + escapeLanes) * r * eff * decodeCycles + r * efa * (n + escapes)) / n
+        let state = ((p + escapeLanes) * r * eff * decodeCycles + r * efa * (tableSymbols + escapes)) / n
         // Consume shift once per symbol (half the muxes toggle); align once per word.
         let consumePerSymbol = Double(x.consumeMuxes + x.extractMuxes) / p / 2 * emux
             + Double(x.prefixAdderBits) / p * efa

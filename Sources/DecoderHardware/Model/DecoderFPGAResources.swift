@@ -60,6 +60,7 @@ extension DecoderCostModel {
         r.flipFlops += counterBits
         r.luts += counterBits
         r.luts += Int(g.arbiterGE / 4)
+        if g.bypass { r.luts += g.lanes * g.symbolBits }   // the bypass output selects
         if g.escapeUnit {
             let b = g.bufferBits
             r.bram18 += fpga.bram18Blocks(entries: g.entries, width: g.entryBits)

@@ -20,6 +20,9 @@ extension DecoderCostModel {
         /// One shared escape decode unit (table, state, bit buffer, P-entry output FIFO),
         /// present when some layer of the model uses the escape path.
         var escapeUnit: Bool
+        /// A bypass select per lane (state or table symbol), present when some layer of the
+        /// model is stored fixed-width (``LayerProfile/bypassBits``).
+        var bypass = false
         /// Two banks per table (``DecoderConfiguration/doubleBufferTables``).
         var doubleBuffer: Bool
         /// States of the dependent-quantization machine per lane (0: plain dequantization).

@@ -97,6 +97,10 @@ public enum DecoderSweep {
         /// Cycles of a lane's state loop (``DecoderConfiguration/stateLoopCycles``; 1: the RTL's
         /// one-cycle loop, 2: the pipelined variant).
         public var stateLoopCycles = 1
+        /// How each layer is stored at each configuration: tANS at the configuration's table
+        /// log, or the smallest of tANS at table logs 5…R and fixed-width (``LayerForm``), as
+        /// `subbit compress --layer-form smallest` stores it.
+        public var layerForm: LayerForm = .configured
 
         public init(lanes: [Int], tableLogs: [Int], portBits: [Int], sharings: [TableSharing] = [.replicated],
                     layouts: [StreamLayout] = [.split], laneBufferBits: Int? = nil, clockHz: Double? = nil) {
@@ -176,13 +180,27 @@ public enum DecoderSweep {
                     var profiles: [LayerProfile] = []
                     var simulated: [SimulatedLayer] = []
                     for layer in layers {
-                        let encoded = try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
-                                                           tableLog: r, lanes: p, layout: layout)
-                        var profile = LayerProfile(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols)
+                        let coded: CodedSymbols
+                        if axes.layerForm == .smallest {
+                            coded = try StoredFormChoice(layer.symbols, alphabetSize: max(layer.bins, 1), tableLog: r,
+                                                         lanes: p, layout: layout).coded
+                        } else {
+                            coded = .tans(try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
+                                                               tableLog: r, lanes: p, layout: layout))
+                        }
+                        var profile = LayerProfile(name: layer.name, coded: coded, usedSymbols: layer.usedSymbols, lanes: p)!
                         profile.channels = layer.channelSteps?.channelCount ?? 0
                         profiles.append(profile)
                         if simulate {
-                            simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                            switch coded {
+                            case .tans(let encoded):
+                                simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                            case .fixedWidth(let encoded):
+                                simulated.append(SimulatedLayer(name: layer.name, fixedWidth: encoded, lanes: p,
+                                                                usedSymbols: layer.usedSymbols))
+                            case .huffman, .rans:
+                                preconditionFailure("the decoder sweep stores tANS or fixed-width layers only")
+                            }
                         }
                     }
                     let prepared = ModelProfile(profiles)

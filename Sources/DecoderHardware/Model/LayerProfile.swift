@@ -31,6 +31,14 @@ public struct LayerProfile: Sendable, Equatable {
     /// generator and counters are in the dequantizers' area and energy
     /// (``DecoderCostModel/perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)``).
     public var channels = 0
+    /// Bits per symbol b of a layer stored fixed-width (``EntropyCoding/LayerForm/smallest``
+    /// picks it when it is smaller than every tANS form), 0 for a tANS or constant layer. Such a
+    /// layer has no table (`tableLog` 0) and decodes as an interleaved tANS layer whose table is
+    /// the identity on b bits: setup reads the first min(n, P) symbols as the lanes' states
+    /// (header bits), then each lane outputs its state and reads the next b bits of the one
+    /// shared stream (`laneBits` = [(n − min(n, P))·b]) as its next — a group per cycle, no table
+    /// build or read; the lanes' output muxes select the state instead of a table entry.
+    public var bypassBits = 0
 
     public init(name: String, symbolCount: Int, alphabetSize: Int, usedSymbols: Int,
                 tableLog: Int, laneBits: [Int], escapeSymbols: Int = 0, escapeBits: Int = 0,

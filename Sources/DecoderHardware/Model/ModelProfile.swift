@@ -22,6 +22,8 @@ public struct ModelProfile: Sendable {
     @usableFromInline let escapeStallsPerGroup: [Double]
     /// Per-channel step count of each layer (0: one step).
     @usableFromInline let channels: [Int]
+    /// Bits per symbol of each fixed-width (bypass) layer, 0 for the others.
+    @usableFromInline let bypassBits: [Int]
     /// The most per-channel steps of a layer (0: no layer has them), the most weights per
     /// channel among those layers, and the steps the decoder loads over the model (a one-step
     /// layer counts 1).
@@ -32,6 +34,8 @@ public struct ModelProfile: Sendable {
     /// Lane count of every layer with a table (nil if they differ; 0 if there are none).
     public let lanes: Int?
     public let maxBins: Int
+    /// Σ symbols of fixed-width (bypass) layers, which read no table.
+    let bypassSymbols: Int
     let maxUsedSymbols: Int
     let maxTableLog: Int
     let maxEscapeTableLog: Int
@@ -67,6 +71,8 @@ public struct ModelProfile: Sendable {
         laneTotal = layers.map(\.laneBitsTotal)
         escapeStallsPerGroup = layers.map(\.escapeStallsPerGroup)
         channels = layers.map(\.channels)
+        bypassBits = layers.map(\.bypassBits)
+        bypassSymbols = layers.reduce(0) { $0 + ($1.bypassBits > 0 ? $1.symbolCount : 0) }
         let perChannel = layers.filter { $0.channels > 0 }
         maxChannels = perChannel.map(\.channels).max() ?? 0
         maxWeightsPerChannel = perChannel.map { $0.symbolCount / $0.channels }.max() ?? 0

@@ -34,7 +34,53 @@ extension SimulatedLayer {
     }
 }
 
+extension SimulatedLayer {
+    /// The hardware view of a fixed-width layer for a `lanes`-lane decoder: a bypass layer
+    /// (``LayerProfile/bypassBits``) — the first min(n, P) symbols are the lanes' initial
+    /// states, the rest one shared stream of b-bit values read in lane order, decoded through the
+    /// identity table on b bits.
+    public init(name: String, fixedWidth encoded: FixedWidthEncoded, lanes: Int, usedSymbols: Int) {
+        let b = FixedWidthCodec.bitsPerSymbol(alphabetSize: encoded.alphabetSize)
+        let n = encoded.symbolCount
+        let head = min(n, lanes)
+        let payload = SimulatedLayer.pack(bytes: encoded.payload)
+        let states = payload.withUnsafeBufferPointer { words in
+            (0..<head).map { UInt32(CycleSimulator.readBits(words.baseAddress!, $0 * b, b)) }
+        }
+        let identity = HardwareDecodeTable(tableLog: b, symbol: (0..<(1 << b)).map { UInt16($0) },
+                                           nbBits: [UInt8](repeating: UInt8(b), count: 1 << b),
+                                           newStateBase: [UInt32](repeating: 0, count: 1 << b))
+        self.init(name: name, alphabetSize: encoded.alphabetSize, usedSymbols: usedSymbols, symbolCount: n,
+                  table: identity, constantSymbol: 0, initialStates: states, lanes: lanes, layout: .interleaved,
+                  payload: payload, streams: [StreamExtent(startBit: head * b, bitCount: (n - head) * b)], escape: nil)
+        bypassBits = b
+    }
+}
+
 extension LayerProfile {
+    /// The analytic model's view of a stored layer for a `lanes`-lane decoder: tANS
+    /// (``init(name:encoded:usedSymbols:)``) or fixed-width (a bypass layer,
+    /// ``bypassBits``); nil for Huffman and rANS layers, which the decoder does not read.
+    public init?(name: String, coded: CodedSymbols, usedSymbols: Int, lanes: Int) {
+        switch coded {
+        case .tans(let encoded):
+            self.init(name: name, encoded: encoded, usedSymbols: usedSymbols)
+        case .fixedWidth(let encoded):
+            let b = FixedWidthCodec.bitsPerSymbol(alphabetSize: encoded.alphabetSize)
+            let n = encoded.symbolCount
+            guard b > 0 else {   // one bin: a constant layer
+                self.init(name: name, symbolCount: n, alphabetSize: encoded.alphabetSize, usedSymbols: usedSymbols,
+                          tableLog: 0, laneBits: [])
+                return
+            }
+            self.init(name: name, symbolCount: n, alphabetSize: encoded.alphabetSize, usedSymbols: usedSymbols,
+                      tableLog: 0, laneBits: [(n - min(n, lanes)) * b])
+            bypassBits = b
+        case .huffman, .rans:
+            return nil
+        }
+    }
+
     /// The analytic model's view of a codec layer (counts only; no payload is touched).
     public init(name: String, encoded: TANSEncoded, usedSymbols: Int) {
         // A constant layer (no table) carries no streams and fits any lane count.

@@ -93,6 +93,22 @@ public struct CycleSimulator: Sendable {
             return LayerSimulation(name: layer.name, symbols: [UInt16](repeating: layer.constantSymbol, count: n),
                                    cycles: cycles, portIdleCycles: cycles.decode)
         }
+        if layer.bypassBits > 0 {
+            // The bypass reads its one stream as the interleaved layout does, a group per cycle.
+            guard layer.lanes == p else {
+                throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
+            }
+            var shared = config
+            shared.layout = .interleaved
+            shared.stateLoopCycles = 1
+            var symbols = [UInt16](repeating: 0, count: n)
+            let run = try symbols.withUnsafeMutableBufferPointer { out in
+                try Self.simulate(layer: layer, table: table, config: shared, output: out)
+            }
+            let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
+            let cycles = LayerCycles(setup: setup, decode: (n + p - 1) / p, stalls: run.stalls, words: run.words, symbols: n)
+            return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
+        }
         guard layer.lanes == p else {
             throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
         }

@@ -82,6 +82,9 @@ public struct SimulatedLayer: Sendable {
     /// `.split`: one extent per lane; `.interleaved`: one shared extent.
     public var streams: [StreamExtent]
     public var escape: SimulatedEscape?
+    /// Bits per symbol of a fixed-width (bypass) layer, 0 otherwise: then `table` is the identity
+    /// on b bits and the layout is interleaved (``init(name:fixedWidth:lanes:usedSymbols:)``).
+    public var bypassBits = 0
 
     public init(name: String, alphabetSize: Int, usedSymbols: Int, symbolCount: Int,
                 table: HardwareDecodeTable?, constantSymbol: UInt16, initialStates: [UInt32],
@@ -102,7 +105,7 @@ public struct SimulatedLayer: Sendable {
     }
 
     /// Table log the layer was coded with (0 for a constant layer).
-    public var tableLog: Int { table?.tableLog ?? 0 }
+    public var tableLog: Int { bypassBits > 0 ? 0 : table?.tableLog ?? 0 }
 
     /// Packs bytes into big-endian 64-bit words (bit 7 of byte 0 is the top bit of word 0),
     /// adding two zero words so a 32-bit read never runs off the end.
@@ -116,6 +119,12 @@ public struct SimulatedLayer: Sendable {
 
     /// The analytic model's view of this layer.
     public var profile: LayerProfile {
+        if bypassBits > 0 {
+            var profile = LayerProfile(name: name, symbolCount: symbolCount, alphabetSize: alphabetSize,
+                                       usedSymbols: usedSymbols, tableLog: 0, laneBits: [streams.first?.bitCount ?? 0])
+            profile.bypassBits = bypassBits
+            return profile
+        }
         var laneBits = [Int](repeating: 0, count: table == nil ? 0 : lanes)
         switch layout {
         case .split:
