@@ -119,11 +119,6 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// version 1 files, as before — ``SBWFile/NameCoding``). Like ``dropTrainingState`` it changes
     /// no weight: it enters neither the ``TrainingKey`` nor, while false, the ``SpecFingerprint``.
     public var compactNames = false
-    /// How each quantized tensor of the written `.sbw` is stored (`qat.layer_form`; default
-    /// `configured`: tANS at the point's table log — ``LayerForm``). `smallest` picks per tensor
-    /// the smallest of tANS at table logs 5…R and fixed-width. It changes no weight: it enters
-    /// neither the ``TrainingKey`` nor, while `configured`, the ``SpecFingerprint``.
-    public var layerForm: LayerForm = .configured
     /// μ of RDOQ as the export rounding after training (`qat.export_rdoq`, relative error;
     /// ``ExportRDOQ``); 0, the default, is nearest rounding. It changes the stored levels, so it
     /// enters the ``TrainingKey`` and the ``SpecFingerprint`` — only when set, so every key and
@@ -145,7 +140,6 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
         // Opt-in, so only when set: every fingerprint made before it stands.
         if dropTrainingState { children.append(("dropTrainingState", dropTrainingState)) }
         if compactNames { children.append(("compactNames", compactNames)) }
-        if layerForm != .configured { children.append(("layerForm", layerForm)) }
         if exportRDOQ != 0 { children.append(("exportRDOQ", exportRDOQ)) }
         return Mirror(self, children: children)
     }

@@ -176,8 +176,8 @@ public struct PointPipeline: Sendable {
         if case .train(let source) = spec.source {   // the deployable file's storage options
             if source.qat.dropTrainingState { model = try model.droppingTrainingState() }
             if source.qat.compactNames { options.nameCoding = .frontCoded }
-            if kind == .tans { options.layerForm = source.qat.layerForm }
         }
+        options.layerForm = point.layerForm   // `smallest` only with tANS (SweepAxis.layerForm)
         let stored: SBWRoundTrip
         do {
             stored = try SBWRoundTrip(model, options: options)
@@ -228,7 +228,6 @@ public struct PointPipeline: Sendable {
         }
         let quantizedCount = Double(max(model.quantizedParameterCount, 1))
         var run = common(point)
-        for axis in SweepAxis.all { run[axis.name] = point.value(of: axis) }
         run[R.params] = String(model.quantizedParameterCount)
         run[R.paramsTotal] = String(model.parameterCount)
         run[R.top1Float] = artifact.top1Float.map(format) ?? ""
@@ -267,7 +266,7 @@ public struct PointPipeline: Sendable {
     private func common(_ point: SweepPoint) -> [String: String] {
         let R = ResultsSchema.Runs.self
         var row = [R.experiment: spec.name]
-        // The axes every layers.csv row carries too (runs.csv rows get every axis, in `evaluate`).
+        // The axes every layers.csv row carries too (runs.csv rows get every axis in ExperimentRun).
         for axis in [SweepAxis.seed, .lambda, .binPolicy, .codec, .tableLog, .lanes] { row[axis.name] = point.value(of: axis) }
         switch spec.source {
         case .train(let s): (row[R.dataset], row[R.model]) = (s.dataset.rawValue, s.model.rawValue)

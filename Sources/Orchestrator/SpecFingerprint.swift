@@ -54,9 +54,17 @@ public struct SpecFingerprint: Sendable, Equatable {
             lines.append("\(path)=\(value)")
         default:
             // Structs, classes and enum cases with payloads: one level per labelled child.
-            for (index, element) in mirror.children.enumerated() {
+            let omitted = (value as? FingerprintOmitting)?.fingerprintOmits ?? []
+            for (index, element) in mirror.children.enumerated() where !omitted.contains(element.label ?? "") {
                 walk(element.value, path: child(element.label ?? String(index)), into: &lines)
             }
         }
     }
+}
+
+/// A value with fields the fingerprint leaves out while they hold their defaults, so that the
+/// fingerprints made before such a field existed stand (``SweepAxes``: an optional axis).
+protocol FingerprintOmitting {
+    /// Labels of the stored properties to leave out.
+    var fingerprintOmits: Set<String> { get }
 }

@@ -366,7 +366,7 @@ struct SpecReader {
 
     private func readQAT(_ map: Mapping) throws -> QATSettings {
         try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
-                           "alphabet_rate", "table_weight", "drop_training_state", "compact_names", "layer_form", "export_rdoq"])
+                           "alphabet_rate", "table_weight", "drop_training_state", "compact_names", "export_rdoq"])
         var settings = QATSettings()
         settings.temperature = try map.double("temperature", default: settings.temperature, range: 1e-4...100)
         settings.lambdaWarmupEpochs = try map.double("lambda_warmup_epochs", default: settings.lambdaWarmupEpochs, range: 0...1000)
@@ -378,7 +378,6 @@ struct SpecReader {
         settings.tableWeight = try map.double("table_weight", default: settings.tableWeight, range: 0...1000)
         settings.dropTrainingState = try map.bool("drop_training_state", default: settings.dropTrainingState)
         settings.compactNames = try map.bool("compact_names", default: settings.compactNames)
-        settings.layerForm = try map.choice("layer_form", default: settings.layerForm)
         settings.exportRDOQ = try map.double("export_rdoq", default: settings.exportRDOQ, range: 0...1000)
         for key in ["first_layer_bins", "last_layer_bins", "initial_bins"] {
             if let node = map.node(key), let n = Int(node.string ?? ""), n % 2 == 0 {
@@ -423,6 +422,9 @@ struct SpecReader {
         }
         for group in axes.zip {
             try rejectDuplicates(group, axes, map)
+        }
+        for axis in SweepAxis.all {
+            if let problem = axis.conflict(axes) { throw map.error(axis.name, map.node(axis.name) ?? top.node("sweep")!, problem) }
         }
         try checkTableLogs(axes, map)
         try checkSize(axes, top)

@@ -8,7 +8,13 @@ import Yams
 /// ``TrainingKey``), and which weight sources it applies to. Parsing (``SpecParser``), expansion
 /// (``SweepExpansion``), point labels, duplicate checks, sweep sizes, training keys and the
 /// results rows are all driven by ``SweepAxis/all``, so a new axis is one stored property in
-/// ``SweepAxes``, one in ``SweepPoint`` and one declaration below — plus the code that uses it.
+/// ``SweepAxes``, one in ``SweepPoint`` and one declaration below — plus the code that uses it
+/// and its column in ``ResultsSchema``.
+///
+/// An axis added after results were committed is declared `optional`: while a spec leaves it at
+/// its default it is left out of point labels (so cached points stay valid), of the spec
+/// fingerprint and of the results columns, so every existing spec's files stay byte for byte what
+/// they were; a spec that sweeps it gets its column.
 ///
 /// ```swift
 /// SweepAxis.all.map(\.name)   // ["lambda", "bin_policy", "rate_weight", "seed", "codec", …]
@@ -31,6 +37,28 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     let assign: @Sendable (inout SweepPoint, SweepAxes, Int) -> Void
     /// Reads the axis from a `sweep:` mapping into `axes` (the default when the key is absent).
     let read: @Sendable (Mapping, _ isPretrained: Bool, inout SweepAxes) throws -> Void
+    /// True for an axis that stays out of labels, fingerprints and columns at its default.
+    let isOptional: Bool
+    /// Why the swept values cannot go with the other axes' (a cross-axis constraint), or nil.
+    let conflict: @Sendable (SweepAxes) -> String?
+
+    /// Whether results of `axes` show the axis: always, unless it is optional and takes only its
+    /// default value there.
+    func isShown(in axes: SweepAxes) -> Bool {
+        !isOptional || spelledValues(axes) != spelledValues(SweepAxes())
+    }
+
+    /// Whether `point`'s label names the axis: always, unless it is optional and the point has
+    /// the default value.
+    func isLabelled(in point: SweepPoint) -> Bool {
+        !isOptional || spelled(point) != spelledValues(SweepAxes())[0]
+    }
+
+    /// The Swift property that holds the axis (`table_log` → `tableLog`).
+    var propertyLabel: String {
+        let words = name.split(separator: "_")
+        return words.enumerated().map { $0.offset == 0 ? String($0.element) : $0.element.capitalized }.joined()
+    }
 
     enum Applicability: Sendable {
         case any
@@ -62,7 +90,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     /// outermost, stably) and results columns.
     public static let all: [SweepAxis] = [
         lambda, binPolicy, rateWeight, seed, codec, tableLog, lanes, layout, portBits, sharing,
-        computeWeightsPerCycle,
+        computeWeightsPerCycle, layerForm,
     ]
 
     /// The axis spelled `name` in a spec, if any.
@@ -106,6 +134,20 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     static let computeWeightsPerCycle = declare(
         "compute_weights_per_cycle", \.computeWeightsPerCycle, \.computeWeightsPerCycle,
         value: .integer(1...4096))
+    /// How each quantized tensor of a point's `.sbw` is stored: tANS at the point's table log
+    /// (`configured`), or per tensor the smallest of tANS at table logs 5…R and fixed-width
+    /// (`smallest`, ``LayerForm``; a fixed-width layer is costed as a decoder bypass layer).
+    public static let layerForm = declare(
+        "layer_form", \.layerForm, \.layerForm, optional: true, value: .choice(),
+        conflict: { axes in
+            guard axes.layerForm.contains(.smallest), let other = axes.codec.first(where: { $0 != .tans }) else { return nil }
+            let paired = axes.zip.contains { group in group.contains { $0.name == "layer_form" } && group.contains { $0.name == "codec" } }
+            if paired {
+                guard let bad = zip(axes.codec, axes.layerForm).first(where: { $0.0 != .tans && $0.1 == .smallest }) else { return nil }
+                return "`smallest` chooses among tANS forms (tANS at table logs 5…R, or fixed-width), but it is zipped with codec `\(bad.0.rawValue)`. Fix: pair `smallest` with `tans` only."
+            }
+            return "`smallest` chooses among tANS forms (tANS at table logs 5…R, or fixed-width), but the sweep also codes with `\(other.rawValue)`. Fix: sweep `codec: [tans]`, or zip `layer_form` with `codec` so that `smallest` goes with `tans` only."
+        })
 
     // MARK: Declaring
 
@@ -113,9 +155,10 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     /// its default is `SweepAxes()`'s value (`pretrainedDefault` overrides it for pretrained sources).
     static func declare<V: Hashable & Sendable>(
         _ name: String, _ values: WritableKeyPath<SweepAxes, [V]> & Sendable,
-        _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false,
+        _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false, optional: Bool = false,
         pretrainedDefault: [V]? = nil, applicability: Applicability = .any, value: AxisValue<V>,
-        reader: (@Sendable (Mapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil
+        reader: (@Sendable (Mapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil,
+        conflict: @escaping @Sendable (SweepAxes) -> String? = { _ in nil }
     ) -> SweepAxis {
         SweepAxis(
             name: name, affectsWeights: affectsWeights, applicability: applicability,
@@ -130,7 +173,8 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
                 let element = { (node: Node, key: String) in try value.parse(node, key, map, isPretrained) }
                 axes[keyPath: values] = try reader?(map, name, fallback, element)
                     ?? map.list(name, default: fallback, element)
-            })
+            },
+            isOptional: optional, conflict: conflict)
     }
 }
 
@@ -189,13 +233,14 @@ public struct SweepAxes: Sendable, Equatable {
     public var portBits: [Int]
     public var sharing: [TableSharing]
     var computeWeightsPerCycle: [Int]
+    public var layerForm: [LayerForm]
     /// Groups of axes that advance together (zipped) instead of forming a Cartesian product.
     public var zip: [[SweepAxis]]
 
     public init(lambda: [Double] = [0], binPolicy: [BinPolicy] = [.learned], rateWeight: [Double] = [0],
                 seed: [Int] = [1], codec: [CodecKind] = [.tans], tableLog: [Int] = [12], lanes: [Int] = [1],
                 layout: [TANSLayout] = [.split], portBits: [Int] = [64], sharing: [TableSharing] = [.replicated],
-                computeWeightsPerCycle: [Int] = [8], zip: [[SweepAxis]] = []) {
+                computeWeightsPerCycle: [Int] = [8], layerForm: [LayerForm] = [.configured], zip: [[SweepAxis]] = []) {
         self.lambda = lambda
         self.binPolicy = binPolicy
         self.rateWeight = rateWeight
@@ -207,11 +252,22 @@ public struct SweepAxes: Sendable, Equatable {
         self.portBits = portBits
         self.sharing = sharing
         self.computeWeightsPerCycle = computeWeightsPerCycle
+        self.layerForm = layerForm
         self.zip = zip
     }
 
     /// How many values `axis` takes.
     public func count(of axis: SweepAxis) -> Int { axis.count(self) }
+}
+
+extension SweepAxis: FingerprintOmitting {
+    /// A zipped axis stays fingerprinted by the fields it had before these were declared.
+    var fingerprintOmits: Set<String> { ["isOptional", "conflict"] }
+}
+
+extension SweepAxes: FingerprintOmitting {
+    /// The optional axes this sweep leaves at their defaults.
+    var fingerprintOmits: Set<String> { Set(SweepAxis.all.filter { !$0.isShown(in: self) }.map(\.propertyLabel)) }
 }
 
 /// One configuration of an experiment: a value on every sweep axis.
@@ -227,15 +283,17 @@ public struct SweepPoint: Sendable, Hashable {
     public var portBits: Int = 64
     public var sharing: TableSharing = .replicated
     var computeWeightsPerCycle: Int = 8
+    public var layerForm: LayerForm = .configured
 
     /// The point whose every axis takes its first value in `axes`.
     public init(first axes: SweepAxes) {
         for axis in SweepAxis.all { axis.assign(&self, axes, 0) }
     }
 
-    /// The point's values as `axis=value` text, in axis order — a stable, readable identity.
+    /// The point's values as `axis=value` text, in axis order — a stable, readable identity
+    /// (an optional axis at its default is left out: ``SweepAxis``).
     public var label: String {
-        SweepAxis.all.map { "\($0.name)=\($0.spelled(self))" }.joined(separator: ",")
+        SweepAxis.all.filter { $0.isLabelled(in: self) }.map { "\($0.name)=\($0.spelled(self))" }.joined(separator: ",")
     }
 
     /// The value on `axis`, spelled as in results files.

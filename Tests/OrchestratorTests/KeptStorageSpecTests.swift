@@ -37,25 +37,6 @@ final class KeptStorageSpecTests: XCTestCase {
         }
     }
 
-    /// `layer_form: smallest` shapes only the written file too: no training-key change, and the
-    /// default (`configured`) leaves every fingerprint as it was.
-    func testLayerFormIsAFileOnlyOption() throws {
-        let plain = try parse("")
-        let spelled = try parse("  layer_form: configured\n")
-        let smallest = try parse("  layer_form: smallest\n")
-        guard case .train(let source) = smallest.source else { return XCTFail("expected a trained source") }
-        XCTAssertEqual(source.qat.layerForm, .smallest)
-        let point = SweepExpansion(spec: plain).points()[0]
-        XCTAssertEqual(TrainingKey(spec: smallest, point: point, numerics: "N"), TrainingKey(spec: plain, point: point, numerics: "N"))
-        XCTAssertEqual(SpecFingerprint(spelled), SpecFingerprint(plain))
-        XCTAssertFalse(SpecFingerprint(plain).canonical.contains("layerForm"))
-        XCTAssertNotEqual(SpecFingerprint(smallest), SpecFingerprint(plain))
-        XCTAssertThrowsError(try parse("  layer_form: tiny\n")) { error in
-            XCTAssertTrue("\(error)".contains("qat.layer_form"), "\(error)")
-            XCTAssertTrue("\(error)".contains("smallest"), "names the choices: \(error)")
-        }
-    }
-
     func testBadValuesAreRefusedWithOneClearMessage() {
         for (lines, expected) in [("  float_dtype: q4\n", "qat.float_dtype"), ("  float_dtype: int8\n", "qat.float_dtype"),
                                   ("  drop_training_state: yes\n", "qat.drop_training_state"),

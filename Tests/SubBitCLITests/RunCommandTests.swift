@@ -147,4 +147,52 @@ final class RunCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("Results").path))
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cache").path))
     }
+
+    /// The optional `layer_form` axis end to end: swept, it adds points and a `layer_form`
+    /// column, and `smallest` files are smaller; a spec that leaves it out writes no such column
+    /// and finds its points in the cache the swept run filled (its labels did not change).
+    func testLayerFormAxisIsAColumnOnlyWhenSwept() throws {
+        let (folder, _) = try makeExperiment()
+        let tech = Self.repository.appendingPathComponent("Experiments/tech/asic-22nm.yaml").path
+        func spec(_ name: String, _ extra: String) throws -> URL {
+            let url = folder.appendingPathComponent("\(name).yaml")
+            try """
+            experiment: forms
+            pretrained: \(folder.appendingPathComponent("tiny.safetensors").path)
+            calibration: mse
+            sweep:
+              bin_policy: [7]
+              table_log: [12]
+              lanes: [1, 4]
+            \(extra)decoder: {tech: \(tech)}
+            outputs: {plots: [frontier], formats: [svg]}
+            """.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        func table(_ results: String) throws -> [[String: String]] {
+            let lines = try String(contentsOf: folder.appendingPathComponent("\(results)/forms/runs.csv"), encoding: .utf8)
+                .split(whereSeparator: \.isNewline).map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(lines[0], $0)) }
+        }
+        let swept = try run(try spec("swept", "  layer_form: [configured, smallest]\n"), in: folder, cache: "cache", results: "A")
+        XCTAssertEqual(swept.status, 0, swept.stderr)
+        let a = try table("A")
+        XCTAssertEqual(a.map { $0["layer_form"] }, ["configured", "smallest", "configured", "smallest"])
+        for lanes in ["1", "4"] {
+            let pair = a.filter { $0["lanes"] == lanes }
+            let (configured, smallest) = (Int(pair[0]["bytes_coded"]!)!, Int(pair[1]["bytes_coded"]!)!)
+            XCTAssertLessThan(smallest, configured, "R = 12 tables cost more than the tiny layers' smallest forms")
+            XCTAssertFalse(pair[1]["decode_cycles"]!.isEmpty, "the smallest file is costed by the decoder model")
+        }
+
+        let plain = try run(try spec("plain", ""), in: folder, cache: "cache", results: "B")
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stderr.contains("(2 cached)"), plain.stderr)
+        let b = try table("B")
+        XCTAssertNil(b[0]["layer_form"], "an unswept optional axis writes no column")
+        func comparable(_ row: [String: String]) -> [String: String] {
+            row.filter { !["point_id", "train_seconds", "layer_form"].contains($0.key) }
+        }
+        XCTAssertEqual(b.map(comparable), a.filter { $0["layer_form"] == "configured" }.map(comparable))
+    }
 }
