@@ -28,20 +28,28 @@ final class RunCommandTests: XCTestCase {
                 try TensorData(floats: (0..<shape[0]).map { _ in normal() * 0.01 }, shape: [shape[0]])
         }
         try file.write(to: folder.appendingPathComponent("tiny.safetensors"))
-        let tech = Self.repository.appendingPathComponent("Experiments/tech/asic-22nm.yaml").path
         let sweep = largeSweep
             ? "  bin_policy: [3, 5, 7, 9, 15, 31]\n  table_log: [8, 9, 10, 11, 12]\n  lanes: [1, 2, 4, 8]\n  port_bits: [32, 64]\n"
             : "  bin_policy: [3, 7, 15]\n  table_log: [8, 10]\n  lanes: [1, 4]\n  port_bits: [32, 64]\n"
-        let spec = folder.appendingPathComponent("e2e.yaml")
+        let spec = try writeSpec("e2e.yaml", experiment: "e2e", in: folder, sweep: sweep,
+                                 decoder: ", compute_weights_per_cycle: 4", plots: "[decoders, codec-overhead]")
+        return (folder, spec)
+    }
+
+    /// A spec over the folder's `tiny.safetensors` (MSE steps) with these sweep lines.
+    func writeSpec(_ file: String, experiment: String, in folder: URL, sweep: String, decoder: String = "",
+                   plots: String = "[frontier]") throws -> URL {
+        let tech = Self.repository.appendingPathComponent("Experiments/tech/asic-22nm.yaml").path
+        let spec = folder.appendingPathComponent(file)
         try """
-        experiment: e2e
+        experiment: \(experiment)
         pretrained: \(folder.appendingPathComponent("tiny.safetensors").path)
         calibration: mse
         sweep:
-        \(sweep)decoder: {tech: \(tech), compute_weights_per_cycle: 4}
-        outputs: {plots: [decoders, codec-overhead], formats: [svg]}
+        \(sweep)decoder: {tech: \(tech)\(decoder)}
+        outputs: {plots: \(plots), formats: [svg]}
         """.write(to: spec, atomically: true, encoding: .utf8)
-        return (folder, spec)
+        return spec
     }
 
     func run(_ spec: URL, in folder: URL, cache: String, results: String = "Results", extra: [String] = []) throws -> CLIResult {
@@ -153,21 +161,8 @@ final class RunCommandTests: XCTestCase {
     /// and finds its points in the cache the swept run filled (its labels did not change).
     func testLayerFormAxisIsAColumnOnlyWhenSwept() throws {
         let (folder, _) = try makeExperiment()
-        let tech = Self.repository.appendingPathComponent("Experiments/tech/asic-22nm.yaml").path
         func spec(_ name: String, _ extra: String) throws -> URL {
-            let url = folder.appendingPathComponent("\(name).yaml")
-            try """
-            experiment: forms
-            pretrained: \(folder.appendingPathComponent("tiny.safetensors").path)
-            calibration: mse
-            sweep:
-              bin_policy: [7]
-              table_log: [12]
-              lanes: [1, 4]
-            \(extra)decoder: {tech: \(tech)}
-            outputs: {plots: [frontier], formats: [svg]}
-            """.write(to: url, atomically: true, encoding: .utf8)
-            return url
+            try writeSpec("\(name).yaml", experiment: "forms", in: folder, sweep: "  bin_policy: [7]\n  table_log: [12]\n  lanes: [1, 4]\n" + extra)
         }
         func table(_ results: String) throws -> [[String: String]] {
             let lines = try String(contentsOf: folder.appendingPathComponent("\(results)/forms/runs.csv"), encoding: .utf8)
