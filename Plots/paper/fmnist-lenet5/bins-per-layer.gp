@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: lenet5 on fashion-mnist, bins learned, λ = 0.1, tans R = 8, point p24"
+    set multiplot title "Quantization bins per layer: lenet5 on fashion-mnist, bins learned, λ = 0.1, tans R = 8, point p06"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key

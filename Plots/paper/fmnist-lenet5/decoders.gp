@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     unset logscale x
-    set xrange [6.80605e+08:7.66785e+08]
+    set xrange [6.81405e+08:7.67739e+08]
     unset logscale y
-    set yrange [4206.46:8874.7]
+    set yrange [3797.46:8368.17]
     set xtics autofreq
     set format x "%.0s%c"
     set ytics autofreq
@@ -57,7 +57,7 @@ do for [fmt in formats] {
     unset logscale x
     set xrange [0.5:1.5]
     unset logscale y
-    set yrange [-1538.19:20765.6]
+    set yrange [-1405.98:18980.8]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0)

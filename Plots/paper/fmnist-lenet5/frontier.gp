@@ -28,13 +28,13 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     set logscale x 2
-    set xrange [0.284999:5.87615]
+    set xrange [0.271875:4.01615]
     set xtics ("1/2" 0.5, "1" 1.0, "2" 2.0, "4" 4.0)
     set mxtics default
     unset logscale y
-    set yrange [88.8997:91.4876]
-    set arrow 2 from graph 0, first 90.81670000000001 to graph 1, first 90.81670000000001 nohead dt 3 lw 1.5 lc rgb "#555555" back
-    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.81670000000001 left offset 0,0.6 font small tc rgb "#555555"
+    set yrange [88.8203:91.5389]
+    set arrow 2 from graph 0, first 90.81669999999998 to graph 1, first 90.81669999999998 nohead dt 3 lw 1.5 lc rgb "#555555" back
+    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.81669999999998 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
     plot "frontier.dat" index 0 using 1:2:6:7 with xyerrorbars pt 7 ps 0.8 lc rgb "#0072B2" title "learned", \
          "frontier.dat" index 1 using 1:2:6:7 with xyerrorbars pt 5 ps 0.8 lc rgb "#D55E00" title "fixed-3", \

@@ -34,15 +34,15 @@ do for [fmt in formats] {
     set logscale x 10
     set xrange [0.00249529:0.360679]
     unset logscale y
-    set yrange [88.8997:91.4876]
+    set yrange [88.8203:91.5389]
     unset logscale y2
-    set y2range [-0.204265:3.60869]
+    set y2range [-0.141923:2.50731]
     set xtics add ("0" 0.003)
     unset mxtics
     set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "#555555" back
     set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font small tc rgb "#555555"
-    set arrow 2 from graph 0, first 90.8166666666667 to graph 1, first 90.8166666666667 nohead dt 4 lw 1 lc rgb "#555555" back
-    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.8166666666667 left offset 0,0.6 font small tc rgb "#555555"
+    set arrow 2 from graph 0, first 90.81666666666668 to graph 1, first 90.81666666666668 nohead dt 4 lw 1 lc rgb "#555555" back
+    set label 2 "float baseline 90.8 %" at graph 0.01, first 90.81666666666668 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99
     plot "lambda.dat" index 0 using 1:3:6 axes x1y1 with yerrorlines lw 2 pt 7 ps 0.9 lc rgb "#0072B2" title "learned: top-1", \
          "lambda.dat" index 0 using 1:4:7 axes x1y2 with yerrorlines dt 2 lw 2 pt 6 ps 0.9 lc rgb "#0072B2" title "learned: bits/weight", \

@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Quantization bins per layer: lenet5 on mnist, bins learned, λ = 0, tans R = 10, point p01"
+    set multiplot title "Quantization bins per layer: lenet5 on mnist, bins learned, λ = 0.03, tans R = 8, point p00"
     set style data boxes
     set boxwidth 0.7 absolute
     unset key
@@ -45,9 +45,9 @@ do for [fmt in formats] {
     set xtics norotate font small 1
     set ytics 1.0
     set format y "%g"
-    set xrange [-0.6:0.6]
+    set xrange [-0.6:3.6]
     unset logscale y
-    set yrange [0:5.9]
+    set yrange [0:2.36]
     plot "bins-per-layer.dat" index 1 using 1:4:xtic(2) lc rgb "#009E73" notitle, \
          "bins-per-layer.dat" index 1 using 1:4:(sprintf("%d", $4)) with labels offset 0,0.7 font small notitle
     unset multiplot

@@ -30,11 +30,11 @@ do for [fmt in formats] {
     unset logscale x
     set xrange [7.5:10.5]
     set logscale y 10
-    set yrange [0.00567723:2.34868]
+    set yrange [0.00524899:2.41494]
     unset label 99
     plot "codec-overhead.dat" index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 ps 1 lc rgb "#0072B2" title "tANS (mean, min–max)", \
-         "codec-overhead.dat" index 1 using 1:2 with lines dt 2 lw 2 lc rgb "#D55E00" title "Huffman (mean 0.452 bits/weight)", \
-         "codec-overhead.dat" index 2 using 1:2 with lines dt 4 lw 2 lc rgb "#009E73" title "fixed width (mean 1.701 bits/weight)"
+         "codec-overhead.dat" index 1 using 1:2 with lines dt 2 lw 2 lc rgb "#D55E00" title "Huffman (mean 0.494 bits/weight)", \
+         "codec-overhead.dat" index 2 using 1:2 with lines dt 4 lw 2 lc rgb "#009E73" title "fixed width (mean 1.739 bits/weight)"
 
     unset output
 }

@@ -28,9 +28,9 @@ do for [fmt in formats] {
     set ylabel "decoder area (µm²)"
     set key at screen 0.72, screen 0.90 left top Left reverse box lc rgb "#bbbbbb" samplen 1.5 spacing 1.15 title "table log (table size)"
     unset logscale x
-    set xrange [6.8135e+08:7.69091e+08]
+    set xrange [6.81358e+08:7.69032e+08]
     unset logscale y
-    set yrange [3599.64:8347.07]
+    set yrange [3607.63:8300.67]
     set xtics autofreq
     set format x "%.0s%c"
     set ytics autofreq
@@ -57,7 +57,7 @@ do for [fmt in formats] {
     unset logscale x
     set xrange [0.5:1.5]
     unset logscale y
-    set yrange [-1408.62:19016.4]
+    set yrange [-1447.84:19545.8]
     set ytics autofreq
     set format y "%.0s%c"
     set xtics (1.0)

@@ -28,11 +28,11 @@ do for [fmt in formats] {
     set arrow 1 from first 1, graph 0 to first 1, graph 1 nohead dt 2 lw 1.5 lc rgb "#555555" back
     set label 1 "1 bit/weight" at first 1, graph 0.02 left rotate by 90 offset char -1.6,0 font small tc rgb "#555555"
     set logscale x 2
-    set xrange [0.160043:3.99601]
+    set xrange [0.175092:3.52602]
     set xtics ("1/4" 0.25, "1/2" 0.5, "1" 1.0, "2" 2.0)
     set mxtics default
     unset logscale y
-    set yrange [98.4209:99.4195]
+    set yrange [98.3562:99.6089]
     set arrow 2 from graph 0, first 99.15999999999998 to graph 1, first 99.15999999999998 nohead dt 3 lw 1.5 lc rgb "#555555" back
     set label 2 "float baseline 99.2 %" at graph 0.01, first 99.15999999999998 left offset 0,0.6 font small tc rgb "#555555"
     unset label 99

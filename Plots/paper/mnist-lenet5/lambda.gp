@@ -32,12 +32,12 @@ do for [fmt in formats] {
     set key at screen 0.5, screen 0.015 center bottom horizontal Left reverse box lc rgb "#bbbbbb" samplen 2.5 spacing 1.1 maxrows 2
     set bmargin 10
     set logscale x 10
-    set xrange [0.00855148:0.584694]
+    set xrange [0.00249529:0.360679]
     unset logscale y
-    set yrange [98.4209:99.4195]
+    set yrange [98.3561:99.6089]
     unset logscale y2
-    set y2range [-0.201778:3.56475]
-    set xtics add ("0" 0.01)
+    set y2range [-0.133035:2.35029]
+    set xtics add ("0" 0.003)
     unset mxtics
     set arrow 1 from graph 0, second 1 to graph 1, second 1 nohead dt 3 lw 1 lc rgb "#555555" back
     set label 1 "1 bit/weight" at graph 0.99, second 1 right offset 0,0.6 font small tc rgb "#555555"

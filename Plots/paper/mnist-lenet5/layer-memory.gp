@@ -18,7 +18,7 @@ do for [fmt in formats] {
     set grid back lc rgb "#dddddd" lw 1
     set border 3 lw 1
     set tics nomirror out
-    set multiplot title "Per-layer weight memory: lenet5 on mnist, bins learned, λ = 0, tans R = 10, point p01"
+    set multiplot title "Per-layer weight memory: lenet5 on mnist, bins learned, λ = 0.03, tans R = 8, point p00"
     set style data boxes
     set boxwidth 0.7 absolute
     set lmargin at screen 0.09
@@ -29,19 +29,19 @@ do for [fmt in formats] {
     set xrange [-0.6:4.6]
     set tmargin at screen 0.86
     set bmargin at screen 0.545
-    set title "quantized, fixed-width packing: 37.5 KiB in total" font medium
+    set title "quantized, fixed-width packing: 23.0 KiB in total" font medium
     set xtics format "" 1
     unset logscale y
-    set yrange [-2.34404:31.6446]
+    set yrange [-1.40654:18.9883]
     plot "layer-memory.dat" index 0 using 1:3 lc rgb "#0072B2" notitle
     set tmargin at screen 0.485
     set bmargin at screen 0.13
-    set title "tANS coded: 24.0 KiB in total (1.6× smaller)" font medium
+    set title "tANS coded: 4.5 KiB in total (5.1× smaller)" font medium
     set xtics format "%g" rotate by 45 right font small 1
     unset xlabel
     set label 20 "layer" at screen 0.53, screen 0.02 center
     unset logscale y
-    set yrange [-1.49675:20.2061]
+    set yrange [-0.184062:2.48484]
     plot "layer-memory.dat" index 0 using 1:4:xtic(2) lc rgb "#D55E00" notitle
     unset multiplot
 
