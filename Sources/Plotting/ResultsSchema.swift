@@ -58,7 +58,7 @@ public enum ResultsSchema {
     /// | `min_sqnr_layer` | string | that layer's name |
     /// | `tech_file` | path | the technology file the decoder columns were costed with (the spec's `decoder.tech`) |
     /// | `tech_sha256` | hex | SHA-256 of that file's bytes: two rows with equal hashes were costed with the same constants |
-    /// | `layer_form` | string | `configured` (tANS at `table_log`) or `smallest` (per tensor the smallest of tANS at table logs 5…R and fixed-width); only in sweeps that name the axis |
+    /// | `layer_form` | string | `configured` (tANS at `table_log`) or `smallest` (per tensor the smallest of tANS at table logs 5…R and fixed-width); only in sweeps that give it a value other than `configured` (an optional axis) |
     ///
     /// *Coded bits per weight* (`bits_per_weight_coded`, `layers.csv`'s `coded_bits`, `subbit
     /// inspect`'s "coded" column and `subbit train`'s report) always means the same thing: each
@@ -108,7 +108,7 @@ public enum ResultsSchema {
         public static let minSQNRLayer = "min_sqnr_layer"
         public static let techFile = "tech_file"
         public static let techSHA256 = "tech_sha256"
-        /// An optional axis's column: written only by sweeps that name the axis, after the others.
+        /// An optional axis's column: written only by sweeps that give it a non-default value, after the others.
         public static let layerForm = "layer_form"
 
         /// Every column always written, in the order a writer should emit them.
