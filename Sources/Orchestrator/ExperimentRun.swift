@@ -88,15 +88,14 @@ public struct ExperimentRun: Sendable {
         let runner = SweepRunner(spec: spec, cache: cache, steps: pipeline.steps, jobs: jobs, cores: cores,
                                  fresh: fresh, pointSalt: salt)
         var records = try runner.run(selected, progress: progress ?? SweepProgress(total: selected.count))
+        let shown = SweepAxis.all.map { ($0, $0.isShown(in: spec.sweep)) }
         for i in records.indices {
             let id = ids[selected[i]]!
             records[i].run[ResultsSchema.Runs.pointID] = id
             for j in records[i].layers.indices { records[i].layers[j][ResultsSchema.Layers.pointID] = id }
             // The axis columns come from the point, not from the cached record (which another spec
             // may have made): an optional axis is a column only where this spec sweeps it.
-            for axis in SweepAxis.all {
-                records[i].run[axis.name] = axis.isShown(in: spec.sweep) ? selected[i].value(of: axis) : nil
-            }
+            for (axis, isShown) in shown { records[i].run[axis.name] = isShown ? selected[i].value(of: axis) : nil }
         }
         // Stamped here, not cached: the point salt already binds a cached point to this file's hash.
         Self.stampTechnology(&records, file: spec.decoder.tech, text: techText)

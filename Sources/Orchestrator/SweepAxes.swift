@@ -141,7 +141,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
         "layer_form", \.layerForm, \.layerForm, optional: true, value: .choice(),
         conflict: { axes in
             guard axes.layerForm.contains(.smallest), let other = axes.codec.first(where: { $0 != .tans }) else { return nil }
-            let paired = axes.zip.contains { group in group.contains { $0.name == "layer_form" } && group.contains { $0.name == "codec" } }
+            let paired = axes.zip.contains { group in group.contains { $0.name == "layer_form" } && group.contains(SweepAxis.codec) }  // by name: a declaration cannot name itself
             if paired {
                 guard let bad = zip(axes.codec, axes.layerForm).first(where: { $0.0 != .tans && $0.1 == .smallest }) else { return nil }
                 return "`smallest` chooses among tANS forms (tANS at table logs 5…R, or fixed-width), but it is zipped with codec `\(bad.0.rawValue)`. Fix: pair `smallest` with `tans` only."
