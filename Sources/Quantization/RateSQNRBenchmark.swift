@@ -11,7 +11,9 @@ import ModelIO
 /// `subbit bench rd` prints and `Results/mobilenetv2/rate-sqnr/` holds.
 ///
 /// Modes (every quantized tensor of `policy`, one tANS configuration `codec`):
-/// - `bins`: `N` bins in every layer, MSE-optimal step, nearest rounding;
+/// - `bins`: `N` bins in every layer, MSE-optimal step, nearest rounding (above 255 bins the
+///   levels are stored split, ``SplitLevels``: coded coarse symbols plus raw fine bits, both
+///   counted; the other modes stop at 255);
 /// - `mu` / `rmu`: rate–distortion calibration (absolute / relative error) at μ;
 /// - `mu+rdoq` / `rmu+rdoq`: the same calibration, then ``RDOQ`` levels at the same μ;
 /// - `bins+rdoq`: `N` bins, MSE step, RDOQ with relative error at
@@ -59,8 +61,9 @@ public struct RateSQNRBenchmark: Sendable {
     /// Also measure the per-channel-step twins (`…+pc`).
     public var perChannel = false
 
-    /// 3…255 bins: 7 to 39 dB on MobileNetV2.
-    public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255]
+    /// 3…1019 bins: 7 to 50 dB on MobileNetV2 (above 255, split levels — ``SplitLevels``;
+    /// 509 and 1019 are the most bins 1 and 2 fine bits take).
+    public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255, 381, 509, 763, 1019]
     /// 1.3e-3 … 1e-6, four per decade: 4 to 36 dB on MobileNetV2 (compression.md: 1e-3 → 5.8 dB,
     /// 1e-5 → 26 dB, about 10 dB per decade).
     public static let defaultAbsoluteWeights = [1.3e-3] + (0...12).map { 1e-3 * pow(10, -Double($0) / 4) }
@@ -159,6 +162,8 @@ public struct RateSQNRBenchmark: Sendable {
             let plain = try measure(layers, quantizers, rdoq: nil)
             emit(Row(mode: "bins", point: OperatingPoint.bins(n).description, sqnrDecibels: plain.sqnr,
                      bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
+            // RDOQ, dependent quantization and per-channel steps work on at most 255 bins.
+            if n > ZeroPointQuantizer.maxBins { continue }
             let mu = 2 * log(2.0) * pow(10, -plain.sqnr / 10)
             let point = OperatingPoint.binsRDOQ(n, rateWeight: Self.rounded(mu), measure: .relative)
             let r = try measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
@@ -288,6 +293,21 @@ public struct RateSQNRBenchmark: Sendable {
         var levelTime = 0.0, encodeTime = 0.0
         for (layer, q) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
+            if q.isSplit {
+                // More than 255 bins: nearest levels split into coded coarse symbols and raw fine
+                // bits (SplitLevels, record kind 6), both counted.
+                precondition(rdoq == nil, "RDOQ works on at most 255 bins")
+                let (coarse, fine) = try SplitLevels.split(q.indices(layer.weights), bins: q.bins)
+                let t1 = ThreadClock.now()
+                let coded = try codec.tans.encode(coarse, alphabetSize: SplitLevels.coarseBins(bins: q.bins, fineBits: fine.fineBits))
+                let t2 = ThreadClock.now()
+                levelTime += t1 - t0
+                encodeTime += t2 - t1
+                bits += (coded.serialized().count + SplitLevels.packedByteCount(count: coarse.count, fineBits: fine.fineBits)) * 8
+                total = total + Distortion(weights: layer.weights,
+                                           reconstruction: fine.dequantize(coarse: coarse, bins: q.bins, step: q.step))
+                continue
+            }
             let symbols: [UInt8]
             if let rdoq {
                 let r = rdoq.quantize(layer.weights, with: q)

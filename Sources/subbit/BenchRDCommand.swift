@@ -60,8 +60,8 @@ struct BenchRD: ParsableCommand {
     @Option(help: "Lowest and highest matched SQNR in dB, as LOW:HIGH (1 dB steps).")
     var span: String = "5:36"
 
-    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (its default is −38; on MobileNetV2 −40…−12 spans about 5–40 dB).")
-    var nncodecQP: String = "-40,-38,-36,-34,-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12"
+    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (its default is −38; on MobileNetV2 −48…−12 spans about 5–50 dB).")
+    var nncodecQP: String = "-48,-46,-44,-42,-40,-38,-36,-34,-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12"
 
     @Option(name: .customLong("nncodec-lambda"), help: ArgumentHelp(
         "Comma-separated NNCodec lambda_scale values of the peer: 0 is its default pipeline (mode nncodec); λ > 0 also runs its rate-aware trellis (mode nncodec-rd<λ>).",

@@ -56,6 +56,9 @@ public enum RTLFlow {
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
             if let names, !names.contains(tensor.name) { continue }
+            if let split = q.splitLevels {
+                throw RTLError.unsupported("split levels (tensor '\(tensor.name)', \(q.bins) bins: coarse symbols and \(split.fineBits) raw fine bits per weight): the generated decoder reads no fine-bit stream; compress with at most 255 bins, or model the file with `subbit decoder`")
+            }
             if q.channelSteps != nil {
                 throw RTLError.unsupported("per-channel steps (tensor '\(tensor.name)'): the RTL dequantizer holds one step per layer; compress without --per-channel, or model them with `subbit decoder`")
             }
