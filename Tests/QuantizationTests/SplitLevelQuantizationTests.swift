@@ -63,6 +63,30 @@ final class SplitLevelQuantizationTests: XCTestCase {
         XCTAssertEqual(try SBWModelCodec.decode(try SBWModelCodec.encode(mixed, options: codec)), mixed)
     }
 
+    /// Rate–distortion calibration above 255 bins: at a small μ a layer takes more than 255 bins,
+    /// its rate is the coarse symbols' coded bits plus s per weight, and what compress writes
+    /// has exactly those bits.
+    func testRateDistortionCalibrationChoosesSplitLevelsWhenAllowed() throws {
+        let file = try model(seed: 9)
+        let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 1)
+        let weights = try file.tensor("fc.weight").floats()
+        let narrow = try RateDistortionCalibration(rateWeight: 1e-9, rate: codec.rateModel).calibrate(weights: weights)
+        XCTAssertEqual(narrow.quantizer.bins, 255)
+        let rd = try RateDistortionCalibration(rateWeight: 1e-9, rate: codec.rateModel, maxBins: 1019)
+        let wide = rd.calibrate(weights: weights)
+        XCTAssertGreaterThan(wide.quantizer.bins, 255)
+        XCTAssertGreaterThan(wide.distortion.sqnrDecibels, narrow.distortion.sqnrDecibels)
+        let t = try QuantizedTensor(name: "fc.weight", shape: [10, 300], quantizer: wide.quantizer,
+                                    indices: wide.quantizer.indices(weights))
+        let coded = try codec.tans.encode(t.symbols, alphabetSize: t.codedAlphabetSize)
+        XCTAssertEqual(wide.bits, Double(coded.totalBits + t.splitLevels!.bitCount))
+        // A larger μ keeps byte symbols even when more bins are allowed.
+        XCTAssertLessThanOrEqual(try RateDistortionCalibration(rateWeight: 1e-3, rate: codec.rateModel, maxBins: 1019)
+                                    .calibrate(weights: weights).quantizer.bins, 255)
+        let model = try ModelQuantizer(calibration: .rateDistortion(rd)).quantize(file)
+        XCTAssertEqual(try SBWModelCodec.decode(try SBWModelCodec.encode(model, options: codec)), model)
+    }
+
     func testToolsThatStopAt255BinsRefuseByName() throws {
         let file = try model(seed: 8)
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 1)
