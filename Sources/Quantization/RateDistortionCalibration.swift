@@ -140,8 +140,10 @@ public struct RateDistortionCalibration: Sendable {
     /// rate model codes them), then one rate call.
     public func evaluate(_ weights: [Float], bins: Int, step: Float) -> Choice {
         let q = try! ZeroPointQuantizer(bins: bins, step: step)
-        if q.isSplit { return evaluateSplit(weights, quantizer: q) }
-        var counts = [Int](repeating: 0, count: bins)
+        // Above 255 bins the levels are stored split (SplitLevels): the rate model sees the
+        // coarse symbols `(level + K) >> s` and each weight adds its s raw bits.
+        let fineBits = SplitLevels.fineBits(forBins: bins)
+        var counts = [Int](repeating: 0, count: SplitLevels.coarseBins(bins: bins, fineBits: fineBits))
         var sse = 0.0, energy = 0.0
         let n = rate.needsSymbols ? weights.count : 0
         let symbols = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
@@ -150,42 +152,9 @@ public struct RateDistortionCalibration: Sendable {
                     for i in w.indices {
                         let x = w[i]
                         let level = q.level(for: x)
-                        let s = level &+ q.maxLevel
+                        let s = (level &+ q.maxLevel) &>> fineBits
                         c[s] &+= 1
                         if n > 0 { out[i] = UInt8(truncatingIfNeeded: s) }
-                        sse += StepCalibration.squaredError(x, level: level, step: q.step)
-                        energy += StepCalibration.square(x)
-                    }
-                }
-            }
-            initialized = n
-        }
-        let bits = rate.bits(symbols, counts)
-        let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
-        let distortion: Double
-        switch measure {
-        case .absolute: distortion = sse
-        case .relative: distortion = energy > 0 ? sse * Double(weights.count) / energy : 0
-        }
-        return Choice(quantizer: q, distortion: d, bits: bits, cost: distortion + rateWeight * bits)
-    }
-
-    /// ``evaluate(_:bins:step:)`` above 255 bins: the levels are stored split (``SplitLevels``), so
-    /// the rate is the rate model's bits for the coarse symbols plus `s` raw bits per weight.
-    func evaluateSplit(_ weights: [Float], quantizer q: ZeroPointQuantizer) -> Choice {
-        let fineBits = SplitLevels.fineBits(forBins: q.bins)
-        var counts = [Int](repeating: 0, count: SplitLevels.coarseBins(bins: q.bins, fineBits: fineBits))
-        var sse = 0.0, energy = 0.0
-        let n = rate.needsSymbols ? weights.count : 0
-        let symbols = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
-            counts.withUnsafeMutableBufferPointer { c in
-                weights.withUnsafeBufferPointer { w in
-                    for i in w.indices {
-                        let x = w[i]
-                        let level = q.level(for: x)
-                        let coarse = (level &+ q.maxLevel) &>> fineBits
-                        c[coarse] &+= 1
-                        if n > 0 { out[i] = UInt8(truncatingIfNeeded: coarse) }
                         sse += StepCalibration.squaredError(x, level: level, step: q.step)
                         energy += StepCalibration.square(x)
                     }

@@ -241,13 +241,7 @@ public struct RateSQNRBenchmark: Sendable {
         var levelTime = 0.0, encodeTime = 0.0
         for (layer, plain) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
-            if plain.isSplit {
-                let s = try nearestSplit(layer, plain)
-                encodeTime += ThreadClock.now() - t0
-                bits += s.bits
-                total = total + s.distortion
-                continue
-            }
+            if plain.isSplit { try addNearestSplit(layer, plain, bits: &bits, distortion: &total, time: &encodeTime); continue }
             let symbols: [UInt8], q: ZeroPointQuantizer, reconstruction: [Float]
             if let fine = DependentQuantizer.quantizer(for: plain) {
                 let r = dq.quantize(layer.weights, with: fine)
@@ -281,13 +275,7 @@ public struct RateSQNRBenchmark: Sendable {
         var time = 0.0
         for (layer, plain) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
-            if plain.isSplit {
-                let s = try nearestSplit(layer, plain)
-                time += ThreadClock.now() - t0
-                bits += s.bits
-                total = total + s.distortion
-                continue
-            }
+            if plain.isSplit { try addNearestSplit(layer, plain, bits: &bits, distortion: &total, time: &time); continue }
             let symbols: [UInt8], reconstruction: [Float]
             if PerChannelQuantizer.applies(shape: layer.shape, bins: plain.bins) {
                 let r = PerChannelQuantizer.quantize(layer.weights, shape: layer.shape, bins: plain.bins,
@@ -307,19 +295,22 @@ public struct RateSQNRBenchmark: Sendable {
         return (total.sqnrDecibels, Double(bits) / Double(total.count), seconds(time))
     }
 
-    /// A layer of more than 255 bins at nearest rounding, its levels split into tANS-coded coarse
-    /// symbols and raw fine bits (``SplitLevels``, record kind 6): the coded and packed bits and
-    /// the distortion. RDOQ, dependent quantization and per-channel steps stop at 255 bins, so
+    /// Adds a layer of more than 255 bins at nearest rounding, its levels split into tANS-coded
+    /// coarse symbols and raw fine bits (``SplitLevels``, record kind 6): its coded and packed
+    /// bits, its distortion and its time. RDOQ, dependent quantization and per-channel steps stop at 255 bins, so
     /// their twins keep such layers here.
-    func nearestSplit(_ layer: Layer, _ q: ZeroPointQuantizer) throws -> (bits: Int, distortion: Distortion) {
+    func addNearestSplit(_ layer: Layer, _ q: ZeroPointQuantizer, bits: inout Int, distortion: inout Distortion,
+                         time: inout Double) throws {
+        let t0 = ThreadClock.now()
         let (coarse, fine) = try SplitLevels.split(q.indices(layer.weights), bins: q.bins)
         let coded = try codec.tans.encode(coarse, alphabetSize: SplitLevels.coarseBins(bins: q.bins, fineBits: fine.fineBits))
-        let bits = (coded.serialized().count + SplitLevels.packedByteCount(count: coarse.count, fineBits: fine.fineBits)) * 8
-        return (bits, Distortion(weights: layer.weights, reconstruction: fine.dequantize(coarse: coarse, bins: q.bins, step: q.step)))
+        bits += (coded.serialized().count + SplitLevels.packedByteCount(count: coarse.count, fineBits: fine.fineBits)) * 8
+        distortion = distortion + Distortion(weights: layer.weights, reconstruction: fine.dequantize(coarse: coarse, bins: q.bins, step: q.step))
+        time += ThreadClock.now() - t0
     }
 
     /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point (split layers:
-    /// ``nearestSplit(_:_:)``).
+    /// ``addNearestSplit(_:_:bits:distortion:time:)``).
     func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rdoq: RDOQ?)
         throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, changed: Double, iterations: Int) {
         var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
@@ -327,14 +318,8 @@ public struct RateSQNRBenchmark: Sendable {
         var levelTime = 0.0, encodeTime = 0.0
         for (layer, q) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
-            if q.isSplit {
-                // More than 255 bins: nearest levels, split (RDOQ stops at 255 bins).
-                let s = try nearestSplit(layer, q)
-                encodeTime += ThreadClock.now() - t0
-                bits += s.bits
-                total = total + s.distortion
-                continue
-            }
+            // More than 255 bins: nearest levels, split (RDOQ stops at 255 bins).
+            if q.isSplit { try addNearestSplit(layer, q, bits: &bits, distortion: &total, time: &encodeTime); continue }
             let symbols: [UInt8]
             if let rdoq {
                 let r = rdoq.quantize(layer.weights, with: q)

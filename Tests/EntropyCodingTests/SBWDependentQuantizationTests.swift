@@ -50,11 +50,11 @@ final class SBWDependentQuantizationTests: XCTestCase {
         let m3 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(oneBin)) }
         XCTAssertTrue(m3?.contains("at least 3 bins") == true, m3 ?? "accepted")
 
-        // Kinds beyond 5 (8-bit kept tensors: 4, per-channel steps: 5) stay unknown, as kind 3 is to a reader that predates it.
+        // Kinds beyond 6 (8-bit kept tensors: 4, per-channel steps: 5, split levels: 6) stay unknown, as kind 3 is to a reader that predates it.
         var future = bytes
-        future[kind] = 6
+        future[kind] = 7
         let m4 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }
-        XCTAssertTrue(m4?.contains("unknown kind 6") == true, m4 ?? "accepted")
+        XCTAssertTrue(m4?.contains("unknown kind 7") == true, m4 ?? "accepted")
 
         // The writer's side refuses the same inconsistencies.
         XCTAssertThrowsError(try SBWQuantizedTensor(symbols: [0], step: 1, bins: 1, codec: .tans(tableLog: 11),

@@ -61,9 +61,9 @@ final class SBWPerChannelStepsTests: XCTestCase {
 
         // A reader that predates a kind refuses it by name, as one before kind 5 refused this one.
         var future = bytes
-        future[kind] = 6
+        future[kind] = 7
         let m5 = OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }
-        XCTAssertTrue(m5?.contains("unknown kind 6") == true, m5 ?? "accepted")
+        XCTAssertTrue(m5?.contains("unknown kind 7") == true, m5 ?? "accepted")
 
         // The writer's side refuses the same inconsistencies.
         let steps = try ChannelSteps(base: 0.5, codes: [0, 1, 2])

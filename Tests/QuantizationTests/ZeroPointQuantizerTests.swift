@@ -4,7 +4,7 @@ import XCTest
 
 final class ZeroPointQuantizerTests: XCTestCase {
     func testRejectsEvenOutOfRangeBinsAndBadSteps() {
-        for n in [0, 2, 4, 256, 257, -1] {
+        for n in [0, 2, 4, 256, 1020, 4097, -1] {
             XCTAssertThrowsError(try ZeroPointQuantizer(bins: n, step: 1)) {
                 XCTAssertEqual($0 as? QuantizationError, .invalidBinCount(n))
             }
@@ -13,6 +13,7 @@ final class ZeroPointQuantizerTests: XCTestCase {
             XCTAssertThrowsError(try ZeroPointQuantizer(bins: 3, step: s))
         }
         XCTAssertNoThrow(try ZeroPointQuantizer(bins: 255, step: 1e-30))
+        XCTAssertNoThrow(try ZeroPointQuantizer(bins: 257, step: 1), "above 255: split levels")
     }
 
     func testKnownValuesAndRoundHalfAwayFromZero() throws {

@@ -99,9 +99,17 @@ public final class Sequential: Layer {
         return x
     }
 
+    /// Runs the children's backward passes in reverse order, and stops at a child that returns
+    /// an empty gradient: a layer does that only when told its input gradient is unused
+    /// (``Linear/needsInputGradient``, ``Conv2d/needsInputGradient``), i.e. nothing below it
+    /// has parameters — the layers below would read a gradient that was never written (the MLP's
+    /// `Flatten` read 784 floats past a one-float buffer, an intermittent SIGSEGV).
     public func backward(_ gradOutput: Tensor, context: ExecutionContext) -> Tensor {
         var g = gradOutput
-        for child in children.reversed() { g = child.layer.backward(g, context: context) }
+        for child in children.reversed() {
+            g = child.layer.backward(g, context: context)
+            if g.count == 0 { break }
+        }
         return g
     }
 
