@@ -83,7 +83,10 @@ public struct DecoderCostModel: Sendable {
     /// 2: table and weight-memory leakage, sourced sub-8 KB read energy, double-buffered tables.
     /// 3: per-channel steps' code words in setup and header bits, their logic in the dequantizers.
     /// 4: fixed-width layers costed as bypass layers (``LayerProfile/bypassBits``).
-    public static let version = 4
+    /// 5: per-channel steps as the RTL builds them: a setup generator into P step banks, per-lane
+    /// channel tracking and step selection (any weights per channel); the step region (float32
+    /// base + code bytes) read while the table is built.
+    public static let version = 5
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
