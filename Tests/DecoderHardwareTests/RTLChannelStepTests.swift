@@ -19,12 +19,13 @@ final class RTLChannelStepTests: XCTestCase {
 
     /// A layer of `channels` channels of `perChannel` weights with seeded log-step codes.
     private func layer(_ name: String, channels: Int, perChannel: Int, base: Float, seed: UInt64,
-                       codes: ClosedRange<UInt8> = 0...200, constant: UInt8? = nil) throws -> RTLSourceLayer {
+                       codes: ClosedRange<UInt8> = 0...200, every: Bool = false, constant: UInt8? = nil) throws -> RTLSourceLayer {
         let n = channels * perChannel
         let symbols = constant.map { [UInt8](repeating: $0, count: n) }
             ?? SyntheticLayers.laplaceSymbols(count: n, bins: 15, zeroProbability: 0.4, seed: seed)
         var generator = StepCodeRandom(seed: seed)
-        let stepCodes = (0..<channels).map { _ in UInt8(clamping: Int(codes.lowerBound) + Int(generator.next() % UInt64(codes.count))) }
+        let stepCodes = every ? (0..<channels).map { UInt8($0 % 256) }
+            : (0..<channels).map { _ in UInt8(clamping: Int(codes.lowerBound) + Int(generator.next() % UInt64(codes.count))) }
         let steps = try ChannelSteps(base: base, codes: stepCodes)
         return RTLSourceLayer(symbols: QuantizedLayerSymbols(name: name, bins: 15, symbols: symbols), step: base, channelSteps: steps)
     }
@@ -42,6 +43,10 @@ final class RTLChannelStepTests: XCTestCase {
                     name: "plain", bins: 15, symbols: SyntheticLayers.laplaceSymbols(count: 700, bins: 15, zeroProbability: 0.5, seed: 47)),
                                step: 0.01),
                 try layer("constant-w5", channels: 25, perChannel: 5, base: 0.003, seed: 48, constant: 11),
+                // Every code (channel c has code c mod 256), on a base whose float product
+                // base · 2^(k/32) must be rounded to nearest (not truncated) for code 252's Q0.16 step
+                // to come out right; 600 channels: the generator (608 cycles) outlasts the table build.
+                try layer("every-code", channels: 600, perChannel: 1, base: Float(bitPattern: 997_984_646), seed: 49, every: true),
             ]
         }
     }
@@ -60,9 +65,10 @@ final class RTLChannelStepTests: XCTestCase {
             let request = RTLRequest(lanes: [lanes], tableLogs: [8], portBits: 32, layout: layout, sharing: sharing,
                                      testbench: true, simulate: true)
             let result = try RTLFlow.run(request, layers: layers, output: output, technology: nil) { _ in }[0]
-            XCTAssertEqual(result.design.channelSteps, RTLChannelStepGeometry(maxChannels: 60, maxWeightsPerChannel: 37))
+            XCTAssertEqual(result.design.channelSteps, RTLChannelStepGeometry(maxChannels: 600, maxWeightsPerChannel: 37))
             XCTAssertTrue(result.design.folderName.hasSuffix("-pc"), result.design.folderName)
             XCTAssertEqual(result.runs.map(\.name), layers.map(\.name))
+            XCTAssertGreaterThan(try XCTUnwrap(result.runs.last).rtlSetup, 608, "setup waits for the generator")
             for run in result.runs {
                 XCTAssertEqual(run.rtlDecodePhase, run.simulator.decodePhase, "\(layout) P=\(lanes) \(run.name)")
                 // The model's decode phase is exact at P ≤ 4 (at P = 16 small layers have start-up

@@ -259,13 +259,19 @@ extension RTLModule {
             ("    output reg              build_escape,\n",
              "    output reg              build_escape,\n    output wire             steps_go,\n"),
             ("DONE = 4'd8;", "DONE = 4'd8, STEPS = 4'd9;"),
+            ("    reg [31:0]   group;\n",
+             "    reg [31:0]   group;\n    reg          built;          // the main table is built (build_done is a pulse)\n"),
+            ("    if (phase == STATES && arriving) header_bits <= (header_bits << W) | rdata;\n",
+             "    if (phase == STATES && arriving) header_bits <= (header_bits << W) | rdata;\n"
+             + "            if (phase == BUILD && build_done) built <= 1'b1;\n"),
+            ("            group <= 32'd0;\n", "            group <= 32'd0;\n                    built <= 1'b0;\n"),
             ("    assign done = phase == DONE;\n",
              "    assign done = phase == DONE;\n"
              + "    // Per-channel steps: the generator starts with the table build (or, in a constant\n"
              + "    // layer, in STEPS after the header); BUILD ends when both are done.\n"
              + "    assign steps_go = first && per_channel && (phase == BUILD || phase == STEPS);\n"),
             ("                BUILD, EBUILD: if (build_done) begin",
-             "                BUILD, EBUILD: if (build_done && (phase == EBUILD || !per_channel || steps_done)) begin"),
+             "                BUILD, EBUILD: if ((build_done || (phase == BUILD && built)) && (phase == EBUILD || !per_channel || steps_done)) begin"),
             ("                    phase <= constant ? DECODE : PRIME;\n                    first <= 1'b1;\n                end\n",
              "                    phase <= constant ? (per_channel ? STEPS : DECODE) : PRIME;\n                    first <= 1'b1;\n                end\n"
              + "                STEPS: if (steps_done) begin\n                    phase <= DECODE;\n                    first <= 1'b1;\n                end\n"),
