@@ -81,6 +81,24 @@ final class RTLChannelStepTests: XCTestCase {
         }
     }
 
+    /// Dependent quantization and per-channel steps in one layer (record kinds 3 and 5): the
+    /// state machine's multiples times each channel's step, on a `-dq-pc` decoder.
+    func testIcarusCombinesDependentQuantizationAndPerChannelSteps() throws {
+        _ = try tool(.iverilog)
+        _ = try tool(.vvp)
+        var dq = try layer("dq-w9", channels: 60, perChannel: 9, base: 0.0013, seed: 51)
+        dq.symbols.dependentQuantization = .eightState
+        let layers = [dq, try layer("w3", channels: 100, perChannel: 3, base: 0.02, seed: 52)]
+        let request = RTLRequest(lanes: [4], tableLogs: [8], portBits: 32, layout: .split, sharing: .replicated,
+                                 testbench: true, simulate: true)
+        let result = try RTLFlow.run(request, layers: layers, output: try temporaryFolder(), technology: nil) { _ in }[0]
+        XCTAssertEqual(result.design.folderName, "P4-R8-W32-split-replicated-dq-pc")
+        for run in result.runs {
+            XCTAssertEqual(run.rtlDecodePhase, run.simulator.decodePhase, run.name)
+            XCTAssertEqual(run.rtlSetup, run.model.setup, run.name)
+        }
+    }
+
     /// The image's expectations are the software decoder's per-channel reconstruction, and the
     /// descriptor carries w, P div w and P mod w; the step region is ⌈(32 + 8C)/W⌉ words.
     func testLayerImageCarriesTheStepRegion() throws {
