@@ -75,8 +75,9 @@ final class ChannelStepCostTests: XCTestCase {
         let steps = DecoderCostModel.perChannelStepResources(config, maxChannels: 64, maxWeightsPerChannel: 100, fpga: fpga)
         XCTAssertEqual(steps.bram18, 4, "one bank per lane")
         XCTAssertEqual(steps.dsp, 2, "24 × 24 significands on 25 × 18 multipliers")
-        // Base, 3W-bit buffer, counters (24 + 16 + 8 + 7 + 3 + 4) and bank index; per lane bank and position.
-        XCTAssertEqual(steps.flipFlops, 32 + 3 * 64 + (24 + 16 + 8 + 7 + 3 + 4) + 2 + 4 * (2 + 7))
+        // Base, 3W-bit buffer, counters (24 + 16 + 8 + 7 + 3 + 4) and bank index; per lane bank and
+        // position; per bank the row its output holds (4 bits), and the settled flag.
+        XCTAssertEqual(steps.flipFlops, 32 + 3 * 64 + (24 + 16 + 8 + 7 + 3 + 4) + 2 + 4 * (2 + 7) + 4 * 4 + 1)
         XCTAssertGreaterThan(steps.luts, 23 + 4 * 16)
         let none = DecoderCostModel.perChannelStepResources(config, maxChannels: 0, maxWeightsPerChannel: 0, fpga: fpga)
         XCTAssertEqual([none.luts, none.flipFlops, none.bram18, none.dsp], [0, 0, 0, 0])

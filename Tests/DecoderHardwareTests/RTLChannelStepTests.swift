@@ -131,7 +131,7 @@ final class RTLChannelStepTests: XCTestCase {
 
     /// A decoder without per-channel steps is the plain one: the same modules, parameters and
     /// blocks (no `CB=`, no `channel_steps`), and the per-channel forms differ only in the
-    /// control, dequantizer and top level, plus the new block.
+    /// control, dequantizer and top level, plus the new block and its step banks.
     func testPlainDesignsKeepTheirModules() throws {
         let config = try DecoderConfiguration(lanes: 4, tableLog: 10, portBits: 32, clockHz: 5e8)
         let plain = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: true)
@@ -140,7 +140,9 @@ final class RTLChannelStepTests: XCTestCase {
         XCTAssertFalse(plain.blocksListing.contains("channel_steps"))
         let pc = try RTLDesign(configuration: config, alphabetSize: 15, escapeUnit: true,
                                channelSteps: RTLChannelStepGeometry(maxChannels: 960, maxWeightsPerChannel: 9))
-        let changed = zip(RTLModule.all, pc.modules.filter { $0.name != RTLModule.channelSteps.name })
+        let added = [RTLModule.channelSteps.name, RTLModule.stepMemory.name]
+        XCTAssertEqual(Set(pc.modules.map(\.name)).subtracting(RTLModule.all.map(\.name)), Set(added))
+        let changed = zip(RTLModule.all, pc.modules.filter { !added.contains($0.name) })
             .filter { $0.0.source != $0.1.source }.map(\.0.name)
         XCTAssertEqual(changed, ["sb_dequantizer", "sb_control", "sb_decoder"])
         XCTAssertEqual(pc.blocks.map(\.block),

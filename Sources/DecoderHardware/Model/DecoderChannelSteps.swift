@@ -41,7 +41,9 @@ extension DecoderCostModel {
     /// - per lane: its bank index (⌈log₂ P⌉ bits) and position (⌈log₂(max(w, P) + 1)⌉ bits)
     ///   registers with the advance adders, compares and subtractions and the first group's
     ///   chain, and the step select (a 16-bit P:1 multiplexer and the one-step bypass);
-    /// - per bank: its read address (row + 1 below the first channel's bank).
+    /// - per bank: its read address (row + 1 below the first channel's bank) and the read
+    ///   enable (the row its output holds, compared with the next: a bank is read once per
+    ///   channel).
     ///
     /// ```swift
     /// let logic = DecoderCostModel.perChannelStepLogic(config, maxChannels: 576, maxWeightsPerChannel: 160, asic: asic)
@@ -66,8 +68,8 @@ extension DecoderCostModel {
         let perLane = Double(g.bankBits + g.positionBits) * ff
             + Double(3 * (g.positionBits + 1) + 2 * (g.bankBits + 1) + g.positionBits + g.bankBits) * fa
             + Double(stepBits * p) * mux
-        let perBank = Double(g.rowBits + g.bankBits) * fa
-        let area = generator + Double(p) * (perLane + perBank)
+        let perBank = Double(g.rowBits + g.bankBits) * fa + Double(g.rowBits) * (ff + fa)
+        let area = generator + ff + Double(p) * (perLane + perBank)
         return (area, area * asic.calibration.dequantizers)
     }
 
@@ -96,9 +98,10 @@ extension DecoderCostModel {
     /// per channel w ≥ 1, read one step per bank), and each lane tracks its channel's bank and
     /// its position in the channel without a divider and selects its step
     /// (``perChannelStepLogic(_:maxChannels:maxWeightsPerChannel:asic:)``). Area: the banks plus
-    /// the calibrated logic. Energy per decoded weight: one 16-bit bank read and the lane's
-    /// counter step every weight, plus, once per channel and spread over its weights, the
-    /// generator's multiplication, shift and bank write.
+    /// the calibrated logic. Energy per decoded weight: the lane's counter step and step select
+    /// every weight, plus, once per channel and spread over its weights, the generator's
+    /// multiplication, shift and bank write and the bank read when the channel enters the
+    /// lanes' window (a bank is read only when its row changes).
     ///
     /// Cycles: a layer's step region, ⌈(32 + 8C)/W⌉ words, is read while its table is built;
     /// setup grows only when the generator (``stepGeneratorCycles(channels:config:)``) outlasts
@@ -122,11 +125,10 @@ extension DecoderCostModel {
                                                     asic: asic).calibrated
         let stepBits = Double(Self.stepBits)
         let bankAccess = stepBits * asic.sramReadEnergyPerBit(bytes: bankBits / 8)
-        let perWeight = bankAccess
-            + Double(g.bankBits + g.positionBits) * (asic.flipFlopEnergyPJ + asic.fullAdderGateEquivalents * asic.gateEnergyPJ)
+        let perWeight = Double(g.bankBits + g.positionBits) * (asic.flipFlopEnergyPJ + asic.fullAdderGateEquivalents * asic.gateEnergyPJ)
             + stepBits * Double(ceilLog2(config.lanes)) * asic.mux2GateEquivalents * asic.gateEnergyPJ
         let perChannel = 9 * asic.multiplier8x8EnergyPJ + 26 * 5 / 2 * asic.mux2GateEquivalents * asic.gateEnergyPJ
-            + Double(ChannelSteps.codeBits) * asic.flipFlopEnergyPJ + bankAccess
+            + Double(ChannelSteps.codeBits) * asic.flipFlopEnergyPJ + 2 * bankAccess
         let energy = perWeight + perChannel * Double(channels) / Double(weights)
         return (area, energy, Self.stepRegionWords(channels: maxChannels, portBits: config.portBits))
     }
@@ -155,7 +157,8 @@ extension DecoderCostModel {
     /// as its operands need), the fraction ROM in 23 LUTs (a LUT6 is a 64 × 1 ROM), the rounding
     /// shifter's and the byte buffer's mux levels in LUTs, the base and buffer registers, and per
     /// lane the bank index and position registers (flip-flops, a LUT per adder bit) and the
-    /// 16-bit P:1 step select. Zero resources when `maxChannels` is 0.
+    /// 16-bit P:1 step select, per bank its read-enable row register and compare. Zero
+    /// resources when `maxChannels` is 0.
     ///
     /// ```swift
     /// let r = DecoderCostModel.perChannelStepResources(config, maxChannels: 64, maxWeightsPerChannel: 576, fpga: fpga)
@@ -179,7 +182,8 @@ extension DecoderCostModel {
         let counters = addressBits + 16 + bitsToRepresent(3 * w) + g.channelBits + 3 + g.rowBits
         r.flipFlops += 32 + 3 * w + counters + g.bankBits
         r.luts += counters
-        r.flipFlops += p * (g.bankBits + g.positionBits)
+        r.flipFlops += p * (g.bankBits + g.positionBits) + 1 + p * g.rowBits   // + read-enable rows, settled
+        r.luts += p * g.rowBits                                                  // read-enable compares
         r.luts += p * (3 * (g.positionBits + 1) + 2 * (g.bankBits + 1) + g.rowBits
                        + stepBits * max(1, (p - 1 + fpga.muxInputsPerLUT - 2) / max(1, fpga.muxInputsPerLUT - 1)))
         return r

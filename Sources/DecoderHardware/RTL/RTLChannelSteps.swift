@@ -31,8 +31,9 @@ extension RTLModule {
     ///   shift saturated at 65535. Channel c's step goes to bank `c mod P` at `⌊c/P⌋` (two
     ///   counters, no divider). It runs while the decode table is built (or, for a constant layer,
     ///   in a phase of its own): `C + 8` cycles with the one-cycle memory.
-    /// - **Step memory**: P banks of ⌈C/P⌉ 16-bit steps (synchronous SRAMs, `sb_table_ram`,
-    ///   instantiated in the top level like the decode tables). A group's P symbols lie in at
+    /// - **Step memory**: P banks of ⌈C/P⌉ 16-bit steps (synchronous SRAMs with a read enable,
+    ///   ``stepMemory``, instantiated in the top level like the decode tables; a bank is read
+    ///   when its row changes, i.e. once per channel). A group's P symbols lie in at
     ///   most P consecutive channels, one per bank, so one read per bank serves every lane for any
     ///   number of weights per channel w ≥ 1: bank b reads `A + (b < B)`, where the group's first
     ///   channel is `A·P + B`.
@@ -74,6 +75,7 @@ extension RTLModule {
             output wire [DB-1:0]     bank_waddr,
             output reg  [15:0]       bank_wdata,
             output reg  [P*DB-1:0]   bank_raddr,
+            output reg  [P-1:0]      bank_re,          // read only a row that changes (and in setup)
             input  wire [P*16-1:0]   bank_rdata,
             output reg  [P*16-1:0]   lane_step
         );
@@ -180,6 +182,8 @@ extension RTLModule {
             reg [P*LB-1:0] bank, bank_next, first_bank;   // c_i mod P
             reg [P*WB-1:0] rest, rest_next, first_rest;   // position of lane i's symbol in its channel
             reg [DB-1:0]   row, row_next;                 // ⌊c_0 / P⌋
+            reg [P*DB-1:0] last_raddr;                    // the row each bank's output holds
+            reg            settled;                       // the banks hold the generated steps
             reg [WB:0]     sum;
             reg [LB:0]     moved;
             reg            over;
@@ -214,10 +218,17 @@ extension RTLModule {
                     lane_step[i*16 +: 16] = per_channel ? bank_rdata[bank[i*LB +: LB]*16 +: 16] : layer_step;
                 end
                 // Bank b holds the group's channel ≡ b (mod P): one row on below the first channel's bank.
-                for (i = 0; i < P; i = i + 1)
+                for (i = 0; i < P; i = i + 1) begin
                     bank_raddr[i*DB +: DB] = row_next + (i < bank_next[0 +: LB]);
+                    // A bank is read when its row changes (a new channel enters the group's window:
+                    // once per channel), and every cycle until the generated steps have been read.
+                    bank_re[i] = per_channel && (!settled || bank_raddr[i*DB +: DB] != last_raddr[i*DB +: DB]);
+                end
             end
             always @(posedge clk) begin
+                settled <= steps_done;
+                for (i = 0; i < P; i = i + 1)
+                    if (bank_re[i]) last_raddr[i*DB +: DB] <= bank_raddr[i*DB +: DB];
                 if (start) begin
                     bank <= first_bank;
                     rest <= first_rest;
@@ -246,7 +257,36 @@ extension RTLModule {
     /// without them keeps ``all``, unchanged.
     static let allWithChannelSteps: [RTLModule] = all.map { module in
         withChannelSteps[module.name] ?? module
-    }.flatMap { $0.name == dequantizer.name ? [channelSteps, $0] : [$0] }
+    }.flatMap { $0.name == tableMemory.name ? [$0, stepMemory] : $0.name == dequantizer.name ? [channelSteps, $0] : [$0] }
+
+    /// A step bank (`sb_step_ram`): ⌈C/P⌉ 16-bit steps, one write port (the generator) and one
+    /// synchronous read port with a read enable — the output holds the last row read, so a bank
+    /// is read once per channel, not once per cycle. An SRAM macro, costed separately.
+    ///
+    /// ```swift
+    /// RTLModule.stepMemory.name   // "sb_step_ram"
+    /// ```
+    static let stepMemory = RTLModule(name: "sb_step_ram", block: nil, source: """
+        // Step bank: 2^AB 16-bit steps, one write port and one synchronous read port with a read
+        // enable (address registered at the clock edge when re is high, data valid in the next cycle
+        // and held until the next read; read-before-write on the same address). An SRAM macro.
+        module sb_step_ram #(parameter AB = 4) (
+            input  wire          clk,
+            input  wire          we,
+            input  wire [AB-1:0] waddr,
+            input  wire [15:0]   wdata,
+            input  wire          re,
+            input  wire [AB-1:0] raddr,
+            output reg  [15:0]   rdata
+        );
+            reg [15:0] mem [0:(1<<AB)-1];
+            always @(posedge clk) begin
+                if (re) rdata <= mem[raddr];
+                if (we) mem[waddr] <= wdata;
+            end
+        endmodule
+
+        """)
 
     /// The per-channel forms of the modules that change, by name: `sb_control` gains a `STEPS`
     /// phase (a constant layer's generator) and waits in `BUILD` for the generator as well as
@@ -301,6 +341,7 @@ extension RTLModule {
                         wire [DB-1:0] bank_waddr;
                         wire [15:0] bank_wdata;
                         wire [P*DB-1:0] bank_raddr;
+                        wire [P-1:0] bank_re;
                         wire [P*16-1:0] bank_rdata, lane_step;
                         sb_channel_steps #(.P(P), .W(W), .AW(AW), .CB(CB), .WB(WB), .DB(DB), .LB(LB), .PB(PB)) channel_steps (
                             .clk(clk), .start(start), .go(steps_go), .advance(group_step), .per_channel(per_channel),
@@ -308,11 +349,11 @@ extension RTLModule {
                             .channels(channels), .step_base(step_base), .step_words(step_words), .layer_step(step),
                             .mem_req(step_req), .mem_addr(step_addr), .rdata(mem_rdata), .steps_done(steps_done),
                             .bank_we(bank_we), .bank_waddr(bank_waddr), .bank_wdata(bank_wdata), .bank_raddr(bank_raddr),
-                            .bank_rdata(bank_rdata), .lane_step(lane_step));
+                            .bank_re(bank_re), .bank_rdata(bank_rdata), .lane_step(lane_step));
                         generate for (j = 0; j < P; j = j + 1) begin : step_bank
-                            sb_table_ram #(.AB(DB), .DW(16), .PORTS(1)) bank (
+                            sb_step_ram #(.AB(DB)) bank (
                                 .clk(clk), .we(bank_we[j]), .waddr(bank_waddr), .wdata(bank_wdata),
-                                .raddr(bank_raddr[j*DB +: DB]), .rdata(bank_rdata[j*16 +: 16]));
+                                .re(bank_re[j]), .raddr(bank_raddr[j*DB +: DB]), .rdata(bank_rdata[j*16 +: 16]));
                         end endgenerate
 
                         sb_dequantizer #(
