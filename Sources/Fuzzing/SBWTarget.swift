@@ -47,7 +47,8 @@ enum SBWTarget {
             for tensor in file.tensors {
                 if case .quantized(let q) = tensor.payload {
                     let symbols = try q.symbols()
-                    _ = try SymbolStatistics.histogram(symbols, alphabetSize: q.bins)
+                    _ = try SymbolStatistics.histogram(symbols, alphabetSize: q.coded.alphabetSize)
+                    _ = try q.indices()
                     decodedBytes += symbols.count * 4
                 }
                 _ = tensor.storedBits
@@ -75,8 +76,17 @@ enum SBWTarget {
             do {
                 var quantized: [QuantizedTensor] = []
                 for t in 0..<(1 + random.below(3)) {
-                    let bins = 2 * random.below(random.chance(0.5) ? 8 : 128) + 1
                     let count = 1 + random.below(random.chance(0.8) ? 64 : 2048)
+                    // Split levels (record kind 6: more than 255 bins) on some layers.
+                    if random.chance(0.15) {
+                        let wide = 2 * (128 + random.below(1920)) + 1
+                        let indices = (0..<count).map { _ in UInt16(random.below(wide)) }
+                        quantized.append(try QuantizedTensor(name: "layer\(t).weight", shape: [count],
+                                                             quantizer: ZeroPointQuantizer(bins: wide, step: 0.001 * Float(1 + random.below(9))),
+                                                             indices: indices))
+                        continue
+                    }
+                    let bins = 2 * random.below(random.chance(0.5) ? 8 : 128) + 1
                     let zero = bins / 2
                     let spread = max(1, random.below(bins))
                     let symbols = (0..<count).map { _ -> UInt8 in

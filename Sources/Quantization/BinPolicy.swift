@@ -18,15 +18,19 @@ public struct BinPolicy: Hashable, Sendable, CustomStringConvertible {
         public var bins: Int
     }
 
+    /// Whether some layer gets more than 255 bins (split levels).
+    public var hasSplit: Bool { ([defaultBins] + overrides.map(\.bins)).contains { $0 > ZeroPointQuantizer.maxBins } }
+
     /// Bins of every layer that no override matches.
     public let defaultBins: Int
     /// Overrides, tried in order.
     public let overrides: [Override]
 
-    /// Throws `QuantizationError.invalidBinCount` for a count that is not odd in `1 … 255`.
+    /// Throws `QuantizationError.invalidBinCount` for a count that is not odd in `1 … 4095`
+    /// (above 255 the levels are stored split, ``ZeroPointQuantizer/isSplit``).
     public init(bins: Int, overrides: [(pattern: String, bins: Int)] = []) throws {
         for n in [bins] + overrides.map(\.bins) {
-            guard BinCount.isValid(n) else {
+            guard BinCount.isValid(n) || ZeroPointQuantizer.isValidSplit(n) else {
                 throw QuantizationError.invalidBinCount(n)
             }
         }

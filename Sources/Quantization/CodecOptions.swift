@@ -78,7 +78,9 @@ extension CodecOptionsError: LocalizedError {
 #endif
 
 /// The coded sizes of one layer's symbols with the three coders a report compares, in bytes as
-/// serialized (header, byte padding and payload).
+/// serialized (header, byte padding and payload). A layer of split levels (``SplitLevels``) adds
+/// its packed fine bits to each coder's size of its coarse symbols (for fixed-width that is
+/// ⌈log₂ C⌉ + s = ⌈log₂ N⌉ bits per weight).
 public struct LayerCodeSizes: Hashable, Sendable {
     public var fixedWidth: Int
     public var huffman: Int
@@ -88,5 +90,18 @@ public struct LayerCodeSizes: Hashable, Sendable {
         fixedWidth = try CodecConfiguration.fixedWidth.encode(symbols, alphabetSize: bins).serialized().count
         huffman = try CodecConfiguration.huffman().encode(symbols, alphabetSize: bins).serialized().count
         tans = try options.tans.encode(symbols, alphabetSize: bins).serialized().count
+    }
+
+    /// The sizes of a tensor's coded symbols (and, with split levels, its fine bits).
+    public init(_ tensor: QuantizedTensor, options: CodecOptions) throws {
+        guard let split = tensor.splitLevels else {
+            try self.init(symbols: tensor.symbols, bins: tensor.quantizer.bins, options: options)
+            return
+        }
+        try self.init(symbols: tensor.symbols, bins: tensor.codedAlphabetSize, options: options)
+        let fine = SplitLevels.packedByteCount(count: split.values.count, fineBits: split.fineBits)
+        fixedWidth += fine
+        huffman += fine
+        tans += fine
     }
 }

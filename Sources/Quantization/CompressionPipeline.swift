@@ -35,12 +35,15 @@ public struct CompressionPipeline: Sendable {
         var layers = [CompressionReport.Layer]()
         for t in model.quantized {
             let weights = try file.tensor(t.name).floats()
-            let sizes = try LayerCodeSizes(symbols: t.symbols, bins: t.quantizer.bins, options: codec)
+            let sizes = try LayerCodeSizes(t, options: codec)
+            let plain = t.dependentQuantization == nil && t.channelSteps == nil && t.splitLevels == nil
             layers.append(CompressionReport.Layer(
                 name: t.name, shape: t.shape, bins: t.quantizer.bins, step: t.quantizer.step,
-                distortion: t.dependentQuantization == nil && t.channelSteps == nil ? Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer)
+                distortion: plain ? Distortion(weights: weights, symbols: t.symbols, quantizer: t.quantizer)
                     : Distortion(weights: weights, reconstruction: t.dequantized()),
-                entropyBitsPerWeight: EmpiricalEntropy.bitsPerSymbol(counts: t.histogram),
+                // The levels' order-0 entropy (with split levels: of the bin indices, not the coarse symbols).
+                entropyBitsPerWeight: t.splitLevels == nil ? EmpiricalEntropy.bitsPerSymbol(counts: t.histogram)
+                    : EmpiricalEntropy.bitsPerSymbol(counts: t.indexHistogram),
                 fixedWidthBytes: sizes.fixedWidth, huffmanBytes: sizes.huffman, tansBytes: sizes.tans))
         }
         let kept = model.kept.map {

@@ -48,6 +48,10 @@ public enum Calibration: Sendable {
 /// (trellis-coded) quantization at the calibrated bins and half the step
 /// (``DependentQuantizer/quantizer(for:)``); the `.sbw` records the state machine.
 ///
+/// Above 255 bins (fixed-bin calibration only) the levels are rounded to nearest and stored split
+/// (``SplitLevels``: a coded coarse symbol and raw fine bits per weight); RDOQ, dependent
+/// quantization and per-channel steps are refused there.
+///
 /// With `perChannel`, each layer of at least 3 bins gets one MSE-optimal step per output channel
 /// at its calibrated bin count (``PerChannelQuantizer``; `.sbw` record kind 5):
 ///
@@ -108,6 +112,15 @@ public struct ModelQuantizer: Sendable {
                 let weights = try data.floats()
                 guard weights.allSatisfy(\.isFinite) else { throw QuantizationError.nonFiniteWeights(tensor: name) }
                 let q = quantizer(for: name, weights: weights)
+                if q.isSplit {
+                    // More than 255 bins: nearest rounding, levels stored split (SplitLevels).
+                    if perChannel || dependentQuantizer != nil || rdoq != nil {
+                        let tool = perChannel ? "per-channel steps" : dependentQuantizer != nil ? "dependent quantization" : "RDOQ"
+                        throw QuantizationError.incompatibleOptions("\(tool) works on at most \(ZeroPointQuantizer.maxBins) bins; tensor '\(DisplayName.escaped(name))' has \(q.bins) — use at most \(ZeroPointQuantizer.maxBins) bins with \(tool), or drop it")
+                    }
+                    quantized.append(try QuantizedTensor(name: name, shape: data.shape, quantizer: q, indices: q.indices(weights)))
+                    continue
+                }
                 if perChannel, PerChannelQuantizer.applies(shape: data.shape, bins: q.bins) {
                     let (steps, symbols) = PerChannelQuantizer.quantize(weights, shape: data.shape, bins: q.bins,
                                                                         rateDistortionStep: isRateDistortion ? q.step : nil)

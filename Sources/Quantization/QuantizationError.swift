@@ -45,7 +45,7 @@ public enum QuantizationError: Error, Equatable, LocalizedError, CustomStringCon
     public var description: String {
         switch self {
         case .invalidBinCount(let n):
-            return "invalid bin count \(n): use an odd number from 1 to \(ZeroPointQuantizer.maxBins) (1 prunes the tensor to zero)"
+            return "invalid bin count \(n): use an odd number from 1 to \(ZeroPointQuantizer.maxBins) (1 prunes the tensor to zero), or up to \(ZeroPointQuantizer.maxSplitBins) for fixed bins after training (`compress --bins`; levels above \(ZeroPointQuantizer.maxBins) are stored split)"
         case .invalidStep(let s):
             return "invalid quantization step \(s): the step must be a positive finite number"
         case .nonFiniteWeights(let t):

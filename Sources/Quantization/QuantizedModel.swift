@@ -20,18 +20,38 @@ public struct QuantizedTensor: Hashable, Sendable {
     /// Per-output-channel steps (``PerChannelQuantizer``): channel `c` (dimension 0) reconstructs
     /// `(s − K)·Δ_c`; `quantizer.step` is their base. Nil for one step per tensor.
     public let channelSteps: ChannelSteps?
+    /// Split levels (more than 255 bins, ``ZeroPointQuantizer/isSplit``): ``symbols`` are the
+    /// coarse symbols the entropy coder codes, this holds each weight's raw fine bits
+    /// (``SplitLevels``). Nil when the symbols are the bin indices themselves.
+    public let splitLevels: SplitLevels?
 
     /// Checks that the symbol count matches the shape and every symbol is below `bins` (and,
     /// with dependent quantization, that there are at least 3 bins; with per-channel steps, one
-    /// per entry of dimension 0, based at `quantizer.step`).
+    /// per entry of dimension 0, based at `quantizer.step`; with split levels, that the
+    /// quantizer needs them, their fine bits fit (``SplitLevels/check(bins:fineBits:)``), and
+    /// every coarse symbol is below the coarse alphabet).
     public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, symbols: [UInt8],
-                dependentQuantization: DQStateMachine? = nil, channelSteps: ChannelSteps? = nil) throws {
+                dependentQuantization: DQStateMachine? = nil, channelSteps: ChannelSteps? = nil,
+                splitLevels: SplitLevels? = nil) throws {
         let count = try TensorData.elementCount(of: shape)
         guard count == symbols.count else {
             throw QuantizationError.shapeMismatch(tensor: name, expected: count, actual: symbols.count)
         }
-        if let bad = symbols.first(where: { Int($0) >= quantizer.bins }) {
-            throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: quantizer.bins)
+        if quantizer.isSplit != (splitLevels != nil) {
+            throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(name))': \(quantizer.bins) bins "
+                + (quantizer.isSplit ? "need split levels (more than \(ZeroPointQuantizer.maxBins))" : "are coded whole, not split"))
+        }
+        if let splitLevels {
+            if let problem = SplitLevels.check(bins: quantizer.bins, fineBits: splitLevels.fineBits) {
+                throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(name))': \(problem)")
+            }
+            guard splitLevels.values.count == count, dependentQuantization == nil, channelSteps == nil else {
+                throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(name))': split levels need one fine value per weight and go with neither dependent quantization nor per-channel steps")
+            }
+        }
+        let alphabet = splitLevels.map { SplitLevels.coarseBins(bins: quantizer.bins, fineBits: $0.fineBits) } ?? quantizer.bins
+        if let bad = symbols.first(where: { Int($0) >= alphabet }) {
+            throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: alphabet)
         }
         if dependentQuantization != nil,
            let problem = SBWQuantizedTensor.checkDependentQuantization(step: quantizer.step, bins: quantizer.bins) {
@@ -52,18 +72,54 @@ public struct QuantizedTensor: Hashable, Sendable {
         self.symbols = symbols
         self.dependentQuantization = dependentQuantization
         self.channelSteps = channelSteps
+        self.splitLevels = splitLevels
     }
+
+    /// A tensor of bin indices (each `< quantizer.bins`): byte symbols up to 255 bins, split
+    /// levels (``SplitLevels/split(_:bins:)``) above.
+    public init(name: String, shape: [Int], quantizer: ZeroPointQuantizer, indices: [UInt16]) throws {
+        guard quantizer.isSplit else {
+            if let bad = indices.first(where: { Int($0) >= quantizer.bins }) {
+                throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: quantizer.bins)
+            }
+            try self.init(name: name, shape: shape, quantizer: quantizer, symbols: indices.map { UInt8(truncatingIfNeeded: $0) })
+            return
+        }
+        let split: (coarse: [UInt8], fine: SplitLevels)
+        do { split = try SplitLevels.split(indices, bins: quantizer.bins) } catch let error as EntropyCodingError {
+            throw QuantizationError.malformedModel("tensor '\(DisplayName.escaped(name))': \(error.message)")
+        }
+        try self.init(name: name, shape: shape, quantizer: quantizer, symbols: split.coarse, splitLevels: split.fine)
+    }
+
+    /// The alphabet the entropy coder codes: `bins`, or with split levels the coarse alphabet.
+    public var codedAlphabetSize: Int {
+        splitLevels.map { SplitLevels.coarseBins(bins: quantizer.bins, fineBits: $0.fineBits) } ?? quantizer.bins
+    }
+
+    /// The bin indices `q + K` (with split levels, joined from coarse and fine).
+    public var indices: [UInt16] { splitLevels?.indices(coarse: symbols) ?? symbols.map(UInt16.init) }
 
     /// The reconstructed weights — `(s − K)·Δ`, `(s − K)·Δ_c`, or the state machine's — bit-exact
     /// on every platform.
     public func dequantized() -> [Float] {
+        if let splitLevels { return splitLevels.dequantize(coarse: symbols, bins: quantizer.bins, step: quantizer.step) }
         if let channelSteps { return channelSteps.dequantize(symbols, maxLevel: quantizer.maxLevel) }
         guard let machine = dependentQuantization else { return quantizer.dequantize(symbols) }
         return machine.dequantize(symbols, maxLevel: quantizer.maxLevel, step: quantizer.step)
     }
 
-    /// Symbol counts (`bins` entries).
-    public var histogram: [Int] { EmpiricalEntropy.histogram(symbols, bins: quantizer.bins) }
+    /// Counts of the coded symbols (``codedAlphabetSize`` entries: the bins, or with split levels
+    /// the coarse symbols).
+    public var histogram: [Int] { EmpiricalEntropy.histogram(symbols, bins: codedAlphabetSize) }
+
+    /// Counts of the bin indices (`bins` entries; for a tensor without split levels, ``histogram``).
+    public var indexHistogram: [Int] {
+        guard splitLevels != nil else { return histogram }
+        var counts = [Int](repeating: 0, count: quantizer.bins)
+        for u in indices { counts[Int(u)] += 1 }
+        return counts
+    }
 }
 
 /// A tensor carried through compression without quantization (stored bytes, as they will be

@@ -1,3 +1,4 @@
+import EntropyCoding
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,8 +37,10 @@ public struct RateDistortionCalibration: Sendable {
     let gridPoints: Int
     /// Golden-section iterations after the grid.
     let refinements: Int
-    /// The most bins any layer may get (odd, 1…255): 255 lets μ alone decide; 3 searches
-    /// ternary quantizers only (the step still trades zeros against error).
+    /// The most bins any layer may get (odd, 1…4095): 255 lets μ alone decide among byte
+    /// symbols; above 255 a layer may get split levels (``SplitLevels``: its rate is the coarse
+    /// symbols' bits plus `s` raw bits per weight); 3 searches ternary quantizers only (the step
+    /// still trades zeros against error).
     public let maxBins: Int
     /// What the distortion term measures.
     public let measure: Measure
@@ -103,7 +106,9 @@ public struct RateDistortionCalibration: Sendable {
             return evaluate(weights, bins: bins(for: logStep), step: step)
         }
 
-        let lo = log(m / 508), hi = log(2 * m)
+        // Steps down to m/508 (≈ 1017 bins: finer than any 255-bin choice), or to m/(maxBins − 1)
+        // when split levels allow more.
+        let lo = log(m / Double(max(508, maxBins - 1))), hi = log(2 * m)
         let grid = (0..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(gridPoints - 1) }
         var gridCosts = [Double]()
         gridCosts.reserveCapacity(grid.count)
@@ -135,6 +140,7 @@ public struct RateDistortionCalibration: Sendable {
     /// rate model codes them), then one rate call.
     public func evaluate(_ weights: [Float], bins: Int, step: Float) -> Choice {
         let q = try! ZeroPointQuantizer(bins: bins, step: step)
+        if q.isSplit { return evaluateSplit(weights, quantizer: q) }
         var counts = [Int](repeating: 0, count: bins)
         var sse = 0.0, energy = 0.0
         let n = rate.needsSymbols ? weights.count : 0
@@ -155,6 +161,39 @@ public struct RateDistortionCalibration: Sendable {
             initialized = n
         }
         let bits = rate.bits(symbols, counts)
+        let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
+        let distortion: Double
+        switch measure {
+        case .absolute: distortion = sse
+        case .relative: distortion = energy > 0 ? sse * Double(weights.count) / energy : 0
+        }
+        return Choice(quantizer: q, distortion: d, bits: bits, cost: distortion + rateWeight * bits)
+    }
+
+    /// ``evaluate(_:bins:step:)`` above 255 bins: the levels are stored split (``SplitLevels``), so
+    /// the rate is the rate model's bits for the coarse symbols plus `s` raw bits per weight.
+    func evaluateSplit(_ weights: [Float], quantizer q: ZeroPointQuantizer) -> Choice {
+        let fineBits = SplitLevels.fineBits(forBins: q.bins)
+        var counts = [Int](repeating: 0, count: SplitLevels.coarseBins(bins: q.bins, fineBits: fineBits))
+        var sse = 0.0, energy = 0.0
+        let n = rate.needsSymbols ? weights.count : 0
+        let symbols = [UInt8](unsafeUninitializedCapacity: n) { out, initialized in
+            counts.withUnsafeMutableBufferPointer { c in
+                weights.withUnsafeBufferPointer { w in
+                    for i in w.indices {
+                        let x = w[i]
+                        let level = q.level(for: x)
+                        let coarse = (level &+ q.maxLevel) &>> fineBits
+                        c[coarse] &+= 1
+                        if n > 0 { out[i] = UInt8(truncatingIfNeeded: coarse) }
+                        sse += StepCalibration.squaredError(x, level: level, step: q.step)
+                        energy += StepCalibration.square(x)
+                    }
+                }
+            }
+            initialized = n
+        }
+        let bits = rate.bits(symbols, counts) + Double(fineBits * weights.count)
         let d = Distortion(squaredError: sse, signalEnergy: energy, count: weights.count)
         let distortion: Double
         switch measure {

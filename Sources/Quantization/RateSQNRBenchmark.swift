@@ -11,7 +11,9 @@ import ModelIO
 /// `subbit bench rd` prints and `Results/mobilenetv2/rate-sqnr/` holds.
 ///
 /// Modes (every quantized tensor of `policy`, one tANS configuration `codec`):
-/// - `bins`: `N` bins in every layer, MSE-optimal step, nearest rounding;
+/// - `bins`: `N` bins in every layer, MSE-optimal step, nearest rounding (above 255 bins the
+///   levels are stored split, ``SplitLevels``: coded coarse symbols plus raw fine bits, both
+///   counted; the other modes stop at 255);
 /// - `mu` / `rmu`: rate–distortion calibration (absolute / relative error) at μ;
 /// - `mu+rdoq` / `rmu+rdoq`: the same calibration, then ``RDOQ`` levels at the same μ;
 /// - `bins+rdoq`: `N` bins, MSE step, RDOQ with relative error at
@@ -54,18 +56,25 @@ public struct RateSQNRBenchmark: Sendable {
     public var absoluteWeights: [Double]
     /// μ of the `rmu` and `rmu+rdoq` modes (noise-to-signal × weights per bit).
     public var relativeWeights: [Double]
+    /// The most bins the `mu` / `rmu` calibrations may give a layer (255 by default; above 255 a
+    /// layer's levels are split, ``SplitLevels``, and its RDOQ / DQ / per-channel twins keep it
+    /// at nearest rounding — those tools stop at 255 bins). Point labels name a cap other than
+    /// 255 (`mu=1e-06@1019`).
+    public var maxBins = ZeroPointQuantizer.maxBins
     /// Also measure the dependent-quantization twins (`…+dq`).
     public var dependentQuantization = false
     /// Also measure the per-channel-step twins (`…+pc`).
     public var perChannel = false
 
-    /// 3…255 bins: 7 to 39 dB on MobileNetV2.
-    public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255]
-    /// 1.3e-3 … 1e-6, four per decade: 4 to 36 dB on MobileNetV2 (compression.md: 1e-3 → 5.8 dB,
-    /// 1e-5 → 26 dB, about 10 dB per decade).
-    public static let defaultAbsoluteWeights = [1.3e-3] + (0...12).map { 1e-3 * pow(10, -Double($0) / 4) }
-    /// 0.5 … 2.8e-4, four per decade: 5 to 36 dB (μ ≈ 1.39·10^(−SQNR/10) at high rate).
-    public static let defaultRelativeWeights = (0...13).map { 0.5 * pow(10, -Double($0) / 4) }
+    /// 3…1019 bins: 7 to 50 dB on MobileNetV2 (above 255, split levels — ``SplitLevels``;
+    /// 509 and 1019 are the most bins 1 and 2 fine bits take).
+    public static let defaultBins = [3, 5, 7, 9, 11, 15, 21, 31, 45, 63, 95, 127, 191, 255, 381, 509, 763, 1019]
+    /// 1.3e-3 … 1e-7, four per decade: 4 to 46 dB on MobileNetV2 (compression.md: 1e-3 → 5.8 dB,
+    /// 1e-5 → 26 dB, about 10 dB per decade; below 1e-6 the points need ``maxBins`` above 255).
+    public static let defaultAbsoluteWeights = [1.3e-3] + (0...16).map { 1e-3 * pow(10, -Double($0) / 4) }
+    /// 0.5 … 5e-5, four per decade: 5 to 44 dB (μ ≈ 1.39·10^(−SQNR/10) at high rate; below
+    /// 2.8e-4 the points need ``maxBins`` above 255).
+    public static let defaultRelativeWeights = (0...17).map { 0.5 * pow(10, -Double($0) / 4) }
 
     /// The modes, in table order.
     public static let modes = ["bins", "mu", "rmu", "bins+rdoq", "mu+rdoq", "rmu+rdoq"]
@@ -159,6 +168,8 @@ public struct RateSQNRBenchmark: Sendable {
             let plain = try measure(layers, quantizers, rdoq: nil)
             emit(Row(mode: "bins", point: OperatingPoint.bins(n).description, sqnrDecibels: plain.sqnr,
                      bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
+            // RDOQ, dependent quantization and per-channel steps work on at most 255 bins.
+            if n > ZeroPointQuantizer.maxBins { continue }
             let mu = 2 * log(2.0) * pow(10, -plain.sqnr / 10)
             let point = OperatingPoint.binsRDOQ(n, rateWeight: Self.rounded(mu), measure: .relative)
             let r = try measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
@@ -182,13 +193,15 @@ public struct RateSQNRBenchmark: Sendable {
         for (key, measure, weights) in families {
             for mu in weights {
                 let start = ThreadClock.now()
-                let rd = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, measure: measure)
+                let rd = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: maxBins, measure: measure)
                 let quantizers = layers.map { rd.calibrate(weights: $0.weights).quantizer }
                 let calibrated = ThreadClock.now()
                 let plain = try self.measure(layers, quantizers, rdoq: nil)
-                emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description,
+                emit(Row(mode: key, point: OperatingPoint.rateWeight(mu, maxBins: maxBins, measure: measure).description,
                          sqnrDecibels: plain.sqnr, bitsPerWeight: plain.bits, seconds: seconds(calibrated - start) + plain.seconds))
-                let point = OperatingPoint.rateWeightRDOQ(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure)
+                // Every layer split: no tool applies, a twin would repeat the plain point.
+                if quantizers.allSatisfy(\.isSplit) { continue }
+                let point = OperatingPoint.rateWeightRDOQ(mu, maxBins: maxBins, measure: measure)
                 let r = try self.measure(layers, quantizers, rdoq: try point.rdoq(codec: codec))
                 emit(Row(mode: key + "+rdoq", point: point.description, sqnrDecibels: r.sqnr, bitsPerWeight: r.bits,
                          seconds: seconds(calibrated - start) + r.seconds, rdoqSeconds: r.rdoqSeconds,
@@ -196,13 +209,13 @@ public struct RateSQNRBenchmark: Sendable {
                 if dependentQuantization {
                     let dq = try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec)
                     let d = try self.measure(layers, quantizers, dq: dq)
-                    emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+dq",
+                    emit(Row(mode: key + "+dq", point: OperatingPoint.rateWeight(mu, maxBins: maxBins, measure: measure).description + "+dq",
                              sqnrDecibels: d.sqnr, bitsPerWeight: d.bits, seconds: seconds(calibrated - start) + d.seconds,
                              rdoqSeconds: d.rdoqSeconds, iterations: d.iterations))
                 }
                 if perChannel {
                     let c = try measurePerChannel(layers, quantizers, rateDistortion: true)
-                    emit(Row(mode: key + "+pc", point: OperatingPoint.rateWeight(mu, maxBins: ZeroPointQuantizer.maxBins, measure: measure).description + "+pc",
+                    emit(Row(mode: key + "+pc", point: OperatingPoint.rateWeight(mu, maxBins: maxBins, measure: measure).description + "+pc",
                              sqnrDecibels: c.sqnr, bitsPerWeight: c.bits, seconds: seconds(calibrated - start) + c.seconds))
                 }
             }
@@ -219,7 +232,7 @@ public struct RateSQNRBenchmark: Sendable {
 
     func seconds(_ d: Double) -> Double { d }
 
-    /// Dependent-quantization levels (each layer of ≥ 3 bins at half its step; others nearest),
+    /// Dependent-quantization levels (each layer of 3…255 bins at half its step; others nearest),
     /// tANS encoding, SQNR and bits of one point; `rdoqSeconds` is the trellis's time.
     func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], dq: DependentQuantizer)
         throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, iterations: Int) {
@@ -228,6 +241,13 @@ public struct RateSQNRBenchmark: Sendable {
         var levelTime = 0.0, encodeTime = 0.0
         for (layer, plain) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
+            if plain.isSplit {
+                let s = try nearestSplit(layer, plain)
+                encodeTime += ThreadClock.now() - t0
+                bits += s.bits
+                total = total + s.distortion
+                continue
+            }
             let symbols: [UInt8], q: ZeroPointQuantizer, reconstruction: [Float]
             if let fine = DependentQuantizer.quantizer(for: plain) {
                 let r = dq.quantize(layer.weights, with: fine)
@@ -261,6 +281,13 @@ public struct RateSQNRBenchmark: Sendable {
         var time = 0.0
         for (layer, plain) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
+            if plain.isSplit {
+                let s = try nearestSplit(layer, plain)
+                time += ThreadClock.now() - t0
+                bits += s.bits
+                total = total + s.distortion
+                continue
+            }
             let symbols: [UInt8], reconstruction: [Float]
             if PerChannelQuantizer.applies(shape: layer.shape, bins: plain.bins) {
                 let r = PerChannelQuantizer.quantize(layer.weights, shape: layer.shape, bins: plain.bins,
@@ -280,7 +307,19 @@ public struct RateSQNRBenchmark: Sendable {
         return (total.sqnrDecibels, Double(bits) / Double(total.count), seconds(time))
     }
 
-    /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point.
+    /// A layer of more than 255 bins at nearest rounding, its levels split into tANS-coded coarse
+    /// symbols and raw fine bits (``SplitLevels``, record kind 6): the coded and packed bits and
+    /// the distortion. RDOQ, dependent quantization and per-channel steps stop at 255 bins, so
+    /// their twins keep such layers here.
+    func nearestSplit(_ layer: Layer, _ q: ZeroPointQuantizer) throws -> (bits: Int, distortion: Distortion) {
+        let (coarse, fine) = try SplitLevels.split(q.indices(layer.weights), bins: q.bins)
+        let coded = try codec.tans.encode(coarse, alphabetSize: SplitLevels.coarseBins(bins: q.bins, fineBits: fine.fineBits))
+        let bits = (coded.serialized().count + SplitLevels.packedByteCount(count: coarse.count, fineBits: fine.fineBits)) * 8
+        return (bits, Distortion(weights: layer.weights, reconstruction: fine.dequantize(coarse: coarse, bins: q.bins, step: q.step)))
+    }
+
+    /// Levels (nearest or RDOQ), tANS encoding, SQNR and bits of one point (split layers:
+    /// ``nearestSplit(_:_:)``).
     func measure(_ layers: [Layer], _ quantizers: [ZeroPointQuantizer], rdoq: RDOQ?)
         throws -> (sqnr: Double, bits: Double, seconds: Double, rdoqSeconds: Double, changed: Double, iterations: Int) {
         var total = Distortion(squaredError: 0, signalEnergy: 0, count: 0)
@@ -288,6 +327,14 @@ public struct RateSQNRBenchmark: Sendable {
         var levelTime = 0.0, encodeTime = 0.0
         for (layer, q) in zip(layers, quantizers) {
             let t0 = ThreadClock.now()
+            if q.isSplit {
+                // More than 255 bins: nearest levels, split (RDOQ stops at 255 bins).
+                let s = try nearestSplit(layer, q)
+                encodeTime += ThreadClock.now() - t0
+                bits += s.bits
+                total = total + s.distortion
+                continue
+            }
             let symbols: [UInt8]
             if let rdoq {
                 let r = rdoq.quantize(layer.weights, with: q)

@@ -31,14 +31,16 @@ public enum SBWModelCodec {
         for t in model.quantized {
             let q: SBWQuantizedTensor
             if options.layerForm == .smallest && options.codec == .tans {
-                let choice = try StoredFormChoice(t.symbols, alphabetSize: t.quantizer.bins, tableLog: options.tableLog,
+                let choice = try StoredFormChoice(t.symbols, alphabetSize: t.codedAlphabetSize, tableLog: options.tableLog,
                                                   lanes: options.lanes, layout: options.layout)
                 q = try SBWQuantizedTensor(step: t.quantizer.step, bins: t.quantizer.bins, coded: choice.coded,
-                                           dependentQuantization: t.dependentQuantization, channelSteps: t.channelSteps)
+                                           dependentQuantization: t.dependentQuantization, channelSteps: t.channelSteps,
+                                           splitLevels: t.splitLevels)
             } else {
-                q = try SBWQuantizedTensor(symbols: t.symbols, step: t.quantizer.step, bins: t.quantizer.bins,
-                                           codec: options.configuration, dependentQuantization: t.dependentQuantization,
-                                           channelSteps: t.channelSteps)
+                q = try SBWQuantizedTensor(step: t.quantizer.step, bins: t.quantizer.bins,
+                                           coded: options.configuration.encode(t.symbols, alphabetSize: t.codedAlphabetSize),
+                                           dependentQuantization: t.dependentQuantization, channelSteps: t.channelSteps,
+                                           splitLevels: t.splitLevels)
             }
             tensors.append(try SBWTensor(name: t.name, shape: t.shape, payload: .quantized(q)))
         }
@@ -88,7 +90,8 @@ public enum SBWModelCodec {
         let parsed = try parse(file)
         let quantized = try parsed.quantized.map { t in
             try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
-                                dependentQuantization: t.coded.dependentQuantization, channelSteps: t.coded.channelSteps)
+                                dependentQuantization: t.coded.dependentQuantization, channelSteps: t.coded.channelSteps,
+                                splitLevels: t.coded.splitLevels)
         }
         return try QuantizedModel(quantized: quantized, kept: parsed.kept)
     }
@@ -121,7 +124,7 @@ public enum SBWModelCodec {
             if let t = quantized[entry.name] {
                 let tensor = try QuantizedTensor(name: t.name, shape: t.shape, quantizer: t.quantizer, symbols: t.coded.symbols(),
                                                  dependentQuantization: t.coded.dependentQuantization,
-                                                 channelSteps: t.coded.channelSteps)
+                                                 channelSteps: t.coded.channelSteps, splitLevels: t.coded.splitLevels)
                 return try TensorData(floats: tensor.dequantized(), shape: tensor.shape).bytes
             }
             return kept[entry.name]!.data.bytes

@@ -19,24 +19,37 @@ import EntropyCoding
 /// q.dequantize(symbol: 6)    // 0.3 (as Float: 3 * 0.1)
 /// ```
 public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
-    /// The largest bin count (``BinCount/maximum``: symbols must fit in a byte; the count is odd).
+    /// The largest bin count coded whole (``BinCount/maximum``: a symbol is one byte; the count
+    /// is odd). Every calibration, RDOQ, dependent quantization, per-channel steps and training
+    /// stay within it.
     public static let maxBins = BinCount.maximum
+    /// The largest bin count at all (``SplitLevels/maximumBins``, 4095): fixed-bin quantization
+    /// above ``maxBins`` stores each level split into a coded coarse symbol and raw fine bits
+    /// (``indices(_:)``, `.sbw` record kind 6).
+    public static let maxSplitBins = SplitLevels.maximumBins
 
-    /// Number of bins `N = 2K + 1`, odd, in `1 … 255`.
+    /// Number of bins `N = 2K + 1`, odd, in `1 … 4095` (above 255: ``isSplit``).
     public let bins: Int
     /// Quantization step `Δ > 0` (finite).
     public let step: Float
 
-    /// Creates a quantizer, or throws if `bins` is not an odd number in `1 … 255` or `step`
+    /// Creates a quantizer, or throws if `bins` is not an odd number in `1 … 4095` or `step`
     /// is not a positive finite number.
     public init(bins: Int, step: Float) throws {
-        guard BinCount.isValid(bins) else {
+        guard BinCount.isValid(bins) || Self.isValidSplit(bins) else {
             throw QuantizationError.invalidBinCount(bins)
         }
         guard step.isFinite, step > 0 else { throw QuantizationError.invalidStep(step) }
         self.bins = bins
         self.step = step
     }
+
+    /// Whether `bins` is an odd count above 255 and at most ``maxSplitBins``.
+    public static func isValidSplit(_ bins: Int) -> Bool { bins > maxBins && bins <= maxSplitBins && bins % 2 == 1 }
+
+    /// Whether the levels exceed a byte (N > 255): they are stored as ``indices(_:)`` split by
+    /// ``SplitLevels``; ``symbol(for:)``, ``quantize(_:)`` and byte symbols do not apply.
+    @inlinable public var isSplit: Bool { bins > Self.maxBins }
 
     /// `K = (N − 1) / 2`: the largest level magnitude.
     @inlinable public var maxLevel: Int { (bins - 1) / 2 }
@@ -47,7 +60,7 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     /// The signed level `q ∈ [−K, K]` of a weight.
     ///
     /// Clamping before rounding gives the same level (rounding is monotone and `±K` are
-    /// integers) and bounds `|t| ≤ 127`, so `t ± 0.5` is exact in `Double` and truncation
+    /// integers) and bounds `|t| ≤ 2047`, so `t ± 0.5` is exact in `Double` and truncation
     /// finishes round-half-away-from-zero without a `roundf` call in the hot loop.
     @inlinable @inline(__always)
     public func level(for weight: Float) -> Int {
@@ -98,10 +111,30 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
         return Float(level(for: weight)) - t
     }
 
+    /// Bin indices `q + K ∈ [0, N)` of every weight, in order — for any bin count (the only form
+    /// for ``isSplit`` quantizers).
+    @inlinable
+    public func indices(_ weights: [Float]) -> [UInt16] {
+        [UInt16](unsafeUninitializedCapacity: weights.count) { out, initialized in
+            weights.withUnsafeBufferPointer { w in
+                for i in w.indices { out[i] = UInt16(truncatingIfNeeded: level(for: w[i]) &+ maxLevel) }
+            }
+            initialized = weights.count
+        }
+    }
+
+    /// The reconstructed weight of a bin index, `(u − K) · Δ` (indices `≥ N` clamp to the top).
+    @inlinable
+    public func dequantize(index: UInt16) -> Float {
+        Float(min(Int(index), bins - 1) &- maxLevel) * step
+    }
+
     /// Symbols of every weight, in order.
+    /// - Precondition: not ``isSplit`` (a symbol is one byte; use ``indices(_:)``).
     @inlinable
     public func quantize(_ weights: [Float]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: weights.count) { out, initialized in
+        precondition(!isSplit, "\(bins) bins do not fit byte symbols: use indices(_:)")
+        return [UInt8](unsafeUninitializedCapacity: weights.count) { out, initialized in
             weights.withUnsafeBufferPointer { w in
                 for i in w.indices { out[i] = symbol(for: w[i]) }
             }
@@ -113,7 +146,7 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
     /// stream never holds) clamp to the top level.
     @inlinable
     public func dequantize(_ symbols: [UInt8]) -> [Float] {
-        let top = UInt8(bins - 1)
+        let top = UInt8(min(bins - 1, 255))
         return [Float](unsafeUninitializedCapacity: symbols.count) { out, initialized in
             symbols.withUnsafeBufferPointer { s in
                 for i in s.indices { out[i] = dequantize(symbol: min(s[i], top)) }
@@ -128,7 +161,7 @@ public struct ZeroPointQuantizer: Hashable, Sendable, CustomStringConvertible {
         var counts = [Int](repeating: 0, count: bins)
         counts.withUnsafeMutableBufferPointer { c in
             weights.withUnsafeBufferPointer { w in
-                for x in w { c[Int(symbol(for: x))] &+= 1 }
+                for x in w { c[level(for: x) &+ maxLevel] &+= 1 }
             }
         }
         return counts

@@ -60,8 +60,8 @@ struct BenchRD: ParsableCommand {
     @Option(help: "Lowest and highest matched SQNR in dB, as LOW:HIGH (1 dB steps).")
     var span: String = "5:36"
 
-    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (its default is −38; on MobileNetV2 −40…−12 spans about 5–40 dB).")
-    var nncodecQP: String = "-40,-38,-36,-34,-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12"
+    @Option(name: .customLong("nncodec-qp"), help: "Comma-separated NNCodec qp values of the peer (its default is −38; on MobileNetV2 −48…−12 spans about 5–50 dB).")
+    var nncodecQP: String = "-48,-46,-44,-42,-40,-38,-36,-34,-32,-30,-28,-26,-24,-22,-20,-18,-16,-14,-12"
 
     @Option(name: .customLong("nncodec-lambda"), help: ArgumentHelp(
         "Comma-separated NNCodec lambda_scale values of the peer: 0 is its default pipeline (mode nncodec); λ > 0 also runs its rate-aware trellis (mode nncodec-rd<λ>).",
@@ -74,6 +74,9 @@ struct BenchRD: ParsableCommand {
     @Option(name: .customLong("cost-lanes"), help: "Decoder lanes P of the tools' decoder-cost table (the hardware's, not the bench's codec).")
     var costLanes: Int = 8
 
+    @Option(name: .customLong("max-bins"), help: "The most bins the mu and rmu calibrations may give a layer (odd, 1…4095; above 255 a layer's levels are stored split — coded coarse symbols plus raw fine bits — and its RDOQ, DQ and per-channel twins keep it at nearest rounding, as those tools stop at 255 bins).")
+    var maxBins = ZeroPointQuantizer.maxBins
+
     @Flag(name: .customLong("no-peer"), help: "Do not look for NNCodec.")
     var noPeer = false
 
@@ -85,7 +88,7 @@ struct BenchRD: ParsableCommand {
 
     func run() throws {
         let binCounts = try parseList(bins, option: "--bins") { Int($0) }
-        for n in binCounts { _ = try validating { try BinPolicy(bins: n) } }
+        for n in binCounts + [maxBins] { _ = try validating { try BinPolicy(bins: n) } }
         let absolute = try parseList(mu, option: "--mu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
         let relative = try parseList(rmu, option: "--rmu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
         let ends = span.split(separator: ":").map { Double($0) }
@@ -109,6 +112,7 @@ struct BenchRD: ParsableCommand {
         var bench = RateSQNRBenchmark(codec: codec, bins: binCounts, absoluteWeights: absolute, relativeWeights: relative)
         bench.dependentQuantization = dependentQuantization
         bench.perChannel = perChannel
+        bench.maxBins = maxBins
         print("mode        point                      SQNR dB   tANS b/qw   time s   RDOQ s")
         var rows = try failing {
             try bench.run(input) { r in
@@ -164,7 +168,8 @@ struct BenchRD: ParsableCommand {
             let folder = URL(fileURLWithPath: resultsFolder)
             let command = "subbit bench rd \(url.lastPathComponent) --table-log \(tableLog) --lanes \(lanes) --span \(span)"
                 + (bins == Self.defaultBins ? "" : " --bins \(bins)") + (mu == Self.defaultMu ? "" : " --mu \(mu)")
-                + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (dependentQuantization ? " --dq" : "")
+                + (rmu == Self.defaultRmu ? "" : " --rmu \(rmu)") + (maxBins == ZeroPointQuantizer.maxBins ? "" : " --max-bins \(maxBins)")
+                + (dependentQuantization ? " --dq" : "")
                 + (perChannel ? " --per-channel" : "") + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
                 + (tech == Self.defaultTech ? "" : " --tech \(tech)") + (costLanes == 8 ? "" : " --cost-lanes \(costLanes)")
                 + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"

@@ -65,7 +65,7 @@ struct CompressionOptions: ParsableArguments {
     @Option(help: "With --rate-weight or --rdoq: distortion measured as absolute squared error, or relative to each layer's mean squared weight.")
     var distortion: RateDistortionCalibration.Measure = .absolute
 
-    @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…255).")
+    @Option(name: .customLong("max-bins"), help: "With --rate-weight: the most bins any layer may get (odd, 1…4095; above 255 a layer's levels are stored split, nearest rounding only).")
     var maxBins: Int = ZeroPointQuantizer.maxBins
 
     @Flag(help: ArgumentHelp(

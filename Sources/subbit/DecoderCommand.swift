@@ -116,6 +116,10 @@ struct DecoderCommand: ParsableCommand {
                 }
                 if lines.count > 1 { print(lines.joined(separator: "\n")) }
             }
+            let split = layers.filter { $0.fineBits > 0 }
+            if !split.isEmpty {
+                print("split levels (more than 255 bins): \(split.count) layer(s) carry \(Set(split.map(\.fineBits)).sorted().map(String.init).joined(separator: "/")) raw fine bit(s) per weight in one more stream, read P·s bits per group beside the lanes (included above: its port words, its extractor and the wider dequantizers)")
+            }
             let perChannel = layers.filter { $0.channelSteps != nil }
             if !perChannel.isEmpty {
                 let costModel = DecoderCostModel(technology: technology)

@@ -16,7 +16,7 @@ struct Inspect: ParsableCommand {
         let sbw = try readSBW(path: file, limits: decodeLimits.limits)
         let metadata = sbw.metadata.keys.sorted().map { "\($0)=\(sbw.metadata[$0]!)" }.joined(separator: " ")
         print("\(file): \(sbw.tensors.count) tensor\(sbw.tensors.count == 1 ? "" : "s"), \(sbw.serialized().count) bytes\(metadata.isEmpty ? "" : "; \(metadata)")")
-        print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ), or per-channel steps as smallest…largest/channels")
+        print("coded b/s: the codec stream (table description + lane states + payload) per symbol, without the record framing; bytes: the whole record (name, shape, step, codec header, payload, CRC); step: Δ of the dequantizer (level × Δ), or per-channel steps as smallest…largest/channels; '+s fine': more than 255 bins, each level's s low bits stored raw beside the coded coarse symbols (counted in coded b/s; entropy is the whole levels')")
         let columns = ["tensor", "shape", "symbols", "bins", "step", "codec", "entropy", "coded b/s", "overhead %", "lanes", "bytes"]
         var rows: [[String]] = []
         var forms: [(name: String, symbols: [UInt8], bins: Int, stored: String, lanes: Int, layout: TANSLayout)] = []
@@ -29,10 +29,17 @@ struct Inspect: ParsableCommand {
                 do { symbols = try q.symbols() } catch let error as EntropyCodingError {
                     throw CodecCommandError("\(file): tensor \(tensor.name): \(error.description)")
                 }
-                let histogram = try SymbolStatistics.histogram(symbols, alphabetSize: q.bins)
-                let entropy = SymbolStatistics.entropy(histogram: histogram)
+                // Split levels: the entropy of the whole levels; coded bits include the raw fine bits.
+                let entropy: Double
+                if let split = q.splitLevels {
+                    var counts = [Int](repeating: 0, count: q.bins)
+                    for u in split.indices(coarse: symbols) { counts[Int(u)] += 1 }
+                    entropy = SymbolStatistics.entropy(histogram: counts)
+                } else {
+                    entropy = SymbolStatistics.entropy(histogram: try SymbolStatistics.histogram(symbols, alphabetSize: q.bins))
+                }
                 let n = Double(max(1, symbols.count))
-                let coded = Double(q.coded.totalBits) / n
+                let coded = Double(q.coded.totalBits + q.fineBitCount) / n
                 let overhead = entropy > 0 ? String(format: "%.3f", 100 * (coded - entropy) / entropy) : "-"
                 var codec = q.coded.kind.rawValue
                 var lanes = "-"
@@ -47,12 +54,13 @@ struct Inspect: ParsableCommand {
                 }
                 switch q.coded {
                 case .tans(let t) where t.counts != nil:
-                    forms.append((tensor.name, symbols, q.bins, "tANS R=\(t.tableLog)", t.lanes, t.layout))
+                    forms.append((tensor.name, symbols, q.coded.alphabetSize, "tANS R=\(t.tableLog)", t.lanes, t.layout))
                 case .fixedWidth:
-                    forms.append((tensor.name, symbols, q.bins, "fixed", 1, .split))
+                    forms.append((tensor.name, symbols, q.coded.alphabetSize, "fixed", 1, .split))
                 default: break
                 }
                 if let machine = q.dependentQuantization { codec += " dq \(machine.stateCount)-state" }
+                if let split = q.splitLevels { codec += " +\(split.fineBits) fine" }
                 rows.append([tensor.name, shape, "\(symbols.count)", "\(q.bins)", step, codec,
                              String(format: "%.4f", entropy),
                              String(format: "%.4f", coded), overhead, lanes, bytes])

@@ -91,10 +91,10 @@ final class SBWAffine8Tests: XCTestCase {
         // A huge claim stops at the decoded-size limit.
         let limits = SBWFile.Limits(maxDecodedBytes: 40)
         XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: bytes, limits: limits) }?.contains("limit per tensor") == true)
-        // A reader knows kinds 0…5; the next one is refused by name, as kind 4 is by older readers.
+        // A reader knows kinds 0…6; the next one is refused by name, as kind 4 is by older readers.
         var future = bytes
-        future[kind] = 6
-        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }?.contains("unknown kind 6") == true)
+        future[kind] = 7
+        XCTAssertTrue(OneRecordSBW.message { _ = try SBWFile(bytes: OneRecordSBW.resealed(future)) }?.contains("unknown kind 7") == true)
     }
 
     func testFilesWithoutKind4AreUnchanged() throws {

@@ -40,7 +40,7 @@ extension DecoderCostModel {
             + Double(x.consumeMuxes + x.alignMuxes + x.extractMuxes) * mux
             + Double(x.prefixAdderBits) * fa
             + Double(x.counterBits) * (ff + fa)
-        let multiplier = asic.multiplier8x8AreaUm2 * Double(g.symbolBits * stepBits) / 64
+        let multiplier = asic.multiplier8x8AreaUm2 * Double((g.symbolBits + g.fineBits) * stepBits) / 64
         let dequantizers = p * (multiplier + Double(stepBits) * fa + dependentQuantizationCost(geometry: g, asic: asic).areaPerLane)
             + Double(2 * stepBits) * ff
         // Table builder: N next-state counters of R+1 bits, a spread position register, two
@@ -50,6 +50,9 @@ extension DecoderCostModel {
         var control = Double(g.addressCounters * addressBits + groupCounterBits) * (ff + 0.5 * fa) + g.arbiterGE * ge
         // The bypass: each lane's output selects its state's low bits instead of the table symbol.
         if g.bypass { extractors += p * Double(g.symbolBits) * mux }
+        // Split levels: the shared fine-bit extractor (its lanes' slices are fixed wires).
+        let fx = g.fineExtractor
+        extractors += Double(fx.buffer) * ff + Double(fx.alignMuxes) * mux + Double(fx.counterBits) * (ff + fa)
         if g.escapeUnit {
             // One more single-port table, state register and split-style bit extractor, and a
             // P-entry FIFO of symbols between the escape unit and the lanes.

@@ -83,10 +83,12 @@ public struct DecoderCostModel: Sendable {
     /// 2: table and weight-memory leakage, sourced sub-8 KB read energy, double-buffered tables.
     /// 3: per-channel steps' code words in setup and header bits, their logic in the dequantizers.
     /// 4: fixed-width layers costed as bypass layers (``LayerProfile/bypassBits``).
-    /// 5: per-channel steps as the RTL builds them: a setup generator into P step banks, per-lane
+    /// 5: layers of split levels (more than 255 bins): the fine-bit stream, its extractor, the
+    /// wider level operand (``LayerProfile/fineBits``).
+    /// 6: per-channel steps as the RTL builds them: a setup generator into P step banks, per-lane
     /// channel tracking and step selection (any weights per channel); the step region (float32
     /// base + code bytes) read while the table is built.
-    public static let version = 5
+    public static let version = 6
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16
@@ -130,6 +132,7 @@ public struct DecoderCostModel: Sendable {
             model.escapeStallsPerGroup.withUnsafeBufferPointer { escapeStalls in
             model.channels.withUnsafeBufferPointer { channels in
             model.bypassBits.withUnsafeBufferPointer { bypass in
+            model.fineBits.withUnsafeBufferPointer { fine in
                 for i in 0..<count {
                     let laneCount = starts[i + 1] - starts[i]
                     let cycles = Self.cycles(
@@ -137,15 +140,15 @@ public struct DecoderCostModel: Sendable {
                         laneBits: UnsafeBufferPointer(rebasing: lanes[starts[i]..<(starts[i] + laneCount)]),
                         laneTotal: laneTotals[i], escapeSymbols: eSymbols[i], escapeBits: eBits[i],
                         escapeTableLog: eLogs[i], escapeStallsPerGroup: escapeStalls[i], config: config,
-                        channels: channels[i], bypassBits: bypass[i])
+                        channels: channels[i], bypassBits: bypass[i], fineBits: fine[i])
                     (buffer.baseAddress! + i).initialize(to: cycles)
                     totals.accumulate(cycles)
                     storedBits += Self.headerBits(symbolCount: n[i], alphabetSize: bins[i], tableLog: logs[i],
                                                   escapeTableLog: eLogs[i], config: config, channels: channels[i],
-                                                  bypassBits: bypass[i])
+                                                  bypassBits: bypass[i], fineBits: fine[i])
                         + cycles.words * config.portBits
                 }
-            }}}}}}}}}}}}
+            }}}}}}}}}}}}}
             initialized = count
         }
         var layers = perLayer
@@ -155,6 +158,7 @@ public struct DecoderCostModel: Sendable {
         let fixedBits = model.fixedWidthBits
         var geometry = Geometry(config: config, maxBins: model.maxBins, escapeUnit: model.hasEscape)
         geometry.bypass = model.bypassSymbols > 0
+        geometry.fineBits = model.maxFineBits
         var cost = DecoderCost(
             configuration: config, technologyName: technology.name, layers: layers,
             totals: totals, symbols: model.symbols, codedBits: model.codedBits, storedBits: storedBits,

@@ -49,14 +49,14 @@ extension DecoderCostModel {
     public static func setupCycles(layer: LayerProfile, config: DecoderConfiguration, primed: Int) -> Int {
         setupCycles(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
                     escapeTableLog: layer.escapeTableLog, config: config, primed: primed, channels: layer.channels,
-                    bypassBits: layer.bypassBits)
+                    bypassBits: layer.bypassBits, fineBits: layer.fineBits)
     }
 
     /// ``setupCycles(layer:config:primed:)`` on the layer's counts.
     @inlinable
     public static func setupCycles(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
                                    config: DecoderConfiguration, primed: Int, channels: Int = 0,
-                                   bypassBits: Int = 0) -> Int {
+                                   bypassBits: Int = 0, fineBits: Int = 0) -> Int {
         let w = config.portBits
         let r = config.tableLog
         let latency = config.memoryReadLatency
@@ -68,9 +68,16 @@ extension DecoderCostModel {
         if bypassBits > 0 {
             return (8 + stepBits + min(symbolCount, config.lanes) * bypassBits + w - 1) / w + latency + primed + 1 + generator
         }
-        // A constant layer with per-channel steps also pays the header burst's latency.
-        if tableLog == 0 { return (8 + stepBits + w - 1) / w + (generator > 0 ? latency + generator : 0) }
-        let states = min(symbolCount, config.lanes) * r
+        if tableLog == 0 {
+            // A constant layer of split levels (one coarse symbol) still primes its fine stream;
+            // one with per-channel steps runs the step generator after its header and pays the
+            // header burst's latency.
+            return fineBits > 0 ? (8 + stepBits + 8 + w - 1) / w + latency + primed + 1 + generator
+                : (8 + stepBits + w - 1) / w + (generator > 0 ? latency + generator : 0)
+        }
+        // Split levels: the fine-bit count s (8 bits) is read with the states and the step; the
+        // fine stream's first word is one of the `primed` words.
+        let states = min(symbolCount, config.lanes) * r + (fineBits > 0 ? 8 : 0)
         let countWords = (alphabetSize * (r + 1) + w - 1) / w
         var setup = countWords + latency
             + max(2 * (1 << tableLog) + 2, generator)
@@ -92,7 +99,7 @@ extension DecoderCostModel {
                    laneBits: lanes, laneTotal: layer.laneBitsTotal, escapeSymbols: layer.escapeSymbols,
                    escapeBits: layer.escapeBits, escapeTableLog: layer.escapeTableLog,
                    escapeStallsPerGroup: layer.escapeStallsPerGroup, config: config, channels: layer.channels,
-                   bypassBits: layer.bypassBits)
+                   bypassBits: layer.bypassBits, fineBits: layer.fineBits)
         }
     }
 
@@ -101,7 +108,8 @@ extension DecoderCostModel {
     public static func cycles(symbolCount n: Int, alphabetSize: Int, tableLog: Int,
                               laneBits: UnsafeBufferPointer<Int>, laneTotal: Int, escapeSymbols: Int,
                               escapeBits: Int, escapeTableLog: Int, escapeStallsPerGroup: Double = 0,
-                              config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0) -> LayerCycles {
+                              config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0,
+                              fineBits: Int = 0) -> LayerCycles {
         let w = config.portBits
         let p = config.lanes
         // ⌈b/W⌉ by a shift when W is a power of two (the usual case): divisions would dominate.
@@ -128,9 +136,15 @@ extension DecoderCostModel {
             words &+= wordsFor(escapeBits)
             primed &+= 1
         }
+        // Split levels: the fine bits are one more stream, P·s bits per group from a shared
+        // extractor; its words share the port with the lanes' refills.
+        if fineBits > 0 && n > 0 {
+            words &+= wordsFor(n &* fineBits)
+            primed &+= 1
+        }
         let setup = setupCycles(symbolCount: n, alphabetSize: alphabetSize, tableLog: tableLog,
                                 escapeTableLog: escapeTableLog, config: config, primed: primed, channels: channels,
-                                bypassBits: bypassBits)
+                                bypassBits: bypassBits, fineBits: fineBits)
         // A lane steps every `stateLoopCycles` cycles (1: the RTL's one-cycle loop); a constant
         // layer has no state loop and emits a group per cycle (as ``CycleSimulator`` does).
         let loop = tableLog == 0 ? 1 : config.stateLoopCycles
@@ -155,20 +169,21 @@ extension DecoderCostModel {
 
     /// Header bits of a layer in weight memory: N normalized counts of R_l+1 bits, min(n,P)
     /// final states of R_l bits, the 16-bit step; with an escape path, its counts, state and
-    /// symbol. A constant layer stores its symbol and step. Per-channel steps add their step region: the
-    /// float32 base and C code bytes.
+    /// symbol. A constant layer stores its symbol and step. Per-channel steps add their step
+    /// region (the float32 base and C code bytes), split levels their 8-bit fine-bit count s.
     @inlinable
     public static func headerBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
         headerBits(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
                    escapeTableLog: layer.escapeTableLog, config: config, channels: layer.channels,
-                   bypassBits: layer.bypassBits)
+                   bypassBits: layer.bypassBits, fineBits: layer.fineBits)
     }
 
     /// ``headerBits(layer:config:)`` on the layer's counts.
     @inlinable
     public static func headerBits(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
-                                  config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0) -> Int {
-        let codes = channels > 0 ? 32 + channels * ChannelSteps.codeBits : 0
+                                  config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0,
+                                  fineBits: Int = 0) -> Int {
+        let codes = (channels > 0 ? 32 + channels * ChannelSteps.codeBits : 0) + (fineBits > 0 ? 8 : 0)
         if bypassBits > 0 { return 8 + stepBits + min(symbolCount, config.lanes) * bypassBits + codes }
         if tableLog == 0 { return 8 + stepBits + codes }
         var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits + codes

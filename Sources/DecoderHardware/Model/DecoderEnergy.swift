@@ -53,9 +53,14 @@ extension DecoderCostModel {
         let alignPerWord = Double(x.alignMuxes) / Double(g.layout == .split ? g.lanes : 1) / 2 * emux
         let escapeBuffer = g.escapeUnit ? Double(g.bufferBits + bitsToRepresent(g.bufferBits)) : 0
         let escapeConsume = Double(g.bufferBits * ceilLog2(g.tableLog + 1)) / 2 * emux
+        // Split levels: the fine-bit buffer clocked every decode cycle, half its aligner toggling
+        // per fine word (the fine words: n·s/W of the port words).
+        let fx = g.fineExtractor
+        let fineWords = Double(model.fineStreamBits) / Double(g.portBits)
+        let fine = Double(fx.buffer + fx.counterBits) * eff * decodeCycles + Double(fx.alignMuxes) / 2 * emux * fineWords
         let extractors = (Double(x.buffer + x.counterBits) * eff * decodeCycles + escapeBuffer * eff * decodeCycles
-            + consumePerSymbol * n + escapeConsume * escapes + alignPerWord * Double(totals.words)) / n
-        let multiply = asic.multiplier8x8EnergyPJ * Double(g.symbolBits * stepBits) / 64
+            + consumePerSymbol * n + escapeConsume * escapes + alignPerWord * Double(totals.words) + fine) / n
+        let multiply = asic.multiplier8x8EnergyPJ * Double((g.symbolBits + g.fineBits) * stepBits) / 64
         let dequantizers = multiply + Double(stepBits) * efa + dependentQuantizationCost(geometry: g, asic: asic).energyPerWeight
         let control = (Double(g.addressCounters * addressBits + groupCounterBits) * eff * decodeCycles
             + g.arbiterGE * eg * Double(totals.words)) / n

@@ -61,6 +61,9 @@ extension DecoderCostModel {
         r.luts += counterBits
         r.luts += Int(g.arbiterGE / 4)
         if g.bypass { r.luts += g.lanes * g.symbolBits }   // the bypass output selects
+        let fx = g.fineExtractor                           // split levels' fine-bit extractor
+        r.flipFlops += fx.buffer + fx.counterBits
+        r.luts += fx.buffer * lutLevels(ceilLog2(max(fx.buffer, 1))) + fx.counterBits
         if g.escapeUnit {
             let b = g.bufferBits
             r.bram18 += fpga.bram18Blocks(entries: g.entries, width: g.entryBits)

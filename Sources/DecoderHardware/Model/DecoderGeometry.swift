@@ -23,6 +23,9 @@ extension DecoderCostModel {
         /// A bypass select per lane (state or table symbol), present when some layer of the
         /// model is stored fixed-width (``LayerProfile/bypassBits``).
         var bypass = false
+        /// The most fine bits per symbol of a layer of split levels (``LayerProfile/fineBits``;
+        /// 0: none): sizes the shared fine-bit extractor and widens the level operand.
+        var fineBits = 0
         /// Two banks per table (``DecoderConfiguration/doubleBufferTables``).
         var doubleBuffer: Bool
         /// States of the dependent-quantization machine per lane (0: plain dequantization).
@@ -32,7 +35,16 @@ extension DecoderCostModel {
         var dqStateBits: Int { ceilLog2(dqStates) }
         /// Width of the multiplier's level operand: one more bit for the reconstruction multiple
         /// `2k − q·sgn k` with dependent quantization.
-        var levelBits: Int { symbolBits + (dqStates > 0 ? 1 : 0) }
+        var levelBits: Int { symbolBits + fineBits + (dqStates > 0 ? 1 : 0) }
+
+        /// The shared fine-bit extractor of split levels: a buffer of P·s + W bits that shifts
+        /// out P·s bits per group (one position: a group always takes P·s) and aligns a W-bit
+        /// word at any fill level, with its fill counter; all zero without split levels.
+        var fineExtractor: (buffer: Int, alignMuxes: Int, counterBits: Int) {
+            guard fineBits > 0 else { return (0, 0, 0) }
+            let b = lanes * fineBits + portBits
+            return (b, b * ceilLog2(b), bitsToRepresent(b))
+        }
 
         init(config: DecoderConfiguration, maxBins: Int, escapeUnit: Bool) {
             doubleBuffer = config.doubleBufferTables

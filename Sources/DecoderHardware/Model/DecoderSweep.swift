@@ -4,7 +4,8 @@ import Foundation
 /// A quantized layer's symbols: what a decoder sweep re-encodes at each table log and lane count.
 public struct QuantizedLayerSymbols: Sendable {
     public var name: String
-    /// Quantizer bins N (symbols are 0…N−1).
+    /// The coded symbols' alphabet (symbols are 0…N−1): the quantizer's bins, or for split
+    /// levels (``fineBits`` > 0) the coarse alphabet C.
     public var bins: Int
     public var symbols: [UInt8]
     /// Distinct symbols present.
@@ -14,6 +15,8 @@ public struct QuantizedLayerSymbols: Sendable {
     /// The layer's per-output-channel steps (nil: one step), for their decoder share
     /// (``DecoderCostModel/perChannelStepCost(_:maxChannels:maxWeightsPerChannel:weights:channels:)``).
     public var channelSteps: ChannelSteps? = nil
+    /// Raw fine bits per symbol of split levels (more than 255 bins; ``LayerProfile/fineBits``), 0 otherwise.
+    public var fineBits = 0
 
     public init(name: String, bins: Int, symbols: [UInt8]) {
         self.name = name
@@ -34,9 +37,10 @@ public struct QuantizedLayerSymbols: Sendable {
         var layers: [QuantizedLayerSymbols] = []
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
-            var layer = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
+            var layer = QuantizedLayerSymbols(name: tensor.name, bins: q.coded.alphabetSize, symbols: try q.symbols())
             layer.dependentQuantization = q.dependentQuantization
             layer.channelSteps = q.channelSteps
+            layer.fineBits = q.splitLevels?.fineBits ?? 0
             layers.append(layer)
         }
         guard !layers.isEmpty else {
@@ -190,8 +194,12 @@ public enum DecoderSweep {
                         }
                         var profile = LayerProfile(name: layer.name, coded: coded, usedSymbols: layer.usedSymbols, lanes: p)!
                         profile.channels = layer.channelSteps?.channelCount ?? 0
+                        profile.fineBits = layer.fineBits
                         profiles.append(profile)
                         if simulate {
+                            guard layer.fineBits == 0 else {
+                                throw DecoderSweepError.codecRange("layer '\(layer.name)' has more than 255 bins (split levels: coarse symbols and \(layer.fineBits) raw fine bits per weight); the cycle simulator does not model the fine-bit stream, so it cannot check this file — drop --simulate (the analytic model costs the stream), or compress with at most 255 bins")
+                            }
                             switch coded {
                             case .tans(let encoded):
                                 simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))

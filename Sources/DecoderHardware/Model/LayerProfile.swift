@@ -39,6 +39,12 @@ public struct LayerProfile: Sendable, Equatable {
     /// shared stream (`laneBits` = [(n − min(n, P))·b]) as its next — a group per cycle, no table
     /// build or read; the lanes' output muxes select the state instead of a table entry.
     public var bypassBits = 0
+    /// Raw fine bits per symbol s of a layer of split levels (more than 255 bins, `.sbw` record
+    /// kind 6, ``EntropyCoding/SplitLevels``), 0 otherwise. The tANS lanes decode the coarse
+    /// symbols (`alphabetSize` is the coarse alphabet C); the fine bits are a second stream of
+    /// n·s bits (``fineStreamBits``) that one shared extractor reads P·s bits per group, as the
+    /// bypass path does, beside the lanes; the dequantizer's level operand is ⌈log₂ C⌉ + s bits.
+    public var fineBits = 0
 
     public init(name: String, symbolCount: Int, alphabetSize: Int, usedSymbols: Int,
                 tableLog: Int, laneBits: [Int], escapeSymbols: Int = 0, escapeBits: Int = 0,
@@ -66,14 +72,18 @@ public struct LayerProfile: Sendable, Equatable {
     /// Whether the layer uses the escape path.
     var hasEscape: Bool { escapeTableLog > 0 }
 
-    /// Total coded payload bits b = Σ_j b_j + escape bits.
-    public var codedBits: Int { laneBits.reduce(0, +) + escapeBits }
+    /// Bits of the fine-bit stream, n·s (0 without split levels).
+    public var fineStreamBits: Int { symbolCount * fineBits }
+
+    /// Total coded payload bits b = Σ_j b_j + escape bits + fine bits.
+    public var codedBits: Int { laneBits.reduce(0, +) + escapeBits + fineStreamBits }
 
     /// Main-stream bits Σ_j b_j.
     public var laneBitsTotal: Int { laneBits.reduce(0, +) }
 
-    /// Width of a symbol: ⌈log₂ N⌉ bits (0 for a pruned, single-bin layer).
-    var symbolBits: Int { ceilLog2(alphabetSize) }
+    /// Width of a level: ⌈log₂ N⌉ bits (0 for a pruned, single-bin layer); with split levels
+    /// ⌈log₂ C⌉ + s.
+    var symbolBits: Int { ceilLog2(alphabetSize) + fineBits }
 
     /// The fixed-width baseline's storage: n · ⌈log₂ N⌉ bits.
     public var fixedWidthBits: Int { symbolCount * symbolBits }

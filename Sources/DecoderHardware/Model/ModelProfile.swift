@@ -24,6 +24,12 @@ public struct ModelProfile: Sendable {
     @usableFromInline let channels: [Int]
     /// Bits per symbol of each fixed-width (bypass) layer, 0 for the others.
     @usableFromInline let bypassBits: [Int]
+    /// Fine bits per symbol of each layer of split levels (``LayerProfile/fineBits``), 0 for the others.
+    @usableFromInline let fineBits: [Int]
+    /// The most fine bits of any layer (0: no split levels; sizes the fine-bit extractor).
+    let maxFineBits: Int
+    /// Σ fine-stream bits n·s over the layers.
+    let fineStreamBits: Int
     /// The most per-channel steps of a layer (0: no layer has them), the most weights per
     /// channel among those layers, and the steps the decoder loads over the model (a one-step
     /// layer counts 1).
@@ -72,6 +78,9 @@ public struct ModelProfile: Sendable {
         escapeStallsPerGroup = layers.map(\.escapeStallsPerGroup)
         channels = layers.map(\.channels)
         bypassBits = layers.map(\.bypassBits)
+        fineBits = layers.map(\.fineBits)
+        maxFineBits = fineBits.max() ?? 0
+        fineStreamBits = layers.reduce(0) { $0 + $1.fineStreamBits }
         bypassSymbols = layers.reduce(0) { $0 + ($1.bypassBits > 0 ? $1.symbolCount : 0) }
         let perChannel = layers.filter { $0.channels > 0 }
         maxChannels = perChannel.map(\.channels).max() ?? 0

@@ -58,6 +58,9 @@ public enum RTLFlow {
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
             if let names, !names.contains(tensor.name) { continue }
+            if let split = q.splitLevels {
+                throw RTLError.unsupported("split levels (tensor '\(tensor.name)', \(q.bins) bins: coarse symbols and \(split.fineBits) raw fine bits per weight): the generated decoder reads no fine-bit stream; compress with at most 255 bins, or model the file with `subbit decoder`")
+            }
             var symbols = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
             symbols.dependentQuantization = q.dependentQuantization
             // Constant layers (one symbol) have no table: the header alone decodes them (the

@@ -8,8 +8,12 @@ import Darwin
 /// Histograms and empirical entropy of symbol sequences.
 public enum SymbolStatistics {
     /// Occurrences of each symbol `0..<alphabetSize`.
-    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` if a symbol is `≥ alphabetSize`.
+    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` if a symbol is `≥ alphabetSize` or
+    ///   the alphabet is not in `1…256` (byte symbols).
     public static func histogram(_ symbols: [UInt8], alphabetSize: Int) throws -> [Int] {
+        guard (1...256).contains(alphabetSize) else {
+            throw EntropyCodingError.invalidParameter("alphabet size \(alphabetSize) is outside 1…256 (byte symbols)")
+        }
         var full = [Int](repeating: 0, count: 256)
         symbols.withUnsafeBufferPointer { src in
             full.withUnsafeMutableBufferPointer { counts in

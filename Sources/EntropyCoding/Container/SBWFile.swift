@@ -16,18 +16,39 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     /// Per-output-channel steps (record kind 5), or nil for one step per tensor. When set,
     /// `step` is their base and channel `c`'s symbols dequantize to `(s − K)·Δ_c`.
     public var channelSteps: ChannelSteps?
+    /// More than 255 bins (record kind 6, ``SplitLevels``): `coded` holds each weight's coarse
+    /// symbol (an alphabet of ``SplitLevels/coarseBins(bins:fineBits:)``), this its raw fine
+    /// bits; the bin index is `(coarse << s) | fine`. Nil for a tensor coded whole.
+    public var splitLevels: SplitLevels?
 
     /// `K = (bins − 1) / 2`, the symbol of the zero level.
     public var zeroSymbol: Int { bins / 2 }
 
-    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` for bins outside 1…255 or even, an
-    ///   alphabet that differs from `bins`, or a dependent-quantization record that cannot
+    /// - Throws: ``EntropyCodingError/invalidParameter(_:)`` for bins outside 1…255 or even
+    ///   (split levels: ``SplitLevels/check(bins:fineBits:)``), an alphabet that differs from
+    ///   `bins` (split: from the coarse alphabet), or a dependent-quantization record that cannot
     ///   reconstruct (see ``checkDependentQuantization(step:bins:)``).
     public init(step: Float, bins: Int, coded: CodedSymbols, dependentQuantization: DQStateMachine? = nil,
-                channelSteps: ChannelSteps? = nil) throws {
-        try SBWFile.checkBins(bins)
-        guard coded.alphabetSize == bins else {
-            throw EntropyCodingError.invalidParameter("coded alphabet size \(coded.alphabetSize) does not match \(bins) bins")
+                channelSteps: ChannelSteps? = nil, splitLevels: SplitLevels? = nil) throws {
+        if let splitLevels {
+            if let problem = SplitLevels.check(bins: bins, fineBits: splitLevels.fineBits) {
+                throw EntropyCodingError.invalidParameter(problem)
+            }
+            guard dependentQuantization == nil, channelSteps == nil else {
+                throw EntropyCodingError.invalidParameter("split levels cannot be combined with \(channelSteps != nil ? "per-channel steps" : "dependent quantization")")
+            }
+            guard splitLevels.values.count == coded.symbolCount else {
+                throw EntropyCodingError.invalidParameter("\(splitLevels.values.count) fine values for \(coded.symbolCount) coarse symbols")
+            }
+            guard step.isFinite, step > 0, (Float(bins - 1) * step).isFinite else {
+                throw EntropyCodingError.invalidParameter("split levels need a positive finite step whose largest multiple is finite, the record has step \(step)")
+            }
+        } else {
+            try SBWFile.checkBins(bins)
+        }
+        let alphabet = splitLevels.map { SplitLevels.coarseBins(bins: bins, fineBits: $0.fineBits) } ?? bins
+        guard coded.alphabetSize == alphabet else {
+            throw EntropyCodingError.invalidParameter("coded alphabet size \(coded.alphabetSize) does not match \(splitLevels == nil ? "\(bins) bins" : "the \(alphabet) coarse symbols of \(bins) bins")")
         }
         if dependentQuantization != nil {
             if let problem = Self.checkDependentQuantization(step: step, bins: bins) { throw EntropyCodingError.invalidParameter(problem) }
@@ -43,6 +64,7 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
         self.coded = coded
         self.dependentQuantization = dependentQuantization
         self.channelSteps = channelSteps
+        self.splitLevels = splitLevels
     }
 
     /// Why per-channel steps cannot go with this record, or nil: their base must be `step`, they
@@ -61,6 +83,22 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
             return "\(symbolCount) symbols are not whole channels of \(steps.channelCount) per-channel steps"
         }
         return nil
+    }
+
+    /// Encodes bin indices (each `< bins`, 3…4095 bins) with `codec`: whole when `bins ≤ 255`,
+    /// else split (``SplitLevels``) — the coarse symbols coded, the fine bits raw.
+    public init(indices: [UInt16], step: Float, bins: Int, codec: CodecConfiguration) throws {
+        if bins <= BinCount.maximum {
+            guard let bad = indices.first(where: { Int($0) >= bins }) else {
+                try self.init(symbols: indices.map { UInt8(truncatingIfNeeded: $0) }, step: step, bins: bins, codec: codec)
+                return
+            }
+            throw EntropyCodingError.invalidParameter("bin index \(bad) is not below \(bins) bins")
+        }
+        let (coarse, fine) = try SplitLevels.split(indices, bins: bins)
+        try self.init(step: step, bins: bins,
+                      coded: codec.encode(coarse, alphabetSize: SplitLevels.coarseBins(bins: bins, fineBits: fine.fineBits)),
+                      splitLevels: fine)
     }
 
     /// Encodes `symbols` (each `< bins`) with `codec`.
@@ -82,12 +120,23 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
         return nil
     }
 
-    /// The decoded symbols (validating the coded streams).
+    /// The decoded symbols (validating the coded streams): the bin indices, or, with
+    /// ``splitLevels``, the coarse symbols.
     public func symbols() throws -> [UInt8] { try coded.decode() }
 
-    /// The dequantized values: `(s − K)·step`, or the state machine's reconstruction.
+    /// The bin indices `0…bins − 1` (with ``splitLevels``, joined from coarse and fine).
+    public func indices() throws -> [UInt16] {
+        let symbols = try self.symbols()
+        return splitLevels?.indices(coarse: symbols) ?? symbols.map(UInt16.init)
+    }
+
+    /// Raw fine bits stored beside the coded symbols (0 without ``splitLevels``).
+    public var fineBitCount: Int { splitLevels?.bitCount ?? 0 }
+
+    /// The dequantized values: `(u − K)·step`, or the state machine's reconstruction.
     public func dequantized() throws -> [Float] {
         let k = zeroSymbol
+        if let splitLevels { return splitLevels.dequantize(coarse: try symbols(), bins: bins, step: step) }
         if let machine = dependentQuantization { return machine.dequantize(try symbols(), maxLevel: k, step: step) }
         if let channelSteps { return channelSteps.dequantize(try symbols(), maxLevel: k) }
         let levels = (0..<bins).map { Float($0 - k) * step }
@@ -162,7 +211,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
     /// is this over the weights.
     public var codedBits: Int {
         switch payload {
-        case .quantized(let q): return q.coded.totalBits
+        case .quantized(let q): return q.coded.totalBits + q.fineBitCount
         case .float32(let v): return v.count * 32
         case .float16(let v): return v.count * 16
         case .affine8(let a): return a.byteCount * 8
@@ -209,10 +258,15 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 ///              float32 / float16: the values to the record's end
 ///              8-bit (kind 4, ``SBWAffine8``): offset (Float32 bits), step (Float32 bits), then
 ///                         one code byte per element to the record's end; value = offset + code·step
+///              quantized with split levels (kind 6, ``SplitLevels``): step (Float32 bits), bins
+///                         (varint, odd 3…4095), fine bits s (UInt8, 1…8, with
+///                         C = ((bins − 1) >> s) + 1 ≤ 255), the fine bits packed LSB first
+///                         (⌈n·s/8⌉ bytes, padding zero), then codec and serialization as kind 0
+///                         over the coarse alphabet C
 /// ```
-/// Dependent quantization, 8-bit kept tensors and per-channel steps are new record *kinds*
+/// Dependent quantization, 8-bit kept tensors, per-channel steps and split levels are new record *kinds*
 /// rather than a new version, so files without them keep every byte, and a reader that predates
-/// them refuses such a tensor ("unknown kind 3", "unknown kind 4", "unknown kind 5") instead of
+/// them refuses such a tensor ("unknown kind 3", … "unknown kind 6") instead of
 /// misreading it (dequantizing levels as plain `(s − K)·step`, or codes as floats).
 /// ``init(bytes:limits:)`` checks the file CRC first, then parses with every length validated
 /// against the bytes that remain and against ``Limits`` before anything is allocated, then
@@ -367,10 +421,14 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         for d in tensor.shape { appendVarint(d, to: &body) }
         switch tensor.payload {
         case .quantized(let q):
-            body.append(q.dependentQuantization != nil ? 3 : q.channelSteps != nil ? 5 : 0)
+            body.append(q.dependentQuantization != nil ? 3 : q.channelSteps != nil ? 5 : q.splitLevels != nil ? 6 : 0)
             appendUInt32(q.step.bitPattern, to: &body)
             appendVarint(q.bins, to: &body)
             if let machine = q.dependentQuantization { body.append(machine.rawValue) }
+            if let split = q.splitLevels {
+                body.append(UInt8(split.fineBits))
+                body.append(contentsOf: split.packed())
+            }
             if let steps = q.channelSteps {
                 appendVarint(steps.channelCount, to: &body)
                 body.append(contentsOf: steps.codes)
@@ -521,10 +579,29 @@ public struct SBWFile: Sendable, Equatable, Hashable {
         let kind = try cursor.readByte("kind of tensor \(shown)")
         let rest = { Array(record[cursor.position...]) }
         switch kind {
-        case 0, 3, 5:
+        case 0, 3, 5, 6:
             let step = Float(bitPattern: try cursor.readUInt32("step of tensor \(shown)"))
             let bins = try cursor.readVarint("bins of tensor \(shown)")
-            guard BinCount.isValid(bins) else {
+            var split: SplitLevels?
+            if kind == 6 {
+                let s = Int(try cursor.readByte("fine bits of tensor \(shown)"))
+                if let problem = SplitLevels.check(bins: bins, fineBits: s) {
+                    throw EntropyCodingError.corrupt("tensor \(shown): \(problem)")
+                }
+                guard step.isFinite, step > 0, (Float(bins - 1) * step).isFinite else {
+                    throw EntropyCodingError.corrupt("tensor \(shown): split levels need a positive finite step whose largest multiple is finite, the record has step \(step)")
+                }
+                let bytes = SplitLevels.packedByteCount(count: elements, fineBits: s)
+                guard bytes <= cursor.remaining else {
+                    throw EntropyCodingError.truncated("tensor \(shown): \(bytes) bytes of fine bits lie past the end of the record")
+                }
+                do {
+                    split = try SplitLevels(packed: record[cursor.position..<(cursor.position + bytes)], count: elements, fineBits: s)
+                } catch let error as EntropyCodingError {
+                    throw error.prefixed("tensor \(shown)")
+                }
+                cursor.position += bytes
+            } else if !BinCount.isValid(bins) {
                 throw EntropyCodingError.corrupt("tensor \(shown) has \(bins) bins (must be odd, 1…\(BinCount.maximum))")
             }
             var machine: DQStateMachine?
@@ -562,11 +639,13 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             } catch let error as EntropyCodingError {
                 throw error.prefixed("tensor \(shown)")
             }
-            guard coded.symbolCount == elements, coded.alphabetSize == bins else {
-                throw EntropyCodingError.corrupt("tensor \(shown): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(bins)")
+            let alphabet = split.map { SplitLevels.coarseBins(bins: bins, fineBits: $0.fineBits) } ?? bins
+            guard coded.symbolCount == elements, coded.alphabetSize == alphabet else {
+                throw EntropyCodingError.corrupt("tensor \(shown): coded stream has \(coded.symbolCount) symbols of \(coded.alphabetSize), shape and bins say \(elements) of \(alphabet)")
             }
             return try SBWTensor(name: name, shape: shape, payload: .quantized(
-                SBWQuantizedTensor(step: step, bins: bins, coded: coded, dependentQuantization: machine, channelSteps: channelSteps)))
+                SBWQuantizedTensor(step: step, bins: bins, coded: coded, dependentQuantization: machine, channelSteps: channelSteps,
+                                   splitLevels: split)))
         case 1, 2:
             let width = kind == 1 ? 4 : 2
             guard cursor.remaining == elements * width else {
@@ -590,7 +669,7 @@ public struct SBWFile: Sendable, Equatable, Hashable {
             }
             return try SBWTensor(name: name, shape: shape, payload: .affine8(SBWAffine8(offset: offset, step: step, codes: rest())))
         default:
-            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind) (this build reads kinds 0…5; the file may come from a newer SubBit)")
+            throw EntropyCodingError.corrupt("tensor \(shown) has unknown kind \(kind) (this build reads kinds 0…6; the file may come from a newer SubBit)")
         }
     }
 
