@@ -256,7 +256,8 @@ struct BenchRD: ParsableCommand {
     /// reach, the weight memory that saves (SRAM macro area, read energy per weight), and the
     /// decoder share the tool adds in `subbit decoder`'s model at P = `lanes`, R = `tableLog`,
     /// W = 64, up to 255 bins. RDOQ changes no decoder; dependent quantization adds the state
-    /// machines; per-channel steps add the step codes, the step generator and per-lane counters.
+    /// machines; per-channel steps add the step banks, the setup step generator and per-lane
+    /// channel tracking.
     static func toolCosts(_ rows: [RateSQNRBenchmark.Row], targets: [Double], shapes: [[Int]], technology: Technology,
                           lanes: Int, tableLog: Int) throws -> String {
         guard case .asic(let asic) = technology.kind else {
@@ -325,8 +326,8 @@ struct BenchRD: ParsableCommand {
 
         Decoder cost of each tool (the summary's last table): the share each tool adds to `subbit decoder`'s ASIC model at the \
         hardware's lane count (`--cost-lanes`, not the bench's codec lanes) beside the weight memory its mean saving frees — \
-        RDOQ adds nothing (same decoder), dependent quantization adds the dequantizers' state machines, per-channel steps add a \
-        step-code memory, a step generator and per-lane counters (the share alone; `subbit decoder` also reads their ⌈C·8/W⌉ code words per layer in setup).
+        RDOQ adds nothing (same decoder), dependent quantization adds the dequantizers' state machines, per-channel steps add \
+        step banks, a setup step generator and per-lane channel tracking (the share alone; `subbit decoder` also reads their ⌈(32 + 8C)/W⌉-word step region per layer while the table is built, and counts the generator in setup where it outlasts the build).
 
         NNCodec (where its Python package is installed, `Scripts/install-nncodec.sh`, and `SUBBIT_PYTHON` names that \
         environment's python): its default pipeline — uniform reconstruction with dependent quantization, DeepCABAC — on the \

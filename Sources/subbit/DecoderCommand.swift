@@ -125,10 +125,10 @@ struct DecoderCommand: ParsableCommand {
                 let costModel = DecoderCostModel(technology: technology)
                 let shape = layers.map { (weights: $0.symbols.count, channels: $0.channelSteps?.channelCount) }
                 let maxChannels = perChannel.map { $0.channelSteps!.channelCount }.max()!
-                var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(maxChannels) channels): step codes, generator and per-lane counters (included in the dequantizers' area and energy above; their code words in the setup cycles):"]
+                var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(maxChannels) channels): step banks, setup step generator and per-lane channel tracking (included in the dequantizers' area and energy above; the generator in the setup cycles where it outlasts the table build):"]
                 for point in points {
                     guard let share = costModel.perChannelStepCost(point.configuration, layers: shape) else { continue }
-                    lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight, up to %d code words per layer",
+                    lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight, up to %d step-region words per layer",
                                         point.configuration.label, share.area, share.energyPerWeight, share.headerWords))
                 }
                 if lines.count > 1 { print(lines.joined(separator: "\n")) }

@@ -237,9 +237,9 @@ final class RTLTests: XCTestCase {
         }
     }
 
-    /// `subbit rtl`'s loader keeps each layer's state machine and refuses per-channel steps by
-    /// name (the RTL dequantizer holds one step per layer).
-    func testLoaderKeepsDependentQuantizationAndRefusesPerChannelSteps() throws {
+    /// `subbit rtl`'s loader keeps each layer's state machine and its per-channel steps (the
+    /// decoder then gets `sb_channel_steps`; RTLChannelStepTests).
+    func testLoaderKeepsDependentQuantizationAndPerChannelSteps() throws {
         let folder = try temporaryFolder()
         let symbols = SyntheticLayers.laplaceSymbols(count: 64, bins: 7, zeroProbability: 0.5, seed: 34)
         let dq = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 7, codec: .tans(tableLog: 8),
@@ -247,13 +247,11 @@ final class RTLTests: XCTestCase {
         let dqURL = folder.appendingPathComponent("dq.sbw")
         try SBWFile(tensors: [try SBWTensor(name: "w", shape: [8, 8], payload: .quantized(dq))]).write(to: dqURL)
         XCTAssertEqual(try RTLFlow.load(sbw: dqURL, names: nil, maxWeights: nil).map(\.symbols.dependentQuantization), [.fourState])
-        let pc = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 7, codec: .tans(tableLog: 8),
-                                        channelSteps: try ChannelSteps(base: 0.01, codes: [UInt8](repeating: 3, count: 8)))
+        let steps = try ChannelSteps(base: 0.01, codes: [UInt8](repeating: 3, count: 8))
+        let pc = try SBWQuantizedTensor(symbols: symbols, step: 0.01, bins: 7, codec: .tans(tableLog: 8), channelSteps: steps)
         let pcURL = folder.appendingPathComponent("pc.sbw")
         try SBWFile(tensors: [try SBWTensor(name: "conv.weight", shape: [8, 8], payload: .quantized(pc))]).write(to: pcURL)
-        XCTAssertThrowsError(try RTLFlow.load(sbw: pcURL, names: nil, maxWeights: nil)) { error in
-            XCTAssertTrue("\(error)".contains("per-channel steps (tensor 'conv.weight')"), "\(error)")
-        }
+        XCTAssertEqual(try RTLFlow.load(sbw: pcURL, names: nil, maxWeights: nil).map(\.channelSteps), [steps])
     }
 
     /// 255-bin Laplace symbols whose coding at R = 8 takes the escape path (the first zero

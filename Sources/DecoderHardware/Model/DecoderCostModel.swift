@@ -85,7 +85,10 @@ public struct DecoderCostModel: Sendable {
     /// 4: fixed-width layers costed as bypass layers (``LayerProfile/bypassBits``).
     /// 5: layers of split levels (more than 255 bins): the fine-bit stream, its extractor, the
     /// wider level operand (``LayerProfile/fineBits``).
-    public static let version = 5
+    /// 6: per-channel steps as the RTL builds them: a setup generator into P step banks, per-lane
+    /// channel tracking and step selection (any weights per channel); the step region (float32
+    /// base + code bytes) read while the table is built.
+    public static let version = 6
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16

@@ -60,26 +60,29 @@ extension DecoderCostModel {
         let w = config.portBits
         let r = config.tableLog
         let latency = config.memoryReadLatency
-        // Per-channel step codes: C bytes after the states, read in the same burst.
-        let codeWords = channels > 0 ? (channels * ChannelSteps.codeBits + w - 1) / w : 0
+        // Per-channel steps: the generator reads the step region (base, C code bytes) and writes
+        // the steps while the table is built, or after the header of a layer without a table.
+        let generator = stepGeneratorCycles(channels: channels, config: config)
         // A bypass layer (fixed-width) loads its width, step and first group, then primes the
         // shared buffer.
         if bypassBits > 0 {
-            return (8 + stepBits + min(symbolCount, config.lanes) * bypassBits + w - 1) / w + latency + primed + 1 + codeWords
+            return (8 + stepBits + min(symbolCount, config.lanes) * bypassBits + w - 1) / w + latency + primed + 1 + generator
         }
         if tableLog == 0 {
-            // A constant layer of split levels (one coarse symbol) still primes its fine stream.
-            return fineBits > 0 ? (8 + stepBits + 8 + w - 1) / w + latency + primed + 1 + codeWords
-                : (8 + stepBits + w - 1) / w + codeWords
+            // A constant layer of split levels (one coarse symbol) still primes its fine stream;
+            // one with per-channel steps runs the step generator after its header and pays the
+            // header burst's latency.
+            return fineBits > 0 ? (8 + stepBits + 8 + w - 1) / w + latency + primed + 1 + generator
+                : (8 + stepBits + w - 1) / w + (generator > 0 ? latency + generator : 0)
         }
         // Split levels: the fine-bit count s (8 bits) is read with the states and the step; the
         // fine stream's first word is one of the `primed` words.
         let states = min(symbolCount, config.lanes) * r + (fineBits > 0 ? 8 : 0)
         let countWords = (alphabetSize * (r + 1) + w - 1) / w
         var setup = countWords + latency
-            + 2 * (1 << tableLog) + 2
+            + max(2 * (1 << tableLog) + 2, generator)
             + (states + stepBits + w - 1) / w + latency
-            + primed + 1 + codeWords
+            + primed + 1
         if escapeTableLog > 0 {
             setup += countWords + latency
                 + 2 * (1 << escapeTableLog) + 2
@@ -166,8 +169,8 @@ extension DecoderCostModel {
 
     /// Header bits of a layer in weight memory: N normalized counts of R_l+1 bits, min(n,P)
     /// final states of R_l bits, the 16-bit step; with an escape path, its counts, state and
-    /// symbol. A constant layer stores its symbol and step. Per-channel steps add C code bytes,
-    /// split levels their 8-bit fine-bit count s.
+    /// symbol. A constant layer stores its symbol and step. Per-channel steps add their step
+    /// region (the float32 base and C code bytes), split levels their 8-bit fine-bit count s.
     @inlinable
     public static func headerBits(layer: LayerProfile, config: DecoderConfiguration) -> Int {
         headerBits(symbolCount: layer.symbolCount, alphabetSize: layer.alphabetSize, tableLog: layer.tableLog,
@@ -180,7 +183,7 @@ extension DecoderCostModel {
     public static func headerBits(symbolCount: Int, alphabetSize: Int, tableLog: Int, escapeTableLog: Int,
                                   config: DecoderConfiguration, channels: Int = 0, bypassBits: Int = 0,
                                   fineBits: Int = 0) -> Int {
-        let codes = channels * ChannelSteps.codeBits + (fineBits > 0 ? 8 : 0)
+        let codes = (channels > 0 ? 32 + channels * ChannelSteps.codeBits : 0) + (fineBits > 0 ? 8 : 0)
         if bypassBits > 0 { return 8 + stepBits + min(symbolCount, config.lanes) * bypassBits + codes }
         if tableLog == 0 { return 8 + stepBits + codes }
         var bits = alphabetSize * (tableLog + 1) + min(symbolCount, config.lanes) * tableLog + stepBits + codes

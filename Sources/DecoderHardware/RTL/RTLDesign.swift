@@ -16,10 +16,14 @@ public struct RTLDesign: Sendable, Equatable {
     public var alphabetSize: Int
     /// Whether the shared escape unit is built.
     var escapeUnit: Bool
+    /// Per-output-channel steps (``RTLModule/channelSteps``), built when a layer has them: the
+    /// step banks' depth and the lanes' counters are sized by it. Nil: one step per layer.
+    public var channelSteps: RTLChannelStepGeometry?
     /// Weight-memory word address width.
     static let addressBits = DecoderCostModel.addressBits
 
-    public init(configuration: DecoderConfiguration, alphabetSize: Int, escapeUnit: Bool) throws {
+    public init(configuration: DecoderConfiguration, alphabetSize: Int, escapeUnit: Bool,
+                channelSteps: RTLChannelStepGeometry? = nil) throws {
         guard (1...256).contains(alphabetSize) else {
             throw RTLError.unsupported("an alphabet of \(alphabetSize) symbols; the RTL handles 1…256 (8-bit symbols)")
         }
@@ -29,6 +33,10 @@ public struct RTLDesign: Sendable, Equatable {
         self.configuration = configuration
         self.alphabetSize = alphabetSize
         self.escapeUnit = escapeUnit
+        self.channelSteps = channelSteps
+        if channelSteps != nil, configuration.portBits < 8 {
+            throw RTLError.unsupported("per-channel steps on a \(configuration.portBits)-bit port; the step generator reads a code byte per cycle from ports of 8 bits or more")
+        }
     }
 
     var p: Int { configuration.lanes }
@@ -60,13 +68,26 @@ public struct RTLDesign: Sendable, Equatable {
     /// `DQ = 1` when dependent quantization is built; plain designs keep their parameter lists.
     var dqParameters: [(String, Int)] { dependentQuantization ? [("DQ", 1)] : [] }
 
+    /// The per-channel block's sizes (``RTLModule/channelSteps``): channel count bits CB, lane
+    /// position bits WB (w and P mod w), bank address bits DB (⌈C/P⌉ rows) and bank index bits
+    /// LB; empty without per-channel steps, so plain designs keep their parameter lists.
+    var channelParameters: [(String, Int)] {
+        guard let g = channelSteps else { return [] }
+        return [("CB", bitsToRepresent(g.maxChannels)), ("WB", bitsToRepresent(max(g.maxWeightsPerChannel, p))),
+                ("DB", max(1, bitsToRepresent((g.maxChannels + p - 1) / p - 1))), ("LB", headBits)]
+    }
+
+    /// The Verilog modules of this design: ``RTLModule/allWithChannelSteps`` with per-channel
+    /// steps, else ``RTLModule/all``.
+    var modules: [RTLModule] { channelSteps == nil ? RTLModule.all : RTLModule.allWithChannelSteps }
+
     /// The top level's parameters, in declaration order.
     var topParameters: [(String, Int)] {
         [("P", p), ("R", r), ("N", alphabetSize), ("SB", symbolBits), ("NB", nbBits), ("W", w), ("B", b),
          ("AW", Self.addressBits), ("SPLIT", split ? 1 : 0), ("SHARED", configuration.sharing == .shared ? 1 : 0),
          ("ESC", escapeUnit ? 1 : 0), ("KC", countWordsMax), ("KS", stateWordsMax), ("KES", escapeStateWords),
          ("FB", splitFillBits), ("FBI", sharedFillBits), ("OB", bitsToRepresent(p * r)), ("PB", laneCountBits),
-         ("HB", headBits), ("SB2", streamIndexBits), ("QB", primeQuotaBits), ("S", streams)] + dqParameters
+         ("HB", headBits), ("SB2", streamIndexBits), ("QB", primeQuotaBits), ("S", streams)] + dqParameters + channelParameters
     }
 
     /// The blocks synthesis costs for this configuration, each as (block, module, parameters).
@@ -88,6 +109,10 @@ public struct RTLDesign: Sendable, Equatable {
                           ("OB", bitsToRepresent(p * r))]))
         }
         list.append((RTLBlock.dequantizer.rawValue, RTLModule.dequantizer.name, [("P", p), ("SB", symbolBits)] + dqParameters))
+        if channelSteps != nil {
+            list.append((RTLBlock.channelSteps.rawValue, RTLModule.channelSteps.name,
+                         [("P", p), ("W", w), ("AW", Self.addressBits)] + channelParameters + [("PB", laneCountBits)]))
+        }
         list.append((RTLBlock.tableBuilder.rawValue, RTLModule.tableBuilder.name,
                      [("N", alphabetSize), ("R", r), ("NB", nbBits), ("SB", symbolBits), ("W", w), ("KC", countWordsMax)]))
         list.append((RTLBlock.portArbiter.rawValue, RTLModule.portArbiter.name,
@@ -111,6 +136,7 @@ public struct RTLDesign: Sendable, Equatable {
     /// A folder name for the configuration, e.g. `P4-R10-W32-split-replicated`.
     var folderName: String {
         "P\(p)-R\(r)-W\(w)-\(configuration.layout.rawValue)-\(configuration.sharing.rawValue)" + (dependentQuantization ? "-dq" : "")
+            + (channelSteps != nil ? "-pc" : "")
     }
 
     /// `blocks.txt`: one line per block, `block module NAME=value …` (read by Scripts/synth-decoder.sh).
@@ -152,6 +178,11 @@ public struct RTLDesign: Sendable, Equatable {
             rows.append((RTLBlock.escapeUnit.rawValue, (logic(withPlain) - logic(plain)) / ge,
                          (logic(withCalibrated) - logic(calibrated)) / ge))
         }
+        if let steps = channelSteps {
+            let logic = DecoderCostModel.perChannelStepLogic(configuration, maxChannels: steps.maxChannels,
+                                                             maxWeightsPerChannel: steps.maxWeightsPerChannel, asic: asic)
+            rows.append((RTLBlock.channelSteps.rawValue, logic.area / ge, logic.calibrated / ge))
+        }
         return rows.map { (block: $0.0, ge: $0.1, calibrated: $0.2) }
     }
 
@@ -160,12 +191,15 @@ public struct RTLDesign: Sendable, Equatable {
     /// ASIC) and `design.txt` (the configuration).
     public func write(to folder: URL, technology: Technology?) throws {
         try AtomicFolder.write(folder) { temp in
-            for module in RTLModule.all {
+            for module in modules {
                 try module.source.write(to: temp.appendingPathComponent(module.name + ".v"), atomically: false, encoding: .utf8)
             }
             try blocksListing.write(to: temp.appendingPathComponent("blocks.txt"), atomically: false, encoding: .utf8)
             var description = "configuration: \(configuration.label)\nalphabet: \(alphabetSize)\nescape_unit: \(escapeUnit)\n"
             description += "lane_buffer_bits: \(b)\ntable_read_latency: 1\nmemory_read_latency: 1\n"
+            if let g = channelSteps {
+                description += "channel_steps: \(g.maxChannels) channels, \(g.maxWeightsPerChannel) weights per channel at most\n"
+            }
             if let technology, case .asic(let asic) = technology.kind {
                 var csv = "block,model_ge,model_ge_calibrated\n"
                 for row in modelGateEquivalents(asic: asic) {

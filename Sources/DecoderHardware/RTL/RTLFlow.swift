@@ -1,10 +1,12 @@
 import EntropyCoding
 import Foundation
 
-/// A quantized layer of an `.sbw` file as the RTL flow re-encodes it: symbols, bins and step.
+/// A quantized layer of an `.sbw` file as the RTL flow re-encodes it: symbols, bins and step,
+/// or per-output-channel steps (then `step` is their base).
 public struct RTLSourceLayer: Sendable {
     public var symbols: QuantizedLayerSymbols
     public var step: Float
+    public var channelSteps: ChannelSteps? = nil
     public var name: String { symbols.name }
 }
 
@@ -59,16 +61,13 @@ public enum RTLFlow {
             if let split = q.splitLevels {
                 throw RTLError.unsupported("split levels (tensor '\(tensor.name)', \(q.bins) bins: coarse symbols and \(split.fineBits) raw fine bits per weight): the generated decoder reads no fine-bit stream; compress with at most 255 bins, or model the file with `subbit decoder`")
             }
-            if q.channelSteps != nil {
-                throw RTLError.unsupported("per-channel steps (tensor '\(tensor.name)'): the RTL dequantizer holds one step per layer; compress without --per-channel, or model them with `subbit decoder`")
-            }
             var symbols = QuantizedLayerSymbols(name: tensor.name, bins: q.bins, symbols: try q.symbols())
             symbols.dependentQuantization = q.dependentQuantization
             // Constant layers (one symbol) have no table: the header alone decodes them (the
             // decoder's constant mode); a layer without weights has nothing to decode.
             guard symbols.usedSymbols >= 1 else { continue }
             if let maxWeights, symbols.symbols.count > maxWeights { continue }
-            layers.append(RTLSourceLayer(symbols: symbols, step: q.step))
+            layers.append(RTLSourceLayer(symbols: symbols, step: q.step, channelSteps: q.channelSteps))
         }
         if let names {
             let all = Set(file.tensors.map(\.name))
@@ -145,6 +144,12 @@ public enum RTLFlow {
             }
         }
         let alphabet = layers.map { max($0.symbols.bins, 1) }.max() ?? 1
+        // Per-channel steps: the decoder gets the step banks and lanes, sized by the layers.
+        let perChannel = layers.compactMap { layer in
+            layer.channelSteps.map { (channels: $0.channelCount, weights: layer.symbols.symbols.count / max(1, $0.channelCount)) }
+        }
+        let channelSteps = perChannel.isEmpty ? nil : RTLChannelStepGeometry(
+            maxChannels: perChannel.map(\.channels).max()!, maxWeightsPerChannel: perChannel.map(\.weights).max()!)
         var results: [Result] = []
         for config in configurations {
             var coded: [(RTLSourceLayer, TANSEncoded)] = []
@@ -155,7 +160,7 @@ public enum RTLFlow {
                 coded.append((layer, encoded))
             }
             let design = try RTLDesign(configuration: config, alphabetSize: alphabet,
-                                       escapeUnit: coded.contains { $0.1.escape != nil })
+                                       escapeUnit: coded.contains { $0.1.escape != nil }, channelSteps: channelSteps)
             let folder = output.appendingPathComponent(design.folderName)
             var simulatedRate: Double?
             var modelledRate: Double?
@@ -183,7 +188,8 @@ public enum RTLFlow {
             let images = try coded.map { layer, encoded in
                 try RTLLayerImage(name: layer.name, encoded: encoded, step: layer.step,
                                   usedSymbols: layer.symbols.usedSymbols, design: design,
-                                  dependentQuantization: layer.symbols.dependentQuantization)
+                                  dependentQuantization: layer.symbols.dependentQuantization,
+                                  channelSteps: layer.channelSteps)
             }
             try RTLSimulation.export(design: design, layers: images, to: folder, technology: technology)
             progress("wrote \(folder.path) (\(config.label), escape unit: \(design.escapeUnit), \(images.count) layers)")

@@ -16,7 +16,16 @@ import Foundation
 /// ⌈24/W⌉ words: Δ + symbol·2^16.
 /// Δ is the step as an unsigned Q0.16 code; the dequantized weight is (s − K)·Δ, K = ⌊N_l/2⌋, or
 /// with dependent quantization m·Δ, m the multiple ``DQStateMachine`` reconstructs level s − K as
-/// (the descriptor's last field names the machine: 0 none, 1 four-state, 2 eight-state).
+/// (the descriptor's DQ field names the machine: 0 none, 1 four-state, 2 eight-state).
+///
+/// With per-channel steps (``ChannelSteps``, on a decoder built for them) the state region's
+/// step field is 0 and a step region follows the escape state: ⌈(32 + 8C)/W⌉ words holding the
+/// float32 base (its bit pattern) and then channel c's code byte at bit 32 + 8c, *least*
+/// significant word first (the generator reads it as a byte stream). Channel c (dimension 0:
+/// symbols c·w ..< (c+1)·w) dequantizes with the Q0.16 code of ``ChannelSteps/step(channel:)``.
+/// A decoder with per-channel steps has seven more descriptor fields after the DQ field:
+/// per-channel flag, w, P div w, P mod w, C, the step region's first word and its word count
+/// (a layer with one step: 0, 1, P, 0, 0, 0, 0).
 ///
 /// ```swift
 /// let image = try RTLLayerImage(name: "conv1", encoded: coded, step: 0.01, design: design)
@@ -41,7 +50,7 @@ public struct RTLLayerImage: Sendable {
     static let fixedDescriptorFields = 12
 
     public init(name: String, encoded: TANSEncoded, step: Float, usedSymbols: Int, design: RTLDesign,
-                dependentQuantization machine: DQStateMachine? = nil) throws {
+                dependentQuantization machine: DQStateMachine? = nil, channelSteps: ChannelSteps? = nil) throws {
         let counts = encoded.counts
         // A layer without a table must be constant with at least one symbol.
         guard counts != nil || (encoded.constantSymbol != nil && encoded.symbolCount > 0) else {
@@ -63,10 +72,20 @@ public struct RTLLayerImage: Sendable {
         }
         let symbols = try encoded.decode()
         let n = symbols.count
+        if let channelSteps {
+            let c = channelSteps.channelCount
+            guard let geometry = design.channelSteps else {
+                throw RTLError.unsupported("layer '\(name)' with per-channel steps on a decoder built without them")
+            }
+            guard n % c == 0, c <= geometry.maxChannels, n / c <= geometry.maxWeightsPerChannel else {
+                throw RTLError.unsupported("layer '\(name)': \(n) weights in \(c) channels on a decoder for \(geometry.maxChannels) channels of at most \(geometry.maxWeightsPerChannel) weights")
+            }
+        }
         self.name = name
         symbolCount = n
         simulated = SimulatedLayer(name: name, encoded: encoded, usedSymbols: usedSymbols)
         profile = LayerProfile(name: name, encoded: encoded, usedSymbols: usedSymbols)
+        profile.channels = channelSteps?.channelCount ?? 0
         symbolBits = design.symbolBits
         dependentQuantization = design.dependentQuantization
 
@@ -83,7 +102,7 @@ public struct RTLLayerImage: Sendable {
         let fieldBits = r + 1
         if let counts { region(counts.counts.map { ($0, fieldBits) }) }
         if let escape = encoded.escape { region(escape.counts.counts.map { ($0, fieldBits) }) }
-        let stepCode = Int(min(65535, max(0, (Double(step) * 65536).rounded())))
+        let stepCode = channelSteps == nil ? Self.stepCode(step) : 0
         let countWords = counts == nil ? 0 : (encoded.alphabetSize * fieldBits + w - 1) / w
         let headerBefore = words.count
         if counts == nil, let symbol = encoded.constantSymbol {
@@ -97,6 +116,16 @@ public struct RTLLayerImage: Sendable {
             region([(Int(escape.symbol), 8), (escape.initialState, r)])
             precondition(words.count - start == design.escapeStateWords)
         }
+        // The step region: base and code bytes as one bit string, least significant word first.
+        let stepBase = words.count
+        if let channelSteps {
+            var region = BigBits()
+            region.set(Int(channelSteps.base.bitPattern), at: 0, width: 32)
+            for (c, code) in channelSteps.codes.enumerated() { region.set(Int(code), at: 32 + 8 * c, width: 8) }
+            let count = DecoderCostModel.stepRegionWords(channels: channelSteps.channelCount, portBits: w)
+            words += (0..<count).map { region.bits(at: $0 * w, width: w) }
+        }
+        let stepWords = words.count - stepBase
         // Streams.
         var bases: [Int] = []
         var counts2: [Int] = []
@@ -139,14 +168,33 @@ public struct RTLLayerImage: Sendable {
         }
         descriptor += bases.map { UInt32($0) } + counts2.map { UInt32($0) }
         descriptor.append(machine.map { $0 == .fourState ? 1 : 2 } ?? 0)
+        if design.channelSteps != nil {
+            if let channelSteps {
+                let perChannel = n / channelSteps.channelCount
+                descriptor += [1, UInt32(perChannel), UInt32(p / perChannel), UInt32(p % perChannel),
+                               UInt32(channelSteps.channelCount), UInt32(stepBase), UInt32(stepWords)]
+            } else {
+                descriptor += [0, 1, UInt32(p), 0, 0, 0, 0]
+            }
+        }
         expectedSymbols = symbols
         let half = encoded.alphabetSize / 2
-        if let machine {
-            // The software decoder's reconstruction at Δ = 1: the multiples m (|m| ≤ 2K, exact in Float).
-            expectedWeights = machine.dequantize(symbols, maxLevel: half, step: 1).map { Int64($0) * Int64(stepCode) }
+        // The software decoder's reconstruction at Δ = 1: the multiples m (|m| ≤ 2K, exact in Float).
+        let multiples = machine.map { $0.dequantize(symbols, maxLevel: half, step: 1).map { Int64($0) } }
+            ?? symbols.map { Int64(Int($0) - half) }
+        if let channelSteps {
+            // Each channel's step, as the software decoder computes it, as a Q0.16 code.
+            let codes = channelSteps.steps.map { Int64(Self.stepCode($0)) }
+            let perChannel = n / channelSteps.channelCount
+            expectedWeights = multiples.enumerated().map { $0.element * codes[$0.offset / perChannel] }
         } else {
-            expectedWeights = symbols.map { Int64(Int($0) - half) * Int64(stepCode) }
+            expectedWeights = multiples.map { $0 * Int64(stepCode) }
         }
+    }
+
+    /// A step as the decoder's unsigned Q0.16 code: `round(Δ · 65536)`, clamped to 0…65535.
+    static func stepCode(_ step: Float) -> Int {
+        Int(min(65535, max(0, (Double(step) * 65536).rounded())))
     }
 
     /// Words of weight memory the layer occupies.

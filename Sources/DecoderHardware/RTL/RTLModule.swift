@@ -17,6 +17,9 @@ public enum RTLBlock: String, Sendable, CaseIterable, Codable {
     case escapeUnit = "escape_unit"
     /// Part of ``AreaBreakdown/control`` (phases, group counter, readiness, header registers).
     case control
+    /// Per-channel steps (generator, lane channel tracking, step selection; only in a decoder
+    /// built for them): the model's per-channel share without its step memory.
+    case channelSteps = "channel_steps"
 }
 
 /// One Verilog-2005 module of the generated decoder: its name, the block it belongs to (nil for

@@ -70,7 +70,7 @@ public enum RTLSimulation {
     public static func run(folder: URL, design: RTLDesign, layers: [RTLLayerImage]) throws -> [RTLLayerRun] {
         let iverilog = try RTLToolchain.locate(.iverilog)
         let vvp = try RTLToolchain.locate(.vvp)
-        let sources = RTLModule.all.map { "rtl/\($0.name).v" }
+        let sources = design.modules.map { "rtl/\($0.name).v" }
         try RTLToolchain.run(iverilog, ["-g2005", "-o", "tb.vvp", "tb.v"] + sources, in: folder)
         let config = design.configuration
         let simulator = CycleSimulator(configuration: config)
