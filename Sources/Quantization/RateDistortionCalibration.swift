@@ -106,10 +106,14 @@ public struct RateDistortionCalibration: Sendable {
             return evaluate(weights, bins: bins(for: logStep), step: step)
         }
 
-        // Steps down to m/508 (≈ 1017 bins: finer than any 255-bin choice), or to m/(maxBins − 1)
-        // when split levels allow more.
-        let lo = log(m / Double(max(508, maxBins - 1))), hi = log(2 * m)
-        let grid = (0..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(gridPoints - 1) }
+        // Steps down to m/508 (≈ 1017 bins: finer than any 255-bin choice); when split levels
+        // allow more bins, the same spacing continues below, down to m/(maxBins − 1), so a layer
+        // whose choice stays within 255 bins gets the same grid, and the same result, either way.
+        let lo = log(m / 508), hi = log(2 * m)
+        let spacing = (hi - lo) / Double(gridPoints - 1)
+        let finest = log(m / Double(max(508, maxBins - 1)))
+        let below = finest < lo ? Int(((lo - finest) / spacing).rounded(.up)) : 0
+        let grid = (-below..<gridPoints).map { lo + (hi - lo) * Double($0) / Double(gridPoints - 1) }
         var gridCosts = [Double]()
         gridCosts.reserveCapacity(grid.count)
         var bestIndex = 0

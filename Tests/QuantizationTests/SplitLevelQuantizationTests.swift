@@ -80,9 +80,15 @@ final class SplitLevelQuantizationTests: XCTestCase {
                                     indices: wide.quantizer.indices(weights))
         let coded = try codec.tans.encode(t.symbols, alphabetSize: t.codedAlphabetSize)
         XCTAssertEqual(wide.bits, Double(coded.totalBits + t.splitLevels!.bitCount))
-        // A larger μ keeps byte symbols even when more bins are allowed.
-        XCTAssertLessThanOrEqual(try RateDistortionCalibration(rateWeight: 1e-3, rate: codec.rateModel, maxBins: 1019)
-                                    .calibrate(weights: weights).quantizer.bins, 255)
+        // A larger μ keeps byte symbols even when more bins are allowed — and the very same choice:
+        // the finer steps extend the 255-bin grid below, at its spacing, without moving it.
+        for mu in [1e-3, 1e-4, 1e-5] {
+            let capped = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel).calibrate(weights: weights)
+            let open = try RateDistortionCalibration(rateWeight: mu, rate: codec.rateModel, maxBins: 1019).calibrate(weights: weights)
+            XCTAssertLessThanOrEqual(open.quantizer.bins, 255, "μ \(mu)")
+            XCTAssertEqual(open.quantizer, capped.quantizer, "μ \(mu)")
+            XCTAssertEqual(open.cost, capped.cost, "μ \(mu)")
+        }
         let model = try ModelQuantizer(calibration: .rateDistortion(rd)).quantize(file)
         XCTAssertEqual(try SBWModelCodec.decode(try SBWModelCodec.encode(model, options: codec)), model)
     }
