@@ -23,7 +23,7 @@ final class RTLChannelStepTests: XCTestCase {
         let n = channels * perChannel
         let symbols = constant.map { [UInt8](repeating: $0, count: n) }
             ?? SyntheticLayers.laplaceSymbols(count: n, bins: 15, zeroProbability: 0.4, seed: seed)
-        var generator = StepCodeRandom(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let stepCodes = every ? (0..<channels).map { UInt8($0 % 256) }
             : (0..<channels).map { _ in UInt8(clamping: Int(codes.lowerBound) + Int(generator.next() % UInt64(codes.count))) }
         let steps = try ChannelSteps(base: base, codes: stepCodes)
@@ -151,18 +151,5 @@ final class RTLChannelStepTests: XCTestCase {
         XCTAssertTrue(pc.blocksListing.contains("channel_steps sb_channel_steps P=4 W=32 AW=24 CB=10 WB=4 DB=8 LB=2 PB=3"),
                       pc.blocksListing)
         XCTAssertEqual(pc.folderName, "P4-R10-W32-split-replicated-pc")
-    }
-}
-
-/// A seeded 64-bit generator for the tests' step codes.
-private struct StepCodeRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -3,23 +3,6 @@ import XCTest
 @testable import Quantization
 
 final class FakeQuantizerTests: XCTestCase {
-    /// A small deterministic generator (SplitMix64) so the cases are reproducible.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
-        mutating func gaussian() -> Float {
-            let u = max(uniform(), 1e-7), v = uniform()
-            return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-        }
-    }
-
     func forward(_ fq: FakeQuantizer, _ w: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: w.count)
         out.withUnsafeMutableBufferPointer { o in w.withUnsafeBufferPointer { fq.forward(weights: $0, into: o) } }
@@ -35,7 +18,7 @@ final class FakeQuantizerTests: XCTestCase {
     }
 
     func testFixedPrecisionEqualsTheZeroPointQuantizer() throws {
-        var rng = Generator(state: 1)
+        var rng = SplitMix64(seed: 1)
         for bins in [1, 3, 5, 7, 15, 255] {
             let step: Float = 0.03
             let w = (0..<2000).map { _ in rng.gaussian() * 0.1 }
@@ -47,7 +30,7 @@ final class FakeQuantizerTests: XCTestCase {
     }
 
     func testFractionalPrecisionInterpolatesNeighbours() throws {
-        var rng = Generator(state: 2)
+        var rng = SplitMix64(seed: 2)
         let w = (0..<1000).map { _ in rng.gaussian() * 0.2 }
         let fq = FakeQuantizer(step: 0.05, precision: 2.25, learnsPrecision: true)
         let q2 = try ZeroPointQuantizer(bins: 5, step: 0.05), q3 = try ZeroPointQuantizer(bins: 7, step: 0.05)
@@ -63,7 +46,7 @@ final class FakeQuantizerTests: XCTestCase {
 
     /// The loss Σ gᵢŵᵢ is linear in k between integers, so a central difference is exact there.
     func testPrecisionGradientMatchesFiniteDifferences() {
-        var rng = Generator(state: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<20 {
             let n = 500
             let w = (0..<n).map { _ in rng.gaussian() * 0.3 }
@@ -103,5 +86,14 @@ final class FakeQuantizerTests: XCTestCase {
         XCTAssertEqual(forward(fq, w), [0, 0, 0])
         let (gw, _) = backward(fq, w, [1, 1, 1])
         XCTAssertEqual(gw, [0, 0, 0])
+    }
+}
+
+/// The draws these cases were written with (a 24-bit uniform and Box–Muller in `Float`).
+private extension SplitMix64 {
+    mutating func uniform() -> Float { Float(next() >> 40) / Float(1 << 24) }
+    mutating func gaussian() -> Float {
+        let u = max(uniform(), 1e-7), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
     }
 }
