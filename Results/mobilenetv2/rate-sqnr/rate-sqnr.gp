@@ -24,9 +24,9 @@ do for [fmt in formats] {
     set key top left box opaque
     set format y "%g"
     unset logscale x
-    set xrange [-1:44]
+    set xrange [-1:54]
     unset logscale y
-    set yrange [-0.371316:7.79763]
+    set yrange [-0.443635:9.31634]
     unset label 99
     plot "rate-sqnr.dat" index 0 using 1:2 with linespoints lw 1.5 dt 2 pt 6 ps 0.9 lc rgb "#0072B2" title "bins", \
          "rate-sqnr.dat" index 1 using 1:2 with linespoints lw 1.5 dt 2 pt 4 ps 0.9 lc rgb "#D55E00" title "mu", \
