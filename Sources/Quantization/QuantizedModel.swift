@@ -53,6 +53,9 @@ public struct QuantizedTensor: Hashable, Sendable {
         if let bad = symbols.first(where: { Int($0) >= alphabet }) {
             throw QuantizationError.symbolOutOfRange(tensor: name, symbol: Int(bad), bins: alphabet)
         }
+        if let splitLevels, let bad = splitLevels.firstIndexOutOfRange(coarse: symbols, bins: quantizer.bins) {
+            throw QuantizationError.symbolOutOfRange(tensor: name, symbol: bad, bins: quantizer.bins)
+        }
         if dependentQuantization != nil,
            let problem = SBWQuantizedTensor.checkDependentQuantization(step: quantizer.step, bins: quantizer.bins) {
             throw QuantizationError.malformedModel("tensor '\(name)': \(problem)")

@@ -117,6 +117,12 @@ final class SplitLevelsTests: XCTestCase {
             mutated[i] ^= 0x5A
             if let f = try? SBWFile(bytes: OneRecordSBW.resealed(mutated)) { _ = try? f.tensors.first?.floatValues() }
         }
+        // Coarse 254 with fine 3 is index 1019: one past 1019 bins. The record parses (its parts
+        // are each in range) but decoding it refuses by name.
+        let past = try SBWQuantizedTensor(step: 0.01, bins: 1019, coded: .fixedWidth(try FixedWidthCodec.encode([254], alphabetSize: 255)),
+                                          splitLevels: try SplitLevels(fineBits: 2, values: [3]))
+        XCTAssertThrowsError(try past.indices()) { XCTAssertTrue("\($0)".contains("split level 1019 is not below"), "\($0)") }
+        XCTAssertThrowsError(try past.dequantized())
         XCTAssertThrowsError(try SBWQuantizedTensor(step: 0.01, bins: 1019, coded: q.coded,
                                                     dependentQuantization: .eightState, splitLevels: q.splitLevels))
     }

@@ -90,6 +90,18 @@ public struct SplitLevels: Sendable, Equatable, Hashable {
         return (coarse, try SplitLevels(fineBits: s, values: fine))
     }
 
+    /// The first bin index `(coarse << s) | fine` that is not below `bins`, or nil. The last
+    /// coarse symbol covers up to `2^s` indices, of which only `((bins − 1) & (2^s − 1)) + 1`
+    /// exist: a stream can name one past the alphabet, which a reader must refuse.
+    /// - Complexity: O(n).
+    public func firstIndexOutOfRange(coarse: [UInt8], bins: Int) -> Int? {
+        let s = fineBits
+        for i in values.indices where (Int(coarse[i]) << s | Int(values[i])) >= bins {
+            return Int(coarse[i]) << s | Int(values[i])
+        }
+        return nil
+    }
+
     /// The bin indices `(coarse << s) | fine`.
     /// - Precondition: `coarse.count == values.count`.
     public func indices(coarse: [UInt8]) -> [UInt16] {
