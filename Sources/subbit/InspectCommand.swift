@@ -31,9 +31,13 @@ struct Inspect: ParsableCommand {
                 }
                 // Split levels: the entropy of the whole levels; coded bits include the raw fine bits.
                 let entropy: Double
-                if let split = q.splitLevels {
+                if q.splitLevels != nil {
+                    let indices: [UInt16]
+                    do { indices = try q.indices() } catch let error as EntropyCodingError {
+                        throw CodecCommandError("\(file): tensor \(tensor.name): \(error.description)")
+                    }
                     var counts = [Int](repeating: 0, count: q.bins)
-                    for u in split.indices(coarse: symbols) { counts[Int(u)] += 1 }
+                    for u in indices { counts[Int(u)] += 1 }
                     entropy = SymbolStatistics.entropy(histogram: counts)
                 } else {
                     entropy = SymbolStatistics.entropy(histogram: try SymbolStatistics.histogram(symbols, alphabetSize: q.bins))

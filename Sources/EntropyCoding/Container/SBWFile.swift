@@ -126,11 +126,18 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
 
     /// The bin indices `0…bins − 1` (with ``splitLevels``, joined from coarse and fine).
     public func indices() throws -> [UInt16] {
+        let symbols = try checkedSymbols()
+        return splitLevels?.indices(coarse: symbols) ?? symbols.map(UInt16.init)
+    }
+
+    /// ``symbols()``, and with ``splitLevels`` the check that every joined index is below `bins`
+    /// (the last coarse symbol covers indices past it).
+    func checkedSymbols() throws -> [UInt8] {
         let symbols = try self.symbols()
         if let split = splitLevels, let bad = split.firstIndexOutOfRange(coarse: symbols, bins: bins) {
             throw EntropyCodingError.corrupt("split level \(bad) is not below the record's \(bins) bins")
         }
-        return splitLevels?.indices(coarse: symbols) ?? symbols.map(UInt16.init)
+        return symbols
     }
 
     /// Raw fine bits stored beside the coded symbols (0 without ``splitLevels``).
@@ -139,13 +146,7 @@ public struct SBWQuantizedTensor: Sendable, Equatable, Hashable {
     /// The dequantized values: `(u − K)·step`, or the state machine's reconstruction.
     public func dequantized() throws -> [Float] {
         let k = zeroSymbol
-        if let splitLevels {
-            let coarse = try symbols()
-            if let bad = splitLevels.firstIndexOutOfRange(coarse: coarse, bins: bins) {
-                throw EntropyCodingError.corrupt("split level \(bad) is not below the record's \(bins) bins")
-            }
-            return splitLevels.dequantize(coarse: coarse, bins: bins, step: step)
-        }
+        if let splitLevels { return splitLevels.dequantize(coarse: try checkedSymbols(), bins: bins, step: step) }
         if let machine = dependentQuantization { return machine.dequantize(try symbols(), maxLevel: k, step: step) }
         if let channelSteps { return channelSteps.dequantize(try symbols(), maxLevel: k) }
         let levels = (0..<bins).map { Float($0 - k) * step }
