@@ -53,7 +53,7 @@ enum SafeTensorsTarget {
         }
         // Compress → decompress: either a clear refusal, or an output its reader accepts.
         do {
-            let model = try ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 7), .maxAbs)).quantize(file)
+            let model = try ModelQuantizer(calibration: .fixed(try LayerBins(bins: 7), .maxAbs)).quantize(file)
             let encoded = try SBWModelCodec.encode(model, options: try CodecOptions(tableLog: 7))
             let back = try SBWModelCodec.decode(encoded)
             _ = try back.dequantized(metadata: ["format": "pt"]).serialized()

@@ -60,7 +60,11 @@ public struct TrainingSource: Sendable, Equatable {
     }
 }
 
-/// Epochs, optimizer and schedule of one training phase.
+/// Epochs, optimizer and schedule of one training phase, as the spec wrote them.
+///
+/// The numbers stay the spec's doubles (so the ``TrainingKey`` text is exactly what was
+/// written); ``configuration(seed:threads:)`` is the one place they become Training's
+/// ``TrainingConfiguration``, the type a ``Trainer`` runs.
 public struct TrainingRecipe: Sendable, Equatable, Hashable {
     public var epochs: Int
     public var batchSize: Int
@@ -87,6 +91,16 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
         self.cropPadding = cropPadding
         self.horizontalFlip = horizontalFlip
     }
+
+    /// The training run of this recipe with `seed` on `threads` threads.
+    public func configuration(seed: Int, threads: Int) -> TrainingConfiguration {
+        var c = TrainingConfiguration(epochs: epochs, learningRate: Float(learningRate))
+        (c.batchSize, c.optimizer, c.schedule) = (batchSize, optimizer, schedule)
+        (c.momentum, c.weightDecay) = (Float(momentum), Float(weightDecay))
+        c.augmentation = Augmentation(padding: cropPadding, horizontalFlip: horizontalFlip)
+        (c.seed, c.threads) = (UInt64(seed), threads)
+        return c
+    }
 }
 
 /// Options of entropy-regularized quantization-aware training that are not swept.
@@ -104,9 +118,7 @@ public struct TrainingRecipe: Sendable, Equatable, Hashable {
 @dynamicMemberLookup
 public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// Every option but λ and the bin policy (the placeholders in it are replaced per point).
-    public var shared = QATConfiguration(lambda: 0, binPolicy: .learned(initialBins: 15))
-    /// Initial bin count of every layer under the `learned` policy.
-    public var initialBins = 15
+    public var shared = QATConfiguration(lambda: 0, binPolicy: .learned)
     /// Storage of the tensors kept in float (biases, batch norm) in the exported model: `f16`
     /// (the default: half the bits, and the accuracy reported is measured on what is stored)
     /// or `f32`.
@@ -135,8 +147,9 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// Reflection (``SpecFingerprint``) sees the options as one flat list — `qat.temperature`,
     /// not `qat.shared.temperature` — without the per-point placeholders λ and bin policy.
     public var customMirror: Mirror {
-        let options = Mirror(reflecting: shared).children.filter { $0.label != "lambda" && $0.label != "binPolicy" }
-        var children: [Mirror.Child] = Array(options) + [("initialBins", initialBins), ("floatDtype", floatDtype)]
+        // `initialBins` after the others, where it stood when it was declared here: the text stays.
+        let options = Mirror(reflecting: shared).children.filter { !["lambda", "binPolicy", "initialBins"].contains($0.label ?? "") }
+        var children: [Mirror.Child] = Array(options) + [("initialBins", shared.initialBins), ("floatDtype", floatDtype)]
         // Opt-in, so only when set: every fingerprint made before it stands.
         if dropTrainingState { children.append(("dropTrainingState", dropTrainingState)) }
         if compactNames { children.append(("compactNames", compactNames)) }
@@ -147,11 +160,7 @@ public struct QATSettings: Sendable, Equatable, Hashable, CustomReflectable {
     /// The complete training options of a point with this λ and bin policy.
     public func configuration(lambda: Double, binPolicy: BinPolicy) -> QATConfiguration {
         var config = shared
-        config.lambda = lambda
-        switch binPolicy {
-        case .learned: config.binPolicy = .learned(initialBins: initialBins)
-        case .fixed(let n): config.binPolicy = .fixed(bins: n)
-        }
+        (config.lambda, config.binPolicy) = (lambda, binPolicy)
         return config
     }
 }
@@ -177,30 +186,6 @@ public enum CalibrationRule: String, Sendable, CaseIterable, Hashable {
     case mse
     /// Rate–distortion calibration: bins and step per layer minimise distortion + μ·rate (axis `rate_weight`).
     case rd
-}
-
-/// How a layer's bin count is chosen.
-public enum BinPolicy: Sendable, Hashable, CustomStringConvertible, Comparable {
-    /// Learned per layer (FracBits-style continuous precision, rounded to an odd count at export).
-    case learned
-    /// The same odd bin count `N` for every layer.
-    case fixed(Int)
-
-    /// `learned` or `fixed-N` — the spelling in results files.
-    public var description: String {
-        switch self {
-        case .learned: return "learned"
-        case .fixed(let n): return "fixed-\(n)"
-        }
-    }
-
-    public static func < (a: BinPolicy, b: BinPolicy) -> Bool {
-        switch (a, b) {
-        case (.learned, .fixed): return true
-        case (.fixed, .learned), (.learned, .learned): return false
-        case (.fixed(let x), .fixed(let y)): return x < y
-        }
-    }
 }
 
 /// The decoder-hardware settings shared by every point.

@@ -46,7 +46,7 @@ public enum NumericsFingerprint {
         do {
             let model = ModelZoo.make(.lenet5, seed: 1)
             let qat = try QuantizationAwareTraining(
-                model: model, configuration: QATConfiguration(lambda: 0.1, binPolicy: .learned(initialBins: 15)))
+                model: model, configuration: QATConfiguration(lambda: 0.1, binPolicy: .learned))
             var config = configuration(.lenet5)
             config.optimizer = .adam
             config.learningRate = 0.01
@@ -65,7 +65,7 @@ public enum NumericsFingerprint {
             // Calibration of the same weights as a pretrained model.
             let file = try Checkpoint.stateDict(model)
             let calibrations: [Calibration] = [
-                .fixed(try Quantization.BinPolicy(bins: 15), .mse),
+                .fixed(try LayerBins(bins: 15), .mse),
                 .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-3, rate: .coded(.tans(tableLog: 10)),
                                                               measure: .relative)),
             ]

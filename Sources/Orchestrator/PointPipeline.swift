@@ -74,19 +74,6 @@ public struct PointPipeline: Sendable {
         }
     }
 
-    private func configuration(_ recipe: TrainingRecipe, seed: Int, threads: Int) -> TrainingConfiguration {
-        var c = TrainingConfiguration(epochs: recipe.epochs, learningRate: Float(recipe.learningRate))
-        c.batchSize = recipe.batchSize
-        c.optimizer = recipe.optimizer
-        c.momentum = Float(recipe.momentum)
-        c.weightDecay = Float(recipe.weightDecay)
-        c.schedule = recipe.schedule
-        c.augmentation = Augmentation(padding: recipe.cropPadding, horizontalFlip: recipe.horizontalFlip)
-        c.seed = UInt64(seed)
-        c.threads = threads
-        return c
-    }
-
     /// Makes sure the float baseline of `seed` is in the cache; true if it already was.
     func ensureBaseline(seed: Int, threads: Int) throws -> Bool {
         guard case .train(let source) = spec.source, let key = TrainingKey.baseline(spec: spec, seed: seed) else { return true }
@@ -114,7 +101,7 @@ public struct PointPipeline: Sendable {
     private func trainBaseline(_ source: TrainingSource, seed: Int, key: TrainingKey, threads: Int) throws -> (SafeTensorsFile, Double) {
         let (trainSet, testSet) = try datasets.load(source.dataset, cache: data)
         let model = ModelZoo.make(source.model, seed: UInt64(seed))
-        Trainer(model: model, configuration: configuration(source.baseline, seed: seed, threads: threads)).train(on: trainSet)
+        Trainer(model: model, configuration: source.baseline.configuration(seed: seed, threads: threads)).train(on: trainSet)
         let top1 = Evaluation.run(model, on: testSet, threads: threads).accuracy * 100
         var file = try Checkpoint.stateDict(model)
         file.metadata["top1"] = "\(top1)"
@@ -130,21 +117,13 @@ public struct PointPipeline: Sendable {
         let model = ModelZoo.make(arch, seed: UInt64(point.seed))
         try Checkpoint.load(into: model, from: base, source: "baseline")
         let qat = try QuantizationAwareTraining(model: model, configuration: source.qat.configuration(lambda: point.lambda, binPolicy: point.binPolicy))
-        let trainer = Trainer(model: model, configuration: configuration(source.finetune, seed: point.seed, threads: threads))
+        let trainer = Trainer(model: model, configuration: source.finetune.configuration(seed: point.seed, threads: threads))
         trainer.regularizer = qat
         trainer.train(on: trainSet)
-        var exported = try qat.export(floatStorage: source.qat.floatDtype)
-        let latent = model.parameterValues()
-        if source.qat.exportRDOQ > 0 {
-            exported = try ExportRDOQ(rateWeight: source.qat.exportRDOQ).apply(to: exported) { latent[$0] }.model
-        }
-        let check = ModelZoo.make(arch, seed: 0)
-        try check.load(exported)
-        let top1Quantized = Evaluation.run(check, on: testSet, threads: threads).accuracy * 100
-        // SQNR of each exported layer against the latent weights QAT ended with.
-        return TrainedArtifact(model: exported, top1Float: top1Float, top1Quantized: top1Quantized,
-                               trainSeconds: Date().timeIntervalSince(start),
-                               lowestSQNR: exported.lowestLayerSQNR { latent[$0] })
+        let export = try QATExport(qat, architecture: arch, floatStorage: source.qat.floatDtype,
+                                   exportRDOQ: source.qat.exportRDOQ, testSet: testSet, threads: threads)
+        return TrainedArtifact(model: export.model, top1Float: top1Float, top1Quantized: export.top1Quantized,
+                               trainSeconds: Date().timeIntervalSince(start), lowestSQNR: export.lowestSQNR)
     }
 
     private func calibrate(_ source: PretrainedSource, point: SweepPoint) throws -> TrainedArtifact {
@@ -156,7 +135,7 @@ public struct PointPipeline: Sendable {
             calibration = .rateDistortion(try RateDistortionCalibration(
                 rateWeight: point.rateWeight, rate: .coded(.tans(tableLog: point.tableLog)), measure: .relative))
         case (let rule, .fixed(let n)):
-            calibration = .fixed(try Quantization.BinPolicy(bins: n), rule == .maxAbs ? .maxAbs : .mse)
+            calibration = .fixed(try LayerBins(bins: n), rule == .maxAbs ? .maxAbs : .mse)
         case (_, .learned):
             throw ResultsError("`learned` bins need training; use a fixed bin count for pretrained models")
         }
@@ -189,15 +168,14 @@ public struct PointPipeline: Sendable {
         var top1Decoded: Double?
         if case .train(let source) = spec.source {
             top1Decoded = try decodedAccuracy.value(for: key.hex) {
-                let (_, testSet) = try datasets.load(source.dataset, cache: data)
-                let net = ModelZoo.make(source.model, seed: 0)
-                try net.load(decoded)
-                return Evaluation.run(net, on: testSet, threads: threads).accuracy * 100
+                try Evaluation.top1(of: decoded, architecture: source.model, on: datasets.load(source.dataset, cache: data).test,
+                                    threads: threads)
             }
         }
         var layers: [[String: String]] = []
         var entropyBits = 0.0, fixedBits = 0, huffmanBits = 0, codedBits = 0
         var profiles: [LayerProfile] = []
+        var decoderLayers: [QuantizedLayerSymbols] = []
         let baselines = try baselineSizes.value(for: key.hex) {
             try model.quantized.map { try LayerBaseline($0) }
         }
@@ -211,11 +189,11 @@ public struct PointPipeline: Sendable {
             fixedBits += fixed
             huffmanBits += huffman
             codedBits += stored
-            if case .quantized(let q)? = file[tensor.name]?.payload,
-               var profile = LayerProfile(name: tensor.name, coded: q.coded, usedSymbols: tensor.histogram.filter { $0 > 0 }.count,
-                                          lanes: point.lanes) {
-                profile.channels = q.channelSteps?.channelCount ?? 0
-                profiles.append(profile)
+            // The decoder sees each layer as `subbit decoder` does (``QuantizedLayerSymbols``).
+            if case .quantized(let q)? = file[tensor.name]?.payload {
+                let layer = QuantizedLayerSymbols(name: tensor.name, record: q, symbols: tensor.symbols)
+                decoderLayers.append(layer)
+                if let profile = LayerProfile(layer, coded: q.coded, lanes: point.lanes) { profiles.append(profile) }
             }
             layers.append(common(point) .merging([
                 ResultsSchema.Layers.layerIndex: String(index), ResultsSchema.Layers.layer: tensor.name,
@@ -248,10 +226,10 @@ public struct PointPipeline: Sendable {
             run[R.minSQNRLayer] = lowest.layer
         }
         if kind == .tans, profiles.count == model.quantized.count {
-            let config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog, sharing: point.sharing,
+            var config = try DecoderConfiguration(lanes: point.lanes, tableLog: point.tableLog, sharing: point.sharing,
                                                   portBits: point.portBits, laneBufferBits: spec.decoder.bufferBits,
-                                                  clockHz: technology.clockHz,
-                                                  layout: point.layout)
+                                                  clockHz: technology.clockHz, layout: point.layout)
+            config.equip(for: decoderLayers)
             let cost = try DecoderCostModel(technology: technology).evaluate(config, layers: profiles)
             run[R.decoderAreaUM2] = cost.area.map { format($0.total) } ?? ""
             run[R.decoderEnergyPJPerWeight] = cost.energy.map { format($0.decoderPerWeight) } ?? ""

@@ -1,6 +1,7 @@
 import DecoderHardware
 import EntropyCoding
 import Quantization
+import Training
 import Yams
 
 /// One sweep axis, declared once: its spelling in specs (which is also its `runs.csv` column),

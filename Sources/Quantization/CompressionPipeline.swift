@@ -5,7 +5,7 @@ import ModelIO
 ///
 /// ```swift
 /// let pipeline = CompressionPipeline(
-///     quantizer: ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 7), .mse)),
+///     quantizer: ModelQuantizer(calibration: .fixed(try LayerBins(bins: 7), .mse)),
 ///     codec: try CodecOptions(codec: .tans, tableLog: 11, lanes: 1))
 /// let result = try pipeline.compress(try SafeTensorsFile(contentsOf: url))
 /// try AtomicFile.write(result.bytes, to: out)

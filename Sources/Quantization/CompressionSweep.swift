@@ -40,7 +40,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
         }
         let parts = base.split(separator: "=", maxSplits: 1).map(String.init)
         if parts.count == 2, parts[0] == "bins", let n = Int(parts[1]) {
-            guard (try? BinPolicy(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
+            guard (try? LayerBins(bins: n)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             guard let rdoq else { self = .bins(n); return }
             guard let muText = rdoq.mu else {
                 throw QuantizationError.invalidRDOQPoint(text, reason: "a bins point needs RDOQ's μ: write bins=\(n)+rdoq=μ or bins=\(n)+rrdoq=μ")
@@ -53,7 +53,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
             let muAndCap = parts[1].split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let mu = Double(muAndCap[0]), mu.isFinite, mu >= 0 else { throw QuantizationError.invalidOperatingPoint(text) }
             let cap = muAndCap.count == 2 ? Int(muAndCap[1]) : ZeroPointQuantizer.maxBins
-            guard let cap, (try? BinPolicy(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
+            guard let cap, (try? LayerBins(bins: cap)) != nil else { throw QuantizationError.invalidOperatingPoint(text) }
             let measure: RateDistortionCalibration.Measure = parts[0] == "mu" ? .absolute : .relative
             guard let rdoq else { self = .rateWeight(mu, maxBins: cap, measure: measure); return }
             guard rdoq.mu == nil, rdoq.measure == .absolute else {
@@ -81,7 +81,7 @@ public enum OperatingPoint: Hashable, Sendable, CustomStringConvertible {
     /// The calibration of this point, with `rate` as the coded-size model for μ points.
     public func calibration(rate: RateModel) throws -> Calibration {
         switch self {
-        case .bins(let n), .binsRDOQ(let n, _, _): return .fixed(try BinPolicy(bins: n), .mse)
+        case .bins(let n), .binsRDOQ(let n, _, _): return .fixed(try LayerBins(bins: n), .mse)
         case .rateWeight(let mu, let cap, let measure), .rateWeightRDOQ(let mu, let cap, let measure):
             return .rateDistortion(try RateDistortionCalibration(rateWeight: mu, rate: rate, maxBins: cap, measure: measure))
         }

@@ -9,8 +9,8 @@ public enum Calibration: Sendable {
         case mse
     }
 
-    /// Bins from a `BinPolicy`, step by `StepRule`.
-    case fixed(BinPolicy, StepRule)
+    /// Bins from a `LayerBins`, step by `StepRule`.
+    case fixed(LayerBins, StepRule)
     /// Bins and step per layer minimizing squared error + μ · coded bits.
     case rateDistortion(RateDistortionCalibration)
 
@@ -31,7 +31,7 @@ public enum Calibration: Sendable {
 /// ```swift
 /// let file = try SafeTensorsFile(contentsOf: url)
 /// let quantizer = ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
-///                                calibration: .fixed(try BinPolicy(bins: 7), .mse))
+///                                calibration: .fixed(try LayerBins(bins: 7), .mse))
 /// let model = try quantizer.quantize(file)
 /// ```
 ///
@@ -56,7 +56,7 @@ public enum Calibration: Sendable {
 /// at its calibrated bin count (``PerChannelQuantizer``; `.sbw` record kind 5):
 ///
 /// ```swift
-/// let quantizer = ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), perChannel: true)
+/// let quantizer = ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse), perChannel: true)
 /// ```
 public struct ModelQuantizer: Sendable {
     public var policy: TensorPolicy

@@ -157,7 +157,7 @@ public struct KeptTensor: Hashable, Sendable {
 /// are. Produced by `ModelQuantizer`, written to and read from `.sbw` by `SBWModelCodec`.
 ///
 /// ```swift
-/// let model = try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 15), .mse)).quantize(file)
+/// let model = try ModelQuantizer(calibration: .fixed(LayerBins(bins: 15), .mse)).quantize(file)
 /// let restored = try model.dequantized()   // SafeTensorsFile, same names and shapes
 /// ```
 public struct QuantizedModel: Hashable, Sendable {

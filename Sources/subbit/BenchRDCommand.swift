@@ -88,7 +88,7 @@ struct BenchRD: ParsableCommand {
 
     func run() throws {
         let binCounts = try parseList(bins, option: "--bins") { Int($0) }
-        for n in binCounts + [maxBins] { _ = try validating { try BinPolicy(bins: n) } }
+        for n in binCounts + [maxBins] { _ = try validating { try LayerBins(bins: n) } }
         let absolute = try parseList(mu, option: "--mu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
         let relative = try parseList(rmu, option: "--rmu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
         let ends = span.split(separator: ":").map { Double($0) }

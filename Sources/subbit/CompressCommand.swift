@@ -242,7 +242,7 @@ struct CompressionOptions: ParsableArguments {
                 }
                 overrides.append((String(item[..<eq]), n))
             }
-            let policy = try validating { try BinPolicy(bins: bins ?? 15, overrides: overrides) }
+            let policy = try validating { try LayerBins(bins: bins ?? 15, overrides: overrides) }
             return .fixed(policy, rule == .mse ? .mse : .maxAbs)
         }
     }

@@ -79,16 +79,17 @@ struct QATTrainingOptions: ParsableArguments {
 
     /// The QAT configuration the options describe, validated.
     func configuration() throws -> QATConfiguration {
-        let policy: QATBinPolicy
+        let policy: BinPolicy
         switch bins ?? "learned" {
-        case "learned": policy = .learned(initialBins: initialBins)
+        case "learned": policy = .learned
         case let text:
             guard let n = Int(text.hasPrefix("fixed-") ? String(text.dropFirst(6)) : text) else {
                 throw ValidationError("--bins '\(text)' is not 'learned' or an odd bin count: use e.g. --bins learned or --bins 7")
             }
-            policy = .fixed(bins: n)
+            policy = .fixed(n)
         }
         var config = QATConfiguration(lambda: lambda ?? 0, binPolicy: policy)
+        config.initialBins = initialBins
         config.temperature = temperature
         config.lambdaWarmupEpochs = lambdaWarmup
         config.firstLayerBins = firstLayerBins

@@ -147,22 +147,14 @@ extension Train {
     /// evaluates the decoded weights: the accuracy reported is that of what was stored.
     func finishQuantized(_ qat: QuantizationAwareTraining, top1Float: Double?, testSet: ImageDataset,
                          threads: Int, seconds: Double) throws {
-        var exported = try qat.export(floatStorage: self.qat.floatDtype)
-        if self.qat.exportRDOQ > 0 {
-            let latent = qat.model.parameterValues()
-            let rounded = try ExportRDOQ(rateWeight: self.qat.exportRDOQ).apply(to: exported) { latent[$0] }
-            exported = rounded.model
-            print("export rounding: RDOQ at μ = \(self.qat.exportRDOQ) (relative) moved \(rounded.changed) of \(exported.quantizedParameterCount) levels")
+        let export = try QATExport(qat, architecture: common.model, floatStorage: self.qat.floatDtype,
+                                   exportRDOQ: self.qat.exportRDOQ, testSet: testSet, threads: threads)
+        if let moved = export.levelsMoved {
+            print("export rounding: RDOQ at μ = \(self.qat.exportRDOQ) (relative) moved \(moved) of \(export.model.quantizedParameterCount) levels")
         }
-        let inMemory = ModelZoo.make(common.model, seed: 0)
-        try inMemory.load(exported)
-        let top1Quantized = 100 * Evaluation.run(inMemory, on: testSet, threads: threads).accuracy
-        let options = try self.qat.codecOptions()
-        let stored = try failing { try SBWRoundTrip(exported, options: options) }
+        let stored = try failing { try SBWRoundTrip(export.model, options: try self.qat.codecOptions()) }
         try failing { try AtomicFile.write(stored.bytes, to: URL(fileURLWithPath: output)) }
-        let deployed = ModelZoo.make(common.model, seed: 0)
-        try failing { try deployed.load(stored.decoded) }
-        let top1Decoded = 100 * Evaluation.run(deployed, on: testSet, threads: threads).accuracy
+        let top1Decoded = try failing { try Evaluation.top1(of: stored.decoded, architecture: common.model, on: testSet, threads: threads) }
         // From scratch, "float" is the latent (unquantized) weights the quantizers saw.
         let float = try top1Float ?? {
             let latent = ModelZoo.make(common.model, seed: 0)
@@ -172,7 +164,7 @@ extension Train {
             return 100 * Evaluation.run(latent, on: testSet, threads: threads).accuracy
         }()
         let report = QATTrainingReport(model: stored.decoded, file: stored.file, fileBytes: stored.bytes.count)
-        print(report.render(top1Float: float, top1Quantized: top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
+        print(report.render(top1Float: float, top1Quantized: export.top1Quantized, top1Decoded: top1Decoded, softRate: qat.softRate()))
         print(String(format: "trained in %.1f s; wrote %@", seconds, output))
         if let path = self.qat.precisionTrace {
             try failing { try AtomicFile.write(Array(qat.precisionTrace.csv.utf8), to: URL(fileURLWithPath: path)) }

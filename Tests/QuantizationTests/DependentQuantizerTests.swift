@@ -156,7 +156,7 @@ final class DependentQuantizerTests: XCTestCase {
         var file = SafeTensorsFile()
         file.tensors["a.weight"] = try TensorData(floats: rng.weights(count: 600), shape: [20, 30])
         let codec = try CodecOptions(tableLog: 11, lanes: 1)
-        let quantizer = ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse),
+        let quantizer = ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse),
                                        dependentQuantizer: try DependentQuantizer(rateWeight: 0.01, measure: .relative, codec: codec))
         let result = try CompressionPipeline(quantizer: quantizer, codec: codec).compress(file)
         XCTAssertEqual(result.model.quantized[0].dependentQuantization, .eightState)

@@ -7,7 +7,7 @@ import ModelIO
 /// reads back, refuses what it would silently change, and keeps its numbers finite for weights
 /// up to Float.greatestFiniteMagnitude.
 final class HostileModelTests: XCTestCase {
-    let quantizer = ModelQuantizer(calibration: .fixed(try! BinPolicy(bins: 15), .mse))
+    let quantizer = ModelQuantizer(calibration: .fixed(try! LayerBins(bins: 15), .mse))
 
     func testBoolBytesOtherThanZeroOrOneAreRefusedAtCompress() throws {
         var file = SafeTensorsFile()

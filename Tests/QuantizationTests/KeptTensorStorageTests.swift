@@ -18,7 +18,7 @@ final class KeptTensorStorageTests: XCTestCase {
         return file
     }
 
-    private let calibration = Calibration.fixed(try! BinPolicy(bins: 7), .mse)
+    private let calibration = Calibration.fixed(try! LayerBins(bins: 7), .mse)
 
     func testQ8StoresOneBytePerValueAndRoundTripsThroughSBW() throws {
         let input = try model()

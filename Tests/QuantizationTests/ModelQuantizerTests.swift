@@ -23,7 +23,7 @@ func makeToyModel(seed: UInt64 = 1) throws -> SafeTensorsFile {
 final class ModelQuantizerTests: XCTestCase {
     func testRolesAndRoundTripThroughDequantization() throws {
         let file = try makeToyModel()
-        let model = try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 15), .mse)).quantize(file)
+        let model = try ModelQuantizer(calibration: .fixed(LayerBins(bins: 15), .mse)).quantize(file)
         XCTAssertEqual(model.quantized.map(\.name),
                        ["classifier.1.weight", "features.0.0.weight", "features.1.conv.0.0.weight"])
         XCTAssertEqual(model.kept.count, 6)
@@ -46,7 +46,7 @@ final class ModelQuantizerTests: XCTestCase {
     func testFloat16StorageAndKeepFloat() throws {
         let file = try makeToyModel()
         let policy = TensorPolicy(keepFloat: ["classifier.*"], floatStorage: .float16)
-        let model = try ModelQuantizer(policy: policy, calibration: .fixed(BinPolicy(bins: 3), .maxAbs)).quantize(file)
+        let model = try ModelQuantizer(policy: policy, calibration: .fixed(LayerBins(bins: 3), .maxAbs)).quantize(file)
         XCTAssertEqual(model.quantized.map(\.name), ["features.0.0.weight", "features.1.conv.0.0.weight"])
         let classifier = model.kept.first { $0.name == "classifier.1.weight" }!
         XCTAssertEqual(classifier.data.dtype, .f16)
@@ -55,17 +55,17 @@ final class ModelQuantizerTests: XCTestCase {
 
     func testOverridesAndErrors() throws {
         let file = try makeToyModel()
-        let model = try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 7, overrides: [("features.0.*", 255)]), .mse))
+        let model = try ModelQuantizer(calibration: .fixed(LayerBins(bins: 7, overrides: [("features.0.*", 255)]), .mse))
             .quantize(file)
         XCTAssertEqual(model.quantized.map(\.quantizer.bins), [7, 255, 7])
-        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 7, overrides: [("nope.*", 3)]), .mse))
+        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(LayerBins(bins: 7, overrides: [("nope.*", 3)]), .mse))
             .quantize(file)) { XCTAssertEqual($0 as? QuantizationError, .unmatchedOverride("nope.*")) }
         var bad = file
         bad.tensors["classifier.1.weight"] = try TensorData(floats: [Float.nan] + [Float](repeating: 0, count: 639), shape: [10, 64])
-        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 7), .mse)).quantize(bad)) {
+        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(LayerBins(bins: 7), .mse)).quantize(bad)) {
             XCTAssertEqual($0 as? QuantizationError, .nonFiniteWeights(tensor: "classifier.1.weight"))
         }
-        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 7), .mse)).quantize(SafeTensorsFile()))
+        XCTAssertThrowsError(try ModelQuantizer(calibration: .fixed(LayerBins(bins: 7), .mse)).quantize(SafeTensorsFile()))
     }
 
     func testQuantizedTensorValidation() throws {

@@ -85,7 +85,7 @@ final class PerChannelQuantizerTests: XCTestCase {
         file.tensors["conv.weight"] = try TensorData(floats: layer(channels: 16, per: 27, seed: 5), shape: [16, 3, 3, 3])
         file.tensors["fc.weight"] = try TensorData(floats: layer(channels: 10, per: 40, seed: 6), shape: [10, 40])
         file.tensors["fc.bias"] = try TensorData(floats: [Float](repeating: 0.5, count: 10), shape: [10])
-        let calibration = Calibration.fixed(try BinPolicy(bins: 15), .mse)
+        let calibration = Calibration.fixed(try LayerBins(bins: 15), .mse)
         let pc = ModelQuantizer(calibration: calibration, perChannel: true)
         XCTAssertEqual(pc.label, "mse, 15 bins + per-channel")
         let model = try pc.quantize(file)
@@ -114,7 +114,7 @@ final class PerChannelQuantizerTests: XCTestCase {
         var file = SafeTensorsFile()
         file.tensors["w"] = try TensorData(floats: layer(channels: 2, per: 8, seed: 7), shape: [2, 8])
         let codec = try CodecOptions(tableLog: 11)
-        let calibration = Calibration.fixed(try BinPolicy(bins: 7), .mse)
+        let calibration = Calibration.fixed(try LayerBins(bins: 7), .mse)
         for q in [ModelQuantizer(calibration: calibration, rdoq: try RDOQ(rateWeight: 0.1, codec: codec), perChannel: true),
                   ModelQuantizer(calibration: calibration, dependentQuantizer: try DependentQuantizer(rateWeight: 0.1, codec: codec), perChannel: true)] {
             XCTAssertThrowsError(try q.quantize(file)) { error in

@@ -145,7 +145,7 @@ final class RDOQTests: XCTestCase {
             let expected = t.symbols.map { Float(Int($0) - t.quantizer.maxLevel) * t.quantizer.step }
             XCTAssertEqual(t.dequantized().map(\.bitPattern), expected.map(\.bitPattern))
         }
-        let fixed = ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 7), .mse), rdoq: try RDOQ(rateWeight: 1e-4, codec: codec))
+        let fixed = ModelQuantizer(calibration: .fixed(try LayerBins(bins: 7), .mse), rdoq: try RDOQ(rateWeight: 1e-4, codec: codec))
         XCTAssertEqual(fixed.label, "mse, 7 bins + rdoq absolute, μ=0.0001")
     }
 

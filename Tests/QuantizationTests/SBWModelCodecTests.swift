@@ -11,7 +11,7 @@ final class SBWModelCodecTests: XCTestCase {
         file.tensors["extra.bf16"] = try TensorData(floats: [1.5, -2, 3.25], shape: [3], dtype: .bf16)
         file.tensors["extra.flags"] = try TensorData(integers: [1, 0, 1, 1], shape: [2, 2], dtype: .bool)
         file.tensors["extra.big"] = try TensorData(integers: [Int64.max, -5], shape: [2])
-        return try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 9, overrides: [("classifier.*", 1)]), .mse))
+        return try ModelQuantizer(calibration: .fixed(LayerBins(bins: 9, overrides: [("classifier.*", 1)]), .mse))
             .quantize(file)
     }
 
@@ -25,7 +25,7 @@ final class SBWModelCodecTests: XCTestCase {
             }
         }
         let halves = try ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
-                                        calibration: .fixed(BinPolicy(bins: 3), .maxAbs)).quantize(makeToyModel())
+                                        calibration: .fixed(LayerBins(bins: 3), .maxAbs)).quantize(makeToyModel())
         XCTAssertEqual(try SBWModelCodec.decode(SBWModelCodec.encode(halves, options: CodecOptions())), halves)
     }
 
@@ -36,7 +36,7 @@ final class SBWModelCodecTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let halves = try ModelQuantizer(policy: TensorPolicy(floatStorage: .float16),
-                                        calibration: .fixed(BinPolicy(bins: 3), .maxAbs)).quantize(makeToyModel())
+                                        calibration: .fixed(LayerBins(bins: 3), .maxAbs)).quantize(makeToyModel())
         let metadata = ["format": "pt", "subbit": "decompressed"]
         for (index, model) in [try toyModel(), halves].enumerated() {
             for codec in CodecKind.allCases {

@@ -8,7 +8,7 @@ import XCTest
 /// model is the written one — for every codec and with dependent quantization.
 final class SBWRoundTripTests: XCTestCase {
     func testTheDecodedModelIsTheWrittenOneForEveryCodec() throws {
-        let model = try ModelQuantizer(calibration: .fixed(BinPolicy(bins: 7), .mse)).quantize(try makeToyModel(seed: 3))
+        let model = try ModelQuantizer(calibration: .fixed(LayerBins(bins: 7), .mse)).quantize(try makeToyModel(seed: 3))
         for (index, codec) in CodecKind.allCases.enumerated() {
             let options = try CodecOptions(codec: codec, tableLog: 9, lanes: 1 + index % 3)
             let stored = try SBWRoundTrip(model, options: options)
@@ -24,7 +24,7 @@ final class SBWRoundTripTests: XCTestCase {
         var file = SafeTensorsFile()
         file.tensors["a.weight"] = try TensorData(floats: rng.weights(count: 900), shape: [30, 30])
         let codec = try CodecOptions(tableLog: 11, lanes: 2)
-        let model = try ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse),
+        let model = try ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse),
                                        dependentQuantizer: try DependentQuantizer(rateWeight: 0.01, measure: .relative, codec: codec))
             .quantize(file)
         XCTAssertNotNil(model.quantized[0].dependentQuantization)

@@ -30,7 +30,7 @@ final class SplitLevelQuantizationTests: XCTestCase {
         }
         XCTAssertThrowsError(try ZeroPointQuantizer(bins: 4097, step: 1))
         XCTAssertThrowsError(try ZeroPointQuantizer(bins: 1020, step: 1))
-        XCTAssertThrowsError(try BinPolicy(bins: 4097)) { error in
+        XCTAssertThrowsError(try LayerBins(bins: 4097)) { error in
             XCTAssertTrue("\(error)".contains("up to 4095"), "\(error)")
         }
     }
@@ -40,9 +40,9 @@ final class SplitLevelQuantizationTests: XCTestCase {
     func testFixedBinsAbove255RoundTripThroughTheModelCodec() throws {
         let file = try model(seed: 7)
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 4)
-        let wide = try CompressionPipeline(quantizer: ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 1019), .mse)),
+        let wide = try CompressionPipeline(quantizer: ModelQuantizer(calibration: .fixed(try LayerBins(bins: 1019), .mse)),
                                            codec: codec).compress(file)
-        let narrow = try CompressionPipeline(quantizer: ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 255), .mse)),
+        let narrow = try CompressionPipeline(quantizer: ModelQuantizer(calibration: .fixed(try LayerBins(bins: 255), .mse)),
                                              codec: codec).compress(file)
         for t in wide.model.quantized {
             XCTAssertEqual(t.splitLevels?.fineBits, 2, t.name)
@@ -58,7 +58,7 @@ final class SplitLevelQuantizationTests: XCTestCase {
             XCTAssertGreaterThan(Double(l.tansBytes * 8) / Double(l.parameterCount), l.entropyBitsPerWeight - 0.05, l.name)
         }
         // A mixed policy: one layer split, one not.
-        let mixed = try ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15, overrides: [("fc.*", 509)]), .mse)).quantize(file)
+        let mixed = try ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15, overrides: [("fc.*", 509)]), .mse)).quantize(file)
         XCTAssertEqual(mixed.quantized.map { $0.splitLevels?.fineBits ?? 0 }, [0, 1])
         XCTAssertEqual(try SBWModelCodec.decode(try SBWModelCodec.encode(mixed, options: codec)), mixed)
     }
@@ -96,7 +96,7 @@ final class SplitLevelQuantizationTests: XCTestCase {
     func testToolsThatStopAt255BinsRefuseByName() throws {
         let file = try model(seed: 8)
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 1)
-        let policy = Calibration.fixed(try BinPolicy(bins: 509), .mse)
+        let policy = Calibration.fixed(try LayerBins(bins: 509), .mse)
         let cases: [(ModelQuantizer, String)] = [
             (ModelQuantizer(calibration: policy, rdoq: try RDOQ(rateWeight: 0.01, codec: codec)), "RDOQ works on at most 255 bins"),
             (ModelQuantizer(calibration: policy, dependentQuantizer: try DependentQuantizer(rateWeight: 0.01, codec: codec)),

@@ -26,11 +26,11 @@ final class TensorPolicyTests: XCTestCase {
         XCTAssertEqual(keep.role(name: "classifier.1.weight", shape: [1000, 1280], isFloatingPoint: true), .float)
     }
 
-    func testBinPolicy() throws {
-        let p = try BinPolicy(bins: 7, overrides: [("features.0.*", 255), ("*", 3)])
+    func testLayerBins() throws {
+        let p = try LayerBins(bins: 7, overrides: [("features.0.*", 255), ("*", 3)])
         XCTAssertEqual(p.bins(for: "features.0.0.weight"), 255)
         XCTAssertEqual(p.bins(for: "x"), 3)
-        XCTAssertThrowsError(try BinPolicy(bins: 4))
-        XCTAssertThrowsError(try BinPolicy(bins: 3, overrides: [("a", 300)]))
+        XCTAssertThrowsError(try LayerBins(bins: 4))
+        XCTAssertThrowsError(try LayerBins(bins: 3, overrides: [("a", 300)]))
     }
 }

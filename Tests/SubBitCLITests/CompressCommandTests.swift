@@ -33,11 +33,11 @@ final class CompressCommandTests: XCTestCase {
         let modelURL = dir.appendingPathComponent("toy.safetensors")
         let original = try writeToyModel(to: modelURL)
         let cases: [([String], Calibration)] = [
-            (["--bins", "7"], .fixed(try BinPolicy(bins: 7), .mse)),
-            (["--bins", "255", "--calibration", "max-abs", "--codec", "huffman"], .fixed(try BinPolicy(bins: 255), .maxAbs)),
+            (["--bins", "7"], .fixed(try LayerBins(bins: 7), .mse)),
+            (["--bins", "255", "--calibration", "max-abs", "--codec", "huffman"], .fixed(try LayerBins(bins: 255), .maxAbs)),
             (["--bins", "3", "--codec", "fixed", "--layer-bins", "features.0.*=15"],
-             .fixed(try BinPolicy(bins: 3, overrides: [("features.0.*", 15)]), .mse)),
-            (["--bins", "15", "--codec", "rans", "--lanes", "4"], .fixed(try BinPolicy(bins: 15), .mse)),
+             .fixed(try LayerBins(bins: 3, overrides: [("features.0.*", 15)]), .mse)),
+            (["--bins", "15", "--codec", "rans", "--lanes", "4"], .fixed(try LayerBins(bins: 15), .mse)),
             (["--rate-weight", "1e-4", "--lanes", "8", "--table-log", "9"],
              .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: try CodecOptions(tableLog: 9, lanes: 8).rateModel))),
         ]

@@ -21,7 +21,7 @@ final class DQCLITests: XCTestCase {
              ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: codec.rateModel)),
                             dependentQuantizer: try DependentQuantizer(rateWeight: 1e-4, codec: codec))),
             (["--bins", "15", "--dq", "--dq-weight", "0.02", "--distortion", "relative", "--dq-states", "4"],
-             ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse),
+             ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse),
                             dependentQuantizer: try DependentQuantizer(rateWeight: 0.02, measure: .relative, codec: codec, machine: .fourState))),
         ]
         for (i, (args, quantizer)) in cases.enumerated() {

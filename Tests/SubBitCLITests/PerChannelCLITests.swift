@@ -14,7 +14,7 @@ final class PerChannelCLITests: XCTestCase {
         let codec = try CodecOptions(codec: .tans, tableLog: 11, lanes: 16)
         let cases: [([String], ModelQuantizer)] = [
             (["--bins", "15", "--per-channel"],
-             ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), perChannel: true)),
+             ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse), perChannel: true)),
             (["--rate-weight", "1e-4", "--per-channel"],
              ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 1e-4, rate: codec.rateModel)),
                             perChannel: true)),

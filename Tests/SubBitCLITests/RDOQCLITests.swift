@@ -24,7 +24,7 @@ final class RDOQCLITests: XCTestCase {
              ModelQuantizer(calibration: .rateDistortion(try RateDistortionCalibration(rateWeight: 0.05, rate: codec.rateModel, measure: .relative)),
                             rdoq: try RDOQ(rateWeight: 0.05, measure: .relative, codec: codec))),
             (["--bins", "15", "--rdoq", "--rdoq-weight", "0.02", "--distortion", "relative"],
-             ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 15), .mse), rdoq: try RDOQ(rateWeight: 0.02, measure: .relative, codec: codec))),
+             ModelQuantizer(calibration: .fixed(try LayerBins(bins: 15), .mse), rdoq: try RDOQ(rateWeight: 0.02, measure: .relative, codec: codec))),
         ]
         for (i, (args, quantizer)) in cases.enumerated() {
             let restored = try SubBitCLI.compressAndDecompress(modelURL, args, in: dir, tag: "m\(i)")

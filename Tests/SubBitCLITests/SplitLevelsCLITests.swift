@@ -15,7 +15,7 @@ final class SplitLevelsCLITests: XCTestCase {
         let modelURL = dir.appendingPathComponent("m.safetensors")
         let original = try SubBitCLI.writeSmallCheckpoint(to: modelURL, seed: 0x1019)
         let restored = try SubBitCLI.compressAndDecompress(modelURL, ["--bins", "1019", "--lanes", "4"], in: dir, tag: "w")
-        let expected = try ModelQuantizer(calibration: .fixed(try BinPolicy(bins: 1019), .mse)).quantize(original)
+        let expected = try ModelQuantizer(calibration: .fixed(try LayerBins(bins: 1019), .mse)).quantize(original)
         XCTAssertTrue(expected.quantized.allSatisfy { $0.splitLevels?.fineBits == 2 })
         for t in expected.quantized {
             XCTAssertEqual(try restored.tensor(t.name).floats().map(\.bitPattern), t.dequantized().map(\.bitPattern), t.name)

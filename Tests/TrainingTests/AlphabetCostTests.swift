@@ -91,11 +91,11 @@ final class AlphabetCostTests: XCTestCase {
             XCTAssertEqual(a.weight.grad.toArray(), b.weight.grad.toArray())
             XCTAssertEqual(a.transform.precision.grad[0], b.transform.precision.grad[0])
         }
-        XCTAssertNil(QATConfiguration(lambda: 0.1, binPolicy: .learned(initialBins: 15)).alphabetCost)
+        XCTAssertNil(QATConfiguration(lambda: 0.1, binPolicy: .learned).alphabetCost)
     }
 
     func testConfigurationRefusesBadValues() {
-        var config = QATConfiguration(lambda: 0.1, binPolicy: .learned(initialBins: 15))
+        var config = QATConfiguration(lambda: 0.1, binPolicy: .learned)
         config.tableWeight = -1
         XCTAssertThrowsError(try config.validate()) { XCTAssertEqual($0 as? QATError, .invalidTableWeight(-1)) }
         config.tableWeight = 0.1

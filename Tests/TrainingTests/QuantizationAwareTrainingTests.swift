@@ -28,7 +28,7 @@ final class QuantizationAwareTrainingTests: XCTestCase {
     /// With λ = 0 the regularizer adds nothing: training equals plain QAT with the same fake quantizers.
     func testZeroLambdaIsPlainQAT() throws {
         let a = ModelZoo.make(.mlp, seed: 5), b = ModelZoo.make(.mlp, seed: 5)
-        let config = QATConfiguration(lambda: 0, binPolicy: .fixed(bins: 7))
+        let config = QATConfiguration(lambda: 0, binPolicy: .fixed(7))
         let regularized = try QuantizationAwareTraining(model: a, configuration: config)
         _ = try QuantizationAwareTraining(model: b, configuration: config)   // transforms only
         let ta = Trainer(model: a, configuration: recipe())
@@ -43,7 +43,7 @@ final class QuantizationAwareTrainingTests: XCTestCase {
     /// the logits (and so the accuracy) of the exported in-memory quantized weights.
     func testDecodedWeightsEvaluateExactlyLikeInMemoryQuantizedWeights() throws {
         let model = ModelZoo.make(.mlp, seed: 7)
-        let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0.05, binPolicy: .learned(initialBins: 15)))
+        let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0.05, binPolicy: .learned))
         var config = recipe(epochs: 3)
         config.learningRate = 3e-3
         let trainer = Trainer(model: model, configuration: config)
@@ -71,7 +71,7 @@ final class QuantizationAwareTrainingTests: XCTestCase {
     /// in the zero bin under a fixed one — instead of a collapsed step with the weights piled
     /// in the two outer bins.
     func testVeryLargeLambdaDrivesEveryLayerToTheZeroBin() throws {
-        for policy in [QATBinPolicy.learned(initialBins: 15), .fixed(bins: 7)] {
+        for policy in [BinPolicy.learned, .fixed(7)] {
             let model = ModelZoo.make(.mlp, seed: 4)
             var qatConfig = QATConfiguration(lambda: 1000, binPolicy: policy)
             qatConfig.temperature = 0.25
@@ -99,7 +99,7 @@ final class QuantizationAwareTrainingTests: XCTestCase {
     /// batch counters) besides symbols.
     func testExportStoresFloatTensorsInTheRequestedType() throws {
         let model = ModelZoo.make(.lenet5, seed: 8)
-        let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(bins: 7)))
+        let qat = try QuantizationAwareTraining(model: model, configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(7)))
         let half = try qat.export(floatStorage: .float16)
         XCTAssertFalse(half.kept.isEmpty)
         XCTAssertTrue(half.kept.allSatisfy { $0.data.dtype == .f16 || !$0.data.dtype.isFloatingPoint },
@@ -110,7 +110,8 @@ final class QuantizationAwareTrainingTests: XCTestCase {
 
     func testExportKeepsFloatTensorsAndDropsQuantizerParameters() throws {
         let model = ModelZoo.make(.lenet5, seed: 8)
-        var config = QATConfiguration(lambda: 0, binPolicy: .learned(initialBins: 9))
+        var config = QATConfiguration(lambda: 0, binPolicy: .learned)
+        config.initialBins = 9
         config.firstLayerBins = 255
         let qat = try QuantizationAwareTraining(model: model, configuration: config)
         let exported = try qat.export()
@@ -125,9 +126,9 @@ final class QuantizationAwareTrainingTests: XCTestCase {
 
     func testInvalidOptionsAreRefused() {
         XCTAssertThrowsError(try QuantizationAwareTraining(model: ModelZoo.make(.mlp, seed: 1),
-                                                           configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(bins: 4))))
+                                                           configuration: QATConfiguration(lambda: 0, binPolicy: .fixed(4))))
         XCTAssertThrowsError(try QuantizationAwareTraining(model: ModelZoo.make(.mlp, seed: 1),
-                                                           configuration: QATConfiguration(lambda: -1, binPolicy: .fixed(bins: 3)))) { error in
+                                                           configuration: QATConfiguration(lambda: -1, binPolicy: .fixed(3)))) { error in
             XCTAssertTrue("\(error)".contains("Fix:"))
         }
     }

@@ -28,7 +28,7 @@ final class ThreadDeterminismTests: XCTestCase {
         let trainer = Trainer(model: model, configuration: config)
         if qat {
             trainer.regularizer = try QuantizationAwareTraining(
-                model: model, configuration: QATConfiguration(lambda: 0.1, binPolicy: .learned(initialBins: 15)))
+                model: model, configuration: QATConfiguration(lambda: 0.1, binPolicy: .learned))
         }
         trainer.train(on: data)
         return bits(model)

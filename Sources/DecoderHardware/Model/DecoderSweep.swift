@@ -31,17 +31,24 @@ public struct QuantizedLayerSymbols: Sendable {
         usedSymbols = used
     }
 
+    /// A stored layer: `symbols`, its coded symbols, with what its record tells the decoder —
+    /// the alphabet, the dependent-quantization machine, per-channel steps, split levels' fine bits.
+    /// `subbit decoder` (from a file) and a sweep point (from the model it just stored) both
+    /// describe layers this way, so the decoder they cost is the same.
+    public init(name: String, record q: SBWQuantizedTensor, symbols: [UInt8]) {
+        self.init(name: name, bins: q.coded.alphabetSize, symbols: symbols)
+        dependentQuantization = q.dependentQuantization
+        channelSteps = q.channelSteps
+        fineBits = q.splitLevels?.fineBits ?? 0
+    }
+
     /// The quantized tensors of an `.sbw` file, decoded by the software decoder, in file order.
     public static func load(sbw url: URL) throws -> [QuantizedLayerSymbols] {
         let file = try SBWFile(contentsOf: url)
         var layers: [QuantizedLayerSymbols] = []
         for tensor in file.tensors {
             guard case .quantized(let q) = tensor.payload else { continue }
-            var layer = QuantizedLayerSymbols(name: tensor.name, bins: q.coded.alphabetSize, symbols: try q.symbols())
-            layer.dependentQuantization = q.dependentQuantization
-            layer.channelSteps = q.channelSteps
-            layer.fineBits = q.splitLevels?.fineBits ?? 0
-            layers.append(layer)
+            layers.append(QuantizedLayerSymbols(name: tensor.name, record: q, symbols: try q.symbols()))
         }
         guard !layers.isEmpty else {
             throw DecoderSweepError.noQuantizedTensors(url.path)
@@ -174,9 +181,6 @@ public enum DecoderSweep {
             }
         }
         let model = DecoderCostModel(technology: technology)
-        // The dequantizers carry the largest state machine any layer uses (plain layers start it
-        // in state 0 and never read it).
-        let machine = layers.compactMap(\.dependentQuantization).max { $0.stateCount < $1.stateCount }
         var points: [Point] = []
         for layout in axes.layouts {
             for r in axes.tableLogs {
@@ -192,10 +196,7 @@ public enum DecoderSweep {
                             coded = .tans(try TANSCodec.encode(layer.symbols, alphabetSize: max(layer.bins, 1),
                                                                tableLog: r, lanes: p, layout: layout))
                         }
-                        var profile = LayerProfile(name: layer.name, coded: coded, usedSymbols: layer.usedSymbols, lanes: p)!
-                        profile.channels = layer.channelSteps?.channelCount ?? 0
-                        profile.fineBits = layer.fineBits
-                        profiles.append(profile)
+                        profiles.append(LayerProfile(layer, coded: coded, lanes: p)!)
                         if simulate {
                             guard layer.fineBits == 0 else {
                                 throw DecoderSweepError.codecRange("layer '\(layer.name)' has more than 255 bins (split levels: coarse symbols and \(layer.fineBits) raw fine bits per weight); the cycle simulator does not model the fine-bit stream, so it cannot check this file — drop --simulate (the analytic model costs the stream), or compress with at most 255 bins")
@@ -220,7 +221,7 @@ public enum DecoderSweep {
                                 laneBufferBits: axes.laneBufferBits, clockHz: clock, layout: layout,
                                 memoryReadLatency: axes.memoryReadLatency, stateLoopCycles: axes.stateLoopCycles,
                                 doubleBufferTables: axes.doubleBufferTables)
-                            config.dependentQuantization = machine
+                            config.equip(for: layers)
                             let cost = try model.evaluate(config, model: prepared)
                             // Sharing does not change the cycles: simulate once per port width.
                             if simulate && simulation == nil {
@@ -269,5 +270,24 @@ public enum DecoderSweep {
     /// |a − s| / s (0 when both are 0).
     static func relativeError(_ analytic: Int, _ simulated: Int) -> Double {
         simulated == 0 ? (analytic == 0 ? 0 : .infinity) : Double(abs(analytic - simulated)) / Double(simulated)
+    }
+}
+
+extension LayerProfile {
+    /// The analytic model's view of `layer` stored as `coded` for a `lanes`-lane decoder,
+    /// with the decoder shares its record adds (per-channel steps, split levels' fine bits);
+    /// nil for Huffman and rANS streams, which the decoder does not read.
+    public init?(_ layer: QuantizedLayerSymbols, coded: CodedSymbols, lanes: Int) {
+        self.init(name: layer.name, coded: coded, usedSymbols: layer.usedSymbols, lanes: lanes)
+        channels = layer.channelSteps?.channelCount ?? 0
+        fineBits = layer.fineBits
+    }
+}
+
+extension DecoderConfiguration {
+    /// Gives the dequantizers the largest dependent-quantization state machine any of `layers`
+    /// uses (plain layers start it in state 0 and never read it; nil when none does).
+    public mutating func equip(for layers: [QuantizedLayerSymbols]) {
+        dependentQuantization = layers.compactMap(\.dependentQuantization).max { $0.stateCount < $1.stateCount }
     }
 }

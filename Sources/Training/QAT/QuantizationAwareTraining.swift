@@ -2,17 +2,35 @@ import EntropyCoding
 import ModelIO
 import Quantization
 
-/// How a layer's bin count is chosen during quantization-aware training.
-public enum QATBinPolicy: Sendable, Hashable, CustomStringConvertible {
-    /// Every layer starts at `initialBins` and learns its precision (FracBits-style).
-    case learned(initialBins: Int)
-    /// Every layer keeps `bins` bins.
-    case fixed(bins: Int)
+/// How each layer's bin count is chosen: learned during quantization-aware training, or one
+/// fixed odd count for every layer. It is the training's option and the value of a sweep's
+/// `bin_policy` axis alike (post-training calibration's per-layer counts are ``LayerBins``).
+///
+/// ```swift
+/// BinPolicy.fixed(7).description           // "fixed-7", as in results files
+/// [.fixed(7), .learned].sorted()           // [.learned, .fixed(7)]
+/// ```
+public enum BinPolicy: Sendable, Hashable, CustomStringConvertible, Comparable {
+    /// Every layer starts at ``QATConfiguration/initialBins`` and learns its precision
+    /// (FracBits-style continuous precision, rounded to an odd count at export).
+    case learned
+    /// Every layer keeps `N` bins (odd).
+    case fixed(Int)
 
+    /// `learned` or `fixed-N`: the spelling in results files.
     public var description: String {
         switch self {
         case .learned: return "learned"
         case .fixed(let n): return "fixed-\(n)"
+        }
+    }
+
+    /// `learned` first, then fixed counts from the smallest.
+    public static func < (a: BinPolicy, b: BinPolicy) -> Bool {
+        switch (a, b) {
+        case (.learned, .fixed): return true
+        case (.fixed, .learned), (.learned, .learned): return false
+        case (.fixed(let x), .fixed(let y)): return x < y
         }
     }
 }
@@ -20,13 +38,16 @@ public enum QATBinPolicy: Sendable, Hashable, CustomStringConvertible {
 /// The options of entropy-regularized quantization-aware training (`loss = CE + λ·R`).
 ///
 /// ```swift
-/// var qat = QATConfiguration(lambda: 0.03, binPolicy: .learned(initialBins: 15))
+/// var qat = QATConfiguration(lambda: 0.03, binPolicy: .learned)   // 15 initial bins
+/// qat.initialBins = 31
 /// qat.lambdaWarmupEpochs = 0.5
 /// ```
 public struct QATConfiguration: Sendable, Hashable {
     /// λ, the weight of the rate term `R` (bits per weight).
     public var lambda: Double
-    public var binPolicy: QATBinPolicy
+    public var binPolicy: BinPolicy
+    /// Bins every layer starts from under the `learned` policy (odd).
+    public var initialBins = 15
     /// Temperature τ of the soft-histogram entropy (squared bin units). Smaller is closer to the
     /// hard entropy — a weight at a bin centre leaks `e^(−1/τ)` of its mass to each neighbour, so
     /// an all-zero layer reads about 0.97 bit at τ = 0.5 but 0.11 at τ = 0.2 — and larger gives
@@ -59,7 +80,7 @@ public struct QATConfiguration: Sendable, Hashable {
         return cost.isActive ? cost : nil
     }
 
-    public init(lambda: Double, binPolicy: QATBinPolicy) {
+    public init(lambda: Double, binPolicy: BinPolicy) {
         self.lambda = lambda
         self.binPolicy = binPolicy
     }
@@ -68,7 +89,7 @@ public struct QATConfiguration: Sendable, Hashable {
     public func validate() throws {
         var counts: [Int] = [firstLayerBins, lastLayerBins].compactMap { $0 }
         switch binPolicy {
-        case .learned(let n): counts.append(n)
+        case .learned: counts.append(initialBins)
         case .fixed(let n): counts.append(n)
         }
         for n in counts where !BinCount.isValid(n) {
@@ -137,7 +158,7 @@ public final class QuantizationAwareTraining: Regularizer {
             var bins: Int
             var learns: Bool
             switch configuration.binPolicy {
-            case .learned(let n): (bins, learns) = (n, true)
+            case .learned: (bins, learns) = (configuration.initialBins, true)
             case .fixed(let n): (bins, learns) = (n, false)
             }
             if index == 0, let n = configuration.firstLayerBins { (bins, learns) = (n, false) }

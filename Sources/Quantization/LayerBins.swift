@@ -1,17 +1,19 @@
 import EntropyCoding
 
-/// How many bins each quantized tensor gets, for the fixed-bin calibrations.
+/// How many bins each quantized tensor gets, for the fixed-bin post-training calibrations.
+/// (Quantization-aware training's choice — learned, or one fixed count — is Training's
+/// `BinPolicy`, which is also a sweep's `bin_policy` axis.)
 ///
 /// A default bin count for every layer plus per-layer overrides (glob patterns over tensor
 /// names, the first matching override wins). The rate–distortion calibration ignores it: it
 /// chooses the bins of every layer itself.
 ///
 /// ```swift
-/// let policy = try BinPolicy(bins: 7, overrides: [("features.0.*", 255)])
+/// let policy = try LayerBins(bins: 7, overrides: [("features.0.*", 255)])
 /// policy.bins(for: "features.0.0.weight")    // 255
 /// policy.bins(for: "features.5.conv.1.weight") // 7
 /// ```
-public struct BinPolicy: Hashable, Sendable, CustomStringConvertible {
+public struct LayerBins: Hashable, Sendable, CustomStringConvertible {
     /// One per-layer override.
     public struct Override: Hashable, Sendable {
         public var pattern: String
