@@ -337,18 +337,24 @@ public enum PaperTables {
             let compute = configs[0].compute.isEmpty ? "C" : "C = \(configs[0].compute)"
             out.append("**\(a.study.name)** — \(a.substitute), \(a.label(op))")
             out.append("")
-            let sorted = configs.sorted {
-                ($0.lanesValue, $0.tableLogValue, $0.portBits, $0.sharing, $0.layout, $0.row)
-                    < ($1.lanesValue, $1.tableLogValue, $1.portBits, $1.sharing, $1.layout, $1.row)
+            let sorted = configs.sorted {   // a swept optional axis orders after the layout
+                ($0.lanesValue, $0.tableLogValue, $0.portBits, $0.sharing, $0.layout + "\u{1F}" + $0.optionalConfig, $0.row)
+                    < ($1.lanesValue, $1.tableLogValue, $1.portBits, $1.sharing, $1.layout + "\u{1F}" + $1.optionalConfig, $1.row)
             }
-            let rows = sorted.map { r in
-                [r.lanes, r.tableLog, r.portBits, r.sharing, r.layout, bits(r.bitsCoded), fixed(r.area, 0),
-                 fixed(r.energy, 3), fixed(r.cycles, 0), fixed(r.throughput / 1e6, 1),
-                 r.keepsUp == "1" ? "yes" : r.keepsUp == "0" ? "no" : "—", fixed(r.netSaved, 0), r.id]
+            // A swept optional codec axis (e.g. `layer_form`) gets a column after *streams*.
+            let extra = configs[0].optionalAxes.filter { !$0.axis.affectsWeights }.map(\.axis.name)
+            let rows = sorted.map { r -> [String] in
+                let axes: [String] = [r.lanes, r.tableLog, r.portBits, r.sharing, r.layout]
+                    + r.optionalAxes.filter { !$0.axis.affectsWeights }.map(\.value)
+                let keepsUp = r.keepsUp == "1" ? "yes" : r.keepsUp == "0" ? "no" : "—"
+                let cells: [String] = [bits(r.bitsCoded), fixed(r.area, 0), fixed(r.energy, 3), fixed(r.cycles, 0),
+                                       fixed(r.throughput / 1e6, 1), keepsUp, fixed(r.netSaved, 0), r.id]
+                return axes + cells
             }
-            out += markdownTable(["P", "R", "W", "tables", "streams", "bits/weight (coded)", "area µm²", "energy pJ/weight",
+            let k = extra.count
+            out += markdownTable(["P", "R", "W", "tables", "streams"] + extra + ["bits/weight (coded)", "area µm²", "energy pJ/weight",
                                   "cycles", "M weights/s", "keeps up (\(compute))", "net area saved µm²", "row"],
-                                 right: [0, 1, 2, 5, 6, 7, 8, 9, 11], rows: rows)
+                                 right: [0, 1, 2] + [5, 6, 7, 8, 9, 11].map { $0 + k }, rows: rows)
             out.append("")
         }
         return out
@@ -453,9 +459,19 @@ extension PaperTables {
         var top1CI, deltaCI, bitsCI: Double
         /// Why some seed of this training is degenerate (a layer pruned to zero, or under the SQNR floor); empty when sound.
         var pruned: [String] = []
+        /// The optional axes the study sweeps (``SweepAxis/isOptional``; their columns exist only
+        /// then), in declaration order: name and value.
+        var optionalAxes: [(axis: SweepAxis, value: String)] = []
 
         /// Rows with the same training share every weight-changing axis.
-        var training: String { [lambda, binPolicy, rateWeight, seed].joined(separator: "\u{1F}") }
+        var training: String {
+            ([lambda, binPolicy, rateWeight, seed] + optionalAxes.filter(\.axis.affectsWeights).map(\.value))
+                .joined(separator: "\u{1F}")
+        }
+        /// The swept optional codec and decoder axes as `name=value` (empty for every committed study).
+        var optionalConfig: String {
+            optionalAxes.filter { !$0.axis.affectsWeights }.map { "\($0.axis.name)=\($0.value)" }.joined(separator: " ")
+        }
         var delta: Double { top1 - top1Float }
         var lambdaValue: Double { Double(lambda) ?? .nan }
         var lanesValue: Int { Int(lanes) ?? 0 }
@@ -510,6 +526,8 @@ extension PaperTables {
             let netSaved = try number(R.netAreaSavedUM2)
             let seedCounts = try number("n"), top1CI = try number("top1_decoded_ci95")
             let deltaCI = try number("top1_change_ci95"), bitsCI = try number("bits_per_weight_coded_ci95")
+            let optionalAxes = SweepAxis.all.filter { $0.isOptional && t.hasColumn($0.name) }
+            let optionalValues = try optionalAxes.map { try text($0.name) }
             var runs: [Run] = []
             for i in t.rows.indices {
                 // The whole-file columns are newer than the schema; derive them where a file lacks them.
@@ -525,7 +543,8 @@ extension PaperTables {
                     bitsCoded: coded[i], bitsEntropy: entropy[i], bitsFixed: fixedWidth[i], bitsHuffman: huffman[i],
                     bitsFile: fileBits, bytes: bytes[i], floatBytes: floatBytes, ratio: ratio[i],
                     area: area[i], energy: energy[i], cycles: cycles[i], throughput: throughput[i], netSaved: netSaved[i],
-                    n: seedCounts[i].isFinite ? Int(seedCounts[i]) : 1, top1CI: top1CI[i], deltaCI: deltaCI[i], bitsCI: bitsCI[i]))
+                    n: seedCounts[i].isFinite ? Int(seedCounts[i]) : 1, top1CI: top1CI[i], deltaCI: deltaCI[i], bitsCI: bitsCI[i],
+                    optionalAxes: optionalAxes.indices.map { (optionalAxes[$0], optionalValues[$0][i]) }))
             }
             // Degenerate trainings: any seed pruned a whole layer (from every row's layers, all seeds).
             let prunedByPoint = try OperatingPointSelection.degeneratePoints(runs: study.runs, layers: study.layers)
@@ -624,7 +643,7 @@ extension PaperTables {
 
         /// The codec axes of a row: `tans R=10 P=1`.
         func config(_ r: Run) -> String {
-            "\(r.codec) R=\(r.tableLog) P=\(r.lanes)"
+            "\(r.codec) R=\(r.tableLog) P=\(r.lanes)" + (r.optionalConfig.isEmpty ? "" : " " + r.optionalConfig)
         }
 
         /// What the study stands in for, from its rows' dataset and model.

@@ -114,12 +114,6 @@ public struct Reproduction: Sendable {
         return Outcome(summaries: summaries, points: points, tables: tables, plots: plots)
     }
 
-    /// The tables of the studies' current CSVs, as text (nothing written).
-    func renderTables() throws -> String {
-        try PaperTables.render(title: paper.name, description: paper.description, command: command,
-                               studies: try studiesFromResults())
-    }
-
     private func writeTables() throws -> ([String], URL) {
         let studies = try studiesFromResults()
         let text = try PaperTables.render(title: paper.name, description: paper.description, command: command, studies: studies)

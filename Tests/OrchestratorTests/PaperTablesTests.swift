@@ -175,6 +175,39 @@ final class PaperTablesTests: XCTestCase {
         XCTAssertTrue(rows[0].hasPrefix("| 1 | 8 |"), String(rows[0]))
     }
 
+    /// A study that swept the optional `layer_form` axis: its two forms of one configuration are
+    /// two configurations in the tables (a column of their own in section 5, named in the codec
+    /// cell), not two rows of the same one; the trainings stay the same.
+    func testSweptOptionalAxisSeparatesItsConfigurations() throws {
+        var study = trainedStudy()
+        let plain = try PaperTables.render(title: "t", studies: [study])
+        let (id, bits) = (study.runs.header.firstIndex(of: "point_id")!, study.runs.header.firstIndex(of: "bits_per_weight_coded")!)
+        study.runs.header.append("layer_form")
+        let configured = study.runs.rows.map { $0 + ["configured"] }
+        let smallest = study.runs.rows.map { row -> [String] in
+            var row = row + ["smallest"]
+            row[id] += "s"
+            row[bits] = String(Double(row[bits])! - 0.001)
+            return row
+        }
+        study.runs.rows = configured + smallest
+        let text = try PaperTables.render(title: "t", studies: [study])
+        func studyRow(_ t: String) throws -> [String] {   // study, substitute, trainings, points, description
+            let line = try XCTUnwrap(t.split(separator: "\n").first { $0.hasPrefix("| synthetic-lenet | SubBit substitute") })
+            return line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let (before, after) = (try studyRow(plain), try studyRow(text))
+        XCTAssertEqual(after[2], before[2], "the same trainings")
+        XCTAssertEqual(Int(after[3]), 2 * Int(before[3])!, "twice the points")
+        let section = try XCTUnwrap(text.components(separatedBy: "## 5. ").dropFirst().first?.components(separatedBy: "## Appendix").first)
+        XCTAssertTrue(section.contains("| P | R | W | tables | streams | layer_form | bits/weight (coded) |"), section)
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| P ") && !$0.hasPrefix("| ---") }
+        XCTAssertEqual(rows.count, 2 * 2 * 3, "both forms of table logs × lanes")
+        XCTAssertTrue(rows[0].contains("| configured |") && rows[1].contains("| smallest |"), "\(rows[0])\n\(rows[1])")
+        XCTAssertTrue(text.contains("R=8 P=1 layer_form=smallest"), "the codec cell names the form")
+        XCTAssertFalse(plain.contains("layer_form"), "an unswept optional axis stays out of the tables")
+    }
+
     func testNumberFormatting() {
         XCTAssertEqual(PaperTables.signed(-0.8), "−0.80")
         XCTAssertEqual(PaperTables.signed(0.123), "+0.12")
