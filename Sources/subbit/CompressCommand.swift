@@ -179,18 +179,24 @@ struct CompressionOptions: ParsableArguments {
         guard let machine = DQStateMachine(rawValue: UInt8(clamping: dqStates)), dqStates == Int(machine.rawValue) else {
             throw ValidationError("--dq-states \(dqStates) is not a known state machine: use 8 (NNC) or 4 (VVC)")
         }
+        let (mu, measure) = try levelWeight("dq", dqWeight, calibration)
+        return try validating { try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec, machine: machine) }
+    }
+
+    /// The μ and error measure of a level-choosing tool (`--rdoq`, `--dq`): the calibration's with
+    /// --rate-weight, else its own --TOOL-weight (required) with --distortion.
+    func levelWeight(_ tool: String, _ weight: Double?, _ calibration: Calibration) throws -> (Double, RateDistortionCalibration.Measure) {
         switch calibration {
         case .rateDistortion(let rd):
-            guard dqWeight == nil else {
-                throw ValidationError("--dq-weight does not apply with --rate-weight: the trellis runs at the same μ (\(rd.rateWeight)); drop --dq-weight")
+            guard weight == nil else {
+                throw ValidationError("--\(tool)-weight does not apply with --rate-weight: \(tool == "dq" ? "the trellis" : "RDOQ") runs at the same μ (\(rd.rateWeight)); drop --\(tool)-weight")
             }
-            return try validating { try DependentQuantizer(rateWeight: rd.rateWeight, measure: rd.measure, codec: codec, machine: machine) }
+            return (rd.rateWeight, rd.measure)
         case .fixed:
-            guard let mu = dqWeight else {
-                throw ValidationError("--dq with fixed bins needs --dq-weight μ (μ in --distortion units per bit, e.g. --dq-weight 0.02 --distortion relative near 18 dB; 0 for least error), or use --rate-weight μ --dq")
+            guard let mu = weight else {
+                throw ValidationError("--\(tool) with fixed bins needs --\(tool)-weight μ (μ in --distortion units per bit, e.g. --\(tool)-weight 0.02 --distortion relative near 18 dB\(tool == "dq" ? "; 0 for least error" : "")), or use --rate-weight μ --\(tool)")
             }
-            let measure = distortion
-            return try validating { try DependentQuantizer(rateWeight: mu, measure: measure, codec: codec, machine: machine) }
+            return (mu, distortion)
         }
     }
 
@@ -201,19 +207,8 @@ struct CompressionOptions: ParsableArguments {
             if rdoqWeight != nil { throw ValidationError("--rdoq-weight sets the μ of --rdoq: add --rdoq, or drop --rdoq-weight") }
             return nil
         }
-        switch calibration {
-        case .rateDistortion(let rd):
-            guard rdoqWeight == nil else {
-                throw ValidationError("--rdoq-weight does not apply with --rate-weight: RDOQ runs at the same μ (\(rd.rateWeight)); drop --rdoq-weight")
-            }
-            return try validating { try RDOQ(rateWeight: rd.rateWeight, measure: rd.measure, codec: codec) }
-        case .fixed:
-            guard let mu = rdoqWeight else {
-                throw ValidationError("--rdoq with fixed bins needs --rdoq-weight μ (μ in --distortion units per bit, e.g. --rdoq-weight 0.02 --distortion relative near 18 dB), or use --rate-weight μ --rdoq")
-            }
-            let measure = distortion
-            return try validating { try RDOQ(rateWeight: mu, measure: measure, codec: codec) }
-        }
+        let (mu, measure) = try levelWeight("rdoq", rdoqWeight, calibration)
+        return try validating { try RDOQ(rateWeight: mu, measure: measure, codec: codec) }
     }
 
     func makeCalibration(codec: CodecOptions) throws -> Calibration {

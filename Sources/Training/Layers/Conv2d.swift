@@ -388,16 +388,6 @@ public final class Conv2d: WeightedLayer {
         }
     }
 
-    public func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) {
-        body(prefix + "weight", weight)
-        if let bias { body(prefix + "bias", bias) }
-        weightTransform?.visitParameters(prefix: prefix, body)
-    }
-
-    public func visitBuffers(prefix: String, _ body: (String, Tensor) -> Void) {
-        weightTransform?.visitBuffers(prefix: prefix, body)
-    }
-
     public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) {
         let (h, w) = (inputShape[1], inputShape[2])
         let oh = (h + 2 * padding - kernelSize) / stride + 1

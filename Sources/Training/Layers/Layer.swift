@@ -40,6 +40,20 @@ public protocol WeightedLayer: Layer {
     var weightTransform: WeightTransform? { get set }
 }
 
+extension WeightedLayer {
+    /// `weight`, `bias` when present, then the transform's own parameters (a step, a precision).
+    public func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) {
+        body(prefix + "weight", weight)
+        if let bias { body(prefix + "bias", bias) }
+        weightTransform?.visitParameters(prefix: prefix, body)
+    }
+
+    /// The transform's state tensors (the layer itself keeps none).
+    public func visitBuffers(prefix: String, _ body: (String, Tensor) -> Void) {
+        weightTransform?.visitBuffers(prefix: prefix, body)
+    }
+}
+
 /// A function from a layer's stored weight to the effective weight its forward pass uses
 /// — the hook for fake quantization with a straight-through estimator.
 ///

@@ -97,16 +97,6 @@ public final class Linear: WeightedLayer {
         return dx
     }
 
-    public func visitParameters(prefix: String, _ body: (String, Parameter) -> Void) {
-        body(prefix + "weight", weight)
-        if let bias { body(prefix + "bias", bias) }
-        weightTransform?.visitParameters(prefix: prefix, body)
-    }
-
-    public func visitBuffers(prefix: String, _ body: (String, Tensor) -> Void) {
-        weightTransform?.visitBuffers(prefix: prefix, body)
-    }
-
     public func forwardFLOPsPerImage(inputShape: [Int]) -> (flops: Int, outputShape: [Int]) {
         (2 * inFeatures * outFeatures, [outFeatures])
     }
