@@ -8,13 +8,15 @@ import Plotting
 /// folder atomically, and — for a whole (unsharded) sweep — render the spec's plots.
 ///
 /// ```swift
-/// let run = ExperimentRun(spec: spec, resultsRoot: URL(fileURLWithPath: "Results"),
-///                         plotsRoot: URL(fileURLWithPath: "Plots"), cache: DataCache().root.appendingPathComponent("cache"))
+/// let settings = RunSettings(resultsRoot: URL(fileURLWithPath: "Results"), plotsRoot: URL(fileURLWithPath: "Plots"),
+///                            cache: DataCache().root.appendingPathComponent("cache"))
+/// let run = ExperimentRun(spec: spec, settings: settings)
 /// let outcome = try run.execute()
 /// print(outcome.resultsFolder.path)
 /// ```
-public struct ExperimentRun: Sendable {
-    public var spec: ExperimentSpec
+/// Where a run reads and writes and how it spends the machine: shared by ``ExperimentRun`` and
+/// ``Reproduction`` (whose studies run with its settings, under its paper's folders).
+public struct RunSettings: Sendable {
     public var resultsRoot: URL
     public var plotsRoot: URL
     public var cache: URL
@@ -22,12 +24,33 @@ public struct ExperimentRun: Sendable {
     public var jobs: Int = 1
     public var cores: Int = CPUBudget.available
     public var fresh = false
-    public var shard: ShardPlan?
-    /// The spec file, as the shard manifest names it in its rerun advice (made absolute).
-    public var specPath = ""
     /// Root the spec's relative paths (the technology file) are resolved from.
     public var baseDirectory: URL
     public var gnuplot: GnuplotRenderer?
+
+    public init(resultsRoot: URL, plotsRoot: URL, cache: URL, data: DataCache = DataCache(),
+                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.resultsRoot = resultsRoot
+        self.plotsRoot = plotsRoot
+        self.cache = cache
+        self.data = data
+        self.baseDirectory = baseDirectory
+    }
+}
+
+@dynamicMemberLookup
+public struct ExperimentRun: Sendable {
+    public var spec: ExperimentSpec
+    /// Folders, cache and parallelism (`run.jobs` reads `run.settings.jobs`).
+    public var settings: RunSettings
+    public var shard: ShardPlan?
+    /// The spec file, as the shard manifest names it in its rerun advice (made absolute).
+    public var specPath = ""
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<RunSettings, Value>) -> Value {
+        get { settings[keyPath: path] }
+        set { settings[keyPath: path] = newValue }
+    }
 
     /// What a run produced.
     public struct Outcome: Sendable {
@@ -36,19 +59,14 @@ public struct ExperimentRun: Sendable {
         public var plots: [URL]
     }
 
-    public init(spec: ExperimentSpec, resultsRoot: URL, plotsRoot: URL, cache: URL, data: DataCache = DataCache(),
-                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+    public init(spec: ExperimentSpec, settings: RunSettings) {
         self.spec = spec
-        self.resultsRoot = resultsRoot
-        self.plotsRoot = plotsRoot
-        self.cache = cache
-        self.data = data
-        self.baseDirectory = baseDirectory
+        self.settings = settings
     }
 
     /// The technology file named by the spec, loaded with its validation.
     public func technology() throws -> (Technology, String) {
-        let url = URL(fileURLWithPath: spec.decoder.tech, relativeTo: baseDirectory)
+        let url = URL(fileURLWithPath: spec.decoder.tech, relativeTo: settings.baseDirectory)
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ResultsError("technology file \(spec.decoder.tech) not found. Fix: name a file under Experiments/tech/ in `decoder.tech`.")
         }
@@ -63,16 +81,16 @@ public struct ExperimentRun: Sendable {
         case .train(let source):
             for split in DataCache.Split.allCases {
                 for part in DataCache.Part.allCases {
-                    _ = try data.locate(source.dataset.resource(split, part))
+                    _ = try settings.data.locate(source.dataset.resource(split, part))
                 }
             }
         case .pretrained(let source):
             if source.model.hasSuffix(".safetensors") {
-                guard FileManager.default.isReadableFile(atPath: URL(fileURLWithPath: source.model, relativeTo: baseDirectory).path) else {
+                guard FileManager.default.isReadableFile(atPath: URL(fileURLWithPath: source.model, relativeTo: settings.baseDirectory).path) else {
                     throw ResultsError("pretrained model \(source.model) not found. Fix: export it with safetensors.torch.save_file(model.state_dict(), \"\(source.model)\") or correct the path in `pretrained`.")
                 }
             } else {
-                _ = try data.locate(.mobileNetV2)
+                _ = try settings.data.locate(.mobileNetV2)
             }
         }
     }
@@ -83,10 +101,10 @@ public struct ExperimentRun: Sendable {
         let ids = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, SweepPoint.id(index: $0, total: all.count)) })
         let key = { (point: SweepPoint) in TrainingKey(spec: spec, point: point) }
         let selected = shard.map { $0.select(all, key: key) } ?? all
-        let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
+        let pipeline = PointPipeline(spec: spec, data: settings.data, technology: technology, cache: settings.cache)
         let salt = Self.pointSalt(techText: techText, technology: technology, spec: spec)
-        let runner = SweepRunner(spec: spec, cache: cache, steps: pipeline.steps, jobs: jobs, cores: cores,
-                                 fresh: fresh, pointSalt: salt)
+        let runner = SweepRunner(spec: spec, cache: settings.cache, steps: pipeline.steps, jobs: settings.jobs, cores: settings.cores,
+                                 fresh: settings.fresh, pointSalt: salt)
         var records = try runner.run(selected, progress: progress ?? SweepProgress(total: selected.count))
         let shown = SweepAxis.all.map { ($0, $0.isShown(in: spec.sweep)) }
         for i in records.indices {
@@ -99,13 +117,13 @@ public struct ExperimentRun: Sendable {
         }
         // Stamped here, not cached: the point salt already binds a cached point to this file's hash.
         Self.stampTechnology(&records, file: spec.decoder.tech, text: techText)
-        let layout = ResultsLayout(resultsRoot: resultsRoot, experiment: spec.name)
+        let layout = ResultsLayout(resultsRoot: settings.resultsRoot, experiment: spec.name)
         let folder = shard.map(layout.shardFolder) ?? layout.folder
         try Self.writer.write(records, to: folder, pareto: try ParetoTable.rows(records.map(\.run)),
                               paretoColumns: ParetoTable.columns)
         if let shard {
             // Last, so a manifest always describes results that were written whole.
-            try ShardManifest(experiment: spec.name, specPath: URL(fileURLWithPath: specPath, relativeTo: baseDirectory).path,
+            try ShardManifest(experiment: spec.name, specPath: URL(fileURLWithPath: specPath, relativeTo: settings.baseDirectory).path,
                               specSHA256: SpecFingerprint(spec).hex, shard: shard.index + 1, count: shard.count,
                               pointsTotal: all.count, pointIDs: records.map { $0.run[ResultsSchema.Runs.pointID] ?? "" },
                               runsSHA256: SHA256.hex(of: Array(ResultsWriter.jsonLines(records).utf8)))
@@ -124,11 +142,11 @@ public struct ExperimentRun: Sendable {
     /// for a pretrained spec, which has no baseline.
     public func trainBaselines() throws -> [(seed: Int, cached: Bool)] {
         let (technology, _) = try technology()
-        let pipeline = PointPipeline(spec: spec, data: data, technology: technology, cache: cache)
+        let pipeline = PointPipeline(spec: spec, data: settings.data, technology: technology, cache: settings.cache)
         let seeds = spec.sweep.seed
         guard case .train = spec.source, !seeds.isEmpty else { return [] }
-        let workers = min(max(1, jobs), seeds.count)
-        let threads = max(1, cores / workers)
+        let workers = min(max(1, settings.jobs), seeds.count)
+        let threads = max(1, settings.cores / workers)
         let outcome = BaselineSlots(count: seeds.count)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for i in stride(from: worker, to: seeds.count, by: workers) where !outcome.failed {
@@ -145,9 +163,9 @@ public struct ExperimentRun: Sendable {
         let formats = spec.outputs.formats.compactMap(PlotFormat.init(rawValue:))
         guard !kinds.isEmpty else { return [] }
         let request = PlotRequest(resultsDirectory: resultsFolder,
-                                  outputDirectory: plotsRoot.appendingPathComponent(spec.name, isDirectory: true),
+                                  outputDirectory: settings.plotsRoot.appendingPathComponent(spec.name, isDirectory: true),
                                   plots: kinds, formats: formats)
-        let files = try PlotCatalogue.render(request, gnuplot: gnuplot ?? GnuplotRenderer.locate())
+        let files = try PlotCatalogue.render(request, gnuplot: settings.gnuplot ?? GnuplotRenderer.locate())
         return files.filter { formats.map(\.fileExtension).contains($0.pathExtension) }
     }
 

@@ -14,23 +14,23 @@ import Plotting
 ///
 /// ```swift
 /// let paper = try PaperSpecParser.parse(contentsOf: URL(fileURLWithPath: "Experiments/paper.yaml"))
-/// let reproduction = Reproduction(paper: paper, resultsRoot: URL(fileURLWithPath: "Results"),
-///                                 plotsRoot: URL(fileURLWithPath: "Plots"), cache: DataCache().root.appendingPathComponent("cache"))
+/// let reproduction = Reproduction(paper: paper, settings: RunSettings(
+///     resultsRoot: URL(fileURLWithPath: "Results"), plotsRoot: URL(fileURLWithPath: "Plots"),
+///     cache: DataCache().root.appendingPathComponent("cache")))
 /// try reproduction.preflight()
 /// let outcome = try reproduction.execute()
 /// print(outcome.tables.path)   // Results/paper/tables.md
 /// ```
+@dynamicMemberLookup
 public struct Reproduction: Sendable {
     public var paper: PaperSpec
-    public var resultsRoot: URL
-    public var plotsRoot: URL
-    public var cache: URL
-    public var data: DataCache
-    public var jobs: Int = 1
-    public var cores: Int = CPUBudget.available
-    public var fresh = false
-    public var baseDirectory: URL
-    public var gnuplot: GnuplotRenderer?
+    /// Folders, cache and parallelism, shared by every study (`reproduction.jobs` reads `settings.jobs`).
+    public var settings: RunSettings
+
+    public subscript<Value>(dynamicMember path: WritableKeyPath<RunSettings, Value>) -> Value {
+        get { settings[keyPath: path] }
+        set { settings[keyPath: path] = newValue }
+    }
     /// The command line named in the tables' header.
     public var command = "subbit reproduce"
 
@@ -43,30 +43,21 @@ public struct Reproduction: Sendable {
         public var plots: [URL]
     }
 
-    public init(paper: PaperSpec, resultsRoot: URL, plotsRoot: URL, cache: URL, data: DataCache = DataCache(),
-                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+    public init(paper: PaperSpec, settings: RunSettings) {
         self.paper = paper
-        self.resultsRoot = resultsRoot
-        self.plotsRoot = plotsRoot
-        self.cache = cache
-        self.data = data
-        self.baseDirectory = baseDirectory
+        self.settings = settings
     }
 
     /// `Results/<paper>/`: the studies' folders and `tables.md`.
-    public var resultsFolder: URL { resultsRoot.appendingPathComponent(paper.name, isDirectory: true) }
+    public var resultsFolder: URL { settings.resultsRoot.appendingPathComponent(paper.name, isDirectory: true) }
     /// `Plots/<paper>/`: one folder per study.
-    var plotsFolder: URL { plotsRoot.appendingPathComponent(paper.name, isDirectory: true) }
+    var plotsFolder: URL { settings.plotsRoot.appendingPathComponent(paper.name, isDirectory: true) }
     var tablesFile: URL { resultsFolder.appendingPathComponent("tables.md") }
 
     /// The ``ExperimentRun`` of one study, writing under `Results/<paper>/` and `Plots/<paper>/`.
     public func run(of study: ExperimentSpec) -> ExperimentRun {
-        var run = ExperimentRun(spec: study, resultsRoot: resultsFolder, plotsRoot: plotsFolder, cache: cache,
-                                data: data, baseDirectory: baseDirectory)
-        run.jobs = jobs
-        run.cores = cores
-        run.fresh = fresh
-        run.gnuplot = gnuplot
+        var run = ExperimentRun(spec: study, settings: settings)
+        (run.resultsRoot, run.plotsRoot) = (resultsFolder, plotsFolder)
         return run
     }
 
@@ -78,7 +69,7 @@ public struct Reproduction: Sendable {
             do { try run(of: study).checkInputs() } catch { throw failure("\(error)") }
         }
         if paper.studies.contains(where: { !$0.outputs.plots.isEmpty }) {
-            try (gnuplot ?? GnuplotRenderer.locate()).validate()
+            try (settings.gnuplot ?? GnuplotRenderer.locate()).validate()
         }
     }
 

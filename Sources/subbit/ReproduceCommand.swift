@@ -30,12 +30,7 @@ struct Reproduce: ParsableCommand {
             contentsOf: URL(fileURLWithPath: spec), displayPath: spec,
             // The size limits; referenced data is checked by Reproduction before any study runs.
             options: SpecParser.Options(maxPoints: sweep.maxPoints, maxTrainings: sweep.maxTrainings)) }
-        let data = DataCache()
-        var reproduction = Reproduction(paper: paper, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
-                                        cache: sweep.cacheFolder(data), data: data)
-        reproduction.jobs = sweep.jobs
-        reproduction.cores = sweep.threads
-        reproduction.fresh = sweep.fresh
+        var reproduction = Reproduction(paper: paper, settings: sweep.settings())
         reproduction.command = spec == "Experiments/paper.yaml" ? "subbit reproduce" : "subbit reproduce \(spec)"
         let outcome: Reproduction.Outcome
         do {

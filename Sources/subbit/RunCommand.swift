@@ -36,12 +36,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let parsed = try parsingSpec { try SpecParser.parse(contentsOf: URL(fileURLWithPath: spec), displayPath: spec, options: sweep.specOptions) }
-        let data = DataCache()
-        var run = ExperimentRun(spec: parsed, resultsRoot: sweep.resultsRoot, plotsRoot: sweep.plotsRoot,
-                                cache: sweep.cacheFolder(data), data: data)
-        run.jobs = sweep.jobs
-        run.cores = sweep.threads
-        run.fresh = sweep.fresh
+        var run = ExperimentRun(spec: parsed, settings: sweep.settings())
         run.specPath = spec
         if baselinesOnly {
             do {

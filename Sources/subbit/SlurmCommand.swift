@@ -71,9 +71,9 @@ struct Slurm: ParsableCommand {
             resources = try SlurmResources(shards: shards, cpusPerTask: cpusPerTask, partition: partition, time: time,
                                            memory: mem, account: account)
             // What every job reads (technology file, data set or model), checked where the jobs run.
-            try ExperimentRun(spec: parsed, resultsRoot: URL(fileURLWithPath: resultsRoot),
-                              plotsRoot: URL(fileURLWithPath: plotsRoot), cache: jobDirectory, data: data,
-                              baseDirectory: jobDirectory).checkInputs()
+            try ExperimentRun(spec: parsed, settings: RunSettings(
+                resultsRoot: URL(fileURLWithPath: resultsRoot), plotsRoot: URL(fileURLWithPath: plotsRoot), cache: jobDirectory,
+                data: data, baseDirectory: jobDirectory)).checkInputs()
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)

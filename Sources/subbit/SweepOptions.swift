@@ -54,6 +54,13 @@ struct SweepOptions: ParsableArguments {
             "arithmetic: kernels \(KernelFamily.current), numerics \(NumericsFingerprint.current); \(threads) thread(s), \(jobs) job(s) (results do not depend on them)\n".utf8))
     }
 
+    /// The folders, cache and parallelism these options give a run or a reproduction.
+    func settings(data: DataCache = DataCache()) -> RunSettings {
+        var settings = RunSettings(resultsRoot: resultsRoot, plotsRoot: plotsRoot, cache: cacheFolder(data), data: data)
+        (settings.jobs, settings.cores, settings.fresh) = (jobs, threads, fresh)
+        return settings
+    }
+
     /// `--cache`, or the data cache's `cache/` folder.
     func cacheFolder(_ data: DataCache) -> URL {
         cache.map { URL(fileURLWithPath: $0) } ?? data.root.appendingPathComponent("cache")
