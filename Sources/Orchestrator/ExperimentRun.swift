@@ -159,8 +159,7 @@ public struct ExperimentRun: Sendable {
 
     /// Renders the spec's plots from a results folder into `Plots/<experiment>/`.
     public func render(resultsFolder: URL) throws -> [URL] {
-        let kinds = spec.outputs.plots.compactMap(PlotKind.init(rawValue:))
-        let formats = spec.outputs.formats.compactMap(PlotFormat.init(rawValue:))
+        let (kinds, formats) = (spec.outputs.plots, spec.outputs.formats)
         guard !kinds.isEmpty else { return [] }
         let request = PlotRequest(resultsDirectory: resultsFolder,
                                   outputDirectory: settings.plotsRoot.appendingPathComponent(spec.name, isDirectory: true),

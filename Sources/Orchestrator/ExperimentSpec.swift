@@ -1,5 +1,6 @@
 import EntropyCoding
 import ModelIO
+import Plotting
 import Quantization
 import Training
 
@@ -206,13 +207,18 @@ public struct DecoderSettings: Sendable, Equatable {
     }
 }
 
-/// Which plots to render and in which formats.
-public struct OutputSettings: Sendable, Equatable {
-    public var plots: [String]
-    public var formats: [String]
+/// Which plots to render and in which formats (the spec's names are the enums' raw values).
+public struct OutputSettings: Sendable, Equatable, CustomReflectable {
+    public var plots: [PlotKind]
+    public var formats: [PlotFormat]
 
-    public init(plots: [String], formats: [String] = ["svg", "png"]) {
+    public init(plots: [PlotKind] = PlotKind.allCases, formats: [PlotFormat] = [.svg, .png]) {
         self.plots = plots
         self.formats = formats
+    }
+
+    /// The ``SpecFingerprint`` sees the names a spec writes, as it did when they were strings.
+    public var customMirror: Mirror {
+        Mirror(self, children: [("plots", plots.map(\.rawValue)), ("formats", formats.map(\.rawValue))])
     }
 }

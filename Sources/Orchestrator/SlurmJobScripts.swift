@@ -94,7 +94,7 @@ public struct SlurmJobScripts: Sendable {
         let plots = spec.outputs.plots, formats = spec.outputs.formats
         if !plots.isEmpty {
             body.append("exec \(q(paths.binary)) plot \(q(resultsFolder)) -o \(q("\(paths.plotsRoot)/\(spec.name)")) "
-                + "--only \(plots.joined(separator: ",")) --format \(formats.joined(separator: ","))")
+                + "--only \(plots.map(\.rawValue).joined(separator: ",")) --format \(formats.map(\.rawValue).joined(separator: ","))")
         }
         return script(job: "merge", log: "merge.out", cpus: 1, header: [
             "# Merges the shards of \(spec.name) into \(resultsFolder)/{runs,layers,pareto}.csv and plots them (needs gnuplot).",

@@ -19,8 +19,6 @@ import Yams
 public enum SpecParser {
     /// Pretrained checkpoints known to the data cache (any `.safetensors` path is accepted too).
     static let pretrainedModels = ["mobilenet_v2"]
-    public static let plots = ["frontier", "layer-memory", "bins-per-layer", "decoders", "codec-overhead", "lambda"]
-    public static let formats = ["svg", "png"]
 
     /// Parses the spec at `url`; `displayPath` is how the file is named in errors.
     public static func parse(contentsOf url: URL, displayPath: String? = nil, options: Options = Options()) throws -> ExperimentSpec {
@@ -569,12 +567,11 @@ struct SpecReader {
     }
 
     private func readOutputs(_ top: Mapping) throws -> OutputSettings {
-        guard let map = try top.mapping("outputs") else { return OutputSettings(plots: SpecParser.plots) }
+        let defaults = OutputSettings()
+        guard let map = try top.mapping("outputs") else { return defaults }
         try map.allowOnly(["plots", "formats"])
-        let plots = try map.list("plots", default: SpecParser.plots) { node, key in
-            try Mapping.string(node, key: key, in: SpecParser.plots, mapping: map) }
-        let formats = try map.list("formats", default: ["svg", "png"]) { node, key in
-            try Mapping.string(node, key: key, in: SpecParser.formats, mapping: map) }
+        let plots = try map.list("plots", default: defaults.plots) { node, key in try Mapping.choice(node, key: key, mapping: map) }
+        let formats = try map.list("formats", default: defaults.formats) { node, key in try Mapping.choice(node, key: key, mapping: map) }
         return OutputSettings(plots: plots, formats: formats)
     }
 }

@@ -58,8 +58,8 @@ final class SpecParserTests: XCTestCase {
         XCTAssertEqual(spec.sweep.lanes, [1, 4, 16])
         XCTAssertEqual(spec.sweep.codec, [.tans], "unspecified axes take their default")
         XCTAssertEqual(spec.sweep.computeWeightsPerCycle, [8], "an unswept compute rate is decoder.compute_weights_per_cycle")
-        XCTAssertEqual(spec.outputs.plots, ["frontier", "lambda"])
-        XCTAssertEqual(spec.outputs.formats, ["svg"])
+        XCTAssertEqual(spec.outputs.plots, [.frontier, .lambda])
+        XCTAssertEqual(spec.outputs.formats, [.svg])
         XCTAssertEqual(spec.decoder.computeWeightsPerCycle, 8)
     }
 
