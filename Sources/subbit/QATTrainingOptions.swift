@@ -101,7 +101,6 @@ struct QATTrainingOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard lambdaWarmup >= 0, lambdaWarmup.isFinite else { throw ValidationError("--lambda-warmup must be ≥ 0") }
         return config
     }
 

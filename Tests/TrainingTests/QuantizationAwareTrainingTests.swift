@@ -131,5 +131,11 @@ final class QuantizationAwareTrainingTests: XCTestCase {
                                                            configuration: QATConfiguration(lambda: -1, binPolicy: .fixed(3)))) { error in
             XCTAssertTrue("\(error)".contains("Fix:"))
         }
+        var warmup = QATConfiguration(lambda: 0.1, binPolicy: .learned)
+        warmup.lambdaWarmupEpochs = -0.5
+        XCTAssertThrowsError(try warmup.validate()) { XCTAssertEqual($0 as? QATError, .invalidLambdaWarmup(-0.5)) }
+        warmup.initialBins = 8
+        warmup.lambdaWarmupEpochs = 0
+        XCTAssertThrowsError(try warmup.validate(), "learned precision starts from an odd count")
     }
 }

@@ -96,6 +96,7 @@ public struct QATConfiguration: Sendable, Hashable {
             throw QuantizationError.invalidBinCount(n)
         }
         guard lambda >= 0, lambda.isFinite else { throw QATError.invalidLambda(lambda) }
+        guard lambdaWarmupEpochs >= 0, lambdaWarmupEpochs.isFinite else { throw QATError.invalidLambdaWarmup(lambdaWarmupEpochs) }
         guard temperature > 0, temperature.isFinite else { throw QATError.invalidTemperature(temperature) }
         guard tableWeight >= 0, tableWeight.isFinite else { throw QATError.invalidTableWeight(tableWeight) }
         guard (8...15).contains(rateTableLog) else { throw QATError.invalidRateTableLog(rateTableLog) }
@@ -105,6 +106,7 @@ public struct QATConfiguration: Sendable, Hashable {
 /// An invalid QAT option.
 public enum QATError: Error, Equatable, CustomStringConvertible {
     case invalidLambda(Double)
+    case invalidLambdaWarmup(Double)
     case invalidTemperature(Double)
     case invalidTableWeight(Double)
     case invalidRateTableLog(Int)
@@ -113,6 +115,7 @@ public enum QATError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidLambda(let l): return "λ = \(l) is invalid. Fix: use a finite λ ≥ 0 (e.g. --lambda 0.03)."
+        case .invalidLambdaWarmup(let e): return "λ warm-up of \(e) epochs is invalid. Fix: use a finite number of epochs ≥ 0 (e.g. 0.5; 0 applies λ from the first step)."
         case .invalidTemperature(let t): return "temperature τ = \(t) is invalid. Fix: use a positive temperature (e.g. 0.5)."
         case .invalidTableWeight(let w): return "decoder table weight \(w) is invalid. Fix: use a finite weight ≥ 0 (e.g. 0.01; 0 turns the term off)."
         case .invalidRateTableLog(let r): return "rate table log \(r) is invalid. Fix: use 8…15 (a table of at least 256 slots holds any alphabet)."
