@@ -58,7 +58,17 @@ final class SplitLevelsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("expected 1"), "\(error)")
         }
         XCTAssertThrowsError(try SplitLevels(fineBits: 2, values: [4]))
-        XCTAssertNoThrow(try SplitLevels(packed: [0x3F][...], count: 3, fineBits: 2))
+        XCTAssertNoThrow(try SplitLevels(packed: [0xFC][...], count: 3, fineBits: 2))
+        XCTAssertThrowsError(try SplitLevels(packed: [0x3F][...], count: 3, fineBits: 2), "the padding is the low bits")
+    }
+
+    /// The fine bits use the container's bit order (`BitWriter`: most significant bit first).
+    func testPackedBitOrderIsTheContainers() throws {
+        let fine = try SplitLevels(fineBits: 2, values: [1, 2, 3])
+        XCTAssertEqual(fine.packed(), [0b01_10_11_00])
+        let three = try SplitLevels(fineBits: 3, values: [5, 1, 7])
+        XCTAssertEqual(three.packed(), [0b101_001_11, 0b1000_0000])
+        XCTAssertEqual(try SplitLevels(packed: three.packed()[...], count: 3, fineBits: 3).values, [5, 1, 7])
     }
 
     private func file(_ q: SBWQuantizedTensor, shape: [Int]) throws -> SBWFile {

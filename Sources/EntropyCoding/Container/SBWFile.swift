@@ -270,7 +270,7 @@ public struct SBWTensor: Sendable, Equatable, Hashable {
 ///                         one code byte per element to the record's end; value = offset + code·step
 ///              quantized with split levels (kind 6, ``SplitLevels``): step (Float32 bits), bins
 ///                         (varint, odd 3…4095), fine bits s (UInt8, 1…8, with
-///                         C = ((bins − 1) >> s) + 1 ≤ 255), the fine bits packed LSB first
+///                         C = ((bins − 1) >> s) + 1 ≤ 255), the fine bits packed MSB first (`BitWriter`)
 ///                         (⌈n·s/8⌉ bytes, padding zero), then codec and serialization as kind 0
 ///                         over the coarse alphabet C
 /// ```

@@ -131,24 +131,19 @@ public struct SplitLevels: Sendable, Equatable, Hashable {
     /// Bytes of the packed fine bits, `⌈n·s / 8⌉`.
     public static func packedByteCount(count: Int, fineBits: Int) -> Int { (count * fineBits + 7) / 8 }
 
-    /// The fine bits packed least-significant bit first, weight after weight, the last byte's
-    /// unused high bits zero.
+    /// The fine bits packed with the module's ``BitWriter`` (most significant bit first, weight
+    /// after weight), the last byte's unused low bits zero.
     /// - Complexity: O(n).
     public func packed() -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: Self.packedByteCount(count: values.count, fineBits: fineBits))
-        var bit = 0
-        for v in values {
-            let word = Int(v) << (bit & 7)       // at most 15 bits: two bytes
-            out[bit >> 3] |= UInt8(truncatingIfNeeded: word)
-            if word > 0xFF { out[(bit >> 3) + 1] |= UInt8(truncatingIfNeeded: word >> 8) }
-            bit += fineBits
-        }
-        return out
+        var writer = BitWriter()
+        writer.reserveCapacity(bits: bitCount)
+        for v in values { writer.write(UInt64(v), bitCount: fineBits) }
+        return writer.bytes
     }
 
     /// Reads `count` values of `fineBits` from ``packed()`` bytes.
     /// - Throws: ``EntropyCodingError/corrupt(_:)`` when the byte count is not
-    ///   ``packedByteCount(count:fineBits:)`` or the unused high bits of the last byte are not zero.
+    ///   ``packedByteCount(count:fineBits:)`` or the unused low bits of the last byte are not zero.
     public init(packed bytes: ArraySlice<UInt8>, count: Int, fineBits: Int) throws {
         guard (1...Self.maximumFineBits).contains(fineBits) else {
             throw EntropyCodingError.corrupt("fine bits \(fineBits) must be in 1…\(Self.maximumFineBits)")
@@ -157,20 +152,11 @@ public struct SplitLevels: Sendable, Equatable, Hashable {
         guard bytes.count == expected else {
             throw EntropyCodingError.corrupt("\(bytes.count) bytes of fine bits for \(count) weights of \(fineBits) bits (expected \(expected))")
         }
-        let used = count * fineBits
-        if used % 8 != 0, let last = bytes.last, last >> UInt8(used % 8) != 0 {
-            throw EntropyCodingError.corrupt("the fine bits' padding is not zero")
-        }
-        let base = bytes.startIndex
-        let mask = (1 << fineBits) - 1
+        var reader = BitReader(bytes: Array(bytes))
         var values = [UInt8](repeating: 0, count: count)
-        var bit = 0
-        for i in 0..<count {
-            let byte = base + (bit >> 3)
-            var word = Int(bytes[byte])
-            if byte + 1 < bytes.endIndex { word |= Int(bytes[byte + 1]) << 8 }
-            values[i] = UInt8(truncatingIfNeeded: (word >> (bit & 7)) & mask)
-            bit += fineBits
+        for i in 0..<count { values[i] = UInt8(truncatingIfNeeded: try reader.read(bitCount: fineBits, "fine bits")) }
+        guard try reader.read(bitCount: reader.bitsRemaining, "padding") == 0 else {
+            throw EntropyCodingError.corrupt("the fine bits' padding is not zero")
         }
         self.fineBits = fineBits
         self.values = values
