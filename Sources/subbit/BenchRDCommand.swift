@@ -87,16 +87,16 @@ struct BenchRD: ParsableCommand {
     var perChannel = false
 
     func run() throws {
-        let binCounts = try parseList(bins, option: "--bins") { Int($0) }
+        let binCounts = try CommaList.integers(bins, option: "--bins")
         for n in binCounts + [maxBins] { _ = try validating { try LayerBins(bins: n) } }
-        let absolute = try parseList(mu, option: "--mu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
-        let relative = try parseList(rmu, option: "--rmu") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        let absolute = try CommaList.weights(mu, option: "--mu")
+        let relative = try CommaList.weights(rmu, option: "--rmu")
         let ends = span.split(separator: ":").map { Double($0) }
         guard ends.count == 2, let low = ends[0], let high = ends[1], low.isFinite, high.isFinite, low <= high, high - low <= 200 else {
             throw ValidationError("bad --span '\(span)': write LOW:HIGH in dB, e.g. 5:36")
         }
-        let qps = try parseList(nncodecQP, option: "--nncodec-qp") { Int($0) }
-        let lambdas = try parseList(nncodecLambda, option: "--nncodec-lambda") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        let qps = try CommaList.integers(nncodecQP, option: "--nncodec-qp")
+        let lambdas = try CommaList.weights(nncodecLambda, option: "--nncodec-lambda")
         let codec = try validating { try CodecOptions(codec: .tans, tableLog: tableLog, lanes: lanes) }
         let url = URL(fileURLWithPath: model)
         let input = try failing { try SafeTensorsFile(contentsOf: url) }
@@ -187,15 +187,6 @@ struct BenchRD: ParsableCommand {
                                         to: folder, gnuplot: gnuplot, formats: [.svg, .png])
             }
             print("wrote \(folder.path)/rate-sqnr.csv, README.md, rate-sqnr.{dat,gp,svg,png}")
-        }
-    }
-
-    func parseList<T>(_ text: String, option: String, _ parse: (String) -> T?) throws -> [T] {
-        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard !items.isEmpty else { throw ValidationError("\(option) is empty: give at least one value") }
-        return try items.map { item in
-            guard let v = parse(item) else { throw ValidationError("bad value '\(item)' in \(option)") }
-            return v
         }
     }
 

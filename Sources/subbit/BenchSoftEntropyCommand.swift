@@ -1,4 +1,5 @@
 import ArgumentParser
+import EntropyCoding
 import Foundation
 import Quantization
 
@@ -24,12 +25,8 @@ struct BenchSoftEntropy: ParsableCommand {
     func run() throws {
         guard weights > 0, repetitions > 0 else { throw ValidationError("--weights and --repetitions must be positive") }
         guard temperature.isFinite, temperature > 0 else { throw ValidationError("--temperature must be a positive number") }
-        let binCounts = try bins.split(separator: ",").map { text -> Int in
-            guard let n = Int(text), n >= 1, n <= 255, n % 2 == 1 else {
-                throw ValidationError("bad bin count '\(text)' in --bins: use odd numbers from 1 to 255")
-            }
-            return n
-        }
+        let binCounts = try CommaList.parse(bins, option: "--bins", what: "an odd bin count from 1 to \(BinCount.maximum)",
+                                            example: "3,15,255") { Int($0).flatMap { BinCount.isValid($0) ? $0 : nil } }
         // Seeded Box–Muller Gaussian weights (σ = 1; the step sets the scale).
         var state: UInt64 = 0x50F7_E47B
         func uniform() -> Double {

@@ -8,8 +8,8 @@ struct BenchTrain: ParsableCommand {
         commandName: "train",
         abstract: "Training throughput (forward + backward + SGD update) per model, and GFLOP/s vs the sgemm peak.")
 
-    @Option(help: "Models to measure (comma-separated: mlp, lenet5, resnet20).")
-    var models: String = "mlp,lenet5,resnet20"
+    @Option(help: "Models to measure (comma-separated: \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var models: String = Architecture.allCases.map(\.rawValue).joined(separator: ",")
 
     @Option(help: "Batch size.")
     var batch: Int = 128
@@ -32,9 +32,7 @@ struct BenchTrain: ParsableCommand {
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        for name in models.split(separator: ",") where Architecture(rawValue: String(name)) == nil {
-            throw ValidationError("unknown model '\(name)'; choose from mlp, lenet5, resnet20")
-        }
+        _ = try CommaList.choices(models, option: "--models") as [Architecture]
     }
 
     func run() throws {
@@ -44,8 +42,8 @@ struct BenchTrain: ParsableCommand {
                   + String(format: "%.1f", peak) + " GFLOP/s")
         }
         print("model     batch threads   images/s  median/s  best/s  GFLOP/s  %peak  MFLOP/img  img/CPU-s  CPU use")
-        for name in models.split(separator: ",") {
-            let r = TrainingBenchmark.measure(Architecture(rawValue: String(name))!, batchSize: batch,
+        for architecture in try CommaList.choices(models, option: "--models") as [Architecture] {
+            let r = TrainingBenchmark.measure(architecture, batchSize: batch,
                                               threads: threads, seconds: seconds, convolution: convolution)
             let label = r.architecture.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
             // Without --peak there is no peak to divide by: "-" rather than "nan%".

@@ -74,11 +74,11 @@ struct DecoderCommand: ParsableCommand {
 
     func run() throws {
         var axes = DecoderSweep.Axes(
-            lanes: try Self.integers(lanes, option: "--lanes"),
-            tableLogs: try Self.integers(tableLog, option: "--table-log"),
-            portBits: try Self.integers(portBits, option: "--port-bits"),
-            sharings: try Self.names(sharing, option: "--sharing"),
-            layouts: try Self.names(layout, option: "--layout"),
+            lanes: try CommaList.integers(lanes, option: "--lanes"),
+            tableLogs: try CommaList.integers(tableLog, option: "--table-log"),
+            portBits: try CommaList.integers(portBits, option: "--port-bits"),
+            sharings: try CommaList.choices(sharing, option: "--sharing"),
+            layouts: try CommaList.choices(layout, option: "--layout"),
             laneBufferBits: bufferBits,
             clockHz: clockMHz.map { $0 * 1e6 })
         axes.doubleBufferTables = doubleBuffer
@@ -91,7 +91,7 @@ struct DecoderCommand: ParsableCommand {
         axes.memoryReadLatency = memoryReadLatency
         axes.stateLoopCycles = stateLoopCycles
         axes.layerForm = layerForm
-        let consumers = try consumer.map { try Self.integers($0, option: "--consumer") } ?? []
+        let consumers = try consumer.map { try CommaList.integers($0, option: "--consumer") } ?? []
         if consumers.contains(where: { $0 < 1 }) {
             throw ValidationError("--consumer: a compute array consumes at least 1 weight per cycle")
         }
@@ -162,31 +162,6 @@ struct DecoderCommand: ParsableCommand {
             throw CLIFailure(message: "\(model): \(error)")
         } catch let error as CocoaError {
             throw CLIFailure(message: "cannot write \(output ?? "the output"): \(error.localizedDescription); check the folder exists and is writable")
-        }
-    }
-
-    /// Parses `1,2,4` into integers, naming the option on a bad value.
-    static func integers(_ text: String, option: String) throws -> [Int] {
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        return try parts.map { part in
-            guard let value = Int(part) else {
-                throw ValidationError("\(option): '\(part)' is not a whole number; write a comma-separated list such as \(option) 1,2,4")
-            }
-            return value
-        }
-    }
-
-    /// Parses a comma-separated list of enum names.
-    static func names<T: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> [T]
-    where T.RawValue == String {
-        try text.split(separator: ",").map { part in
-            let name = part.trimmingCharacters(in: .whitespaces)
-            guard let value = T(rawValue: name) else {
-                let known = T.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("\(option): '\(name)' is unknown; use one of: \(known)")
-            }
-            return value
         }
     }
 }

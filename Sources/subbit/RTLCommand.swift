@@ -68,10 +68,10 @@ struct RTLCommand: ParsableCommand {
     var synthesis: String?
 
     func run() throws {
-        let lanesList = try DecoderCommand.integers(lanes, option: "--lanes")
-        let logs = try DecoderCommand.integers(tableLog, option: "--table-log")
-        let layoutValue: [StreamLayout] = try DecoderCommand.names(layout, option: "--layout")
-        let sharingValue: [TableSharing] = try DecoderCommand.names(sharing, option: "--sharing")
+        let lanesList = try CommaList.integers(lanes, option: "--lanes")
+        let logs = try CommaList.integers(tableLog, option: "--table-log")
+        let layoutValue: [StreamLayout] = try CommaList.choices(layout, option: "--layout")
+        let sharingValue: [TableSharing] = try CommaList.choices(sharing, option: "--sharing")
         guard layoutValue.count == 1, sharingValue.count == 1 else {
             throw ValidationError("--layout and --sharing take one value each")
         }

@@ -41,6 +41,40 @@ func validating<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+/// A comma-separated option value (`--lanes 1,4,16`, `--layout split,interleaved`): one parser
+/// for every list option, each bad item named with its option.
+enum CommaList {
+    /// Each item parsed by `parse`; `what` says what an item must be (`a whole number`).
+    static func parse<T>(_ text: String, option: String, what: String = "a value", example: String? = nil,
+                         _ parse: (String) -> T?) throws -> [T] {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard items != [""] else { throw ValidationError("\(option) is empty: give at least one value") }
+        return try items.map { item in
+            guard let value = parse(item) else {
+                throw ValidationError("\(option): '\(item)' is not \(what); write a comma-separated list such as \(option) \(example ?? "1,2,4")")
+            }
+            return value
+        }
+    }
+
+    /// Whole numbers.
+    static func integers(_ text: String, option: String) throws -> [Int] {
+        try parse(text, option: option, what: "a whole number") { Int($0) }
+    }
+
+    /// Finite numbers ≥ 0 (μ, λ).
+    static func weights(_ text: String, option: String) throws -> [Double] {
+        try parse(text, option: option, what: "a finite number ≥ 0", example: "1e-4,1e-3") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+    }
+
+    /// An enum's cases by their raw values (the accepted names are the enum's own).
+    static func choices<T: RawRepresentable & CaseIterable>(_ text: String, option: String) throws -> [T] where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue)
+        return try parse(text, option: option, what: "one of \(names.joined(separator: ", "))",
+                         example: names.prefix(2).joined(separator: ",")) { T(rawValue: $0) }
+    }
+}
+
 extension TensorPolicy.FloatStorage: ExpressibleByArgument {}
 // Options take the libraries' enums: ArgumentParser lists the accepted names (the raw values)
 // in --help and in its message for an unknown one, so no command keeps a second list.

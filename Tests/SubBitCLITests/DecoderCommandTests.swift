@@ -92,7 +92,7 @@ final class DecoderCommandTests: XCTestCase {
             (["--port-bits", "0"], "port width W = 0"),
             (["--clock-mhz", "0"], "clock"),
             (["--lanes", "two"], "not a whole number"),
-            (["--sharing", "banked"], "unknown"),
+            (["--sharing", "banked"], "is not one of replicated, shared"),
             (["--consumer", "0"], "at least 1 weight"),
         ]
         for (extra, expected) in cases {

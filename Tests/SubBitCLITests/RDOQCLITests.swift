@@ -111,7 +111,7 @@ final class RDOQCLITests: XCTestCase {
         for m in ["bins", "bins+rdoq", "mu", "mu+rdoq", "rmu", "rmu+rdoq"] {
             XCTAssertEqual(modes.filter { $0 == m }.count, 3, m)
         }
-        for (args, needle) in [(["--bins", "4"], "odd number"), (["--mu", "x"], "bad value 'x' in --mu"),
+        for (args, needle) in [(["--bins", "4"], "odd number"), (["--mu", "x"], "--mu: 'x' is not a finite number"),
                                (["--span", "20:10"], "bad --span")] {
             let bad = try SubBitCLI.run(["bench", "rd", modelURL.path, "--no-peer"] + args)
             XCTAssertNotEqual(bad.status, 0, "\(args)")
