@@ -147,7 +147,7 @@ struct BenchRD: ParsableCommand {
         let matched = RateSQNRBenchmark.matchedTable(rows, targets: targets, extra: extra)
         print("\nBits per quantized weight at matched SQNR (linear interpolation in SQNR between each mode's points; – outside a mode's range):\n")
         print(matched, terminator: "")
-        var summary = Self.summary(rows, targets: targets, low: low, high: high)
+        var summary = RateSQNRBenchmark.summary(rows, targets: targets, low: low, high: high)
         if let technology {
             let tools = try failing {
                 try Self.toolCosts(rows, targets: targets, shapes: bench.quantizedShapes(input), technology: technology,
@@ -173,7 +173,7 @@ struct BenchRD: ParsableCommand {
                 + (perChannel ? " --per-channel" : "") + (nncodecLambda == "0" ? "" : " --nncodec-lambda \(nncodecLambda)")
                 + (tech == Self.defaultTech ? "" : " --tech \(tech)") + (costLanes == 8 ? "" : " --cost-lanes \(costLanes)")
                 + (noPeer ? " --no-peer" : "") + " --results \(resultsFolder)"
-            let readme = Self.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
+            let readme = RateSQNRBenchmark.readme(rows, modelName: url.deletingPathExtension().lastPathComponent, command: command,
                                      codec: codec, matched: matched, summary: summary, peerNote: peerNote)
             let curves = (RateSQNRBenchmark.subBitModes + extra).compactMap { m -> RateSQNRPlot.Curve? in
                 let points = rows.filter { $0.mode == m }.map { (sqnr: $0.sqnrDecibels, bits: $0.bitsPerWeight) }
@@ -188,58 +188,6 @@ struct BenchRD: ParsableCommand {
             }
             print("wrote \(folder.path)/rate-sqnr.csv, README.md, rate-sqnr.{dat,gp,svg,png}")
         }
-    }
-
-    /// The saving of the best RDOQ mode over the best plain mode, and each pair's, across the span;
-    /// and RDOQ's time over its plain twin's.
-    static func summary(_ rows: [RateSQNRBenchmark.Row], targets: [Double], low: Double, high: Double) -> String {
-        var lines: [String] = []
-        let matched = RateSQNRBenchmark.matched(rows, targets: targets)
-        func range(_ values: [Double]) -> String {
-            guard let lo = values.min(), let hi = values.max() else { return "no SQNR both reach" }
-            return String(format: "%.3f to %.3f b/qw (mean %.3f, %d SQNR points)", lo, hi, values.reduce(0, +) / Double(values.count), values.count)
-        }
-        let best = matched.compactMap { $0.saved(best: RateSQNRBenchmark.rdoqModes, over: RateSQNRBenchmark.plainModes) }
-        lines.append(String(format: "Saved by RDOQ at matched SQNR, %.0f–%.0f dB: best RDOQ mode vs best plain mode ", low, high) + range(best))
-        for (r, p) in RateSQNRBenchmark.pairs {
-            lines.append("  \(r) vs \(p): " + range(matched.compactMap { $0.saved(r, over: p) }))
-        }
-        if rows.contains(where: { RateSQNRBenchmark.dqModes.contains($0.mode) }) {
-            let dq = matched.compactMap { $0.saved(best: RateSQNRBenchmark.dqModes, over: RateSQNRBenchmark.plainModes) }
-            let dqOverRDOQ = matched.compactMap { $0.saved(best: RateSQNRBenchmark.dqModes, over: RateSQNRBenchmark.rdoqModes) }
-            lines.append(String(format: "Saved by dependent quantization at matched SQNR, %.0f–%.0f dB: best DQ mode vs best plain mode ", low, high) + range(dq))
-            lines.append("  best DQ mode vs best RDOQ mode: " + range(dqOverRDOQ))
-            for (d, p) in RateSQNRBenchmark.dqPairs {
-                lines.append("  \(d) vs \(p): " + range(matched.compactMap { $0.saved(d, over: p) }))
-            }
-        }
-        if rows.contains(where: { RateSQNRBenchmark.pcModes.contains($0.mode) }) {
-            let pc = matched.compactMap { $0.saved(best: RateSQNRBenchmark.pcModes, over: RateSQNRBenchmark.plainModes) }
-            lines.append(String(format: "Saved by per-channel steps at matched SQNR, %.0f–%.0f dB (step codes counted): best per-channel mode vs best plain mode ", low, high) + range(pc))
-            for (c, p) in RateSQNRBenchmark.pcPairs {
-                lines.append("  \(c) vs \(p): " + range(matched.compactMap { $0.saved(c, over: p) }))
-            }
-        }
-        let peers = Array(Set(rows.map(\.mode).filter { $0.hasPrefix(RateSQNRBenchmark.peerMode) })).sorted()
-        for peer in peers {
-            let margins = matched.compactMap { m in m.peerMargin(peer).map { (sqnr: m.sqnrDecibels, margin: $0) } }
-            guard !margins.isEmpty else { continue }
-            let behind = margins.filter { $0.margin < 0 }
-            let name = peer == RateSQNRBenchmark.peerMode ? "NNCodec's default pipeline" : "NNCodec's rate-aware trellis (\(peer), not its default)"
-            lines.append(String(format: "Best SubBit mode vs %@ at matched SQNR, %.0f–%.0f dB: SubBit needs no more bits at %d of %d SQNR points; \(peer) − SubBit ",
-                                name, low, high, margins.count - behind.count, margins.count) + range(margins.map(\.margin))
-                         + (behind.isEmpty ? "" : "; NNCodec smaller at " + behind.map { String(format: "%.0f", $0.sqnr) }.joined(separator: ", ") + " dB"))
-        }
-        for (r, p) in RateSQNRBenchmark.pairs {
-            let twins = rows.filter { $0.mode == r }
-            let plain = rows.filter { $0.mode == p }
-            guard !twins.isEmpty, twins.count == plain.count else { continue }
-            let rdoq = twins.reduce(0) { $0 + $1.rdoqSeconds }, total = plain.reduce(0) { $0 + $1.seconds }
-            let level = zip(twins, plain).reduce(0.0) { $0 + $1.0.seconds - $1.1.seconds }
-            lines.append("  time, \(r) over \(p): " + String(format: "RDOQ %.2f s in all (%.0f %% of the plain points' %.2f s of quantization + encoding; net %+.2f s)",
-                                                               rdoq, 100 * rdoq / max(total, 1e-9), total, level))
-        }
-        return lines.joined(separator: "\n")
     }
 
     /// What each quantizer tool costs in the decoder beside the bits it saves: per tool, the
@@ -287,67 +235,5 @@ struct BenchRD: ParsableCommand {
         }
         if lines.count == 2 { return "Decoder cost of the tools: no tool mode was measured (add --dq / --per-channel)." }
         return lines.joined(separator: "\n")
-    }
-
-    static func readme(_ rows: [RateSQNRBenchmark.Row], modelName: String, command: String, codec: CodecOptions,
-                       matched: String, summary: String, peerNote: String) -> String {
-        """
-        # \(modelName): rate vs weight SQNR — plain, RDOQ, dependent quantization, per-channel steps, and the NNCodec peer
-
-        Generated by `\(command)` — do not edit; rerun the command to regenerate (times depend on the machine).
-
-        Codec: tANS, table log \(codec.tableLog), \(codec.lanes) lane(s). Rate: tANS-coded bits of the quantized weights \
-        (payload, normalized-count tables, lane states) per quantized weight, as `../compression.md`'s *tANS b/qw*. SQNR: \
-        over all quantized weights (float tensors of rank ≥ 2).
-
-        Modes: `bins` — N bins in every layer, MSE-optimal step, nearest rounding; `mu` / `rmu` — per layer, bins and step \
-        minimizing squared error (absolute / relative to the layer's mean squared weight) + μ·tANS bits; `mu+rdoq` / `rmu+rdoq` — \
-        the same calibration, then each weight's level chosen by rate–distortion-optimized quantization (RDOQ) at the same μ; \
-        `bins+rdoq` — N bins, MSE step, RDOQ with relative error at μ = 2·ln2·10^(−SQNR/10) of the plain point (the \
-        high-rate slope of an entropy-coded uniform quantizer). RDOQ: per weight the nearest level, its neighbour toward zero or \
-        zero, whichever minimizes error + μ·(tANS code length under the layer's table), iterated with the table (≤ 8 passes); \
-        the decoder and format are unchanged. `bins+dq` / `mu+dq` / `rmu+dq` (with `--dq`) — the same calibration, each layer \
-        of ≥ 3 bins at half the step with NNC's 8-state dependent (trellis-coded) quantization: the levels chosen by a Viterbi \
-        search minimizing error + μ·(tANS code length) at the twin's μ (`bins+dq`: as `bins+rdoq`); the decoder tracks the \
-        state (record kind 3; its hardware cost is in `subbit decoder`'s model). `bins+pc` / `mu+pc` / `rmu+pc` (with \
-        `--per-channel`) — the same bins per layer, one step per output channel (`bins+pc`: its MSE-optimal step; `mu+pc` / \
-        `rmu+pc`: the layer's calibrated step, or the channel's MSE-optimal step where that is wider — with entropy coding one step \
-        for all channels is what minimizes error + μ·rate, so only channels the bins would clip move) stored as a float32 base and one \
-        log-step byte per channel (record kind 5; those bytes are counted in the rate), nearest rounding.
-
-        Decoder cost of each tool (the summary's last table): the share each tool adds to `subbit decoder`'s ASIC model at the \
-        hardware's lane count (`--cost-lanes`, not the bench's codec lanes) beside the weight memory its mean saving frees — \
-        RDOQ adds nothing (same decoder), dependent quantization adds the dequantizers' state machines, per-channel steps add \
-        step banks, a setup step generator and per-lane channel tracking (the share alone; `subbit decoder` also reads their ⌈(32 + 8C)/W⌉-word step region per layer while the table is built, and counts the generator in setup where it outlasts the build).
-
-        NNCodec (where its Python package is installed, `Scripts/install-nncodec.sh`, and `SUBBIT_PYTHON` names that \
-        environment's python): its default pipeline — uniform reconstruction with dependent quantization, DeepCABAC — on the \
-        same rank ≥ 2 float tensors at each qp; bits = the whole NNCodec bitstream (its headers and every tensor's parameters \
-        included) per quantized weight, SQNR from its own decoder's output. *NNCodec − best SubBit* > 0 means SubBit's best mode \
-        needs fewer bits at that SQNR. NNCodec's default `lambda_scale` 0 makes its trellis ignore rate (its gain is DeepCABAC's \
-        context modelling); `nncodec-rd<λ>` (with `--nncodec-lambda`) is its rate-aware trellis at that λ — not its default, \
-        shown so that the default comparison is not read as more than it is.
-
-        Matched SQNR: each mode's points sorted by SQNR and joined by straight lines; a mode has no value outside its own range \
-        (–). *saved X* = the plain twin's bits − X's bits at that SQNR. Times: one thread; a μ point and its RDOQ twin share one \
-        calibration, so *RDOQ s* is RDOQ's own time; times are CPU seconds of the thread (not wall time).
-
-        \(peerNote)
-
-        ## Summary
-
-        ```
-        \(summary)
-        ```
-
-        ## Bits per quantized weight at matched SQNR
-
-        \(matched)
-        ## Points
-
-        \(RateSQNRBenchmark.pointsTable(rows))
-        Plot: `rate-sqnr.svg` / `rate-sqnr.png` (data `rate-sqnr.dat`, script `rate-sqnr.gp`). CSV: `rate-sqnr.csv`.
-
-        """
     }
 }
