@@ -106,33 +106,8 @@ struct DecoderCommand: ParsableCommand {
                 print("weight-memory read latency \(memoryReadLatency) cycle(s), state loop \(stateLoopCycles) cycle(s)")
             }
             print(DecoderReport.table(points), terminator: "")
-            if let first = points.first, let machine = first.configuration.dependentQuantization {
-                let costModel = DecoderCostModel(technology: technology)
-                let maxBins = layers.map(\.bins).max() ?? 1
-                var lines = ["dependent quantization (\(machine)): the dequantizers' state machines (included in their area and energy above):"]
-                for point in points {
-                    guard let share = costModel.dependentQuantizationCost(point.configuration, maxBins: maxBins) else { continue }
-                    lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight", point.configuration.label, share.area, share.energyPerWeight))
-                }
-                if lines.count > 1 { print(lines.joined(separator: "\n")) }
-            }
-            let split = layers.filter { $0.fineBits > 0 }
-            if !split.isEmpty {
-                print("split levels (more than 255 bins): \(split.count) layer(s) carry \(Set(split.map(\.fineBits)).sorted().map(String.init).joined(separator: "/")) raw fine bit(s) per weight in one more stream, read P·s bits per group beside the lanes (included above: its port words, its extractor and the wider dequantizers)")
-            }
-            let perChannel = layers.filter { $0.channelSteps != nil }
-            if !perChannel.isEmpty {
-                let costModel = DecoderCostModel(technology: technology)
-                let shape = layers.map { (weights: $0.symbols.count, channels: $0.channelSteps?.channelCount) }
-                let maxChannels = perChannel.map { $0.channelSteps!.channelCount }.max()!
-                var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(maxChannels) channels): step banks, setup step generator and per-lane channel tracking (included in the dequantizers' area and energy above; the generator in the setup cycles where it outlasts the table build):"]
-                for point in points {
-                    guard let share = costModel.perChannelStepCost(point.configuration, layers: shape) else { continue }
-                    lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight, up to %d step-region words per layer",
-                                        point.configuration.label, share.area, share.energyPerWeight, share.headerWords))
-                }
-                if lines.count > 1 { print(lines.joined(separator: "\n")) }
-            }
+            let shares = DecoderReport.toolShares(points, layers: layers, technology: technology)
+            if !shares.isEmpty { print(shares) }
             for c in consumers {
                 print(DecoderReport.keepingUpSummary(points, consumer: c), terminator: "")
             }

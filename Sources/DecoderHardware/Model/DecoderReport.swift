@@ -170,4 +170,40 @@ public enum DecoderReport {
             }.joined(separator: "  ")
         }.joined(separator: "\n") + "\n"
     }
+
+    /// The shares of the decoder that a model's quantizer tools add, per configuration (already
+    /// included in ``table(_:)``'s area and energy): the dequantizers' dependent-quantization
+    /// state machines, the fine-bit stream of split levels, and per-channel steps' step banks,
+    /// generator and channel tracking. Empty when the model uses none of them.
+    public static func toolShares(_ points: [DecoderSweep.Point], layers: [QuantizedLayerSymbols],
+                                  technology: Technology) -> String {
+        var out: [String] = []
+        let costModel = DecoderCostModel(technology: technology)
+        if let first = points.first, let machine = first.configuration.dependentQuantization {
+            let maxBins = layers.map(\.bins).max() ?? 1
+            var lines = ["dependent quantization (\(machine)): the dequantizers' state machines (included in their area and energy above):"]
+            for point in points {
+                guard let share = costModel.dependentQuantizationCost(point.configuration, maxBins: maxBins) else { continue }
+                lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight", point.configuration.label, share.area, share.energyPerWeight))
+            }
+            if lines.count > 1 { out.append(lines.joined(separator: "\n")) }
+        }
+        let split = layers.filter { $0.fineBits > 0 }
+        if !split.isEmpty {
+            out.append("split levels (more than 255 bins): \(split.count) layer(s) carry \(Set(split.map(\.fineBits)).sorted().map(String.init).joined(separator: "/")) raw fine bit(s) per weight in one more stream, read P·s bits per group beside the lanes (included above: its port words, its extractor and the wider dequantizers)")
+        }
+        let perChannel = layers.filter { $0.channelSteps != nil }
+        if !perChannel.isEmpty {
+            let shape = layers.map { (weights: $0.symbols.count, channels: $0.channelSteps?.channelCount) }
+            let maxChannels = perChannel.map { $0.channelSteps!.channelCount }.max()!
+            var lines = ["per-channel steps (\(perChannel.count) of \(layers.count) layers, up to \(maxChannels) channels): step banks, setup step generator and per-lane channel tracking (included in the dequantizers' area and energy above; the generator in the setup cycles where it outlasts the table build):"]
+            for point in points {
+                guard let share = costModel.perChannelStepCost(point.configuration, layers: shape) else { continue }
+                lines.append(String(format: "  %@: %.1f µm², %.4f pJ per weight, up to %d step-region words per layer",
+                                    point.configuration.label, share.area, share.energyPerWeight, share.headerWords))
+            }
+            if lines.count > 1 { out.append(lines.joined(separator: "\n")) }
+        }
+        return out.joined(separator: "\n")
+    }
 }

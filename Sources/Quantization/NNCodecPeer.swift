@@ -1,8 +1,7 @@
 import Foundation
-import Quantization
 
 /// NNCodec (Fraunhofer HHI's implementation of MPEG NNC, ISO/IEC 15938-17; pip `nncodec`) as an
-/// optional peer of `subbit bench rd`: where `python3` can import it, a short Python program reads
+/// optional peer of `subbit bench rd` and ``RateSQNRBenchmark``: where `python3` can import it, a short Python program reads
 /// the same rank ≥ 2 float tensors from the safetensors file, compresses them with
 /// `nnc.compress` at each qp (its default pipeline: dependent quantization on), decodes the
 /// bitstream with `nnc.decompress`, and prints SQNR and bits per weight. Never required.
@@ -14,8 +13,9 @@ import Quantization
 /// case .failed(let why): print(why)
 /// }
 /// ```
-enum NNCodecPeer {
-    enum Outcome {
+public enum NNCodecPeer {
+    /// What a run of the peer gave.
+    public enum Outcome: Sendable {
         case unavailable
         case failed(String)
         case measured([RateSQNRBenchmark.Row], version: String)
@@ -66,11 +66,14 @@ enum NNCodecPeer {
 
     /// The peer's mode name at NNCodec's `lambda_scale` λ: `nncodec` for its default 0 (the
     /// trellis ignores rate), `nncodec-rd<λ>` for its rate-aware trellis.
-    static func mode(lambda: Double) -> String {
+    public static func mode(lambda: Double) -> String {
         lambda == 0 ? RateSQNRBenchmark.peerMode : RateSQNRBenchmark.peerMode + "-rd" + String(format: "%g", lambda)
     }
 
-    static func run(model: URL, qps: [Int], lambdas: [Double] = [0]) -> Outcome {
+    /// Measures NNCodec on `model`'s rank ≥ 2 float tensors at every qp and `lambda_scale`:
+    /// `.unavailable` when ``interpreter`` cannot import `nncodec`, `.failed` with its last error
+    /// line when the program fails.
+    public static func run(model: URL, qps: [Int], lambdas: [Double] = [0]) -> Outcome {
         guard python(["-c", "import nncodec"]).status == 0 else { return .unavailable }
         let result = python(["-c", program, model.path, qps.map(String.init).joined(separator: ","),
                              lambdas.map { String(format: "%g", $0) }.joined(separator: ",")])
@@ -94,7 +97,7 @@ enum NNCodecPeer {
 
     /// The interpreter the peer runs: `$SUBBIT_PYTHON` (e.g. the environment
     /// `Scripts/install-nncodec.sh` makes) or `python3` on the PATH.
-    static var interpreter: String {
+    public static var interpreter: String {
         ProcessInfo.processInfo.environment["SUBBIT_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
     }
 
