@@ -14,7 +14,7 @@ import Quantization
 /// ```
 ///
 /// - Complexity: one pass over the weights (two with RDOQ) and one evaluation of the test set.
-public struct QATExport: @unchecked Sendable {
+public struct QATExport: Sendable {
     /// The model as it will be coded and stored.
     public let model: QuantizedModel
     /// Levels export RDOQ moved away from nearest rounding (nil: nearest rounding).
