@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Training", dependencies: ["CBLAS", "CKernels", "EntropyCoding", "ModelIO", "Quantization", "SeededRandom"]),
         .target(
             name: "DecoderHardware",
-            dependencies: ["EntropyCoding", "SeededRandom", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["EntropyCoding", "ModelIO", "SeededRandom", .product(name: "Yams", package: "Yams")]),
         .target(name: "Plotting", dependencies: ["SeededRandom"]),
         .target(name: "Fuzzing", dependencies: ["EntropyCoding", "ModelIO", "Quantization", "SeededRandom"]),
         .target(

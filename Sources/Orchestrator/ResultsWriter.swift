@@ -18,7 +18,8 @@ public struct ResultsWriter: Sendable {
         self.layerColumns = layerColumns
     }
 
-    /// Writes every file of `records` into `folder` as a unit (``FolderReplacement``): the files
+    /// Writes every file of `records` into `folder` as a unit (`AtomicFolder`, keeping the
+    /// folder's other entries such as `shards/`): the files
     /// go to a temporary sibling that then replaces the folder, so the folder holds either the
     /// previous results or all the new ones. Any write failure (a full disk) throws a
     /// ``ResultsError`` naming the path and leaves the previous results intact.
@@ -26,11 +27,11 @@ public struct ResultsWriter: Sendable {
         let runs = records.map(\.run)
         let layers = records.flatMap(\.layers)
         let runsTable = Self.table(columns: Self.columns(runColumns, runs), rows: runs)
-        try FolderReplacement.replace(folder) { staging in
+        try AtomicFolder.write(folder, keepingOthers: true) { staging in
             func put(_ name: String, _ body: (URL) throws -> Void) throws {
                 let url = staging.appendingPathComponent(name)
                 do { try body(url) } catch {
-                    throw ResultsError("cannot write \(folder.appendingPathComponent(name).path): \(FolderReplacement.reason(error)). "
+                    throw ResultsError("cannot write \(folder.appendingPathComponent(name).path): \(AtomicFolder.reason(error)). "
                         + "Fix: free space or choose another --results folder; the previous results are intact.")
                 }
             }

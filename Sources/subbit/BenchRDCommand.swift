@@ -179,12 +179,14 @@ struct BenchRD: ParsableCommand {
                 let points = rows.filter { $0.mode == m }.map { (sqnr: $0.sqnrDecibels, bits: $0.bitsPerWeight) }
                 return points.isEmpty ? nil : RateSQNRPlot.Curve(name: m, points: points)
             }
+            // All four outputs or none: an interrupted or failed run leaves the previous study whole.
             try failing {
-                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                try AtomicFile.write(Array(csv.utf8), to: folder.appendingPathComponent("rate-sqnr.csv"))
-                try AtomicFile.write(Array(readme.utf8), to: folder.appendingPathComponent("README.md"))
-                try RateSQNRPlot.render(curves, subtitle: "\(url.deletingPathExtension().lastPathComponent), tANS R = \(tableLog), \(lanes) lane(s)",
-                                        to: folder, gnuplot: gnuplot, formats: [.svg, .png])
+                try AtomicFolder.write(folder, keepingOthers: true) { staging in
+                    try AtomicFile.write(Array(csv.utf8), to: staging.appendingPathComponent("rate-sqnr.csv"))
+                    try AtomicFile.write(Array(readme.utf8), to: staging.appendingPathComponent("README.md"))
+                    try RateSQNRPlot.render(curves, subtitle: "\(url.deletingPathExtension().lastPathComponent), tANS R = \(tableLog), \(lanes) lane(s)",
+                                            to: staging, gnuplot: gnuplot, formats: [.svg, .png])
+                }
             }
             print("wrote \(folder.path)/rate-sqnr.csv, README.md, rate-sqnr.{dat,gp,svg,png}")
         }

@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import ModelIO
 
 /// The Verilog-2005 decoder for one configuration: the module parameters derived from a
 /// ``DecoderConfiguration``, the model's alphabet and whether the escape unit is present, and the

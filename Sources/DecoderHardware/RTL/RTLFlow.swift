@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import ModelIO
 
 /// A quantized layer of an `.sbw` file as the RTL flow re-encodes it: symbols, bins and step,
 /// or per-output-channel steps (then `step` is their base).

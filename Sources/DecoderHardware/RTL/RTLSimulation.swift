@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import ModelIO
 
 /// One layer decoded three ways: by the generated RTL under Icarus Verilog, by ``CycleSimulator``
 /// and by the analytic model (``DecoderCostModel/cycles(layer:config:)``).
