@@ -4,16 +4,6 @@ import ModelIO
 import Training
 import Plotting
 
-/// One `subbit run`: expand the spec, run (or resume) its points with the cache, write the results
-/// folder atomically, and — for a whole (unsharded) sweep — render the spec's plots.
-///
-/// ```swift
-/// let settings = RunSettings(resultsRoot: URL(fileURLWithPath: "Results"), plotsRoot: URL(fileURLWithPath: "Plots"),
-///                            cache: DataCache().root.appendingPathComponent("cache"))
-/// let run = ExperimentRun(spec: spec, settings: settings)
-/// let outcome = try run.execute()
-/// print(outcome.resultsFolder.path)
-/// ```
 /// Where a run reads and writes and how it spends the machine: shared by ``ExperimentRun`` and
 /// ``Reproduction`` (whose studies run with its settings, under its paper's folders).
 public struct RunSettings: Sendable {
@@ -38,6 +28,16 @@ public struct RunSettings: Sendable {
     }
 }
 
+/// One `subbit run`: expand the spec, run (or resume) its points with the cache, write the results
+/// folder atomically, and — for a whole (unsharded) sweep — render the spec's plots.
+///
+/// ```swift
+/// let settings = RunSettings(resultsRoot: URL(fileURLWithPath: "Results"), plotsRoot: URL(fileURLWithPath: "Plots"),
+///                            cache: DataCache().root.appendingPathComponent("cache"))
+/// let run = ExperimentRun(spec: spec, settings: settings)
+/// let outcome = try run.execute()
+/// print(outcome.resultsFolder.path)
+/// ```
 @dynamicMemberLookup
 public struct ExperimentRun: Sendable {
     public var spec: ExperimentSpec
