@@ -31,8 +31,10 @@ enum SubBitCLI {
         let scratch = FileManager.default.temporaryDirectory
         let outURL = scratch.appendingPathComponent("subbit-out-\(UUID().uuidString)")
         let errURL = scratch.appendingPathComponent("subbit-err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        guard FileManager.default.createFile(atPath: outURL.path, contents: nil),
+              FileManager.default.createFile(atPath: errURL.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: scratch.path])
+        }
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
