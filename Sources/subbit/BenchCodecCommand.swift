@@ -75,7 +75,7 @@ struct BenchCodec: ParsableCommand {
                 let largest = Int(values.max() ?? 0)
                 let alphabet = bins ?? largest + 1
                 guard largest < alphabet else {
-                    throw CodecCommandError("\(path): symbol \(largest) is not below --bins \(alphabet); pass the alphabet size the symbols use")
+                    throw CommandFailure("\(path): symbol \(largest) is not below --bins \(alphabet); pass the alphabet size the symbols use")
                 }
                 return CodecBenchmark.Input(name: URL(fileURLWithPath: path).lastPathComponent, symbols: values,
                                             alphabetSize: alphabet)

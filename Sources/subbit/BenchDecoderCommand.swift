@@ -29,13 +29,7 @@ struct BenchDecoderCommand: ParsableCommand {
             print(String(format: "evaluations per second: %.0f", result.evaluationsPerSecond))
             print(String(format: "layer evaluations per second: %.0f", result.layerEvaluationsPerSecond))
         } catch let error as TechnologyError {
-            throw CLIFailure(message: error.description)
+            throw CommandFailure(message: error.description)
         }
     }
-}
-
-/// A user-caused failure: printed once as `Error: message`, exit code 1.
-struct CLIFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

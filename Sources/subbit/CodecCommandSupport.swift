@@ -2,13 +2,6 @@ import EntropyCoding
 import Foundation
 import ModelIO
 
-/// A user-facing failure of the codec commands: printed once as `Error: <message>`, exit code 1.
-struct CodecCommandError: Error, CustomStringConvertible, LocalizedError {
-    var description: String
-    init(_ description: String) { self.description = description }
-    var errorDescription: String? { description }
-}
-
 /// Symbol files of the codec commands: raw `.bin` (one byte per symbol) or `.npy` of integers.
 enum SymbolFile {
     /// Reads symbols and their shape. `.bin` has shape `[n]`.
@@ -16,13 +9,13 @@ enum SymbolFile {
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension.lowercased()
         guard ext == "bin" || ext == "npy" else {
-            throw CodecCommandError("\(path): unsupported symbol file format '.\(ext)'; use .bin (one byte per symbol) or .npy (integers)")
+            throw CommandFailure("\(path): unsupported symbol file format '.\(ext)'; use .bin (one byte per symbol) or .npy (integers)")
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CodecCommandError("\(path): no such file; check the path")
+            throw CommandFailure("\(path): no such file; check the path")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CodecCommandError("\(path): cannot read the file; check its permissions")
+            throw CommandFailure("\(path): cannot read the file; check its permissions")
         }
         let bytes = [UInt8](data)
         if ext == "bin" { return (bytes, [bytes.count]) }
@@ -40,7 +33,7 @@ enum SymbolFile {
         case "bin": header = []
         case "npy": header = NpyIntegers.header(shape: shape)
         default:
-            throw CodecCommandError("\(path): unsupported output format '.\(ext)'; use .bin or .npy")
+            throw CommandFailure("\(path): unsupported output format '.\(ext)'; use .bin or .npy")
         }
         do {
             try AtomicFile.write(to: url) { sink in
@@ -48,7 +41,7 @@ enum SymbolFile {
                 try sink.write(symbols)
             }
         } catch let error as FileAccessError {
-            throw CodecCommandError("\(error.description); check the directory exists, is writable and has room")
+            throw CommandFailure("\(error.description); check the directory exists, is writable and has room")
         }
     }
 }
@@ -66,21 +59,21 @@ enum NpyIntegers {
         do {
             tensor = try NPY.decode(bytes)
         } catch let error as NPYError {
-            throw CodecCommandError("\(path): not a readable .npy integer array (\(NPYError(error.kind).description.replacingOccurrences(of: "NPY data ", with: ""))); save it with numpy.save as an integer array")
+            throw CommandFailure("\(path): not a readable .npy integer array (\(NPYError(error.kind).description.replacingOccurrences(of: "NPY data ", with: ""))); save it with numpy.save as an integer array")
         }
         guard !tensor.dtype.isFloatingPoint else {
-            throw CodecCommandError("\(path): the array has dtype \(tensor.dtype.rawValue), not an integer type; save the symbols as integers (e.g. np.uint8)")
+            throw CommandFailure("\(path): the array has dtype \(tensor.dtype.rawValue), not an integer type; save the symbols as integers (e.g. np.uint8)")
         }
         let values: [Int64]
         do {
             values = try tensor.integers()
         } catch {
-            throw CodecCommandError("\(path): \(error.localizedDescription); symbols must be integers in 0…255 (quantized level + K)")
+            throw CommandFailure("\(path): \(error.localizedDescription); symbols must be integers in 0…255 (quantized level + K)")
         }
         var symbols = [UInt8](repeating: 0, count: values.count)
         for (i, v) in values.enumerated() {
             guard (0...255).contains(v) else {
-                throw CodecCommandError("\(path): element \(i) is \(v); symbols must be integers in 0…255 (quantized level + K)")
+                throw CommandFailure("\(path): element \(i) is \(v); symbols must be integers in 0…255 (quantized level + K)")
             }
             symbols[i] = UInt8(v)
         }
@@ -100,14 +93,14 @@ enum NpyIntegers {
 /// Reads an `.sbw` file with a user-facing error on failure.
 func readSBW(path: String, limits: SBWFile.Limits = .standard) throws -> SBWFile {
     guard URL(fileURLWithPath: path).pathExtension.lowercased() == "sbw" else {
-        throw CodecCommandError("\(path): expected an .sbw file (made by `subbit encode`)")
+        throw CommandFailure("\(path): expected an .sbw file (made by `subbit encode`)")
     }
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CodecCommandError("\(path): no such file; check the path")
+        throw CommandFailure("\(path): no such file; check the path")
     }
     do {
         return try SBWFile(contentsOf: URL(fileURLWithPath: path), limits: limits)
     } catch let error as EntropyCodingError {
-        throw CodecCommandError("\(path): \(error.description)")
+        throw CommandFailure("\(path): \(error.description)")
     }
 }

@@ -31,12 +31,12 @@ struct Decode: ParsableCommand {
         let chosen: SBWTensor
         if let tensor {
             guard let t = quantized.first(where: { $0.name == tensor }) else {
-                throw CodecCommandError("\(input): no quantized tensor named '\(tensor)'; it has: \(quantized.map(\.name).joined(separator: ", "))")
+                throw CommandFailure("\(input): no quantized tensor named '\(tensor)'; it has: \(quantized.map(\.name).joined(separator: ", "))")
             }
             chosen = t
         } else {
             guard quantized.count == 1 else {
-                throw CodecCommandError(quantized.isEmpty ? "\(input): the file holds no quantized tensor"
+                throw CommandFailure(quantized.isEmpty ? "\(input): the file holds no quantized tensor"
                     : "\(input): the file holds \(quantized.count) quantized tensors; pick one with --tensor (\(quantized.map(\.name).joined(separator: ", ")))")
             }
             chosen = quantized[0]
@@ -46,7 +46,7 @@ struct Decode: ParsableCommand {
         do {
             symbols = try q.symbols()
         } catch let error as EntropyCodingError {
-            throw CodecCommandError("\(input): tensor \(chosen.name): \(error.description)")
+            throw CommandFailure("\(input): tensor \(chosen.name): \(error.description)")
         }
         try SymbolFile.write(symbols, shape: chosen.shape, path: output)
         print("\(chosen.name): \(symbols.count) symbols → \(output)")

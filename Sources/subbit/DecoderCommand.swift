@@ -125,18 +125,12 @@ struct DecoderCommand: ParsableCommand {
                 try Data(DecoderReport.csv(points, consumer: consumers.first).utf8).write(to: url, options: .atomic)
                 print("wrote \(output)")
             }
-        } catch let error as TechnologyError {
-            throw CLIFailure(message: error.description)
-        } catch let error as DecoderConfigurationError {
-            throw CLIFailure(message: error.description)
-        } catch let error as DecoderSweepError {
-            throw CLIFailure(message: error.description)
-        } catch let error as SimulationError {
-            throw CLIFailure(message: error.description)
         } catch let error as EntropyCodingError {
-            throw CLIFailure(message: "\(model): \(error)")
+            throw CommandFailure("\(model): \(error)")
         } catch let error as CocoaError {
-            throw CLIFailure(message: "cannot write \(output ?? "the output"): \(error.localizedDescription); check the folder exists and is writable")
+            throw CommandFailure("cannot write \(output ?? "the output"): \(error.localizedDescription); check the folder exists and is writable")
+        } catch {
+            throw CommandFailure("\(error)")   // technology, configuration, sweep and simulation errors name their fix
         }
     }
 }

@@ -63,7 +63,7 @@ struct Encode: ParsableCommand {
         let (values, shape) = try SymbolFile.read(path: symbols)
         let bins = self.bins   // read once: the property wrapper's getter is not free per symbol
         if let bad = values.firstIndex(where: { Int($0) >= bins }) {
-            throw CodecCommandError("\(symbols): symbol \(values[bad]) at index \(bad) is not below --bins \(bins); pass the bin count the symbols were quantized with")
+            throw CommandFailure("\(symbols): symbol \(values[bad]) at index \(bad) is not below --bins \(bins); pass the bin count the symbols were quantized with")
         }
         let configuration: CodecConfiguration
         switch codec {
@@ -79,12 +79,12 @@ struct Encode: ParsableCommand {
             file = SBWFile(metadata: ["source": URL(fileURLWithPath: symbols).lastPathComponent],
                            tensors: [try SBWTensor(name: tensorName, shape: shape, payload: .quantized(quantized))])
         } catch let error as EntropyCodingError {
-            throw CodecCommandError("\(symbols): \(error.description)")
+            throw CommandFailure("\(symbols): \(error.description)")
         }
         do {
             try file.write(to: URL(fileURLWithPath: output))
         } catch {
-            throw CodecCommandError("\(output): cannot write the file (\(error.localizedDescription)); check the directory exists and is writable")
+            throw CommandFailure("\(output): cannot write the file (\(error.localizedDescription)); check the directory exists and is writable")
         }
         let tensor = file.tensors[0]
         let n = max(1, values.count)

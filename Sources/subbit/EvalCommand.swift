@@ -17,13 +17,13 @@ struct Eval: ParsableCommand {
     func run() throws {
         let url = URL(fileURLWithPath: checkpoint)
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw TrainingCommandError("checkpoint \(checkpoint) not found; train one with `subbit train … -o \(checkpoint)`")
+            throw CommandFailure("checkpoint \(checkpoint) not found; train one with `subbit train … -o \(checkpoint)`")
         }
         let model = ModelZoo.make(common.model, seed: 0)
         do {
             try Checkpoint.load(into: model, from: url)
         } catch {
-            throw TrainingCommandError("\(error)")
+            throw CommandFailure("\(error)")
         }
         let testSet = try common.load(.test)
         let result = Evaluation.run(model, on: testSet, threads: common.threads)

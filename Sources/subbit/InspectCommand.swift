@@ -27,14 +27,14 @@ struct Inspect: ParsableCommand {
             case .quantized(let q):
                 let symbols: [UInt8]
                 do { symbols = try q.symbols() } catch let error as EntropyCodingError {
-                    throw CodecCommandError("\(file): tensor \(tensor.name): \(error.description)")
+                    throw CommandFailure("\(file): tensor \(tensor.name): \(error.description)")
                 }
                 // Split levels: the entropy of the whole levels; coded bits include the raw fine bits.
                 let entropy: Double
                 if q.splitLevels != nil {
                     let indices: [UInt16]
                     do { indices = try q.indices() } catch let error as EntropyCodingError {
-                        throw CodecCommandError("\(file): tensor \(tensor.name): \(error.description)")
+                        throw CommandFailure("\(file): tensor \(tensor.name): \(error.description)")
                     }
                     var counts = [Int](repeating: 0, count: q.bins)
                     for u in indices { counts[Int(u)] += 1 }

@@ -104,7 +104,7 @@ struct Train: ParsableCommand {
         let outputURL = URL(fileURLWithPath: output)
         let folder = outputURL.deletingLastPathComponent()
         guard FileManager.default.fileExists(atPath: folder.path) else {
-            throw TrainingCommandError("output folder \(folder.path) does not exist; create it or choose another -o path")
+            throw CommandFailure("output folder \(folder.path) does not exist; create it or choose another -o path")
         }
 
         let model = ModelZoo.make(common.model, seed: seed)

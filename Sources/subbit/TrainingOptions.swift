@@ -23,14 +23,7 @@ struct DatasetModelOptions: ParsableArguments {
         do {
             return try ImageDataset.load(dataset, split)
         } catch {
-            throw TrainingCommandError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
-}
-
-/// A user-caused failure: ArgumentParser prints `Error: <message>` once (no usage text)
-/// and exits with status 1.
-struct TrainingCommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
 }

@@ -7,11 +7,15 @@ import Training
 import Quantization
 
 /// A runtime failure of a command (bad input file, unwritable output): ArgumentParser prints
-/// its message once, without the usage text, and exits non-zero.
+/// its message once as `Error: <message>`, without the usage text, and exits with status 1.
+/// Every command's failures are this one type.
 struct CommandFailure: Error, LocalizedError, CustomStringConvertible {
     var message: String
     var description: String { message }
     var errorDescription: String? { message }
+
+    init(message: String) { self.message = message }
+    init(_ message: String) { self.message = message }
 }
 
 /// Runs `body`, rethrowing any error as a `CommandFailure` carrying the error's own message
