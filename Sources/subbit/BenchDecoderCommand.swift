@@ -29,7 +29,7 @@ struct BenchDecoderCommand: ParsableCommand {
             print(String(format: "evaluations per second: %.0f", result.evaluationsPerSecond))
             print(String(format: "layer evaluations per second: %.0f", result.layerEvaluationsPerSecond))
         } catch let error as TechnologyError {
-            throw CommandFailure(message: error.description)
+            throw CommandFailure(error.description)
         }
     }
 }

@@ -30,10 +30,10 @@ struct DecompressCommand: ParsableCommand {
             written = try SBWModelCodec.decompress(bytes, limits: decodeLimits.limits, to: URL(fileURLWithPath: output),
                                                    metadata: ["format": "pt", "subbit": "decompressed"])
         } catch let error as FileAccessError {
-            throw CommandFailure(message: "\(error)")
+            throw CommandFailure("\(error)")
         } catch {
             let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-            throw CommandFailure(message: "\(input) is not a readable compressed model (\(text)); "
+            throw CommandFailure("\(input) is not a readable compressed model (\(text)); "
                 + "create one with 'subbit compress MODEL.safetensors -o \(input)'")
         }
         print("wrote \(output): \(written.quantized) dequantized tensors, \(written.kept) kept tensors, "

@@ -14,7 +14,6 @@ struct CommandFailure: Error, LocalizedError, CustomStringConvertible {
     var description: String { message }
     var errorDescription: String? { message }
 
-    init(message: String) { self.message = message }
     init(_ message: String) { self.message = message }
 }
 
@@ -29,7 +28,7 @@ func failing<T>(_ context: String? = nil, _ body: () throws -> T) throws -> T {
         throw error
     } catch {
         let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-        throw CommandFailure(message: context.map { "\($0): \(text)" } ?? text)
+        throw CommandFailure(context.map { "\($0): \(text)" } ?? text)
     }
 }
 
