@@ -1,4 +1,5 @@
 import Foundation
+import StrictYAML
 import Yams
 
 /// A multi-study spec such as `Experiments/paper.yaml`: a list of studies, each an ordinary
@@ -48,14 +49,14 @@ public enum PaperSpecParser {
     public static func parse(contentsOf url: URL, displayPath: String? = nil,
                              options: SpecParser.Options = SpecParser.Options()) throws -> PaperSpec {
         let shown = displayPath ?? url.path
-        let text = try SpecParser.readText(url, shown: shown)
+        let text = try YAMLDocument.readText(url, shown: shown, example: SpecParser.example)
         return try parse(yaml: text, file: shown, defaultName: url.deletingPathExtension().lastPathComponent, options: options)
     }
 
     /// Parses multi-study spec text; `file` names it in errors.
     public static func parse(yaml: String, file: String, defaultName: String,
                              options: SpecParser.Options = SpecParser.Options()) throws -> PaperSpec {
-        let top = try Mapping(try SpecParser.compose(yaml: yaml, file: file), path: "", file: file)
+        let top = try YAMLMapping(try YAMLDocument.compose(yaml: yaml, file: file, example: SpecParser.example), path: "", file: file)
         guard top.node("studies") != nil || top.node("sweep") == nil else {
             throw SpecError(file: file, line: top.mark?.line, column: top.mark?.column, keyPath: "studies",
                             message: "this is a single-experiment spec, not a list of studies. Fix: run it with `subbit run \(file)`, or put it under `studies:` with a `name`.")
@@ -69,13 +70,13 @@ public enum PaperSpecParser {
         }
         guard case .sequence(let items) = studiesNode, !items.isEmpty else {
             throw top.error("studies", studiesNode,
-                            "expected a non-empty list of studies (`- name: …` entries), found \(Mapping.kind(of: studiesNode)).")
+                            "expected a non-empty list of studies (`- name: …` entries), found \(YAMLMapping.kind(of: studiesNode)).")
         }
         let reader = SpecReader(file: file, options: options)
         var studies: [ExperimentSpec] = []
         var firstIndex: [String: Int] = [:]
         for (i, item) in items.enumerated() {
-            let map = try Mapping(item, path: "studies[\(i)]", file: file)
+            let map = try YAMLMapping(item, path: "studies[\(i)]", file: file)
             let study = try reader.readStudy(map)
             if let earlier = firstIndex[study.name] {
                 throw map.error("name", map.node("name")!,

@@ -1,4 +1,5 @@
 import Foundation
+import StrictYAML
 
 extension SpecParser {
     /// What spec validation checks beyond the spec's own text: the size limit of a sweep, and
@@ -54,7 +55,7 @@ extension SweepAxes {
 
 extension SpecReader {
     /// The sweep's size against the limits, pointing at `sweep:`.
-    func checkSize(_ axes: SweepAxes, _ top: Mapping) throws {
+    func checkSize(_ axes: SweepAxes, _ top: YAMLMapping) throws {
         let node = top.node("sweep")!
         if axes.pointCount > options.maxPoints {
             throw top.error("sweep", node, "the sweep expands to \(axes.pointCount) points, over the limit of \(options.maxPoints). "
@@ -68,7 +69,7 @@ extension SpecReader {
 
     /// The codec/decoder cross-constraint of tANS: a table log R holds `2^R` symbols in the main
     /// table (one of them the escape) and `2^R` in the escape table, so at most `2^(R+1) − 1` bins.
-    func checkTableLogs(_ axes: SweepAxes, _ map: Mapping) throws {
+    func checkTableLogs(_ axes: SweepAxes, _ map: YAMLMapping) throws {
         guard axes.codec.contains(.tans), let node = map.node("table_log") else { return }
         let bins = axes.binPolicy.compactMap { policy -> Int? in if case .fixed(let n) = policy { return n } else { return nil } }
         guard let most = bins.max() else { return }
@@ -80,7 +81,7 @@ extension SpecReader {
     }
 
     /// A file the spec names must exist (resolved from ``SpecParser/Options/baseDirectory``).
-    func checkFile(_ path: String, key: String, in map: Mapping, what: String, fix: String) throws {
+    func checkFile(_ path: String, key: String, in map: YAMLMapping, what: String, fix: String) throws {
         guard let base = options.baseDirectory else { return }
         let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)
         var isDirectory: ObjCBool = false

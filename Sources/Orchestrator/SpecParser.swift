@@ -4,6 +4,7 @@ import Foundation
 import ModelIO
 import Quantization
 import Training
+import StrictYAML
 import Yams
 
 /// Reads and strictly validates an experiment spec (YAML).
@@ -19,247 +20,21 @@ import Yams
 public enum SpecParser {
     /// Pretrained checkpoints known to the data cache (any `.safetensors` path is accepted too).
     static let pretrainedModels = ["mobilenet_v2"]
+    /// The spec an error sends a user to when theirs is empty or cannot be read.
+    static let example = "Experiments/quick.yaml"
 
     /// Parses the spec at `url`; `displayPath` is how the file is named in errors.
     public static func parse(contentsOf url: URL, displayPath: String? = nil, options: Options = Options()) throws -> ExperimentSpec {
         let shown = displayPath ?? url.path
-        let text = try readText(url, shown: shown)
+        let text = try YAMLDocument.readText(url, shown: shown, example: example)
         let defaultName = url.deletingPathExtension().lastPathComponent
         return try parse(yaml: text, file: shown, defaultName: defaultName, options: options)
     }
 
     /// Parses spec text; `file` names it in errors and `defaultName` is the experiment name if the spec has none.
     public static func parse(yaml: String, file: String, defaultName: String, options: Options = Options()) throws -> ExperimentSpec {
-        let top = try Mapping(try compose(yaml: yaml, file: file), path: "", file: file)
+        let top = try YAMLMapping(try YAMLDocument.compose(yaml: yaml, file: file, example: example), path: "", file: file)
         return try SpecReader(file: file, options: options).read(top, defaultName: defaultName)
-    }
-
-    /// Composes YAML text into a node tree, turning syntax errors into ``SpecError``s.
-    static func compose(yaml: String, file: String) throws -> Node {
-        let root: Node?
-        do { root = try Yams.compose(yaml: yaml) } catch let error as YamlError {
-            if case .duplicatedKeysInMapping(let duplicates, let context) = error,
-               let located = DuplicateKeyLocator.locate(duplicates, mappingLine: context.mark.line,
-                                                        column: context.mark.column, in: yaml, file: file) {
-                throw located
-            }
-            throw yamlSyntaxError(error, file: file)
-        } catch {
-            throw SpecError(file: file, keyPath: "", message: "not valid YAML (\(error)).")
-        }
-        guard let root else {
-            throw SpecError(file: file, keyPath: "", message: "the spec is empty. Fix: start from Experiments/quick.yaml.")
-        }
-        return root
-    }
-
-    /// Reads a spec file as UTF-8 text, with errors naming `shown`.
-    static func readText(_ url: URL, shown: String) throws -> String {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SpecError(file: shown, keyPath: "",
-                            message: "cannot read the spec file. Fix: check the path (specs live in Experiments/).")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw SpecError(file: shown, keyPath: "", message: "the file is not UTF-8 text. Fix: save it as UTF-8 YAML.")
-        }
-        return text
-    }
-
-    private static func yamlSyntaxError(_ error: YamlError, file: String) -> SpecError {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
-            return SpecError(file: file, line: mark.line, column: mark.column, keyPath: "",
-                             message: "YAML syntax error: \(problem). Fix: check indentation and quoting on that line.")
-        case .composer(_, let problem, let mark, _):
-            return SpecError(file: file, line: mark.line, column: mark.column, keyPath: "",
-                             message: "YAML error: \(problem). Fix: check anchors and aliases on that line.")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return SpecError(file: file, line: context.mark.line, column: context.mark.column,
-                             keyPath: duplicates.joined(separator: ", "),
-                             message: "duplicate key in the mapping starting here. Fix: keep one.")
-        default:
-            return SpecError(file: file, keyPath: "", message: "YAML error: \(error).")
-        }
-    }
-}
-
-// MARK: - Reading typed values with locations
-
-/// A YAML mapping with the location of each key, so every error can point at its line.
-struct Mapping {
-    let path: String
-    let file: String
-    let mark: Mark?
-    private(set) var entries: [(key: String, keyMark: Mark?, value: Node)] = []
-
-    init(_ node: Node, path: String, file: String) throws {
-        self.path = path
-        self.file = file
-        self.mark = node.mark
-        guard case .mapping(let mapping) = node else {
-            throw SpecError(file: file, line: node.mark?.line, column: node.mark?.column,
-                            keyPath: path.isEmpty ? "(top level)" : path,
-                            message: "expected a mapping of `key: value` lines, found \(Mapping.kind(of: node)).")
-        }
-        for (key, value) in mapping {
-            guard let name = key.string else {
-                throw SpecError(file: file, line: key.mark?.line, column: key.mark?.column, keyPath: path,
-                                message: "a key must be a plain name.")
-            }
-            if entries.contains(where: { $0.key == name }) {
-                throw SpecError(file: file, line: key.mark?.line, column: key.mark?.column,
-                                keyPath: child(name), message: "duplicate key. Fix: keep one.")
-            }
-            entries.append((name, key.mark, value))
-        }
-    }
-
-    func child(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    /// Rejects keys outside `allowed`, suggesting the closest allowed one.
-    func allowOnly(_ allowed: [String]) throws {
-        for entry in entries where !allowed.contains(entry.key) {
-            var message = "unknown key."
-            if let guess = DidYouMean.suggestion(for: entry.key, among: allowed) {
-                message += " Did you mean '\(guess)'?"
-            } else {
-                message += " Allowed here: \(allowed.joined(separator: ", "))."
-            }
-            throw SpecError(file: file, line: entry.keyMark?.line, column: entry.keyMark?.column,
-                            keyPath: child(entry.key), message: message)
-        }
-    }
-
-    func node(_ key: String) -> Node? { entries.first(where: { $0.key == key })?.value }
-
-    func missing(_ key: String, hint: String) -> SpecError {
-        SpecError(file: file, line: mark?.line, column: mark?.column, keyPath: child(key),
-                  message: "required key is missing. Fix: add `\(key): \(hint)`.")
-    }
-
-    func error(_ key: String, _ node: Node, _ message: String) -> SpecError {
-        SpecError(file: file, line: node.mark?.line, column: node.mark?.column, keyPath: child(key), message: message)
-    }
-
-    static func kind(of node: Node) -> String {
-        switch node {
-        case .scalar(let s): return s.string.isEmpty ? "an empty value" : "'\(s.string)'"
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .alias: return "an alias"
-        }
-    }
-
-    // Scalars
-
-    func string(_ key: String, in choices: [String]? = nil, default value: String? = nil) throws -> String {
-        guard let node = node(key) else {
-            if let value { return value }
-            throw missing(key, hint: choices?.first ?? "…")
-        }
-        return try Mapping.string(node, key: key, in: choices, mapping: self)
-    }
-
-    /// A `true` / `false` flag (any other value is refused with the two choices).
-    func bool(_ key: String, default value: Bool) throws -> Bool {
-        try string(key, in: ["true", "false"], default: value ? "true" : "false") == "true"
-    }
-
-    static func string(_ node: Node, key: String, in choices: [String]?, mapping: Mapping) throws -> String {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-            throw mapping.error(key, node, "expected a name, found \(kind(of: node)).")
-        }
-        let value = scalar.string
-        if let choices, !choices.contains(value) {
-            var message = "unknown value '\(value)'."
-            if let guess = DidYouMean.suggestion(for: value, among: choices) { message += " Did you mean '\(guess)'?" }
-            message += " Choose one of: \(choices.joined(separator: ", "))."
-            throw mapping.error(key, node, message)
-        }
-        return value
-    }
-
-    /// One of an enum's cases, named by its raw value (the accepted names are the enum's own).
-    func choice<V: CaseIterable & RawRepresentable>(_ key: String, default value: V? = nil) throws -> V where V.RawValue == String {
-        guard let node = node(key) else {
-            if let value { return value }
-            throw missing(key, hint: V.allCases.first?.rawValue ?? "…")
-        }
-        return try Mapping.choice(node, key: key, mapping: self)
-    }
-
-    static func choice<V: CaseIterable & RawRepresentable>(_ node: Node, key: String, mapping: Mapping) throws -> V where V.RawValue == String {
-        let name = try string(node, key: key, in: V.allCases.map(\.rawValue), mapping: mapping)
-        return V(rawValue: name)!
-    }
-
-    func int(_ key: String, default value: Int? = nil, range: ClosedRange<Int>) throws -> Int {
-        guard let node = node(key) else {
-            if let value { return value }
-            throw missing(key, hint: "\(range.lowerBound)")
-        }
-        return try Mapping.int(node, key: key, range: range, mapping: self)
-    }
-
-    static func int(_ node: Node, key: String, range: ClosedRange<Int>, mapping: Mapping) throws -> Int {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string) else {
-            throw mapping.error(key, node, "expected a whole number, found \(kind(of: node)).")
-        }
-        guard range.contains(value) else {
-            throw mapping.error(key, node, "\(value) is out of range. Fix: use a value from \(range.lowerBound) to \(range.upperBound).")
-        }
-        return value
-    }
-
-    func optionalInt(_ key: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let node = node(key) else { return nil }
-        if case .scalar(let s) = node, s.string == "null" || s.string == "~" { return nil }
-        return try Mapping.int(node, key: key, range: range, mapping: self)
-    }
-
-    func double(_ key: String, default value: Double? = nil, range: ClosedRange<Double>) throws -> Double {
-        guard let node = node(key) else {
-            if let value { return value }
-            throw missing(key, hint: "\(range.lowerBound)")
-        }
-        return try Mapping.double(node, key: key, range: range, mapping: self)
-    }
-
-    static func double(_ node: Node, key: String, range: ClosedRange<Double>, mapping: Mapping) throws -> Double {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Double(scalar.string),
-              value.isFinite else {
-            throw mapping.error(key, node, "expected a number, found \(kind(of: node)).")
-        }
-        guard range.contains(value) else {
-            throw mapping.error(key, node, "\(value) is out of range. Fix: use a value from \(range.lowerBound) to \(range.upperBound).")
-        }
-        return value
-    }
-
-    func mapping(_ key: String) throws -> Mapping? {
-        guard let node = node(key) else { return nil }
-        return try Mapping(node, path: child(key), file: file)
-    }
-
-    // Lists (a single scalar counts as a one-element list)
-
-    func list<T>(_ key: String, default value: [T], _ element: (Node, String) throws -> T) throws -> [T] {
-        guard let node = node(key) else { return value }
-        let items: [Node]
-        switch node {
-        case .sequence(let sequence): items = Array(sequence)
-        case .scalar: items = [node]
-        default: throw error(key, node, "expected a list like [a, b], found \(Mapping.kind(of: node)).")
-        }
-        guard !items.isEmpty else {
-            throw error(key, node, "the axis is empty. Fix: give at least one value, or remove the key to use the default.")
-        }
-        var values: [T] = []
-        for (i, item) in items.enumerated() {
-            values.append(try element(item, "\(key)[\(i)]"))
-        }
-        return values
     }
 }
 
@@ -273,7 +48,7 @@ struct SpecReader {
     static let bodyKeys = ["description", "dataset", "model", "pretrained", "calibration",
                            "baseline", "finetune", "qat", "sweep", "decoder", "outputs"]
 
-    func read(_ top: Mapping, defaultName: String) throws -> ExperimentSpec {
+    func read(_ top: YAMLMapping, defaultName: String) throws -> ExperimentSpec {
         try top.allowOnly(["experiment"] + Self.bodyKeys)
         let name = try top.string("experiment", default: defaultName)
         try Self.checkFolderName(name, key: "experiment", in: top)
@@ -281,7 +56,7 @@ struct SpecReader {
     }
 
     /// One study of a multi-study spec: a required `name` and the keys of an ordinary spec.
-    func readStudy(_ map: Mapping) throws -> ExperimentSpec {
+    func readStudy(_ map: YAMLMapping) throws -> ExperimentSpec {
         try map.allowOnly(["name"] + Self.bodyKeys)
         guard map.node("name") != nil else { throw map.missing("name", hint: "fmnist-lenet5") }
         let name = try map.string("name")
@@ -290,14 +65,14 @@ struct SpecReader {
     }
 
     /// A name that becomes a results folder: letters, digits, '-', '_', '.'.
-    static func checkFolderName(_ name: String, key: String, in map: Mapping) throws {
+    static func checkFolderName(_ name: String, key: String, in map: YAMLMapping) throws {
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", options: .regularExpression) != nil else {
             throw map.error(key, map.node(key)!,
                             "'\(name)' cannot name a results folder. Fix: use letters, digits, '-', '_' or '.'.")
         }
     }
 
-    private func readBody(_ top: Mapping, name: String) throws -> ExperimentSpec {
+    private func readBody(_ top: YAMLMapping, name: String) throws -> ExperimentSpec {
         let description = try top.string("description", default: "")
         let source = try readSource(top)
         var sweep = try readSweep(top, source: source)
@@ -308,13 +83,13 @@ struct SpecReader {
                               decoder: decoder.settings, outputs: outputs)
     }
 
-    private func readSource(_ top: Mapping) throws -> WeightSource {
+    private func readSource(_ top: YAMLMapping) throws -> WeightSource {
         if let pretrainedNode = top.node("pretrained") {
             for key in ["dataset", "model", "baseline", "finetune", "qat"] where top.node(key) != nil {
                 throw top.error(key, top.node(key)!,
                                 "`\(key)` belongs to trained models, not to `pretrained`. Fix: remove one of the two.")
             }
-            let model = try Mapping.string(pretrainedNode, key: "pretrained", in: nil, mapping: top)
+            let model = try YAMLMapping.string(pretrainedNode, key: "pretrained", in: nil, mapping: top)
             if !SpecParser.pretrainedModels.contains(model) && !model.hasSuffix(".safetensors") {
                 var message = "unknown pretrained model '\(model)'."
                 if let guess = DidYouMean.suggestion(for: model, among: SpecParser.pretrainedModels) {
@@ -348,7 +123,7 @@ struct SpecReader {
         return .train(TrainingSource(dataset: dataset, model: model, baseline: baseline, finetune: finetune, qat: qat))
     }
 
-    private func readRecipe(_ map: Mapping, defaults: TrainingRecipe) throws -> TrainingRecipe {
+    private func readRecipe(_ map: YAMLMapping, defaults: TrainingRecipe) throws -> TrainingRecipe {
         try map.allowOnly(["epochs", "batch", "optimizer", "lr", "schedule", "momentum", "weight_decay", "crop_padding", "flip"])
         return TrainingRecipe(
             epochs: try map.int("epochs", default: defaults.epochs, range: 0...1000),
@@ -362,7 +137,7 @@ struct SpecReader {
             horizontalFlip: try map.bool("flip", default: defaults.horizontalFlip))
     }
 
-    private func readQAT(_ map: Mapping) throws -> QATSettings {
+    private func readQAT(_ map: YAMLMapping) throws -> QATSettings {
         try map.allowOnly(["temperature", "lambda_warmup_epochs", "first_layer_bins", "last_layer_bins", "initial_bins", "float_dtype",
                            "alphabet_rate", "table_weight", "drop_training_state", "compact_names", "export_rdoq"])
         var settings = QATSettings()
@@ -385,7 +160,7 @@ struct SpecReader {
         return settings
     }
 
-    private func readSweep(_ top: Mapping, source: WeightSource) throws -> SweepAxes {
+    private func readSweep(_ top: YAMLMapping, source: WeightSource) throws -> SweepAxes {
         guard let map = try top.mapping("sweep") else {
             throw top.missing("sweep", hint: "{lambda: [0, 0.01]}")
         }
@@ -432,7 +207,7 @@ struct SpecReader {
     /// Settles what the sweep and the decoder settings both speak of: the compute rate (a sweep
     /// axis, or else the decoder's single value — not both) and the lane buffer (it must hold a
     /// port word plus a symbol's bits at every swept W and R).
-    private func reconcile(_ axes: inout SweepAxes, with decoder: (settings: DecoderSettings, isComputeSet: Bool), _ top: Mapping) throws {
+    private func reconcile(_ axes: inout SweepAxes, with decoder: (settings: DecoderSettings, isComputeSet: Bool), _ top: YAMLMapping) throws {
         let map = try top.mapping("sweep")!
         if let node = map.node(SweepAxis.computeWeightsPerCycle.name) {
             if decoder.isComputeSet {
@@ -452,22 +227,22 @@ struct SpecReader {
     }
 
     /// The seeds axis: `seed: [1, 2, 3]` (a list), or `seeds: 3` (seeds 1 … 3) or `seeds: [4, 9]`.
-    static func readSeeds(_ map: Mapping, _ name: String, default value: [Int],
+    static func readSeeds(_ map: YAMLMapping, _ name: String, default value: [Int],
                           _ element: @escaping (Node, String) throws -> Int) throws -> [Int] {
         guard let node = map.node("seeds") else { return try map.list(name, default: value, element) }
         if map.node(name) != nil {
             throw map.error("seeds", node, "`seed` and `seeds` both set. Fix: keep one — `seeds: 3` for seeds 1…3, or a list under either key.")
         }
         if case .scalar = node {
-            let n = try Mapping.int(node, key: "seeds", range: 1...1000, mapping: map)
+            let n = try YAMLMapping.int(node, key: "seeds", range: 1...1000, mapping: map)
             return Array(1...n)
         }
         return try map.list("seeds", default: value, element)
     }
 
-    static func binPolicy(_ node: Node, key: String, mapping: Mapping, allowLearned: Bool) throws -> BinPolicy {
+    static func binPolicy(_ node: Node, key: String, mapping: YAMLMapping, allowLearned: Bool) throws -> BinPolicy {
         guard case .scalar(let scalar) = node else {
-            throw mapping.error(key, node, "expected `learned` or an odd bin count, found \(Mapping.kind(of: node)).")
+            throw mapping.error(key, node, "expected `learned` or an odd bin count, found \(YAMLMapping.kind(of: node)).")
         }
         let text = scalar.string
         if text == "learned" {
@@ -490,7 +265,7 @@ struct SpecReader {
     }
 
     /// Rejects a repeated combination of the `group`'s values (one axis: a repeated value).
-    private func rejectDuplicates(_ group: [SweepAxis], _ axes: SweepAxes, _ map: Mapping) throws {
+    private func rejectDuplicates(_ group: [SweepAxis], _ axes: SweepAxes, _ map: YAMLMapping) throws {
         let columns = group.map { $0.spelledValues(axes) }
         var seen = Set<[String]>()
         for i in 0..<(columns.first?.count ?? 0) {
@@ -513,7 +288,7 @@ struct SpecReader {
         }
     }
 
-    private func readZip(_ map: Mapping, axes: SweepAxes) throws -> [[SweepAxis]] {
+    private func readZip(_ map: YAMLMapping, axes: SweepAxes) throws -> [[SweepAxis]] {
         guard let node = map.node("zip") else { return [] }
         guard case .sequence(let groups) = node else {
             throw map.error("zip", node, "expected a list of axis groups like [[lambda, seed]].")
@@ -527,7 +302,7 @@ struct SpecReader {
             }
             var group: [SweepAxis] = []
             for member in members {
-                let name = try Mapping.string(member, key: key, in: SweepAxis.all.map(\.name), mapping: map)
+                let name = try YAMLMapping.string(member, key: key, in: SweepAxis.all.map(\.name), mapping: map)
                 let axis = SweepAxis.named(name)!
                 guard used.insert(axis).inserted else {
                     throw map.error(key, member, "axis '\(name)' is zipped twice. Fix: put it in one group only.")
@@ -545,7 +320,7 @@ struct SpecReader {
     }
 
     /// The decoder settings, and whether the spec set `compute_weights_per_cycle` there.
-    private func readDecoder(_ top: Mapping) throws -> (settings: DecoderSettings, isComputeSet: Bool) {
+    private func readDecoder(_ top: YAMLMapping) throws -> (settings: DecoderSettings, isComputeSet: Bool) {
         let defaults = DecoderSettings()
         guard let map = try top.mapping("decoder") else {
             try checkFile(defaults.tech, key: "decoder", in: top, what: "default technology file",
@@ -566,12 +341,12 @@ struct SpecReader {
         return (settings, map.node("compute_weights_per_cycle") != nil)
     }
 
-    private func readOutputs(_ top: Mapping) throws -> OutputSettings {
+    private func readOutputs(_ top: YAMLMapping) throws -> OutputSettings {
         let defaults = OutputSettings()
         guard let map = try top.mapping("outputs") else { return defaults }
         try map.allowOnly(["plots", "formats"])
-        let plots = try map.list("plots", default: defaults.plots) { node, key in try Mapping.choice(node, key: key, mapping: map) }
-        let formats = try map.list("formats", default: defaults.formats) { node, key in try Mapping.choice(node, key: key, mapping: map) }
+        let plots = try map.list("plots", default: defaults.plots) { node, key in try YAMLMapping.choice(node, key: key, mapping: map) }
+        let formats = try map.list("formats", default: defaults.formats) { node, key in try YAMLMapping.choice(node, key: key, mapping: map) }
         return OutputSettings(plots: plots, formats: formats)
     }
 }

@@ -1,6 +1,7 @@
 import DecoderHardware
 import EntropyCoding
 import Quantization
+import StrictYAML
 import Training
 import Yams
 
@@ -37,7 +38,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
     /// Sets the point's value to the axis's `i`-th value in `axes`.
     let assign: @Sendable (inout SweepPoint, SweepAxes, Int) -> Void
     /// Reads the axis from a `sweep:` mapping into `axes` (the default when the key is absent).
-    let read: @Sendable (Mapping, _ isPretrained: Bool, inout SweepAxes) throws -> Void
+    let read: @Sendable (YAMLMapping, _ isPretrained: Bool, inout SweepAxes) throws -> Void
     /// True for an axis that stays out of labels, fingerprints and columns at its default.
     let isOptional: Bool
     /// Why the swept values cannot go with the other axes' (a cross-axis constraint), or nil.
@@ -158,7 +159,7 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
         _ name: String, _ values: WritableKeyPath<SweepAxes, [V]> & Sendable,
         _ point: WritableKeyPath<SweepPoint, V> & Sendable, affectsWeights: Bool = false, optional: Bool = false,
         pretrainedDefault: [V]? = nil, applicability: Applicability = .any, value: AxisValue<V>,
-        reader: (@Sendable (Mapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil,
+        reader: (@Sendable (YAMLMapping, String, [V], @escaping (Node, String) throws -> V) throws -> [V])? = nil,
         conflict: @escaping @Sendable (SweepAxes) -> String? = { _ in nil }
     ) -> SweepAxis {
         SweepAxis(
@@ -183,14 +184,14 @@ public struct SweepAxis: Sendable, Hashable, CustomStringConvertible {
 struct AxisValue<V: Sendable>: Sendable {
     /// Reads one value (`key` names it in errors, e.g. `lanes[2]`); the flag says whether the
     /// spec's weights are pretrained.
-    let parse: @Sendable (Node, String, Mapping, Bool) throws -> V
+    let parse: @Sendable (Node, String, YAMLMapping, Bool) throws -> V
     let spell: @Sendable (V) -> String
 }
 
 extension AxisValue where V == Double {
     /// A finite number in `range`, spelled canonically (``CanonicalNumber``).
     static func number(_ range: ClosedRange<Double>) -> Self {
-        AxisValue(parse: { node, key, map, _ in try Mapping.double(node, key: key, range: range, mapping: map) },
+        AxisValue(parse: { node, key, map, _ in try YAMLMapping.double(node, key: key, range: range, mapping: map) },
                   spell: CanonicalNumber.format)
     }
 }
@@ -198,7 +199,7 @@ extension AxisValue where V == Double {
 extension AxisValue where V == Int {
     /// A whole number in `range`.
     static func integer(_ range: ClosedRange<Int>) -> Self {
-        AxisValue(parse: { node, key, map, _ in try Mapping.int(node, key: key, range: range, mapping: map) },
+        AxisValue(parse: { node, key, map, _ in try YAMLMapping.int(node, key: key, range: range, mapping: map) },
                   spell: { String($0) })
     }
 }
@@ -206,7 +207,7 @@ extension AxisValue where V == Int {
 extension AxisValue where V: CaseIterable & RawRepresentable, V.RawValue == String {
     /// One of the enum's cases, by its raw value; the accepted names are the enum's own.
     static func choice() -> Self {
-        AxisValue(parse: { node, key, map, _ in try Mapping.choice(node, key: key, mapping: map) },
+        AxisValue(parse: { node, key, map, _ in try YAMLMapping.choice(node, key: key, mapping: map) },
                   spell: { $0.rawValue })
     }
 }

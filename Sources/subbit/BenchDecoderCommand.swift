@@ -1,6 +1,7 @@
 import ArgumentParser
 import DecoderHardware
 import Foundation
+import StrictYAML
 
 /// `subbit bench decoder`: analytic decoder-model evaluations per second.
 struct BenchDecoderCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct BenchDecoderCommand: ParsableCommand {
                   + "\(result.evaluations) evaluations in \(String(format: "%.3f", result.seconds)) s")
             print(String(format: "evaluations per second: %.0f", result.evaluationsPerSecond))
             print(String(format: "layer evaluations per second: %.0f", result.layerEvaluationsPerSecond))
-        } catch let error as TechnologyError {
+        } catch let error as SpecError {
             throw CommandFailure(error.description)
         }
     }

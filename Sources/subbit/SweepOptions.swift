@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ModelIO
+import StrictYAML
 import Orchestrator
 import Training
 

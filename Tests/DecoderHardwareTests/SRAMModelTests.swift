@@ -162,12 +162,12 @@ final class SRAMModelTests: XCTestCase {
             XCTAssertThrowsError(try Technology.parse(yaml: missing, file: "t.yaml")) { error in
                 let kindLine = self.line(of: "kind", in: missing)
                 XCTAssertEqual("\(error)".components(separatedBy: "\n").count, 1)
-                XCTAssertTrue("\(error)".hasPrefix("technology file t.yaml:\(kindLine): field '\(key)' is missing"), "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix("t.yaml:\(kindLine):1: \(key): required key is missing (`kind: asic` needs it)"), "\(error)")
             }
             let negative = try text { $0.hasPrefix(key + ":") ? "\(key): -3" : $0 }
             XCTAssertThrowsError(try Technology.parse(yaml: negative, file: "t.yaml")) { error in
                 let keyLine = self.line(of: key, in: negative)
-                XCTAssertTrue("\(error)".hasPrefix("technology file t.yaml:\(keyLine): field '\(key)' is negative"), "\(error)")
+                XCTAssertTrue("\(error)".hasPrefix("t.yaml:\(keyLine):\(key.count + 3): \(key): -3.0 is negative"), "\(error)")
             }
         }
         // Zero leakage and a flat small-macro law are allowed (an idealised memory).

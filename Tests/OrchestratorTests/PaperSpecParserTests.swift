@@ -1,5 +1,6 @@
 import XCTest
 @testable import Orchestrator
+import StrictYAML
 
 /// Multi-study specs (`Experiments/paper.yaml`): every study validated like an ordinary spec,
 /// errors located by file, line, column and `studies[i].…` key path.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Orchestrator
+import StrictYAML
 
 final class SpecParserTests: XCTestCase {
     /// The valid spec with `qatLines` added to its `qat:` mapping, parsed.
@@ -147,15 +148,6 @@ final class SpecParserTests: XCTestCase {
         XCTAssertThrowsError(try SpecParser.parse(contentsOf: url)) { error in
             XCTAssertTrue("\(error)".contains("Experiments/"), "\(error)")
         }
-    }
-
-    func testDidYouMean() {
-        XCTAssertEqual(DidYouMean.suggestion(for: "tabel_log", among: ["table_log", "lanes"]), "table_log")
-        XCTAssertEqual(DidYouMean.suggestion(for: "LANES", among: ["table_log", "lanes"]), "lanes")
-        XCTAssertNil(DidYouMean.suggestion(for: "zzzzzz", among: ["table_log", "lanes"]))
-        XCTAssertEqual(DidYouMean.editDistance("kitten", "sitting"), 3)
-        XCTAssertEqual(DidYouMean.editDistance("ab", "ba"), 1, "a transposition is one edit")
-        XCTAssertEqual(DidYouMean.editDistance("", "abc"), 3)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Orchestrator
+import StrictYAML
 
 /// Issue 25, defects 3, 4 and 5: every spec mistake is found before anything trains, at its
 /// `file:line:col` with its full key path.

@@ -1,5 +1,6 @@
 import EntropyCoding
 import Foundation
+import StrictYAML
 import Yams
 
 /// Process constants of an ASIC node: what a bit of SRAM, a flip-flop, a gate and a small
@@ -173,38 +174,24 @@ public struct Technology: Sendable, Equatable {
         self.kind = kind
     }
 
+    /// An example technology file, named by errors as the place to start.
+    static let example = "Experiments/tech/asic-45nm.yaml"
+
     /// Loads and validates a technology file.
     public static func load(contentsOf url: URL) throws -> Technology {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw TechnologyError(file: url.path, field: nil,
-                                  problem: "cannot be read (\(error.localizedDescription))",
-                                  fix: "pass an existing file, e.g. Experiments/tech/asic-22nm.yaml")
-        }
-        return try parse(yaml: text, file: url.path)
+        try parse(yaml: try YAMLDocument.readText(url, shown: url.path, example: example), file: url.path)
     }
 
-    /// Parses a technology file's text. `file` names it in error messages.
+    /// Parses a technology file's text. `file` names it in error messages (``SpecError``s, as
+    /// for experiment specs: file, line, column, field, fix).
     ///
     /// Validation is strict: every field of the kind must be present, be a finite number ≥ 0
     /// (> 0 where a zero would divide or make no physical sense), and no unknown field may
     /// appear — a typo must not silently fall back to a default.
     public static func parse(yaml text: String, file: String) throws -> Technology {
-        let root: Any?
-        do {
-            root = try Yams.load(yaml: text)
-        } catch {
-            throw TechnologyError(file: file, field: nil, problem: "is not valid YAML (\(error))",
-                                  fix: "fix the syntax; see Experiments/tech/asic-45nm.yaml")
-        }
-        guard let map = root as? [String: Any] else {
-            throw TechnologyError(file: file, field: nil, problem: "is not a YAML mapping of fields",
-                                  fix: "write `field: value` lines; see Experiments/tech/asic-45nm.yaml")
-        }
-        var reader = FieldReader(map: map, file: file, lines: FieldReader.keyLines(text))
-        let kindName = try reader.string("kind")
+        let map = try YAMLMapping(try YAMLDocument.compose(yaml: text, file: file, example: example), path: "", file: file)
+        var reader = TechnologyFields(map: map)
+        let kindName = try reader.string("kind", in: ["asic", "fpga"])
         let name = try reader.string("name")
         let clockMHz = try reader.number("clock_mhz", positive: true)
         let kind: Kind
@@ -245,143 +232,79 @@ public struct Technology: Sendable, Equatable {
                 dspMultiplierABits: try reader.integer("dsp_multiplier_a_bits"),
                 dspMultiplierBBits: try reader.integer("dsp_multiplier_b_bits")))
         default:
-            throw TechnologyError(file: file, field: "kind", problem: "is '\(kindName)'",
-                                  fix: "use `kind: asic` or `kind: fpga`", line: reader.lines["kind"])
+            preconditionFailure("kind was read from its two choices")
         }
-        try reader.rejectUnknownFields()
+        try map.allowOnly(reader.read)
         return Technology(name: name, clockHz: clockMHz * 1e6, kind: kind)
     }
 }
 
-/// A technology file that cannot be used, naming the file, the line, the field and the fix:
-/// `technology file t.yaml:12: field 'sram_leakage_pw_per_bit' is negative (-3.0); …`. A missing
-/// field names the line of `kind:`, the declaration that requires it.
-public struct TechnologyError: Error, LocalizedError, CustomStringConvertible, Equatable {
-    public var file: String
-    public var field: String?
-    public var problem: String
-    public var fix: String
-    /// 1-based line of the field (of `kind:` for a missing field), when known.
-    public var line: Int? = nil
+/// Reads a technology file's fields through its ``YAMLMapping``, with the physical checks a
+/// constant needs (finite, ≥ 0, > 0 where zero makes no sense, an upper bound for fractions), and
+/// remembers which fields were read so that any other (typically misspelt) field is refused.
+private struct TechnologyFields {
+    let map: YAMLMapping
+    /// The fields read so far: the known fields of this file's kind.
+    private(set) var read: [String] = []
 
-    public var description: String {
-        let place = line.map { "\(file):\($0)" } ?? file
-        if let field { return "technology file \(place): field '\(field)' \(problem); \(fix)" }
-        return "technology file \(place) \(problem); \(fix)"
-    }
-    public var errorDescription: String? { description }
-}
+    init(map: YAMLMapping) { self.map = map }
 
-/// Reads typed fields out of a YAML mapping, remembering which were consumed so that unknown
-/// (typically misspelt) fields can be rejected.
-private struct FieldReader {
-    let map: [String: Any]
-    let file: String
-    /// 1-based line of each top-level key.
-    let lines: [String: Int]
-    var consumed: Set<String> = []
-
-    init(map: [String: Any], file: String, lines: [String: Int]) {
-        self.map = map
-        self.file = file
-        self.lines = lines
+    mutating func string(_ field: String, in choices: [String]? = nil) throws -> String {
+        read.append(field)
+        guard map.node(field) != nil else { throw missing(field) }
+        return try map.string(field, in: choices)
     }
 
-    /// The 1-based line of every top-level `key:` of a YAML mapping's text (first occurrence).
-    static func keyLines(_ text: String) -> [String: Int] {
-        var lines: [String: Int] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            guard let first = line.first, first.isLetter || first == "_",
-                  let colon = line.firstIndex(of: ":") else { continue }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-            if lines[key] == nil { lines[key] = i + 1 }
-        }
-        return lines
+    /// A missing field is placed at `kind:`, the declaration that requires it.
+    private func missing(_ field: String) -> SpecError {
+        var error = map.missing(field, hint: "<value>")
+        if let mark = map.entries.first(where: { $0.key == "kind" })?.keyMark { (error.line, error.column) = (mark.line, mark.column) }
+        let required = map.node("kind")?.string.map { " (`kind: \($0)` needs it)" } ?? ""
+        error.message = "required key is missing\(required). Fix: add `\(field): <value>` with a comment citing its source."
+        return error
     }
 
-    /// An error about `field`, placed at its line (a missing field: at `kind:`).
-    func error(_ field: String, _ problem: String, fix: String) -> TechnologyError {
-        TechnologyError(file: file, field: field, problem: problem, fix: fix, line: lines[field] ?? lines["kind"])
-    }
-
-    private mutating func value(_ field: String) throws -> Any {
-        consumed.insert(field)
-        guard let value = map[field], !(value is NSNull) else {
-            let kind = (map["kind"] as? String).map { " (required for `kind: \($0)`)" } ?? ""
-            throw error(field, "is missing\(kind)", fix: "add `\(field): <value>` with a comment citing its source")
-        }
-        return value
-    }
-
-    mutating func string(_ field: String) throws -> String {
-        let raw = try value(field)
-        guard let text = raw as? String, !text.isEmpty else {
-            throw error(field, "is not a non-empty string",
-                        fix: "write `\(field): some-name`")
-        }
-        return text
+    /// The value of `field` as YAML reads a `T` (`4`, `0.5`, `1e-3`, `.nan`), or nil if it is not one.
+    private mutating func value<T: ScalarConstructible>(_ field: String, as: T.Type) throws -> (Node, T?) {
+        read.append(field)
+        guard let node = map.node(field) else { throw missing(field) }
+        return (node, node.scalar.flatMap { $0.style == .plain ? T.construct(from: $0) : nil })
     }
 
     mutating func number(_ field: String, positive: Bool, atMost limit: Double? = nil) throws -> Double {
-        let raw = try value(field)
-        let number: Double
-        switch raw {
-        case let int as Int: number = Double(int)
-        case let double as Double: number = double
-        default:
-            throw error(field, "is '\(raw)', not a number",
-                        fix: "write a plain number, e.g. `\(field): 0.5`")
+        let (node, parsed) = try value(field, as: Double.self)
+        guard let number = parsed else {
+            throw map.error(field, node, "\(YAMLMapping.kind(of: node)) is not a number. Fix: write a plain number, e.g. `\(field): 0.5`.")
         }
-        guard number.isFinite else {
-            throw error(field, "is not finite",
-                        fix: "write a finite number")
-        }
+        guard number.isFinite else { throw map.error(field, node, "the value is not finite. Fix: write a finite number.") }
         if number < 0 {
-            throw error(field, "is negative (\(number))",
-                        fix: "areas, energies, sizes and clocks are ≥ 0; correct the sign")
+            throw map.error(field, node, "\(number) is negative. Fix: areas, energies, sizes and clocks are ≥ 0; correct the sign.")
         }
         if positive && number == 0 {
-            throw error(field, "is zero",
-                        fix: "give the published, strictly positive value")
+            throw map.error(field, node, "the value is zero. Fix: give the published, strictly positive value.")
         }
         if let limit, number > limit {
-            throw error(field, "is \(number), above \(limit)",
-                        fix: "give a value in (0, \(limit)]")
+            throw map.error(field, node, "\(number) is above \(limit). Fix: give a value in (0, \(limit)].")
         }
         return number
     }
 
-    /// An optional strictly positive number (nil when the field is absent).
-    mutating func optionalNumber(_ field: String, atMost limit: Double? = nil) throws -> Double? {
-        guard map[field] != nil, !(map[field] is NSNull) else {
-            consumed.insert(field)
+    /// An optional strictly positive number (nil when the field is absent or `null`).
+    mutating func optionalNumber(_ field: String) throws -> Double? {
+        guard let node = map.node(field), node.null == nil else {
+            read.append(field)
             return nil
         }
-        return try number(field, positive: true, atMost: limit)
+        return try number(field, positive: true)
     }
 
     mutating func integer(_ field: String, atLeast minimum: Int = 1) throws -> Int {
-        let raw = try value(field)
-        guard let int = raw as? Int else {
-            throw error(field, "is '\(raw)', not an integer",
-                        fix: "write a whole number, e.g. `\(field): 4`")
+        let (node, parsed) = try value(field, as: Int.self)
+        guard let int = parsed else {
+            throw map.error(field, node, "\(YAMLMapping.kind(of: node)) is not a whole number. Fix: write one, e.g. `\(field): 4`.")
         }
-        if int < 0 {
-            throw error(field, "is negative (\(int))",
-                        fix: "resource counts are ≥ \(minimum)")
-        }
-        guard int >= minimum else {
-            throw error(field, "is \(int), below \(minimum)",
-                        fix: "resource counts are ≥ \(minimum)")
-        }
+        if int < 0 { throw map.error(field, node, "\(int) is negative. Fix: resource counts are ≥ \(minimum).") }
+        guard int >= minimum else { throw map.error(field, node, "\(int) is below \(minimum). Fix: resource counts are ≥ \(minimum).") }
         return int
-    }
-
-    func rejectUnknownFields() throws {
-        let unknown = map.keys.filter { !consumed.contains($0) }.sorted()
-        if let first = unknown.first {
-            throw error(first, "is not a known field",
-                        fix: "remove it or fix its spelling (known: \(consumed.sorted().joined(separator: ", ")))")
-        }
     }
 }

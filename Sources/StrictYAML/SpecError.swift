@@ -1,7 +1,8 @@
 import Foundation
 
-/// A problem with an experiment spec: where it is (file, line, column, key path), what is wrong,
-/// and how to fix it — printed as one line, like a compiler diagnostic.
+/// A problem with a YAML settings file — an experiment spec or a technology file: where it is
+/// (file, line, column, key path), what is wrong, and how to fix it — printed as one line, like a
+/// compiler diagnostic.
 ///
 /// ```
 /// Experiments/x.yaml:7:3: sweep.tabel_log: unknown key. Did you mean 'table_log'?
@@ -40,7 +41,7 @@ public enum DidYouMean {
     /// ```swift
     /// DidYouMean.suggestion(for: "tabel_log", among: ["table_log", "lanes"]) // "table_log"
     /// ```
-    static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
+    public static func suggestion(for word: String, among candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         var best: (name: String, distance: Int)?
         for candidate in candidates {
