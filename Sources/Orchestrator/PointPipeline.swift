@@ -60,8 +60,9 @@ public struct PointPipeline: Sendable {
     public var steps: PointSteps {
         let pipeline = self
         return PointSteps(train: { point, key, threads in try pipeline.train(point, key: key, threads: threads).serialized() },
-                          evaluate: { point, bytes, threads in
-                              try pipeline.evaluate(point, artifact: TrainedArtifact(serialized: bytes), threads: threads)
+                          evaluator: { bytes in
+                              let artifact = try TrainedArtifact(serialized: bytes)
+                              return { point, threads in try pipeline.evaluate(point, artifact: artifact, threads: threads) }
                           })
     }
 

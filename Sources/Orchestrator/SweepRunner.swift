@@ -17,16 +17,27 @@ public struct PointRecord: Sendable, Equatable, Codable {
 /// The expensive and the cheap step of a sweep point, supplied by the caller (the CLI wires the
 /// training, quantization, codec and decoder modules in; tests supply fakes).
 public struct PointSteps: Sendable {
+    /// Evaluates one point of a training: encodes, decodes, evaluates and models the decoder.
+    public typealias PointEvaluation = @Sendable (_ point: SweepPoint, _ threads: Int) throws -> PointRecord
+
     /// Trains (or calibrates) the weights of a point; the bytes are cached under the point's
     /// ``TrainingKey`` and shared by every point with the same key. `threads` is the BLAS thread budget.
     public var train: @Sendable (_ point: SweepPoint, _ key: TrainingKey, _ threads: Int) throws -> [UInt8]
-    /// Encodes, decodes, evaluates and models the decoder for a point, from its trained bytes.
-    public var evaluate: @Sendable (_ point: SweepPoint, _ trained: [UInt8], _ threads: Int) throws -> PointRecord
+    /// Reads a training's bytes once and returns how each of its points is evaluated: the
+    /// runner evaluates a training's points together, so the stored weights are decoded once per
+    /// training rather than once per point.
+    public var evaluator: @Sendable (_ trained: [UInt8]) throws -> PointEvaluation
 
     public init(train: @escaping @Sendable (SweepPoint, TrainingKey, Int) throws -> [UInt8],
-                evaluate: @escaping @Sendable (SweepPoint, [UInt8], Int) throws -> PointRecord) {
+                evaluator: @escaping @Sendable ([UInt8]) throws -> PointEvaluation) {
         self.train = train
-        self.evaluate = evaluate
+        self.evaluator = evaluator
+    }
+
+    /// Steps whose evaluation reads the trained bytes itself, point by point.
+    public init(train: @escaping @Sendable (SweepPoint, TrainingKey, Int) throws -> [UInt8],
+                evaluate: @escaping @Sendable (SweepPoint, [UInt8], Int) throws -> PointRecord) {
+        self.init(train: train, evaluator: { trained in { point, threads in try evaluate(point, trained, threads) } })
     }
 }
 
@@ -149,9 +160,10 @@ public struct SweepRunner: Sendable {
             trained = bytes
             progress?.trainingDone(cached: cached)
         }
+        let evaluate = try steps.evaluator(trained)
         for i in pending {
             progress?.status(worker: worker, "evaluating \(selected[i].label)")
-            let record = try steps.evaluate(selected[i], trained, threads)
+            let record = try evaluate(selected[i], threads)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try points.put(Array(try encoder.encode(record)), for: pointKey(selected[i]))

@@ -47,6 +47,30 @@ final class SweepRunnerTests: XCTestCase {
         XCTAssertEqual(log.evaluations.count, points.count)
     }
 
+    /// A training's bytes are read once for all of its points (the point pipeline decodes the
+    /// stored weights there), also when a rerun evaluates only the points that are missing.
+    func testTrainedBytesAreReadOncePerTraining() throws {
+        let points = SweepExpansion(spec: spec).points()
+        let (reads, evaluations) = (CallLog(), CallLog())
+        let steps = PointSteps(
+            train: { point, _, _ in Array("λ=\(point.lambda) \(point.binPolicy)".utf8) },
+            evaluator: { trained in
+                reads.train(String(decoding: trained, as: UTF8.self))
+                return { point, _ in
+                    evaluations.evaluate(point.label)
+                    return PointRecord(run: ["label": point.label, "trained": String(decoding: trained, as: UTF8.self)], layers: [])
+                }
+            })
+        let records = try SweepRunner(spec: spec, cache: try cache(), steps: steps, jobs: 2, cores: 2).run(points)
+        XCTAssertEqual(reads.trainings.count, 6, "one read per training (3 λ × 2 bin policies)")
+        XCTAssertEqual(Set(reads.trainings).count, 6)
+        XCTAssertEqual(evaluations.evaluations.count, points.count)
+        XCTAssertGreaterThan(points.count, 6, "several points per training")
+        for (record, point) in zip(records, points) {
+            XCTAssertEqual(record.run["trained"], "λ=\(point.lambda) \(point.binPolicy)", "each point sees its own training")
+        }
+    }
+
     func testRerunUsesTheCacheAndFreshRecomputes() throws {
         let points = SweepExpansion(spec: spec).points()
         let root = try cache()
