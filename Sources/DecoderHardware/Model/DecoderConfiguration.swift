@@ -56,6 +56,18 @@ public struct DecoderConfiguration: Sendable, Equatable, Hashable {
     /// use it, ``QuantizedLayerSymbols/dependentQuantization``); not part of the label unless set.
     public var dependentQuantization: DQStateMachine? = nil
 
+    /// Bits of the shared fine-bit buffer of split levels at `fineBits` s per weight:
+    /// `2·P·s + (λ + 1)·W`. The buffer asks for a word when its fill plus its words in flight
+    /// leave W bits free (the rule of every stream, ``CycleSimulator``), judged before the
+    /// cycle's group takes its P·s bits; this size keeps the next group's P·s bits in the buffer
+    /// through the λ-cycle read of a word, so the extractor never waits while the port has a
+    /// free cycle. (With P·s + W bits it would wait up to a round trip per word: 5–60 % more
+    /// decode cycles at λ = 0…3.)
+    @inlinable
+    public func fineBufferBits(fineBits s: Int) -> Int {
+        2 * lanes * s + (memoryReadLatency + 1) * portBits
+    }
+
     /// Largest memory read latency the model accepts, cycles.
     public static let maximumMemoryReadLatency = 8
 

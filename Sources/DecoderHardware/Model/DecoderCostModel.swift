@@ -88,7 +88,10 @@ public struct DecoderCostModel: Sendable {
     /// 6: per-channel steps as the RTL builds them: a setup generator into P step banks, per-lane
     /// channel tracking and step selection (any weights per channel); the step region (float32
     /// base + code bytes) read while the table is built.
-    public static let version = 6
+    /// 7: the fine-bit buffer of split levels is 2·P·s + (λ + 1)·W bits, not P·s + W (the cycle
+    /// simulator, which now reads the fine stream, showed the smaller one starving the extractor
+    /// at any read latency); layers without split levels cost the same.
+    public static let version = 7
 
     /// Fixed-point width of the step Δ and of the dequantized weight, bits.
     public static let stepBits = 16

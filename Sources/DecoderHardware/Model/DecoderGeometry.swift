@@ -15,6 +15,8 @@ extension DecoderCostModel {
         var maxBins: Int
         var bufferBits: Int
         var portBits: Int
+        /// Weight-memory read latency λ, cycles (sizes the fine-bit buffer).
+        var memoryReadLatency: Int
         var sharing: TableSharing
         var layout: StreamLayout
         /// One shared escape decode unit (table, state, bit buffer, P-entry output FIFO),
@@ -37,12 +39,14 @@ extension DecoderCostModel {
         /// `2k − q·sgn k` with dependent quantization.
         var levelBits: Int { symbolBits + fineBits + (dqStates > 0 ? 1 : 0) }
 
-        /// The shared fine-bit extractor of split levels: a buffer of P·s + W bits that shifts
-        /// out P·s bits per group (one position: a group always takes P·s) and aligns a W-bit
-        /// word at any fill level, with its fill counter; all zero without split levels.
+        /// The shared fine-bit extractor of split levels: a buffer of 2·P·s + (λ + 1)·W bits
+        /// (``DecoderConfiguration/fineBufferBits(fineBits:)``, the size that keeps it fed
+        /// through a λ-cycle read) that shifts out P·s bits per group (one position: a group
+        /// always takes P·s) and aligns a W-bit word at any fill level, with its fill counter;
+        /// all zero without split levels.
         var fineExtractor: (buffer: Int, alignMuxes: Int, counterBits: Int) {
             guard fineBits > 0 else { return (0, 0, 0) }
-            let b = lanes * fineBits + portBits
+            let b = 2 * lanes * fineBits + (memoryReadLatency + 1) * portBits
             return (b, b * ceilLog2(b), bitsToRepresent(b))
         }
 
@@ -56,6 +60,7 @@ extension DecoderCostModel {
             self.maxBins = maxBins
             bufferBits = config.laneBufferBits
             portBits = config.portBits
+            memoryReadLatency = config.memoryReadLatency
             sharing = config.sharing
             layout = config.layout
             self.escapeUnit = escapeUnit

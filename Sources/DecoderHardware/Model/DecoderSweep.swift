@@ -17,6 +17,10 @@ public struct QuantizedLayerSymbols: Sendable {
     public var channelSteps: ChannelSteps? = nil
     /// Raw fine bits per symbol of split levels (more than 255 bins; ``LayerProfile/fineBits``), 0 otherwise.
     public var fineBits = 0
+    /// The fine values of split levels and the quantizer's bins N (nil: no split levels, or
+    /// only their count is known): what the cycle simulator reads as the fine-bit stream and
+    /// joins into the levels the software decoder returns.
+    public var splitLevels: (fine: SplitLevels, bins: Int)? = nil
 
     public init(name: String, bins: Int, symbols: [UInt8]) {
         self.name = name
@@ -40,6 +44,13 @@ public struct QuantizedLayerSymbols: Sendable {
         dependentQuantization = q.dependentQuantization
         channelSteps = q.channelSteps
         fineBits = q.splitLevels?.fineBits ?? 0
+        splitLevels = q.splitLevels.map { ($0, q.bins) }
+    }
+
+    /// The levels the software decoder returns: the symbols, or for split levels the bin
+    /// indices `(coarse << s) | fine` (``SplitLevels/indices(coarse:)``).
+    var levels: [UInt16] {
+        splitLevels.map { $0.fine.indices(coarse: symbols) } ?? symbols.map(UInt16.init)
     }
 
     /// The quantized tensors of an `.sbw` file, decoded by the software decoder, in file order.
@@ -198,18 +209,23 @@ public enum DecoderSweep {
                         }
                         profiles.append(LayerProfile(layer, coded: coded, lanes: p)!)
                         if simulate {
-                            guard layer.fineBits == 0 else {
-                                throw DecoderSweepError.codecRange("layer '\(layer.name)' has more than 255 bins (split levels: coarse symbols and \(layer.fineBits) raw fine bits per weight); the cycle simulator does not model the fine-bit stream, so it cannot check this file — drop --simulate (the analytic model costs the stream), or compress with at most 255 bins")
+                            guard layer.fineBits == 0 || layer.splitLevels?.fine.fineBits == layer.fineBits else {
+                                throw DecoderSweepError.codecRange("layer '\(layer.name)' has split levels (\(layer.fineBits) raw fine bits per weight) but no fine values to simulate; load it from its .sbw record")
                             }
+                            var hardware: SimulatedLayer
                             switch coded {
                             case .tans(let encoded):
-                                simulated.append(SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols))
+                                hardware = SimulatedLayer(name: layer.name, encoded: encoded, usedSymbols: layer.usedSymbols)
                             case .fixedWidth(let encoded):
-                                simulated.append(SimulatedLayer(name: layer.name, fixedWidth: encoded, lanes: p,
-                                                                usedSymbols: layer.usedSymbols))
+                                hardware = SimulatedLayer(name: layer.name, fixedWidth: encoded, lanes: p,
+                                                          usedSymbols: layer.usedSymbols)
                             case .huffman, .rans:
                                 preconditionFailure("the decoder sweep stores tANS or fixed-width layers only")
                             }
+                            if let split = layer.splitLevels, layer.fineBits > 0 {
+                                hardware.fine = SimulatedFineStream(split.fine, bins: split.bins)
+                            }
+                            simulated.append(hardware)
                         }
                     }
                     let prepared = ModelProfile(profiles)
@@ -247,9 +263,8 @@ public enum DecoderSweep {
         var worst = (name: "", analytic: 0, simulated: 0)
         for (i, layer) in simulated.enumerated() {
             let result = try simulator.run(layer)
-            let reference = layers[i].symbols
-            guard result.symbols.count == reference.count,
-                  zip(result.symbols, reference).allSatisfy({ $0 == UInt16($1) }) else {
+            let reference = layers[i].levels
+            guard result.symbols == reference else {
                 throw DecoderSweepError.simulationMismatch(layer: layer.name, configuration: cost.configuration.label)
             }
             let analytic = cost.layers[i]

@@ -10,6 +10,8 @@ public struct LayerSimulation: Sendable, Equatable {
     public var cycles: LayerCycles
     /// Decode-phase cycles in which the port fetched nothing.
     var portIdleCycles: Int
+    /// The fine values of split levels as decoded, before the join (empty once joined).
+    var fineValues: [UInt8] = []
 }
 
 /// A failure of the simulated hardware on a layer: the streams do not fit the decoder or are
@@ -21,6 +23,8 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
     case starved(layer: String, cycle: Int)
     case badState(layer: String, lane: Int)
     case leftoverBits(layer: String)
+    case levelOutOfRange(layer: String, level: Int, bins: Int)
+    case badFineBits(layer: String, fineBits: Int)
 
     public var description: String {
         switch self {
@@ -36,6 +40,10 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
             return "layer '\(layer)', lane \(lane): an initial state lies outside the decode table (corrupt header)"
         case .leftoverBits(let layer):
             return "layer '\(layer)': a stream was not consumed exactly to its end (corrupt stream)"
+        case .levelOutOfRange(let layer, let level, let bins):
+            return "layer '\(layer)': a coarse symbol and its fine bits name level \(level), not below the layer's \(bins) bins (corrupt fine-bit stream)"
+        case .badFineBits(let layer, let s):
+            return "layer '\(layer)': \(s) fine bits per weight, outside 1…\(SplitLevels.maximumFineBits) (corrupt header)"
         }
     }
     public var errorDescription: String? { description }
@@ -50,16 +58,23 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
 /// ```
 ///
 /// Streams: one per lane (split) or one shared (interleaved), plus the escape stream if the
-/// layer has one. Each has a buffer (lane: B bits; interleaved shared buffer: P·B; escape: B).
+/// layer has one, plus the fine-bit stream of split levels (``SimulatedFineStream``). Each has a
+/// buffer (lane: B bits; interleaved shared buffer: P·B; escape: B; fine: 2·P·s + (λ + 1)·W,
+/// ``DecoderConfiguration/fineBufferBits(fineBits:)``, the shared fine-bit extractor's).
 /// Per decode-phase cycle:
 /// 1. **Port arbitration** on the start-of-cycle fill levels: the escape stream if it has words
-///    left and ≥ W free bits (its unit serves every lane, so it must not starve), else round-robin
-///    from the main stream after the last one served, the first with words left and ≥ W free bits.
+///    left and ≥ W free bits (its unit serves every lane, so it must not starve), else the fine
+///    stream likewise (it too serves every lane, and every group needs its bits), else
+///    round-robin from the main stream after the last one served, the first with words left and
+///    ≥ W free bits.
 /// 2. **Lockstep decode**: if every lane of the current group holds the nbBits its symbol needs
 ///    (interleaved: the shared buffer holds the group's total, consumed in lane order; a lane's
-///    last symbol reads nothing) and the escape FIFO holds as many values as the group emits
-///    escape symbols, each lane outputs its symbol (or the next FIFO value) and steps its state;
-///    otherwise the cycle is a stall.
+///    last symbol reads nothing), the escape FIFO holds as many values as the group emits
+///    escape symbols, and the fine buffer holds the group's (lanes in the group)·s fine bits,
+///    each lane outputs its symbol (or the next FIFO value) with its s fine bits (taken in lane,
+///    that is symbol, order) and steps its state; otherwise the cycle is a stall. A constant
+///    layer of split levels (one coarse symbol, no table) decodes a group per cycle the same way,
+///    its lanes reading nothing.
 /// 3. **Escape unit** (if any): when its P-deep FIFO has room and its buffer holds the bits, it
 ///    decodes one value into the FIFO.
 /// 4. **Refill**: the word requested `memoryReadLatency` cycles earlier enters its buffer (usable
@@ -69,9 +84,10 @@ public enum SimulationError: Error, LocalizedError, CustomStringConvertible, Equ
 ///
 /// Setup cycles use the model's formula (``DecoderCostModel/setupCycles(layer:config:primed:)``),
 /// with the primed words (one per non-empty stream; interleaved: min(P, words)) loaded before
-/// cycle 0. A buffer is represented by its fill level: its content is by construction the
-/// stream's bits between the consumed and fetched positions, and reads take them from there
-/// after checking they were fetched.
+/// cycle 0. Split levels come out as the container joins them (``SplitLevels/indices(coarse:)``),
+/// and a level not below the quantizer's bins is refused. A buffer is represented by its fill
+/// level: its content is by construction the stream's bits between the consumed and fetched
+/// positions, and reads take them from there after checking they were fetched.
 public struct CycleSimulator: Sendable {
     public var configuration: DecoderConfiguration
 
@@ -82,9 +98,53 @@ public struct CycleSimulator: Sendable {
     /// Simulates one layer; throws ``SimulationError`` on a layer this decoder cannot take or a
     /// stream inconsistent with its header.
     public func run(_ layer: SimulatedLayer) throws -> LayerSimulation {
+        var result = try runCoarse(layer)
+        if let fine = layer.fine {
+            result.symbols = try Self.join(result.symbols, fine: result.fineValues, stream: fine, layer: layer.name)
+        }
+        result.fineValues = []
+        return result
+    }
+
+    /// Joins decoded coarse symbols with their fine bits as the container does
+    /// (``SplitLevels/indices(coarse:)``), refusing a level not below the quantizer's bins.
+    private static func join(_ coarse: [UInt16], fine: [UInt8], stream: SimulatedFineStream,
+                             layer: String) throws -> [UInt16] {
+        let narrow = coarse.map { UInt8(truncatingIfNeeded: $0) }
+        let levels: SplitLevels
+        do {
+            levels = try SplitLevels(fineBits: stream.fineBits, values: fine)
+        } catch {
+            throw SimulationError.badFineBits(layer: layer, fineBits: stream.fineBits)
+        }
+        if let level = levels.firstIndexOutOfRange(coarse: narrow, bins: stream.bins) {
+            throw SimulationError.levelOutOfRange(layer: layer, level: level, bins: stream.bins)
+        }
+        return levels.indices(coarse: narrow)
+    }
+
+    /// ``run(_:)`` up to the join: the coarse symbols, with the fine values in `fineValues`.
+    private func runCoarse(_ layer: SimulatedLayer) throws -> LayerSimulation {
         let config = configuration
         let p = config.lanes
         let n = layer.symbolCount
+        if let fine = layer.fine, !(1...SplitLevels.maximumFineBits).contains(fine.fineBits) {
+            throw SimulationError.badFineBits(layer: layer.name, fineBits: fine.fineBits)
+        }
+        // A constant layer of split levels still reads its fine stream: it decodes as an
+        // interleaved layer of one table entry (its symbol, no bits) whose lanes read nothing,
+        // a group per cycle (the model's loop of 1 for a layer without a table).
+        if layer.table == nil, layer.fine != nil {
+            var shared = config
+            shared.layout = .interleaved
+            shared.stateLoopCycles = 1
+            var constant = layer
+            constant.streams = [StreamExtent(startBit: 0, bitCount: 0)]
+            constant.escape = nil
+            let table = HardwareDecodeTable(tableLog: 0, symbol: [layer.constantSymbol], nbBits: [0], newStateBase: [0])
+            return try Self.simulateLayer(constant, table: table, config: shared, modelConfig: config,
+                                          profile: layer.profile)
+        }
         // A constant layer has no table and no streams: any lane count decodes it.
         guard let table = layer.table else {
             let profile = layer.profile
@@ -101,13 +161,8 @@ public struct CycleSimulator: Sendable {
             var shared = config
             shared.layout = .interleaved
             shared.stateLoopCycles = 1
-            var symbols = [UInt16](repeating: 0, count: n)
-            let run = try symbols.withUnsafeMutableBufferPointer { out in
-                try Self.simulate(layer: layer, table: table, config: shared, output: out)
-            }
-            let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
-            let cycles = LayerCycles(setup: setup, decode: (n + p - 1) / p, stalls: run.stalls, words: run.words, symbols: n)
-            return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
+            return try Self.simulateLayer(layer, table: table, config: shared, modelConfig: config,
+                                          profile: layer.profile)
         }
         guard layer.lanes == p else {
             throw SimulationError.laneMismatch(layer: layer.name, layerLanes: layer.lanes, lanes: p)
@@ -126,16 +181,31 @@ public struct CycleSimulator: Sendable {
             throw SimulationError.badState(layer: layer.name, lane: p)
         }
 
+        return try Self.simulateLayer(layer, table: table, config: config, modelConfig: config,
+                                      profile: layer.profile)
+    }
+
+    /// Runs the cycle loop with `config` (the bypass and constant paths pass their shared,
+    /// one-cycle-loop variant) and counts the cycles; setup is the model's formula for the
+    /// layer's `profile` at `modelConfig`, the decoder's own configuration.
+    private static func simulateLayer(_ layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
+                                      modelConfig: DecoderConfiguration, profile: LayerProfile) throws -> LayerSimulation {
+        let p = config.lanes
+        let n = layer.symbolCount
         var symbols = [UInt16](repeating: 0, count: n)
+        var fineValues = [UInt8](repeating: 0, count: layer.fine == nil ? 0 : n)
         let run = try symbols.withUnsafeMutableBufferPointer { out in
-            try Self.simulate(layer: layer, table: table, config: config, output: out)
+            try fineValues.withUnsafeMutableBufferPointer { fineOut in
+                try simulate(layer: layer, table: table, config: config, output: out, fineOutput: fineOut)
+            }
         }
-        let setup = DecoderCostModel.setupCycles(layer: layer.profile, config: config, primed: run.primed)
+        let setup = DecoderCostModel.setupCycles(layer: profile, config: modelConfig, primed: run.primed)
         let groups = (n + p - 1) / p
         let decode = groups == 0 ? 0 : config.stateLoopCycles * (groups - 1) + 1
         let cycles = LayerCycles(setup: setup, decode: decode, stalls: run.stalls + run.loopWaits - (decode - groups),
                                  words: run.words, symbols: n)
-        return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle)
+        return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle,
+                               fineValues: fineValues)
     }
 
     /// Reads `count` (≤ 32) bits at absolute bit `position` of an MSB-first packed payload.
@@ -181,7 +251,8 @@ public struct CycleSimulator: Sendable {
     }
 
     private static func simulate(layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
-                                 output out: UnsafeMutableBufferPointer<UInt16>) throws
+                                 output out: UnsafeMutableBufferPointer<UInt16>,
+                                 fineOutput fineOut: UnsafeMutableBufferPointer<UInt8>) throws
         -> (stalls: Int, words: Int, primed: Int, idle: Int, loopWaits: Int) {
         let p = config.lanes
         let w = config.portBits
@@ -190,24 +261,28 @@ public struct CycleSimulator: Sendable {
         let mainStreams = split ? p : 1
         let escape = layer.escape
         let escapeIndex = mainStreams
-        let streamCount = mainStreams + (escape == nil ? 0 : 1)
+        let fine = layer.fine
+        let fineIndex = mainStreams + (escape == nil ? 0 : 1)
+        let streamCount = fineIndex + (fine == nil ? 0 : 1)
 
         let streams = Streams(count: streamCount)
         defer { streams.deallocate() }
         var words = 0
         var primed = 0
         for s in 0..<streamCount {
-            let extent = s == escapeIndex ? escape!.stream : layer.streams[s]
+            let extent = s == fineIndex && fine != nil ? fine!.stream
+                : s == escapeIndex ? escape!.stream : layer.streams[s]
             streams.start[s] = extent.startBit
             streams.bits[s] = extent.bitCount
             streams.consumed[s] = 0
             let total = (extent.bitCount + w - 1) / w
             words += total
-            let prime = s == escapeIndex || split ? min(1, total) : min(p, total)
+            let prime = s >= mainStreams || split ? min(1, total) : min(p, total)
             primed += prime
             streams.fetched[s] = min(prime * w, extent.bitCount)
             streams.wordsLeft[s] = total - prime
-            streams.capacity[s] = s < mainStreams && !split ? p * config.laneBufferBits : config.laneBufferBits
+            streams.capacity[s] = s == fineIndex && fine != nil ? config.fineBufferBits(fineBits: fine!.fineBits)
+                : s < mainStreams && !split ? p * config.laneBufferBits : config.laneBufferBits
         }
 
         // Lane states; a lane's last symbol is in the last group if it has one there.
@@ -245,6 +320,9 @@ public struct CycleSimulator: Sendable {
         let emptyTable = HardwareDecodeTable(tableLog: 0, symbol: [0], nbBits: [0], newStateBase: [0])
         let escapeTable = escape?.table ?? emptyTable
         let escapePayload = escape?.payload ?? [0, 0]
+        let hasFine = fine != nil
+        let fineBits = fine?.fineBits ?? 0
+        let finePayload = fine?.payload ?? [0, 0]
 
         try table.symbol.withUnsafeBufferPointer { tSym in
         try table.nbBits.withUnsafeBufferPointer { tBits in
@@ -254,11 +332,14 @@ public struct CycleSimulator: Sendable {
         try escapeTable.newStateBase.withUnsafeBufferPointer { eBase in
         try layer.payload.withUnsafeBufferPointer { mainWords in
         try escapePayload.withUnsafeBufferPointer { escapeWords in
+        try finePayload.withUnsafeBufferPointer { fineWords in
             let payload = mainWords.baseAddress!
             let escapeBitsPointer = escapeWords.baseAddress!
+            let fineBitsPointer = fineWords.baseAddress!
             while group < groups {
                 // 1. Arbitration on start-of-cycle fill levels: the escape stream first (its unit
-                //    serves every lane), then round-robin over the main streams.
+                //    serves every lane), then the fine stream (every group needs its bits), then
+                //    round-robin over the main streams.
                 //    A stream has room for a word when its fill plus the words in flight to it
                 //    leave W free bits.
                 var chosen = -1
@@ -266,6 +347,10 @@ public struct CycleSimulator: Sendable {
                     && streams.capacity[escapeIndex] &- streams.available(escapeIndex)
                         &- streams.inflight[escapeIndex] &* w >= w {
                     chosen = escapeIndex
+                } else if hasFine && streams.wordsLeft[fineIndex] > 0
+                    && streams.capacity[fineIndex] &- streams.available(fineIndex)
+                        &- streams.inflight[fineIndex] &* w >= w {
+                    chosen = fineIndex
                 } else {
                     var candidate = pointer
                     for _ in 0..<mainStreams {
@@ -303,6 +388,7 @@ public struct CycleSimulator: Sendable {
                     ready = need <= streams.available(0)
                 }
                 if ready && escapesNeeded > fifoCount { ready = false }
+                if ready && hasFine && active &* fineBits > streams.available(fineIndex) { ready = false }
                 let waiting = loopBusy > 0
                 if waiting {
                     loopBusy &-= 1
@@ -326,6 +412,15 @@ public struct CycleSimulator: Sendable {
                             let value = readBits(payload, streams.start[s] &+ streams.consumed[s], nb)
                             streams.consumed[s] &+= nb
                             state[j] = Int(tBase[x]) &+ value
+                        }
+                    }
+                    if hasFine {
+                        // The group's fine bits, in symbol order.
+                        for j in 0..<active {
+                            let value = readBits(fineBitsPointer, streams.start[fineIndex] &+ streams.consumed[fineIndex],
+                                                 fineBits)
+                            streams.consumed[fineIndex] &+= fineBits
+                            fineOut[base &+ j] = UInt8(truncatingIfNeeded: value)
                         }
                     }
                     group &+= 1
@@ -360,7 +455,7 @@ public struct CycleSimulator: Sendable {
                     streams.wordsLeft[chosen] &-= 1
                     streams.inflight[chosen] &+= 1
                     inflight[(slot &+ latency) % ring] = chosen
-                    if chosen != escapeIndex { pointer = chosen &+ 1 == mainStreams ? 0 : chosen &+ 1 }
+                    if chosen < mainStreams { pointer = chosen &+ 1 == mainStreams ? 0 : chosen &+ 1 }
                 } else {
                     idle &+= 1
                 }
@@ -378,7 +473,7 @@ public struct CycleSimulator: Sendable {
                     throw SimulationError.starved(layer: layer.name, cycle: group &+ stalls)
                 }
             }
-        }}}}}}}}
+        }}}}}}}}}
         for s in 0..<streamCount where streams.consumed[s] != streams.bits[s] {
             throw SimulationError.leftoverBits(layer: layer.name)
         }

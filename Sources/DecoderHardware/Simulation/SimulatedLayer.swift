@@ -52,8 +52,39 @@ public struct SimulatedEscape: Sendable, Equatable {
     }
 }
 
+/// The fine-bit stream of a layer of split levels (``LayerProfile/fineBits``, `.sbw` record kind 6):
+/// `fineBits` raw bits per symbol, in symbol order, one more stream in weight memory that the
+/// decoder's shared fine-bit extractor reads `(lanes in the group)·s` bits per group. The decoded
+/// level is the coarse symbol joined with its fine bits as the container joins them
+/// (``SplitLevels/indices(coarse:)``); `bins` is the quantizer's bin count N, which a level must
+/// stay below (``SplitLevels/firstIndexOutOfRange(coarse:bins:)``).
+public struct SimulatedFineStream: Sendable, Equatable {
+    /// Fine bits s per symbol, 1…8.
+    public var fineBits: Int
+    /// The quantizer's bins N (the layer's alphabet is the coarse one).
+    public var bins: Int
+    /// The packed fine bits, 64-bit words MSB first, with two trailing zero words.
+    public var payload: [UInt64]
+    public var stream: StreamExtent
+
+    public init(fineBits: Int, bins: Int, payload: [UInt64], stream: StreamExtent) {
+        self.fineBits = fineBits
+        self.bins = bins
+        self.payload = payload
+        self.stream = stream
+    }
+
+    /// The stream of a record's split levels (``SplitLevels/packed()``), n·s bits.
+    public init(_ splitLevels: SplitLevels, bins: Int) {
+        self.init(fineBits: splitLevels.fineBits, bins: bins,
+                  payload: SimulatedLayer.pack(bytes: splitLevels.packed()),
+                  stream: StreamExtent(startBit: 0, bitCount: splitLevels.bitCount))
+    }
+}
+
 /// One layer as the decoder hardware sees it: decode table, the lanes' initial states, the coded
-/// bits in weight memory, and the optional escape path. ``init(name:encoded:)`` (in
+/// bits in weight memory, the optional escape path and, for split levels, the fine-bit stream.
+/// ``init(name:encoded:)`` (in
 /// `CodecAdapters.swift`) builds it from a codec layer.
 ///
 /// Payload bits are in decode order, most significant first: a read of k bits returns the next
@@ -85,6 +116,9 @@ public struct SimulatedLayer: Sendable {
     /// Bits per symbol of a fixed-width (bypass) layer, 0 otherwise: then `table` is the identity
     /// on b bits and the layout is interleaved (``init(name:fixedWidth:lanes:usedSymbols:)``).
     public var bypassBits = 0
+    /// The fine-bit stream of split levels (nil: none): the decoded symbols are then the levels
+    /// `(coarse << s) | fine`, `alphabetSize` the coarse alphabet.
+    public var fine: SimulatedFineStream? = nil
 
     public init(name: String, alphabetSize: Int, usedSymbols: Int, symbolCount: Int,
                 table: HardwareDecodeTable?, constantSymbol: UInt16, initialStates: [UInt32],
@@ -123,6 +157,7 @@ public struct SimulatedLayer: Sendable {
             var profile = LayerProfile(name: name, symbolCount: symbolCount, alphabetSize: alphabetSize,
                                        usedSymbols: usedSymbols, tableLog: 0, laneBits: [streams.first?.bitCount ?? 0])
             profile.bypassBits = bypassBits
+            profile.fineBits = fine?.fineBits ?? 0
             return profile
         }
         var laneBits = [Int](repeating: 0, count: table == nil ? 0 : lanes)
@@ -133,10 +168,12 @@ public struct SimulatedLayer: Sendable {
             // The interleaved stream is one sequence; the model only needs its total.
             if let s = streams.first { laneBits[0] = s.bitCount }
         }
-        return LayerProfile(name: name, symbolCount: symbolCount, alphabetSize: alphabetSize,
-                            usedSymbols: usedSymbols, tableLog: tableLog, laneBits: laneBits,
-                            escapeSymbols: escape?.symbolCount ?? 0,
-                            escapeBits: escape?.stream.bitCount ?? 0,
-                            escapeTableLog: escape?.table.tableLog ?? 0)
+        var profile = LayerProfile(name: name, symbolCount: symbolCount, alphabetSize: alphabetSize,
+                                   usedSymbols: usedSymbols, tableLog: tableLog, laneBits: laneBits,
+                                   escapeSymbols: escape?.symbolCount ?? 0,
+                                   escapeBits: escape?.stream.bitCount ?? 0,
+                                   escapeTableLog: escape?.table.tableLog ?? 0)
+        profile.fineBits = fine?.fineBits ?? 0
+        return profile
     }
 }
