@@ -209,8 +209,9 @@ public enum DecoderSweep {
                         }
                         profiles.append(LayerProfile(layer, coded: coded, lanes: p)!)
                         if simulate {
-                            guard layer.fineBits == 0 || layer.splitLevels?.fine.fineBits == layer.fineBits else {
-                                throw DecoderSweepError.codecRange("layer '\(layer.name)' has split levels (\(layer.fineBits) raw fine bits per weight) but no fine values to simulate; load it from its .sbw record")
+                            guard layer.fineBits == 0 || (layer.splitLevels?.fine.fineBits == layer.fineBits
+                                    && layer.splitLevels?.fine.values.count == layer.symbols.count) else {
+                                throw DecoderSweepError.codecRange("layer '\(layer.name)' has split levels (\(layer.fineBits) raw fine bits per weight) but not one fine value of that width per symbol to simulate; load it from its .sbw record")
                             }
                             var hardware: SimulatedLayer
                             switch coded {
