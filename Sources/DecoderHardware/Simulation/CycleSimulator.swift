@@ -10,8 +10,6 @@ public struct LayerSimulation: Sendable, Equatable {
     public var cycles: LayerCycles
     /// Decode-phase cycles in which the port fetched nothing.
     var portIdleCycles: Int
-    /// The fine values of split levels as decoded, before the join (empty once joined).
-    var fineValues: [UInt8] = []
 }
 
 /// A failure of the simulated hardware on a layer: the streams do not fit the decoder or are
@@ -95,17 +93,6 @@ public struct CycleSimulator: Sendable {
         self.configuration = configuration
     }
 
-    /// Simulates one layer; throws ``SimulationError`` on a layer this decoder cannot take or a
-    /// stream inconsistent with its header.
-    public func run(_ layer: SimulatedLayer) throws -> LayerSimulation {
-        var result = try runCoarse(layer)
-        if let fine = layer.fine {
-            result.symbols = try Self.join(result.symbols, fine: result.fineValues, stream: fine, layer: layer.name)
-        }
-        result.fineValues = []
-        return result
-    }
-
     /// Joins decoded coarse symbols with their fine bits as the container does
     /// (``SplitLevels/indices(coarse:)``), refusing a level not below the quantizer's bins.
     private static func join(_ coarse: [UInt16], fine: [UInt8], stream: SimulatedFineStream,
@@ -123,8 +110,9 @@ public struct CycleSimulator: Sendable {
         return levels.indices(coarse: narrow)
     }
 
-    /// ``run(_:)`` up to the join: the coarse symbols, with the fine values in `fineValues`.
-    private func runCoarse(_ layer: SimulatedLayer) throws -> LayerSimulation {
+    /// Simulates one layer; throws ``SimulationError`` on a layer this decoder cannot take or a
+    /// stream inconsistent with its header.
+    public func run(_ layer: SimulatedLayer) throws -> LayerSimulation {
         let config = configuration
         let p = config.lanes
         let n = layer.symbolCount
@@ -187,7 +175,8 @@ public struct CycleSimulator: Sendable {
 
     /// Runs the cycle loop with `config` (the bypass and constant paths pass their shared,
     /// one-cycle-loop variant) and counts the cycles; setup is the model's formula for the
-    /// layer's `profile` at `modelConfig`, the decoder's own configuration.
+    /// layer's `profile` at `modelConfig`, the decoder's own configuration. The symbols of split
+    /// levels are returned joined with their fine bits.
     private static func simulateLayer(_ layer: SimulatedLayer, table: HardwareDecodeTable, config: DecoderConfiguration,
                                       modelConfig: DecoderConfiguration, profile: LayerProfile) throws -> LayerSimulation {
         let p = config.lanes
@@ -204,8 +193,9 @@ public struct CycleSimulator: Sendable {
         let decode = groups == 0 ? 0 : config.stateLoopCycles * (groups - 1) + 1
         let cycles = LayerCycles(setup: setup, decode: decode, stalls: run.stalls + run.loopWaits - (decode - groups),
                                  words: run.words, symbols: n)
-        return LayerSimulation(name: layer.name, symbols: symbols, cycles: cycles, portIdleCycles: run.idle,
-                               fineValues: fineValues)
+        // Split levels come out joined, as the container joins them.
+        let levels = try layer.fine.map { try join(symbols, fine: fineValues, stream: $0, layer: layer.name) } ?? symbols
+        return LayerSimulation(name: layer.name, symbols: levels, cycles: cycles, portIdleCycles: run.idle)
     }
 
     /// Reads `count` (≤ 32) bits at absolute bit `position` of an MSB-first packed payload.
